@@ -1,0 +1,20 @@
+//! Provisio's wire types: every JSON request and response the server's
+//! endpoints exchange, each beside the path it travels on, shared by the
+//! server and the portal so the two cannot drift.
+//!
+//! ```
+//! use provisio_api::health::{Health, HEALTH_PATH};
+//!
+//! let health = Health::ok();
+//! assert_eq!(HEALTH_PATH, "/healthz");
+//! assert_eq!(health.version, env!("CARGO_PKG_VERSION"));
+//! ```
+
+pub mod health;
+
+/// Provisio's release version, as every crate of the workspace shares it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+// The admin API (later issues) carries the engine's types, such as
+// diagnostics, unchanged; re-exported so clients need only this crate.
+pub use provisio_engine as engine;

@@ -1,0 +1,27 @@
+//! Provisio's pure engine: the Entra-compatible mapping expression language and,
+//! in later modules, every provisioning decision. It performs no I/O and never
+//! reads the clock or a global random source, so the server and the browser
+//! portal reach exactly the same results.
+//!
+//! ```
+//! use provisio_engine::expr::{self, EvalContext};
+//! use provisio_engine::object::SourceObject;
+//!
+//! let program = expr::compile(r#"ToLower(Join("@", [givenName], "contoso.com"))"#).unwrap();
+//! let user = SourceObject::from_json(r#"{"givenName": "Zoë"}"#).unwrap();
+//! let out = program.evaluate(&user, &mut EvalContext::default()).unwrap();
+//! assert_eq!(out.value.to_string(), "zoë@contoso.com");
+//! ```
+
+pub mod diagnostic;
+pub mod expr;
+pub mod object;
+pub mod random;
+pub mod span;
+pub mod value;
+#[cfg(feature = "wasm")]
+pub mod wasm;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use span::Span;
+pub use value::Value;

@@ -1,0 +1,15 @@
+//! Provisio's admin portal: a Leptos client-side app that runs the engine in the browser.
+//!
+//! The binary (`src/main.rs`, built by Trunk) only mounts [`App`]; the components live here so
+//! that browser component tests can mount them on their own.
+
+pub mod app;
+pub mod playground;
+
+pub use app::App;
+pub use playground::Playground;
+
+/// Mounts the whole portal on the page's `<body>`.
+pub fn start() {
+    leptos::mount::mount_to_body(App);
+}

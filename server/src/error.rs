@@ -1,0 +1,29 @@
+//! The server's one error type: what can stop it from starting or serving.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Why the server could not start or a storage operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// The database URL names no driver Provisio has, or is malformed:
+    /// `mysql://localhost/provisio`.
+    #[error("unsupported database URL `{url}`: {reason}")]
+    DatabaseUrl { url: String, reason: String },
+    /// The folder that should hold the SQLite file could not be created.
+    #[error("cannot create the database folder {}: {source}", path.display())]
+    DataDir { path: PathBuf, source: std::io::Error },
+    /// Connecting to the database or running a query failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Applying the embedded migrations failed.
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Another process already listens on the address, or it is not local.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    /// The operating system's random generator failed.
+    #[error("the operating system's random generator failed: {0}")]
+    Random(String),
+}

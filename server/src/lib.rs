@@ -1,0 +1,29 @@
+//! Provisio's server: storage, the HTTP endpoints and the portal's files,
+//! started in-process by the `provisio` binary and by the end-to-end tests.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), provisio_server::ServerError> {
+//! use provisio_server::{Server, ServerConfig};
+//!
+//! let running = Server::start(ServerConfig {
+//!     listen: "127.0.0.1:0".parse().unwrap(),
+//!     database_url: "sqlite://data/provisio.db".into(),
+//!     portal_dir: "dist".into(),
+//! })
+//! .await?;
+//! println!("listening on {}", running.base_url());
+//! running.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+mod config;
+mod error;
+mod http;
+pub mod random;
+mod server;
+pub mod store;
+
+pub use config::ServerConfig;
+pub use error::ServerError;
+pub use server::{RunningServer, Server};

@@ -1,0 +1,116 @@
+//! The server's database: connecting (SQLite by default, PostgreSQL for
+//! several instances sharing one database), the embedded migrations, and
+//! one module per kind of data.
+//!
+//! Queries are portable SQL with `$1`-style placeholders, which both SQLite
+//! and PostgreSQL accept, run through sqlx's `Any` driver.
+
+mod demo;
+mod settings;
+mod sqlite;
+
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::Migrator;
+
+use crate::ServerError;
+
+pub use settings::{DEFAULT_DOMAIN, INSTANCE_ID};
+
+/// `server/migrations/`, compiled into the binary and applied on every
+/// start; applying them again is a no-op.
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// The database kinds a URL may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL names: `sqlite:` or `postgres(ql)://`.
+    pub fn of(url: &str) -> Result<Backend, ServerError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(ServerError::DatabaseUrl {
+                url: url.to_owned(),
+                reason: "expected sqlite://PATH or postgres://USER@HOST/DATABASE".to_owned(),
+            })
+        }
+    }
+}
+
+/// A connection pool to a migrated database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects, creating a SQLite file (and its folder) on first start in
+    /// WAL mode, applies the migrations and records the instance id.
+    pub async fn open(url: &str) -> Result<Store, ServerError> {
+        let backend = Backend::of(url)?;
+        sqlx::any::install_default_drivers();
+        let mut options = AnyPoolOptions::new();
+        if backend == Backend::Sqlite {
+            if sqlite::is_in_memory(url) {
+                // Every new connection to `sqlite::memory:` would open a
+                // fresh, empty database: keep exactly one, forever.
+                options = options
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None);
+            } else {
+                sqlite::prepare_file(url).await?;
+            }
+        }
+        let pool = options.connect(url).await?;
+        MIGRATOR.run(&pool).await?;
+        let store = Store { pool, backend };
+        store.ensure_instance_id().await?;
+        tracing::info!(backend = ?backend, "database ready");
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Waits for queries in flight and closes every connection.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_name_their_backend() {
+        assert_eq!(Backend::of("sqlite://data/p.db").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::of("sqlite::memory:").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::of("postgres://u@h/db").unwrap(), Backend::Postgres);
+        assert_eq!(Backend::of("postgresql://u@h/db").unwrap(), Backend::Postgres);
+        assert!(matches!(
+            Backend::of("mysql://h/db"),
+            Err(ServerError::DatabaseUrl { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_in_memory_database_keeps_its_data_across_queries() {
+        let store = Store::open("sqlite::memory:").await.unwrap();
+        store.set_setting("k", "v").await.unwrap();
+        for _ in 0..3 {
+            assert_eq!(store.setting("k").await.unwrap().as_deref(), Some("v"));
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Provisio's end-to-end tests, in one binary to keep build times down: one
+//! module per area, each against the real thing (the `provisio` binary, the
+//! server on a loopback port with a real SQLite file, a real browser).
+
+mod browser;
+mod cli;
+mod playground;
+mod server;

@@ -1,0 +1,256 @@
+//! The server on a loopback port with a real SQLite file: health, the
+//! portal's files and its fallbacks, the database it creates and reopens,
+//! and the `provisio serve` binary's start and graceful stop.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use provisio_api::health::{HEALTH_PATH, Health, HealthStatus};
+use provisio_server::{RunningServer, Server, ServerConfig, ServerError};
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, SqliteConnection};
+
+const INDEX: &str = "<!doctype html><title>Provisio</title><script src=\"/app.js\"></script>";
+
+/// A temporary folder holding a built-looking portal and a database path
+/// whose folder does not exist yet.
+struct Fixture {
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let portal = dir.path().join("dist");
+        std::fs::create_dir(&portal).unwrap();
+        std::fs::write(portal.join("index.html"), INDEX).unwrap();
+        std::fs::write(portal.join("app.js"), "console.log('provisio');\n".repeat(200)).unwrap();
+        Fixture { dir }
+    }
+
+    fn database_file(&self) -> PathBuf {
+        self.dir.path().join("data/provisio.db")
+    }
+
+    fn config(&self) -> ServerConfig {
+        ServerConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            database_url: format!("sqlite://{}", self.database_file().display()),
+            portal_dir: self.dir.path().join("dist"),
+        }
+    }
+
+    async fn start(&self) -> RunningServer {
+        Server::start(self.config()).await.unwrap()
+    }
+
+    /// A direct connection to the server's database file.
+    async fn database(&self) -> SqliteConnection {
+        SqliteConnectOptions::new()
+            .filename(self.database_file())
+            .connect()
+            .await
+            .unwrap()
+    }
+
+    async fn setting(&self, key: &str) -> Option<String> {
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&mut self.database().await)
+            .await
+            .unwrap()
+    }
+}
+
+async fn get(server: &RunningServer, path: &str) -> (StatusCode, String) {
+    let response = reqwest::get(format!("{}{path}", server.base_url())).await.unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn healthz_answers_with_status_and_version() {
+    let fixture = Fixture::new();
+    let server = fixture.start().await;
+    let response = reqwest::get(format!("{}{HEALTH_PATH}", server.base_url()))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let health: Health = response.json().await.unwrap();
+    assert_eq!(health, Health::ok());
+    assert_eq!(health.status, HealthStatus::Ok);
+    assert_eq!(health.version, env!("CARGO_PKG_VERSION"));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_portal_is_served_at_the_root_and_at_its_routes() {
+    let fixture = Fixture::new();
+    let server = fixture.start().await;
+    assert_eq!(get(&server, "/").await, (StatusCode::OK, INDEX.to_owned()));
+    assert_eq!(get(&server, "/index.html").await, (StatusCode::OK, INDEX.to_owned()));
+    assert_eq!(
+        get(&server, "/applications/42/mappings").await,
+        (StatusCode::OK, INDEX.to_owned())
+    );
+    let (status, script) = get(&server, "/app.js").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(script.starts_with("console.log"));
+    assert_eq!(get(&server, "/missing-3f2a.wasm").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(get(&server, "/api/v1/nothing").await.0, StatusCode::NOT_FOUND);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn responses_are_gzipped_when_the_client_accepts_it() {
+    let fixture = Fixture::new();
+    let server = fixture.start().await;
+    let response = reqwest::Client::new()
+        .get(format!("{}/app.js", server.base_url()))
+        .header(ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[CONTENT_ENCODING], "gzip");
+    let compressed = response.bytes().await.unwrap();
+    assert!(compressed.len() < 1_000, "{} bytes", compressed.len());
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn without_a_built_portal_the_root_says_how_to_build_it() {
+    let fixture = Fixture::new();
+    let config = ServerConfig {
+        portal_dir: fixture.dir.path().join("not-built"),
+        ..fixture.config()
+    };
+    let server = Server::start(config).await.unwrap();
+    for path in ["/", "/applications"] {
+        let response = reqwest::get(format!("{}{path}", server.base_url())).await.unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[CONTENT_TYPE], "text/html; charset=utf-8");
+        assert!(response.text().await.unwrap().contains("cargo xtask run"));
+    }
+    assert_eq!(get(&server, HEALTH_PATH).await.0, StatusCode::OK);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_first_start_creates_the_database_in_wal_mode_with_an_instance_id() {
+    let fixture = Fixture::new();
+    assert!(!fixture.database_file().parent().unwrap().exists());
+    let server = fixture.start().await;
+    assert!(fixture.database_file().is_file());
+    let journal_mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut fixture.database().await)
+        .await
+        .unwrap();
+    assert_eq!(journal_mode, "wal");
+    let id = fixture.setting("instance_id").await.unwrap();
+    assert_eq!(id.len(), 32);
+    assert_eq!(server.store().instance_id().await.unwrap(), id);
+    assert_eq!(fixture.setting("default_domain").await, None);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn restarting_on_the_same_file_keeps_its_data() {
+    let fixture = Fixture::new();
+    let first = fixture.start().await;
+    first
+        .store()
+        .set_setting("default_domain", "fabrikam.com")
+        .await
+        .unwrap();
+    first.shutdown().await;
+    let id = fixture.setting("instance_id").await;
+
+    let second = fixture.start().await;
+    assert_eq!(fixture.setting("instance_id").await, id);
+    assert_eq!(fixture.setting("default_domain").await.as_deref(), Some("fabrikam.com"));
+    let migrations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+        .fetch_one(&mut fixture.database().await)
+        .await
+        .unwrap();
+    assert_eq!(migrations, 1);
+    assert_eq!(get(&second, HEALTH_PATH).await.0, StatusCode::OK);
+    second.shutdown().await;
+}
+
+#[tokio::test]
+async fn demo_data_seeds_the_default_domain_once() {
+    let fixture = Fixture::new();
+    let demo = || Server::new(fixture.config()).with_demo_data(true).launch();
+    let server = demo().await.unwrap();
+    assert_eq!(fixture.setting("default_domain").await.as_deref(), Some("contoso.com"));
+    server
+        .store()
+        .set_setting("default_domain", "fabrikam.com")
+        .await
+        .unwrap();
+    server.shutdown().await;
+
+    demo().await.unwrap().shutdown().await;
+    assert_eq!(fixture.setting("default_domain").await.as_deref(), Some("fabrikam.com"));
+}
+
+#[tokio::test]
+async fn start_up_problems_are_errors_not_panics() {
+    let fixture = Fixture::new();
+    let server = fixture.start().await;
+    let taken = ServerConfig {
+        listen: server.local_addr(),
+        ..fixture.config()
+    };
+    assert!(matches!(Server::start(taken).await, Err(ServerError::Bind { .. })));
+    let mysql = ServerConfig {
+        database_url: "mysql://localhost/provisio".into(),
+        ..fixture.config()
+    };
+    assert!(matches!(
+        Server::start(mysql).await,
+        Err(ServerError::DatabaseUrl { .. })
+    ));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn provisio_serve_runs_until_sigterm() {
+    let fixture = Fixture::new();
+    let mut child = Command::new(crate::cli::provisio_binary())
+        .args(["serve", "--listen", "127.0.0.1:0", "--demo"])
+        .env("PROVISIO_DATABASE", &fixture.config().database_url)
+        .env("PROVISIO_PORTAL_DIR", fixture.dir.path().join("dist"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|word| word.starts_with("http://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"));
+    let health: Health = reqwest::get(format!("{}{}", url.trim_end_matches('/'), HEALTH_PATH))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health, Health::ok());
+    assert_eq!(fixture.setting("default_domain").await.as_deref(), Some("contoso.com"));
+
+    terminate(child.id());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+}
+
+fn terminate(pid: u32) {
+    let status = Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    assert!(status.success());
+}

@@ -1,0 +1,23 @@
+//! `cargo xtask bench`: the expression engine's benchmarks, natively
+//! (criterion) and compiled to wasm running in Node.
+
+use crate::steps::Steps;
+use crate::tools::{self, WASM_TARGET};
+use crate::workspace::cargo;
+
+pub fn bench() -> Result<(), String> {
+    let mut steps = Steps::new();
+    tools::for_bench(&mut steps)?;
+    steps.run(
+        "native: cargo bench --bench expr",
+        cargo().args(["bench", "-p", "provisio-engine", "--bench", "expr"]),
+    )?;
+    steps.run(
+        "wasm (Node): wasm_bench",
+        cargo()
+            .args(["test", "-p", "provisio-engine", "--release", "--target", WASM_TARGET])
+            .args(["--features", "wasm", "--test", "wasm_bench", "--", "--nocapture"]),
+    )?;
+    steps.print_summary();
+    Ok(())
+}
