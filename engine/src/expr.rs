@@ -122,9 +122,7 @@ impl Program {
     pub fn calls(&self, name: &str) -> bool {
         fn walk(e: &Expr, name: &str) -> bool {
             match &e.kind {
-                ExprKind::Call { name: n, args } => {
-                    n.text == name || args.iter().flatten().any(|a| walk(a, name))
-                }
+                ExprKind::Call { name: n, args } => n.text == name || args.iter().flatten().any(|a| walk(a, name)),
                 ExprKind::Compare { left, right, .. } => walk(left, name) || walk(right, name),
                 _ => false,
             }

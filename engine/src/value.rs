@@ -79,18 +79,12 @@ impl Value {
         match json {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(b),
-            serde_json::Value::Number(n) => n
-                .as_i64()
-                .map_or_else(|| Value::Str(n.to_string()), Value::Int),
+            serde_json::Value::Number(n) => n.as_i64().map_or_else(|| Value::Str(n.to_string()), Value::Int),
             serde_json::Value::String(s) => Value::Str(s),
-            serde_json::Value::Array(items) => {
-                Value::Multi(items.into_iter().map(Value::from_json).collect())
+            serde_json::Value::Array(items) => Value::Multi(items.into_iter().map(Value::from_json).collect()),
+            serde_json::Value::Object(map) => {
+                Value::Complex(map.into_iter().map(|(k, v)| (k, Value::from_json(v))).collect())
             }
-            serde_json::Value::Object(map) => Value::Complex(
-                map.into_iter()
-                    .map(|(k, v)| (k, Value::from_json(v)))
-                    .collect(),
-            ),
         }
     }
 
@@ -102,9 +96,9 @@ impl Value {
             Value::Int(i) => serde_json::Value::from(*i),
             Value::Str(s) | Value::Reference(s) => serde_json::Value::String(s.clone()),
             Value::DateTime(dt) => serde_json::Value::String(format_entra_datetime(dt)),
-            Value::Complex(map) => serde_json::Value::Object(
-                map.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
-            ),
+            Value::Complex(map) => {
+                serde_json::Value::Object(map.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+            }
             Value::Multi(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
         }
     }

@@ -140,7 +140,9 @@ pub fn evaluate(expression: &str, source: JsValue, options: JsValue) -> Result<J
         }
     };
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // any 64 bits make a seed
-    let seed = options.seed.unwrap_or_else(|| (js_sys::Math::random() * u64::MAX as f64) as u64);
+    let seed = options
+        .seed
+        .unwrap_or_else(|| (js_sys::Math::random() * u64::MAX as f64) as u64);
     let mut ctx = EvalContext::new(now(options.now)?)
         .with_random(SeededRandom::new(seed))
         .with_existing(options.existing.into_iter().collect::<BTreeSet<String>>());
@@ -187,7 +189,9 @@ pub fn check(expression: &str) -> Result<JsValue, JsError> {
 /// does not parse.
 #[wasm_bindgen]
 pub fn format(expression: &str, width: Option<usize>) -> Option<String> {
-    expr::parse(expression).ok().map(|e| expr::pretty(&e, width.unwrap_or(80)))
+    expr::parse(expression)
+        .ok()
+        .map(|e| expr::pretty(&e, width.unwrap_or(80)))
 }
 
 /// Every built-in function with its signature and documentation.

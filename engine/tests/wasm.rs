@@ -37,7 +37,10 @@ fn evaluates_against_a_source_object() {
 fn values_keep_their_json_types() {
     assert_eq!(eval("Count([p])", r#"{"p": ["a", "b"]}"#, "{}")["value"], 2);
     assert_eq!(eval("IsPresent([a])", "{}", "{}")["value"], false);
-    assert_eq!(eval(r#"Split("a,b", ",")"#, "{}", "{}")["value"], serde_json::json!(["a", "b"]));
+    assert_eq!(
+        eval(r#"Split("a,b", ",")"#, "{}", "{}")["value"],
+        serde_json::json!(["a", "b"])
+    );
     assert_eq!(eval("[missing]", "{}", "{}")["value"], serde_json::Value::Null);
 }
 
@@ -46,11 +49,20 @@ fn options_supply_time_domain_seed_and_existing_values() {
     let now = r#"{"now": "2021-07-02T15:33:38Z"}"#;
     assert_eq!(eval("Now()", "{}", now)["value"], "7/2/2021 3:33:38 PM");
     assert_eq!(eval("Now()", "{}", r#"{"now": 0}"#)["value"], "1/1/1970 12:00:00 AM");
-    assert_eq!(eval("DefaultDomain()", "{}", r#"{"defaultDomain": "contoso.com"}"#)["value"], "contoso.com");
+    assert_eq!(
+        eval("DefaultDomain()", "{}", r#"{"defaultDomain": "contoso.com"}"#)["value"],
+        "contoso.com"
+    );
     let seeded = r#"{"seed": 7}"#;
-    assert_eq!(eval("Guid()", "{}", seeded)["value"], eval("Guid()", "{}", seeded)["value"]);
+    assert_eq!(
+        eval("Guid()", "{}", seeded)["value"],
+        eval("Guid()", "{}", seeded)["value"]
+    );
     let taken = r#"{"existing": ["a@x.com"]}"#;
-    assert_eq!(eval(r#"SelectUniqueValue("a@x.com", "b@x.com")"#, "{}", taken)["value"], "b@x.com");
+    assert_eq!(
+        eval(r#"SelectUniqueValue("a@x.com", "b@x.com")"#, "{}", taken)["value"],
+        "b@x.com"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -17,7 +17,9 @@ const REFERENCE: &str =
 fn now_ms() -> f64 {
     let global = js_sys::global();
     let performance = Reflect::get(&global, &JsValue::from_str("performance")).unwrap();
-    let now: Function = Reflect::get(&performance, &JsValue::from_str("now")).unwrap().unchecked_into();
+    let now: Function = Reflect::get(&performance, &JsValue::from_str("now"))
+        .unwrap()
+        .unchecked_into();
     now.call0(&performance).unwrap().as_f64().unwrap()
 }
 
@@ -59,7 +61,10 @@ fn reference_expression() {
     let program = expr::compile(REFERENCE).unwrap();
     let user = user();
     let mut ctx = EvalContext::default();
-    assert_eq!(program.evaluate(&user, &mut ctx).unwrap().value.to_string(), "zoe.vanderberg@contoso.com");
+    assert_eq!(
+        program.evaluate(&user, &mut ctx).unwrap().value.to_string(),
+        "zoe.vanderberg@contoso.com"
+    );
     measure("evaluate (20-attribute user)", 200_000, || {
         std::hint::black_box(program.evaluate(std::hint::black_box(&user), &mut ctx).ok());
     });

@@ -39,7 +39,9 @@ impl Mounted {
 
     fn all(&self, selector: &str) -> Vec<Element> {
         let list = self.container.query_selector_all(selector).unwrap();
-        (0..list.length()).filter_map(|i| list.item(i)?.dyn_into().ok()).collect()
+        (0..list.length())
+            .filter_map(|i| list.item(i)?.dyn_into().ok())
+            .collect()
     }
 
     fn text(&self, selector: &str) -> String {
@@ -137,7 +139,8 @@ async fn invalid_source_json_shows_its_own_error() {
     assert!(!error.unchecked_ref::<HtmlElement>().hidden());
     assert!(error.text_content().unwrap_or_default().contains("line 3 column 1"));
     assert!(page.text("#result").contains("not valid JSON"));
-    page.type_into("#source", "{\"givenName\": \"Ann\", \"surname\": \"Lee\"}").await;
+    page.type_into("#source", "{\"givenName\": \"Ann\", \"surname\": \"Lee\"}")
+        .await;
     assert!(page.find("#source-error").unchecked_ref::<HtmlElement>().hidden());
     assert_eq!(page.text("#result-value"), "\"ann.lee@contoso.com\"");
 }
@@ -157,7 +160,10 @@ async fn insert_goes_to_the_cursor() {
     page.type_into("#expression", "Join(\",\", , [mail])").await;
     page.textarea("#expression").set_selection_range(10, 10).unwrap();
     page.click("[data-function=\"Left\"] button.insert").await;
-    assert_eq!(page.textarea("#expression").value(), "Join(\",\", Left(\"John Doe\", 3), [mail])");
+    assert_eq!(
+        page.textarea("#expression").value(),
+        "Join(\",\", Left(\"John Doe\", 3), [mail])"
+    );
     assert_eq!(page.text("#result-value"), "\"Joh,Zoe.vanderBerg@contoso.com\"");
 }
 
@@ -166,7 +172,8 @@ async fn redaction_and_ignored_flow_have_notes() {
     let page = Mounted::new().await;
     page.type_into("#expression", "Redact([mail])").await;
     assert!(page.text("#result").contains("[Redact]"));
-    page.type_into("#expression", "IgnoreFlowIfNullOrEmpty([manager])").await;
+    page.type_into("#expression", "IgnoreFlowIfNullOrEmpty([manager])")
+        .await;
     assert!(page.text("#result").contains("the attribute would not be sent"));
 }
 

@@ -15,6 +15,7 @@ use sqlx::migrate::Migrator;
 
 use crate::ServerError;
 
+pub use demo::DEMO_DOMAIN;
 pub use settings::{DEFAULT_DOMAIN, INSTANCE_ID};
 
 /// `server/migrations/`, compiled into the binary and applied on every

@@ -6,9 +6,7 @@ use std::sync::Arc;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::expr::ast::{CompareMode, CompareOp, Expr, ExprKind};
-use crate::expr::functions::{
-    self, Arity, Culture, Func, FunctionInfo, Interval, Param, ParamType, ReplaceMode,
-};
+use crate::expr::functions::{self, Arity, Culture, Func, FunctionInfo, Interval, Param, ParamType, ReplaceMode};
 use crate::span::Span;
 use crate::value::Value;
 
@@ -128,7 +126,12 @@ impl Checker {
                             Diagnostic::error(
                                 Code::MissingArgument,
                                 Span::new(expr.span.start, expr.span.end),
-                                format!("argument {} (`{}`) of {} is required but was left empty", i + 1, p.name, info.name),
+                                format!(
+                                    "argument {} (`{}`) of {} is required but was left empty",
+                                    i + 1,
+                                    p.name,
+                                    info.name
+                                ),
                             )
                             .with_help(format!("signature: {}", info.signature())),
                         );
@@ -137,7 +140,9 @@ impl Checker {
                 }
             }
         }
-        let replace_mode = (info.func == Func::Replace).then(|| self.replace_mode(args, expr.span)).flatten();
+        let replace_mode = (info.func == Func::Replace)
+            .then(|| self.replace_mode(args, expr.span))
+            .flatten();
         let regex = match info.func {
             Func::Replace => literal_string(args, 2).and_then(|(p, span)| self.regex(p, span)),
             _ => None,
@@ -166,12 +171,16 @@ impl Checker {
             None => format!("{min} or more"),
         };
         let message = if !pairs_ok && count >= min {
-            format!("{} takes its keys and values in pairs, but a key has no value", info.name)
+            format!(
+                "{} takes its keys and values in pairs, but a key has no value",
+                info.name
+            )
         } else {
             format!("{} takes {expected} arguments but was given {count}", info.name)
         };
         self.errors.push(
-            Diagnostic::error(Code::WrongArgumentCount, span, message).with_help(format!("signature: {}", info.signature())),
+            Diagnostic::error(Code::WrongArgumentCount, span, message)
+                .with_help(format!("signature: {}", info.signature())),
         );
     }
 
@@ -180,11 +189,16 @@ impl Checker {
             ParamType::Integer if text.trim().parse::<i64>().is_err() => {
                 Some((format!("`{}` expects a whole number, not \"{text}\"", param.name), None))
             }
-            ParamType::Interval => Interval::parse(text).err().map(|e| (e, Some(Interval::HELP.to_owned()))),
+            ParamType::Interval => Interval::parse(text)
+                .err()
+                .map(|e| (e, Some(Interval::HELP.to_owned()))),
             ParamType::Culture => Culture::parse(text).err().map(|e| (e, None)),
             ParamType::DateFormat => functions::validate_format(text).err().map(|e| (e, None)),
             ParamType::CompareMode => Some((
-                format!("`{}` expects vbTextCompare or vbBinaryCompare, not a string", param.name),
+                format!(
+                    "`{}` expects vbTextCompare or vbBinaryCompare, not a string",
+                    param.name
+                ),
                 Some("write the constant without quotes: vbTextCompare".to_owned()),
             )),
             _ => None,
@@ -214,11 +228,15 @@ impl Checker {
         let mode = functions::replace_mode(present);
         if mode.is_none() {
             self.errors.push(
-                Diagnostic::error(Code::InvalidReplaceMode, span, "these Replace arguments select none of its five modes")
-                    .with_help(
-                        "give oldValue with replacementValue or template; or regexPattern with replacementValue; \
+                Diagnostic::error(
+                    Code::InvalidReplaceMode,
+                    span,
+                    "these Replace arguments select none of its five modes",
+                )
+                .with_help(
+                    "give oldValue with replacementValue or template; or regexPattern with replacementValue; \
                          or regexPattern and regexGroupName with replacementValue or replacementAttributeName",
-                    ),
+                ),
             );
         }
         mode
@@ -289,7 +307,10 @@ mod tests {
         assert_eq!(err("Left(\"abc\")"), Code::WrongArgumentCount);
         assert_eq!(err("Now(1)"), Code::WrongArgumentCount);
         assert_eq!(err("Switch([a], \"d\", \"k\")"), Code::WrongArgumentCount);
-        assert_eq!(err("Switch([a], \"d\", \"k\", \"v\", \"k2\")"), Code::WrongArgumentCount);
+        assert_eq!(
+            err("Switch([a], \"d\", \"k\", \"v\", \"k2\")"),
+            Code::WrongArgumentCount
+        );
         ok("Switch([a], , \"k\", \"v\")");
         ok("Join(\",\", [a])");
         assert_eq!(err("Join(\",\")"), Code::WrongArgumentCount);

@@ -3,10 +3,12 @@
 
 use std::borrow::Cow;
 
+use smallvec::SmallVec;
+
 use crate::diagnostic::{Code, Diagnostic};
 use crate::expr::check::{Node, NodeKind};
 use crate::expr::context::EvalContext;
-use crate::expr::functions::{self as f, Func, FnError, ReplaceMode};
+use crate::expr::functions::{self as f, FnError, Func, ReplaceMode};
 use crate::expr::{Evaluation, functions};
 use crate::object::Attributes;
 use crate::span::Span;
@@ -14,7 +16,11 @@ use crate::value::Value;
 
 static NULL: Value = Value::Null;
 
-pub(crate) fn evaluate(root: &Node, source: &dyn Attributes, ctx: &mut EvalContext<'_>) -> Result<Evaluation, Diagnostic> {
+pub(crate) fn evaluate(
+    root: &Node,
+    source: &dyn Attributes,
+    ctx: &mut EvalContext<'_>,
+) -> Result<Evaluation, Diagnostic> {
     let mut state = State {
         source,
         ctx,
@@ -103,7 +109,8 @@ impl<'a> State<'a, '_, '_> {
             }
             _ => {}
         }
-        let mut values = Vec::with_capacity(nodes.len());
+        // Most calls take a handful of arguments; keep them off the heap.
+        let mut values: SmallVec<[Cow<'a, Value>; 4]> = SmallVec::with_capacity(nodes.len());
         for i in 0..nodes.len() {
             values.push(self.arg(nodes, i)?);
         }
@@ -160,7 +167,10 @@ impl<'a> State<'a, '_, '_> {
             if tried.is_empty() {
                 "SelectUniqueValue: every rule produced an empty value".to_owned()
             } else {
-                format!("SelectUniqueValue: every candidate already exists in the target ({})", tried.join(", "))
+                format!(
+                    "SelectUniqueValue: every candidate already exists in the target ({})",
+                    tried.join(", ")
+                )
             },
         )
         .with_help("add another rule that yields a different value"))
@@ -205,13 +215,15 @@ impl<'a> State<'a, '_, '_> {
                 Some(ticks) => Value::DateTime(f::date_from_num(ticks).map_err(|e| e.at(0))?),
                 None => Value::Null,
             },
-            Func::DefaultDomain => match &self.ctx.default_domain {
-                Some(domain) => Value::Str(domain.clone()),
-                None => {
-                    return Err(FnError::new(Code::MissingInput, "no default domain is configured")
+            Func::DefaultDomain => {
+                match &self.ctx.default_domain {
+                    Some(domain) => Value::Str(domain.clone()),
+                    None => {
+                        return Err(FnError::new(Code::MissingInput, "no default domain is configured")
                         .help("set the organisation's default domain in Provisio's settings (or pass --default-domain)"));
+                    }
                 }
-            },
+            }
             Func::FormatDateTime => {
                 let (Some(input_format), Some(output_format)) = (a.text(2)?, a.text(3)?) else {
                     return Ok(Value::Null);
@@ -269,9 +281,9 @@ impl<'a> State<'a, '_, '_> {
             Func::RandomString => {
                 let mut n = [0i64; 5];
                 for (i, slot) in n.iter_mut().enumerate() {
-                    *slot = a
-                        .int(i)?
-                        .ok_or_else(|| FnError::new(Code::InvalidArgument, "RandomString's counts cannot be null").at(i))?;
+                    *slot = a.int(i)?.ok_or_else(|| {
+                        FnError::new(Code::InvalidArgument, "RandomString's counts cannot be null").at(i)
+                    })?;
                 }
                 let avoid = a.text(5)?.unwrap_or_default();
                 Value::Str(f::random_string(self.ctx.random.as_mut(), n, &avoid)?)
@@ -317,7 +329,9 @@ impl<'a> State<'a, '_, '_> {
             Func::StripSpaces => a.map_text(0, f::strip_spaces)?,
             Func::ToLower | Func::ToUpper => {
                 let culture = match a.text(1)? {
-                    Some(name) => Some(f::Culture::parse(&name).map_err(|e| FnError::new(Code::InvalidArgument, e).at(1))?),
+                    Some(name) => {
+                        Some(f::Culture::parse(&name).map_err(|e| FnError::new(Code::InvalidArgument, e).at(1))?)
+                    }
                     None => None,
                 };
                 match a.text(0)? {
@@ -326,11 +340,18 @@ impl<'a> State<'a, '_, '_> {
                     None => Value::Null,
                 }
             }
-            Func::Word => Value::Str(f::word(a.text(0)?.as_deref(), a.int(1)?.unwrap_or(0), &a.text(2)?.unwrap_or_default())),
+            Func::Word => Value::Str(f::word(
+                a.text(0)?.as_deref(),
+                a.int(1)?.unwrap_or(0),
+                &a.text(2)?.unwrap_or_default(),
+            )),
             // Handled lazily in `call`.
-            Func::IIF | Func::Switch | Func::Coalesce | Func::SelectUniqueValue | Func::IgnoreFlowIfNullOrEmpty | Func::Redact => {
-                Value::Null
-            }
+            Func::IIF
+            | Func::Switch
+            | Func::Coalesce
+            | Func::SelectUniqueValue
+            | Func::IgnoreFlowIfNullOrEmpty
+            | Func::Redact => Value::Null,
         })
     }
 }
@@ -376,7 +397,11 @@ impl Args<'_, '_> {
             .at(i)),
             Value::Complex(_) => Err(FnError::new(
                 Code::InvalidArgument,
-                format!("`{}` of {} expects text, but got a complex value", self.param_name(i), functions::info(self.func).name),
+                format!(
+                    "`{}` of {} expects text, but got a complex value",
+                    self.param_name(i),
+                    functions::info(self.func).name
+                ),
             )
             .at(i)),
             other => Ok(other.as_text()),
@@ -429,7 +454,10 @@ impl Args<'_, '_> {
             .map_or(self.span, |n| n.span);
         let mut d = Diagnostic::error(e.code, span, e.message);
         if span != self.span {
-            d = d.with_label(self.span, format!("in this call of {}", functions::info(self.func).name));
+            d = d.with_label(
+                self.span,
+                format!("in this call of {}", functions::info(self.func).name),
+            );
         }
         d.help = e.help;
         d

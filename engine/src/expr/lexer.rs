@@ -159,7 +159,8 @@ impl Lexer<'_> {
                                 Span::new(escape_start, end),
                                 "a backslash in a string must be followed by `\"` or `\\`",
                             )
-                            .help = Some("write a literal backslash as `\\\\`, e.g. the regex `\\d` is \"\\\\d\"".into());
+                            .help =
+                                Some("write a literal backslash as `\\\\`, e.g. the regex `\\d` is \"\\\\d\"".into());
                         }
                     }
                 }
@@ -236,7 +237,11 @@ impl Lexer<'_> {
         match i64::from_str_radix(digits, 16) {
             Ok(value) if !digits.is_empty() => self.push(TokenKind::Integer { value, hex: true }, start),
             _ if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_hexdigit()) => {
-                self.error(Code::IntegerOutOfRange, span, "hexadecimal literal does not fit in 64 bits");
+                self.error(
+                    Code::IntegerOutOfRange,
+                    span,
+                    "hexadecimal literal does not fit in 64 bits",
+                );
             }
             _ => {
                 self.error(
@@ -385,7 +390,11 @@ mod tests {
         let codes: Vec<_> = errors.iter().map(|d| d.code).collect();
         assert_eq!(
             codes,
-            vec![Code::UnexpectedCharacter, Code::InvalidAttributeName, Code::InvalidHexLiteral]
+            vec![
+                Code::UnexpectedCharacter,
+                Code::InvalidAttributeName,
+                Code::InvalidHexLiteral
+            ]
         );
     }
 

@@ -83,7 +83,10 @@ impl Parser {
                 Diagnostic::error(
                     Code::ComparisonNotAllowed,
                     expr.span,
-                    format!("a comparison (`{}`) is only allowed as a function argument", op.symbol()),
+                    format!(
+                        "a comparison (`{}`) is only allowed as a function argument",
+                        op.symbol()
+                    ),
                 )
                 .with_help("wrap it in a function, e.g. CBool([a] = \"x\") or IIF([a] = \"x\", \"yes\", \"no\")"),
             );
@@ -119,7 +122,11 @@ impl Parser {
                 Diagnostic::error(
                     Code::ChainedComparison,
                     at,
-                    format!("a second comparison (`{}`) cannot follow `{}`", second.symbol(), op.symbol()),
+                    format!(
+                        "a second comparison (`{}`) cannot follow `{}`",
+                        second.symbol(),
+                        op.symbol()
+                    ),
                 )
                 .with_help("compare two values at a time; nest IIF for AND/OR logic"),
             );
@@ -181,7 +188,10 @@ impl Parser {
             let close = self.next();
             return Ok(Expr::new(
                 ExprKind::Call {
-                    name: Name { text: name, span: name_span },
+                    name: Name {
+                        text: name,
+                        span: name_span,
+                    },
                     args,
                 },
                 name_span.to(close.span),
@@ -198,7 +208,10 @@ impl Parser {
                 TokenKind::RParen => {
                     return Ok(Expr::new(
                         ExprKind::Call {
-                            name: Name { text: name, span: name_span },
+                            name: Name {
+                                text: name,
+                                span: name_span,
+                            },
                             args,
                         },
                         name_span.to(token.span),
@@ -208,7 +221,10 @@ impl Parser {
                     let message = if other == TokenKind::Eof {
                         format!("`{name}(` is never closed")
                     } else {
-                        format!("expected `,` or `)` in the arguments of `{name}`, found {}", describe(&other))
+                        format!(
+                            "expected `,` or `)` in the arguments of `{name}`, found {}",
+                            describe(&other)
+                        )
                     };
                     self.errors.push(
                         Diagnostic::error(Code::UnclosedCall, token.span, message)
@@ -294,7 +310,10 @@ mod tests {
         let e = ok(r#"IIF([country]="USA",[country],[department])"#);
         assert!(matches!(
             &call_args(&e)[0],
-            Some(Expr { kind: ExprKind::Compare { op: CompareOp::Eq, .. }, .. })
+            Some(Expr {
+                kind: ExprKind::Compare { op: CompareOp::Eq, .. },
+                ..
+            })
         ));
     }
 

@@ -114,11 +114,20 @@ mod tests {
 
     #[test]
     fn canonical_forms() {
-        assert_eq!(round_trip(r#"Replace([mail],"@x.com",,,"",,)"#), r#"Replace([mail], "@x.com", , , "", , )"#);
-        assert_eq!(round_trip(r#"IIF([a]="x",  "q\"uote", "back\\slash")"#), r#"IIF([a] = "x", "q\"uote", "back\\slash")"#);
+        assert_eq!(
+            round_trip(r#"Replace([mail],"@x.com",,,"",,)"#),
+            r#"Replace([mail], "@x.com", , , "", , )"#
+        );
+        assert_eq!(
+            round_trip(r#"IIF([a]="x",  "q\"uote", "back\\slash")"#),
+            r#"IIF([a] = "x", "q\"uote", "back\\slash")"#
+        );
         assert_eq!(round_trip("BitAnd(&hf, &HF7)"), "BitAnd(&HF, &HF7)");
         assert_eq!(round_trip("DateAdd(\"d\", -10, Now())"), "DateAdd(\"d\", -10, Now())");
-        assert_eq!(round_trip("InStr(\"a\",\"b\",1,vbTextCompare)"), "InStr(\"a\", \"b\", 1, vbTextCompare)");
+        assert_eq!(
+            round_trip("InStr(\"a\",\"b\",1,vbTextCompare)"),
+            "InStr(\"a\", \"b\", 1, vbTextCompare)"
+        );
         assert_eq!(round_trip("F(,)"), "F(, )");
         assert_eq!(round_trip("F( )"), "F()");
     }

@@ -93,6 +93,9 @@ fn diagnostics_serialise_with_stable_codes() {
 fn limits_are_errors_not_crashes() {
     compile_err(&format!("\"{}\"", "x".repeat(10_001)), Code::ExpressionTooLong);
     compile_err(&"Left(".repeat(1_900), Code::NestingTooDeep);
-    compile_err(&format!("{}[a]{}", "ToLower(".repeat(65), ")".repeat(65)), Code::NestingTooDeep);
+    compile_err(
+        &format!("{}[a]{}", "ToLower(".repeat(65), ")".repeat(65)),
+        Code::NestingTooDeep,
+    );
     assert!(expr::compile(&format!("{}[a]{}", "ToLower(".repeat(64), ")".repeat(64))).is_ok());
 }

@@ -9,8 +9,16 @@ use crate::support::*;
 
 #[test]
 fn append() {
-    eval_str(r#"Append([userPrincipalName], ".test")"#, r#"{"userPrincipalName": "John.Doe@contoso.com"}"#, "John.Doe@contoso.com.test");
-    eval_str("Append(Mid([givenName],1,3), Mid([surname],1,5))", r#"{"givenName": "John", "surname": "Doe"}"#, "JohDoe");
+    eval_str(
+        r#"Append([userPrincipalName], ".test")"#,
+        r#"{"userPrincipalName": "John.Doe@contoso.com"}"#,
+        "John.Doe@contoso.com.test",
+    );
+    eval_str(
+        "Append(Mid([givenName],1,3), Mid([surname],1,5))",
+        r#"{"givenName": "John", "surname": "Doe"}"#,
+        "JohDoe",
+    );
 }
 
 #[test]
@@ -28,7 +36,11 @@ fn app_role_assignments_complex() {
         r#"[{"primary":false,"type":"WindowsAzureActiveDirectoryRole","displayName":"User","value":"User"},
             {"primary":false,"type":"WindowsAzureActiveDirectoryRole","displayName":"Test","value":"Test"}]"#,
     );
-    eval_str("SingleAppRoleAssignment([appRoleAssignments])", r#"{"appRoleAssignments": ["Admin"]}"#, "Admin");
+    eval_str(
+        "SingleAppRoleAssignment([appRoleAssignments])",
+        r#"{"appRoleAssignments": ["Admin"]}"#,
+        "Admin",
+    );
 }
 
 #[test]
@@ -38,27 +50,51 @@ fn bit_and() {
 
 #[test]
 fn cbool() {
-    eval_ok("CBool([attribute1] = [attribute2])", r#"{"attribute1": "x", "attribute2": "x"}"#, "true");
-    eval_ok("CBool([attribute1] = [attribute2])", r#"{"attribute1": "x", "attribute2": "y"}"#, "false");
+    eval_ok(
+        "CBool([attribute1] = [attribute2])",
+        r#"{"attribute1": "x", "attribute2": "x"}"#,
+        "true",
+    );
+    eval_ok(
+        "CBool([attribute1] = [attribute2])",
+        r#"{"attribute1": "x", "attribute2": "y"}"#,
+        "false",
+    );
 }
 
 #[test]
 fn cdate() {
-    eval_str("CDate([StatusHireDate])", r#"{"StatusHireDate": "2020-03-16-07:00"}"#, "3/16/2020 7:00:00 AM");
+    eval_str(
+        "CDate([StatusHireDate])",
+        r#"{"StatusHireDate": "2020-03-16-07:00"}"#,
+        "3/16/2020 7:00:00 AM",
+    );
     eval_str(r#"CDate("2021-06-30+08:00")"#, "{}", "6/29/2021 4:00:00 PM");
     eval_str(r#"CDate("2009-06-15T01:45:30-07:00")"#, "{}", "6/15/2009 8:45:30 AM");
 }
 
 #[test]
 fn coalesce() {
-    eval_str("Coalesce([mail],[userPrincipalName])", r#"{"userPrincipalName": "John.Doe@contoso.com"}"#, "John.Doe@contoso.com");
+    eval_str(
+        "Coalesce([mail],[userPrincipalName])",
+        r#"{"userPrincipalName": "John.Doe@contoso.com"}"#,
+        "John.Doe@contoso.com",
+    );
 }
 
 #[test]
 fn conversions() {
-    eval_str(r#"ConvertToBase64("Hello world!")"#, "{}", "SABlAGwAbABvACAAdwBvAHIAbABkACEA");
+    eval_str(
+        r#"ConvertToBase64("Hello world!")"#,
+        "{}",
+        "SABlAGwAbABvACAAdwBvAHIAbABkACEA",
+    );
     eval_str(r#"ConvertToUTF8Hex("Hello world!")"#, "{}", "48656C6C6F20776F726C6421");
-    eval_str("CStr([dn])", r#"{"dn": "cn=Joe,dc=contoso,dc=com"}"#, "cn=Joe,dc=contoso,dc=com");
+    eval_str(
+        "CStr([dn])",
+        r#"{"dn": "cn=Joe,dc=contoso,dc=com"}"#,
+        "cn=Joe,dc=contoso,dc=com",
+    );
 }
 
 #[test]
@@ -73,16 +109,32 @@ fn date_add() {
 
 #[test]
 fn date_diff() {
-    eval_ok(r#"DateDiff("d", CDate("2021-08-18+08:00"), CDate("2021-08-31+08:00"))"#, "{}", "13");
+    eval_ok(
+        r#"DateDiff("d", CDate("2021-08-18+08:00"), CDate("2021-08-31+08:00"))"#,
+        "{}",
+        "13",
+    );
     let (d1, d2) = (r#"CDate("8/25/2021 5:41:18 PM")"#, r#"CDate("2012-03-16-07:00")"#);
     eval_ok(&format!(r#"DateDiff("d", {d1}, {d2})"#), "{}", "-3449");
     eval_ok(&format!(r#"DateDiff("ww", {d1}, {d2})"#), "{}", "-493");
     eval_ok(&format!(r#"DateDiff("m", {d1}, {d2})"#), "{}", "-113");
     eval_ok(&format!(r#"DateDiff("yyyy", {d1}, {d2})"#), "{}", "-9");
-    eval_ok(r#"DateDiff("d", CDate("2021-08-31+08:00"), CDate("2021-08-31+08:00"))"#, "{}", "0");
+    eval_ok(
+        r#"DateDiff("d", CDate("2021-08-31+08:00"), CDate("2021-08-31+08:00"))"#,
+        "{}",
+        "0",
+    );
     eval_ok(r#"DateDiff("h", CDate("2021-08-24"), CDate("2021-08-25"))"#, "{}", "24");
-    eval_ok(r#"DateDiff("n", CDate("2021-08-24"), CDate("2021-08-25"))"#, "{}", "1440");
-    eval_ok(r#"DateDiff("s", CDate("2021-08-24"), CDate("2021-08-25"))"#, "{}", "86400");
+    eval_ok(
+        r#"DateDiff("n", CDate("2021-08-24"), CDate("2021-08-25"))"#,
+        "{}",
+        "1440",
+    );
+    eval_ok(
+        r#"DateDiff("s", CDate("2021-08-24"), CDate("2021-08-25"))"#,
+        "{}",
+        "86400",
+    );
 }
 
 #[test]
@@ -97,9 +149,17 @@ fn hire_date_composite() {
 #[test]
 fn date_from_num_and_back() {
     eval_str("DateFromNum(129699324000000000)", "{}", "1/1/2012 11:00:00 PM");
-    eval_str("DateFromNum([lastLogonTimestamp])", r#"{"lastLogonTimestamp": 129699324000000000}"#, "1/1/2012 11:00:00 PM");
+    eval_str(
+        "DateFromNum([lastLogonTimestamp])",
+        r#"{"lastLogonTimestamp": 129699324000000000}"#,
+        "1/1/2012 11:00:00 PM",
+    );
     eval_ok(r#"NumFromDate("2012-01-01T23:00:00Z")"#, "{}", "129699324000000000");
-    eval_ok("NumFromDate(DateFromNum(129699324000000000))", "{}", "129699324000000000");
+    eval_ok(
+        "NumFromDate(DateFromNum(129699324000000000))",
+        "{}",
+        "129699324000000000",
+    );
 }
 
 #[test]
@@ -136,7 +196,8 @@ fn guid() {
 fn ignore_flow_if_null_or_empty() {
     assert!(evaluate("IgnoreFlowIfNullOrEmpty([department])", "{}").ignore_flow);
     assert!(!evaluate("IgnoreFlowIfNullOrEmpty([department])", r#"{"department": "Sales"}"#).ignore_flow);
-    let prefix = r#"IgnoreFlowIfNullOrEmpty(Switch([prefix], "", "3443", "Dr.", "3444", "Prof.", "3445", "Prof. Dr."))"#;
+    let prefix =
+        r#"IgnoreFlowIfNullOrEmpty(Switch([prefix], "", "3443", "Dr.", "3444", "Prof.", "3445", "Prof. Dr."))"#;
     assert!(evaluate(prefix, r#"{"prefix": "9999"}"#).ignore_flow);
     let known = evaluate(prefix, r#"{"prefix": "3444"}"#);
     assert!(!known.ignore_flow);
@@ -147,10 +208,26 @@ fn ignore_flow_if_null_or_empty() {
 fn iif() {
     let both = r#"{"country": "USA", "state": "CA", "department": "Sales"}"#;
     eval_str(r#"IIF([country]="USA",[country],[department])"#, both, "USA");
-    eval_str(r#"IIF([country]="USA",[country],[department])"#, r#"{"country": "NL", "department": "Sales"}"#, "Sales");
-    eval_str(r#"IIF([country]="USA",IIF([state]="CA","True","False"),"False")"#, both, "True");
-    eval_str(r#"IIF([country]="USA",IIF([state]="CA","True","False"),"False")"#, r#"{"country": "USA", "state": "WA"}"#, "False");
-    eval_str(r#"IIF([country]="USA","True",IIF([state]="CA","True","False"))"#, r#"{"country": "NL", "state": "CA"}"#, "True");
+    eval_str(
+        r#"IIF([country]="USA",[country],[department])"#,
+        r#"{"country": "NL", "department": "Sales"}"#,
+        "Sales",
+    );
+    eval_str(
+        r#"IIF([country]="USA",IIF([state]="CA","True","False"),"False")"#,
+        both,
+        "True",
+    );
+    eval_str(
+        r#"IIF([country]="USA",IIF([state]="CA","True","False"),"False")"#,
+        r#"{"country": "USA", "state": "WA"}"#,
+        "False",
+    );
+    eval_str(
+        r#"IIF([country]="USA","True",IIF([state]="CA","True","False"))"#,
+        r#"{"country": "NL", "state": "CA"}"#,
+        "True",
+    );
 }
 
 #[test]
@@ -160,7 +237,11 @@ fn iif_with_null_conditions_is_defined() {
     eval_str(r#"IIF([country]="","Other",[country])"#, r#"{"country": ""}"#, "Other");
     eval_str(r#"IIF(IsNullOrEmpty([country]),"Other",[country])"#, "{}", "Other");
     eval_str(r#"IIF(IsPresent([country]),[country],"Other")"#, "{}", "Other");
-    eval_str(r#"IIF(IsPresent([country]),[country],"Other")"#, r#"{"country": "NL"}"#, "NL");
+    eval_str(
+        r#"IIF(IsPresent([country]),[country],"Other")"#,
+        r#"{"country": "NL"}"#,
+        "NL",
+    );
     eval_str(r#"Switch([country],[country],"","Other")"#, "{}", "Other");
 }
 
@@ -187,8 +268,16 @@ fn is_functions() {
 
 #[test]
 fn item_and_join() {
-    eval_str("Item([proxyAddresses], 1)", r#"{"proxyAddresses": ["SMTP:a@contoso.com", "smtp:b@contoso.com"]}"#, "SMTP:a@contoso.com");
-    eval_str(r#"Join(", ", "", [surname], [givenName])"#, r#"{"surname": "Doe", "givenName": "John"}"#, "Doe, John");
+    eval_str(
+        "Item([proxyAddresses], 1)",
+        r#"{"proxyAddresses": ["SMTP:a@contoso.com", "smtp:b@contoso.com"]}"#,
+        "SMTP:a@contoso.com",
+    );
+    eval_str(
+        r#"Join(", ", "", [surname], [givenName])"#,
+        r#"{"surname": "Doe", "givenName": "John"}"#,
+        "Doe, John",
+    );
     eval_str(
         r#"Join("@", NormalizeDiacritics(StripSpaces(Join(".", [PreferredFirstName], [PreferredLastName]))), "contoso.com")"#,
         r#"{"PreferredFirstName": "John", "PreferredLastName": "Smith"}"#,
@@ -217,9 +306,21 @@ fn normalize_diacritics_not_and_now() {
 
 #[test]
 fn pcase() {
-    eval_str("PCase([firstName])", r#"{"firstName": "PABLO GONSALVES (SECOND)"}"#, "Pablo Gonsalves (Second)");
-    eval_str(r#"PCase([lastName]," '-")"#, r#"{"lastName": "PINTO-DE'SILVA"}"#, "Pinto-De'Silva");
-    eval_str(r#"PCase(Join(" ",[firstName],[lastName]))"#, r#"{"firstName": "GREGORY", "lastName": "JAMES"}"#, "Gregory James");
+    eval_str(
+        "PCase([firstName])",
+        r#"{"firstName": "PABLO GONSALVES (SECOND)"}"#,
+        "Pablo Gonsalves (Second)",
+    );
+    eval_str(
+        r#"PCase([lastName]," '-")"#,
+        r#"{"lastName": "PINTO-DE'SILVA"}"#,
+        "Pinto-De'Silva",
+    );
+    eval_str(
+        r#"PCase(Join(" ",[firstName],[lastName]))"#,
+        r#"{"firstName": "GREGORY", "lastName": "JAMES"}"#,
+        "Gregory James",
+    );
 }
 
 #[test]
@@ -234,7 +335,10 @@ fn random_string() {
 
 #[test]
 fn redact() {
-    let out = evaluate("Redact([userPrincipalName])", r#"{"userPrincipalName": "john@contoso.com"}"#);
+    let out = evaluate(
+        "Redact([userPrincipalName])",
+        r#"{"userPrincipalName": "john@contoso.com"}"#,
+    );
     assert_eq!(out.value.to_string(), "john@contoso.com");
     assert!(out.redacted);
     assert_eq!(out.loggable().to_string(), "[Redact]");
@@ -246,32 +350,60 @@ fn redact() {
 
 #[test]
 fn remove_duplicates() {
-    eval_ok("RemoveDuplicates([proxyAddresses])", r#"{"proxyAddresses": ["a", "b", "a"]}"#, r#"["a", "b"]"#);
+    eval_ok(
+        "RemoveDuplicates([proxyAddresses])",
+        r#"{"proxyAddresses": ["a", "b", "a"]}"#,
+        r#"["a", "b"]"#,
+    );
 }
 
 #[test]
 fn replace() {
-    eval_str(r#"Replace([BusinessTitle],"Product Developer", , , "Software Engineer", , )"#, r#"{"BusinessTitle": "Product Developer"}"#, "Software Engineer");
-    eval_str(r#"Replace([UserID],"<username>", , , , , "<username>@contoso.com")"#, r#"{"UserID": "jsmith"}"#, "jsmith@contoso.com");
+    eval_str(
+        r#"Replace([BusinessTitle],"Product Developer", , , "Software Engineer", , )"#,
+        r#"{"BusinessTitle": "Product Developer"}"#,
+        "Software Engineer",
+    );
+    eval_str(
+        r#"Replace([UserID],"<username>", , , , , "<username>@contoso.com")"#,
+        r#"{"UserID": "jsmith"}"#,
+        "jsmith@contoso.com",
+    );
     eval_str(
         r#"Replace([telephoneNumber], , "\\+(?<isdCode>\\d* )(?<phoneNumber>\\d{10})", , "${phoneNumber}", , )"#,
         r#"{"telephoneNumber": "+91 9998887777"}"#,
         "9998887777",
     );
-    eval_str(r#"Replace([mobile], , "[()\\s-]+", , "", , )"#, r#"{"mobile": "+1 (999) 888-7777"}"#, "+19998887777");
+    eval_str(
+        r#"Replace([mobile], , "[()\\s-]+", , "", , )"#,
+        r#"{"mobile": "+1 (999) 888-7777"}"#,
+        "+19998887777",
+    );
     eval_str(
         r#"Replace([AddressLineData], ,"(?<streetNumber>^\\d*)","streetNumber", "888", , )"#,
         r#"{"AddressLineData": "545 Tremont Street"}"#,
         "888 Tremont Street",
     );
-    eval_str(r#"Replace([userPrincipalName], , "(?<Suffix>@(.)*)", "Suffix", "", , )"#, r#"{"userPrincipalName": "jsmith@contoso.com"}"#, "jsmith");
+    eval_str(
+        r#"Replace([userPrincipalName], , "(?<Suffix>@(.)*)", "Suffix", "", , )"#,
+        r#"{"userPrincipalName": "jsmith@contoso.com"}"#,
+        "jsmith",
+    );
     eval_str(
         r#"Replace([telephoneNumber], , "\\+(?<isdCode>\\d* )(?<phoneNumber>\\d{10})", "phoneNumber" , , [mobile], )"#,
         r#"{"telephoneNumber": "", "mobile": "+91 8887779999"}"#,
         "8887779999",
     );
-    eval_str(r#"Replace([mailNickname], , "[a-zA-Z_]*", , "", , )"#, r#"{"mailNickname": "john_doe72"}"#, "72");
-    eval_str(r#"Replace([mail], "@contoso.com", , ,"", ,)"#, r#"{"mail": "john.doe@contoso.com"}"#, "john.doe");
+    eval_str(
+        r#"Replace([mailNickname], , "[a-zA-Z_]*", , "", , )"#,
+        r#"{"mailNickname": "john_doe72"}"#,
+        "72",
+    );
+    eval_str(
+        r#"Replace([mail], "@contoso.com", , ,"", ,)"#,
+        r#"{"mail": "john.doe@contoso.com"}"#,
+        "john.doe",
+    );
 }
 
 #[test]
@@ -290,7 +422,11 @@ fn select_unique_value() {
 
 #[test]
 fn split_and_strip_spaces() {
-    eval_ok(r#"Split([extensionAttribute5], ",")"#, r#"{"extensionAttribute5": "PermissionSetOne, PermissionSetTwo"}"#, r#"["PermissionSetOne", "PermissionSetTwo"]"#);
+    eval_ok(
+        r#"Split([extensionAttribute5], ",")"#,
+        r#"{"extensionAttribute5": "PermissionSetOne, PermissionSetTwo"}"#,
+        r#"["PermissionSetOne", "PermissionSetTwo"]"#,
+    );
     eval_str(r#"StripSpaces("John Doe")"#, "{}", "JohnDoe");
 }
 
@@ -299,7 +435,11 @@ fn switch() {
     let states = r#"Switch([state], "Australia/Sydney", "NSW", "Australia/Sydney","QLD", "Australia/Brisbane", "SA", "Australia/Adelaide")"#;
     eval_str(states, r#"{"state": "QLD"}"#, "Australia/Brisbane");
     eval_str(states, r#"{"state": "WA"}"#, "Australia/Sydney");
-    eval_str(r#"Switch(ToLower([statusFlag]), "0", "true", "1", "false", "0")"#, r#"{"statusFlag": "TRUE"}"#, "1");
+    eval_str(
+        r#"Switch(ToLower([statusFlag]), "0", "true", "1", "false", "0")"#,
+        r#"{"statusFlag": "TRUE"}"#,
+        "1",
+    );
     let flag = r#"Switch([statusFlag], "Default Value", "true", "1", "", "0")"#;
     eval_str(flag, r#"{"statusFlag": ""}"#, "0");
     eval_str(flag, "{}", "0");
@@ -330,7 +470,11 @@ fn word() {
 
 #[test]
 fn default_domain() {
-    eval_str(r#"Join("@", [employeeId], DefaultDomain())"#, r#"{"employeeId": "21023"}"#, "21023@contoso.com");
+    eval_str(
+        r#"Join("@", [employeeId], DefaultDomain())"#,
+        r#"{"employeeId": "21023"}"#,
+        "21023@contoso.com",
+    );
 }
 
 #[test]

@@ -30,7 +30,14 @@ fn function_name() -> impl Strategy<Value = String> {
 }
 
 fn compare_op() -> impl Strategy<Value = CompareOp> {
-    proptest::sample::select(vec![CompareOp::Eq, CompareOp::Ne, CompareOp::Lt, CompareOp::Le, CompareOp::Gt, CompareOp::Ge])
+    proptest::sample::select(vec![
+        CompareOp::Eq,
+        CompareOp::Ne,
+        CompareOp::Lt,
+        CompareOp::Le,
+        CompareOp::Gt,
+        CompareOp::Ge,
+    ])
 }
 
 /// Any expression the grammar can produce. Comparisons appear only as

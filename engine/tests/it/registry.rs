@@ -14,7 +14,11 @@ fn every_example_gives_its_stated_result() {
             let expected: serde_json::Value = serde_json::from_str(expected).unwrap();
             assert_eq!(out.value.to_json(), expected, "{}: {}", info.name, info.example);
         }
-        assert!(info.example.contains(info.name), "{}'s example does not call it", info.name);
+        assert!(
+            info.example.contains(info.name),
+            "{}'s example does not call it",
+            info.name
+        );
     }
 }
 
@@ -22,7 +26,15 @@ fn every_example_gives_its_stated_result() {
 fn every_function_is_documented_for_administrators() {
     let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/expressions.md")).unwrap();
     for info in FUNCTIONS {
-        assert!(docs.contains(&format!("### {}\n", info.name)), "docs/expressions.md lacks a section for {}", info.name);
-        assert!(docs.contains(&info.signature()), "docs/expressions.md lacks the signature {}", info.signature());
+        assert!(
+            docs.contains(&format!("### {}\n", info.name)),
+            "docs/expressions.md lacks a section for {}",
+            info.name
+        );
+        assert!(
+            docs.contains(&info.signature()),
+            "docs/expressions.md lacks the signature {}",
+            info.signature()
+        );
     }
 }

@@ -25,7 +25,11 @@ pub fn evaluate_in(src: &str, object: &str, ctx: &mut EvalContext<'_>) -> Evalua
 }
 
 pub fn evaluate(src: &str, object: &str) -> Evaluation {
-    evaluate_in(src, object, &mut EvalContext::new(now()).with_default_domain("contoso.com"))
+    evaluate_in(
+        src,
+        object,
+        &mut EvalContext::new(now()).with_default_domain("contoso.com"),
+    )
 }
 
 /// Asserts the value, written as JSON (`"\"text\""`, `"7"`, `"true"`, `"null"`, `"[…]"`).

@@ -145,7 +145,10 @@ mod tests {
     fn values_show_their_type_and_entra_text() {
         let view = value("CBool([accountEnabled])", DEFAULT_SOURCE);
         assert_eq!((view.json.as_str(), view.text.as_deref()), ("true", Some("True")));
-        assert_eq!(value("[proxyAddresses]", DEFAULT_SOURCE).type_name, "multi-valued attribute (2 values)");
+        assert_eq!(
+            value("[proxyAddresses]", DEFAULT_SOURCE).type_name,
+            "multi-valued attribute (2 values)"
+        );
         assert!(value("[nothing]", "{}").is_null);
     }
 
@@ -165,8 +168,14 @@ mod tests {
 
     #[test]
     fn invalid_inputs_do_not_hide_diagnostics() {
-        assert_eq!(analyse("[mail]", None, Some(&options())).outcome, Outcome::InvalidSource);
-        assert_eq!(analyse("[mail]", Some(&SourceObject::new()), None).outcome, Outcome::InvalidOptions);
+        assert_eq!(
+            analyse("[mail]", None, Some(&options())).outcome,
+            Outcome::InvalidSource
+        );
+        assert_eq!(
+            analyse("[mail]", Some(&SourceObject::new()), None).outcome,
+            Outcome::InvalidOptions
+        );
         assert_eq!(analyse("Left(", None, None).outcome, Outcome::NotCompiled);
     }
 

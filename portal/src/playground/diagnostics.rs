@@ -26,15 +26,21 @@ pub fn DiagnosticList(state: PlaygroundState, analysis: Memo<Analysis>) -> impl 
     let diagnostics = move || analysis.with(|a| a.diagnostics.clone());
     let summary = move || {
         analysis.with(|a| match (a.diagnostics.len(), &a.outcome) {
-            (0, Outcome::Failed(_)) => "The expression is valid, but its evaluation failed (see the result).".to_owned(),
+            (0, Outcome::Failed(_)) => {
+                "The expression is valid, but its evaluation failed (see the result).".to_owned()
+            }
             (0, _) => "No problems found.".to_owned(),
             (1, _) => "1 problem:".to_owned(),
             (n, _) => format!("{n} problems:"),
         })
     };
     view! {
-        <section id="diagnostics" class="diagnostics" aria-label="Problems" aria-live="polite">
-            <p class="diagnostics-summary" class:clean=move || analysis.with(|a| a.diagnostics.is_empty())>
+        <section id="diagnostics" class="diagnostics" aria-label="Problems">
+            <p
+                class="diagnostics-summary"
+                class:clean=move || analysis.with(|a| a.marked_spans().is_empty())
+                class:runtime=move || analysis.with(|a| a.diagnostics.is_empty() && !a.marked_spans().is_empty())
+            >
                 {summary}
             </p>
             <ul>
@@ -64,7 +70,11 @@ fn DiagnosticItem(state: PlaygroundState, diagnostic: Diagnostic, source: String
         })
         .collect();
     let help = diagnostic.help.map(|help| format!("help: {help}"));
-    let select = move |_| state.expression.with_untracked(|text| select_span(state.editor, text, span));
+    let select = move |_| {
+        state
+            .expression
+            .with_untracked(|text| select_span(state.editor, text, span))
+    };
     view! {
         <li class="diagnostic" data-code=diagnostic.code.as_str()>
             <button type="button" class="diagnostic-jump" title="Select in the editor" on:click=select>
@@ -87,6 +97,9 @@ mod tests {
     fn headlines_name_code_message_and_place() {
         let source = "Join(\",\",\n  Tolower([mail]))";
         let errors = expr::compile(source).err().unwrap_or_default();
-        assert_eq!(headline(&errors[0], source), "error[E0201]: unknown function `Tolower` — 2:3");
+        assert_eq!(
+            headline(&errors[0], source),
+            "error[E0201]: unknown function `Tolower` — 2:3"
+        );
     }
 }

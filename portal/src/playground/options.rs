@@ -60,22 +60,27 @@ pub fn OptionsForm(state: PlaygroundState) -> impl IntoView {
         <fieldset class="options">
             <legend>"Evaluation inputs"</legend>
             <label for="option-now">"Now (RFC 3339)"</label>
-            <div class="with-button">
-                <input
-                    id="option-now"
-                    class="code"
-                    type="text"
-                    spellcheck="false"
-                    aria-describedby="option-now-help option-now-error"
-                    aria-invalid=move || now_error().is_some().to_string()
-                    prop:value=move || state.now.get()
-                    on:input=move |ev| state.now.set(event_target_value(&ev))
-                />
-                <button type="button" on:click=move |_| state.now.set(format_now(browser_now()))>
-                    "Current time"
+            <input
+                id="option-now"
+                class="code"
+                type="text"
+                spellcheck="false"
+                aria-describedby="option-now-help option-now-error"
+                aria-invalid=move || now_error().is_some().to_string()
+                prop:value=move || state.now.get()
+                on:input=move |ev| state.now.set(event_target_value(&ev))
+            />
+            <p id="option-now-help" class="hint with-button">
+                "What Now() returns. "
+                <button
+                    type="button"
+                    id="option-now-reset"
+                    class="link-button"
+                    on:click=move |_| state.now.set(format_now(browser_now()))
+                >
+                    "Use the current time"
                 </button>
-            </div>
-            <p id="option-now-help" class="hint">"What Now() returns."</p>
+            </p>
             <p id="option-now-error" class="field-error" role="alert" hidden=move || now_error().is_none()>
                 {now_error}
             </p>

@@ -8,10 +8,21 @@ use provisio_engine::expr::{FUNCTIONS, FunctionInfo};
 use super::selection::insert_at_cursor;
 use super::state::PlaygroundState;
 
-/// Whether a function matches the filter text (name or summary, ignoring case).
+/// Whether a function matches the filter text, ignoring case: anywhere in its name, or at the
+/// start of a word of its summary ("date" finds `CDate` and "…a date/time string…", not
+/// "Updates").
 pub fn matches(info: &FunctionInfo, filter: &str) -> bool {
     let filter = filter.trim().to_lowercase();
-    filter.is_empty() || info.name.to_lowercase().contains(&filter) || info.summary.to_lowercase().contains(&filter)
+    if filter.is_empty() || info.name.to_lowercase().contains(&filter) {
+        return true;
+    }
+    let summary = info.summary.to_lowercase();
+    if filter.contains(char::is_whitespace) {
+        return summary.contains(&filter);
+    }
+    summary
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|word| word.starts_with(&filter))
 }
 
 /// `numChars (integer)`, the way the reference lists parameters.
@@ -137,15 +148,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_filter_matches_names_and_summaries_ignoring_case() {
-        let left = FUNCTIONS.iter().find(|f| f.name == "Left");
-        assert!(left.is_some_and(|f| matches(f, " left ") && matches(f, "") && !matches(f, "zzz")));
-        assert!(FUNCTIONS.iter().any(|f| f.name == "Left" && f.summary.contains(' ') && matches(f, &f.summary[..5])));
+    fn the_filter_matches_names_and_summary_words_ignoring_case() {
+        let shown = |filter: &str| -> Vec<&str> {
+            FUNCTIONS
+                .iter()
+                .filter(|f| matches(f, filter))
+                .map(|f| f.name)
+                .collect()
+        };
+        assert_eq!(shown("").len(), FUNCTIONS.len());
+        assert_eq!(shown(" TOLOWER "), ["ToLower"]);
+        assert!(shown("date").contains(&"FormatDateTime"));
+        assert!(
+            !shown("date").contains(&"AppRoleAssignmentsComplex"),
+            "{:?}",
+            shown("date")
+        );
+        assert!(shown("zzz").is_empty());
     }
 
     #[test]
     fn parameters_show_their_types() {
-        let left = FUNCTIONS.iter().find(|f| f.name == "Left").map(|f| f.params.iter().map(describe).collect());
-        assert_eq!(left, Some(vec!["string (string)".to_owned(), "numChars (integer)".to_owned()]));
+        let left = FUNCTIONS
+            .iter()
+            .find(|f| f.name == "Left")
+            .map(|f| f.params.iter().map(describe).collect());
+        assert_eq!(
+            left,
+            Some(vec!["string (string)".to_owned(), "numChars (integer)".to_owned()])
+        );
     }
 }

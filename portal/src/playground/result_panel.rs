@@ -22,9 +22,16 @@ pub fn ResultPanel(state: PlaygroundState, analysis: Memo<Analysis>) -> impl Int
         Outcome::Failed(error) => {
             let source = state.expression.get_untracked();
             let line = headline(&error, &source);
-            let help = error.help.clone().map(|help| view! { <p class="diagnostic-help">"help: " {help}</p> });
+            let help = error
+                .help
+                .clone()
+                .map(|help| view! { <p class="diagnostic-help">"help: " {help}</p> });
             let span = error.span;
-            let select = move |_| state.expression.with_untracked(|text| select_span(state.editor, text, span));
+            let select = move |_| {
+                state
+                    .expression
+                    .with_untracked(|text| select_span(state.editor, text, span))
+            };
             view! {
                 <p class="result-note">"The evaluation failed:"</p>
                 <button type="button" class="diagnostic-jump" id="result-error" title="Select in the editor" on:click=select>
@@ -36,7 +43,11 @@ pub fn ResultPanel(state: PlaygroundState, analysis: Memo<Analysis>) -> impl Int
         }
         Outcome::NotCompiled => {
             let count = analysis.with(|a| a.diagnostics.len());
-            let problems = if count == 1 { "problem".to_owned() } else { format!("{count} problems") };
+            let problems = if count == 1 {
+                "problem".to_owned()
+            } else {
+                format!("{count} problems")
+            };
             view! { <p class="result-note">"Fix the " {problems} " above to see a result."</p> }.into_any()
         }
         Outcome::InvalidSource => {

@@ -7,7 +7,11 @@ use super::state::PlaygroundState;
 
 #[component]
 pub fn SourceEditor(state: PlaygroundState) -> impl IntoView {
-    let error = move || state.source_object.with(|parsed| parsed.as_ref().err().map(|e| e.0.clone()));
+    let error = move || {
+        state
+            .source_object
+            .with(|parsed| parsed.as_ref().err().map(|e| e.0.clone()))
+    };
     view! {
         <div class="field source-field">
             <label for="source">"Source object (JSON)"</label>

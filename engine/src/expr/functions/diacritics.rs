@@ -3,8 +3,7 @@
 //! (æ→ae, ø→oe, œ→oe, ß→ss, ł→l, ı→i). Other letters keep their marks, as
 //! in Entra; notably ö becomes o, not oe.
 
-use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
 /// Letters that have no decomposition but an entry in Entra's table.
 fn spelled_out(c: char) -> Option<&'static str> {
@@ -31,33 +30,48 @@ fn strips_marks(base: char) -> bool {
     )
 }
 
+/// Works character by character, so composed (ë) and decomposed (e + ◌̈)
+/// input give the same result and untouched characters stay as they were.
 pub(crate) fn normalize_diacritics(source: &str) -> String {
     if source.is_ascii() {
         return source.to_owned();
     }
     let mut out = String::with_capacity(source.len());
-    // Decompose, then look at each base letter with the marks that follow it.
-    let mut chars = source.nfd().peekable();
-    while let Some(base) = chars.next() {
-        let mut marks = String::new();
-        while let Some(&mark) = chars.peek() {
-            if !is_combining_mark(mark) {
-                break;
+    // Whether combining marks that follow belong to a letter whose marks go.
+    let mut dropping_marks = false;
+    for c in source.chars() {
+        if c.is_ascii() {
+            out.push(c);
+            dropping_marks = strips_marks(c) || spelled_out(c).is_some();
+        } else if is_combining_mark(c) {
+            if !dropping_marks {
+                out.push(c);
             }
-            marks.push(mark);
-            chars.next();
-        }
-        if let Some(spelled) = spelled_out(base) {
+        } else if let Some(spelled) = spelled_out(c) {
             out.push_str(spelled);
-        } else if strips_marks(base) {
-            out.push(base);
+            dropping_marks = true;
         } else {
-            out.push(base);
-            out.push_str(&marks);
+            let mut base = None;
+            decompose_canonical(c, |part| {
+                base.get_or_insert(part);
+            });
+            match base {
+                Some(base) if base != c && strips_marks(base) => {
+                    out.push(base);
+                    dropping_marks = true;
+                }
+                Some(base) if base != c && spelled_out(base).is_some() => {
+                    out.push_str(spelled_out(base).unwrap_or_default());
+                    dropping_marks = true;
+                }
+                _ => {
+                    out.push(c);
+                    dropping_marks = false;
+                }
+            }
         }
     }
-    // Letters left alone go back to their composed form.
-    if out.is_ascii() { out } else { out.nfc().collect() }
+    out
 }
 
 #[cfg(test)]
@@ -98,6 +112,8 @@ mod tests {
     fn decomposed_input_is_handled() {
         assert_eq!(n("Zoe\u{308}"), "Zoe");
         assert_eq!(n("a\u{331}"), "a");
+        assert_eq!(n("a\u{304}\u{301}"), "a");
+        assert_eq!(n("k\u{301}"), "k\u{301}");
     }
 
     #[test]

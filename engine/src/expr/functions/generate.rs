@@ -127,7 +127,10 @@ mod tests {
             assert!(!s.contains('?') && !s.contains(','));
         }
         let s = rs([6, 3, 0, 0, 3], "").unwrap();
-        assert_eq!(s.chars().filter(char::is_ascii_digit).count() + s.chars().filter(char::is_ascii_lowercase).count(), 6);
+        assert_eq!(
+            s.chars().filter(char::is_ascii_digit).count() + s.chars().filter(char::is_ascii_lowercase).count(),
+            6
+        );
     }
 
     #[test]

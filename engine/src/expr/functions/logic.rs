@@ -74,14 +74,30 @@ fn ordering(left: &Value, right: &Value) -> Option<Ordering> {
     use Value::*;
     match (left, right) {
         (Int(a), Int(b)) => Some(a.cmp(b)),
-        (Int(a), Str(s)) => s.trim().parse::<i64>().ok().map(|b| a.cmp(&b)).or_else(|| text_order(left, right)),
-        (Str(s), Int(b)) => s.trim().parse::<i64>().ok().map(|a| a.cmp(b)).or_else(|| text_order(left, right)),
+        (Int(a), Str(s)) => s
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .map(|b| a.cmp(&b))
+            .or_else(|| text_order(left, right)),
+        (Str(s), Int(b)) => s
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .map(|a| a.cmp(b))
+            .or_else(|| text_order(left, right)),
         (Bool(a), Bool(b)) => Some(a.cmp(b)),
         (Bool(a), Str(s)) => parse_bool(s).map(|b| a.cmp(&b)).or_else(|| text_order(left, right)),
         (Str(s), Bool(b)) => parse_bool(s).map(|a| a.cmp(b)).or_else(|| text_order(left, right)),
         (DateTime(a), DateTime(b)) => Some(a.cmp(b)),
-        (DateTime(a), Str(s)) => parse_datetime(s).ok().map(|b| a.cmp(&b)).or_else(|| text_order(left, right)),
-        (Str(s), DateTime(b)) => parse_datetime(s).ok().map(|a| a.cmp(b)).or_else(|| text_order(left, right)),
+        (DateTime(a), Str(s)) => parse_datetime(s)
+            .ok()
+            .map(|b| a.cmp(&b))
+            .or_else(|| text_order(left, right)),
+        (Str(s), DateTime(b)) => parse_datetime(s)
+            .ok()
+            .map(|a| a.cmp(b))
+            .or_else(|| text_order(left, right)),
         _ => text_order(left, right),
     }
 }
@@ -112,10 +128,25 @@ mod tests {
 
     #[test]
     fn truthiness() {
-        for v in [Value::Bool(true), s("True"), s("true"), s(" TRUE "), Value::Int(-1), s("2")] {
+        for v in [
+            Value::Bool(true),
+            s("True"),
+            s("true"),
+            s(" TRUE "),
+            Value::Int(-1),
+            s("2"),
+        ] {
             assert!(truthy(&v), "{v:?}");
         }
-        for v in [Value::Null, Value::Bool(false), s("False"), s(""), s("yes"), Value::Int(0), s("0")] {
+        for v in [
+            Value::Null,
+            Value::Bool(false),
+            s("False"),
+            s(""),
+            s("yes"),
+            Value::Int(0),
+            s("0"),
+        ] {
             assert!(!truthy(&v), "{v:?}");
         }
     }

@@ -174,7 +174,10 @@ mod tests {
     #[test]
     fn join_skips_null_and_empty_sources() {
         let j = |sources: &[Value]| join(", ", sources.iter());
-        assert_eq!(j(&[Value::str(""), Value::str("Doe"), Value::str("John")]), Value::str("Doe, John"));
+        assert_eq!(
+            j(&[Value::str(""), Value::str("Doe"), Value::str("John")]),
+            Value::str("Doe, John")
+        );
         assert_eq!(j(&[Value::Null, Value::str("a"), Value::Null]), Value::str("a"));
         assert_eq!(j(&[list(&["x", "", "y"]), Value::Int(3)]), Value::str("x, y, 3"));
         assert_eq!(j(&[Value::Null, Value::Null]), Value::Null);
@@ -184,14 +187,20 @@ mod tests {
 
     #[test]
     fn remove_duplicates_keeps_the_first() {
-        assert_eq!(remove_duplicates(&list(&["b", "a", "b", "c", "a"])), list(&["b", "a", "c"]));
+        assert_eq!(
+            remove_duplicates(&list(&["b", "a", "b", "c", "a"])),
+            list(&["b", "a", "c"])
+        );
         assert_eq!(remove_duplicates(&Value::Null), Value::Null);
         assert_eq!(remove_duplicates(&Value::str("x")), Value::str("x"));
     }
 
     #[test]
     fn split_trims_parts() {
-        assert_eq!(split("PermissionSetOne, PermissionSetTwo", ","), list(&["PermissionSetOne", "PermissionSetTwo"]));
+        assert_eq!(
+            split("PermissionSetOne, PermissionSetTwo", ","),
+            list(&["PermissionSetOne", "PermissionSetTwo"])
+        );
         assert_eq!(split("a,,b", ","), list(&["a", "", "b"]));
         assert_eq!(split("a::b", "::"), list(&["a", "b"]));
         assert_eq!(split("", ","), list(&[]));

@@ -90,7 +90,11 @@ pub(crate) fn replace(mode: Mode, a: ReplaceArgs<'_>) -> Result<Value, FnError> 
 }
 
 fn matching_failed(e: fancy_regex::Error) -> FnError {
-    FnError::new(Code::RegexFailed, format!("the regular expression failed while matching: {e}")).at(2)
+    FnError::new(
+        Code::RegexFailed,
+        format!("the regular expression failed while matching: {e}"),
+    )
+    .at(2)
 }
 
 fn regex_replace(regex: &Regex, source: &str, replacement: &str) -> Result<String, FnError> {
@@ -144,7 +148,15 @@ fn expand_dotnet(regex: &Regex, caps: &Captures<'_, str>, input: &str, replaceme
             Some('`') => (1, Some(whole.and_then(|m| input.get(..m.start())).unwrap_or_default())),
             Some('\'') => (1, Some(whole.and_then(|m| input.get(m.end()..)).unwrap_or_default())),
             Some('_') => (1, Some(input)),
-            Some('+') => (1, Some((1..caps.len()).rev().find_map(|i| caps.get(i)).map_or("", |m| m.as_str()))),
+            Some('+') => (
+                1,
+                Some(
+                    (1..caps.len())
+                        .rev()
+                        .find_map(|i| caps.get(i))
+                        .map_or("", |m| m.as_str()),
+                ),
+            ),
             Some('{') => match after.find('}') {
                 Some(close) => {
                     let name = after.get(1..close).unwrap_or_default();
@@ -189,7 +201,14 @@ mod tests {
     const P: bool = true;
     const O: bool = false;
 
-    fn run(mode: Mode, source: Option<&str>, pattern: &str, group: Option<&str>, replacement: Option<&str>, attribute: Option<&str>) -> Value {
+    fn run(
+        mode: Mode,
+        source: Option<&str>,
+        pattern: &str,
+        group: Option<&str>,
+        replacement: Option<&str>,
+        attribute: Option<&str>,
+    ) -> Value {
         let regex = Regex::new(pattern).unwrap();
         replace(
             mode,
@@ -236,45 +255,161 @@ mod tests {
 
     #[test]
     fn text_and_template_modes() {
-        assert_eq!(text(Some("Product Developer"), "Product Developer", Some("Software Engineer"), None), Value::str("Software Engineer"));
-        assert_eq!(text(Some("john.doe@contoso.com"), "@contoso.com", Some(""), None), Value::str("john.doe"));
+        assert_eq!(
+            text(
+                Some("Product Developer"),
+                "Product Developer",
+                Some("Software Engineer"),
+                None
+            ),
+            Value::str("Software Engineer")
+        );
+        assert_eq!(
+            text(Some("john.doe@contoso.com"), "@contoso.com", Some(""), None),
+            Value::str("john.doe")
+        );
         assert_eq!(text(Some("a.b.c"), ".", Some("-"), None), Value::str("a-b-c"));
-        assert_eq!(text(Some("AbA"), "a", Some("x"), None), Value::str("AbA"), "case-sensitive");
+        assert_eq!(
+            text(Some("AbA"), "a", Some("x"), None),
+            Value::str("AbA"),
+            "case-sensitive"
+        );
         assert_eq!(text(None, "x", Some("y"), None), Value::Null);
         assert_eq!(text(Some("abc"), "", Some("y"), None), Value::str("abc"));
-        assert_eq!(text(Some("jsmith"), "<username>", None, Some("<username>@contoso.com")), Value::str("jsmith@contoso.com"));
+        assert_eq!(
+            text(Some("jsmith"), "<username>", None, Some("<username>@contoso.com")),
+            Value::str("jsmith@contoso.com")
+        );
     }
 
     #[test]
     fn regex_mode() {
         let phone = r"\+(?<isdCode>\d* )(?<phoneNumber>\d{10})";
-        assert_eq!(run(Mode::Regex, Some("+91 9998887777"), phone, None, Some("${phoneNumber}"), None), Value::str("9998887777"));
-        assert_eq!(run(Mode::Regex, Some("+1 (999) 888-7777"), r"[()\s-]+", None, Some(""), None), Value::str("+19998887777"));
-        assert_eq!(run(Mode::Regex, Some("john_doe72"), "[a-zA-Z_]*", None, Some(""), None), Value::str("72"));
-        assert_eq!(run(Mode::Regex, Some("ab"), "(a)(b)", None, Some("$2$1"), None), Value::str("ba"));
-        assert_eq!(run(Mode::Regex, Some("ab"), "b", None, Some("[$&]$$"), None), Value::str("a[b]$"));
-        assert_eq!(run(Mode::Regex, Some("ab"), "b", None, Some("${nope}$9"), None), Value::str("a${nope}$9"));
+        assert_eq!(
+            run(
+                Mode::Regex,
+                Some("+91 9998887777"),
+                phone,
+                None,
+                Some("${phoneNumber}"),
+                None
+            ),
+            Value::str("9998887777")
+        );
+        assert_eq!(
+            run(
+                Mode::Regex,
+                Some("+1 (999) 888-7777"),
+                r"[()\s-]+",
+                None,
+                Some(""),
+                None
+            ),
+            Value::str("+19998887777")
+        );
+        assert_eq!(
+            run(Mode::Regex, Some("john_doe72"), "[a-zA-Z_]*", None, Some(""), None),
+            Value::str("72")
+        );
+        assert_eq!(
+            run(Mode::Regex, Some("ab"), "(a)(b)", None, Some("$2$1"), None),
+            Value::str("ba")
+        );
+        assert_eq!(
+            run(Mode::Regex, Some("ab"), "b", None, Some("[$&]$$"), None),
+            Value::str("a[b]$")
+        );
+        assert_eq!(
+            run(Mode::Regex, Some("ab"), "b", None, Some("${nope}$9"), None),
+            Value::str("a${nope}$9")
+        );
         assert_eq!(run(Mode::Regex, None, "b", None, Some("x"), None), Value::Null);
     }
 
     #[test]
     fn lookaround_and_backreferences_work() {
-        assert_eq!(run(Mode::Regex, Some("aa-bb-cd"), r"(\w)\1", None, Some("X"), None), Value::str("X-X-cd"));
-        assert_eq!(run(Mode::Regex, Some("a1b2"), r"\d(?=b)", None, Some("_"), None), Value::str("a_b2"));
+        assert_eq!(
+            run(Mode::Regex, Some("aa-bb-cd"), r"(\w)\1", None, Some("X"), None),
+            Value::str("X-X-cd")
+        );
+        assert_eq!(
+            run(Mode::Regex, Some("a1b2"), r"\d(?=b)", None, Some("_"), None),
+            Value::str("a_b2")
+        );
     }
 
     #[test]
     fn group_mode() {
-        assert_eq!(run(Mode::RegexGroup, Some("545 Tremont Street"), r"(?<streetNumber>^\d*)", Some("streetNumber"), Some("888"), None), Value::str("888 Tremont Street"));
-        assert_eq!(run(Mode::RegexGroup, Some("jsmith@contoso.com"), r"(?<Suffix>@(.)*)", Some("Suffix"), Some(""), None), Value::str("jsmith"));
+        assert_eq!(
+            run(
+                Mode::RegexGroup,
+                Some("545 Tremont Street"),
+                r"(?<streetNumber>^\d*)",
+                Some("streetNumber"),
+                Some("888"),
+                None
+            ),
+            Value::str("888 Tremont Street")
+        );
+        assert_eq!(
+            run(
+                Mode::RegexGroup,
+                Some("jsmith@contoso.com"),
+                r"(?<Suffix>@(.)*)",
+                Some("Suffix"),
+                Some(""),
+                None
+            ),
+            Value::str("jsmith")
+        );
     }
 
     #[test]
     fn group_from_attribute_mode() {
         let phone = r"\+(?<isdCode>\d* )(?<phoneNumber>\d{10})";
-        assert_eq!(run(Mode::RegexGroupFromAttribute, Some(""), phone, Some("phoneNumber"), None, Some("+91 8887779999")), Value::str("8887779999"));
-        assert_eq!(run(Mode::RegexGroupFromAttribute, None, phone, Some("phoneNumber"), None, Some("+91 8887779999")), Value::str("8887779999"));
-        assert_eq!(run(Mode::RegexGroupFromAttribute, Some("+1 5"), phone, Some("phoneNumber"), None, Some("+91 8887779999")), Value::str("+1 5"));
-        assert_eq!(run(Mode::RegexGroupFromAttribute, None, phone, Some("phoneNumber"), None, Some("none")), Value::Null);
+        assert_eq!(
+            run(
+                Mode::RegexGroupFromAttribute,
+                Some(""),
+                phone,
+                Some("phoneNumber"),
+                None,
+                Some("+91 8887779999")
+            ),
+            Value::str("8887779999")
+        );
+        assert_eq!(
+            run(
+                Mode::RegexGroupFromAttribute,
+                None,
+                phone,
+                Some("phoneNumber"),
+                None,
+                Some("+91 8887779999")
+            ),
+            Value::str("8887779999")
+        );
+        assert_eq!(
+            run(
+                Mode::RegexGroupFromAttribute,
+                Some("+1 5"),
+                phone,
+                Some("phoneNumber"),
+                None,
+                Some("+91 8887779999")
+            ),
+            Value::str("+1 5")
+        );
+        assert_eq!(
+            run(
+                Mode::RegexGroupFromAttribute,
+                None,
+                phone,
+                Some("phoneNumber"),
+                None,
+                Some("none")
+            ),
+            Value::Null
+        );
     }
 }

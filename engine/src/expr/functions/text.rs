@@ -34,10 +34,18 @@ pub(crate) fn left(source: Option<&str>, count: i64) -> String {
 
 pub(crate) fn mid(source: &str, start: i64, length: i64) -> Result<String, FnError> {
     let Some(skip) = usize::try_from(start).ok().and_then(|s| s.checked_sub(1)) else {
-        return Err(FnError::new(Code::InvalidArgument, format!("Mid's start must be 1 or more, not {start}")).at(1));
+        return Err(FnError::new(
+            Code::InvalidArgument,
+            format!("Mid's start must be 1 or more, not {start}"),
+        )
+        .at(1));
     };
     let Ok(take) = usize::try_from(length) else {
-        return Err(FnError::new(Code::InvalidArgument, format!("Mid's length cannot be negative ({length})")).at(2));
+        return Err(FnError::new(
+            Code::InvalidArgument,
+            format!("Mid's length cannot be negative ({length})"),
+        )
+        .at(2));
     };
     Ok(source.chars().skip(skip).take(take).collect())
 }
@@ -59,7 +67,10 @@ pub(crate) fn word(source: Option<&str>, number: i64, delimiters: &str) -> Strin
 /// The 1-based position of `needle` in `haystack` at or after `start`, or 0.
 pub(crate) fn instr(haystack: &str, needle: &str, start: i64, ignore_case: bool) -> Result<i64, FnError> {
     let Some(from) = usize::try_from(start).ok().and_then(|s| s.checked_sub(1)) else {
-        return Err(FnError::new(Code::InvalidArgument, format!("InStr's start must be 1 or more, not {start}")));
+        return Err(FnError::new(
+            Code::InvalidArgument,
+            format!("InStr's start must be 1 or more, not {start}"),
+        ));
     };
     let hay: Vec<char> = haystack.chars().collect();
     let needle: Vec<char> = needle.chars().collect();
@@ -128,7 +139,9 @@ impl Culture {
                 && language.chars().all(|c| c.is_ascii_alphabetic())
                 && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric())));
         if !well_formed {
-            return Err(format!("\"{name}\" is not a culture name such as \"en-US\" or \"tr-TR\""));
+            return Err(format!(
+                "\"{name}\" is not a culture name such as \"en-US\" or \"tr-TR\""
+            ));
         }
         let language = language.to_ascii_lowercase();
         Ok(Culture {
@@ -222,7 +235,10 @@ mod tests {
 
     #[test]
     fn append_cases() {
-        assert_eq!(append(Some("John.Doe@contoso.com"), Some(".test")), Value::str("John.Doe@contoso.com.test"));
+        assert_eq!(
+            append(Some("John.Doe@contoso.com"), Some(".test")),
+            Value::str("John.Doe@contoso.com.test")
+        );
         assert_eq!(append(None, Some("x")), Value::str("x"));
         assert_eq!(append(Some("x"), None), Value::str("x"));
         assert_eq!(append(None, None), Value::Null);
