@@ -114,6 +114,9 @@ impl<'a> State<'a, '_, '_> {
         for i in 0..nodes.len() {
             values.push(self.arg(nodes, i)?);
         }
+        if let Some(owned) = reusable_text(func, &mut values) {
+            return Ok(Cow::Owned(Value::Str(reuse_buffer(func, owned))));
+        }
         let args = Args {
             func,
             span,
@@ -353,6 +356,43 @@ impl<'a> State<'a, '_, '_> {
             | Func::IgnoreFlowIfNullOrEmpty
             | Func::Redact => Value::Null,
         })
+    }
+}
+
+/// For the unary text functions, the argument's own string when the call
+/// computed it (so nothing else refers to it) and no culture is given.
+fn reusable_text(func: Func, values: &mut [Cow<'_, Value>]) -> Option<String> {
+    let unary = matches!(
+        func,
+        Func::StripSpaces | Func::NormalizeDiacritics | Func::ToLower | Func::ToUpper
+    );
+    let no_culture = values.get(1).is_none_or(|culture| culture.is_null());
+    match values.first_mut() {
+        Some(Cow::Owned(Value::Str(text))) if unary && no_culture => Some(std::mem::take(text)),
+        _ => None,
+    }
+}
+
+/// The unary text functions, writing into the string they are given where
+/// they can: in a chain such as ToLower(StripSpaces(Join(…))) only Join allocates.
+fn reuse_buffer(func: Func, mut text: String) -> String {
+    match func {
+        Func::StripSpaces => {
+            text.retain(|c| c != ' ');
+            text
+        }
+        Func::NormalizeDiacritics if !text.is_ascii() => f::normalize_diacritics(&text),
+        Func::ToLower if text.is_ascii() => {
+            text.make_ascii_lowercase();
+            text
+        }
+        Func::ToLower => f::to_lower(&text, None),
+        Func::ToUpper if text.is_ascii() => {
+            text.make_ascii_uppercase();
+            text
+        }
+        Func::ToUpper => f::to_upper(&text, None),
+        _ => text,
     }
 }
 
