@@ -15,8 +15,14 @@
 
 pub mod diagnostic;
 pub mod expr;
+pub mod job;
+pub mod mapping;
+pub mod matching;
 pub mod object;
+pub mod plan;
 pub mod random;
+pub mod scim_path;
+pub mod scope;
 pub mod span;
 pub mod value;
 #[cfg(feature = "wasm")]

@@ -1,5 +1,5 @@
 //! The engine's JavaScript API (feature `wasm`): `evaluate`, `check`,
-//! `format` and `functions`, for any web page or Node program. Results are
+//! `format`, `functions` and `plan`, for any web page or Node program. Results are
 //! plain objects; nothing throws for a bad expression.
 //!
 //! ```js
@@ -16,7 +16,9 @@ use wasm_bindgen::prelude::*;
 
 use crate::diagnostic::Diagnostic;
 use crate::expr::{self, EvalContext, FUNCTIONS, FunctionInfo, MappingKind};
+use crate::job::{self, JobProblem, SourceKind};
 use crate::object::SourceObject;
+use crate::plan::{CompiledJob, CycleOptions, CyclePlan, Decision, SourceRecord, TargetState, decide, plan_cycle};
 use crate::random::SeededRandom;
 use crate::value::Value;
 
@@ -113,6 +115,126 @@ fn now(input: Option<NowInput>) -> Result<DateTime<Utc>, JsError> {
     };
     #[allow(clippy::cast_possible_truncation)] // milliseconds since 1970 fit easily in i64
     DateTime::from_timestamp_millis(millis as i64).ok_or_else(|| JsError::new("options.now is out of range"))
+}
+
+/// The evaluation inputs the options describe.
+fn context(options: Options) -> Result<EvalContext<'static>, JsError> {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // any 64 bits make a seed
+    let seed = options
+        .seed
+        .unwrap_or_else(|| (js_sys::Math::random() * u64::MAX as f64) as u64);
+    let mut ctx = EvalContext::new(now(options.now)?)
+        .with_random(SeededRandom::new(seed))
+        .with_existing(options.existing.into_iter().collect::<BTreeSet<String>>());
+    ctx.default_domain = options.default_domain;
+    Ok(ctx)
+}
+
+fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsError> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("{what}: {e}")))
+}
+
+/// Options of `plan`: those of `evaluate`, the kind of source object and
+/// whether deletions beyond the threshold are allowed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct PlanOptions {
+    #[serde(flatten)]
+    eval: Options,
+    /// `"user"` (the default) or `"group"`.
+    kind: Option<SourceKind>,
+    allow_deletes: bool,
+}
+
+/// What `plan` returns: a decision, a cycle plan, or the job's problems.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Planned {
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decision: Option<Decision>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plan: Option<CyclePlan>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    problems: Vec<JobProblem>,
+}
+
+/// Decides what `job` (a definition object, or its JSON or YAML text) would
+/// do for `source` (an object of directory attributes), or plans a cycle
+/// when `source` is an array. `target` is the linked target object (a SCIM
+/// resource, or flat path → value), an array of them in the same order, or
+/// null. Returns `{ ok: true, decision }`, `{ ok: true, plan }` or
+/// `{ ok: false, problems }`.
+#[wasm_bindgen]
+pub fn plan(job: JsValue, source: JsValue, target: JsValue, options: JsValue) -> Result<JsValue, JsError> {
+    let loaded = match job.as_string() {
+        Some(text) => job::load(&text),
+        None => job::load_json(&from_js::<serde_json::Value>(job, "job")?.to_string()),
+    };
+    let compiled = loaded.and_then(CompiledJob::compile);
+    let job = match compiled {
+        Ok(job) => job,
+        Err(problems) => {
+            return to_js(&Planned {
+                ok: false,
+                decision: None,
+                plan: None,
+                problems,
+            });
+        }
+    };
+    let options: PlanOptions = if options.is_undefined() || options.is_null() {
+        PlanOptions::default()
+    } else {
+        from_js(options, "options")?
+    };
+    let kind = options.kind.unwrap_or(SourceKind::User);
+    let object = job
+        .object(kind)
+        .ok_or_else(|| JsError::new(&format!("the job has no object mapping for {kind:?} objects")))?;
+    let source: serde_json::Value = from_js(source, "source")?;
+    let target: serde_json::Value = if target.is_undefined() {
+        serde_json::Value::Null
+    } else {
+        from_js(target, "target")?
+    };
+    let mut ctx = context(options.eval)?;
+    let record = |json: serde_json::Value| SourceRecord::from_json(kind, json).map_err(|e| JsError::new(&e));
+    let planned = match source {
+        serde_json::Value::Array(sources) => {
+            let targets = match target {
+                serde_json::Value::Array(targets) if targets.len() == sources.len() => targets,
+                serde_json::Value::Null => vec![serde_json::Value::Null; sources.len()],
+                _ => return Err(JsError::new("target must be an array as long as source, or null")),
+            };
+            let objects = sources
+                .into_iter()
+                .zip(targets)
+                .map(|(s, t)| Ok((record(s)?, TargetState::from_resource(&t, object))))
+                .collect::<Result<Vec<_>, JsError>>()?;
+            let options = CycleOptions {
+                allow_deletes: options.allow_deletes,
+            };
+            Planned {
+                ok: true,
+                decision: None,
+                plan: Some(plan_cycle(&job, &objects, options, &mut ctx)),
+                problems: Vec::new(),
+            }
+        }
+        single => Planned {
+            ok: true,
+            decision: Some(decide(
+                &job,
+                &record(single)?,
+                &TargetState::from_resource(&target, object),
+                &mut ctx,
+            )),
+            plan: None,
+            problems: Vec::new(),
+        },
+    };
+    to_js(&planned)
 }
 
 /// Evaluates `expression` against `source` (an object of attribute name →

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: a panic is a failure
 
 use js_sys::JSON;
-use provisio_engine::wasm::{check, evaluate, format, functions};
+use provisio_engine::wasm::{check, evaluate, format, functions, plan};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -108,4 +108,51 @@ fn format_and_functions() {
     let left = all.as_array().unwrap().iter().find(|f| f["name"] == "Left").unwrap();
     assert_eq!(left["signature"], "Left(string, numChars)");
     assert_eq!(all.as_array().unwrap().len(), 45);
+}
+
+const JOB: &str = r#"{
+  "name": "Acme", "target": { "kind": "scim", "base_url": "https://acme.example/scim/v2" },
+  "objects": [ { "source": "user", "target": "User",
+    "scoping": [ { "name": "Sales", "clauses": [ { "attribute": "department", "operator": "EQUALS", "value": "Sales" } ] } ],
+    "mappings": [
+      { "target": "userName", "expression": "[userPrincipalName]", "match_precedence": 1 },
+      { "target": "active", "expression": "Switch([IsSoftDeleted], , \"False\", \"True\", \"True\", \"False\")" },
+      { "target": "name.givenName", "expression": "[givenName]" } ] } ] }"#;
+
+#[wasm_bindgen_test]
+fn plans_one_object_from_a_job_object_or_text() {
+    let user = r#"{"id": "u1", "userPrincipalName": "zoe@contoso.com", "givenName": "Zoë", "department": "Sales"}"#;
+    for job in [js(JOB), JsValue::from_str(JOB)] {
+        let out = json(&plan(job, js(user), JsValue::NULL, JsValue::UNDEFINED).unwrap());
+        assert_eq!(out["ok"], true);
+        assert_eq!(out["decision"]["action"], "create");
+    }
+    let resource = r#"{"id": "t1", "userName": "zoe@contoso.com", "active": true, "name": {"givenName": "Zoe"}}"#;
+    let out = json(&plan(js(JOB), js(user), js(resource), js(r#"{"now": 0}"#)).unwrap());
+    assert_eq!(out["decision"]["action"], "update");
+    assert_eq!(out["decision"]["changes"][0]["old"], "Zoe");
+}
+
+#[wasm_bindgen_test]
+fn plans_a_cycle_from_an_array() {
+    let users = r#"[{"id": "u1", "userPrincipalName": "a@c.com", "department": "Sales"},
+                    {"id": "u2", "userPrincipalName": "b@c.com", "department": "HR"}]"#;
+    let out = json(&plan(js(JOB), js(users), JsValue::NULL, JsValue::NULL).unwrap());
+    assert_eq!(out["plan"]["counts"]["create"], 1);
+    assert_eq!(out["plan"]["counts"]["skip"], 1);
+}
+
+#[wasm_bindgen_test]
+fn an_invalid_job_gives_its_problems() {
+    let out = json(
+        &plan(
+            JsValue::from_str(r#"{"name": "x", "target": {"kind": "scim", "base_url": "ftp://x"}, "objects": []}"#),
+            js("{}"),
+            JsValue::NULL,
+            JsValue::NULL,
+        )
+        .unwrap(),
+    );
+    assert_eq!(out["ok"], false);
+    assert!(!out["problems"].as_array().unwrap().is_empty());
 }

@@ -4,5 +4,7 @@
 
 mod browser;
 mod cli;
+mod job_cli;
+mod plan_cli;
 mod playground;
 mod server;

@@ -1,4 +1,4 @@
-//! `cargo xtask bench`: the expression engine's benchmarks, natively
+//! `cargo xtask bench`: the engine's benchmarks (expressions and decisions), natively
 //! (criterion) and compiled to wasm running in Node.
 
 use crate::steps::Steps;
@@ -9,8 +9,8 @@ pub fn bench() -> Result<(), String> {
     let mut steps = Steps::new();
     tools::for_bench(&mut steps)?;
     steps.run(
-        "native: cargo bench --bench expr",
-        cargo().args(["bench", "-p", "provisio-engine", "--bench", "expr"]),
+        "native: cargo bench (expressions, decisions)",
+        cargo().args(["bench", "-p", "provisio-engine", "--bench", "expr", "--bench", "decide"]),
     )?;
     steps.run(
         "wasm (Node): wasm_bench",

@@ -4,9 +4,13 @@
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code: a panic is a failure
 
+mod decisions;
 mod diagnostics;
 mod documented;
 mod edge_cases;
+mod jobs;
+mod paths;
 mod properties;
 mod registry;
+mod scoping;
 mod support;

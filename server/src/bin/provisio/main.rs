@@ -1,7 +1,10 @@
 //! The `provisio` command: `serve` runs the server, `expr` evaluates,
-//! checks and prints mapping expressions from the command line.
+//! checks and prints mapping expressions from the command line, `job check`
+//! checks a job definition and `plan` dry-runs one.
 
 mod expr;
+mod job;
+mod plan;
 mod serve;
 
 use std::process::ExitCode;
@@ -23,6 +26,13 @@ enum Command {
     /// Evaluate, check or print a mapping expression.
     #[command(subcommand)]
     Expr(expr::ExprCommand),
+    /// Dry-run a job for one source object, or a cycle for an array of them.
+    Plan(plan::PlanArgs),
+    /// Check a provisioning job definition.
+    Job {
+        #[command(subcommand)]
+        command: job::JobCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -35,5 +45,7 @@ fn main() -> ExitCode {
             }
         },
         Command::Expr(command) => expr::run(command),
+        Command::Job { command } => job::run(command),
+        Command::Plan(args) => plan::run(args),
     }
 }

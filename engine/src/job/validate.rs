@@ -1,0 +1,304 @@
+//! Validation of a job definition: every problem at once, each with its
+//! place in the document (`objects[0].mappings[2].expression`), its severity
+//! and, for expressions, the expression's own diagnostics.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Apply, Direction, JobDefinition, ObjectMapping, SourceKind, Target};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::expr::{self, MappingKind};
+use crate::scim_path::TargetPath;
+use crate::scope::CompiledScope;
+
+/// The shortest schedule interval; anything faster is what `realtime` is for.
+pub const MIN_INTERVAL_SECONDS: u64 = 60;
+
+/// A place in a job definition, e.g. `objects[0].mappings[2].expression`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Location(pub String);
+
+impl Location {
+    /// The document itself.
+    pub fn root() -> Location {
+        Location(String::new())
+    }
+
+    /// A field of this place: `objects[0]` → `objects[0].mappings`.
+    pub fn field(&self, name: &str) -> Location {
+        if self.0.is_empty() {
+            Location(name.to_owned())
+        } else {
+            Location(format!("{}.{name}", self.0))
+        }
+    }
+
+    /// An element of this list: `objects` → `objects[0]`.
+    pub fn index(&self, i: usize) -> Location {
+        Location(format!("{}[{i}]", self.0))
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One problem in a job definition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobProblem {
+    /// Where: `objects[0].mappings[2].expression`, or `line 3, column 7` for
+    /// a document that does not parse.
+    pub location: String,
+    pub severity: Severity,
+    pub message: String,
+    /// For an expression: its diagnostics, with spans within the expression.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub diagnostics: Vec<Diagnostic>,
+    /// For an expression: its text, so the diagnostics can be rendered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+impl JobProblem {
+    pub fn error(location: impl fmt::Display, message: impl Into<String>) -> JobProblem {
+        JobProblem {
+            location: location.to_string(),
+            severity: Severity::Error,
+            message: message.into(),
+            diagnostics: Vec::new(),
+            source: None,
+        }
+    }
+
+    pub fn warning(location: impl fmt::Display, message: impl Into<String>) -> JobProblem {
+        JobProblem {
+            severity: Severity::Warning,
+            ..JobProblem::error(location, message)
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// The expression's diagnostics rendered in compiler style, if any.
+    pub fn rendered_diagnostics(&self) -> Option<String> {
+        let source = self.source.as_deref()?;
+        (!self.diagnostics.is_empty()).then(|| crate::diagnostic::render_all(&self.diagnostics, source))
+    }
+}
+
+impl fmt::Display for JobProblem {
+    /// `error: objects[0].mappings: …`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{severity}: {}: {}", self.location, self.message)
+    }
+}
+
+/// Every problem in the definition, errors and warnings, in document order.
+pub fn validate(job: &JobDefinition) -> Vec<JobProblem> {
+    let mut problems = Vec::new();
+    let root = Location::root();
+    if job.name.trim().is_empty() {
+        problems.push(JobProblem::error(root.field("name"), "the job has no name"));
+    }
+    check_target(job, &root, &mut problems);
+    if job.schedule.interval_seconds < MIN_INTERVAL_SECONDS {
+        problems.push(JobProblem::error(
+            root.field("schedule").field("interval_seconds"),
+            format!(
+                "an interval of {} seconds is too frequent: the minimum is {MIN_INTERVAL_SECONDS}; \
+                 set \"realtime\": true to react to changes within seconds",
+                job.schedule.interval_seconds
+            ),
+        ));
+    }
+    if job.deletion_threshold == Some(0) {
+        problems.push(JobProblem::error(
+            root.field("deletion_threshold"),
+            "a deletion threshold of 0 would stage every deletion; use null to turn the guard off",
+        ));
+    }
+    let objects = root.field("objects");
+    if job.objects.is_empty() {
+        problems.push(JobProblem::error(
+            &objects,
+            "the job maps no objects: add a user or group object mapping",
+        ));
+    }
+    let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, object) in job.objects.iter().enumerate() {
+        let at = objects.index(i);
+        let kind = source_kind_name(object.source);
+        if let Some(first) = kinds.get(kind) {
+            problems.push(JobProblem::error(
+                at.field("source"),
+                format!("`{kind}` objects are already mapped by objects[{first}]; a job maps each source kind once"),
+            ));
+        } else {
+            kinds.insert(kind, i);
+        }
+        check_object(object, &at, &mut problems);
+    }
+    problems
+}
+
+fn source_kind_name(kind: SourceKind) -> &'static str {
+    match kind {
+        SourceKind::User => "user",
+        SourceKind::Group => "group",
+    }
+}
+
+fn check_target(job: &JobDefinition, root: &Location, problems: &mut Vec<JobProblem>) {
+    let target = root.field("target");
+    match (&job.target, job.direction) {
+        (Target::Scim { base_url, .. }, direction) => {
+            let lower = base_url.trim().to_ascii_lowercase();
+            let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
+            if rest.is_none_or(str::is_empty) {
+                problems.push(JobProblem::error(
+                    target.field("base_url"),
+                    format!("`{base_url}` is not an http:// or https:// URL"),
+                ));
+            }
+            if direction == Direction::Inbound {
+                problems.push(JobProblem::error(
+                    target.field("kind"),
+                    "an inbound job writes to Provisio's directory: use \"kind\": \"directory\"",
+                ));
+            }
+        }
+        (Target::Directory, Direction::Outbound) => problems.push(JobProblem::error(
+            target.field("kind"),
+            "an outbound job writes to an application, not to Provisio's directory: use \"kind\": \"scim\" \
+             (or \"direction\": \"inbound\")",
+        )),
+        (Target::Directory, Direction::Inbound) => {}
+    }
+}
+
+fn check_object(object: &ObjectMapping, at: &Location, problems: &mut Vec<JobProblem>) {
+    if let Err(clause_problems) = CompiledScope::compile(&object.scoping) {
+        for p in clause_problems {
+            let place = at
+                .field("scoping")
+                .index(p.filter)
+                .field("clauses")
+                .index(p.clause)
+                .field(p.field);
+            problems.push(JobProblem::error(place, p.message));
+        }
+    }
+    let mappings = at.field("mappings");
+    if object.mappings.is_empty() {
+        problems.push(JobProblem::error(
+            &mappings,
+            "the object mapping has no attribute mappings",
+        ));
+    } else if object.enabled && object.mappings.iter().all(|m| m.match_precedence.is_none()) {
+        problems.push(JobProblem::error(
+            &mappings,
+            "no attribute is used for matching: give at least one mapping a \"match_precedence\" (1 is tried first)",
+        ));
+    }
+    // Canonical, lower-cased target path → index of its first mapping.
+    let mut targets: BTreeMap<String, usize> = BTreeMap::new();
+    let mut precedences: BTreeMap<u32, usize> = BTreeMap::new();
+    for (j, mapping) in object.mappings.iter().enumerate() {
+        let here = mappings.index(j);
+        let key = match TargetPath::parse(&mapping.target) {
+            Ok(path) => path.canonical(),
+            Err(e) => {
+                problems.push(JobProblem::error(
+                    here.field("target"),
+                    format!(
+                        "`{}` is not a valid target path: {} (at offset {})",
+                        mapping.target, e.message, e.offset
+                    ),
+                ));
+                mapping.target.clone()
+            }
+        };
+        if let Some(first) = targets.get(&key.to_lowercase()) {
+            problems.push(JobProblem::error(
+                here.field("target"),
+                format!("`{}` is already mapped by mappings[{first}]", mapping.target),
+            ));
+        } else {
+            targets.insert(key.to_lowercase(), j);
+        }
+        if let Some(precedence) = mapping.match_precedence {
+            if let Some(first) = precedences.get(&precedence) {
+                problems.push(JobProblem::error(
+                    here.field("match_precedence"),
+                    format!("match precedence {precedence} is already used by mappings[{first}]; each must be unique"),
+                ));
+            } else {
+                precedences.insert(precedence, j);
+            }
+        }
+        check_expression(mapping, &here, problems);
+    }
+}
+
+fn check_expression(mapping: &super::AttributeMapping, here: &Location, problems: &mut Vec<JobProblem>) {
+    let at = here.field("expression");
+    let program = match expr::compile(&mapping.expression) {
+        Ok(program) => program,
+        Err(diagnostics) => {
+            let message = diagnostics
+                .first()
+                .map_or_else(|| "the expression does not compile".to_owned(), |d| d.message.clone());
+            problems.push(JobProblem {
+                diagnostics,
+                source: Some(mapping.expression.clone()),
+                ..JobProblem::error(&at, message)
+            });
+            return;
+        }
+    };
+    if program.calls("SelectUniqueValue") {
+        if mapping.match_precedence.is_some() {
+            problems.push(JobProblem::error(
+                &at,
+                "SelectUniqueValue cannot fill a matching attribute: the value it picks depends on the target, \
+                 so it cannot identify the object",
+            ));
+        }
+        if mapping.apply != Apply::OnCreate {
+            problems.push(JobProblem::warning(
+                &at,
+                "SelectUniqueValue is meant for \"apply\": \"on_create\"; applied always, it may pick a new value \
+                 on every update",
+            ));
+        }
+    }
+    if mapping.apply == Apply::Always {
+        for function in ["Guid", "RandomString"] {
+            if program.calls(function) {
+                problems.push(JobProblem::warning(
+                    &at,
+                    format!(
+                        "{function}() gives a new value every cycle, so with \"apply\": \"always\" the attribute \
+                         changes on every update; use \"apply\": \"on_create\""
+                    ),
+                ));
+            }
+        }
+    }
+    if mapping.default.is_some() && program.kind() == MappingKind::Constant {
+        problems.push(JobProblem::warning(
+            here.field("default"),
+            "the expression is a constant and never null, so the default is never used",
+        ));
+    }
+}

@@ -1,0 +1,278 @@
+//! Applying a job's attribute mappings to one source object: every mapping
+//! is evaluated against the whole current object (never a delta), with
+//! apply modes, defaults on create, flow_null and IgnoreFlowIfNullOrEmpty.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::diagnostic::Diagnostic;
+use crate::expr::{self, EvalContext, Program};
+use crate::job::{Apply, AttributeMapping};
+use crate::object::Attributes;
+use crate::scim_path::{TargetAttributes, TargetPath};
+use crate::value::Value;
+
+/// One attribute mapping, checked and ready to evaluate.
+#[derive(Debug, Clone)]
+pub struct CompiledMapping {
+    pub spec: AttributeMapping,
+    pub path: TargetPath,
+    /// The canonical path text, the key of target attributes.
+    pub key: String,
+    pub program: Program,
+}
+
+impl CompiledMapping {
+    /// Compiles a mapping; job validation reports the same problems with
+    /// their locations, so callers normally validate first.
+    pub fn compile(spec: &AttributeMapping) -> Result<CompiledMapping, String> {
+        let path = TargetPath::parse(&spec.target).map_err(|e| e.message)?;
+        let program =
+            expr::compile(&spec.expression).map_err(|d| d.first().map_or_else(String::new, |d| d.message.clone()))?;
+        Ok(CompiledMapping {
+            key: path.canonical(),
+            path,
+            program,
+            spec: spec.clone(),
+        })
+    }
+
+    /// Whether the mapping's expression reads the attribute.
+    pub fn reads(&self, attribute: &str) -> bool {
+        self.program.attributes().contains(attribute)
+    }
+}
+
+/// Why the mappings are being applied: defaults and on-create mappings only
+/// take part in creation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Create,
+    Update,
+}
+
+/// A reference attribute (manager, members) whose source object ids must be
+/// turned into target ids once those objects exist in the target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PendingReference {
+    pub path: String,
+    pub source_ids: Vec<String>,
+}
+
+/// A mapping whose expression failed for this object.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MappingFailure {
+    pub target: String,
+    pub expression: String,
+    pub diagnostic: Diagnostic,
+}
+
+/// What the mappings produce for one object.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Mapped {
+    /// Target path → value. A `Null` value means "clear" (flow_null).
+    pub attributes: TargetAttributes,
+    /// Paths whose value came through Redact: logs must not show them.
+    pub redacted: BTreeSet<String>,
+    pub references: Vec<PendingReference>,
+    pub failures: Vec<MappingFailure>,
+}
+
+/// Evaluates every mapping that applies for `purpose`.
+pub fn apply(
+    mappings: &[CompiledMapping],
+    source: &dyn Attributes,
+    purpose: Purpose,
+    ctx: &mut EvalContext<'_>,
+) -> Mapped {
+    let mut out = Mapped::default();
+    for mapping in mappings {
+        if mapping.spec.apply == Apply::OnCreate && purpose == Purpose::Update {
+            continue;
+        }
+        let evaluation = match mapping.program.evaluate(source, ctx) {
+            Ok(evaluation) => evaluation,
+            Err(diagnostic) => {
+                out.failures.push(MappingFailure {
+                    target: mapping.key.clone(),
+                    expression: mapping.spec.expression.clone(),
+                    diagnostic,
+                });
+                continue;
+            }
+        };
+        if evaluation.ignore_flow {
+            continue;
+        }
+        if evaluation.redacted {
+            out.redacted.insert(mapping.key.clone());
+        }
+        if let Some(ids) = reference_ids(&evaluation.value) {
+            out.references.push(PendingReference {
+                path: mapping.key.clone(),
+                source_ids: ids,
+            });
+            continue;
+        }
+        let value = match (evaluation.value, &mapping.spec.default) {
+            (Value::Null, Some(default)) if purpose == Purpose::Create => Value::Str(default.clone()),
+            (Value::Null, _) if mapping.spec.flow_null && purpose == Purpose::Update => Value::Null,
+            (Value::Null, _) => continue,
+            (value, _) => value,
+        };
+        out.attributes.insert(mapping.key.clone(), value);
+    }
+    out
+}
+
+/// The source ids of a reference value, or `None` if it is not one.
+fn reference_ids(value: &Value) -> Option<Vec<String>> {
+    match value {
+        Value::Reference(id) => Some(vec![id.clone()]),
+        Value::Multi(items) if !items.is_empty() && items.iter().all(|v| matches!(v, Value::Reference(_))) => Some(
+            items
+                .iter()
+                .filter_map(|v| match v {
+                    Value::Reference(id) => Some(id.clone()),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::object::SourceObject;
+
+    fn mapping(target: &str, expression: &str) -> AttributeMapping {
+        AttributeMapping {
+            target: target.into(),
+            expression: expression.into(),
+            match_precedence: None,
+            apply: Apply::Always,
+            default: None,
+            flow_null: false,
+            case_exact: false,
+        }
+    }
+
+    fn run(specs: &[AttributeMapping], source: &SourceObject, purpose: Purpose) -> Mapped {
+        let compiled: Vec<CompiledMapping> = specs.iter().map(|s| CompiledMapping::compile(s).unwrap()).collect();
+        apply(&compiled, source, purpose, &mut EvalContext::default())
+    }
+
+    fn user() -> SourceObject {
+        SourceObject::new()
+            .with("givenName", "Zoë")
+            .with("mail", "zoe@contoso.com")
+    }
+
+    #[test]
+    fn every_mapping_is_evaluated_against_the_whole_object() {
+        let out = run(
+            &[
+                mapping("name.givenName", "[givenName]"),
+                mapping("emails[type eq \"work\"].value", "[mail]"),
+            ],
+            &user(),
+            Purpose::Update,
+        );
+        assert_eq!(out.attributes.get("name.givenName"), Some(&Value::str("Zoë")));
+        assert_eq!(
+            out.attributes.get("emails[type eq \"work\"].value"),
+            Some(&Value::str("zoe@contoso.com"))
+        );
+    }
+
+    #[test]
+    fn on_create_mappings_apply_only_on_create() {
+        let mut m = mapping("externalId", "[givenName]");
+        m.apply = Apply::OnCreate;
+        assert!(run(&[m.clone()], &user(), Purpose::Update).attributes.is_empty());
+        assert_eq!(run(&[m], &user(), Purpose::Create).attributes.len(), 1);
+    }
+
+    #[test]
+    fn defaults_apply_to_null_values_on_create_only() {
+        let mut m = mapping("title", "[jobTitle]");
+        m.default = Some("Employee".into());
+        assert_eq!(
+            run(&[m.clone()], &user(), Purpose::Create).attributes.get("title"),
+            Some(&Value::str("Employee"))
+        );
+        assert!(run(&[m], &user(), Purpose::Update).attributes.is_empty());
+    }
+
+    #[test]
+    fn null_values_are_not_provisioned_unless_flow_null() {
+        assert!(
+            run(&[mapping("title", "[jobTitle]")], &user(), Purpose::Update)
+                .attributes
+                .is_empty()
+        );
+        let mut m = mapping("title", "[jobTitle]");
+        m.flow_null = true;
+        assert_eq!(
+            run(&[m.clone()], &user(), Purpose::Update).attributes.get("title"),
+            Some(&Value::Null)
+        );
+        assert!(
+            run(&[m], &user(), Purpose::Create).attributes.is_empty(),
+            "nothing to clear on create"
+        );
+    }
+
+    #[test]
+    fn ignore_flow_leaves_the_attribute_out() {
+        let mut m = mapping("department", "IgnoreFlowIfNullOrEmpty([department])");
+        m.flow_null = true;
+        assert!(run(&[m], &user(), Purpose::Update).attributes.is_empty());
+    }
+
+    #[test]
+    fn redacted_values_are_marked() {
+        let out = run(&[mapping("password", "Redact(\"secret\")")], &user(), Purpose::Create);
+        assert!(out.redacted.contains("password"));
+        assert_eq!(out.attributes.get("password"), Some(&Value::str("secret")));
+    }
+
+    #[test]
+    fn references_wait_for_resolution() {
+        let source = SourceObject::new()
+            .with("manager", Value::Reference("u-2".into()))
+            .with(
+                "members",
+                Value::Multi(vec![Value::Reference("u-1".into()), Value::Reference("g-7".into())]),
+            );
+        let out = run(
+            &[mapping("manager", "[manager]"), mapping("members", "[members]")],
+            &source,
+            Purpose::Create,
+        );
+        assert!(out.attributes.is_empty());
+        assert_eq!(
+            out.references[0],
+            PendingReference {
+                path: "manager".into(),
+                source_ids: vec!["u-2".into()]
+            }
+        );
+        assert_eq!(out.references[1].source_ids, vec!["u-1".to_owned(), "g-7".to_owned()]);
+    }
+
+    #[test]
+    fn failures_are_collected_per_mapping() {
+        let out = run(
+            &[mapping("a", "Mid([givenName], 0, 1)"), mapping("b", "[givenName]")],
+            &user(),
+            Purpose::Create,
+        );
+        assert_eq!(out.failures.len(), 1);
+        assert_eq!(out.failures[0].target, "a");
+        assert_eq!(out.attributes.len(), 1);
+    }
+}
