@@ -69,6 +69,25 @@ pub struct Evaluation {
     pub ignore_flow: bool,
 }
 
+/// An evaluation whose value may borrow from the expression or the source
+/// object, for callers that compare before they copy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BorrowedEvaluation<'a> {
+    pub value: std::borrow::Cow<'a, Value>,
+    pub redacted: bool,
+    pub ignore_flow: bool,
+}
+
+impl BorrowedEvaluation<'_> {
+    pub fn into_owned(self) -> Evaluation {
+        Evaluation {
+            value: self.value.into_owned(),
+            redacted: self.redacted,
+            ignore_flow: self.ignore_flow,
+        }
+    }
+}
+
 impl Evaluation {
     /// What provisioning logs may show of the value.
     pub fn loggable(&self) -> Value {
@@ -98,6 +117,16 @@ pub fn compile(src: &str) -> Result<Program, Vec<Diagnostic>> {
 impl Program {
     /// Evaluates against one object. Errors name the span of the failing call.
     pub fn evaluate(&self, source: &dyn Attributes, ctx: &mut EvalContext<'_>) -> Result<Evaluation, Diagnostic> {
+        self.evaluate_borrowed(source, ctx).map(BorrowedEvaluation::into_owned)
+    }
+
+    /// Like [`Program::evaluate`], without copying a value that comes
+    /// straight from the expression or the source object.
+    pub fn evaluate_borrowed<'a>(
+        &'a self,
+        source: &'a dyn Attributes,
+        ctx: &mut EvalContext<'_>,
+    ) -> Result<BorrowedEvaluation<'a>, Diagnostic> {
         eval::evaluate(&self.root, source, ctx)
     }
 

@@ -2,7 +2,9 @@
 //! is evaluated against the whole current object (never a delta), with
 //! apply modes, defaults on create, flow_null and IgnoreFlowIfNullOrEmpty.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -10,7 +12,8 @@ use crate::diagnostic::Diagnostic;
 use crate::expr::{self, EvalContext, Program};
 use crate::job::{Apply, AttributeMapping};
 use crate::object::Attributes;
-use crate::scim_path::{TargetAttributes, TargetPath};
+use crate::scim_path::diff::same;
+use crate::scim_path::{AttributeChange, TargetAttributes, TargetPath};
 use crate::value::Value;
 
 /// One attribute mapping, checked and ready to evaluate.
@@ -19,7 +22,7 @@ pub struct CompiledMapping {
     pub spec: AttributeMapping,
     pub path: TargetPath,
     /// The canonical path text, the key of target attributes.
-    pub key: String,
+    pub key: Arc<str>,
     pub program: Program,
 }
 
@@ -31,7 +34,7 @@ impl CompiledMapping {
         let program =
             expr::compile(&spec.expression).map_err(|d| d.first().map_or_else(String::new, |d| d.message.clone()))?;
         Ok(CompiledMapping {
-            key: path.canonical(),
+            key: Arc::from(path.canonical()),
             path,
             program,
             spec: spec.clone(),
@@ -88,42 +91,126 @@ pub fn apply(
 ) -> Mapped {
     let mut out = Mapped::default();
     for mapping in mappings {
-        if mapping.spec.apply == Apply::OnCreate && purpose == Purpose::Update {
-            continue;
+        match evaluate_one(mapping, source, purpose, ctx) {
+            Err(failure) => out.failures.push(*failure),
+            Ok(None) => {}
+            Ok(Some(value)) => out.take(mapping, value, |out, value| {
+                out.attributes.insert(mapping.key.to_string(), value.into_owned());
+            }),
         }
-        let evaluation = match mapping.program.evaluate(source, ctx) {
-            Ok(evaluation) => evaluation,
-            Err(diagnostic) => {
-                out.failures.push(MappingFailure {
-                    target: mapping.key.clone(),
-                    expression: mapping.spec.expression.clone(),
-                    diagnostic,
-                });
-                continue;
-            }
-        };
-        if evaluation.ignore_flow {
-            continue;
-        }
-        if evaluation.redacted {
-            out.redacted.insert(mapping.key.clone());
-        }
-        if let Some(ids) = reference_ids(&evaluation.value) {
-            out.references.push(PendingReference {
-                path: mapping.key.clone(),
-                source_ids: ids,
-            });
-            continue;
-        }
-        let value = match (evaluation.value, &mapping.spec.default) {
-            (Value::Null, Some(default)) if purpose == Purpose::Create => Value::Str(default.clone()),
-            (Value::Null, _) if mapping.spec.flow_null && purpose == Purpose::Update => Value::Null,
-            (Value::Null, _) => continue,
-            (value, _) => value,
-        };
-        out.attributes.insert(mapping.key.clone(), value);
     }
     out
+}
+
+/// What an update must change: the mappings that apply to updates,
+/// evaluated and compared with the target's `current` attributes, copying
+/// only the values that differ (in the order of the mappings).
+/// `Mapped::attributes` stays empty; the differences are returned beside it.
+pub fn changes(
+    mappings: &[CompiledMapping],
+    source: &dyn Attributes,
+    current: &TargetAttributes,
+    case_exact: &dyn Fn(&str) -> bool,
+    ctx: &mut EvalContext<'_>,
+) -> (Vec<AttributeChange>, Mapped) {
+    let mut out = Mapped::default();
+    let mut changes = Vec::new();
+    for mapping in mappings {
+        match evaluate_one(mapping, source, Purpose::Update, ctx) {
+            Err(failure) => out.failures.push(*failure),
+            Ok(None) => {}
+            Ok(Some(value)) => out.take(mapping, value, |_, value| {
+                let old = current.get(&*mapping.key).unwrap_or(&Value::Null);
+                if !same(&value, old, case_exact(&mapping.key)) {
+                    changes.push(AttributeChange {
+                        path: mapping.key.clone(),
+                        old: old.clone(),
+                        new: value.into_owned(),
+                    });
+                }
+            }),
+        }
+    }
+    (changes, out)
+}
+
+/// What a creation writes: every mapping that applies on create, as changes
+/// from nothing, in the order of the mappings. `Mapped::attributes` stays empty.
+pub fn creation(
+    mappings: &[CompiledMapping],
+    source: &dyn Attributes,
+    ctx: &mut EvalContext<'_>,
+) -> (Vec<AttributeChange>, Mapped) {
+    let mut out = Mapped::default();
+    let mut changes = Vec::with_capacity(mappings.len());
+    for mapping in mappings {
+        match evaluate_one(mapping, source, Purpose::Create, ctx) {
+            Err(failure) => out.failures.push(*failure),
+            Ok(None) => {}
+            Ok(Some(value)) => out.take(mapping, value, |_, value| {
+                changes.push(AttributeChange {
+                    path: mapping.key.clone(),
+                    old: Value::Null,
+                    new: value.into_owned(),
+                });
+            }),
+        }
+    }
+    (changes, out)
+}
+
+/// One mapping's value for this purpose, or `None` when the mapping does
+/// not flow: it applies only on create, IgnoreFlowIfNullOrEmpty saw
+/// nothing, or the value is null with no default and no flow_null. A
+/// `Null` value means "clear the attribute".
+fn evaluate_one<'a>(
+    mapping: &'a CompiledMapping,
+    source: &'a dyn Attributes,
+    purpose: Purpose,
+    ctx: &mut EvalContext<'_>,
+) -> Result<Option<(Cow<'a, Value>, bool)>, Box<MappingFailure>> {
+    if mapping.spec.apply == Apply::OnCreate && purpose == Purpose::Update {
+        return Ok(None);
+    }
+    let evaluation = mapping.program.evaluate_borrowed(source, ctx).map_err(|diagnostic| {
+        Box::new(MappingFailure {
+            target: mapping.key.to_string(),
+            expression: mapping.spec.expression.clone(),
+            diagnostic,
+        })
+    })?;
+    if evaluation.ignore_flow {
+        return Ok(None);
+    }
+    let value = match (evaluation.value, &mapping.spec.default) {
+        (value, _) if !value.is_null() => value,
+        (_, Some(default)) if purpose == Purpose::Create => Cow::Owned(Value::Str(default.clone())),
+        (null, _) if mapping.spec.flow_null && purpose == Purpose::Update => null,
+        _ => return Ok(None),
+    };
+    Ok(Some((value, evaluation.redacted)))
+}
+
+impl Mapped {
+    /// Records what every flowing value has in common (redaction, pending
+    /// references), then hands plain values to `keep`.
+    fn take<'a>(
+        &mut self,
+        mapping: &CompiledMapping,
+        (value, redacted): (Cow<'a, Value>, bool),
+        keep: impl FnOnce(&mut Mapped, Cow<'a, Value>),
+    ) {
+        if redacted {
+            self.redacted.insert(mapping.key.to_string());
+        }
+        match reference_ids(&value) {
+            Some(source_ids) => self.references.push(PendingReference {
+                path: mapping.key.to_string(),
+                source_ids,
+            }),
+            None => keep(self, value),
+        }
+    }
 }
 
 /// The source ids of a reference value, or `None` if it is not one.

@@ -69,13 +69,13 @@ pub fn queries(mappings: &[&CompiledMapping], source: &dyn Attributes, ctx: &mut
         };
         match mapping.program.evaluate(source, ctx) {
             Ok(evaluation) if !evaluation.value.is_null_or_empty() => out.push(MatchQuery {
-                target: mapping.key.clone(),
+                target: mapping.key.to_string(),
                 value: evaluation.value,
                 precedence,
             }),
             Ok(_) => {}
             Err(diagnostic) => failures.push(MappingFailure {
-                target: mapping.key.clone(),
+                target: mapping.key.to_string(),
                 expression: mapping.spec.expression.clone(),
                 diagnostic,
             }),

@@ -1,8 +1,10 @@
 //! Source and target objects: named attribute values, looked up by their
 //! case-sensitive names as Entra does.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
+use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
 use crate::value::Value;
@@ -13,11 +15,58 @@ pub trait Attributes {
     fn attribute(&self, name: &str) -> Option<&Value>;
 }
 
-/// An object's attributes, ordered by name so output is deterministic.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+/// FNV-1a: attribute names are short, and every decision looks up dozens
+/// of them, so a cheap hash beats both SipHash and ordered search.
+#[derive(Debug, Clone, Copy)]
+pub struct NameHasher(u64);
+
+impl Default for NameHasher {
+    fn default() -> Self {
+        NameHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for NameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// Attribute name → value.
+pub type AttributeMap = HashMap<String, Value, BuildHasherDefault<NameHasher>>;
+
+/// An object's attributes. Serialised ordered by name, so output is
+/// deterministic.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(transparent)]
 pub struct SourceObject {
-    pub attributes: BTreeMap<String, Value>,
+    pub attributes: AttributeMap,
+}
+
+impl Serialize for SourceObject {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut sorted: Vec<(&String, &Value)> = self.attributes.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(b.0));
+        let mut map = serializer.serialize_map(Some(sorted.len()))?;
+        for (name, value) in sorted {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+impl FromIterator<(String, Value)> for SourceObject {
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
+        SourceObject {
+            attributes: iter.into_iter().collect(),
+        }
+    }
 }
 
 impl SourceObject {

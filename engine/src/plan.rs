@@ -121,11 +121,10 @@ pub struct Decision {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<PendingReference>,
     pub steps: Vec<Step>,
-    /// What the connector writes: every attribute on create, the changed
-    /// ones on update. Redacted values are real here, so it is never
-    /// serialised.
+    /// The real values of redacted changes, which `changes` shows as
+    /// `[Redact]`; never serialised.
     #[serde(skip)]
-    pub export: TargetAttributes,
+    pub secrets: TargetAttributes,
 }
 
 impl Decision {
@@ -134,15 +133,27 @@ impl Decision {
         self.action == Action::Skip
     }
 
+    /// What the connector writes: every attribute on create, the changed
+    /// ones on update (null clears), with redacted values restored.
+    pub fn export(&self) -> TargetAttributes {
+        self.changes
+            .iter()
+            .map(|c| {
+                let value = self.secrets.get(&*c.path).unwrap_or(&c.new);
+                (c.path.to_string(), value.clone())
+            })
+            .collect()
+    }
+
     /// The target object as it will be once this decision is applied to
     /// `current` (`None` if it will not exist). Previews use it, and
     /// deciding again against it must find nothing to do.
     pub fn applied(&self, current: Option<&TargetObject>) -> Option<TargetObject> {
         let merged = |mut target: TargetObject| {
-            for (path, value) in &self.export {
+            for (path, value) in self.export() {
                 match value {
-                    Value::Null => target.attributes.remove(path),
-                    value => target.attributes.insert(path.clone(), value.clone()),
+                    Value::Null => target.attributes.remove(&path),
+                    value => target.attributes.insert(path, value),
                 };
             }
             target

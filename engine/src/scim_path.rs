@@ -4,7 +4,7 @@
 //! the conversion between a flat list of path → value and a SCIM resource,
 //! and the difference between desired and current target attributes.
 
-mod diff;
+pub(crate) mod diff;
 mod parse;
 mod resource;
 

@@ -9,26 +9,26 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::expr::check::{Node, NodeKind};
 use crate::expr::context::EvalContext;
 use crate::expr::functions::{self as f, FnError, Func, ReplaceMode};
-use crate::expr::{Evaluation, functions};
+use crate::expr::{BorrowedEvaluation, functions};
 use crate::object::Attributes;
 use crate::span::Span;
 use crate::value::Value;
 
 static NULL: Value = Value::Null;
 
-pub(crate) fn evaluate(
-    root: &Node,
-    source: &dyn Attributes,
+pub(crate) fn evaluate<'a>(
+    root: &'a Node,
+    source: &'a dyn Attributes,
     ctx: &mut EvalContext<'_>,
-) -> Result<Evaluation, Diagnostic> {
+) -> Result<BorrowedEvaluation<'a>, Diagnostic> {
     let mut state = State {
         source,
         ctx,
         redacted: false,
         ignore_flow: false,
     };
-    let value = state.eval(root)?.into_owned();
-    Ok(Evaluation {
+    let value = state.eval(root)?;
+    Ok(BorrowedEvaluation {
         value,
         redacted: state.redacted,
         ignore_flow: state.ignore_flow,

@@ -91,7 +91,7 @@ impl CompiledObject {
             case_exact: mappings
                 .iter()
                 .filter(|m| m.spec.case_exact)
-                .map(|m| m.key.clone())
+                .map(|m| m.key.to_string())
                 .collect(),
             mappings,
             matching,

@@ -129,7 +129,8 @@ fn mark_duplicate_sources(decisions: &mut [Decision]) {
             if let Some(d) = decisions.get_mut(i) {
                 d.action = Action::Skip;
                 d.status = Status::Failure;
-                d.export.clear();
+                d.changes.clear();
+                d.secrets.clear();
                 d.reason = Some(Reason {
                     code: ReasonCode::DuplicateSourceEntries,
                     message: format!(

@@ -3,7 +3,7 @@
 
 use crate::expr::EvalContext;
 use crate::job::{ObjectAction, ScopeMode};
-use crate::mapping::{self, Mapped, MappingFailure, Purpose};
+use crate::mapping::{self, Mapped, MappingFailure};
 use crate::matching::{self, MatchOutcome, Queries, TargetObject};
 use crate::object::Attributes;
 use crate::plan::source::WithSoftDeleted;
@@ -11,7 +11,7 @@ use crate::plan::{
     Action, CompiledJob, CompiledObject, Decision, Lifecycle, Reason, ReasonCode, SourceRecord, Status, Step,
     StepDetails, StepKind, StepStatus, TargetState,
 };
-use crate::scim_path::{self, AttributeChange, TargetAttributes};
+use crate::scim_path::{AttributeChange, TargetAttributes};
 use crate::scope::ScopeContext;
 use crate::value::Value;
 
@@ -217,20 +217,10 @@ fn create(
             "the object mapping does not create objects",
         );
     }
-    let mapped = mapping::apply(&object.mappings, attributes, Purpose::Create, ctx);
+    let (changes, mapped) = mapping::creation(&object.mappings, attributes, ctx);
     if !mapped.failures.is_empty() {
         return d.expression_failed(&mapped.failures);
     }
-    let changes = mapped
-        .attributes
-        .iter()
-        .filter(|(_, value)| !value.is_null())
-        .map(|(path, value)| AttributeChange {
-            path: path.clone(),
-            old: Value::Null,
-            new: value.clone(),
-        })
-        .collect();
     d.finish(Action::Create, "Create the target object", changes, mapped)
 }
 
@@ -241,11 +231,10 @@ fn update(
     current: &TargetObject,
     ctx: &mut EvalContext<'_>,
 ) -> Decision {
-    let mapped = mapping::apply(&object.mappings, attributes, Purpose::Update, ctx);
+    let (changes, mapped) = changes(object, attributes, current, ctx);
     if !mapped.failures.is_empty() {
         return d.expression_failed(&mapped.failures);
     }
-    let changes = changes(object, &mapped.attributes, &current.attributes);
     if changes.is_empty() {
         // References are compared once resolved to target ids, by the cycle.
         let mut decision = d.skip(
@@ -301,11 +290,10 @@ fn deprovision(
             "no mapping reads IsSoftDeleted, so the target object is left as it is",
         );
     }
-    let mapped = mapping::apply(&object.mappings, attributes, Purpose::Update, ctx);
+    let (changes, mapped) = changes(object, attributes, current, ctx);
     if !mapped.failures.is_empty() {
         return d.expression_failed(&mapped.failures);
     }
-    let changes = changes(object, &mapped.attributes, &current.attributes);
     if changes.is_empty() {
         return d.skip(
             ReasonCode::EntrySynchronizationSkipped,
@@ -336,8 +324,19 @@ fn matching_details(
 }
 
 /// Differences between what the mappings want and what the target holds.
-fn changes(object: &CompiledObject, desired: &TargetAttributes, current: &TargetAttributes) -> Vec<AttributeChange> {
-    scim_path::diff(desired, current, &|path: &str| object.is_case_exact(path))
+fn changes(
+    object: &CompiledObject,
+    attributes: &dyn Attributes,
+    current: &TargetObject,
+    ctx: &mut EvalContext<'_>,
+) -> (Vec<AttributeChange>, Mapped) {
+    mapping::changes(
+        &object.mappings,
+        attributes,
+        &current.attributes,
+        &|path: &str| object.is_case_exact(path),
+        ctx,
+    )
 }
 
 fn action_details(reason: Option<ReasonCode>) -> StepDetails {
@@ -365,7 +364,13 @@ impl Draft {
         }
     }
 
-    fn step(&mut self, kind: StepKind, status: StepStatus, description: impl Into<String>, details: StepDetails) {
+    fn step(
+        &mut self,
+        kind: StepKind,
+        status: StepStatus,
+        description: impl Into<std::borrow::Cow<'static, str>>,
+        details: StepDetails,
+    ) {
         self.steps.push(Step::new(kind, status, description, details));
     }
 
@@ -380,7 +385,7 @@ impl Draft {
             changes: Vec::new(),
             references: Vec::new(),
             steps: self.steps,
-            export: TargetAttributes::new(),
+            secrets: TargetAttributes::new(),
         }
     }
 
@@ -422,17 +427,20 @@ impl Draft {
         decision
     }
 
-    fn finish(mut self, action: Action, description: &str, changes: Vec<AttributeChange>, mapped: Mapped) -> Decision {
+    fn finish(
+        mut self,
+        action: Action,
+        description: &'static str,
+        changes: Vec<AttributeChange>,
+        mapped: Mapped,
+    ) -> Decision {
         // The changes themselves are the decision's `changes`; not repeated here.
         self.step(StepKind::Action, StepStatus::Success, description, action_details(None));
-        let export = match action {
-            Action::Create => mapped.attributes.into_iter().filter(|(_, v)| !v.is_null()).collect(),
-            _ => changes.iter().map(|c| (c.path.clone(), c.new.clone())).collect(),
-        };
+        let mut secrets = TargetAttributes::new();
         let shown = if mapped.redacted.is_empty() {
             changes
         } else {
-            let hide = |v: Value| {
+            let hide = |v: &Value| {
                 if v.is_null() {
                     Value::Null
                 } else {
@@ -441,20 +449,24 @@ impl Draft {
             };
             changes
                 .into_iter()
-                .map(|c| match mapped.redacted.contains(&c.path) {
-                    true => AttributeChange {
-                        path: c.path,
-                        old: hide(c.old),
-                        new: hide(c.new),
-                    },
-                    false => c,
+                .map(|c| {
+                    if !mapped.redacted.contains(&*c.path) {
+                        return c;
+                    }
+                    let shown = AttributeChange {
+                        path: c.path.clone(),
+                        old: hide(&c.old),
+                        new: hide(&c.new),
+                    };
+                    secrets.insert(c.path.to_string(), c.new);
+                    shown
                 })
                 .collect()
         };
         let mut decision = self.done(action, Status::Success, None);
         decision.changes = shown;
         decision.references = mapped.references;
-        decision.export = export;
+        decision.secrets = secrets;
         decision
     }
 }

@@ -2,6 +2,7 @@
 //! its outcome and typed details, as provisioning logs and on-demand runs
 //! show them.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -34,7 +35,7 @@ pub enum StepStatus {
 pub struct Step {
     pub kind: StepKind,
     pub status: StepStatus,
-    pub description: String,
+    pub description: Cow<'static, str>,
     pub details: StepDetails,
 }
 
@@ -74,7 +75,12 @@ pub enum StepDetails {
 }
 
 impl Step {
-    pub fn new(kind: StepKind, status: StepStatus, description: impl Into<String>, details: StepDetails) -> Step {
+    pub fn new(
+        kind: StepKind,
+        status: StepStatus,
+        description: impl Into<Cow<'static, str>>,
+        details: StepDetails,
+    ) -> Step {
         Step {
             kind,
             status,

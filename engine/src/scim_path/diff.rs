@@ -2,6 +2,8 @@
 //! the target's current ones, compared the way SCIM targets store values
 //! (case-insensitive text, `"True"` equal to `true`, lists as sets).
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -12,7 +14,8 @@ use crate::value::Value;
 /// absent), `new` the desired one (`Null` to clear it).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AttributeChange {
-    pub path: String,
+    /// Shared with the mapping it comes from, so changes copy no path text.
+    pub path: Arc<str>,
     pub old: Value,
     pub new: Value,
 }
@@ -34,7 +37,7 @@ pub struct AttributeChange {
 /// let current = TargetAttributes::from([("active".into(), Value::Bool(true)), ("title".into(), Value::str("CTO"))]);
 /// let changes = diff(&desired, &current, &|_| false);
 /// assert_eq!(changes.len(), 1);
-/// assert_eq!(changes[0].path, "title");
+/// assert_eq!(&*changes[0].path, "title");
 /// ```
 pub fn diff(
     desired: &TargetAttributes,
@@ -46,7 +49,7 @@ pub fn diff(
         .filter_map(|(path, new)| {
             let old = current.get(path).unwrap_or(&Value::Null);
             (!same(new, old, case_exact(path))).then(|| AttributeChange {
-                path: path.clone(),
+                path: Arc::from(path.as_str()),
                 old: old.clone(),
                 new: new.clone(),
             })

@@ -108,7 +108,7 @@ fn expect(d: &Decision, action: Action, status: Status, reason: Option<ReasonCod
 }
 
 fn change<'a>(d: &'a Decision, path: &str) -> Option<&'a Value> {
-    d.changes.iter().find(|c| c.path == path).map(|c| &c.new)
+    d.changes.iter().find(|c| &*c.path == path).map(|c| &c.new)
 }
 
 #[test]
@@ -383,7 +383,7 @@ fn redacted_values_never_show() {
     let d = run(&CompiledJob::compile(definition).unwrap(), &zoe(json!({})), &unlinked());
     assert_eq!(change(&d, "title"), Some(&Value::str("[Redact]")));
     assert!(!serde_json::to_string(&d).unwrap().contains("Initial-Passw0rd"));
-    assert_eq!(d.export.get("title"), Some(&Value::str("Initial-Passw0rd")));
+    assert_eq!(d.export().get("title"), Some(&Value::str("Initial-Passw0rd")));
 }
 
 #[test]
@@ -494,4 +494,41 @@ proptest! {
         let second = run(&job, &source, &TargetState::Linked(after));
         prop_assert_eq!(second.action, Action::Skip, "{:#?}", second);
     }
+}
+
+#[test]
+fn a_full_creation() {
+    insta::assert_json_snapshot!(run(&job(), &zoe(json!({})), &unlinked()));
+}
+
+#[test]
+fn a_full_cycle_plan() {
+    let plan = plan_cycle(
+        &job_with(json!({ "deletion_threshold": 1 })),
+        &[
+            (zoe(json!({})), unlinked()),
+            (
+                zoe(json!({ "id": "u-2", "userPrincipalName": "ann@contoso.com", "department": "HR" })),
+                unlinked(),
+            ),
+            (
+                zoe(json!({ "id": "u-3", "department": "HR" })),
+                TargetState::Linked(in_sync()),
+            ),
+            (
+                zoe(json!({ "id": "u-4", "accountEnabled": false })),
+                TargetState::Linked(TargetObject {
+                    id: "t-4".into(),
+                    ..in_sync()
+                }),
+            ),
+        ],
+        CycleOptions::default(),
+        &mut EvalContext::new(now()),
+    );
+    insta::assert_json_snapshot!(plan.counts);
+    assert_eq!(
+        plan.decisions.iter().map(|d| d.action).collect::<Vec<_>>(),
+        [Action::Create, Action::Skip, Action::StagedDelete, Action::StagedDelete]
+    );
 }

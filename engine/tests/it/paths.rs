@@ -707,7 +707,7 @@ fn unmanaged_attributes_are_left_alone_and_changes_are_ordered() {
         ],
         &[],
     );
-    let paths: Vec<&str> = got.iter().map(|c| c.path.as_str()).collect();
+    let paths: Vec<&str> = got.iter().map(|c| &*c.path).collect();
     assert_eq!(paths, ["displayName", "title"]);
     assert_eq!(
         serde_json::to_value(&got[1]).unwrap(),

@@ -72,7 +72,7 @@ fn value() -> impl Strategy<Value = Value> {
 }
 
 fn object() -> impl Strategy<Value = SourceObject> {
-    prop::collection::btree_map("[a-c]", value(), 0..4).prop_map(|attributes| SourceObject { attributes })
+    prop::collection::btree_map("[a-c]", value(), 0..4).prop_map(SourceObject::from_iter)
 }
 
 proptest! {
