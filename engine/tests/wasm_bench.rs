@@ -24,18 +24,7 @@ fn now_ms() -> f64 {
 }
 
 fn user() -> SourceObject {
-    SourceObject::from_json(
-        r#"{
-        "id": "7f3c1e9a-2b4d-4c8e-9f10-1a2b3c4d5e6f", "userPrincipalName": "zoe.vanderberg@contoso.com",
-        "mail": "Zoe.vanderBerg@contoso.com", "mailNickname": "zvanderberg", "givenName": "Zoë",
-        "surname": "van der Berg", "displayName": "Zoë van der Berg", "jobTitle": "Payroll Specialist",
-        "department": "Finance", "companyName": "Contoso", "employeeId": "100042", "employeeType": "Employee",
-        "accountEnabled": true, "city": "Rotterdam", "country": "NL", "officeLocation": "Building 4",
-        "mobile": "+31 6 12345678", "telephoneNumber": "+31 10 1234567", "preferredLanguage": "nl-NL",
-        "proxyAddresses": ["SMTP:Zoe.vanderBerg@contoso.com", "smtp:zvanderberg@contoso.com"]
-    }"#,
-    )
-    .unwrap()
+    SourceObject::from_json(include_str!("../benches/user.json")).unwrap()
 }
 
 fn measure(name: &str, iterations: u32, mut f: impl FnMut()) {

@@ -2,22 +2,17 @@
 //! command line. Values go to stdout as one line of JSON; diagnostics go to
 //! stderr in compiler style, with exit code 2.
 
-use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::SystemTime;
 
-use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use provisio_engine::diagnostic::render_all;
-use provisio_engine::expr::{self, EvalContext};
-use provisio_engine::object::SourceObject;
-use provisio_engine::random::SeededRandom;
-use provisio_engine::value::Value;
+use provisio_engine::expr;
 
-/// The exit code of every failure: bad input, diagnostics, evaluation errors.
-const FAILED: u8 = 2;
+use crate::inputs::{EvalInputs, fail};
+use provisio_engine::object::SourceObject;
+use provisio_engine::value::Value;
 
 #[derive(Debug, Subcommand)]
 pub enum ExprCommand {
@@ -42,18 +37,8 @@ pub struct EvalArgs {
     /// A JSON object of attribute name → value to evaluate against.
     #[arg(long, value_name = "FILE.json")]
     source: Option<PathBuf>,
-    /// The time Now() returns [default: the system clock].
-    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
-    now: Option<DateTime<Utc>>,
-    /// The organisation's default domain.
-    #[arg(long, value_name = "DOMAIN")]
-    default_domain: Option<String>,
-    /// Seed for RandomString and other random functions [default: random].
-    #[arg(long, value_name = "N")]
-    seed: Option<u64>,
-    /// A value that already exists in the target (for SelectUniqueValue); repeatable.
-    #[arg(long, value_name = "VALUE")]
-    existing: Vec<String>,
+    #[command(flatten)]
+    inputs: EvalInputs,
 }
 
 /// What `eval` prints: the JSON line on stdout and notes on stderr.
@@ -80,13 +65,7 @@ pub fn run(command: ExprCommand) -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprint!("{message}");
-            if !message.ends_with('\n') {
-                eprintln!();
-            }
-            ExitCode::from(FAILED)
-        }
+        Err(message) => fail(&message),
     }
 }
 
@@ -98,17 +77,7 @@ fn eval(args: &EvalArgs) -> Result<Printed, String> {
         Some(path) => read_source(path)?,
         None => SourceObject::new(),
     };
-    let seed = match args.seed {
-        Some(seed) => seed,
-        None => provisio_server::random::random_u64().map_err(|e| format!("error: {e}"))?,
-    };
-    let now = args.now.unwrap_or_else(|| DateTime::<Utc>::from(SystemTime::now()));
-    let mut ctx = EvalContext::new(now)
-        .with_random(SeededRandom::new(seed))
-        .with_existing(args.existing.iter().cloned().collect::<BTreeSet<String>>());
-    if let Some(domain) = &args.default_domain {
-        ctx = ctx.with_default_domain(domain.clone());
-    }
+    let mut ctx = args.inputs.context()?;
     let evaluation = program
         .evaluate(&source, &mut ctx)
         .map_err(|diagnostic| diagnostic.render(src))?;
@@ -153,12 +122,6 @@ fn json_kind(json: &serde_json::Value) -> &'static str {
     }
 }
 
-fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| format!("{e} (expected RFC 3339, e.g. 2026-11-26T09:30:00Z)"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,20 +130,13 @@ mod tests {
         EvalArgs {
             expression: expression.to_owned(),
             source: None,
-            now: None,
-            default_domain: None,
-            seed: Some(1),
-            existing: Vec::new(),
+            inputs: EvalInputs {
+                now: None,
+                default_domain: None,
+                seed: Some(1),
+                existing: Vec::new(),
+            },
         }
-    }
-
-    #[test]
-    fn now_accepts_rfc3339_with_any_offset() {
-        assert_eq!(
-            parse_now("2026-11-26T10:30:00+01:00").unwrap().to_rfc3339(),
-            "2026-11-26T09:30:00+00:00"
-        );
-        assert!(parse_now("yesterday").unwrap_err().contains("RFC 3339"));
     }
 
     #[test]

@@ -10,8 +10,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use provisio_engine::job::{self, Format, JobDefinition};
 
-/// The exit code of every failure: an unreadable file or any error.
-const FAILED: u8 = 2;
+use crate::inputs::FAILED;
 
 #[derive(Debug, Subcommand)]
 pub enum JobCommand {

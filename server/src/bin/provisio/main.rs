@@ -3,6 +3,7 @@
 //! checks a job definition and `plan` dry-runs one.
 
 mod expr;
+mod inputs;
 mod job;
 mod plan;
 mod serve;

@@ -2,20 +2,15 @@
 //! source object (or, given a JSON array, for a whole cycle) and prints the
 //! decision as JSON, without touching any target.
 
-use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::SystemTime;
 
-use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
-use provisio_engine::expr::EvalContext;
 use provisio_engine::job::SourceKind;
-use provisio_engine::plan::{CompiledJob, CycleOptions, SourceRecord, TargetState, decide, plan_cycle};
-use provisio_engine::random::SeededRandom;
 
-const FAILED: u8 = 2;
+use crate::inputs::{EvalInputs, fail};
+use provisio_engine::plan::{CompiledJob, CycleOptions, SourceRecord, TargetState, decide, plan_cycle};
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
@@ -34,18 +29,8 @@ pub struct PlanArgs {
     /// Whether the sources are users or groups.
     #[arg(long, value_enum, default_value_t = Kind::User)]
     kind: Kind,
-    /// The time Now() and date clauses use [default: the system clock].
-    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
-    now: Option<DateTime<Utc>>,
-    /// The organisation's default domain, for DefaultDomain().
-    #[arg(long, value_name = "DOMAIN")]
-    default_domain: Option<String>,
-    /// Seed for Guid() and RandomString() [default: random].
-    #[arg(long, value_name = "N")]
-    seed: Option<u64>,
-    /// A value that already exists in the target (for SelectUniqueValue); repeatable.
-    #[arg(long, value_name = "VALUE")]
-    existing: Vec<String>,
+    #[command(flatten)]
+    inputs: EvalInputs,
     /// Plan deletions beyond the job's deletion threshold instead of staging them.
     #[arg(long)]
     allow_deletes: bool,
@@ -63,13 +48,7 @@ pub fn run(args: PlanArgs) -> ExitCode {
             println!("{json}");
             ExitCode::SUCCESS
         }
-        Err(message) => {
-            eprint!("{message}");
-            if !message.ends_with('\n') {
-                eprintln!();
-            }
-            ExitCode::from(FAILED)
-        }
+        Err(message) => fail(&message),
     }
 }
 
@@ -89,15 +68,7 @@ fn plan(args: &PlanArgs) -> Result<String, String> {
             format!("{:?}", args.kind).to_lowercase()
         )
     })?;
-    let seed = match args.seed {
-        Some(seed) => seed,
-        None => provisio_server::random::random_u64().map_err(|e| format!("error: {e}"))?,
-    };
-    let now = args.now.unwrap_or_else(|| DateTime::<Utc>::from(SystemTime::now()));
-    let mut ctx = EvalContext::new(now)
-        .with_random(SeededRandom::new(seed))
-        .with_existing(args.existing.iter().cloned().collect::<BTreeSet<String>>());
-    ctx.default_domain = args.default_domain.clone();
+    let mut ctx = args.inputs.context()?;
 
     let source = read_json(&args.source, "--source")?;
     let target = args.target.as_deref().map(|t| read_json(t, "--target")).transpose()?;
@@ -147,10 +118,4 @@ fn read_json(path: &Path, flag: &str) -> Result<serde_json::Value, String> {
 
 fn record(kind: SourceKind, json: serde_json::Value, what: &str) -> Result<SourceRecord, String> {
     SourceRecord::from_json(kind, json).map_err(|e| format!("error: {what}: {e}"))
-}
-
-fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| format!("{e} (expected RFC 3339, e.g. 2026-11-26T09:30:00Z)"))
 }
