@@ -38,17 +38,24 @@ const REFERENCE_ATTRIBUTES: [&str; 2] = ["manager", "members"];
 
 impl SourceRecord {
     /// A source object from directory attributes as JSON gives them: `id`
-    /// (or `objectId`) is its id, a non-null `deletedDateTime` means it is
-    /// soft-deleted, and `manager` and `members` hold object ids (plain, or
+    /// (or `objectId`) is its id, a non-null `deletedDateTime` (or a true
+    /// `IsSoftDeleted`) means it is soft-deleted, and `manager` and `members` hold object ids (plain, or
     /// as `{"value": id}`) which become references. It counts as assigned.
     pub fn from_attributes(kind: SourceKind, mut attributes: SourceObject) -> SourceRecord {
         let id = ["id", "objectId"]
             .iter()
             .find_map(|name| attributes.attribute(name).and_then(Value::as_text))
             .map(|id| id.into_owned());
-        let lifecycle = match attributes.attribute("deletedDateTime") {
-            Some(value) if !value.is_null_or_empty() => Lifecycle::SoftDeleted,
-            _ => Lifecycle::Active,
+        let deleted = attributes
+            .attribute("deletedDateTime")
+            .is_some_and(|value| !value.is_null_or_empty());
+        let marked = attributes
+            .attribute(crate::plan::compiled::IS_SOFT_DELETED)
+            .is_some_and(crate::expr::functions::truthy);
+        let lifecycle = if deleted || marked {
+            Lifecycle::SoftDeleted
+        } else {
+            Lifecycle::Active
         };
         for name in REFERENCE_ATTRIBUTES {
             if let Some(value) = attributes.attributes.get_mut(name) {
@@ -137,6 +144,8 @@ mod tests {
             Lifecycle::SoftDeleted
         );
         assert_eq!(record(r#"{"deletedDateTime": null}"#).lifecycle, Lifecycle::Active);
+        assert_eq!(record(r#"{"IsSoftDeleted": true}"#).lifecycle, Lifecycle::SoftDeleted);
+        assert_eq!(record(r#"{"IsSoftDeleted": "False"}"#).lifecycle, Lifecycle::Active);
     }
 
     #[test]
