@@ -134,6 +134,15 @@ fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result
     serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("{what}: {e}")))
 }
 
+/// Like [`from_js`], with `undefined` and `null` meaning the default.
+fn from_js_or_default<T: serde::de::DeserializeOwned + Default>(value: JsValue, what: &str) -> Result<T, JsError> {
+    if value.is_undefined() || value.is_null() {
+        Ok(T::default())
+    } else {
+        from_js(value, what)
+    }
+}
+
 /// Options of `plan`: those of `evaluate`, the kind of source object and
 /// whether deletions beyond the threshold are allowed.
 #[derive(Debug, Default, Deserialize)]
@@ -183,21 +192,13 @@ pub fn plan(job: JsValue, source: JsValue, target: JsValue, options: JsValue) ->
             });
         }
     };
-    let options: PlanOptions = if options.is_undefined() || options.is_null() {
-        PlanOptions::default()
-    } else {
-        from_js(options, "options")?
-    };
+    let options: PlanOptions = from_js_or_default(options, "options")?;
     let kind = options.kind.unwrap_or(SourceKind::User);
     let object = job
         .object(kind)
         .ok_or_else(|| JsError::new(&format!("the job has no object mapping for {kind:?} objects")))?;
     let source: serde_json::Value = from_js(source, "source")?;
-    let target: serde_json::Value = if target.is_undefined() {
-        serde_json::Value::Null
-    } else {
-        from_js(target, "target")?
-    };
+    let target: serde_json::Value = from_js_or_default(target, "target")?;
     let mut ctx = context(options.eval)?;
     let record = |json: serde_json::Value| SourceRecord::from_json(kind, json).map_err(|e| JsError::new(&e));
     let planned = match source {
@@ -242,16 +243,8 @@ pub fn plan(job: JsValue, source: JsValue, target: JsValue, options: JsValue) ->
 /// `{ ok: false, diagnostics }`; throws only for unusable arguments.
 #[wasm_bindgen]
 pub fn evaluate(expression: &str, source: JsValue, options: JsValue) -> Result<JsValue, JsError> {
-    let source: SourceObject = if source.is_undefined() || source.is_null() {
-        SourceObject::new()
-    } else {
-        serde_wasm_bindgen::from_value(source).map_err(|e| JsError::new(&format!("source: {e}")))?
-    };
-    let options: Options = if options.is_undefined() || options.is_null() {
-        Options::default()
-    } else {
-        serde_wasm_bindgen::from_value(options).map_err(|e| JsError::new(&format!("options: {e}")))?
-    };
+    let source: SourceObject = from_js_or_default(source, "source")?;
+    let options: Options = from_js_or_default(options, "options")?;
     let program = match expr::compile(expression) {
         Ok(program) => program,
         Err(diagnostics) => {
@@ -261,14 +254,7 @@ pub fn evaluate(expression: &str, source: JsValue, options: JsValue) -> Result<J
             });
         }
     };
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // any 64 bits make a seed
-    let seed = options
-        .seed
-        .unwrap_or_else(|| (js_sys::Math::random() * u64::MAX as f64) as u64);
-    let mut ctx = EvalContext::new(now(options.now)?)
-        .with_random(SeededRandom::new(seed))
-        .with_existing(options.existing.into_iter().collect::<BTreeSet<String>>());
-    ctx.default_domain = options.default_domain;
+    let mut ctx = context(options)?;
     let outcome = match program.evaluate(&source, &mut ctx) {
         Ok(evaluation) => Outcome {
             ok: true,
