@@ -10,7 +10,13 @@
 //! assert_eq!(health.version, env!("CARGO_PKG_VERSION"));
 //! ```
 
+pub mod auth;
+pub mod directory;
 pub mod health;
+pub mod jobs;
+
+/// The body of every admin API error (`{"error": CODE, "message": SENTENCE}`).
+pub use auth::ApiError;
 
 /// Provisio's release version, as every crate of the workspace shares it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -23,6 +23,12 @@ pub enum ServerError {
     /// Another process already listens on the address, or it is not local.
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
+    /// A stored value could not be read back (a JSON column that does not parse).
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// The key that encrypts job secrets could not be had (see `crate::secrets`).
+    #[error(transparent)]
+    SecretKey(#[from] crate::secrets::SecretKeyError),
     /// The operating system's random generator failed.
     #[error("the operating system's random generator failed: {0}")]
     Random(String),

@@ -1,10 +1,12 @@
 //! The HTTP surface: the routes, the middleware every response passes
 //! through (request tracing, gzip) and the state handlers share.
 
+mod api;
 mod health;
+mod metrics;
+mod openapi;
 mod portal;
-
-use std::path::Path;
+mod state;
 
 use axum::Router;
 use axum::routing::get;
@@ -12,31 +14,18 @@ use tower_http::compression::CompressionLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::store::Store;
-
-/// What request handlers share.
-#[derive(Debug, Clone)]
-pub(crate) struct AppState {
-    // Read by the admin API of later issues; opened and migrated now.
-    #[allow(dead_code)]
-    pub(crate) store: Store,
-    pub(crate) portal: portal::Portal,
-}
-
-impl AppState {
-    pub(crate) fn new(store: Store, portal_dir: &Path) -> Self {
-        AppState {
-            store,
-            portal: portal::Portal::new(portal_dir),
-        }
-    }
-}
+pub(crate) use state::AppState;
 
 /// Every route; anything unrouted is the portal's.
 pub(crate) fn router(state: AppState) -> Router {
+    let track = axum::middleware::from_fn_with_state(state.metrics.clone(), metrics::track);
     Router::new()
         .route(provisio_api::health::HEALTH_PATH, get(health::health))
+        .merge(crate::auth::routes())
+        .merge(api::router())
+        .merge(crate::scim::routes::routes())
         .fallback(portal::serve)
+        .layer(track)
         .with_state(state)
         .layer(CompressionLayer::new())
         .layer(

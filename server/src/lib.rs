@@ -17,10 +17,16 @@
 //! # }
 //! ```
 
+mod auth;
 mod config;
+mod demo_org;
+pub mod directory;
 mod error;
 mod http;
+pub mod jobs;
 pub mod random;
+mod scim;
+pub mod secrets;
 mod server;
 pub mod store;
 

@@ -20,6 +20,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub struct Server {
     config: ServerConfig,
     demo: bool,
+    secret_key_file: Option<std::path::PathBuf>,
+    secure_cookies: bool,
 }
 
 impl Server {
@@ -29,7 +31,12 @@ impl Server {
     }
 
     pub fn new(config: ServerConfig) -> Self {
-        Server { config, demo: false }
+        Server {
+            config,
+            demo: false,
+            secret_key_file: None,
+            secure_cookies: false,
+        }
     }
 
     /// Seed the demo organisation on start (`provisio serve --demo`).
@@ -38,11 +45,33 @@ impl Server {
         self
     }
 
+    /// Where the key that encrypts job secrets is kept when
+    /// `PROVISIO_SECRET_KEY` is unset (default: `secret.key` beside the
+    /// SQLite database, `data/secret.key` with PostgreSQL).
+    pub fn with_secret_key_file(mut self, path: Option<std::path::PathBuf>) -> Self {
+        self.secret_key_file = path;
+        self
+    }
+
+    /// Mark session cookies `Secure`: required when the portal is reached
+    /// over HTTPS (a TLS-terminating proxy), impossible over plain HTTP.
+    pub fn with_secure_cookies(mut self, secure: bool) -> Self {
+        self.secure_cookies = secure;
+        self
+    }
+
     /// Opens and migrates the database, binds the address and starts serving
     /// in the background. Returns once the server accepts connections.
     pub async fn launch(self) -> Result<RunningServer, ServerError> {
-        let Server { config, demo } = self;
+        let Server {
+            config,
+            demo,
+            secret_key_file,
+            secure_cookies,
+        } = self;
+        let secrets = crate::secrets::SecretBox::from_environment(&config.database_url, secret_key_file.as_deref())?;
         let store = Store::open(&config.database_url).await?;
+        let notice = crate::auth::bootstrap_admin(&store, demo).await?;
         if demo {
             store.seed_demo().await?;
         }
@@ -52,7 +81,12 @@ impl Server {
         };
         let listener = TcpListener::bind(config.listen).await.map_err(bind_error)?;
         let addr = listener.local_addr().map_err(bind_error)?;
-        let state = AppState::new(store.clone(), &config.portal_dir);
+        let options = crate::auth::AuthOptions {
+            secure_cookies,
+            ..crate::auth::AuthOptions::default()
+        };
+        let auth = crate::auth::Auth::new(store.clone(), options);
+        let state = AppState::new(store.clone(), &config.portal_dir, auth, secrets);
         if !state.portal.is_built() {
             tracing::warn!(
                 portal = %config.portal_dir.display(),
@@ -62,7 +96,7 @@ impl Server {
         let app = http::router(state);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            axum::serve(listener, app)
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
                 .with_graceful_shutdown(async {
                     // A dropped sender also stops the server.
                     let _ = stopped.await;
@@ -73,6 +107,7 @@ impl Server {
         Ok(RunningServer {
             addr,
             store,
+            notice,
             stop,
             task,
         })
@@ -84,11 +119,19 @@ impl Server {
 pub struct RunningServer {
     addr: SocketAddr,
     store: Store,
+    notice: Option<String>,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
 }
 
 impl RunningServer {
+    /// What the operator must know about this start, once: how to sign in
+    /// when no administrator exists yet, or the demo administrator's
+    /// generated password.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
     /// The address actually bound (the real port when 0 was asked for).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr

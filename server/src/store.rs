@@ -5,13 +5,19 @@
 //! Queries are portable SQL with `$1`-style placeholders, which both SQLite
 //! and PostgreSQL accept, run through sqlx's `Any` driver.
 
+mod admins;
 mod demo;
+mod sessions;
 mod settings;
 mod sqlite;
+mod tokens;
+
+use std::sync::Arc;
 
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
+use tokio::sync::watch;
 
 use crate::ServerError;
 
@@ -50,6 +56,8 @@ impl Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The directory change log's latest sequence number, sent on each commit.
+    changes: Arc<watch::Sender<i64>>,
 }
 
 impl Store {
@@ -74,7 +82,14 @@ impl Store {
         }
         let pool = options.connect(url).await?;
         MIGRATOR.run(&pool).await?;
-        let store = Store { pool, backend };
+        let latest: i64 = sqlx::query_scalar("SELECT value FROM directory_sequence WHERE name = 'changes'")
+            .fetch_one(&pool)
+            .await?;
+        let store = Store {
+            pool,
+            backend,
+            changes: Arc::new(watch::Sender::new(latest)),
+        };
         store.ensure_instance_id().await?;
         tracing::info!(backend = ?backend, "database ready");
         Ok(store)
@@ -82,6 +97,14 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub(crate) fn change_notifier(&self) -> &watch::Sender<i64> {
+        &self.changes
     }
 
     /// Waits for queries in flight and closes every connection.

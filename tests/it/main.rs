@@ -2,9 +2,17 @@
 //! module per area, each against the real thing (the `provisio` binary, the
 //! server on a loopback port with a real SQLite file, a real browser).
 
+mod admin_api;
+mod auth;
+mod backends;
 mod browser;
 mod cli;
+mod directory;
 mod job_cli;
 mod plan_cli;
 mod playground;
+mod postgres_harness;
+mod route_auth;
+mod scim;
+mod scim_compliance;
 mod server;

@@ -1,5 +1,5 @@
 //! `cargo xtask bench`: the engine's benchmarks (expressions and decisions), natively
-//! (criterion) and compiled to wasm running in Node.
+//! (criterion) and compiled to wasm running in Node, and the server's SCIM benchmark.
 
 use crate::steps::Steps;
 use crate::tools::{self, WASM_TARGET};
@@ -11,6 +11,10 @@ pub fn bench() -> Result<(), String> {
     steps.run(
         "native: cargo bench (expressions, decisions)",
         cargo().args(["bench", "-p", "provisio-engine", "--bench", "expr", "--bench", "decide"]),
+    )?;
+    steps.run(
+        "native: cargo bench (SCIM directory writes and reads over HTTP)",
+        cargo().args(["bench", "-p", "provisio-server", "--bench", "scim"]),
     )?;
     steps.run(
         "wasm (Node): wasm_bench",

@@ -41,7 +41,8 @@ pub fn test() -> Result<(), String> {
             .args(["test", "--workspace"])
             .env("PROVISIO_E2E", "1")
             .env("PROVISIO_PORTAL_DIR", &dist)
-            .env("CHROMEDRIVER", CHROMEDRIVER),
+            .env("CHROMEDRIVER", CHROMEDRIVER)
+            .env("PROVISIO_SCIM2_PYTHON", tools::scim2_python()),
     )?;
     steps.run(
         "engine wasm tests (Node)",

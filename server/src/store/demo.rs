@@ -1,8 +1,14 @@
 //! Demo data for `provisio serve --demo`: a ready-made organisation to try
-//! the portal with. Seeding never overwrites what an operator has set.
+//! the portal with (the default domain, and the people and groups of
+//! [`crate::demo_org`] when the directory is empty). Seeding never
+//! overwrites what an operator has set.
+
+use std::collections::HashMap;
 
 use super::{DEFAULT_DOMAIN, Store};
 use crate::ServerError;
+use crate::demo_org::{DemoOrg, demo_org};
+use crate::directory::{DirectoryError, GroupDraft, UserDraft};
 
 /// The demo organisation's domain.
 pub const DEMO_DOMAIN: &str = "contoso.com";
@@ -11,9 +17,85 @@ impl Store {
     /// Adds the demo data that is not there yet.
     pub async fn seed_demo(&self) -> Result<(), ServerError> {
         if self.set_setting_if_absent(DEFAULT_DOMAIN, DEMO_DOMAIN).await? {
-            tracing::info!(default_domain = DEMO_DOMAIN, "demo data seeded");
+            tracing::info!(default_domain = DEMO_DOMAIN, "demo default domain set");
+        }
+        let directory = self.directory();
+        let empty =
+            directory.user_count().await.map_err(storage)? == 0 && directory.group_count().await.map_err(storage)? == 0;
+        if empty {
+            let org = demo_org();
+            let (users, groups) = (org.users.len(), org.groups.len());
+            self.seed_directory(org).await.map_err(storage)?;
+            tracing::info!(users, groups, "demo directory seeded");
         }
         Ok(())
+    }
+
+    /// Writes the people level by level (managers before their reports, one
+    /// transaction per level), then the groups, nested ones last.
+    async fn seed_directory(&self, org: DemoOrg) -> Result<(), DirectoryError> {
+        let directory = self.directory();
+        let mut ids: HashMap<usize, String> = HashMap::new();
+        let mut remaining = org.users;
+        while !remaining.is_empty() {
+            let (ready, waiting): (Vec<_>, Vec<_>) = remaining
+                .into_iter()
+                .partition(|user| user.manager.is_none_or(|m| ids.contains_key(&m)));
+            if ready.is_empty() {
+                return Err(DirectoryError::invalid(
+                    "manager",
+                    "the demo organisation's managers form a circle",
+                ));
+            }
+            let keys: Vec<usize> = ready.iter().map(|user| user.key).collect();
+            let drafts = ready
+                .into_iter()
+                .map(|user| {
+                    let mut attributes = user.attributes;
+                    if let Some(manager) = user.manager.and_then(|m| ids.get(&m)) {
+                        attributes.insert("manager".into(), manager.clone().into());
+                    }
+                    UserDraft {
+                        attributes,
+                        scim_extra: None,
+                    }
+                })
+                .collect();
+            for (key, user) in keys.into_iter().zip(directory.create_users(drafts).await?) {
+                ids.insert(key, user.id);
+            }
+            remaining = waiting;
+        }
+        let mut group_ids: HashMap<usize, String> = HashMap::new();
+        let mut order: Vec<usize> = (0..org.groups.len()).collect();
+        // Groups holding groups after the groups they hold.
+        order.sort_by_key(|index| org.groups.get(*index).is_some_and(|g| !g.member_groups.is_empty()));
+        for index in order {
+            let Some(group) = org.groups.get(index) else { continue };
+            let members = group
+                .member_users
+                .iter()
+                .filter_map(|key| ids.get(key))
+                .chain(group.member_groups.iter().filter_map(|index| group_ids.get(index)))
+                .cloned()
+                .collect();
+            let created = directory
+                .create_group(GroupDraft {
+                    attributes: group.attributes.clone(),
+                    members,
+                    scim_extra: None,
+                })
+                .await?;
+            group_ids.insert(index, created.id);
+        }
+        Ok(())
+    }
+}
+
+fn storage(error: DirectoryError) -> ServerError {
+    match error {
+        DirectoryError::Storage(e) => e,
+        other => ServerError::Corrupt(format!("demo data refused: {other}")),
     }
 }
 
@@ -31,6 +113,31 @@ mod tests {
         assert_eq!(
             s.setting(DEFAULT_DOMAIN).await.unwrap().as_deref(),
             Some("fabrikam.com")
+        );
+    }
+
+    #[tokio::test]
+    async fn seeds_a_living_organisation_once() {
+        let s = Store::open("sqlite::memory:").await.unwrap();
+        s.seed_demo().await.unwrap();
+        let directory = s.directory();
+        let users = directory.user_count().await.unwrap();
+        assert!(users >= 250, "{users} users");
+        assert!(directory.group_count().await.unwrap() >= 10);
+        let mut with_manager = 0;
+        directory
+            .scan_users(None, |user| {
+                with_manager += usize::from(user.attributes.contains_key("manager"))
+            })
+            .await
+            .unwrap();
+        assert_eq!(with_manager, users - 1, "everyone but the CEO has a manager");
+        let seq = directory.latest_change().await.unwrap();
+        s.seed_demo().await.unwrap();
+        assert_eq!(
+            directory.latest_change().await.unwrap(),
+            seq,
+            "a second start adds nothing"
         );
     }
 }

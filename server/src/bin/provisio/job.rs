@@ -1,6 +1,12 @@
 //! `provisio job check FILE`: loads a job definition (JSON or YAML) and
 //! reports every problem with its place in the document. Problems go to
 //! stderr; the summary of a valid job goes to stdout; any error exits 2.
+//!
+//! `provisio job apply FILE --database URL`: checks the definition the same
+//! way, then creates the job, or replaces the job of the same name, through
+//! the store code the admin API uses (secrets encrypted, and write-only: a
+//! `"********"` or missing secret keeps the stored one). Exits 2 on an
+//! invalid definition, 1 when the database or the secret key fails.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -8,8 +14,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use provisio_engine::job::{self, Format, JobDefinition};
+use provisio_engine::job::{self, Format, JobDefinition, JobProblem};
+use provisio_server::jobs::{Applied, JobError, Jobs};
+use provisio_server::secrets::SecretBox;
+use provisio_server::store::Store;
 
+use crate::database::DatabaseArgs;
 use crate::inputs::FAILED;
 
 #[derive(Debug, Subcommand)]
@@ -18,6 +28,17 @@ pub enum JobCommand {
     Check {
         /// The definition: .json, .yaml or .yml (other names: judged by content).
         file: PathBuf,
+    },
+    /// Create the job in the database, or replace the job of the same name.
+    Apply {
+        /// The definition: .json, .yaml or .yml (other names: judged by content).
+        file: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The key file that encrypts job secrets when PROVISIO_SECRET_KEY is
+        /// unset (default: secret.key beside the SQLite database).
+        #[arg(long, env = "PROVISIO_SECRET_KEY_FILE")]
+        secret_key_file: Option<PathBuf>,
     },
 }
 
@@ -33,6 +54,61 @@ pub fn run(command: JobCommand) -> ExitCode {
                 ExitCode::from(FAILED)
             }
         }
+        JobCommand::Apply {
+            file,
+            database,
+            secret_key_file,
+        } => {
+            let (job, report) = load(&file);
+            eprint!("{}", report.stderr);
+            let Some(job) = job else {
+                return ExitCode::from(FAILED);
+            };
+            let applied = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| Refused::Failed(format!("cannot start the async runtime: {e}")))
+                .and_then(|runtime| runtime.block_on(apply(job, &database.database, secret_key_file.as_deref())));
+            match applied {
+                Ok(line) => {
+                    println!("{line}");
+                    ExitCode::SUCCESS
+                }
+                Err(Refused::Invalid(problems)) => {
+                    eprint!("{}", render_problems(&problems));
+                    ExitCode::from(FAILED)
+                }
+                Err(Refused::Failed(message)) => {
+                    eprintln!("error: {message}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+/// Why `apply` wrote nothing.
+enum Refused {
+    /// The server's own checks found problems (e.g. a name too long).
+    Invalid(Vec<JobProblem>),
+    Failed(String),
+}
+
+/// Creates or replaces the job; the line to print.
+async fn apply(job: JobDefinition, database: &str, key_file: Option<&Path>) -> Result<String, Refused> {
+    let failed = |e: &dyn std::fmt::Display| Refused::Failed(e.to_string());
+    let secrets = SecretBox::from_environment(database, key_file).map_err(|e| failed(&e))?;
+    let store = Store::open(database).await.map_err(|e| failed(&e))?;
+    let applied = Jobs::new(store.clone(), secrets).apply(job).await;
+    store.close().await;
+    match applied {
+        Ok(Applied::Created(job)) => Ok(format!("created job {} ({})", job.definition.name, job.id)),
+        Ok(Applied::Replaced { job, changed: true }) => Ok(format!("replaced job {}", job.definition.name)),
+        Ok(Applied::Replaced { job, changed: false }) => {
+            Ok(format!("replaced job {} (no changes)", job.definition.name))
+        }
+        Err(JobError::Invalid(problems)) => Err(Refused::Invalid(problems)),
+        Err(e) => Err(failed(&e)),
     }
 }
 
@@ -85,25 +161,45 @@ pub(crate) fn load(file: &Path) -> (Option<JobDefinition>, Report) {
         }
         Err(problem) => (None, vec![problem]),
     };
-    let mut report = Report::default();
-    for problem in &problems {
-        let _ = writeln!(report.stderr, "{problem}");
-        if let Some(rendered) = problem.rendered_diagnostics() {
-            for line in rendered.lines() {
-                if line.is_empty() {
-                    report.stderr.push('\n');
-                } else {
-                    let _ = writeln!(report.stderr, "  {line}");
-                }
-            }
-        }
-    }
     let errors = problems.iter().filter(|p| p.is_error()).count();
     match job {
-        Some(job) if errors == 0 => (Some(job), report),
+        Some(job) if errors == 0 => {
+            let mut report = Report::default();
+            for problem in &problems {
+                write_problem(&mut report.stderr, problem);
+            }
+            (Some(job), report)
+        }
         _ => {
-            let _ = writeln!(report.stderr, "{}", plural(errors, "error"));
+            let report = Report {
+                stderr: render_problems(&problems),
+                ..Report::default()
+            };
             (None, report)
+        }
+    }
+}
+
+/// Every problem, each with its expression's diagnostics, then the error count.
+fn render_problems(problems: &[JobProblem]) -> String {
+    let mut text = String::new();
+    for problem in problems {
+        write_problem(&mut text, problem);
+    }
+    let errors = problems.iter().filter(|p| p.is_error()).count();
+    let _ = writeln!(text, "{}", plural(errors, "error"));
+    text
+}
+
+fn write_problem(text: &mut String, problem: &JobProblem) {
+    let _ = writeln!(text, "{problem}");
+    if let Some(rendered) = problem.rendered_diagnostics() {
+        for line in rendered.lines() {
+            if line.is_empty() {
+                text.push('\n');
+            } else {
+                let _ = writeln!(text, "  {line}");
+            }
         }
     }
 }

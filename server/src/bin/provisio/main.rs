@@ -1,12 +1,16 @@
 //! The `provisio` command: `serve` runs the server, `expr` evaluates,
 //! checks and prints mapping expressions from the command line, `job check`
-//! checks a job definition and `plan` dry-runs one.
+//! checks a job definition and `plan` dry-runs one; `admin` and `token`
+//! manage administrators and API tokens in the database.
 
+mod admin;
+mod database;
 mod expr;
 mod inputs;
 mod job;
 mod plan;
 mod serve;
+mod token;
 
 use std::process::ExitCode;
 
@@ -34,6 +38,16 @@ enum Command {
         #[command(subcommand)]
         command: job::JobCommand,
     },
+    /// Create, list and delete administrators, or set their passwords.
+    Admin {
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+    },
+    /// Create, list and revoke API tokens.
+    Token {
+        #[command(subcommand)]
+        command: token::TokenCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -48,5 +62,7 @@ fn main() -> ExitCode {
         Command::Expr(command) => expr::run(command),
         Command::Job { command } => job::run(command),
         Command::Plan(args) => plan::run(args),
+        Command::Admin { command } => admin::run(command),
+        Command::Token { command } => token::run(command),
     }
 }

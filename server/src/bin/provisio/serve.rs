@@ -1,6 +1,6 @@
 //! `provisio serve`: runs the server until Ctrl-C or SIGTERM.
 
-use std::io::IsTerminal as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -9,18 +9,27 @@ use clap::Args;
 use provisio_server::{Server, ServerConfig};
 use tracing_subscriber::EnvFilter;
 
+use crate::database::DatabaseArgs;
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, env = "PROVISIO_LISTEN", default_value_t = ServerConfig::DEFAULT_LISTEN)]
     listen: SocketAddr,
-    /// Database URL: sqlite://PATH (created on first start) or postgres://USER:PASSWORD@HOST/DB.
-    #[arg(long, env = "PROVISIO_DATABASE", default_value = ServerConfig::DEFAULT_DATABASE_URL)]
-    database: String,
+    #[command(flatten)]
+    database: DatabaseArgs,
     /// Folder of the built portal (Trunk's dist/), served at `/`.
     #[arg(long, env = "PROVISIO_PORTAL_DIR", default_value = ServerConfig::DEFAULT_PORTAL_DIR)]
     portal: PathBuf,
-    /// Seed demo data (default domain contoso.com) where nothing is set yet.
+    /// Where the key that encrypts job secrets is kept when PROVISIO_SECRET_KEY is unset
+    /// (default: secret.key beside the SQLite file; data/secret.key with PostgreSQL).
+    #[arg(long, env = "PROVISIO_SECRET_KEY_FILE")]
+    secret_key_file: Option<PathBuf>,
+    /// Mark session cookies Secure: set this when the portal is reached over HTTPS.
+    #[arg(long, env = "PROVISIO_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// Seed demo data where nothing is set yet: the default domain contoso.com, and a directory of
+    /// about 300 people in 8 departments and 5 countries with managers and groups when it is empty.
     #[arg(long)]
     demo: bool,
 }
@@ -38,15 +47,24 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = ServerConfig {
         listen: args.listen,
-        database_url: args.database,
+        database_url: args.database.database,
         portal_dir: args.portal,
     };
     let running = Server::new(config)
         .with_demo_data(args.demo)
+        .with_secret_key_file(args.secret_key_file)
+        .with_secure_cookies(args.secure_cookies)
         .launch()
         .await
         .context("cannot start the server")?;
-    println!("Provisio is running at {}/ (Ctrl-C stops it)", running.base_url());
+    // Whoever started the server may have stopped reading its output
+    // (a closed pipe): that must not stop the server.
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "Provisio is running at {}/ (Ctrl-C stops it)", running.base_url());
+    if let Some(notice) = running.notice() {
+        let _ = writeln!(out, "{notice}");
+    }
+    let _ = out.flush();
     shutdown_signal().await;
     tracing::info!("shutting down");
     running.shutdown().await;

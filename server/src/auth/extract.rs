@@ -1,0 +1,282 @@
+//! Who is calling: extractors that authenticate a request before its
+//! handler runs, for any router state that [`Auth`] can be taken from.
+//!
+//! - [`AdminCaller`]: the admin API. An `admin` token as `Authorization:
+//!   Bearer`, or a session cookie (then requests other than GET, HEAD and
+//!   OPTIONS must carry the session's CSRF token in `X-CSRF-Token`).
+//! - [`SessionCaller`]: a session cookie only (signing out, the session's info).
+//! - [`ScimCaller`]: the SCIM service provider; a `scim` or `admin` token.
+//! - [`InboundCaller`]: inbound provisioning; an `inbound` token, whose job
+//!   the handler compares with the route's.
+//!
+//! A request with an `Authorization` header is judged by it alone, so an
+//! invalid token is refused even next to a valid cookie.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method};
+use axum_extra::extract::cookie::CookieJar;
+use provisio_api::auth::{CSRF_HEADER, SESSION_COOKIE, Secret, TokenScope};
+
+use super::failure::{ApiFailure, ScimAuthFailure};
+use super::session::ActiveSession;
+use super::token::constant_time_eq;
+use super::{Auth, token};
+
+/// How an [`AdminCaller`] authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Via {
+    /// A browser session; `csrf_verified` when the request carried the
+    /// session's CSRF token (always, for state-changing methods).
+    Session { csrf_verified: bool },
+    /// An `admin` API token.
+    Token { token_id: String },
+}
+
+/// An authenticated caller of the admin API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AdminCaller {
+    /// The administrator's name, or the token's name.
+    pub(crate) admin: String,
+    pub(crate) via: Via,
+}
+
+impl AdminCaller {
+    /// Whether this is the administrator `name` signed in with a password
+    /// (a token whose name happens to be `name` is not).
+    pub(crate) fn is_admin(&self, name: &str) -> bool {
+        matches!(self.via, Via::Session { .. }) && self.admin == name
+    }
+}
+
+/// A caller with a live browser session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SessionCaller {
+    pub(crate) session: ActiveSession,
+    pub(crate) csrf_verified: bool,
+}
+
+/// An authenticated SCIM client: a `scim` or `admin` token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ScimCaller {
+    pub(crate) token_id: String,
+    /// The token's name, for logs.
+    pub(crate) name: String,
+}
+
+/// An authenticated inbound provisioning client: an `inbound` token and the
+/// one job it may upload to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(
+    dead_code,
+    reason = "the inbound bulk upload endpoint (issue 7) takes it; tested here"
+)]
+pub(crate) struct InboundCaller {
+    pub(crate) token_id: String,
+    pub(crate) job: String,
+}
+
+/// The client's IP address, as the connection reports it. Needs the router
+/// served with `into_make_service_with_connect_info::<SocketAddr>()`;
+/// without it every client counts as `0.0.0.0`. Behind a reverse proxy it
+/// is the proxy's address (forwarding headers are not trusted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ClientIp(pub(crate) IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(addr)| addr.ip());
+        Ok(ClientIp(ip))
+    }
+}
+
+impl<S> FromRequestParts<S> for SessionCaller
+where
+    Auth: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiFailure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = Auth::from_ref(state);
+        let jar = CookieJar::from_headers(&parts.headers);
+        let Some(cookie) = jar.get(SESSION_COOKIE) else {
+            return Err(ApiFailure::unauthenticated(
+                "sign in first, or send Authorization: Bearer with an admin token",
+            ));
+        };
+        let Some(session) = auth.session(cookie.value()).await? else {
+            return Err(ApiFailure::unauthenticated("the session has ended: sign in again"));
+        };
+        let csrf_verified = parts
+            .headers
+            .get(CSRF_HEADER)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|sent| constant_time_eq(sent, session.csrf_token.expose()));
+        if !csrf_verified && !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+            return Err(ApiFailure::csrf(format!(
+                "missing or wrong {CSRF_HEADER} header: send the csrf_token of the session"
+            )));
+        }
+        Ok(SessionCaller { session, csrf_verified })
+    }
+}
+
+impl<S> FromRequestParts<S> for AdminCaller
+where
+    Auth: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiFailure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = Auth::from_ref(state);
+        let Some(presented) = bearer(&parts.headers) else {
+            let caller = SessionCaller::from_request_parts(parts, state).await?;
+            return Ok(AdminCaller {
+                admin: caller.session.admin,
+                via: Via::Session {
+                    csrf_verified: caller.csrf_verified,
+                },
+            });
+        };
+        let presented = presented.map_err(ApiFailure::unauthenticated)?;
+        match auth.bearer_token(presented.expose()).await? {
+            Some(token) if token.scope == TokenScope::Admin => Ok(AdminCaller {
+                admin: token.name,
+                via: Via::Token { token_id: token.id },
+            }),
+            Some(token) => Err(ApiFailure::forbidden(format!(
+                "a {} token cannot call the admin API: use an admin token",
+                token.scope
+            ))),
+            None => Err(ApiFailure::unauthenticated(
+                "the bearer token is not valid or was revoked",
+            )),
+        }
+    }
+}
+
+impl<S> FromRequestParts<S> for ScimCaller
+where
+    Auth: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ScimAuthFailure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = Auth::from_ref(state);
+        let presented = bearer(&parts.headers)
+            .unwrap_or_else(|| Err("send Authorization: Bearer with a scim token".to_owned()))
+            .map_err(ScimAuthFailure::unauthenticated)?;
+        match auth.bearer_token(presented.expose()).await? {
+            Some(token) if matches!(token.scope, TokenScope::Scim | TokenScope::Admin) => Ok(ScimCaller {
+                token_id: token.id,
+                name: token.name,
+            }),
+            Some(token) => Err(ScimAuthFailure::forbidden(format!(
+                "a {} token cannot call the SCIM API: use a scim token",
+                token.scope
+            ))),
+            None => Err(ScimAuthFailure::unauthenticated(
+                "the bearer token is not valid or was revoked",
+            )),
+        }
+    }
+}
+
+impl<S> FromRequestParts<S> for InboundCaller
+where
+    Auth: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiFailure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = Auth::from_ref(state);
+        let presented = bearer(&parts.headers)
+            .unwrap_or_else(|| Err("send Authorization: Bearer with an inbound token".to_owned()))
+            .map_err(ApiFailure::unauthenticated)?;
+        match auth.bearer_token(presented.expose()).await? {
+            Some(token) => match (token.scope, token.job) {
+                (TokenScope::Inbound, Some(job)) => Ok(InboundCaller {
+                    token_id: token.id,
+                    job,
+                }),
+                (scope, _) => Err(ApiFailure::forbidden(format!(
+                    "a {scope} token cannot upload inbound records: use an inbound token"
+                ))),
+            },
+            None => Err(ApiFailure::unauthenticated(
+                "the bearer token is not valid or was revoked",
+            )),
+        }
+    }
+}
+
+/// The bearer token of the `Authorization` header: `None` without the
+/// header, an error message when it is not `Bearer TOKEN`.
+fn bearer(headers: &HeaderMap) -> Option<Result<Secret, String>> {
+    let value = headers.get(AUTHORIZATION)?;
+    let parsed = value
+        .to_str()
+        .ok()
+        .and_then(|text| text.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, credentials)| credentials.trim())
+        .filter(|credentials| !credentials.is_empty());
+    Some(match parsed {
+        Some(credentials) => Ok(Secret::new(credentials)),
+        None => Err(format!(
+            "expected `Authorization: Bearer TOKEN` (a token starts with `{}`)",
+            token::TOKEN_PREFIX
+        )),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    fn headers(authorization: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, HeaderValue::from_str(authorization).unwrap());
+        headers
+    }
+
+    #[test]
+    fn bearer_tokens_are_read_from_the_authorization_header() {
+        assert_eq!(bearer(&HeaderMap::new()), None);
+        assert_eq!(bearer(&headers("Bearer pvs_abc")), Some(Ok(Secret::new("pvs_abc"))));
+        assert_eq!(bearer(&headers("bearer  pvs_abc ")), Some(Ok(Secret::new("pvs_abc"))));
+        for bad in ["Basic YWRtaW46cGFzcw==", "Bearer", "Bearer ", "pvs_abc"] {
+            let message = bearer(&headers(bad)).unwrap().unwrap_err();
+            assert!(message.contains("Authorization: Bearer"), "{bad}: {message}");
+        }
+    }
+
+    #[test]
+    fn only_a_password_session_is_the_administrator_itself() {
+        let session = AdminCaller {
+            admin: "alice".into(),
+            via: Via::Session { csrf_verified: true },
+        };
+        let token = AdminCaller {
+            admin: "alice".into(),
+            via: Via::Token { token_id: "t".into() },
+        };
+        assert!(session.is_admin("alice"));
+        assert!(!session.is_admin("bob"));
+        assert!(!token.is_admin("alice"));
+    }
+}

@@ -1,0 +1,188 @@
+//! API tokens: `pvs_` and 43 characters of base64url (32 random bytes),
+//! shown once when created; the database keeps only their SHA-256.
+//!
+//! A fast, unsalted hash is right for these, unlike for passwords: a token
+//! carries 256 bits from the operating system's random generator, so there
+//! is no dictionary to try and no way to brute-force the hash — salting
+//! and slow hashing only help low-entropy secrets chosen by people. An
+//! unsalted hash also lets a request's token be found by an indexed lookup
+//! of its hash, without hashing once per stored token on every request.
+
+use chrono::{DateTime, Utc};
+use provisio_api::auth::{Secret, TokenScope};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::Auth;
+use crate::ServerError;
+
+/// What every Provisio API token starts with, so secret scanners and people
+/// can recognise one.
+pub(crate) const TOKEN_PREFIX: &str = "pvs_";
+/// The length of a token: the prefix and 43 characters.
+const TOKEN_LEN: usize = TOKEN_PREFIX.len() + 43;
+/// `last_used_at` is written at most this often per token, so tokens do
+/// not cost a database write on every request.
+const LAST_USED_RESOLUTION: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
+
+/// A new random token.
+pub(crate) fn generate() -> Result<Secret, ServerError> {
+    Ok(Secret::new(format!("{TOKEN_PREFIX}{}", super::random_text::<32>()?)))
+}
+
+/// The hex SHA-256 of a token (or a session id): what the database keeps.
+pub(crate) fn hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Whether `text` has a token's shape; anything else is refused without
+/// asking the database.
+pub(crate) fn well_formed(text: &str) -> bool {
+    text.len() == TOKEN_LEN
+        && text.starts_with(TOKEN_PREFIX)
+        && text
+            .bytes()
+            .skip(TOKEN_PREFIX.len())
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Compares two hashes in constant time.
+pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
+/// An active (not revoked) token that authenticated a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TokenCaller {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) scope: TokenScope,
+    pub(crate) job: Option<String>,
+}
+
+impl Auth {
+    /// The active token `presented` is, if any; notes when it was used.
+    pub(crate) async fn bearer_token(&self, presented: &str) -> Result<Option<TokenCaller>, ServerError> {
+        if !well_formed(presented) {
+            return Ok(None);
+        }
+        let presented_hash = hash(presented);
+        let Some(row) = self.store().active_token_by_hash(&presented_hash).await? else {
+            return Ok(None);
+        };
+        // The lookup already matched the hash; comparing again in constant
+        // time costs nothing and does not rely on how the database compares.
+        if !constant_time_eq(&row.token_hash, &presented_hash) {
+            return Ok(None);
+        }
+        let now = self.now();
+        if stale(row.last_used_at, now) {
+            self.store().mark_token_used(&row.id, now).await?;
+        }
+        Ok(Some(TokenCaller {
+            id: row.id,
+            name: row.name,
+            scope: row.scope,
+            job: row.job,
+        }))
+    }
+}
+
+fn stale(last_used: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    last_used.is_none_or(|last| now - last >= LAST_USED_RESOLUTION)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use provisio_api::auth::TokenCreateRequest;
+
+    use super::*;
+    use crate::auth::testing::auth;
+
+    fn request(scope: TokenScope, job: Option<&str>) -> TokenCreateRequest {
+        TokenCreateRequest {
+            name: Some("test".into()),
+            scope,
+            job: job.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn tokens_have_the_prefix_and_43_characters() {
+        let token = generate().unwrap();
+        assert!(well_formed(token.expose()), "{}", token.expose());
+        assert_eq!(token.expose().len(), 47);
+        assert_ne!(generate().unwrap(), token);
+    }
+
+    #[test]
+    fn malformed_tokens() {
+        let good = generate().unwrap().expose().to_owned();
+        assert!(!well_formed(&good.replacen("pvs_", "pvx_", 1)));
+        assert!(!well_formed(&good[..46]));
+        assert!(!well_formed(&format!("{good}A")));
+        assert!(!well_formed(&format!("pvs_{}", "+".repeat(43))));
+        assert!(well_formed(&format!("pvs_{}", "-_aZ9".repeat(9).get(..43).unwrap())));
+        assert!(!well_formed(""));
+    }
+
+    #[test]
+    fn hashes_are_hex_sha256() {
+        assert_eq!(
+            hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert!(constant_time_eq(&hash("abc"), &hash("abc")));
+        assert!(!constant_time_eq(&hash("abc"), &hash("abd")));
+    }
+
+    #[tokio::test]
+    async fn a_token_authenticates_until_revoked() {
+        let (auth, _) = auth().await;
+        let created = auth
+            .store()
+            .create_token(&request(TokenScope::Scim, None))
+            .await
+            .unwrap();
+        let caller = auth.bearer_token(created.token.expose()).await.unwrap().unwrap();
+        assert_eq!(
+            caller,
+            TokenCaller {
+                id: created.summary.id.clone(),
+                name: "test".into(),
+                scope: TokenScope::Scim,
+                job: None
+            }
+        );
+        assert_eq!(auth.bearer_token(generate().unwrap().expose()).await.unwrap(), None);
+        auth.store().revoke_token(&created.summary.id).await.unwrap().unwrap();
+        assert_eq!(auth.bearer_token(created.token.expose()).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn last_used_is_written_at_most_once_a_minute() {
+        let (auth, clock) = auth().await;
+        let created = auth
+            .store()
+            .create_token(&request(TokenScope::Inbound, Some("workday")))
+            .await
+            .unwrap();
+        let last_used = || async { auth.store().tokens().await.unwrap()[0].last_used_at.clone() };
+        assert_eq!(last_used().await, None);
+        let caller = auth.bearer_token(created.token.expose()).await.unwrap().unwrap();
+        assert_eq!(caller.job.as_deref(), Some("workday"));
+        let first = last_used().await.unwrap();
+        assert_eq!(first, "2026-11-26T09:30:00.000000Z");
+        clock.advance(Duration::from_secs(59));
+        auth.bearer_token(created.token.expose()).await.unwrap().unwrap();
+        assert_eq!(last_used().await.unwrap(), first);
+        clock.advance(Duration::from_secs(1));
+        auth.bearer_token(created.token.expose()).await.unwrap().unwrap();
+        assert_eq!(last_used().await.unwrap(), "2026-11-26T09:31:00.000000Z");
+    }
+}

@@ -1,0 +1,146 @@
+//! `provisio token create|list|revoke`: API tokens, straight in the
+//! database. `create` prints the token alone on stdout, so scripts can
+//! capture it, and it is never shown again: only its hash is stored.
+
+use std::process::ExitCode;
+
+use clap::{Subcommand, ValueEnum};
+use provisio_api::auth::{TokenCreateRequest, TokenScope};
+
+use crate::admin::{Stop, human_time, table, with_store};
+use crate::database::DatabaseArgs;
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token and print it: it is shown only this once.
+    Create {
+        /// What the token may call: the admin API, the SCIM API, or one inbound job's uploads.
+        #[arg(long, value_enum)]
+        scope: Scope,
+        /// A name to recognise it by [default: the scope and today's date].
+        #[arg(long)]
+        name: Option<String>,
+        /// The inbound job the token may upload to (inbound tokens only, and required for them).
+        #[arg(long, value_name = "NAME", required_if_eq("scope", "inbound"))]
+        job: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// List the tokens (never the tokens themselves), revoked ones included.
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Revoke a token: it authenticates nothing from then on.
+    Revoke {
+        /// The token's id, as `provisio token list` shows it.
+        id: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+/// [`TokenScope`] on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scope {
+    Admin,
+    Scim,
+    Inbound,
+}
+
+impl From<Scope> for TokenScope {
+    fn from(scope: Scope) -> Self {
+        match scope {
+            Scope::Admin => TokenScope::Admin,
+            Scope::Scim => TokenScope::Scim,
+            Scope::Inbound => TokenScope::Inbound,
+        }
+    }
+}
+
+pub fn run(command: TokenCommand) -> ExitCode {
+    match command {
+        TokenCommand::Create {
+            scope,
+            name,
+            job,
+            database,
+        } => {
+            let request = TokenCreateRequest {
+                name,
+                scope: scope.into(),
+                job,
+            };
+            let input = request
+                .check()
+                .map(|()| request)
+                .map_err(|e| Stop::Input(format!("error: {e}")));
+            with_store(&database, input, |store, request| async move {
+                let created = store.create_token(&request).await?;
+                let summary = &created.summary;
+                eprintln!(
+                    "Created {} token `{}` (id {}). Copy it now: it will not be shown again.",
+                    summary.scope, summary.name, summary.id
+                );
+                Ok(format!("{}\n", created.token.expose()))
+            })
+        }
+        TokenCommand::List { database } => with_store(&database, Ok(()), |store, ()| async move {
+            let tokens = store.tokens().await?;
+            if tokens.is_empty() {
+                eprintln!("No API tokens yet: create one with `provisio token create --scope SCOPE`.");
+                return Ok(String::new());
+            }
+            let rows = tokens
+                .into_iter()
+                .map(|t| {
+                    let status = t
+                        .revoked_at
+                        .as_deref()
+                        .map_or_else(|| "active".to_owned(), |at| format!("revoked {}", human_time(at)));
+                    vec![
+                        t.id,
+                        t.name,
+                        t.scope.to_string(),
+                        t.job.unwrap_or_else(|| "-".to_owned()),
+                        human_time(&t.created_at),
+                        t.last_used_at.as_deref().map_or_else(|| "never".to_owned(), human_time),
+                        status,
+                    ]
+                })
+                .collect();
+            Ok(table(
+                &["ID", "NAME", "SCOPE", "JOB", "CREATED", "LAST USED", "STATUS"],
+                rows,
+            ))
+        }),
+        TokenCommand::Revoke { id, database } => with_store(&database, Ok(()), |store, ()| async move {
+            match store.revoke_token(&id).await? {
+                Some(token) => Ok(format!(
+                    "Token `{}` ({}) revoked{}.\n",
+                    token.name,
+                    token.id,
+                    token
+                        .revoked_at
+                        .as_deref()
+                        .map(|at| format!(" at {}", human_time(at)))
+                        .unwrap_or_default()
+                )),
+                None => Err(Stop::Input(format!("error: no token has the id `{id}`"))),
+            }
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_scope_has_a_flag_value() {
+        for scope in Scope::value_variants() {
+            let name = scope.to_possible_value().unwrap().get_name().to_owned();
+            assert_eq!(TokenScope::from(*scope).as_str(), name);
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! The change log: every directory write runs in a [`Write`], which takes
+//! the log's counter first (serialising writers, so sequence numbers commit
+//! in order), appends one entry per changed object and notifies
+//! subscribers once it commits.
+
+use std::fmt;
+
+use serde::Serialize;
+use sqlx::{Any, Row, Transaction};
+use tokio::sync::watch;
+
+use super::{Directory, DirectoryError};
+
+/// Users or groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ObjectType {
+    User,
+    Group,
+}
+
+impl ObjectType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectType::User => "user",
+            ObjectType::Group => "group",
+        }
+    }
+}
+
+impl fmt::Display for ObjectType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What happened to the object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ChangeKind {
+    Created,
+    Updated,
+    /// Soft-deleted: hidden from normal reads, restorable.
+    Deleted,
+    Restored,
+    /// Hard-deleted: gone for good.
+    Purged,
+}
+
+impl ChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Created => "created",
+            ChangeKind::Updated => "updated",
+            ChangeKind::Deleted => "deleted",
+            ChangeKind::Restored => "restored",
+            ChangeKind::Purged => "purged",
+        }
+    }
+
+    fn parse(text: &str) -> Option<ChangeKind> {
+        [
+            ChangeKind::Created,
+            ChangeKind::Updated,
+            ChangeKind::Deleted,
+            ChangeKind::Restored,
+            ChangeKind::Purged,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == text)
+    }
+}
+
+/// One entry of the change log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    pub seq: i64,
+    pub object_type: ObjectType,
+    pub object_id: String,
+    pub change: ChangeKind,
+    pub at: String,
+}
+
+/// A directory write in progress: a transaction holding the change log's
+/// counter. Dropped without [`Write::commit`], it rolls back.
+pub(crate) struct Write {
+    pub(crate) tx: Transaction<'static, Any>,
+    pub(crate) at: String,
+    seq: i64,
+    first_seq: i64,
+    notify: watch::Sender<i64>,
+}
+
+impl Write {
+    /// Appends a change-log entry for the object.
+    pub(crate) async fn log(
+        &mut self,
+        object_type: ObjectType,
+        id: &str,
+        change: ChangeKind,
+    ) -> Result<(), DirectoryError> {
+        self.seq += 1;
+        sqlx::query(
+            "INSERT INTO directory_changes (seq, object_type, object_id, change, at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(self.seq)
+        .bind(object_type.as_str())
+        .bind(id)
+        .bind(change.as_str())
+        .bind(&self.at)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Commits the write and its log entries together, then tells the
+    /// subscribers the new latest sequence number.
+    pub(crate) async fn commit(mut self) -> Result<(), DirectoryError> {
+        if self.seq != self.first_seq {
+            sqlx::query("UPDATE directory_sequence SET value = $1 WHERE name = 'changes'")
+                .bind(self.seq)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        self.tx.commit().await?;
+        let seq = self.seq;
+        self.notify.send_if_modified(|latest| {
+            let newer = seq > *latest;
+            if newer {
+                *latest = seq;
+            }
+            newer
+        });
+        Ok(())
+    }
+}
+
+impl Directory {
+    /// Starts a write. Its first statement takes the counter's row lock (a
+    /// write lock on SQLite), so concurrent writers queue here rather than
+    /// failing later when their read would have to become a write.
+    pub(crate) async fn begin(&self) -> Result<Write, DirectoryError> {
+        let mut tx = self.store.pool().begin().await?;
+        sqlx::query("UPDATE directory_sequence SET value = value WHERE name = 'changes'")
+            .execute(&mut *tx)
+            .await?;
+        let seq: i64 = sqlx::query_scalar("SELECT value FROM directory_sequence WHERE name = 'changes'")
+            .fetch_one(&mut *tx)
+            .await?;
+        Ok(Write {
+            tx,
+            at: super::now(),
+            seq,
+            first_seq: seq,
+            notify: self.store.change_notifier().clone(),
+        })
+    }
+
+    /// The latest committed sequence number (0 before the first write).
+    pub async fn latest_change(&self) -> Result<i64, DirectoryError> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM directory_sequence WHERE name = 'changes'")
+                .fetch_one(self.store.pool())
+                .await?,
+        )
+    }
+
+    /// The changes after `watermark`, oldest first, at most `limit`.
+    pub async fn changes_since(&self, watermark: i64, limit: i64) -> Result<Vec<Change>, DirectoryError> {
+        let rows = sqlx::query(
+            "SELECT seq, object_type, object_id, change, at FROM directory_changes \
+             WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(watermark)
+        .bind(limit)
+        .fetch_all(self.store.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let object_type: String = row.try_get("object_type")?;
+                let change: String = row.try_get("change")?;
+                let corrupt = |what: &str| {
+                    DirectoryError::Storage(crate::ServerError::Corrupt(format!("change log entry with {what}")))
+                };
+                Ok(Change {
+                    seq: row.try_get("seq")?,
+                    object_type: match object_type.as_str() {
+                        "user" => ObjectType::User,
+                        "group" => ObjectType::Group,
+                        other => return Err(corrupt(&format!("object type `{other}`"))),
+                    },
+                    object_id: row.try_get("object_id")?,
+                    change: ChangeKind::parse(&change).ok_or_else(|| corrupt(&format!("change `{change}`")))?,
+                    at: row.try_get("at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// A receiver that sees the latest sequence number change on every
+    /// commit made through this process (`changed().await` wakes a waiting
+    /// job within milliseconds).
+    pub fn subscribe(&self) -> watch::Receiver<i64> {
+        self.store.change_notifier().subscribe()
+    }
+}

@@ -1,0 +1,470 @@
+//! Users: create, read, replace, modify, soft-delete, restore, purge,
+//! listing and streaming scans — each write with its change-log entry.
+
+use futures_util::TryStreamExt as _;
+use serde_json::{Map, Value};
+// Dynamic SQL here only splices constants and `$n` placeholders; values are always bound.
+use sqlx::{AssertSqlSafe, Row};
+
+use super::attributes::{normalise, user_catalogue};
+use super::changes::Write;
+use super::extensions::read_extensions;
+use super::model::{Page, User, UserDraft};
+use super::rows::{self, OBJECT_COLUMNS, contains_pattern, key, text, to_i64};
+use super::{ChangeKind, Directory, DirectoryError, ObjectType};
+
+/// An indexed attribute that narrows a scan before a filter is evaluated
+/// exactly; text look-ups are case-insensitive but `ExternalId`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserLookup {
+    Id(String),
+    UserPrincipalName(String),
+    ExternalId(String),
+    EmployeeId(String),
+    Mail(String),
+    DisplayName(String),
+}
+
+impl UserLookup {
+    fn condition(&self) -> (&'static str, String) {
+        match self {
+            UserLookup::Id(id) => ("id = $1", id.clone()),
+            UserLookup::UserPrincipalName(upn) => ("upn_key = $1", upn.to_lowercase()),
+            UserLookup::ExternalId(id) => ("external_id = $1", id.clone()),
+            UserLookup::EmployeeId(id) => ("employee_id = $1", id.clone()),
+            UserLookup::Mail(mail) => ("mail_key = $1", mail.to_lowercase()),
+            UserLookup::DisplayName(name) => ("display_name_key = $1", name.to_lowercase()),
+        }
+    }
+}
+
+/// A page of users for people: optional search text (in the user
+/// principal name, display name or mail), deleted users instead of live ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserQuery {
+    pub search: Option<String>,
+    pub deleted: bool,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+impl Directory {
+    /// Creates a user; `accountEnabled` defaults to true.
+    pub async fn create_user(&self, draft: UserDraft) -> Result<User, DirectoryError> {
+        let mut write = self.begin().await?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut draft = draft;
+        draft.attributes.entry("accountEnabled").or_insert(Value::Bool(true));
+        let user = self.store_user(&mut write, &id, draft, None).await?;
+        write.log(ObjectType::User, &id, ChangeKind::Created).await?;
+        write.commit().await?;
+        Ok(user)
+    }
+
+    /// Creates many users in one transaction, each with its change-log
+    /// entry: all of them or, on the first refused one, none.
+    pub async fn create_users(&self, drafts: Vec<UserDraft>) -> Result<Vec<User>, DirectoryError> {
+        let mut write = self.begin().await?;
+        let mut users = Vec::with_capacity(drafts.len());
+        for mut draft in drafts {
+            let id = uuid::Uuid::new_v4().to_string();
+            draft.attributes.entry("accountEnabled").or_insert(Value::Bool(true));
+            users.push(self.store_user(&mut write, &id, draft, None).await?);
+            write.log(ObjectType::User, &id, ChangeKind::Created).await?;
+        }
+        write.commit().await?;
+        Ok(users)
+    }
+
+    /// The user, unless it is deleted.
+    pub async fn user(&self, id: &str) -> Result<Option<User>, DirectoryError> {
+        Ok(self.user_including_deleted(id).await?.filter(|user| !user.is_deleted()))
+    }
+
+    pub async fn user_including_deleted(&self, id: &str) -> Result<Option<User>, DirectoryError> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {OBJECT_COLUMNS} FROM directory_users WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(self.store.pool())
+        .await?;
+        row.as_ref().map(rows::user).transpose()
+    }
+
+    /// Replaces every attribute of a live user.
+    pub async fn replace_user(
+        &self,
+        id: &str,
+        draft: UserDraft,
+        if_version: Option<i64>,
+    ) -> Result<User, DirectoryError> {
+        self.modify_user(id, if_version, |_| Ok::<_, DirectoryError>(draft))
+            .await
+    }
+
+    /// Reads a live user, lets `change` compute its new attributes from the
+    /// current ones and writes them, all in one transaction: an error from
+    /// `change` or from the checks leaves the user and the log untouched.
+    pub async fn modify_user<E>(
+        &self,
+        id: &str,
+        if_version: Option<i64>,
+        change: impl FnOnce(&User) -> Result<UserDraft, E>,
+    ) -> Result<User, E>
+    where
+        E: From<DirectoryError>,
+    {
+        let mut write = self.begin().await?;
+        let current = live_user(&mut write, id).await?;
+        check_version(ObjectType::User, &current.id, current.meta.version, if_version)?;
+        let draft = change(&current)?;
+        let user = self.store_user(&mut write, id, draft, Some(&current)).await?;
+        if user.attributes != current.attributes || user.scim_extra != current.scim_extra {
+            write.log(ObjectType::User, id, ChangeKind::Updated).await?;
+            write.commit().await?;
+            return Ok(user);
+        }
+        // Nothing changed: no new version, no change-log entry.
+        Ok(current)
+    }
+
+    /// Soft-deletes a live user: hidden from normal reads, restorable.
+    pub async fn delete_user(&self, id: &str, if_version: Option<i64>) -> Result<(), DirectoryError> {
+        let mut write = self.begin().await?;
+        let current = live_user(&mut write, id).await?;
+        check_version(ObjectType::User, id, current.meta.version, if_version)?;
+        sqlx::query(
+            "UPDATE directory_users SET deleted_at = $1, modified_at = $1, version = version + 1 WHERE id = $2",
+        )
+        .bind(&write.at)
+        .bind(id)
+        .execute(&mut *write.tx)
+        .await?;
+        write.log(ObjectType::User, id, ChangeKind::Deleted).await?;
+        write.commit().await
+    }
+
+    /// Brings a soft-deleted user back.
+    pub async fn restore_user(&self, id: &str) -> Result<User, DirectoryError> {
+        let mut write = self.begin().await?;
+        deleted_user(&mut write, id).await?;
+        sqlx::query(
+            "UPDATE directory_users SET deleted_at = NULL, modified_at = $1, version = version + 1 WHERE id = $2",
+        )
+        .bind(&write.at)
+        .bind(id)
+        .execute(&mut *write.tx)
+        .await?;
+        write.log(ObjectType::User, id, ChangeKind::Restored).await?;
+        let user = fetch_user(&mut write, id)
+            .await?
+            .ok_or_else(|| DirectoryError::not_found(ObjectType::User, id))?;
+        write.commit().await?;
+        Ok(user)
+    }
+
+    /// Hard-deletes a soft-deleted user and its memberships.
+    pub async fn purge_user(&self, id: &str) -> Result<(), DirectoryError> {
+        let mut write = self.begin().await?;
+        deleted_user(&mut write, id).await?;
+        purge(&mut write, id).await?;
+        write.commit().await
+    }
+
+    /// Hard-deletes every user soft-deleted before `cutoff` (an RFC 3339
+    /// timestamp, as [`super::timestamp`] writes them); how many.
+    pub async fn purge_deleted_users(&self, cutoff: &str) -> Result<usize, DirectoryError> {
+        let mut write = self.begin().await?;
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM directory_users WHERE deleted_at IS NOT NULL AND deleted_at < $1")
+                .bind(cutoff)
+                .fetch_all(&mut *write.tx)
+                .await?;
+        for id in &ids {
+            purge(&mut write, id).await?;
+        }
+        write.commit().await?;
+        Ok(ids.len())
+    }
+
+    /// A page of users ordered by display name, and how many match.
+    pub async fn users_page(&self, query: &UserQuery) -> Result<Page<User>, DirectoryError> {
+        let deleted = if query.deleted {
+            "deleted_at IS NOT NULL"
+        } else {
+            "deleted_at IS NULL"
+        };
+        let search = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let (condition, pattern) = match search {
+            Some(needle) => (
+                format!(
+                    "{deleted} AND (upn_key LIKE $1 ESCAPE '\\' OR display_name_key LIKE $1 ESCAPE '\\' \
+                     OR mail_key LIKE $1 ESCAPE '\\')"
+                ),
+                contains_pattern(needle),
+            ),
+            // Keeps the placeholder numbering the same for both shapes.
+            None => (format!("{deleted} AND $1 = $1"), String::new()),
+        };
+        let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM directory_users WHERE {condition}"
+        )))
+        .bind(&pattern)
+        .fetch_one(self.store.pool())
+        .await?;
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {OBJECT_COLUMNS} FROM directory_users WHERE {condition} \
+             ORDER BY display_name_key, upn_key LIMIT $2 OFFSET $3"
+        )))
+        .bind(&pattern)
+        .bind(to_i64(query.limit))
+        .bind(to_i64(query.offset))
+        .fetch_all(self.store.pool())
+        .await?;
+        Ok(Page {
+            total: usize::try_from(total).unwrap_or_default(),
+            items: rows.iter().map(rows::user).collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// Streams every live user (narrowed by `lookup`) to `visit`, in
+    /// creation order, without holding them all in memory.
+    pub async fn scan_users(
+        &self,
+        lookup: Option<&UserLookup>,
+        mut visit: impl FnMut(User),
+    ) -> Result<(), DirectoryError> {
+        let (condition, value) = lookup.map(UserLookup::condition).unwrap_or(("$1 = $1", String::new()));
+        let sql = format!(
+            "SELECT {OBJECT_COLUMNS} FROM directory_users WHERE deleted_at IS NULL AND {condition} \
+             ORDER BY created_at, id"
+        );
+        let mut rows = sqlx::query(AssertSqlSafe(sql)).bind(value).fetch(self.store.pool());
+        while let Some(row) = rows.try_next().await? {
+            visit(rows::user(&row)?);
+        }
+        Ok(())
+    }
+
+    /// How many live users the directory holds.
+    pub async fn user_count(&self) -> Result<usize, DirectoryError> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM directory_users WHERE deleted_at IS NULL")
+            .fetch_one(self.store.pool())
+            .await?;
+        Ok(usize::try_from(count).unwrap_or_default())
+    }
+
+    /// The live groups the object is a direct member of: `(id, displayName)`.
+    pub async fn groups_of(&self, member_id: &str) -> Result<Vec<(String, String)>, DirectoryError> {
+        let rows = sqlx::query(
+            "SELECT g.id, g.attributes FROM directory_members m JOIN directory_groups g ON g.id = m.group_id \
+             WHERE m.member_id = $1 AND g.deleted_at IS NULL ORDER BY g.display_name_key",
+        )
+        .bind(member_id)
+        .fetch_all(self.store.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let attributes = rows::json_map(row, "attributes")?;
+                Ok((row.try_get("id")?, text(&attributes, "displayName").unwrap_or_default()))
+            })
+            .collect()
+    }
+
+    /// Checks and writes the user's row (insert when `current` is `None`).
+    async fn store_user(
+        &self,
+        write: &mut Write,
+        id: &str,
+        draft: UserDraft,
+        current: Option<&User>,
+    ) -> Result<User, DirectoryError> {
+        let extensions = read_extensions(&mut *write.tx).await?;
+        let attributes = normalise(draft.attributes, &user_catalogue(&extensions))?;
+        let upn = text(&attributes, "userPrincipalName")
+            .ok_or_else(|| DirectoryError::invalid("userPrincipalName", "is required"))?;
+        check_upn_free(write, id, &upn).await?;
+        if let Some(manager) = text(&attributes, "manager") {
+            check_manager(write, id, &manager).await?;
+        }
+        let scim_extra = draft.scim_extra.filter(|extra| !is_empty(extra));
+        let attributes_json = serde_json::to_string(&attributes)?;
+        let extra_json = scim_extra.as_ref().map(serde_json::to_string).transpose()?;
+        let columns = (
+            upn.to_lowercase(),
+            text(&attributes, "externalId"),
+            text(&attributes, "employeeId"),
+            key(&attributes, "mail"),
+            key(&attributes, "displayName"),
+        );
+        let meta = match current {
+            None => {
+                sqlx::query(
+                    "INSERT INTO directory_users (id, upn_key, external_id, employee_id, mail_key, display_name_key, \
+                     attributes, scim_extra, version, created_at, modified_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9)",
+                )
+                .bind(id)
+                .bind(&columns.0)
+                .bind(&columns.1)
+                .bind(&columns.2)
+                .bind(&columns.3)
+                .bind(&columns.4)
+                .bind(&attributes_json)
+                .bind(&extra_json)
+                .bind(&write.at)
+                .execute(&mut *write.tx)
+                .await?;
+                super::Meta {
+                    version: 1,
+                    created: write.at.clone(),
+                    modified: write.at.clone(),
+                    deleted: None,
+                }
+            }
+            Some(current) => {
+                sqlx::query(
+                    "UPDATE directory_users SET upn_key = $1, external_id = $2, employee_id = $3, mail_key = $4, \
+                     display_name_key = $5, attributes = $6, scim_extra = $7, version = version + 1, \
+                     modified_at = $8 WHERE id = $9",
+                )
+                .bind(&columns.0)
+                .bind(&columns.1)
+                .bind(&columns.2)
+                .bind(&columns.3)
+                .bind(&columns.4)
+                .bind(&attributes_json)
+                .bind(&extra_json)
+                .bind(&write.at)
+                .bind(id)
+                .execute(&mut *write.tx)
+                .await?;
+                super::Meta {
+                    version: current.meta.version + 1,
+                    created: current.meta.created.clone(),
+                    modified: write.at.clone(),
+                    deleted: None,
+                }
+            }
+        };
+        Ok(User {
+            id: id.to_owned(),
+            attributes,
+            scim_extra,
+            meta,
+        })
+    }
+}
+
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Object(map) => map.is_empty(),
+        _ => false,
+    }
+}
+
+pub(super) fn check_version(
+    kind: ObjectType,
+    id: &str,
+    current: i64,
+    expected: Option<i64>,
+) -> Result<(), DirectoryError> {
+    match expected {
+        Some(expected) if expected != current => Err(DirectoryError::VersionMismatch {
+            kind,
+            id: id.to_owned(),
+            current,
+            expected,
+        }),
+        _ => Ok(()),
+    }
+}
+
+async fn fetch_user(write: &mut Write, id: &str) -> Result<Option<User>, DirectoryError> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {OBJECT_COLUMNS} FROM directory_users WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *write.tx)
+    .await?;
+    row.as_ref().map(rows::user).transpose()
+}
+
+async fn live_user(write: &mut Write, id: &str) -> Result<User, DirectoryError> {
+    fetch_user(write, id)
+        .await?
+        .filter(|user| !user.is_deleted())
+        .ok_or_else(|| DirectoryError::not_found(ObjectType::User, id))
+}
+
+async fn deleted_user(write: &mut Write, id: &str) -> Result<User, DirectoryError> {
+    let user = fetch_user(write, id)
+        .await?
+        .ok_or_else(|| DirectoryError::not_found(ObjectType::User, id))?;
+    if !user.is_deleted() {
+        return Err(DirectoryError::NotDeleted {
+            kind: ObjectType::User,
+            id: id.to_owned(),
+        });
+    }
+    Ok(user)
+}
+
+async fn purge(write: &mut Write, id: &str) -> Result<(), DirectoryError> {
+    sqlx::query("DELETE FROM directory_members WHERE member_id = $1")
+        .bind(id)
+        .execute(&mut *write.tx)
+        .await?;
+    sqlx::query("DELETE FROM directory_users WHERE id = $1")
+        .bind(id)
+        .execute(&mut *write.tx)
+        .await?;
+    write.log(ObjectType::User, id, ChangeKind::Purged).await
+}
+
+async fn check_upn_free(write: &mut Write, id: &str, upn: &str) -> Result<(), DirectoryError> {
+    let holder = sqlx::query("SELECT id, deleted_at FROM directory_users WHERE upn_key = $1 AND id <> $2")
+        .bind(upn.to_lowercase())
+        .bind(id)
+        .fetch_optional(&mut *write.tx)
+        .await?;
+    let Some(holder) = holder else { return Ok(()) };
+    let deleted: Option<String> = holder.try_get("deleted_at")?;
+    let whose = if deleted.is_some() {
+        "a deleted user (restore or purge it first)"
+    } else {
+        "another user"
+    };
+    Err(DirectoryError::Conflict {
+        attribute: "userPrincipalName".to_owned(),
+        message: format!("the userPrincipalName `{upn}` is already used by {whose}"),
+    })
+}
+
+async fn check_manager(write: &mut Write, id: &str, manager: &str) -> Result<(), DirectoryError> {
+    if manager == id {
+        return Err(DirectoryError::invalid("manager", "cannot be the user itself"));
+    }
+    let exists: Option<String> =
+        sqlx::query_scalar("SELECT id FROM directory_users WHERE id = $1 AND deleted_at IS NULL")
+            .bind(manager)
+            .fetch_optional(&mut *write.tx)
+            .await?;
+    if exists.is_none() {
+        return Err(DirectoryError::invalid(
+            "manager",
+            &format!("names no user: `{manager}`"),
+        ));
+    }
+    Ok(())
+}
+
+/// The attributes a provisioning source reads: the stored ones plus the
+/// object's id and the computed `IsSoftDeleted`.
+pub fn source_attributes(user: &User) -> Map<String, Value> {
+    let mut attributes = user.attributes.clone();
+    attributes.insert("id".to_owned(), Value::String(user.id.clone()));
+    attributes.insert(super::IS_SOFT_DELETED.to_owned(), Value::Bool(user.is_deleted()));
+    attributes
+}

@@ -1,0 +1,201 @@
+//! `GET /metrics`: Prometheus metrics in the text format. HTTP requests by
+//! route, method and status with their durations (recorded by [`track`],
+//! a middleware over every route), and, measured on each scrape, the
+//! directory's users and groups and the jobs in each state.
+//!
+//! Each server has its own recorder (no global one is installed), so many
+//! servers run side by side in one process, as the tests do. Scraping needs
+//! an administrator: an admin API token as `Authorization: Bearer`.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use metrics::{Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
+
+use super::AppState;
+use super::api::{AdminErrors, Failure};
+use crate::auth::extract::AdminCaller;
+use crate::directory::{GroupQuery, UserQuery};
+
+/// Where the metrics are served.
+pub(crate) const METRICS_PATH: &str = "/metrics";
+
+const REQUESTS: &str = "provisio_http_requests_total";
+const DURATION: &str = "provisio_http_request_duration_seconds";
+const DIRECTORY_OBJECTS: &str = "provisio_directory_objects";
+const JOBS: &str = "provisio_jobs";
+
+/// Request durations' histogram buckets, in seconds.
+const BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// One server's metrics: its own recorder and the handle that renders it.
+/// Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Metrics {
+    recorder: Arc<PrometheusRecorder>,
+    handle: PrometheusHandle,
+}
+
+impl Metrics {
+    pub(crate) fn new() -> Self {
+        // `set_buckets` refuses only an empty list.
+        let builder = PrometheusBuilder::new()
+            .set_buckets(BUCKETS)
+            .unwrap_or_else(|_| PrometheusBuilder::new());
+        let recorder = builder.build_recorder();
+        let metrics = Metrics {
+            handle: recorder.handle(),
+            recorder: Arc::new(recorder),
+        };
+        metrics.record(|| {
+            describe_counter!(REQUESTS, "HTTP requests answered, by route, method and status.");
+            describe_histogram!(
+                DURATION,
+                Unit::Seconds,
+                "How long HTTP requests took, by route and method."
+            );
+            describe_gauge!(
+                DIRECTORY_OBJECTS,
+                "Users and groups in the directory, by type and state (live or deleted)."
+            );
+            describe_gauge!(JOBS, "Provisioning jobs, by state.");
+        });
+        metrics
+    }
+
+    /// Runs `record` with this server's recorder as the `metrics` macros' target.
+    fn record(&self, record: impl FnOnce()) {
+        metrics::with_local_recorder(self.recorder.as_ref(), record);
+    }
+
+    /// The metrics in the Prometheus text format.
+    pub(crate) fn render(&self) -> String {
+        self.handle.run_upkeep();
+        self.handle.render()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+/// Middleware counting and timing every request by its route pattern
+/// (`/api/v1/jobs/{id}`, never the concrete path, so ids do not multiply
+/// the series); requests no route matched count as `unmatched`. Add it
+/// with `axum::middleware::from_fn_with_state(state.metrics.clone(), track)`.
+pub(crate) async fn track(State(metrics): State<Metrics>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().as_str().to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    let seconds = started.elapsed().as_secs_f64();
+    metrics.record(|| {
+        counter!(REQUESTS, "method" => method.clone(), "route" => route.clone(), "status" => status).increment(1);
+        histogram!(DURATION, "method" => method, "route" => route).record(seconds);
+    });
+    response
+}
+
+/// The server's metrics in the Prometheus text format (version 0.0.4).
+#[utoipa::path(
+    get,
+    path = METRICS_PATH,
+    tag = "meta",
+    responses(
+        (status = 200, description = "The metrics.", content_type = "text/plain; version=0.0.4", body = String),
+        AdminErrors,
+    ),
+    security(("bearer" = []), ("session_cookie" = [])),
+)]
+pub(crate) async fn scrape(_caller: AdminCaller, State(state): State<AppState>) -> Result<Response, Failure> {
+    let directory = state.store.directory();
+    let deleted_users = directory
+        .users_page(&UserQuery {
+            deleted: true,
+            limit: 0,
+            ..UserQuery::default()
+        })
+        .await?
+        .total;
+    let deleted_groups = directory
+        .groups_page(&GroupQuery {
+            deleted: true,
+            limit: 0,
+            ..GroupQuery::default()
+        })
+        .await?
+        .total;
+    let objects = [
+        ("user", "live", directory.user_count().await?),
+        ("user", "deleted", deleted_users),
+        ("group", "live", directory.group_count().await?),
+        ("group", "deleted", deleted_groups),
+    ];
+    let jobs = state.jobs.count_by_state().await?;
+    state.metrics.record(|| {
+        for (kind, live, count) in objects {
+            gauge!(DIRECTORY_OBJECTS, "type" => kind, "state" => live).set(count as f64);
+        }
+        for (job_state, count) in jobs {
+            gauge!(JOBS, "state" => job_state.as_str()).set(count as f64);
+        }
+    });
+    Ok((
+        [
+            (CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"),
+            (CACHE_CONTROL, "no-store"),
+        ],
+        state.metrics.render(),
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn servers_keep_their_metrics_apart() {
+        let (a, b) = (Metrics::new(), Metrics::new());
+        a.record(|| counter!(REQUESTS, "method" => "GET", "route" => "/x", "status" => "200").increment(2));
+        assert!(
+            a.render()
+                .contains(r#"provisio_http_requests_total{method="GET",route="/x",status="200"} 2"#),
+            "{}",
+            a.render()
+        );
+        assert!(!b.render().contains("route=\"/x\""));
+    }
+
+    #[test]
+    fn durations_are_histograms_with_buckets() {
+        let metrics = Metrics::new();
+        metrics.record(|| histogram!(DURATION, "method" => "GET", "route" => "/x").record(0.003));
+        let text = metrics.render();
+        assert!(
+            text.contains("provisio_http_request_duration_seconds_bucket{method=\"GET\",route=\"/x\",le=\"0.005\"} 1"),
+            "{text}"
+        );
+        assert!(text.contains("# HELP provisio_http_request_duration_seconds"), "{text}");
+    }
+}

@@ -1,0 +1,432 @@
+//! Provisioning jobs as the server keeps them: one row per job with its
+//! definition (secrets masked), its secrets (encrypted, write-only), its
+//! state and version; and the users and groups assigned to it. The admin
+//! API and `provisio job apply` both write through [`Jobs`], so both check
+//! definitions with the engine and keep secrets the same way.
+//!
+//! ```
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use provisio_server::jobs::Jobs;
+//! use provisio_server::secrets::SecretBox;
+//! use provisio_server::store::Store;
+//!
+//! let store = Store::open("sqlite::memory:").await?;
+//! let jobs = Jobs::new(store, SecretBox::ephemeral()?);
+//! let definition = serde_json::from_str(
+//!     r#"{"name": "Acme", "target": {"kind": "scim", "base_url": "https://acme.example/scim",
+//!         "auth": {"bearer_token": "s3cret"}},
+//!         "objects": [{"source": "user", "target": "User", "mappings": []}]}"#,
+//! )?;
+//! let job = jobs.create(definition).await?;
+//! assert!(job.secrets["target.auth.bearer_token"]);
+//! assert!(!serde_json::to_string(&job)?.contains("s3cret"));
+//! # Ok(())
+//! # }
+//! ```
+
+mod assignments;
+mod rows;
+mod secret_fields;
+#[cfg(test)]
+mod tests;
+
+use chrono::Utc;
+use provisio_api::auth::MAX_TOKEN_NAME_CHARS;
+use provisio_api::jobs::{JobDetail, JobState, JobSummary, target_kind};
+use provisio_engine::job::{self, JobDefinition, JobProblem};
+use sqlx::Row as _;
+
+use crate::ServerError;
+use crate::directory::{DirectoryError, timestamp};
+use crate::secrets::{SecretBox, SecretError};
+use crate::store::Store;
+
+pub use secret_fields::secret_slots;
+
+use rows::{JobRow, name_key};
+
+/// The jobs of a store, with the key their secrets are encrypted under.
+/// Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Jobs {
+    store: Store,
+    secrets: SecretBox,
+}
+
+/// Why a job read or write did not happen. Nothing is written when one is
+/// returned.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum JobError {
+    #[error("no job has the id or name `{job}`")]
+    NotFound { job: String },
+    #[error("a job named `{name}` already exists (names are unique regardless of case)")]
+    NameTaken { name: String },
+    /// The definition has errors; every problem, warnings included.
+    #[error("{}", invalid_message(.0))]
+    Invalid(Vec<JobProblem>),
+    /// The write named a version that is no longer current.
+    #[error("the job `{id}` has changed: its version is {current}, the request expected {expected}")]
+    VersionMismatch { id: String, current: i64, expected: i64 },
+    /// An assignment names a user or group the directory does not have.
+    #[error("no live {kind} has the id `{id}`")]
+    UnknownPrincipal { kind: &'static str, id: String },
+    /// Unassigning someone who is not assigned.
+    #[error("`{principal}` is not assigned to the job `{job}`")]
+    NotAssigned { job: String, principal: String },
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error(transparent)]
+    Storage(#[from] ServerError),
+}
+
+fn invalid_message(problems: &[JobProblem]) -> String {
+    let errors: Vec<&JobProblem> = problems.iter().filter(|p| p.is_error()).collect();
+    let first = errors
+        .first()
+        .map(|p| format!(": {}: {}", p.location, p.message))
+        .unwrap_or_default();
+    match errors.len() {
+        1 => format!("the job definition has 1 error{first}"),
+        n => format!("the job definition has {n} errors{first}"),
+    }
+}
+
+impl From<sqlx::Error> for JobError {
+    fn from(e: sqlx::Error) -> Self {
+        JobError::Storage(ServerError::Database(e))
+    }
+}
+
+impl From<DirectoryError> for JobError {
+    fn from(e: DirectoryError) -> Self {
+        match e {
+            DirectoryError::Storage(e) => JobError::Storage(e),
+            other => JobError::Storage(ServerError::Corrupt(other.to_string())),
+        }
+    }
+}
+
+/// What the state endpoints ask of a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateChange {
+    Start,
+    Stop,
+    /// Start, and forget the progress so far (the next cycle is an initial one).
+    Restart,
+}
+
+/// What [`Jobs::apply`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Applied {
+    Created(JobDetail),
+    /// Replaced the job of that name; `changed` is false when the
+    /// definition and its secrets were already those.
+    Replaced {
+        job: JobDetail,
+        changed: bool,
+    },
+}
+
+impl Jobs {
+    pub fn new(store: Store, secrets: SecretBox) -> Jobs {
+        Jobs { store, secrets }
+    }
+
+    /// Every job, by name.
+    pub async fn list(&self) -> Result<Vec<JobSummary>, JobError> {
+        let rows =
+            sqlx::query("SELECT id, name, direction, target_kind, state, modified_at FROM jobs ORDER BY name_key")
+                .fetch_all(self.store.pool())
+                .await?;
+        rows.iter().map(rows::summary).collect()
+    }
+
+    /// The job with this id or, failing that, this name (any case).
+    pub async fn get(&self, id_or_name: &str) -> Result<JobDetail, JobError> {
+        Ok(self.find(id_or_name).await?.detail)
+    }
+
+    /// The job's definition with its secrets, for the provisioning service.
+    pub async fn definition_with_secrets(&self, id_or_name: &str) -> Result<JobDefinition, JobError> {
+        let row = self.find(id_or_name).await?;
+        let values = secret_fields::open(&self.secrets, &row.detail.id, row.secrets.as_deref())?;
+        let mut definition = row.detail.definition;
+        secret_fields::reveal(&mut definition, &values);
+        Ok(definition)
+    }
+
+    /// Creates a stopped job from a definition, which must pass the
+    /// engine's validation. Secrets sent as `"********"` count as unset.
+    pub async fn create(&self, definition: JobDefinition) -> Result<JobDetail, JobError> {
+        check(&definition)?;
+        let mut definition = definition;
+        let id = uuid::Uuid::new_v4().to_string();
+        let values = secret_fields::merge(&mut definition, &Default::default());
+        let sealed = secret_fields::seal(&self.secrets, &id, &values)?;
+        self.check_name_free(&definition.name, None).await?;
+        let now = timestamp(Utc::now());
+        let detail = JobDetail {
+            id,
+            secrets: secret_fields::secret_flags(&definition),
+            state: JobState::Stopped,
+            version: 1,
+            created_at: now.clone(),
+            modified_at: now.clone(),
+            state_changed_at: now,
+            restart_requested_at: None,
+            definition,
+        };
+        sqlx::query(
+            "INSERT INTO jobs (id, name, name_key, direction, target_kind, definition, secrets, state, \
+             state_changed_at, restart_requested_at, version, created_at, modified_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, 1, $10, $11)",
+        )
+        .bind(&detail.id)
+        .bind(&detail.definition.name)
+        .bind(name_key(&detail.definition.name))
+        .bind(rows::direction(&detail.definition))
+        .bind(target_kind(&detail.definition))
+        .bind(rows::definition_json(&detail.definition)?)
+        .bind(sealed)
+        .bind(detail.state.as_str())
+        .bind(&detail.state_changed_at)
+        .bind(&detail.created_at)
+        .bind(&detail.modified_at)
+        .execute(self.store.pool())
+        .await
+        .map_err(|e| name_taken_or(e, &detail.definition.name))?;
+        tracing::info!(job = %detail.id, name = %detail.definition.name, "job created");
+        Ok(detail)
+    }
+
+    /// Replaces a job's definition. Secrets follow the write-only rules:
+    /// `"********"` or left out keeps the stored value, `""` clears it, any
+    /// other value replaces it. With `if_version`, only that version is
+    /// replaced.
+    pub async fn replace(
+        &self,
+        id_or_name: &str,
+        definition: JobDefinition,
+        if_version: Option<i64>,
+    ) -> Result<JobDetail, JobError> {
+        Ok(self.replace_reporting(id_or_name, definition, if_version).await?.0)
+    }
+
+    async fn replace_reporting(
+        &self,
+        id_or_name: &str,
+        definition: JobDefinition,
+        if_version: Option<i64>,
+    ) -> Result<(JobDetail, bool), JobError> {
+        check(&definition)?;
+        // Optimistic: a concurrent writer makes the update miss, and
+        // without `if_version` we read again and retry.
+        for _ in 0..5 {
+            let current = self.find(id_or_name).await?;
+            check_version(&current.detail, if_version)?;
+            let id = current.detail.id.clone();
+            let stored = secret_fields::open(&self.secrets, &id, current.secrets.as_deref())?;
+            let mut definition = definition.clone();
+            let values = secret_fields::merge(&mut definition, &stored);
+            if definition == current.detail.definition && values == stored {
+                return Ok((current.detail, false));
+            }
+            if name_key(&definition.name) != name_key(&current.detail.definition.name) {
+                self.check_name_free(&definition.name, Some(&id)).await?;
+            }
+            let sealed = secret_fields::seal(&self.secrets, &id, &values)?;
+            let now = timestamp(Utc::now());
+            let updated = sqlx::query(
+                "UPDATE jobs SET name = $1, name_key = $2, direction = $3, target_kind = $4, definition = $5, \
+                 secrets = $6, version = version + 1, modified_at = $7 WHERE id = $8 AND version = $9",
+            )
+            .bind(&definition.name)
+            .bind(name_key(&definition.name))
+            .bind(rows::direction(&definition))
+            .bind(target_kind(&definition))
+            .bind(rows::definition_json(&definition)?)
+            .bind(sealed)
+            .bind(&now)
+            .bind(&id)
+            .bind(current.detail.version)
+            .execute(self.store.pool())
+            .await
+            .map_err(|e| name_taken_or(e, &definition.name))?;
+            if updated.rows_affected() == 1 {
+                tracing::info!(job = %id, name = %definition.name, "job replaced");
+                let detail = JobDetail {
+                    secrets: secret_fields::secret_flags(&definition),
+                    definition,
+                    version: current.detail.version + 1,
+                    modified_at: now,
+                    ..current.detail
+                };
+                return Ok((detail, true));
+            }
+        }
+        Err(JobError::Storage(ServerError::Corrupt(format!(
+            "the job `{id_or_name}` kept changing while it was being replaced"
+        ))))
+    }
+
+    /// Creates the job, or replaces the one with the definition's name
+    /// (`provisio job apply`).
+    pub async fn apply(&self, definition: JobDefinition) -> Result<Applied, JobError> {
+        check(&definition)?;
+        let existing: Option<String> = sqlx::query_scalar("SELECT id FROM jobs WHERE name_key = $1")
+            .bind(name_key(&definition.name))
+            .fetch_optional(self.store.pool())
+            .await?;
+        match existing {
+            None => self.create(definition).await.map(Applied::Created),
+            Some(id) => {
+                let (job, changed) = self.replace_reporting(&id, definition, None).await?;
+                Ok(Applied::Replaced { job, changed })
+            }
+        }
+    }
+
+    /// Deletes a job and its assignments.
+    pub async fn delete(&self, id_or_name: &str, if_version: Option<i64>) -> Result<(), JobError> {
+        let current = self.find(id_or_name).await?.detail;
+        check_version(&current, if_version)?;
+        let mut tx = self.store.pool().begin().await?;
+        let deleted = sqlx::query("DELETE FROM jobs WHERE id = $1 AND version = $2")
+            .bind(&current.id)
+            .bind(current.version)
+            .execute(&mut *tx)
+            .await?;
+        if deleted.rows_affected() == 0 {
+            // Changed (or deleted) since it was read.
+            drop(tx);
+            let now = self.find(&current.id).await?.detail;
+            return Err(JobError::VersionMismatch {
+                id: now.id,
+                current: now.version,
+                expected: current.version,
+            });
+        }
+        sqlx::query("DELETE FROM job_assignments WHERE job_id = $1")
+            .bind(&current.id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(job = %current.id, name = %current.definition.name, "job deleted");
+        Ok(())
+    }
+
+    /// Starts, stops or restarts a job: records the new state for the
+    /// provisioning service (starting a running job changes nothing but a
+    /// restart always records its time).
+    pub async fn change_state(&self, id_or_name: &str, change: StateChange) -> Result<JobDetail, JobError> {
+        let id = self.find(id_or_name).await?.detail.id;
+        let now = timestamp(Utc::now());
+        let state = match change {
+            StateChange::Start | StateChange::Restart => JobState::Running,
+            StateChange::Stop => JobState::Stopped,
+        };
+        let restart = (change == StateChange::Restart).then_some(now.as_str());
+        sqlx::query(
+            "UPDATE jobs SET state_changed_at = CASE WHEN state = $1 THEN state_changed_at ELSE $2 END, \
+             state = $1, restart_requested_at = COALESCE($3, restart_requested_at) WHERE id = $4",
+        )
+        .bind(state.as_str())
+        .bind(&now)
+        .bind(restart)
+        .bind(&id)
+        .execute(self.store.pool())
+        .await?;
+        tracing::info!(job = %id, state = %state, ?change, "job state changed");
+        self.get(&id).await
+    }
+
+    /// How many jobs are in each state (every state, zeros included).
+    pub async fn count_by_state(&self) -> Result<Vec<(JobState, u64)>, JobError> {
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
+            .fetch_all(self.store.pool())
+            .await?;
+        let mut counts: Vec<(JobState, u64)> = JobState::ALL.into_iter().map(|s| (s, 0)).collect();
+        for row in rows {
+            let state: String = row.try_get("state")?;
+            let n: i64 = row.try_get("n")?;
+            if let Some(entry) = counts.iter_mut().find(|(s, _)| s.as_str() == state) {
+                entry.1 = u64::try_from(n).unwrap_or_default();
+            }
+        }
+        Ok(counts)
+    }
+
+    /// The job by id, else by name.
+    async fn find(&self, id_or_name: &str) -> Result<JobRow, JobError> {
+        let by_id = sqlx::query(rows::SELECT_BY_ID)
+            .bind(id_or_name)
+            .fetch_optional(self.store.pool())
+            .await?;
+        let row = match by_id {
+            Some(row) => Some(row),
+            None => {
+                sqlx::query(rows::SELECT_BY_NAME)
+                    .bind(name_key(id_or_name))
+                    .fetch_optional(self.store.pool())
+                    .await?
+            }
+        };
+        let row = row.ok_or_else(|| JobError::NotFound {
+            job: id_or_name.to_owned(),
+        })?;
+        rows::job(&row)
+    }
+
+    async fn check_name_free(&self, name: &str, except: Option<&str>) -> Result<(), JobError> {
+        let holder: Option<String> = sqlx::query_scalar("SELECT id FROM jobs WHERE name_key = $1")
+            .bind(name_key(name))
+            .fetch_optional(self.store.pool())
+            .await?;
+        match holder {
+            Some(id) if Some(id.as_str()) != except => Err(JobError::NameTaken { name: name.to_owned() }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The engine's validation plus the server's rules on names; every problem
+/// when any is an error.
+pub fn check(definition: &JobDefinition) -> Result<(), JobError> {
+    let mut problems = job::validate(definition);
+    let name = &definition.name;
+    if name.chars().count() > MAX_TOKEN_NAME_CHARS {
+        problems.push(JobProblem::error(
+            "name",
+            format!("the job name is longer than {MAX_TOKEN_NAME_CHARS} characters"),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        problems.push(JobProblem::error("name", "the job name contains control characters"));
+    }
+    if problems.iter().any(JobProblem::is_error) {
+        Err(JobError::Invalid(problems))
+    } else {
+        Ok(())
+    }
+}
+
+fn check_version(current: &JobDetail, expected: Option<i64>) -> Result<(), JobError> {
+    match expected {
+        Some(expected) if expected != current.version => Err(JobError::VersionMismatch {
+            id: current.id.clone(),
+            current: current.version,
+            expected,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// A unique-index violation on the name (a concurrent create) as
+/// [`JobError::NameTaken`].
+fn name_taken_or(error: sqlx::Error, name: &str) -> JobError {
+    match &error {
+        sqlx::Error::Database(e) if e.is_unique_violation() => JobError::NameTaken { name: name.to_owned() },
+        _ => error.into(),
+    }
+}

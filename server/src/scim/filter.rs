@@ -1,0 +1,898 @@
+//! SCIM filters and PATCH paths (RFC 7644 §3.4.2.2 Figure 1, §3.5.2 Figure 7):
+//! the lexer, the parser, the up-front check against a schema and the
+//! evaluation of a filter on a resource.
+
+// A bad request is an error, never a panic (tests may unwrap: see clippy.toml).
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::cmp::Ordering;
+use std::sync::LazyLock;
+
+use chrono::{DateTime, FixedOffset};
+use serde_json::Value;
+
+use super::error::{ScimError, ScimType};
+use super::schema::{
+    AttrPath, AttrType, AttributeDef, GROUP_URN, Mutability, ResourceSchema, Returned, USER_URN, Uniqueness,
+};
+
+/// How deeply parentheses, `not` and `[…]` may nest; deeper is refused.
+const MAX_DEPTH: usize = 32;
+
+/// A comparison operator (RFC 7644 Table 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CompareOp {
+    Eq,
+    Ne,
+    Co,
+    Sw,
+    Ew,
+    Gt,
+    Lt,
+    Ge,
+    Le,
+}
+
+impl CompareOp {
+    fn parse(word: &str) -> Option<CompareOp> {
+        let op = match word.to_ascii_lowercase().as_str() {
+            "eq" => CompareOp::Eq,
+            "ne" => CompareOp::Ne,
+            "co" => CompareOp::Co,
+            "sw" => CompareOp::Sw,
+            "ew" => CompareOp::Ew,
+            "gt" => CompareOp::Gt,
+            "lt" => CompareOp::Lt,
+            "ge" => CompareOp::Ge,
+            "le" => CompareOp::Le,
+            _ => return None,
+        };
+        Some(op)
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            CompareOp::Eq => "eq",
+            CompareOp::Ne => "ne",
+            CompareOp::Co => "co",
+            CompareOp::Sw => "sw",
+            CompareOp::Ew => "ew",
+            CompareOp::Gt => "gt",
+            CompareOp::Lt => "lt",
+            CompareOp::Ge => "ge",
+            CompareOp::Le => "le",
+        }
+    }
+
+    fn is_ordering(self) -> bool {
+        matches!(self, CompareOp::Gt | CompareOp::Lt | CompareOp::Ge | CompareOp::Le)
+    }
+
+    fn is_substring(self) -> bool {
+        matches!(self, CompareOp::Co | CompareOp::Sw | CompareOp::Ew)
+    }
+}
+
+/// A parsed filter. `and` and `or` hold two or more operands.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Filter {
+    /// `userName eq "bjensen"`; the value is a JSON literal.
+    Compare {
+        path: AttrPath,
+        op: CompareOp,
+        value: Value,
+    },
+    /// `title pr`
+    Present(AttrPath),
+    And(Vec<Filter>),
+    Or(Vec<Filter>),
+    Not(Box<Filter>),
+    /// `emails[type eq "work"]`: some value of the complex attribute `path`
+    /// matches `filter`, whose paths name its sub-attributes.
+    /// `emails[type eq "work"].value co "@x"` is read as
+    /// `emails[type eq "work" and value co "@x"]`.
+    ValuePath {
+        path: AttrPath,
+        filter: Box<Filter>,
+    },
+}
+
+/// A PATCH `path`: `name.givenName`, `members[value eq "2819c223"]`,
+/// `emails[type eq "work"].value` (the sub-attribute is then in `path`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PatchPath {
+    pub(crate) path: AttrPath,
+    pub(crate) filter: Option<Filter>,
+}
+
+/// Parses a filter; errors are 400 `invalidFilter` and give the character position.
+pub(crate) fn parse(text: &str) -> Result<Filter, ScimError> {
+    let mut parser = Parser::new(text, ScimType::InvalidFilter)?;
+    let filter = parser.or(false, 0)?;
+    match parser.peek() {
+        None => Ok(filter),
+        Some(token) => Err(parser.error(
+            token.pos,
+            format!("expected \"and\", \"or\" or the end, found {}", token.show()),
+        )),
+    }
+}
+
+/// Parses a PATCH path; errors are 400 `invalidPath`.
+pub(crate) fn parse_path(text: &str) -> Result<PatchPath, ScimError> {
+    let mut parser = Parser::new(text, ScimType::InvalidPath)?;
+    let Some(first) = parser.next() else {
+        return Err(parser.error(0, "the path is empty".into()));
+    };
+    let mut path = parser.attr_path(&first)?;
+    let mut filter = None;
+    if let Some(open) = parser.eat(&Tok::LBracket) {
+        if path.sub_attr.is_some() {
+            return Err(parser.error(
+                open,
+                "a value filter must follow the attribute, not its sub-attribute".into(),
+            ));
+        }
+        filter = Some(parser.or(true, 1)?);
+        parser.expect(&Tok::RBracket, "\"]\" to close the value filter")?;
+        if let Some(sub) = parser.sub_attr()? {
+            path.sub_attr = Some(sub);
+        }
+    }
+    match parser.peek() {
+        None => Ok(PatchPath { path, filter }),
+        Some(token) => Err(parser.error(
+            token.pos,
+            format!("expected the end of the path, found {}", token.show()),
+        )),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    LParen,
+    RParen,
+    LBracket,
+    RBracket,
+    Word(String),
+    Literal(Value),
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    tok: Tok,
+    /// The 0-based character position where the token starts.
+    pos: usize,
+    text: String,
+}
+
+impl Token {
+    fn show(&self) -> String {
+        format!("\"{}\"", self.text)
+    }
+
+    fn word(&self) -> Option<&str> {
+        match &self.tok {
+            Tok::Word(word) => Some(word),
+            _ => None,
+        }
+    }
+
+    fn is_keyword(&self, keyword: &str) -> bool {
+        self.word().is_some_and(|word| word.eq_ignore_ascii_case(keyword))
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':' | '.' | '$')
+}
+
+fn lex(text: &str, kind: ScimType) -> Result<Vec<Token>, ScimError> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let byte_at = |index: usize| chars.get(index).map_or(text.len(), |&(byte, _)| byte);
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while let Some(&(_, c)) = chars.get(i) {
+        let start = i;
+        let simple = match c {
+            '(' => Some(Tok::LParen),
+            ')' => Some(Tok::RParen),
+            '[' => Some(Tok::LBracket),
+            ']' => Some(Tok::RBracket),
+            _ => None,
+        };
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        let tok = if let Some(tok) = simple {
+            i += 1;
+            tok
+        } else if c == '"' {
+            i += 1;
+            loop {
+                match chars.get(i).map(|&(_, c)| c) {
+                    None => {
+                        return Err(syntax_error(
+                            text,
+                            kind,
+                            start,
+                            "the string has no closing quote".into(),
+                        ));
+                    }
+                    Some('\\') => i += 2,
+                    Some('"') => break,
+                    Some(_) => i += 1,
+                }
+            }
+            i += 1;
+            let source = text.get(byte_at(start)..byte_at(i)).unwrap_or_default();
+            let string: String = serde_json::from_str(source)
+                .map_err(|_| syntax_error(text, kind, start, format!("{source} is not a valid JSON string")))?;
+            Tok::Literal(Value::String(string))
+        } else if c.is_ascii_digit() || (c == '-' && chars.get(i + 1).is_some_and(|&(_, next)| next.is_ascii_digit())) {
+            i += 1;
+            while chars
+                .get(i)
+                .is_some_and(|&(_, c)| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
+            {
+                i += 1;
+            }
+            let source = text.get(byte_at(start)..byte_at(i)).unwrap_or_default();
+            let number: serde_json::Number = serde_json::from_str(source)
+                .map_err(|_| syntax_error(text, kind, start, format!("\"{source}\" is not a valid number")))?;
+            Tok::Literal(Value::Number(number))
+        } else if is_word_char(c) {
+            while chars.get(i).is_some_and(|&(_, c)| is_word_char(c)) {
+                i += 1;
+            }
+            Tok::Word(text.get(byte_at(start)..byte_at(i)).unwrap_or_default().to_owned())
+        } else {
+            return Err(syntax_error(text, kind, start, format!("unexpected character '{c}'")));
+        };
+        let source = text.get(byte_at(start)..byte_at(i)).unwrap_or_default().to_owned();
+        tokens.push(Token {
+            tok,
+            pos: start,
+            text: source,
+        });
+    }
+    Ok(tokens)
+}
+
+fn syntax_error(text: &str, kind: ScimType, pos: usize, message: String) -> ScimError {
+    let what = match kind {
+        ScimType::InvalidPath => format!("invalid path \"{text}\""),
+        _ => "invalid filter".to_owned(),
+    };
+    ScimError::bad_request(kind, format!("{what} at character {}: {message}", pos + 1))
+}
+
+struct Parser<'t> {
+    text: &'t str,
+    kind: ScimType,
+    tokens: Vec<Token>,
+    next: usize,
+}
+
+impl<'t> Parser<'t> {
+    fn new(text: &'t str, kind: ScimType) -> Result<Self, ScimError> {
+        Ok(Parser {
+            text,
+            kind,
+            tokens: lex(text, kind)?,
+            next: 0,
+        })
+    }
+
+    fn error(&self, pos: usize, message: String) -> ScimError {
+        syntax_error(self.text, self.kind, pos, message)
+    }
+
+    /// The position just past the input, for "found the end" errors.
+    fn end(&self) -> usize {
+        self.text.chars().count()
+    }
+
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.next)
+    }
+
+    fn next(&mut self) -> Option<Token> {
+        let token = self.tokens.get(self.next).cloned();
+        self.next += 1;
+        token
+    }
+
+    /// Takes the next token when it is `tok`, returning its position.
+    fn eat(&mut self, tok: &Tok) -> Option<usize> {
+        let token = self.peek().filter(|token| token.tok == *tok)?;
+        let pos = token.pos;
+        self.next += 1;
+        Some(pos)
+    }
+
+    fn expect(&mut self, tok: &Tok, what: &str) -> Result<(), ScimError> {
+        if self.eat(tok).is_some() {
+            return Ok(());
+        }
+        Err(self.unexpected(&format!("expected {what}")))
+    }
+
+    fn unexpected(&self, expected: &str) -> ScimError {
+        match self.peek() {
+            Some(token) => self.error(token.pos, format!("{expected}, found {}", token.show())),
+            None => self.error(self.end(), format!("{expected}, found the end")),
+        }
+    }
+
+    fn eat_keyword(&mut self, keyword: &str) -> bool {
+        let found = self.peek().is_some_and(|token| token.is_keyword(keyword));
+        if found {
+            self.next += 1;
+        }
+        found
+    }
+
+    /// `or` binds loosest: `a or b and c` is `a or (b and c)`.
+    fn or(&mut self, in_value: bool, depth: usize) -> Result<Filter, ScimError> {
+        let mut operands = vec![self.and(in_value, depth)?];
+        while self.eat_keyword("or") {
+            operands.push(self.and(in_value, depth)?);
+        }
+        Ok(if operands.len() == 1 {
+            operands.remove(0)
+        } else {
+            Filter::Or(operands)
+        })
+    }
+
+    fn and(&mut self, in_value: bool, depth: usize) -> Result<Filter, ScimError> {
+        let mut operands = vec![self.unary(in_value, depth)?];
+        while self.eat_keyword("and") {
+            operands.push(self.unary(in_value, depth)?);
+        }
+        Ok(if operands.len() == 1 {
+            operands.remove(0)
+        } else {
+            Filter::And(operands)
+        })
+    }
+
+    fn unary(&mut self, in_value: bool, depth: usize) -> Result<Filter, ScimError> {
+        let Some(token) = self.next() else {
+            return Err(self.error(
+                self.end(),
+                "expected an attribute, \"not\" or \"(\", found the end".into(),
+            ));
+        };
+        if depth >= MAX_DEPTH {
+            return Err(self.error(token.pos, format!("the filter nests more than {MAX_DEPTH} levels deep")));
+        }
+        match &token.tok {
+            Tok::LParen => {
+                let inner = self.or(in_value, depth + 1)?;
+                self.expect(&Tok::RParen, "\")\"")?;
+                Ok(inner)
+            }
+            // `not` is an attribute name only when an operator follows.
+            Tok::Word(word) if word.eq_ignore_ascii_case("not") && !self.operator_follows() => {
+                self.expect(&Tok::LParen, "\"(\" after \"not\"")?;
+                let inner = self.or(in_value, depth + 1)?;
+                self.expect(&Tok::RParen, "\")\"")?;
+                Ok(Filter::Not(Box::new(inner)))
+            }
+            Tok::Word(_) => self.attr_expr(&token, in_value, depth),
+            _ => Err(self.error(
+                token.pos,
+                format!("expected an attribute, \"not\" or \"(\", found {}", token.show()),
+            )),
+        }
+    }
+
+    fn operator_follows(&self) -> bool {
+        let word = self.peek().and_then(Token::word);
+        word.is_some_and(|word| CompareOp::parse(word).is_some() || word.eq_ignore_ascii_case("pr"))
+    }
+
+    fn attr_path(&self, token: &Token) -> Result<AttrPath, ScimError> {
+        match &token.tok {
+            Tok::Word(word) if !word.starts_with('.') => {
+                AttrPath::parse(word).map_err(|message| self.error(token.pos, message))
+            }
+            _ => Err(self.error(token.pos, format!("expected an attribute path, found {}", token.show()))),
+        }
+    }
+
+    /// `.value` after `]`.
+    fn sub_attr(&mut self) -> Result<Option<String>, ScimError> {
+        let Some(token) = self
+            .peek()
+            .filter(|token| token.word().is_some_and(|word| word.starts_with('.')))
+        else {
+            return Ok(None);
+        };
+        let (pos, word) = (token.pos, token.text.clone());
+        self.next += 1;
+        let name = word.get(1..).unwrap_or_default();
+        match AttrPath::parse(name) {
+            Ok(AttrPath {
+                urn: None,
+                attr,
+                sub_attr: None,
+            }) => Ok(Some(attr)),
+            _ => Err(self.error(pos, format!("\"{word}\" is not a sub-attribute"))),
+        }
+    }
+
+    fn attr_expr(&mut self, token: &Token, in_value: bool, depth: usize) -> Result<Filter, ScimError> {
+        let path = self.attr_path(token)?;
+        if let Some(open) = self.eat(&Tok::LBracket) {
+            if in_value {
+                return Err(self.error(open, "value filters cannot be nested".into()));
+            }
+            if path.sub_attr.is_some() {
+                return Err(self.error(
+                    open,
+                    "a value filter must follow the attribute, not its sub-attribute".into(),
+                ));
+            }
+            let inner = self.or(true, depth + 1)?;
+            self.expect(&Tok::RBracket, "\"]\" to close the value filter")?;
+            let filter = match self.sub_attr()? {
+                Some(sub) => {
+                    let sub_path = AttrPath {
+                        urn: None,
+                        attr: sub,
+                        sub_attr: None,
+                    };
+                    let condition = self.operator(sub_path, &format!("{}[…]", token.text))?;
+                    Filter::And(vec![inner, condition])
+                }
+                None => inner,
+            };
+            return Ok(Filter::ValuePath {
+                path,
+                filter: Box::new(filter),
+            });
+        }
+        self.operator(path, &token.text)
+    }
+
+    /// The operator and value after an attribute path.
+    fn operator(&mut self, path: AttrPath, after: &str) -> Result<Filter, ScimError> {
+        let expected = format!("expected an operator (eq, ne, co, sw, ew, gt, lt, ge, le, pr) after \"{after}\"");
+        let Some(token) = self.next() else {
+            return Err(self.error(self.end(), format!("{expected}, found the end")));
+        };
+        let word = token.word().unwrap_or_default();
+        if word.eq_ignore_ascii_case("pr") {
+            return Ok(Filter::Present(path));
+        }
+        let Some(op) = CompareOp::parse(word) else {
+            return Err(self.error(token.pos, format!("{expected}, found {}", token.show())));
+        };
+        let value = match self.next() {
+            Some(Token {
+                tok: Tok::Literal(value),
+                ..
+            }) => value,
+            Some(Token {
+                tok: Tok::Word(word), ..
+            }) if word.eq_ignore_ascii_case("true") => Value::Bool(true),
+            Some(Token {
+                tok: Tok::Word(word), ..
+            }) if word.eq_ignore_ascii_case("false") => Value::Bool(false),
+            Some(Token {
+                tok: Tok::Word(word), ..
+            }) if word.eq_ignore_ascii_case("null") => Value::Null,
+            Some(other) => {
+                return Err(self.error(
+                    other.pos,
+                    format!(
+                        "expected a value (a quoted string, a number, true, false or null) after \"{}\", found {}",
+                        op.as_str(),
+                        other.show()
+                    ),
+                ));
+            }
+            None => {
+                return Err(self.error(
+                    self.end(),
+                    format!("expected a value after \"{}\", found the end", op.as_str()),
+                ));
+            }
+        };
+        Ok(Filter::Compare { path, op, value })
+    }
+}
+
+/// Where paths are looked up: the resource, or one value of a complex attribute.
+#[derive(Clone, Copy)]
+enum Scope<'s> {
+    Resource(&'s ResourceSchema),
+    Element(&'s AttributeDef),
+}
+
+/// A path found in a scope.
+struct Located<'s> {
+    /// The extension URN object holding the attribute, if any.
+    urn: Option<&'s str>,
+    attr: &'s AttributeDef,
+    sub: Option<&'s AttributeDef>,
+}
+
+impl<'s> Located<'s> {
+    /// What a comparison compares: the sub-attribute, else the attribute,
+    /// else a complex attribute's `value` (RFC 7644 §3.4.2.2).
+    fn compared(&self) -> Option<&'s AttributeDef> {
+        match self.sub {
+            Some(sub) => Some(sub),
+            None if self.attr.kind == AttrType::Complex => self.attr.sub_attribute("value"),
+            None => Some(self.attr),
+        }
+    }
+}
+
+/// `schemas`, which filters may test (RFC 7644 Figure 2) though no schema lists it.
+static SCHEMAS_ATTRIBUTE: LazyLock<AttributeDef> = LazyLock::new(|| AttributeDef {
+    name: "schemas".into(),
+    kind: AttrType::Reference,
+    multi_valued: true,
+    required: true,
+    case_exact: false,
+    mutability: Mutability::ReadOnly,
+    returned: Returned::Always,
+    uniqueness: Uniqueness::None,
+    sub_attributes: Vec::new(),
+    canonical_values: Vec::new(),
+    reference_types: vec!["uri".into()],
+    description: "The schema URNs the resource uses.".into(),
+});
+
+fn locate<'s>(path: &AttrPath, scope: Scope<'s>) -> Option<Located<'s>> {
+    match scope {
+        Scope::Resource(_)
+            if path.urn.is_none() && path.sub_attr.is_none() && path.attr.eq_ignore_ascii_case("schemas") =>
+        {
+            Some(Located {
+                urn: None,
+                attr: &SCHEMAS_ATTRIBUTE,
+                sub: None,
+            })
+        }
+        Scope::Resource(schema) => {
+            let found = schema.resolve(path)?;
+            Some(Located {
+                urn: found.in_extension.then_some(found.schema.id.as_str()),
+                attr: found.attr,
+                sub: found.sub,
+            })
+        }
+        Scope::Element(parent) if path.urn.is_none() && path.sub_attr.is_none() => Some(Located {
+            urn: None,
+            attr: parent.sub_attribute(&path.attr)?,
+            sub: None,
+        }),
+        Scope::Element(_) => None,
+    }
+}
+
+/// The member `name` of an object, compared case-insensitively.
+pub(crate) fn get_ignore_case<'v>(object: &'v Value, name: &str) -> Option<&'v Value> {
+    let object = object.as_object()?;
+    object.get(name).or_else(|| {
+        object
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value)
+    })
+}
+
+/// The values of an attribute: each element of a multi-valued one.
+fn elements(value: Option<&Value>) -> Vec<&Value> {
+    match value {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items.iter().filter(|item| !item.is_null()).collect(),
+        Some(one) => vec![one],
+    }
+}
+
+/// The values of the located attribute in `target` (a resource or an element).
+fn attr_values<'v>(target: &'v Value, found: &Located<'_>) -> Vec<&'v Value> {
+    let container = match found.urn {
+        Some(urn) => get_ignore_case(target, urn),
+        None => Some(target),
+    };
+    elements(container.and_then(|container| get_ignore_case(container, &found.attr.name)))
+}
+
+/// The values a comparison on the located path compares.
+fn located_values<'v>(target: &'v Value, found: &Located<'_>) -> Vec<&'v Value> {
+    let values = attr_values(target, found);
+    match (found.sub, found.attr.kind) {
+        (Some(sub), _) => values
+            .into_iter()
+            .flat_map(|item| elements(get_ignore_case(item, &sub.name)))
+            .collect(),
+        (None, AttrType::Complex) => match found.attr.sub_attribute("value") {
+            Some(value) => values
+                .into_iter()
+                .flat_map(|item| elements(get_ignore_case(item, &value.name)))
+                .collect(),
+            None => values,
+        },
+        (None, _) => values,
+    }
+}
+
+/// Whether a value counts as present (RFC 7644 `pr`).
+pub(crate) fn is_present(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::String(text) => !text.is_empty(),
+        Value::Array(items) => items.iter().any(is_present),
+        Value::Object(members) => members.values().any(is_present),
+        Value::Bool(_) | Value::Number(_) => true,
+    }
+}
+
+pub(crate) fn parse_date_time(text: &str) -> Option<DateTime<FixedOffset>> {
+    DateTime::parse_from_rfc3339(text).ok()
+}
+
+/// A boolean, also when a client sent it as "True" or "false".
+pub(crate) fn as_bool(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(flag) => Some(*flag),
+        Value::String(text) if text.eq_ignore_ascii_case("true") => Some(true),
+        Value::String(text) if text.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+/// Orders two values of one attribute the way filters and sorting compare
+/// them; `None` when they cannot be compared.
+pub(crate) fn compare_values(def: &AttributeDef, left: &Value, right: &Value) -> Option<Ordering> {
+    match def.kind {
+        AttrType::Boolean => Some(as_bool(left)?.cmp(&as_bool(right)?)),
+        AttrType::Integer | AttrType::Decimal => left.as_f64()?.partial_cmp(&right.as_f64()?),
+        AttrType::DateTime => {
+            let (left, right) = (left.as_str()?, right.as_str()?);
+            match (parse_date_time(left), parse_date_time(right)) {
+                (Some(left), Some(right)) => Some(left.cmp(&right)),
+                _ => Some(left.cmp(right)),
+            }
+        }
+        AttrType::String | AttrType::Reference | AttrType::Binary => {
+            let (left, right) = (left.as_str()?, right.as_str()?);
+            Some(if def.case_exact {
+                left.cmp(right)
+            } else {
+                left.to_lowercase().cmp(&right.to_lowercase())
+            })
+        }
+        AttrType::Complex => None,
+    }
+}
+
+fn compare(def: &AttributeDef, actual: &Value, op: CompareOp, expected: &Value) -> bool {
+    if op.is_substring() {
+        let (Some(actual), Some(expected)) = (actual.as_str(), expected.as_str()) else {
+            return false;
+        };
+        let (actual, expected) = if def.case_exact {
+            (actual.to_owned(), expected.to_owned())
+        } else {
+            (actual.to_lowercase(), expected.to_lowercase())
+        };
+        return match op {
+            CompareOp::Co => actual.contains(&expected),
+            CompareOp::Sw => actual.starts_with(&expected),
+            _ => actual.ends_with(&expected),
+        };
+    }
+    if op.is_ordering() && matches!(def.kind, AttrType::Boolean | AttrType::Binary) {
+        return false;
+    }
+    let Some(ordering) = compare_values(def, actual, expected) else {
+        return false;
+    };
+    match op {
+        CompareOp::Gt => ordering == Ordering::Greater,
+        CompareOp::Ge => ordering != Ordering::Less,
+        CompareOp::Lt => ordering == Ordering::Less,
+        CompareOp::Le => ordering != Ordering::Greater,
+        _ => ordering == Ordering::Equal,
+    }
+}
+
+impl Filter {
+    /// Whether `resource` (SCIM JSON) matches. String comparisons ignore case
+    /// unless the attribute is caseExact; a multi-valued attribute matches
+    /// when any value does; `ne` matches when no value is equal (so also
+    /// when the attribute is unassigned); `eq null` matches an unassigned
+    /// attribute. Paths the schema does not know match nothing:
+    /// call [`Filter::check`] first to refuse them.
+    pub(crate) fn matches(&self, resource: &Value, schema: &ResourceSchema) -> bool {
+        self.eval(resource, Scope::Resource(schema))
+    }
+
+    fn eval(&self, target: &Value, scope: Scope<'_>) -> bool {
+        match self {
+            Filter::And(operands) => operands.iter().all(|operand| operand.eval(target, scope)),
+            Filter::Or(operands) => operands.iter().any(|operand| operand.eval(target, scope)),
+            Filter::Not(inner) => !inner.eval(target, scope),
+            Filter::Present(path) => match locate(path, scope) {
+                Some(found) if found.sub.is_none() => attr_values(target, &found).into_iter().any(is_present),
+                Some(found) => located_values(target, &found).into_iter().any(is_present),
+                None => false,
+            },
+            Filter::Compare { path, op, value } => {
+                let Some(found) = locate(path, scope) else {
+                    return false;
+                };
+                let Some(def) = found.compared() else {
+                    return false;
+                };
+                let values = located_values(target, &found);
+                match (op, value) {
+                    (CompareOp::Eq, Value::Null) => !values.into_iter().any(is_present),
+                    (CompareOp::Ne, Value::Null) => values.into_iter().any(is_present),
+                    (CompareOp::Ne, _) => !values
+                        .into_iter()
+                        .any(|actual| compare(def, actual, CompareOp::Eq, value)),
+                    _ => values.into_iter().any(|actual| compare(def, actual, *op, value)),
+                }
+            }
+            Filter::ValuePath { path, filter } => {
+                let (Scope::Resource(_), Some(found)) = (scope, locate(path, scope)) else {
+                    return false;
+                };
+                attr_values(target, &found)
+                    .into_iter()
+                    .any(|element| filter.eval(element, Scope::Element(found.attr)))
+            }
+        }
+    }
+
+    /// Refuses, with 400 `invalidFilter`, attributes the schema does not
+    /// have and operators that do not apply to an attribute's type
+    /// (RFC 7644 §3.4.2.2: gt, ge, lt, le on booleans or binary).
+    pub(crate) fn check(&self, schema: &ResourceSchema) -> Result<(), ScimError> {
+        self.check_in(Scope::Resource(schema))
+    }
+
+    fn check_in(&self, scope: Scope<'_>) -> Result<(), ScimError> {
+        let unknown = |path: &AttrPath| match scope {
+            Scope::Resource(schema) => ScimError::invalid_filter(format!(
+                "unknown attribute \"{path}\" in the filter on {}",
+                schema.resource_type
+            )),
+            Scope::Element(parent) => {
+                ScimError::invalid_filter(format!("\"{}\" has no sub-attribute \"{path}\"", parent.name))
+            }
+        };
+        match self {
+            Filter::And(operands) | Filter::Or(operands) => {
+                operands.iter().try_for_each(|operand| operand.check_in(scope))
+            }
+            Filter::Not(inner) => inner.check_in(scope),
+            Filter::Present(path) => locate(path, scope).map(|_| ()).ok_or_else(|| unknown(path)),
+            Filter::Compare { path, op, value } => {
+                let found = locate(path, scope).ok_or_else(|| unknown(path))?;
+                let def = found.compared().ok_or_else(|| {
+                    ScimError::invalid_filter(format!(
+                        "\"{path}\" is a complex attribute: compare one of its sub-attributes, e.g. \"{path}.{}\"",
+                        found
+                            .attr
+                            .sub_attributes
+                            .first()
+                            .map_or("value", |sub| sub.name.as_str())
+                    ))
+                })?;
+                check_comparison(path, def, *op, value)
+            }
+            Filter::ValuePath { path, filter } => {
+                let found = locate(path, scope).ok_or_else(|| unknown(path))?;
+                if found.attr.kind != AttrType::Complex || found.sub.is_some() {
+                    return Err(ScimError::invalid_filter(format!(
+                        "\"{path}[…]\": a value filter applies to a complex attribute"
+                    )));
+                }
+                filter.check_in(Scope::Element(found.attr))
+            }
+        }
+    }
+
+    /// [`Filter::check`] for a value filter of the complex attribute `parent`.
+    pub(crate) fn check_element(&self, parent: &AttributeDef) -> Result<(), ScimError> {
+        self.check_in(Scope::Element(parent))
+    }
+
+    /// [`Filter::matches`] for one value of the complex attribute `parent`.
+    pub(crate) fn matches_element(&self, element: &Value, parent: &AttributeDef) -> bool {
+        self.eval(element, Scope::Element(parent))
+    }
+
+    /// An `attr eq "string"` at the top or among top-level `and`s, to narrow
+    /// a database query before exact evaluation: the lower-cased path
+    /// (core User and Group paths without their URN) and the value.
+    pub(crate) fn equality_lookup(&self) -> Option<(String, String)> {
+        match self {
+            Filter::Compare {
+                path,
+                op: CompareOp::Eq,
+                value: Value::String(value),
+            } => {
+                let core = path
+                    .urn
+                    .as_deref()
+                    .is_some_and(|urn| urn.eq_ignore_ascii_case(USER_URN) || urn.eq_ignore_ascii_case(GROUP_URN));
+                let key = if core {
+                    AttrPath {
+                        urn: None,
+                        ..path.clone()
+                    }
+                } else {
+                    path.clone()
+                };
+                Some((key.to_string().to_lowercase(), value.clone()))
+            }
+            Filter::And(operands) => operands.iter().find_map(Filter::equality_lookup),
+            _ => None,
+        }
+    }
+}
+
+fn check_comparison(path: &AttrPath, def: &AttributeDef, op: CompareOp, value: &Value) -> Result<(), ScimError> {
+    let kind = def.kind.as_str();
+    let refuse = |why: String| {
+        Err(ScimError::invalid_filter(format!(
+            "\"{path} {} …\": {why}",
+            op.as_str()
+        )))
+    };
+    if op.is_ordering() && matches!(def.kind, AttrType::Boolean | AttrType::Binary) {
+        return refuse(format!(
+            "{} cannot order the {kind} attribute \"{}\"",
+            op.as_str(),
+            def.name
+        ));
+    }
+    if op.is_substring() && matches!(def.kind, AttrType::Boolean | AttrType::Integer | AttrType::Decimal) {
+        return refuse(format!(
+            "{} needs a string, and \"{}\" is {kind}",
+            op.as_str(),
+            def.name
+        ));
+    }
+    if value.is_null() {
+        return match op {
+            CompareOp::Eq | CompareOp::Ne => Ok(()),
+            _ => refuse(format!("null can only be compared with eq or ne, not {}", op.as_str())),
+        };
+    }
+    let fits = match def.kind {
+        AttrType::Boolean => as_bool(value).is_some(),
+        AttrType::Integer | AttrType::Decimal => value.is_number(),
+        AttrType::DateTime if !op.is_substring() => value.as_str().is_some_and(|text| parse_date_time(text).is_some()),
+        _ => value.is_string(),
+    };
+    if fits {
+        return Ok(());
+    }
+    let expected = match def.kind {
+        AttrType::Boolean => "true or false",
+        AttrType::Integer | AttrType::Decimal => "a number",
+        AttrType::DateTime if !op.is_substring() => "a quoted xsd:dateTime such as \"2011-05-13T04:42:34Z\"",
+        _ => "a quoted string",
+    };
+    refuse(format!(
+        "\"{}\" is {kind}, so the value must be {expected}, not {value}",
+        def.name
+    ))
+}
+
+#[cfg(test)]
+mod tests;

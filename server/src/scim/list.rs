@@ -1,0 +1,367 @@
+//! Listing and searching (RFC 7644 §3.4.2, §3.4.3): `filter`, `sortBy`,
+//! `sortOrder`, `startIndex`, `count`, `attributes`, `excludedAttributes`,
+//! from a query string or a POST `.search` body, answered as a ListResponse.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::error::ScimError;
+use super::filter::{self, Filter};
+use super::projection;
+use super::service::{Kind, Scim};
+use crate::directory::{GroupLookup, GroupQuery, UserLookup, UserQuery};
+
+pub(crate) const LIST_RESPONSE_URN: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+pub(crate) const SEARCH_REQUEST_URN: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+
+/// The most resources one response carries (ServiceProviderConfig's
+/// `filter.maxResults`); larger `count`s are cut to it, as RFC 7644 allows.
+pub(crate) const MAX_RESULTS: usize = 1000;
+const DEFAULT_COUNT: usize = 100;
+
+/// A list request, from the query string or a SearchRequest body.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ListRequest {
+    pub(crate) filter: Option<String>,
+    pub(crate) sort_by: Option<String>,
+    pub(crate) sort_order: Option<String>,
+    pub(crate) start_index: Option<String>,
+    pub(crate) count: Option<String>,
+    pub(crate) attributes: Option<String>,
+    pub(crate) excluded_attributes: Option<String>,
+}
+
+impl ListRequest {
+    /// Reads a POST `.search` body: the attribute lists are JSON arrays there.
+    pub(crate) fn from_search_body(body: &Value) -> Result<ListRequest, ScimError> {
+        let object = body
+            .as_object()
+            .ok_or_else(|| ScimError::invalid_syntax("a SearchRequest body must be a JSON object"))?;
+        let schemas_ok = object.get("schemas").and_then(Value::as_array).is_some_and(|s| {
+            s.iter()
+                .any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(SEARCH_REQUEST_URN)))
+        });
+        if !schemas_ok {
+            return Err(ScimError::invalid_syntax(format!(
+                "a SearchRequest must list \"{SEARCH_REQUEST_URN}\" in \"schemas\""
+            )));
+        }
+        let text = |name: &str| -> Result<Option<String>, ScimError> {
+            match object.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(Value::Number(n)) => Ok(Some(n.to_string())),
+                Some(Value::Array(items)) => {
+                    let names: Option<Vec<&str>> = items.iter().map(Value::as_str).collect();
+                    names.map(|names| Some(names.join(","))).ok_or_else(|| {
+                        ScimError::invalid_syntax(format!("\"{name}\" must be an array of attribute names"))
+                    })
+                }
+                Some(_) => Err(ScimError::invalid_syntax(format!("\"{name}\" has the wrong type"))),
+            }
+        };
+        Ok(ListRequest {
+            filter: text("filter")?,
+            sort_by: text("sortBy")?,
+            sort_order: text("sortOrder")?,
+            start_index: text("startIndex")?,
+            count: text("count")?,
+            attributes: text("attributes")?,
+            excluded_attributes: text("excludedAttributes")?,
+        })
+    }
+
+    fn start_index(&self) -> Result<usize, ScimError> {
+        // RFC 7644 §3.4.2.4: a startIndex below 1 is read as 1.
+        Ok(parse_number(self.start_index.as_deref(), "startIndex")?.map_or(1, |n| n.max(1)) as usize)
+    }
+
+    fn count(&self) -> Result<usize, ScimError> {
+        // A negative count is read as 0.
+        Ok(parse_number(self.count.as_deref(), "count")?
+            .map_or(DEFAULT_COUNT as i64, |n| n.max(0))
+            .min(MAX_RESULTS as i64) as usize)
+    }
+
+    fn descending(&self) -> Result<bool, ScimError> {
+        match self.sort_order.as_deref().map(str::trim) {
+            None | Some("") => Ok(false),
+            Some(order) if order.eq_ignore_ascii_case("ascending") => Ok(false),
+            Some(order) if order.eq_ignore_ascii_case("descending") => Ok(true),
+            Some(other) => Err(ScimError::invalid_value(format!(
+                "sortOrder must be \"ascending\" or \"descending\", not \"{other}\""
+            ))),
+        }
+    }
+}
+
+fn parse_number(text: Option<&str>, name: &str) -> Result<Option<i64>, ScimError> {
+    text.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            t.parse::<i64>()
+                .map_err(|_| ScimError::invalid_value(format!("{name} must be an integer, not \"{t}\"")))
+        })
+        .transpose()
+}
+
+impl Scim {
+    /// Answers a list request with a ListResponse.
+    pub(crate) async fn list(&self, kind: Kind, request: &ListRequest) -> Result<Value, ScimError> {
+        let schema = self.schema(kind);
+        let filter = request
+            .filter
+            .as_deref()
+            .filter(|f| !f.trim().is_empty())
+            .map(|text| {
+                let filter = filter::parse(text)?;
+                filter.check(schema)?;
+                Ok::<_, ScimError>(filter)
+            })
+            .transpose()?;
+        let start = request.start_index()?;
+        let count = request.count()?;
+        let descending = request.descending()?;
+        let sort_by = request.sort_by.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        if let Some(sort_by) = sort_by {
+            projection::check_sort_by(sort_by, schema)?;
+        }
+        // Project first so a bad attribute list is a 400 before any work.
+        projection::check_attribute_lists(
+            request.attributes.as_deref(),
+            request.excluded_attributes.as_deref(),
+            schema,
+        )?;
+
+        let (total, mut page) = match (&filter, sort_by) {
+            (None, None) => self.page_in_storage_order(kind, start, count).await?,
+            _ => {
+                let mut matches = self.matching(kind, filter.as_ref()).await?;
+                if let Some(sort_by) = sort_by {
+                    matches.sort_by(|a, b| {
+                        let order = projection::compare(a, b, sort_by, schema);
+                        if descending { order.reverse() } else { order }
+                    });
+                }
+                let total = matches.len();
+                let page: Vec<Value> = matches.into_iter().skip(start - 1).take(count).collect();
+                (total, page)
+            }
+        };
+        if kind == Kind::User {
+            self.attach_groups(&mut page).await?;
+        }
+        let resources = page
+            .iter()
+            .map(|resource| {
+                projection::project(
+                    resource,
+                    schema,
+                    request.attributes.as_deref(),
+                    request.excluded_attributes.as_deref(),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(json!({
+            "schemas": [LIST_RESPONSE_URN],
+            "totalResults": total,
+            "startIndex": start,
+            "itemsPerPage": resources.len(),
+            "Resources": resources,
+        }))
+    }
+
+    /// A search at the service root (RFC 7644 §3.4.3): users and groups
+    /// together. Each type is searched with the filter when the filter fits
+    /// its schema; a filter that fits neither is the first type's error.
+    pub(crate) async fn search_all(&self, request: &ListRequest) -> Result<Value, ScimError> {
+        let text = request.filter.as_deref().filter(|f| !f.trim().is_empty());
+        let filter = text.map(filter::parse).transpose()?;
+        let start = request.start_index()?;
+        let count = request.count()?;
+        let descending = request.descending()?;
+        let sort_by = request.sort_by.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let mut matches: Vec<(Kind, Value)> = Vec::new();
+        let mut first_error = None;
+        let mut searched = false;
+        for kind in [Kind::User, Kind::Group] {
+            let schema = self.schema(kind);
+            let fits = filter
+                .as_ref()
+                .map_or(Ok(()), |f| f.check(schema))
+                .and_then(|()| sort_by.map_or(Ok(()), |s| projection::check_sort_by(s, schema)))
+                .and_then(|()| {
+                    projection::check_attribute_lists(
+                        request.attributes.as_deref(),
+                        request.excluded_attributes.as_deref(),
+                        schema,
+                    )
+                });
+            if let Err(error) = fits {
+                first_error.get_or_insert(error);
+                continue;
+            }
+            searched = true;
+            matches.extend(
+                self.matching(kind, filter.as_ref())
+                    .await?
+                    .into_iter()
+                    .map(|r| (kind, r)),
+            );
+        }
+        if !searched && let Some(error) = first_error {
+            return Err(error);
+        }
+        if let Some(sort_by) = sort_by {
+            matches.sort_by(|(ka, a), (kb, b)| {
+                let order = if ka == kb {
+                    projection::compare(a, b, sort_by, self.schema(*ka))
+                } else {
+                    projection::compare(a, b, sort_by, self.schema(Kind::User))
+                };
+                if descending { order.reverse() } else { order }
+            });
+        }
+        let total = matches.len();
+        let page: Vec<(Kind, Value)> = matches.into_iter().skip(start - 1).take(count).collect();
+        let mut resources = Vec::with_capacity(page.len());
+        for (kind, resource) in page {
+            let mut one = [resource];
+            if kind == Kind::User {
+                self.attach_groups(&mut one).await?;
+            }
+            let [resource] = one;
+            resources.push(projection::project(
+                &resource,
+                self.schema(kind),
+                request.attributes.as_deref(),
+                request.excluded_attributes.as_deref(),
+            )?);
+        }
+        Ok(json!({
+            "schemas": [LIST_RESPONSE_URN],
+            "totalResults": total,
+            "startIndex": start,
+            "itemsPerPage": resources.len(),
+            "Resources": resources,
+        }))
+    }
+
+    /// Without a filter or a sort order, the database pages by itself.
+    async fn page_in_storage_order(
+        &self,
+        kind: Kind,
+        start: usize,
+        count: usize,
+    ) -> Result<(usize, Vec<Value>), ScimError> {
+        let offset = start - 1;
+        match kind {
+            Kind::User => {
+                let page = self
+                    .directory
+                    .users_page(&UserQuery {
+                        offset,
+                        limit: count,
+                        ..Default::default()
+                    })
+                    .await?;
+                Ok((page.total, page.items.iter().map(|u| self.user_json(u, &[])).collect()))
+            }
+            Kind::Group => {
+                let page = self
+                    .directory
+                    .groups_page(&GroupQuery {
+                        offset,
+                        limit: count,
+                        ..Default::default()
+                    })
+                    .await?;
+                Ok((page.total, page.items.iter().map(|g| self.group_json(g)).collect()))
+            }
+        }
+    }
+
+    /// Every resource the filter matches. An equality on an indexed
+    /// attribute whose index compares as SCIM does (`id`, `userName`,
+    /// `externalId`, `displayName`) narrows the scan in the database; the
+    /// filter itself is always evaluated exactly here.
+    async fn matching(&self, kind: Kind, filter: Option<&Filter>) -> Result<Vec<Value>, ScimError> {
+        let schema = self.schema(kind);
+        let mut matches = Vec::new();
+        let mut too_many = false;
+        let mut keep = |resource: Value| {
+            if filter.is_none_or(|f| f.matches(&resource, schema)) {
+                if matches.len() >= MAX_SCAN_RESULTS {
+                    too_many = true;
+                } else {
+                    matches.push(resource);
+                }
+            }
+        };
+        let lookup = filter.and_then(Filter::equality_lookup);
+        match kind {
+            Kind::User => {
+                let lookup = lookup.and_then(|(path, value)| user_lookup(&path, value));
+                self.directory
+                    .scan_users(lookup.as_ref(), |user| keep(self.user_json(&user, &[])))
+                    .await?;
+            }
+            Kind::Group => {
+                let lookup = lookup.and_then(|(path, value)| group_lookup(&path, value));
+                self.directory
+                    .scan_groups(lookup.as_ref(), |group| keep(self.group_json(&group)))
+                    .await?;
+            }
+        }
+        if too_many {
+            return Err(ScimError::too_many(format!(
+                "the filter matches more than {MAX_SCAN_RESULTS} resources; narrow it"
+            )));
+        }
+        Ok(matches)
+    }
+
+    /// Fills in each user's `groups` (kept out of scans: one query per user).
+    async fn attach_groups(&self, page: &mut [Value]) -> Result<(), ScimError> {
+        for resource in page {
+            let Some(id) = resource.get("id").and_then(Value::as_str).map(str::to_owned) else {
+                continue;
+            };
+            let groups = self.directory.groups_of(&id).await?;
+            if groups.is_empty() {
+                continue;
+            }
+            if let Value::Object(object) = resource {
+                let groups = groups
+                    .iter()
+                    .map(|(gid, name)| json!({"value": gid, "$ref": self.base.groups(gid), "display": name, "type": "direct"}))
+                    .collect();
+                object.insert("groups".to_owned(), Value::Array(groups));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How many matches a filtered or sorted listing holds in memory at most.
+const MAX_SCAN_RESULTS: usize = 200_000;
+
+fn user_lookup(path: &str, value: String) -> Option<UserLookup> {
+    match path {
+        "id" => Some(UserLookup::Id(value)),
+        "username" => Some(UserLookup::UserPrincipalName(value)),
+        "externalid" => Some(UserLookup::ExternalId(value)),
+        "displayname" => Some(UserLookup::DisplayName(value)),
+        _ => None,
+    }
+}
+
+fn group_lookup(path: &str, value: String) -> Option<GroupLookup> {
+    match path {
+        "id" => Some(GroupLookup::Id(value)),
+        "displayname" => Some(GroupLookup::DisplayName(value)),
+        "externalid" => Some(GroupLookup::ExternalId(value)),
+        _ => None,
+    }
+}

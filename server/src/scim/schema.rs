@@ -1,0 +1,1037 @@
+//! SCIM schemas as data (RFC 7643 §2, §4, §7, §8.7): the User, Group and
+//! extension attribute definitions, attribute lookup by path, and the
+//! `/Schemas`, `/ResourceTypes` and `/ServiceProviderConfig` documents.
+
+// A bad request is an error, never a panic (tests may unwrap: see clippy.toml).
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::fmt;
+
+use serde_json::{Map, Value, json};
+
+pub(crate) const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub(crate) const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+pub(crate) const ENTERPRISE_URN: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub(crate) const DIRECTORY_USER_URN: &str = "urn:provisio:params:scim:schemas:extension:directory:2.0:User";
+pub(crate) const DIRECTORY_GROUP_URN: &str = "urn:provisio:params:scim:schemas:extension:directory:2.0:Group";
+pub(crate) const CUSTOM_USER_URN: &str = "urn:provisio:params:scim:schemas:extension:custom:2.0:User";
+const SCHEMA_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Schema";
+const RESOURCE_TYPE_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
+const SERVICE_PROVIDER_CONFIG_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
+
+/// An attribute's data type (RFC 7643 §2.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code, reason = "the RFC 7643 type set; no built-in attribute is decimal")]
+pub(crate) enum AttrType {
+    String,
+    Boolean,
+    Decimal,
+    Integer,
+    DateTime,
+    Binary,
+    Reference,
+    Complex,
+}
+
+impl AttrType {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            AttrType::String => "string",
+            AttrType::Boolean => "boolean",
+            AttrType::Decimal => "decimal",
+            AttrType::Integer => "integer",
+            AttrType::DateTime => "dateTime",
+            AttrType::Binary => "binary",
+            AttrType::Reference => "reference",
+            AttrType::Complex => "complex",
+        }
+    }
+}
+
+/// When an attribute may be (re)defined (RFC 7643 §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mutability {
+    ReadOnly,
+    ReadWrite,
+    Immutable,
+    WriteOnly,
+}
+
+/// When an attribute is returned (RFC 7643 §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(
+    dead_code,
+    reason = "the RFC 7643 set; no built-in attribute is returned on request only"
+)]
+pub(crate) enum Returned {
+    Always,
+    Never,
+    Default,
+    Request,
+}
+
+/// How the service provider enforces uniqueness (RFC 7643 §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Uniqueness {
+    None,
+    Server,
+    Global,
+}
+
+/// One attribute and its characteristics, as `/Schemas` publishes them.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct AttributeDef {
+    pub(crate) name: String,
+    pub(crate) kind: AttrType,
+    pub(crate) multi_valued: bool,
+    pub(crate) required: bool,
+    pub(crate) case_exact: bool,
+    pub(crate) mutability: Mutability,
+    pub(crate) returned: Returned,
+    pub(crate) uniqueness: Uniqueness,
+    pub(crate) sub_attributes: Vec<AttributeDef>,
+    pub(crate) canonical_values: Vec<String>,
+    pub(crate) reference_types: Vec<String>,
+    pub(crate) description: String,
+}
+
+impl AttributeDef {
+    /// A single-valued, optional, case-insensitive, readWrite attribute.
+    fn new(name: &str, kind: AttrType, description: &str) -> Self {
+        AttributeDef {
+            name: name.into(),
+            kind,
+            multi_valued: false,
+            required: false,
+            // Binary and reference values are case-exact (RFC 7643 §2.3.6, §2.3.7).
+            case_exact: matches!(kind, AttrType::Binary | AttrType::Reference),
+            mutability: Mutability::ReadWrite,
+            returned: Returned::Default,
+            uniqueness: Uniqueness::None,
+            sub_attributes: Vec::new(),
+            canonical_values: Vec::new(),
+            reference_types: Vec::new(),
+            description: description.into(),
+        }
+    }
+
+    /// The sub-attribute called `name`, compared case-insensitively.
+    pub(crate) fn sub_attribute(&self, name: &str) -> Option<&AttributeDef> {
+        self.sub_attributes
+            .iter()
+            .find(|sub| sub.name.eq_ignore_ascii_case(name))
+    }
+
+    fn multi(mut self) -> Self {
+        self.multi_valued = true;
+        self
+    }
+
+    fn req(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    fn exact(mut self) -> Self {
+        self.case_exact = true;
+        self
+    }
+
+    fn mutability(mut self, mutability: Mutability) -> Self {
+        self.mutability = mutability;
+        self
+    }
+
+    fn returned(mut self, returned: Returned) -> Self {
+        self.returned = returned;
+        self
+    }
+
+    fn unique(mut self, uniqueness: Uniqueness) -> Self {
+        self.uniqueness = uniqueness;
+        self
+    }
+
+    fn canonical(mut self, values: &[&str]) -> Self {
+        self.canonical_values = values.iter().map(|value| (*value).into()).collect();
+        self
+    }
+}
+
+fn string(name: &str, description: &str) -> AttributeDef {
+    AttributeDef::new(name, AttrType::String, description)
+}
+
+fn boolean(name: &str, description: &str) -> AttributeDef {
+    AttributeDef::new(name, AttrType::Boolean, description)
+}
+
+fn date_time(name: &str, description: &str) -> AttributeDef {
+    AttributeDef::new(name, AttrType::DateTime, description)
+}
+
+fn reference(name: &str, types: &[&str], description: &str) -> AttributeDef {
+    let mut def = AttributeDef::new(name, AttrType::Reference, description);
+    def.reference_types = types.iter().map(|kind| (*kind).into()).collect();
+    def
+}
+
+fn complex(name: &str, description: &str, sub_attributes: Vec<AttributeDef>) -> AttributeDef {
+    let mut def = AttributeDef::new(name, AttrType::Complex, description);
+    def.sub_attributes = sub_attributes;
+    def
+}
+
+/// The usual multi-valued shape (RFC 7643 §2.4): value, display, type, primary.
+fn plural(name: &str, description: &str, value: AttributeDef, types: &[&str]) -> AttributeDef {
+    complex(
+        name,
+        description,
+        vec![
+            value,
+            string("display", "A human-readable name, primarily used for display purposes."),
+            string("type", "A label indicating the attribute's function.").canonical(types),
+            boolean(
+                "primary",
+                "Whether this is the preferred value; true appears no more than once.",
+            ),
+        ],
+    )
+    .multi()
+}
+
+/// A schema: its URN, name and attributes.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SchemaDef {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) attributes: Vec<AttributeDef>,
+}
+
+impl SchemaDef {
+    fn new(id: &str, name: &str, description: &str, attributes: Vec<AttributeDef>) -> Self {
+        SchemaDef {
+            id: id.into(),
+            name: name.into(),
+            description: description.into(),
+            attributes,
+        }
+    }
+
+    /// The attribute called `name`, compared case-insensitively.
+    pub(crate) fn attribute(&self, name: &str) -> Option<&AttributeDef> {
+        self.attributes.iter().find(|attr| attr.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// An administrator-defined attribute of the custom User extension.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CustomAttribute {
+    pub(crate) name: String,
+    pub(crate) kind: AttrType,
+    pub(crate) multi_valued: bool,
+}
+
+/// A resource type with its core schema, extensions and common attributes.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ResourceSchema {
+    /// `User` or `Group`: the resource type's id and name.
+    pub(crate) resource_type: String,
+    /// The endpoint relative to the base URL, e.g. `/Users`.
+    pub(crate) endpoint: String,
+    pub(crate) core: SchemaDef,
+    /// Each extension and whether a resource must include it.
+    pub(crate) extensions: Vec<(SchemaDef, bool)>,
+    /// `id`, `externalId` and `meta` (RFC 7643 §3.1), which belong to no schema.
+    pub(crate) common: Vec<AttributeDef>,
+}
+
+/// An attribute path as filters and PATCH write it: an optional schema URN,
+/// the attribute and an optional sub-attribute, e.g.
+/// `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AttrPath {
+    pub(crate) urn: Option<String>,
+    pub(crate) attr: String,
+    pub(crate) sub_attr: Option<String>,
+}
+
+impl AttrPath {
+    /// Splits a path; the error says what is wrong with it.
+    pub(crate) fn parse(text: &str) -> Result<AttrPath, String> {
+        let (urn, rest) = match text.rfind(':') {
+            Some(colon) if starts_with_ignore_case(text, "urn:") => (
+                Some(text.get(..colon).unwrap_or_default()),
+                text.get(colon + 1..).unwrap_or_default(),
+            ),
+            Some(_) => {
+                return Err(format!(
+                    "\"{text}\" has a colon but does not start with a \"urn:\" schema URN"
+                ));
+            }
+            None => (None, text),
+        };
+        let mut parts = rest.split('.');
+        let attr = parts.next().unwrap_or_default();
+        let sub_attr = parts.next();
+        if parts.next().is_some() {
+            return Err(format!("\"{text}\" has more than one sub-attribute"));
+        }
+        for name in std::iter::once(attr).chain(sub_attr) {
+            if !is_attr_name(name) {
+                return Err(format!(
+                    "\"{text}\" is not an attribute path: \"{name}\" is not an attribute name"
+                ));
+            }
+        }
+        Ok(AttrPath {
+            urn: urn.map(str::to_owned),
+            attr: attr.into(),
+            sub_attr: sub_attr.map(str::to_owned),
+        })
+    }
+
+    /// The URN this path names when it is a whole schema URN such as
+    /// `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`.
+    pub(crate) fn as_urn(&self) -> Option<String> {
+        match (&self.urn, &self.sub_attr) {
+            (Some(urn), None) => Some(format!("{urn}:{}", self.attr)),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for AttrPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(urn) = &self.urn {
+            write!(f, "{urn}:")?;
+        }
+        f.write_str(&self.attr)?;
+        if let Some(sub) = &self.sub_attr {
+            write!(f, ".{sub}")?;
+        }
+        Ok(())
+    }
+}
+
+/// ATTRNAME (RFC 7643 §2.1): a letter, then letters, digits, `-` or `_`; and `$ref`.
+fn is_attr_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    let first = chars.next();
+    (first.is_some_and(|c| c.is_ascii_alphabetic()) && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        || name.eq_ignore_ascii_case("$ref")
+}
+
+pub(crate) fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+}
+
+/// What a path resolved to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ResolvedAttr<'a> {
+    /// The schema the attribute belongs to (the core schema for common attributes).
+    pub(crate) schema: &'a SchemaDef,
+    /// Whether the attribute lives in its extension's URN object.
+    pub(crate) in_extension: bool,
+    pub(crate) attr: &'a AttributeDef,
+    pub(crate) sub: Option<&'a AttributeDef>,
+}
+
+impl ResolvedAttr<'_> {
+    /// The definition of the value the path designates.
+    #[cfg(test)]
+    pub(crate) fn leaf(&self) -> &AttributeDef {
+        self.sub.unwrap_or(self.attr)
+    }
+
+    /// The canonical spelling: `name.givenName`, `urn:…:enterprise:2.0:User:manager.value`.
+    pub(crate) fn canonical(&self) -> String {
+        let mut text = String::new();
+        if self.in_extension {
+            text.push_str(&self.schema.id);
+            text.push(':');
+        }
+        text.push_str(&self.attr.name);
+        if let Some(sub) = self.sub {
+            text.push('.');
+            text.push_str(&sub.name);
+        }
+        text
+    }
+}
+
+impl ResourceSchema {
+    /// Looks a path up case-insensitively. A path without URN is a common or
+    /// core attribute, else the first extension attribute of that name.
+    pub(crate) fn resolve(&self, path: &AttrPath) -> Option<ResolvedAttr<'_>> {
+        let (schema, in_extension, attr) = match &path.urn {
+            Some(urn) if urn.eq_ignore_ascii_case(&self.core.id) => {
+                (&self.core, false, self.core_attribute(&path.attr)?)
+            }
+            Some(urn) => {
+                let extension = self.extension(urn)?;
+                (extension, true, extension.attribute(&path.attr)?)
+            }
+            None => match self.core_attribute(&path.attr) {
+                Some(attr) => (&self.core, false, attr),
+                None => self
+                    .extensions
+                    .iter()
+                    .find_map(|(ext, _)| Some((ext, true, ext.attribute(&path.attr)?)))?,
+            },
+        };
+        let sub = match &path.sub_attr {
+            Some(name) => Some(attr.sub_attribute(name)?),
+            None => None,
+        };
+        Some(ResolvedAttr {
+            schema,
+            in_extension,
+            attr,
+            sub,
+        })
+    }
+
+    /// A common or core-schema attribute.
+    fn core_attribute(&self, name: &str) -> Option<&AttributeDef> {
+        self.common
+            .iter()
+            .find(|attr| attr.name.eq_ignore_ascii_case(name))
+            .or_else(|| self.core.attribute(name))
+    }
+
+    /// The `schemas` of a resource: the URNs `listed` (the core schema when
+    /// none are) less extensions it does not hold, plus those it holds.
+    pub(crate) fn schemas_value(&self, listed: Option<&Value>, holds: impl Fn(&str) -> bool) -> Value {
+        let mut urns = match listed {
+            Some(Value::Array(urns)) => urns.clone(),
+            _ => vec![Value::String(self.core.id.clone())],
+        };
+        urns.retain(|urn| {
+            let urn = urn.as_str().unwrap_or_default();
+            self.extension(urn).is_none_or(|ext| holds(&ext.id))
+        });
+        for (ext, _) in &self.extensions {
+            let listed = urns
+                .iter()
+                .any(|urn| urn.as_str().is_some_and(|urn| urn.eq_ignore_ascii_case(&ext.id)));
+            if holds(&ext.id) && !listed {
+                urns.push(Value::String(ext.id.clone()));
+            }
+        }
+        Value::Array(urns)
+    }
+
+    /// The extension whose URN is `urn`, compared case-insensitively.
+    pub(crate) fn extension(&self, urn: &str) -> Option<&SchemaDef> {
+        self.extensions
+            .iter()
+            .map(|(ext, _)| ext)
+            .find(|ext| ext.id.eq_ignore_ascii_case(urn))
+    }
+}
+
+/// The User resource type; `custom` lists the administrator's attributes,
+/// published as an extension only when there are some.
+pub(crate) fn user_schema(custom: &[CustomAttribute]) -> ResourceSchema {
+    let mut extensions = vec![(enterprise_user(), false), (directory_user(), false)];
+    if !custom.is_empty() {
+        let attributes = custom
+            .iter()
+            .map(|attr| {
+                let def = AttributeDef::new(&attr.name, attr.kind, "An attribute defined by the administrator.");
+                if attr.multi_valued { def.multi() } else { def }
+            })
+            .collect();
+        extensions.push((
+            SchemaDef::new(
+                CUSTOM_USER_URN,
+                "ProvisioCustomUser",
+                "Attributes defined by the administrator.",
+                attributes,
+            ),
+            false,
+        ));
+    }
+    ResourceSchema {
+        resource_type: "User".into(),
+        endpoint: "/Users".into(),
+        core: core_user(),
+        extensions,
+        common: common_attributes(),
+    }
+}
+
+/// The Group resource type.
+pub(crate) fn group_schema() -> ResourceSchema {
+    ResourceSchema {
+        resource_type: "Group".into(),
+        endpoint: "/Groups".into(),
+        core: core_group(),
+        extensions: vec![(directory_group(), false)],
+        common: common_attributes(),
+    }
+}
+
+fn common_attributes() -> Vec<AttributeDef> {
+    use Mutability::ReadOnly;
+    vec![
+        string(
+            "id",
+            "A unique identifier for the resource, assigned by the service provider.",
+        )
+        .exact()
+        .mutability(ReadOnly)
+        .returned(Returned::Always)
+        .unique(Uniqueness::Server),
+        string(
+            "externalId",
+            "An identifier for the resource as defined by the provisioning client.",
+        )
+        .exact(),
+        complex(
+            "meta",
+            "Resource metadata.",
+            vec![
+                string("resourceType", "The name of the resource type.")
+                    .exact()
+                    .mutability(ReadOnly),
+                date_time("created", "When the resource was added to the service provider.").mutability(ReadOnly),
+                date_time("lastModified", "When the resource was last updated.").mutability(ReadOnly),
+                reference("location", &["uri"], "The URI of the resource.").mutability(ReadOnly),
+                string("version", "The version (ETag) of the resource.")
+                    .exact()
+                    .mutability(ReadOnly),
+            ],
+        )
+        .mutability(ReadOnly),
+    ]
+}
+
+fn core_user() -> SchemaDef {
+    use Mutability::{ReadOnly, WriteOnly};
+    let name = complex(
+        "name",
+        "The components of the user's real name.",
+        vec![
+            string("formatted", "The full name, formatted for display."),
+            string("familyName", "The family name, or last name."),
+            string("givenName", "The given name, or first name."),
+            string("middleName", "The middle name(s)."),
+            string("honorificPrefix", "The honorific prefix(es), or title."),
+            string("honorificSuffix", "The honorific suffix(es)."),
+        ],
+    );
+    let address = complex(
+        "addresses",
+        "Physical mailing addresses for this User.",
+        vec![
+            string("formatted", "The full mailing address, formatted for display."),
+            string("streetAddress", "The full street address component."),
+            string("locality", "The city or locality component."),
+            string("region", "The state or region component."),
+            string("postalCode", "The zip code or postal code component."),
+            string("country", "The country name component."),
+            string("type", "A label indicating the address's function.").canonical(&["work", "home", "other"]),
+            boolean(
+                "primary",
+                "Whether this is the preferred address; true appears no more than once.",
+            ),
+        ],
+    )
+    .multi();
+    let groups = complex(
+        "groups",
+        "The groups the user belongs to, directly or through nested groups.",
+        vec![
+            string("value", "The identifier of the group.")
+                .exact()
+                .mutability(ReadOnly),
+            reference("$ref", &["User", "Group"], "The URI of the group.").mutability(ReadOnly),
+            string("display", "The group's display name.").mutability(ReadOnly),
+            string("type", "Whether membership is direct or indirect.")
+                .canonical(&["direct", "indirect"])
+                .mutability(ReadOnly),
+        ],
+    )
+    .multi()
+    .mutability(ReadOnly);
+    SchemaDef::new(
+        USER_URN,
+        "User",
+        "User Account",
+        vec![
+            string(
+                "userName",
+                "Unique identifier for the User, typically used to authenticate.",
+            )
+            .req()
+            .unique(Uniqueness::Server),
+            name,
+            string(
+                "displayName",
+                "The name of the User, suitable for display to end-users.",
+            ),
+            string("nickName", "The casual way to address the user in real life."),
+            reference(
+                "profileUrl",
+                &["external"],
+                "A URL of a page representing the User's online profile.",
+            ),
+            string("title", "The user's title, such as \"Vice President\"."),
+            string(
+                "userType",
+                "The relationship between the organization and the user, e.g. 'Employee'.",
+            ),
+            string(
+                "preferredLanguage",
+                "The User's preferred written or spoken language, e.g. 'en-US'.",
+            ),
+            string("locale", "The User's default location for localization, e.g. 'en-US'."),
+            string(
+                "timezone",
+                "The User's time zone in IANA format, e.g. 'America/Los_Angeles'.",
+            ),
+            boolean("active", "The User's administrative status."),
+            string(
+                "password",
+                "The User's cleartext password, to set an initial password or reset it.",
+            )
+            .exact()
+            .mutability(WriteOnly)
+            .returned(Returned::Never),
+            plural(
+                "emails",
+                "Email addresses for the User.",
+                string("value", "An email address."),
+                &["work", "home", "other"],
+            ),
+            plural(
+                "phoneNumbers",
+                "Phone numbers for the User.",
+                string("value", "A phone number."),
+                &["work", "home", "mobile", "fax", "pager", "other"],
+            ),
+            plural(
+                "ims",
+                "Instant messaging addresses for the User.",
+                string("value", "An IM address."),
+                &["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"],
+            ),
+            plural(
+                "photos",
+                "URLs of photos of the User.",
+                reference("value", &["external"], "The URL of a photo of the User."),
+                &["photo", "thumbnail"],
+            ),
+            address,
+            groups,
+            plural(
+                "entitlements",
+                "Entitlements the User has.",
+                string("value", "An entitlement."),
+                &[],
+            ),
+            plural("roles", "Roles of the User.", string("value", "A role."), &[]),
+            plural(
+                "x509Certificates",
+                "Certificates issued to the User.",
+                AttributeDef::new("value", AttrType::Binary, "A DER-encoded X.509 certificate, in base64."),
+                &[],
+            ),
+        ],
+    )
+}
+
+fn enterprise_user() -> SchemaDef {
+    SchemaDef::new(
+        ENTERPRISE_URN,
+        "EnterpriseUser",
+        "Enterprise User",
+        vec![
+            string(
+                "employeeNumber",
+                "A string identifier of the employee, typically numeric.",
+            ),
+            string("costCenter", "The name of a cost center."),
+            string("organization", "The name of an organization."),
+            string("division", "The name of a division."),
+            string("department", "The name of a department."),
+            complex(
+                "manager",
+                "The User's manager.",
+                vec![
+                    string("value", "The id of the manager's User resource."),
+                    reference("$ref", &["User"], "The URI of the manager's User resource."),
+                    string("displayName", "The manager's display name.").mutability(Mutability::ReadOnly),
+                ],
+            ),
+        ],
+    )
+}
+
+fn directory_user() -> SchemaDef {
+    SchemaDef::new(
+        DIRECTORY_USER_URN,
+        "ProvisioDirectoryUser",
+        "Directory attributes of a Provisio User.",
+        vec![
+            string("mailNickname", "The mail alias of the user."),
+            string("officeLocation", "The office location of the user."),
+            string(
+                "employeeType",
+                "The kind of employment, e.g. 'Employee' or 'Contractor'.",
+            ),
+            // Read-only as in Microsoft Graph, where mail systems own them;
+            // administrators and inbound jobs set them in the directory.
+            string(
+                "proxyAddresses",
+                "The user's proxy addresses, e.g. 'SMTP:ada@example.com' (the case of the prefix matters).",
+            )
+            .multi()
+            .exact()
+            .mutability(Mutability::ReadOnly),
+            boolean("isSoftDeleted", "Whether the user is soft-deleted in the directory.")
+                .mutability(Mutability::ReadOnly),
+            string(
+                "usageLocation",
+                "A two-letter country code (ISO 3166) where the user's services are used.",
+            ),
+        ],
+    )
+}
+
+fn core_group() -> SchemaDef {
+    use Mutability::{Immutable, ReadOnly};
+    SchemaDef::new(
+        GROUP_URN,
+        "Group",
+        "Group",
+        vec![
+            string("displayName", "A human-readable name for the Group.").req(),
+            complex(
+                "members",
+                "The members of the Group.",
+                vec![
+                    string("value", "The id of the member's resource.").mutability(Immutable),
+                    reference("$ref", &["User", "Group"], "The URI of the member's resource.").mutability(Immutable),
+                    string("type", "The type of the member's resource.")
+                        .canonical(&["User", "Group"])
+                        .mutability(Immutable),
+                    string("display", "The member's display name.").mutability(ReadOnly),
+                ],
+            )
+            .multi(),
+        ],
+    )
+}
+
+fn directory_group() -> SchemaDef {
+    SchemaDef::new(
+        DIRECTORY_GROUP_URN,
+        "ProvisioDirectoryGroup",
+        "Directory attributes of a Provisio Group.",
+        vec![
+            string("description", "A description of the group."),
+            string("mailNickname", "The mail alias of the group."),
+        ],
+    )
+}
+
+/// The schemas describing `/Schemas`, `/ResourceTypes` and
+/// `/ServiceProviderConfig` themselves (RFC 7643 §8.7.2), all readOnly.
+fn discovery_schemas() -> Vec<SchemaDef> {
+    fn read_only(mut def: AttributeDef) -> AttributeDef {
+        def.mutability = Mutability::ReadOnly;
+        def.sub_attributes = def.sub_attributes.into_iter().map(read_only).collect();
+        def
+    }
+    fn schemas(id: &str, name: &str, description: &str, attributes: Vec<AttributeDef>) -> SchemaDef {
+        SchemaDef::new(id, name, description, attributes.into_iter().map(read_only).collect())
+    }
+    fn supported(name: &str, description: &str, more: Vec<AttributeDef>) -> AttributeDef {
+        let mut subs = vec![boolean("supported", "Whether the operation is supported.").req()];
+        subs.extend(more);
+        complex(name, description, subs).req()
+    }
+    fn integer(name: &str, description: &str) -> AttributeDef {
+        AttributeDef::new(name, AttrType::Integer, description)
+    }
+    let characteristics = || {
+        vec![
+            string("name", "The attribute's name.").req().exact(),
+            string("type", "The attribute's data type.").req().canonical(&[
+                "string",
+                "complex",
+                "boolean",
+                "decimal",
+                "integer",
+                "dateTime",
+                "reference",
+                "binary",
+            ]),
+            boolean("multiValued", "Whether the attribute is multi-valued.").req(),
+            string("description", "The attribute's human-readable description."),
+            boolean("required", "Whether the attribute is required."),
+            string("canonicalValues", "Suggested canonical values.").multi().exact(),
+            boolean("caseExact", "Whether a string attribute is case-sensitive."),
+            string("mutability", "When the attribute can be (re)defined.")
+                .exact()
+                .canonical(&["readOnly", "readWrite", "immutable", "writeOnly"]),
+            string("returned", "When the attribute is returned.")
+                .exact()
+                .canonical(&["always", "never", "default", "request"]),
+            string("uniqueness", "How uniqueness is enforced.")
+                .exact()
+                .canonical(&["none", "server", "global"]),
+            string("referenceTypes", "The resource types that may be referenced.")
+                .multi()
+                .exact(),
+        ]
+    };
+    let mut attribute = complex("attributes", "The schema's attributes.", characteristics())
+        .multi()
+        .req();
+    attribute.sub_attributes.push(
+        complex(
+            "subAttributes",
+            "The sub-attributes of a complex attribute.",
+            characteristics(),
+        )
+        .multi(),
+    );
+    vec![
+        schemas(
+            SCHEMA_URN,
+            "Schema",
+            "Specifies the schema of a SCIM resource.",
+            vec![
+                string("id", "The unique URI of the schema.")
+                    .req()
+                    .exact()
+                    .unique(Uniqueness::Global),
+                string("name", "The schema's human-readable name."),
+                string("description", "The schema's human-readable description."),
+                attribute,
+            ],
+        ),
+        schemas(
+            RESOURCE_TYPE_URN,
+            "ResourceType",
+            "Specifies the schema that describes a SCIM resource type.",
+            vec![
+                string("id", "The resource type's server-unique id."),
+                string("name", "The resource type name.").req(),
+                string("description", "The resource type's human-readable description."),
+                reference(
+                    "endpoint",
+                    &["uri"],
+                    "The resource type's endpoint, relative to the base URL.",
+                )
+                .req(),
+                reference("schema", &["uri"], "The resource type's primary schema URI.").req(),
+                complex(
+                    "schemaExtensions",
+                    "The resource type's schema extensions.",
+                    vec![
+                        reference("schema", &["uri"], "The URI of an extension schema.").req(),
+                        boolean("required", "Whether a resource must include the extension.").req(),
+                    ],
+                )
+                .multi(),
+            ],
+        ),
+        schemas(
+            SERVICE_PROVIDER_CONFIG_URN,
+            "ServiceProviderConfig",
+            "Schema for representing the service provider's configuration.",
+            vec![
+                reference(
+                    "documentationUri",
+                    &["external"],
+                    "The service provider's help documentation.",
+                ),
+                supported("patch", "PATCH configuration options.", vec![]),
+                supported(
+                    "bulk",
+                    "Bulk configuration options.",
+                    vec![
+                        integer("maxOperations", "The maximum number of operations.").req(),
+                        integer("maxPayloadSize", "The maximum payload size in bytes.").req(),
+                    ],
+                ),
+                supported(
+                    "filter",
+                    "Filter options.",
+                    vec![integer("maxResults", "The maximum number of resources returned.").req()],
+                ),
+                supported("changePassword", "Change-password configuration options.", vec![]),
+                supported("sort", "Sort configuration options.", vec![]),
+                supported("etag", "ETag configuration options.", vec![]),
+                complex(
+                    "authenticationSchemes",
+                    "The supported authentication schemes.",
+                    vec![
+                        string("type", "The authentication scheme.").req().canonical(&[
+                            "oauth",
+                            "oauth2",
+                            "oauthbearertoken",
+                            "httpbasic",
+                            "httpdigest",
+                        ]),
+                        string("name", "The common authentication scheme name.").req(),
+                        string("description", "A description of the authentication scheme.").req(),
+                        reference("specUri", &["external"], "The scheme's specification."),
+                        reference("documentationUri", &["external"], "The scheme's usage documentation."),
+                        boolean("primary", "Whether this is the preferred scheme."),
+                    ],
+                )
+                .multi()
+                .req(),
+            ],
+        ),
+    ]
+}
+
+fn attribute_json(def: &AttributeDef) -> Value {
+    let mut object = Map::new();
+    object.insert("name".into(), def.name.clone().into());
+    object.insert("type".into(), def.kind.as_str().into());
+    object.insert("multiValued".into(), def.multi_valued.into());
+    object.insert("description".into(), def.description.clone().into());
+    object.insert("required".into(), def.required.into());
+    object.insert("caseExact".into(), def.case_exact.into());
+    object.insert("mutability".into(), mutability_str(def.mutability).into());
+    object.insert("returned".into(), returned_str(def.returned).into());
+    object.insert("uniqueness".into(), uniqueness_str(def.uniqueness).into());
+    if !def.canonical_values.is_empty() {
+        object.insert("canonicalValues".into(), def.canonical_values.clone().into());
+    }
+    if def.kind == AttrType::Reference {
+        object.insert("referenceTypes".into(), def.reference_types.clone().into());
+    }
+    if def.kind == AttrType::Complex {
+        object.insert(
+            "subAttributes".into(),
+            def.sub_attributes.iter().map(attribute_json).collect(),
+        );
+    }
+    Value::Object(object)
+}
+
+fn mutability_str(mutability: Mutability) -> &'static str {
+    match mutability {
+        Mutability::ReadOnly => "readOnly",
+        Mutability::ReadWrite => "readWrite",
+        Mutability::Immutable => "immutable",
+        Mutability::WriteOnly => "writeOnly",
+    }
+}
+
+fn returned_str(returned: Returned) -> &'static str {
+    match returned {
+        Returned::Always => "always",
+        Returned::Never => "never",
+        Returned::Default => "default",
+        Returned::Request => "request",
+    }
+}
+
+fn uniqueness_str(uniqueness: Uniqueness) -> &'static str {
+    match uniqueness {
+        Uniqueness::None => "none",
+        Uniqueness::Server => "server",
+        Uniqueness::Global => "global",
+    }
+}
+
+fn schema_json(def: &SchemaDef, base_url: &str) -> Value {
+    json!({
+        "schemas": [SCHEMA_URN],
+        "id": def.id,
+        "name": def.name,
+        "description": def.description,
+        "attributes": def.attributes.iter().map(attribute_json).collect::<Vec<_>>(),
+        "meta": {"resourceType": "Schema", "location": format!("{}/Schemas/{}", base(base_url), def.id)},
+    })
+}
+
+fn base(base_url: &str) -> &str {
+    base_url.trim_end_matches('/')
+}
+
+/// The `/Schemas` resources (RFC 7643 §7): every schema the resource types
+/// use, then the three discovery schemas. `base_url` ends before `/Schemas`.
+pub(crate) fn schemas_json(resources: &[ResourceSchema], base_url: &str) -> Vec<Value> {
+    let mut defs: Vec<&SchemaDef> = Vec::new();
+    for resource in resources {
+        for def in std::iter::once(&resource.core).chain(resource.extensions.iter().map(|(ext, _)| ext)) {
+            if !defs.iter().any(|seen| seen.id == def.id) {
+                defs.push(def);
+            }
+        }
+    }
+    let discovery = discovery_schemas();
+    defs.into_iter()
+        .chain(&discovery)
+        .map(|def| schema_json(def, base_url))
+        .collect()
+}
+
+/// The `/ResourceTypes` resources (RFC 7643 §6).
+pub(crate) fn resource_types_json(resources: &[ResourceSchema], base_url: &str) -> Vec<Value> {
+    resources
+        .iter()
+        .map(|resource| {
+            let extensions: Vec<Value> = resource
+                .extensions
+                .iter()
+                .map(|(ext, required)| json!({"schema": ext.id, "required": required}))
+                .collect();
+            json!({
+                "schemas": [RESOURCE_TYPE_URN],
+                "id": resource.resource_type,
+                "name": resource.resource_type,
+                "description": resource.core.description,
+                "endpoint": resource.endpoint,
+                "schema": resource.core.id,
+                "schemaExtensions": extensions,
+                "meta": {
+                    "resourceType": "ResourceType",
+                    "location": format!("{}/ResourceTypes/{}", base(base_url), resource.resource_type),
+                },
+            })
+        })
+        .collect()
+}
+
+/// The `/ServiceProviderConfig` resource (RFC 7643 §5).
+pub(crate) fn service_provider_config_json(
+    base_url: &str,
+    max_bulk_operations: usize,
+    max_payload_size: usize,
+    max_filter_results: usize,
+) -> Value {
+    json!({
+        "schemas": [SERVICE_PROVIDER_CONFIG_URN],
+        "patch": {"supported": true},
+        "bulk": {"supported": true, "maxOperations": max_bulk_operations, "maxPayloadSize": max_payload_size},
+        "filter": {"supported": true, "maxResults": max_filter_results},
+        "changePassword": {"supported": false},
+        "sort": {"supported": true},
+        "etag": {"supported": true},
+        "authenticationSchemes": [{
+            "type": "oauthbearertoken",
+            "name": "OAuth Bearer Token",
+            "description": "Authentication with a bearer token (RFC 6750) issued by the Provisio administrator.",
+            "specUri": "https://www.rfc-editor.org/info/rfc6750",
+            "primary": true,
+        }],
+        "meta": {"resourceType": "ServiceProviderConfig", "location": format!("{}/ServiceProviderConfig", base(base_url))},
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,262 @@
+//! The SCIM operations on the directory, independent of HTTP so that single
+//! requests and /Bulk share them: create, read, replace, patch and delete
+//! users and groups, each one transaction.
+
+use axum::http::StatusCode;
+use serde_json::Value;
+
+use super::error::ScimError;
+use super::resource::{self, Base, USER_MAPPING};
+use super::schema::{self, AttrType, CustomAttribute, ResourceSchema};
+use super::{patch, validate};
+use crate::directory::{AttributeSpec, AttributeType, Directory, DirectoryError, Group, User};
+use crate::store::Store;
+
+/// Users or groups: the two resource types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    User,
+    Group,
+}
+
+impl Kind {
+    pub(crate) fn endpoint(self) -> &'static str {
+        match self {
+            Kind::User => "Users",
+            Kind::Group => "Groups",
+        }
+    }
+
+    pub(crate) fn of_endpoint(name: &str) -> Option<Kind> {
+        [Kind::User, Kind::Group]
+            .into_iter()
+            .find(|kind| kind.endpoint() == name)
+    }
+}
+
+/// The SCIM view of the directory for one request: its schemas include the
+/// administrator's extension attributes as they are now.
+#[derive(Debug, Clone)]
+pub(crate) struct Scim {
+    pub(crate) directory: Directory,
+    pub(crate) base: Base,
+    pub(crate) extensions: Vec<AttributeSpec>,
+    pub(crate) user_schema: ResourceSchema,
+    pub(crate) group_schema: ResourceSchema,
+}
+
+impl Scim {
+    pub(crate) async fn new(store: &Store, base: Base) -> Result<Scim, ScimError> {
+        let directory = store.directory();
+        let extensions = directory.extension_attributes().await?;
+        let custom: Vec<CustomAttribute> = extensions.iter().map(custom_attribute).collect();
+        Ok(Scim {
+            directory,
+            base,
+            user_schema: schema::user_schema(&custom),
+            group_schema: schema::group_schema(),
+            extensions,
+        })
+    }
+
+    pub(crate) fn schema(&self, kind: Kind) -> &ResourceSchema {
+        match kind {
+            Kind::User => &self.user_schema,
+            Kind::Group => &self.group_schema,
+        }
+    }
+
+    pub(crate) async fn create(&self, kind: Kind, body: Value) -> Result<Value, ScimError> {
+        let resource = validate::normalize(body, self.schema(kind), validate::Mode::Create)?;
+        match kind {
+            Kind::User => {
+                let user = self
+                    .directory
+                    .create_user(resource::user_draft(resource, &self.extensions))
+                    .await?;
+                Ok(self.user_json(&user, &[]))
+            }
+            Kind::Group => {
+                let group = self.directory.create_group(resource::group_draft(resource)).await?;
+                Ok(resource::group_resource(&group, &self.base))
+            }
+        }
+    }
+
+    /// The live resource, or 404.
+    pub(crate) async fn read(&self, kind: Kind, id: &str) -> Result<Value, ScimError> {
+        match kind {
+            Kind::User => {
+                let user = self.directory.user(id).await?.ok_or_else(|| not_found(kind, id))?;
+                let groups = self.directory.groups_of(id).await?;
+                Ok(self.user_json(&user, &groups))
+            }
+            Kind::Group => {
+                let group = self.directory.group(id).await?.ok_or_else(|| not_found(kind, id))?;
+                Ok(resource::group_resource(&group, &self.base))
+            }
+        }
+    }
+
+    pub(crate) async fn replace(
+        &self,
+        kind: Kind,
+        id: &str,
+        body: Value,
+        if_match: Option<i64>,
+    ) -> Result<Value, ScimError> {
+        let resource = validate::normalize(body, self.schema(kind), validate::Mode::Replace)?;
+        match kind {
+            Kind::User => {
+                let mut draft = resource::user_draft(resource, &self.extensions);
+                let user = self
+                    .directory
+                    .modify_user(id, if_match, |current| {
+                        resource::keep_unwritable(&mut draft, current, &self.extensions);
+                        Ok::<_, ScimError>(draft)
+                    })
+                    .await
+                    .map_err(|e| e.for_object(kind, id))?;
+                let groups = self.directory.groups_of(id).await?;
+                Ok(self.user_json(&user, &groups))
+            }
+            Kind::Group => {
+                let draft = resource::group_draft(resource);
+                let group = self
+                    .directory
+                    .replace_group(id, draft, if_match)
+                    .await
+                    .map_err(|e| ScimError::from(e).for_object(kind, id))?;
+                Ok(resource::group_resource(&group, &self.base))
+            }
+        }
+    }
+
+    /// Applies a PatchOp to the current resource and writes the result, in
+    /// one transaction; any error leaves the object as it was.
+    pub(crate) async fn patch(
+        &self,
+        kind: Kind,
+        id: &str,
+        body: Value,
+        if_match: Option<i64>,
+    ) -> Result<Value, ScimError> {
+        let operations = patch::parse(&body, self.schema(kind))?;
+        let schema = self.schema(kind);
+        match kind {
+            Kind::User => {
+                let user = self
+                    .directory
+                    .modify_user(id, if_match, |current| {
+                        let mut resource = self.user_json(current, &[]);
+                        patch::apply(&mut resource, &operations, schema)?;
+                        let resource = validate::normalize(resource, schema, validate::Mode::Replace)?;
+                        let mut draft = resource::user_draft(resource, &self.extensions);
+                        resource::keep_unwritable(&mut draft, current, &self.extensions);
+                        Ok::<_, ScimError>(draft)
+                    })
+                    .await
+                    .map_err(|e| e.for_object(kind, id))?;
+                let groups = self.directory.groups_of(id).await?;
+                Ok(self.user_json(&user, &groups))
+            }
+            Kind::Group => {
+                let group = self
+                    .directory
+                    .modify_group(id, if_match, |current| {
+                        let mut resource = resource::group_resource(current, &self.base);
+                        patch::apply(&mut resource, &operations, schema)?;
+                        let resource = validate::normalize(resource, schema, validate::Mode::Replace)?;
+                        Ok::<_, ScimError>(resource::group_draft(resource))
+                    })
+                    .await
+                    .map_err(|e| e.for_object(kind, id))?;
+                Ok(resource::group_resource(&group, &self.base))
+            }
+        }
+    }
+
+    pub(crate) async fn delete(&self, kind: Kind, id: &str, if_match: Option<i64>) -> Result<(), ScimError> {
+        let deleted = match kind {
+            Kind::User => self.directory.delete_user(id, if_match).await,
+            Kind::Group => self.directory.delete_group(id, if_match).await,
+        };
+        deleted.map_err(|e| ScimError::from(e).for_object(kind, id))
+    }
+
+    pub(crate) fn user_json(&self, user: &User, groups: &[(String, String)]) -> Value {
+        resource::user_resource(user, groups, &self.base, &self.extensions)
+    }
+
+    pub(crate) fn group_json(&self, group: &Group) -> Value {
+        resource::group_resource(group, &self.base)
+    }
+}
+
+fn custom_attribute(spec: &AttributeSpec) -> CustomAttribute {
+    CustomAttribute {
+        name: spec.name.clone(),
+        kind: match spec.kind {
+            AttributeType::String => AttrType::String,
+            AttributeType::Boolean => AttrType::Boolean,
+            AttributeType::Integer => AttrType::Integer,
+            AttributeType::DateTime => AttrType::DateTime,
+            AttributeType::Reference => AttrType::Reference,
+        },
+        multi_valued: spec.multi_valued,
+    }
+}
+
+pub(crate) fn not_found(kind: Kind, id: &str) -> ScimError {
+    ScimError::not_found(format!("no {} has the id \"{id}\"", kind_name(kind)))
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::User => "user",
+        Kind::Group => "group",
+    }
+}
+
+/// The SCIM name of a directory attribute, for error details.
+fn scim_name(attribute: &str) -> String {
+    USER_MAPPING
+        .iter()
+        .find(|(_, directory)| *directory == attribute)
+        .map_or_else(|| attribute.to_owned(), |(path, _)| (*path).to_owned())
+}
+
+impl From<DirectoryError> for ScimError {
+    fn from(error: DirectoryError) -> Self {
+        match error {
+            DirectoryError::NotFound { .. } => ScimError::not_found(error.to_string()),
+            DirectoryError::Conflict { attribute, message } => {
+                ScimError::conflict_uniqueness(format!("{}: {message}", scim_name(&attribute)))
+            }
+            DirectoryError::Invalid { attribute, message } => {
+                ScimError::invalid_value(format!("{}: {attribute} {message}", scim_name(&attribute)))
+            }
+            DirectoryError::VersionMismatch { .. } => ScimError::precondition_failed(error.to_string()),
+            DirectoryError::NotDeleted { .. } => ScimError::new(StatusCode::CONFLICT, None, error.to_string()),
+            DirectoryError::Storage(e) => {
+                tracing::error!(error = %e, "SCIM request failed in storage");
+                ScimError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    None,
+                    "the directory could not be read or written",
+                )
+            }
+        }
+    }
+}
+
+impl ScimError {
+    /// A "no such object" from the directory, said in SCIM terms.
+    fn for_object(self, kind: Kind, id: &str) -> ScimError {
+        if self.status == StatusCode::NOT_FOUND {
+            not_found(kind, id)
+        } else {
+            self
+        }
+    }
+}

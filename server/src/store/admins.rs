@@ -1,0 +1,314 @@
+//! Administrators: unique names and argon2id password hashes (hashed by
+//! [`crate::auth::password`]), and the fixed-width UTC timestamps the
+//! authentication tables share.
+//!
+//! Callers check names and passwords first with
+//! [`provisio_api::auth::check_admin_name`] and
+//! [`provisio_api::auth::check_password`].
+
+use std::fmt;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use provisio_api::auth::{AdminSummary, Secret};
+use sqlx::Row as _;
+use sqlx::any::AnyRow;
+
+use super::Store;
+use crate::ServerError;
+use crate::auth::password;
+
+/// What signing in needs to know about an administrator.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct AdminCredentials {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) password_hash: String,
+}
+
+impl fmt::Debug for AdminCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminCredentials")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("password_hash", &"***")
+            .finish()
+    }
+}
+
+impl Store {
+    /// Creates an administrator with a new hash of `password`; `None` when
+    /// one of that name exists.
+    pub async fn create_admin(&self, name: &str, password: &Secret) -> Result<Option<AdminSummary>, ServerError> {
+        let hash = password::hash(password.clone()).await?;
+        let now = db_time(Utc::now());
+        let inserted = sqlx::query(
+            "INSERT INTO admins (id, name, password_hash, created_at, password_changed_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(name)
+        .bind(hash)
+        .bind(&now)
+        .bind(&now)
+        .execute(&self.pool)
+        .await?;
+        Ok((inserted.rows_affected() == 1).then(|| AdminSummary {
+            name: name.to_owned(),
+            created_at: now,
+            last_sign_in_at: None,
+        }))
+    }
+
+    /// Every administrator, by name.
+    pub async fn admins(&self) -> Result<Vec<AdminSummary>, ServerError> {
+        let rows = sqlx::query("SELECT name, created_at, last_sign_in_at FROM admins ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AdminSummary {
+                    name: row.try_get("name")?,
+                    created_at: row.try_get("created_at")?,
+                    last_sign_in_at: row.try_get("last_sign_in_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// How many administrators there are.
+    pub async fn admin_count(&self) -> Result<i64, ServerError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM admins")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Whether an administrator of that name exists.
+    pub async fn admin_exists(&self, name: &str) -> Result<bool, ServerError> {
+        let found: Option<String> = sqlx::query_scalar("SELECT id FROM admins WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.is_some())
+    }
+
+    /// Replaces the administrator's password and signs them out everywhere;
+    /// `false` when there is no administrator of that name.
+    pub async fn set_admin_password(&self, name: &str, password: &Secret) -> Result<bool, ServerError> {
+        let hash = password::hash(password.clone()).await?;
+        let mut tx = self.pool.begin().await?;
+        let id: Option<String> = sqlx::query_scalar("SELECT id FROM admins WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(id) = id else {
+            return Ok(false);
+        };
+        sqlx::query("UPDATE admins SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
+            .bind(hash)
+            .bind(db_time(Utc::now()))
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE admin_id = $1")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Deletes the administrator and their sessions, unless they are the
+    /// only administrator left. `false` when nothing was deleted: no
+    /// administrator has that name, or it is the last one (callers tell the
+    /// two apart with [`admin_exists`](Store::admin_exists)).
+    ///
+    /// On SQLite, which has one writer, the last administrator can never be
+    /// deleted. On PostgreSQL, two administrators deleting each other at the
+    /// same instant could both succeed: an accepted risk for a rare, manual
+    /// action that `provisio admin create` repairs.
+    pub async fn delete_admin(&self, name: &str) -> Result<bool, ServerError> {
+        let mut tx = self.pool.begin().await?;
+        let id: Option<String> = sqlx::query_scalar("SELECT id FROM admins WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(id) = id else {
+            return Ok(false);
+        };
+        sqlx::query("DELETE FROM sessions WHERE admin_id = $1")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        let deleted = sqlx::query("DELETE FROM admins WHERE id = $1 AND (SELECT COUNT(*) FROM admins) > 1")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        if deleted.rows_affected() != 1 {
+            return Ok(false);
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The administrator's id and password hash, for signing in.
+    pub(crate) async fn admin_credentials(&self, name: &str) -> Result<Option<AdminCredentials>, ServerError> {
+        let row = sqlx::query("SELECT id, name, password_hash FROM admins WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row: AnyRow| {
+            Ok(AdminCredentials {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                password_hash: row.try_get("password_hash")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub(crate) async fn record_sign_in(&self, admin_id: &str, now: DateTime<Utc>) -> Result<(), ServerError> {
+        sqlx::query("UPDATE admins SET last_sign_in_at = $1 WHERE id = $2")
+            .bind(db_time(now))
+            .bind(admin_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+/// A time as the authentication tables store it: RFC 3339 in UTC with
+/// microseconds, always the same width, so text order is time order.
+pub(crate) fn db_time(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Reads a time [`db_time`] wrote.
+pub(crate) fn parse_db_time(text: &str) -> Result<DateTime<Utc>, ServerError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|time| time.to_utc())
+        .map_err(|e| ServerError::Corrupt(format!("bad timestamp `{text}`: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn store() -> Store {
+        Store::open("sqlite::memory:").await.unwrap()
+    }
+
+    fn password(text: &str) -> Secret {
+        Secret::new(text)
+    }
+
+    async fn names(s: &Store) -> Vec<String> {
+        s.admins().await.unwrap().into_iter().map(|a| a.name).collect()
+    }
+
+    #[tokio::test]
+    async fn names_are_unique() {
+        let s = store().await;
+        let alice = s
+            .create_admin("alice", &password("correct horse battery"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(alice.name, "alice");
+        assert_eq!(alice.last_sign_in_at, None);
+        assert_eq!(
+            s.create_admin("alice", &password("another password!")).await.unwrap(),
+            None
+        );
+        s.create_admin("Alice", &password("correct horse battery"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(names(&s).await, ["Alice", "alice"]);
+        assert_eq!(s.admin_count().await.unwrap(), 2);
+        assert!(s.admin_exists("alice").await.unwrap());
+        assert!(!s.admin_exists("bob").await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn only_a_hash_of_the_password_is_stored_and_it_verifies() {
+        let s = store().await;
+        s.create_admin("alice", &password("correct horse battery"))
+            .await
+            .unwrap();
+        let credentials = s.admin_credentials("alice").await.unwrap().unwrap();
+        assert!(credentials.password_hash.starts_with("$argon2id$"));
+        assert!(!format!("{credentials:?}").contains("argon2"));
+        let verify = |text: &str| password::verify(password(text), Some(credentials.password_hash.clone()));
+        assert!(verify("correct horse battery").await.unwrap());
+        assert!(!verify("wrong horse battery").await.unwrap());
+        assert_eq!(s.admin_credentials("bob").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_new_password_replaces_the_old_one() {
+        let s = store().await;
+        s.create_admin("alice", &password("correct horse battery"))
+            .await
+            .unwrap();
+        assert!(
+            s.set_admin_password("alice", &password("a brand new password"))
+                .await
+                .unwrap()
+        );
+        let hash = s.admin_credentials("alice").await.unwrap().unwrap().password_hash;
+        assert!(
+            password::verify(password("a brand new password"), Some(hash.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !password::verify(password("correct horse battery"), Some(hash))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !s.set_admin_password("bob", &password("a brand new password"))
+                .await
+                .unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn the_last_administrator_cannot_be_deleted() {
+        let s = store().await;
+        s.create_admin("alice", &password("correct horse battery"))
+            .await
+            .unwrap();
+        s.create_admin("bob", &password("correct horse battery")).await.unwrap();
+        assert!(!s.delete_admin("carol").await.unwrap());
+        assert!(s.delete_admin("alice").await.unwrap());
+        assert!(!s.delete_admin("bob").await.unwrap());
+        assert_eq!(names(&s).await, ["bob"]);
+    }
+
+    #[tokio::test]
+    async fn sign_ins_are_recorded() {
+        let s = store().await;
+        s.create_admin("alice", &password("correct horse battery"))
+            .await
+            .unwrap();
+        let id = s.admin_credentials("alice").await.unwrap().unwrap().id;
+        let when = parse_db_time("2026-11-26T09:30:00Z").unwrap();
+        s.record_sign_in(&id, when).await.unwrap();
+        assert_eq!(
+            s.admins().await.unwrap()[0].last_sign_in_at.as_deref(),
+            Some("2026-11-26T09:30:00.000000Z")
+        );
+    }
+
+    #[test]
+    fn timestamps_have_one_width_and_round_trip() {
+        let early = parse_db_time("2026-11-26T09:30:00Z").unwrap();
+        let late = parse_db_time("2026-11-26T10:30:00.5+01:00").unwrap();
+        assert_eq!(db_time(early), "2026-11-26T09:30:00.000000Z");
+        assert_eq!(db_time(late), "2026-11-26T09:30:00.500000Z");
+        assert!(db_time(early) < db_time(late));
+        assert_eq!(parse_db_time(&db_time(late)).unwrap(), late);
+        assert!(matches!(parse_db_time("yesterday"), Err(ServerError::Corrupt(_))));
+    }
+}
