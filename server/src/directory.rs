@@ -9,6 +9,7 @@ mod changes;
 mod extensions;
 mod groups;
 mod model;
+mod retention;
 mod rows;
 mod users;
 
@@ -21,6 +22,7 @@ pub use attributes::{AttributeSpec, AttributeType, IS_SOFT_DELETED};
 pub use changes::{Change, ChangeKind, ObjectType};
 pub use groups::{GroupLookup, GroupQuery};
 pub use model::{Group, GroupDraft, Member, MemberKind, Meta, Page, User, UserDraft};
+pub use retention::RETENTION;
 pub use users::{UserLookup, UserQuery, source_attributes};
 
 /// The directory of a store: `store.directory()`.

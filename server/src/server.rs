@@ -94,6 +94,7 @@ impl Server {
             );
         }
         let app = http::router(state);
+        let purger = tokio::spawn(store.directory().purge_expired_forever());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
@@ -108,6 +109,7 @@ impl Server {
             addr,
             store,
             notice,
+            purger,
             stop,
             task,
         })
@@ -120,6 +122,7 @@ pub struct RunningServer {
     addr: SocketAddr,
     store: Store,
     notice: Option<String>,
+    purger: JoinHandle<()>,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -149,6 +152,7 @@ impl RunningServer {
     /// Stops accepting connections, lets requests in flight finish (for up
     /// to ten seconds) and closes the database.
     pub async fn shutdown(self) {
+        self.purger.abort();
         let _ = self.stop.send(());
         let mut task = self.task;
         match tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await {

@@ -378,3 +378,53 @@ async fn concurrent_writers_get_distinct_ordered_sequence_numbers() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_server_purges_users_deleted_more_than_thirty_days_ago() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("p.db").display());
+    let store = Store::open(&url).await.unwrap();
+    let directory = store.directory();
+    let old = directory
+        .create_user(user(json!({"userPrincipalName": "old@c.com"})))
+        .await
+        .unwrap();
+    let recent = directory
+        .create_user(user(json!({"userPrincipalName": "recent@c.com"})))
+        .await
+        .unwrap();
+    directory.delete_user(&old.id, None).await.unwrap();
+    directory.delete_user(&recent.id, None).await.unwrap();
+    store.close().await;
+    // Back-date one deletion past the retention.
+    let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE directory_users SET deleted_at = '2020-01-01T00:00:00.000Z' WHERE id = $1")
+        .bind(&old.id)
+        .execute(&mut db)
+        .await
+        .unwrap();
+
+    let server = provisio_server::Server::start(provisio_server::ServerConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database_url: url,
+        portal_dir: dir.path().join("dist"),
+    })
+    .await
+    .unwrap();
+    let directory = server.store().directory();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while directory.user_including_deleted(&old.id).await.unwrap().is_some() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the expired user was not purged"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        directory.user_including_deleted(&recent.id).await.unwrap().is_some(),
+        "a recent deletion stays restorable"
+    );
+    server.shutdown().await;
+}
