@@ -40,7 +40,7 @@ pub(crate) use bootstrap::bootstrap_admin;
 #[allow(unused_imports)]
 pub(crate) use extract::{AdminCaller, ClientIp, InboundCaller, ScimCaller, SessionCaller, Via};
 #[allow(unused_imports)]
-pub(crate) use failure::{ApiFailure, ScimAuthFailure};
+pub(crate) use failure::{Failure, ScimAuthFailure};
 pub(crate) use rate_limit::Limit;
 #[allow(unused_imports)]
 pub(crate) use routes::{SecuritySchemes, routes};

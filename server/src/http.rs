@@ -2,6 +2,7 @@
 //! through (request tracing, gzip) and the state handlers share.
 
 mod api;
+pub(crate) mod failure;
 mod health;
 mod metrics;
 mod openapi;

@@ -21,7 +21,7 @@ use axum::http::{HeaderMap, Method};
 use axum_extra::extract::cookie::CookieJar;
 use provisio_api::auth::{CSRF_HEADER, SESSION_COOKIE, Secret, TokenScope};
 
-use super::failure::{ApiFailure, ScimAuthFailure};
+use super::failure::{Failure, ScimAuthFailure};
 use super::session::ActiveSession;
 use super::token::constant_time_eq;
 use super::{Auth, token};
@@ -103,18 +103,18 @@ where
     Auth: FromRef<S>,
     S: Send + Sync,
 {
-    type Rejection = ApiFailure;
+    type Rejection = Failure;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let auth = Auth::from_ref(state);
         let jar = CookieJar::from_headers(&parts.headers);
         let Some(cookie) = jar.get(SESSION_COOKIE) else {
-            return Err(ApiFailure::unauthenticated(
+            return Err(Failure::unauthenticated(
                 "sign in first, or send Authorization: Bearer with an admin token",
             ));
         };
         let Some(session) = auth.session(cookie.value()).await? else {
-            return Err(ApiFailure::unauthenticated("the session has ended: sign in again"));
+            return Err(Failure::unauthenticated("the session has ended: sign in again"));
         };
         let csrf_verified = parts
             .headers
@@ -122,7 +122,7 @@ where
             .and_then(|value| value.to_str().ok())
             .is_some_and(|sent| constant_time_eq(sent, session.csrf_token.expose()));
         if !csrf_verified && !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
-            return Err(ApiFailure::csrf(format!(
+            return Err(Failure::csrf(format!(
                 "missing or wrong {CSRF_HEADER} header: send the csrf_token of the session"
             )));
         }
@@ -135,7 +135,7 @@ where
     Auth: FromRef<S>,
     S: Send + Sync,
 {
-    type Rejection = ApiFailure;
+    type Rejection = Failure;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let auth = Auth::from_ref(state);
@@ -148,19 +148,17 @@ where
                 },
             });
         };
-        let presented = presented.map_err(ApiFailure::unauthenticated)?;
+        let presented = presented.map_err(Failure::unauthenticated)?;
         match auth.bearer_token(presented.expose()).await? {
             Some(token) if token.scope == TokenScope::Admin => Ok(AdminCaller {
                 admin: token.name,
                 via: Via::Token { token_id: token.id },
             }),
-            Some(token) => Err(ApiFailure::forbidden(format!(
+            Some(token) => Err(Failure::forbidden(format!(
                 "a {} token cannot call the admin API: use an admin token",
                 token.scope
             ))),
-            None => Err(ApiFailure::unauthenticated(
-                "the bearer token is not valid or was revoked",
-            )),
+            None => Err(Failure::unauthenticated("the bearer token is not valid or was revoked")),
         }
     }
 }
@@ -198,26 +196,24 @@ where
     Auth: FromRef<S>,
     S: Send + Sync,
 {
-    type Rejection = ApiFailure;
+    type Rejection = Failure;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let auth = Auth::from_ref(state);
         let presented = bearer(&parts.headers)
             .unwrap_or_else(|| Err("send Authorization: Bearer with an inbound token".to_owned()))
-            .map_err(ApiFailure::unauthenticated)?;
+            .map_err(Failure::unauthenticated)?;
         match auth.bearer_token(presented.expose()).await? {
             Some(token) => match (token.scope, token.job) {
                 (TokenScope::Inbound, Some(job)) => Ok(InboundCaller {
                     token_id: token.id,
                     job,
                 }),
-                (scope, _) => Err(ApiFailure::forbidden(format!(
+                (scope, _) => Err(Failure::forbidden(format!(
                     "a {scope} token cannot upload inbound records: use an inbound token"
                 ))),
             },
-            None => Err(ApiFailure::unauthenticated(
-                "the bearer token is not valid or was revoked",
-            )),
+            None => Err(Failure::unauthenticated("the bearer token is not valid or was revoked")),
         }
     }
 }

@@ -22,7 +22,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 
 use super::Auth;
 use super::extract::{AdminCaller, ClientIp, SessionCaller};
-use super::failure::ApiFailure;
+use super::failure::Failure;
 use super::session::SignIn;
 
 /// The routes at their full paths (`/api/v1/...`), for any state that
@@ -60,7 +60,7 @@ pub(crate) async fn sign_in(
     State(auth): State<Auth>,
     ClientIp(ip): ClientIp,
     body: Result<Json<SignInRequest>, JsonRejection>,
-) -> Result<Response, ApiFailure> {
+) -> Result<Response, Failure> {
     let request = json(body)?;
     match auth.sign_in(ip, &request.name, &request.password).await? {
         SignIn::Ok { cookie, info } => Ok((
@@ -71,8 +71,8 @@ pub(crate) async fn sign_in(
             Json(info),
         )
             .into_response()),
-        SignIn::Refused => Err(ApiFailure::unauthenticated("wrong name or password")),
-        SignIn::Limited { retry_after } => Err(ApiFailure::rate_limited(retry_after)),
+        SignIn::Refused => Err(Failure::unauthenticated("wrong name or password")),
+        SignIn::Limited { retry_after } => Err(Failure::rate_limited(retry_after)),
     }
 }
 
@@ -104,7 +104,7 @@ pub(crate) async fn session_info(State(auth): State<Auth>, caller: SessionCaller
     ),
     security(("session_cookie" = [], "csrf_header" = [])),
 )]
-pub(crate) async fn sign_out(State(auth): State<Auth>, caller: SessionCaller) -> Result<Response, ApiFailure> {
+pub(crate) async fn sign_out(State(auth): State<Auth>, caller: SessionCaller) -> Result<Response, Failure> {
     auth.sign_out(&caller.session).await?;
     Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, auth.removal_cookie())]).into_response())
 }
@@ -124,7 +124,7 @@ pub(crate) async fn sign_out(State(auth): State<Auth>, caller: SessionCaller) ->
 pub(crate) async fn list_admins(
     State(auth): State<Auth>,
     _caller: AdminCaller,
-) -> Result<Json<Vec<AdminSummary>>, ApiFailure> {
+) -> Result<Json<Vec<AdminSummary>>, Failure> {
     Ok(Json(auth.store().admins().await?))
 }
 
@@ -147,13 +147,13 @@ pub(crate) async fn create_admin(
     State(auth): State<Auth>,
     caller: AdminCaller,
     body: Result<Json<AdminCreateRequest>, JsonRejection>,
-) -> Result<(StatusCode, Json<AdminSummary>), ApiFailure> {
+) -> Result<(StatusCode, Json<AdminSummary>), Failure> {
     let request = json(body)?;
     check_admin_name(&request.name)
         .and_then(|()| check_password(&request.password))
-        .map_err(ApiFailure::invalid)?;
+        .map_err(Failure::invalid)?;
     let Some(created) = auth.store().create_admin(&request.name, &request.password).await? else {
-        return Err(ApiFailure::conflict(format!(
+        return Err(Failure::conflict(format!(
             "an administrator named `{}` exists",
             request.name
         )));
@@ -182,19 +182,19 @@ pub(crate) async fn delete_admin(
     State(auth): State<Auth>,
     caller: AdminCaller,
     Path(name): Path<String>,
-) -> Result<StatusCode, ApiFailure> {
+) -> Result<StatusCode, Failure> {
     if caller.is_admin(&name) {
-        return Err(ApiFailure::conflict(
+        return Err(Failure::conflict(
             "you cannot delete yourself: sign in as another administrator",
         ));
     }
-    let not_found = || ApiFailure::not_found(format!("no administrator is named `{name}`"));
+    let not_found = || Failure::not_found(format!("no administrator is named `{name}`"));
     if !auth.store().admin_exists(&name).await? {
         return Err(not_found());
     }
     if !auth.store().delete_admin(&name).await? {
         return Err(if auth.store().admin_exists(&name).await? {
-            ApiFailure::conflict(format!("`{name}` is the last administrator: create another first"))
+            Failure::conflict(format!("`{name}` is the last administrator: create another first"))
         } else {
             not_found()
         });
@@ -218,7 +218,7 @@ pub(crate) async fn delete_admin(
 pub(crate) async fn list_tokens(
     State(auth): State<Auth>,
     _caller: AdminCaller,
-) -> Result<Json<Vec<TokenSummary>>, ApiFailure> {
+) -> Result<Json<Vec<TokenSummary>>, Failure> {
     Ok(Json(auth.store().tokens().await?))
 }
 
@@ -240,9 +240,9 @@ pub(crate) async fn create_token(
     State(auth): State<Auth>,
     caller: AdminCaller,
     body: Result<Json<TokenCreateRequest>, JsonRejection>,
-) -> Result<Response, ApiFailure> {
+) -> Result<Response, Failure> {
     let request = json(body)?;
-    request.check().map_err(ApiFailure::invalid)?;
+    request.check().map_err(Failure::invalid)?;
     let created = auth.store().create_token(&request).await?;
     tracing::info!(
         token = %created.summary.id,
@@ -272,18 +272,18 @@ pub(crate) async fn revoke_token(
     State(auth): State<Auth>,
     caller: AdminCaller,
     Path(id): Path<String>,
-) -> Result<StatusCode, ApiFailure> {
+) -> Result<StatusCode, Failure> {
     let Some(revoked) = auth.store().revoke_token(&id).await? else {
-        return Err(ApiFailure::not_found(format!("no token has the id `{id}`")));
+        return Err(Failure::not_found(format!("no token has the id `{id}`")));
     };
     tracing::info!(token = %revoked.id, name = %revoked.name, by = %caller.admin, "API token revoked");
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// The request's JSON body, or a 400 in the admin API's error shape.
-fn json<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiFailure> {
+fn json<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Failure> {
     body.map(|Json(value)| value)
-        .map_err(|rejection| ApiFailure::invalid(rejection.body_text()))
+        .map_err(|rejection| Failure::invalid(rejection.body_text()))
 }
 
 /// Adds the credentials the handlers' `security(...)` name to an OpenAPI

@@ -1,82 +1,10 @@
-//! How the admin API refuses: one type, [`Failure`], with the HTTP status
-//! and the JSON body (`{"error": CODE, "message": SENTENCE}`, plus the
-//! engine's `problems` for an invalid job definition), and the one place
-//! where directory, job and storage errors become statuses.
+//! The one place where directory and job errors become the admin API's
+//! statuses ([`Failure`]).
 
-use axum::Json;
-use axum::http::header::CACHE_CONTROL;
-use axum::http::{HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use provisio_api::ApiError;
-use provisio_api::jobs::JobInvalid;
-use provisio_engine::job::JobProblem;
-
-use crate::ServerError;
 use crate::directory::DirectoryError;
 use crate::jobs::JobError;
 
-/// An admin API error answer.
-#[derive(Debug)]
-pub(crate) struct Failure {
-    pub(crate) status: StatusCode,
-    pub(crate) error: ApiError,
-    /// For an invalid job definition: every problem found.
-    pub(crate) problems: Option<Vec<JobProblem>>,
-}
-
-impl Failure {
-    pub(crate) fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        Failure {
-            status,
-            error: ApiError::new(code, message),
-            problems: None,
-        }
-    }
-
-    /// 400: the request is malformed or breaks a rule; the message says where.
-    pub(crate) fn invalid(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid", message)
-    }
-
-    pub(crate) fn not_found(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", message)
-    }
-
-    /// 409: the request clashes with what exists.
-    pub(crate) fn conflict(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, "conflict", message)
-    }
-
-    /// 412: the `If-Match` version is no longer current.
-    pub(crate) fn precondition_failed(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::PRECONDITION_FAILED, "precondition_failed", message)
-    }
-
-    /// 400 with every problem of a job definition.
-    pub(crate) fn job_problems(problems: Vec<JobProblem>) -> Self {
-        let message = JobError::Invalid(problems.clone()).to_string();
-        Failure {
-            problems: Some(problems),
-            ..Self::invalid(message)
-        }
-    }
-
-    /// 500: logged here with its cause, answered without it.
-    pub(crate) fn internal(error: &dyn std::fmt::Display) -> Self {
-        tracing::error!(%error, "admin API request failed");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "internal error: see the server log",
-        )
-    }
-}
-
-impl From<ServerError> for Failure {
-    fn from(error: ServerError) -> Self {
-        Failure::internal(&error)
-    }
-}
+pub(crate) use crate::http::failure::Failure;
 
 impl From<DirectoryError> for Failure {
     fn from(error: DirectoryError) -> Self {
@@ -104,29 +32,11 @@ impl From<JobError> for Failure {
     }
 }
 
-impl IntoResponse for Failure {
-    fn into_response(self) -> Response {
-        let mut response = match self.problems {
-            Some(problems) => (
-                self.status,
-                Json(JobInvalid {
-                    error: self.error.error,
-                    message: self.error.message,
-                    problems,
-                }),
-            )
-                .into_response(),
-            None => (self.status, Json(self.error)).into_response(),
-        };
-        response
-            .headers_mut()
-            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        response
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use axum::http::StatusCode;
+    use provisio_engine::job::JobProblem;
+
     use super::*;
     use crate::directory::ObjectType;
 
