@@ -18,6 +18,11 @@ pub(super) fn is_in_memory(url: &str) -> bool {
 /// connection (readers then never block the writer).
 pub(super) async fn prepare_file(url: &str) -> Result<(), ServerError> {
     let options = SqliteConnectOptions::from_str(url)?;
+    // WAL mode is kept in the file: an existing database already has it,
+    // and switching again would contend with a server using the file.
+    if options.get_filename().is_file() {
+        return Ok(());
+    }
     if let Some(folder) = options.get_filename().parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(folder).map_err(|source| ServerError::DataDir {
             path: folder.to_path_buf(),

@@ -25,6 +25,26 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .merge(attributes::routes())
 }
 
+/// What `DELETE` does with a user or group: soft-delete a live one, or
+/// with `?purge=true` hard-delete one already deleted.
+enum Removal {
+    SoftDelete,
+    Purge,
+}
+
+fn removal(kind: &str, id: &str, deleted: bool, purge: bool) -> Result<Removal, Failure> {
+    match (deleted, purge) {
+        (false, false) => Ok(Removal::SoftDelete),
+        (true, true) => Ok(Removal::Purge),
+        (false, true) => Err(Failure::conflict(format!(
+            "the {kind} `{id}` is not deleted: delete it first, then purge it"
+        ))),
+        (true, false) => Err(Failure::conflict(format!(
+            "the {kind} `{id}` is already deleted: add ?purge=true to delete it for good, or restore it"
+        ))),
+    }
+}
+
 fn meta(meta: &Meta) -> ObjectMeta {
     ObjectMeta {
         version: meta.version,

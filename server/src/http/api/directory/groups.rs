@@ -236,19 +236,9 @@ pub(crate) async fn delete_group(
         .group_including_deleted(&id)
         .await?
         .ok_or_else(|| Failure::not_found(format!("no group has the id `{id}`")))?;
-    match (found.meta.deleted.is_some(), query.purge) {
-        (true, true) => directory.purge_group(&id).await?,
-        (false, false) => directory.delete_group(&id, version).await?,
-        (false, true) => {
-            return Err(Failure::conflict(format!(
-                "the group `{id}` is not deleted: delete it first, then purge it"
-            )));
-        }
-        (true, false) => {
-            return Err(Failure::conflict(format!(
-                "the group `{id}` is already deleted: add ?purge=true to delete it for good, or restore it"
-            )));
-        }
+    match super::removal("group", &id, found.meta.deleted.is_some(), query.purge)? {
+        super::Removal::SoftDelete => directory.delete_group(&id, version).await?,
+        super::Removal::Purge => directory.purge_group(&id).await?,
     }
     Ok(StatusCode::NO_CONTENT)
 }

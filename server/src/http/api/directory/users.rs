@@ -231,19 +231,9 @@ pub(crate) async fn delete_user(
         .user_including_deleted(&id)
         .await?
         .ok_or_else(|| Failure::not_found(format!("no user has the id `{id}`")))?;
-    match (found.is_deleted(), query.purge) {
-        (true, true) => directory.purge_user(&id).await?,
-        (false, false) => directory.delete_user(&id, version).await?,
-        (false, true) => {
-            return Err(Failure::conflict(format!(
-                "the user `{id}` is not deleted: delete it first, then purge it"
-            )));
-        }
-        (true, false) => {
-            return Err(Failure::conflict(format!(
-                "the user `{id}` is already deleted: add ?purge=true to delete it for good, or restore it"
-            )));
-        }
+    match super::removal("user", &id, found.is_deleted(), query.purge)? {
+        super::Removal::SoftDelete => directory.delete_user(&id, version).await?,
+        super::Removal::Purge => directory.purge_user(&id).await?,
     }
     Ok(StatusCode::NO_CONTENT)
 }
