@@ -529,6 +529,10 @@ async fn groups_and_their_members() {
         assert_eq!(added.body["members"].as_array().unwrap().len(), 2);
         let user = scim.get(&format!("/Users/{bob}")).await;
         assert_eq!(user.body["groups"][0]["value"], gid.as_str());
+        let filter = urlencode(&format!("groups.value eq \"{gid}\""));
+        let members = scim.get(&format!("/Users?filter={filter}&sortBy=userName")).await;
+        assert_eq!(members.body["totalResults"], 2, "{}", members.body);
+        assert_eq!(members.body["Resources"][1]["id"], bob.as_str());
 
         let filtered = scim
             .patch(

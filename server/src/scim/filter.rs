@@ -815,6 +815,17 @@ impl Filter {
         self.eval(element, Scope::Element(parent))
     }
 
+    /// Whether any path of the filter names the derived `groups` attribute.
+    pub(crate) fn mentions_groups(&self) -> bool {
+        match self {
+            Filter::Compare { path, .. } | Filter::Present(path) | Filter::ValuePath { path, .. } => {
+                path.attr.eq_ignore_ascii_case("groups")
+            }
+            Filter::And(parts) | Filter::Or(parts) => parts.iter().any(Filter::mentions_groups),
+            Filter::Not(inner) => inner.mentions_groups(),
+        }
+    }
+
     /// An `attr eq "string"` at the top or among top-level `and`s, to narrow
     /// a database query before exact evaluation: the lower-cased path
     /// (core User and Group paths without their URN) and the value.

@@ -303,8 +303,18 @@ impl Scim {
         match kind {
             Kind::User => {
                 let lookup = lookup.and_then(|(path, value)| user_lookup(&path, value));
+                // `groups` is derived: read every membership once when the
+                // filter may look at it, never otherwise.
+                let groups = match filter.is_some_and(Filter::mentions_groups) {
+                    true => Some(self.directory.all_groups_of_users().await?),
+                    false => None,
+                };
+                let none = Vec::new();
                 self.directory
-                    .scan_users(lookup.as_ref(), |user| keep(self.user_json(&user, &[])))
+                    .scan_users(lookup.as_ref(), |user| {
+                        let of_user = groups.as_ref().and_then(|g| g.get(&user.id)).unwrap_or(&none);
+                        keep(self.user_json(&user, of_user))
+                    })
                     .await?;
             }
             Kind::Group => {
