@@ -1,5 +1,7 @@
 //! Provisio's end-to-end tests live in the `it` test binary (`it/main.rs`);
 //! this library holds what they share with other test code: a throwaway
-//! PostgreSQL ([`postgres`]).
+//! PostgreSQL ([`postgres`]) and an independent SCIM server to provision
+//! into ([`scim_target`]).
 
 pub mod postgres;
+pub mod scim_target;

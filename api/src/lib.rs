@@ -14,6 +14,7 @@ pub mod auth;
 pub mod directory;
 pub mod health;
 pub mod jobs;
+pub mod logs;
 
 /// The body of every admin API error (`{"error": CODE, "message": SENTENCE}`).
 pub use auth::ApiError;

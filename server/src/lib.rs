@@ -19,11 +19,13 @@
 
 mod auth;
 mod config;
+pub mod connectors;
 mod demo_org;
 pub mod directory;
 mod error;
 mod http;
 pub mod jobs;
+pub mod logs;
 pub mod random;
 mod scim;
 pub mod secrets;

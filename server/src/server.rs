@@ -22,6 +22,7 @@ pub struct Server {
     demo: bool,
     secret_key_file: Option<std::path::PathBuf>,
     secure_cookies: bool,
+    log_retention: crate::logs::LogRetention,
 }
 
 impl Server {
@@ -36,6 +37,7 @@ impl Server {
             demo: false,
             secret_key_file: None,
             secure_cookies: false,
+            log_retention: crate::logs::LogRetention::DEFAULT,
         }
     }
 
@@ -60,6 +62,12 @@ impl Server {
         self
     }
 
+    /// How long provisioning log entries are kept (default 30 days).
+    pub fn with_log_retention(mut self, retention: crate::logs::LogRetention) -> Self {
+        self.log_retention = retention;
+        self
+    }
+
     /// Opens and migrates the database, binds the address and starts serving
     /// in the background. Returns once the server accepts connections.
     pub async fn launch(self) -> Result<RunningServer, ServerError> {
@@ -68,6 +76,7 @@ impl Server {
             demo,
             secret_key_file,
             secure_cookies,
+            log_retention,
         } = self;
         let secrets = crate::secrets::SecretBox::from_environment(&config.database_url, secret_key_file.as_deref())?;
         let store = Store::open(&config.database_url).await?;
@@ -94,7 +103,11 @@ impl Server {
             );
         }
         let app = http::router(state);
-        let purger = tokio::spawn(store.directory().purge_expired_forever());
+        // Housekeeping, stopped with the server.
+        let housekeeping = vec![
+            tokio::spawn(store.directory().purge_expired_forever()),
+            tokio::spawn(store.logs().prune_forever(log_retention.0)),
+        ];
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
@@ -109,7 +122,7 @@ impl Server {
             addr,
             store,
             notice,
-            purger,
+            housekeeping,
             stop,
             task,
         })
@@ -122,7 +135,7 @@ pub struct RunningServer {
     addr: SocketAddr,
     store: Store,
     notice: Option<String>,
-    purger: JoinHandle<()>,
+    housekeeping: Vec<JoinHandle<()>>,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -152,7 +165,9 @@ impl RunningServer {
     /// Stops accepting connections, lets requests in flight finish (for up
     /// to ten seconds) and closes the database.
     pub async fn shutdown(self) {
-        self.purger.abort();
+        for task in &self.housekeeping {
+            task.abort();
+        }
         let _ = self.stop.send(());
         let mut task = self.task;
         match tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await {

@@ -28,6 +28,9 @@ pub struct ServeArgs {
     /// Mark session cookies Secure: set this when the portal is reached over HTTPS.
     #[arg(long, env = "PROVISIO_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// How many days provisioning log entries are kept.
+    #[arg(long, env = "PROVISIO_LOG_RETENTION_DAYS", default_value_t = 30)]
+    log_retention_days: u32,
     /// Seed demo data where nothing is set yet: the default domain contoso.com, and a directory of
     /// about 300 people in 8 departments and 5 countries with managers and groups when it is empty.
     #[arg(long)]
@@ -54,6 +57,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_demo_data(args.demo)
         .with_secret_key_file(args.secret_key_file)
         .with_secure_cookies(args.secure_cookies)
+        .with_log_retention(provisio_server::logs::LogRetention::days(args.log_retention_days))
         .launch()
         .await
         .context("cannot start the server")?;

@@ -1,0 +1,324 @@
+//! The HTTP side of the SCIM client: one request with the target's
+//! concurrency limit, retries of throttling (honouring `Retry-After`) and of
+//! transient failures with exponential back-off and jitter, and the
+//! classification of a response into a [`ConnectorError`]. Only the method,
+//! the path, the status and the duration are logged: never headers, bodies
+//! or query strings (filters hold personal data).
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use reqwest::{Method, Url};
+use serde_json::Value as Json;
+use tokio::sync::Semaphore;
+
+use crate::connectors::ConnectorError;
+
+pub(super) const SCIM_JSON: &str = "application/scim+json";
+
+/// How requests are retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct RetryPolicy {
+    pub max_attempts: u32,
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+    pub max_retry_after: Duration,
+}
+
+/// The body of a response with a success status; `Null` when empty.
+#[derive(Debug)]
+pub(super) struct Reply {
+    pub body: Json,
+}
+
+pub(super) struct Transport {
+    pub client: reqwest::Client,
+    pub token: Option<provisio_engine::job::Secret>,
+    pub limit: Semaphore,
+    pub retry: RetryPolicy,
+}
+
+impl Transport {
+    /// Sends one request, retrying throttling and (when `idempotent`, or
+    /// when nothing reached the target) transient failures.
+    pub async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Json>,
+        idempotent: bool,
+    ) -> Result<Reply, ConnectorError> {
+        let mut attempt = 1;
+        loop {
+            let (result, reached) = self.attempt(method.clone(), url.clone(), body).await;
+            let error = match result {
+                Ok(reply) => return Ok(reply),
+                Err(error) => error,
+            };
+            let retry = match &error {
+                ConnectorError::Throttled { .. } => true,
+                ConnectorError::Transient { .. } => idempotent || !reached,
+                _ => false,
+            };
+            if !retry || attempt >= self.retry.max_attempts {
+                return Err(error);
+            }
+            let wait = match &error {
+                ConnectorError::Throttled {
+                    retry_after: Some(after),
+                } => (*after).min(self.retry.max_retry_after),
+                _ => backoff(&self.retry, attempt, jitter()),
+            };
+            tracing::debug!(method = %method, path = url.path(), attempt, wait_ms = wait.as_millis() as u64, "SCIM request retried");
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// One attempt under the concurrency limit; also says whether the
+    /// request may have reached the target (false for connection failures).
+    async fn attempt(&self, method: Method, url: Url, body: Option<&Json>) -> (Result<Reply, ConnectorError>, bool) {
+        let Ok(_permit) = self.limit.acquire().await else {
+            let closed = ConnectorError::Transient {
+                detail: "the connector is shutting down".into(),
+            };
+            return (Err(closed), false);
+        };
+        let started = Instant::now();
+        let path = url.path().to_owned();
+        let mut request = self.client.request(method.clone(), url).header(ACCEPT, SCIM_JSON);
+        if let Some(token) = &self.token {
+            // reqwest marks the header sensitive, so it is never printed either.
+            request = request.bearer_auth(token.expose());
+        }
+        if let Some(body) = body {
+            match serde_json::to_vec(body) {
+                Ok(bytes) => request = request.header(CONTENT_TYPE, SCIM_JSON).body(bytes),
+                Err(e) => return (Err(ConnectorError::Invalid { detail: e.to_string() }), false),
+            }
+        }
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(e) => {
+                let reached = !e.is_connect();
+                tracing::debug!(method = %method, path, elapsed_ms = started.elapsed().as_millis() as u64, "SCIM request failed");
+                return (Err(transport_error(&method, &path, e)), reached);
+            }
+        };
+        let status = response.status();
+        let retry_after = retry_after(response.headers(), Utc::now());
+        let bytes = match response.bytes().await {
+            Ok(bytes) => bytes,
+            Err(e) => return (Err(transport_error(&method, &path, e)), true),
+        };
+        tracing::debug!(method = %method, path, status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "SCIM request");
+        let body = serde_json::from_slice(&bytes).unwrap_or(Json::Null);
+        if status.is_success() {
+            return (Ok(Reply { body }), true);
+        }
+        let error = classify(status.as_u16(), &body, retry_after);
+        (Err(self.redact(error)), true)
+    }
+
+    /// Removes the token from a message the target wrote, in case it echoes it.
+    fn redact(&self, error: ConnectorError) -> ConnectorError {
+        let Some(token) = self.token.as_ref().map(|t| t.expose()).filter(|t| !t.is_empty()) else {
+            return error;
+        };
+        let clean = |text: String| text.replace(token, "********");
+        match error {
+            ConnectorError::Conflict { scim_type, detail } => ConnectorError::Conflict {
+                scim_type,
+                detail: clean(detail),
+            },
+            ConnectorError::Rejected {
+                status,
+                scim_type,
+                detail,
+            } => ConnectorError::Rejected {
+                status,
+                scim_type,
+                detail: clean(detail),
+            },
+            ConnectorError::NotFound { detail } => ConnectorError::NotFound { detail: clean(detail) },
+            ConnectorError::Incompatible { detail } => ConnectorError::Incompatible { detail: clean(detail) },
+            ConnectorError::Transient { detail } => ConnectorError::Transient { detail: clean(detail) },
+            other => other,
+        }
+    }
+}
+
+/// A failure before a status arrived. The URL is left out: its query holds
+/// filter values.
+fn transport_error(method: &Method, path: &str, error: reqwest::Error) -> ConnectorError {
+    let what = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else {
+        "failed"
+    };
+    let source = std::error::Error::source(&error)
+        .map(|s| format!(": {s}"))
+        .unwrap_or_default();
+    ConnectorError::Transient {
+        detail: format!("{method} {path} {what}{source}"),
+    }
+}
+
+/// The error for a non-success status and its SCIM error body.
+pub(super) fn classify(status: u16, body: &Json, retry_after: Option<Duration>) -> ConnectorError {
+    let scim_type = body.get("scimType").and_then(Json::as_str).map(str::to_owned);
+    let detail = body
+        .get("detail")
+        .and_then(Json::as_str)
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("HTTP {status}"));
+    match status {
+        401 | 403 => ConnectorError::InvalidCredentials { status },
+        404 => ConnectorError::NotFound { detail },
+        409 => ConnectorError::Conflict { scim_type, detail },
+        429 | 503 => ConnectorError::Throttled { retry_after },
+        501 => ConnectorError::Incompatible {
+            detail: format!("the target does not implement this request (HTTP 501): {detail}"),
+        },
+        500..=599 => ConnectorError::Transient {
+            detail: format!("HTTP {status}: {detail}"),
+        },
+        _ => ConnectorError::Rejected {
+            status,
+            scim_type,
+            detail,
+        },
+    }
+}
+
+/// `Retry-After` as a delay: delta-seconds or an HTTP date (RFC 9110 §10.2.3),
+/// relative to `now`; a date in the past is no delay.
+pub(super) fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+    let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    parse_retry_after(text, now)
+}
+
+pub(super) fn parse_retry_after(text: &str, now: DateTime<Utc>) -> Option<Duration> {
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    // IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) is an RFC 2822 date.
+    let at = DateTime::parse_from_rfc2822(text).ok()?.with_timezone(&Utc);
+    Some((at - now).to_std().unwrap_or(Duration::ZERO))
+}
+
+/// The wait before attempt `attempt + 1`: `base × 2^(attempt-1)`, at most
+/// `max`, scaled by a jitter factor in [0.5, 1.0].
+pub(super) fn backoff(policy: &RetryPolicy, attempt: u32, jitter: f64) -> Duration {
+    let exponent = attempt.saturating_sub(1).min(20);
+    let full = policy
+        .backoff_base
+        .saturating_mul(1 << exponent)
+        .min(policy.backoff_max);
+    full.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
+}
+
+/// A random number in [0, 1] from the operating system (0.5 when it has none).
+fn jitter() -> f64 {
+    getrandom::u32().map_or(0.5, |r| f64::from(r) / f64::from(u32::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2025-03-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        assert_eq!(parse_retry_after("7", now()), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("Sat, 01 Mar 2025 12:00:30 GMT", now()),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after("Sat, 01 Mar 2025 11:00:00 GMT", now()),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now()), None);
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, " 3 ".parse().unwrap());
+        assert_eq!(retry_after(&headers, now()), Some(Duration::from_secs(3)));
+    }
+
+    fn classified(status: u16, body: Json) -> ConnectorError {
+        classify(status, &body, None)
+    }
+
+    #[test]
+    fn statuses_classify_by_what_the_cycle_does() {
+        let error = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "scimType": "uniqueness", "detail": "taken"});
+        assert_eq!(
+            classified(401, json!(null)),
+            ConnectorError::InvalidCredentials { status: 401 }
+        );
+        assert_eq!(
+            classified(403, json!(null)),
+            ConnectorError::InvalidCredentials { status: 403 }
+        );
+        assert_eq!(
+            classified(404, json!(null)),
+            ConnectorError::NotFound {
+                detail: "HTTP 404".into()
+            }
+        );
+        assert_eq!(
+            classified(409, error.clone()),
+            ConnectorError::Conflict {
+                scim_type: Some("uniqueness".into()),
+                detail: "taken".into()
+            }
+        );
+        assert_eq!(
+            classify(429, &json!(null), Some(Duration::from_secs(2))),
+            ConnectorError::Throttled {
+                retry_after: Some(Duration::from_secs(2))
+            }
+        );
+        assert_eq!(
+            classified(503, json!(null)),
+            ConnectorError::Throttled { retry_after: None }
+        );
+        assert!(matches!(
+            classified(501, json!(null)),
+            ConnectorError::Incompatible { .. }
+        ));
+        assert!(matches!(classified(502, json!(null)), ConnectorError::Transient { .. }));
+        assert_eq!(
+            classified(400, json!({"scimType": "invalidValue", "detail": "bad"})),
+            ConnectorError::Rejected {
+                status: 400,
+                scim_type: Some("invalidValue".into()),
+                detail: "bad".into()
+            }
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_maximum() {
+        let policy = RetryPolicy {
+            max_attempts: 5,
+            backoff_base: Duration::from_millis(100),
+            backoff_max: Duration::from_millis(300),
+            max_retry_after: Duration::from_secs(1),
+        };
+        assert_eq!(backoff(&policy, 1, 1.0), Duration::from_millis(100));
+        assert_eq!(backoff(&policy, 2, 1.0), Duration::from_millis(200));
+        assert_eq!(backoff(&policy, 3, 1.0), Duration::from_millis(300));
+        assert_eq!(backoff(&policy, 2, 0.0), Duration::from_millis(100));
+        assert_eq!(backoff(&policy, 40, 1.0), Duration::from_millis(300));
+    }
+}
