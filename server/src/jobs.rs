@@ -311,6 +311,13 @@ impl Jobs {
             .bind(&current.id)
             .execute(&mut *tx)
             .await?;
+        // Its links, watermark, escrows and staged deletes go with it.
+        crate::cycle::state::purge_job(&mut tx, &current.id)
+            .await
+            .map_err(|e| match e {
+                crate::cycle::state::StateError::Storage(e) => JobError::Storage(e),
+                other => JobError::Storage(ServerError::Corrupt(other.to_string())),
+            })?;
         tx.commit().await?;
         tracing::info!(job = %current.id, name = %current.definition.name, "job deleted");
         Ok(())

@@ -20,6 +20,7 @@
 mod auth;
 mod config;
 pub mod connectors;
+pub mod cycle;
 mod demo_org;
 pub mod directory;
 mod error;

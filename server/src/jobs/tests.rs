@@ -62,9 +62,23 @@ async fn create_read_list_and_delete() {
     assert_eq!(list, vec![created.summary()]);
     assert_eq!(list[0].target_kind, "scim");
 
+    let state = jobs.store.cycle_state(&created.id);
+    let now = chrono::Utc::now();
+    state
+        .link(crate::directory::ObjectType::User, "u1", "t1", now)
+        .await
+        .unwrap();
+    state.advance_watermark(7).await.unwrap();
+
     jobs.delete(&created.id, None).await.unwrap();
     assert!(matches!(jobs.get(&created.id).await, Err(JobError::NotFound { .. })));
     assert!(jobs.list().await.unwrap().is_empty());
+    assert_eq!(
+        state.link_count(crate::directory::ObjectType::User).await.unwrap(),
+        0,
+        "links go with the job"
+    );
+    assert_eq!(state.watermark().await.unwrap(), 0);
 }
 
 #[tokio::test]

@@ -1,0 +1,233 @@
+//! Links: which target object each source object of a job is provisioned
+//! to. One target per source and one source per target, per object type.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row as _;
+use sqlx::any::AnyRow;
+
+use super::{CycleState, StateError, count, object_type, text, time};
+use crate::directory::ObjectType;
+
+/// One source object linked to one target object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub object_type: ObjectType,
+    pub source_id: String,
+    pub target_id: String,
+    pub linked_at: DateTime<Utc>,
+}
+
+/// What [`CycleState::link`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Linked {
+    /// The source had no link.
+    Created,
+    /// The source was already linked to that target; nothing was written.
+    Unchanged,
+    /// The source was linked to another target, which is now unlinked.
+    Replaced { previous_target: String },
+}
+
+impl CycleState {
+    /// Links the source object to the target object. Idempotent; linking
+    /// a source to a different target replaces its link in one statement.
+    /// A target linked to another source is refused with
+    /// [`StateError::TargetLinked`] (unlink that source first).
+    pub async fn link(
+        &self,
+        object_type: ObjectType,
+        source_id: &str,
+        target_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Linked, StateError> {
+        // No transaction: on SQLite one that reads before it writes can fail
+        // when another job's writer commits in between. The single upsert
+        // keeps the data right; the read only decides what is reported.
+        let previous = self.target_of(object_type, source_id).await?;
+        if previous.as_deref() == Some(target_id) {
+            return Ok(Linked::Unchanged);
+        }
+        let written = sqlx::query(
+            "INSERT INTO cycle_links (job_id, object_type, source_id, target_id, linked_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (job_id, object_type, source_id) \
+             DO UPDATE SET target_id = excluded.target_id, linked_at = excluded.linked_at",
+        )
+        .bind(&self.job_id)
+        .bind(object_type.as_str())
+        .bind(source_id)
+        .bind(target_id)
+        .bind(text(now))
+        .execute(self.store.pool())
+        .await;
+        match written {
+            Ok(_) => Ok(match previous {
+                Some(previous_target) => Linked::Replaced { previous_target },
+                None => Linked::Created,
+            }),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StateError::TargetLinked {
+                object_type,
+                target_id: target_id.to_owned(),
+                source_id: self.source_of(object_type, target_id).await?.unwrap_or_default(),
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Removes the source object's link; false when it had none.
+    pub async fn unlink(&self, object_type: ObjectType, source_id: &str) -> Result<bool, StateError> {
+        let deleted = sqlx::query("DELETE FROM cycle_links WHERE job_id = $1 AND object_type = $2 AND source_id = $3")
+            .bind(&self.job_id)
+            .bind(object_type.as_str())
+            .bind(source_id)
+            .execute(self.store.pool())
+            .await?;
+        Ok(deleted.rows_affected() > 0)
+    }
+
+    /// The target object the source object is linked to.
+    pub async fn target_of(&self, object_type: ObjectType, source_id: &str) -> Result<Option<String>, StateError> {
+        Ok(sqlx::query_scalar(
+            "SELECT target_id FROM cycle_links WHERE job_id = $1 AND object_type = $2 AND source_id = $3",
+        )
+        .bind(&self.job_id)
+        .bind(object_type.as_str())
+        .bind(source_id)
+        .fetch_optional(self.store.pool())
+        .await?)
+    }
+
+    /// The source object linked to the target object.
+    pub async fn source_of(&self, object_type: ObjectType, target_id: &str) -> Result<Option<String>, StateError> {
+        Ok(sqlx::query_scalar(
+            "SELECT source_id FROM cycle_links WHERE job_id = $1 AND object_type = $2 AND target_id = $3",
+        )
+        .bind(&self.job_id)
+        .bind(object_type.as_str())
+        .bind(target_id)
+        .fetch_optional(self.store.pool())
+        .await?)
+    }
+
+    /// At most `limit` links of the type, by source id, after the source id
+    /// `after` (from the start when `None`). A full sweep passes the last
+    /// source id of each page until a page comes back shorter than `limit`;
+    /// memory holds one page, however large the directory.
+    pub async fn links_page(
+        &self,
+        object_type: ObjectType,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Link>, StateError> {
+        let rows = sqlx::query(
+            "SELECT object_type, source_id, target_id, linked_at FROM cycle_links \
+             WHERE job_id = $1 AND object_type = $2 AND source_id > $3 ORDER BY source_id LIMIT $4",
+        )
+        .bind(&self.job_id)
+        .bind(object_type.as_str())
+        // Every id sorts after the empty string.
+        .bind(after.unwrap_or(""))
+        .bind(i64::from(limit))
+        .fetch_all(self.store.pool())
+        .await?;
+        rows.iter().map(link).collect()
+    }
+
+    /// How many objects of the type the job has linked.
+    pub async fn link_count(&self, object_type: ObjectType) -> Result<u64, StateError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cycle_links WHERE job_id = $1 AND object_type = $2")
+            .bind(&self.job_id)
+            .bind(object_type.as_str())
+            .fetch_one(self.store.pool())
+            .await?;
+        Ok(count(n))
+    }
+}
+
+fn link(row: &AnyRow) -> Result<Link, StateError> {
+    let kind: String = row.try_get("object_type")?;
+    let linked_at: String = row.try_get("linked_at")?;
+    Ok(Link {
+        object_type: object_type(&kind)?,
+        source_id: row.try_get("source_id")?,
+        target_id: row.try_get("target_id")?,
+        linked_at: time(&linked_at)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{at, state};
+    use super::*;
+
+    const USER: ObjectType = ObjectType::User;
+
+    #[tokio::test]
+    async fn linking_is_idempotent_and_relinking_replaces() {
+        let s = state("j").await;
+        assert_eq!(s.link(USER, "u1", "t1", at(1)).await.unwrap(), Linked::Created);
+        assert_eq!(s.link(USER, "u1", "t1", at(2)).await.unwrap(), Linked::Unchanged);
+        assert_eq!(
+            s.link(USER, "u1", "t2", at(3)).await.unwrap(),
+            Linked::Replaced {
+                previous_target: "t1".into()
+            }
+        );
+        assert_eq!(s.target_of(USER, "u1").await.unwrap().as_deref(), Some("t2"));
+        assert_eq!(s.source_of(USER, "t1").await.unwrap(), None);
+        assert_eq!(s.source_of(USER, "t2").await.unwrap().as_deref(), Some("u1"));
+        assert_eq!(s.link_count(USER).await.unwrap(), 1);
+        let page = s.links_page(USER, None, 10).await.unwrap();
+        assert_eq!(page.len(), 1);
+        assert_eq!(page.first().map(|l| l.linked_at), Some(at(3)));
+    }
+
+    #[tokio::test]
+    async fn a_target_has_one_source() {
+        let s = state("j").await;
+        s.link(USER, "u1", "t1", at(1)).await.unwrap();
+        let refused = s.link(USER, "u2", "t1", at(2)).await;
+        assert!(
+            matches!(&refused, Err(StateError::TargetLinked { source_id, .. }) if source_id == "u1"),
+            "{refused:?}"
+        );
+        assert_eq!(s.target_of(USER, "u2").await.unwrap(), None);
+        assert!(s.unlink(USER, "u1").await.unwrap());
+        assert!(!s.unlink(USER, "u1").await.unwrap());
+        assert_eq!(s.link(USER, "u2", "t1", at(3)).await.unwrap(), Linked::Created);
+    }
+
+    #[tokio::test]
+    async fn links_are_per_job_and_object_type() {
+        let store = crate::store::Store::open("sqlite::memory:").await.unwrap();
+        let (a, b) = (store.cycle_state("a"), store.cycle_state("b"));
+        a.link(USER, "x", "t", at(1)).await.unwrap();
+        b.link(USER, "x", "t", at(1)).await.unwrap();
+        a.link(ObjectType::Group, "x", "t", at(1)).await.unwrap();
+        assert_eq!(a.link_count(USER).await.unwrap(), 1);
+        assert_eq!(a.link_count(ObjectType::Group).await.unwrap(), 1);
+        assert!(a.unlink(USER, "x").await.unwrap());
+        assert_eq!(b.target_of(USER, "x").await.unwrap().as_deref(), Some("t"));
+        assert_eq!(a.target_of(ObjectType::Group, "x").await.unwrap().as_deref(), Some("t"));
+    }
+
+    #[tokio::test]
+    async fn pages_resume_after_the_last_source() {
+        let s = state("j").await;
+        for i in 0..25 {
+            s.link(USER, &format!("u{i:02}"), &format!("t{i}"), at(1))
+                .await
+                .unwrap();
+        }
+        let (mut seen, mut after) = (Vec::new(), None::<String>);
+        loop {
+            let page = s.links_page(USER, after.as_deref(), 10).await.unwrap();
+            seen.extend(page.iter().map(|l| l.source_id.clone()));
+            after = page.last().map(|l| l.source_id.clone());
+            if page.len() < 10 {
+                break;
+            }
+        }
+        let expected: Vec<String> = (0..25).map(|i| format!("u{i:02}")).collect();
+        assert_eq!(seen, expected);
+    }
+}
