@@ -1,5 +1,9 @@
 //! Tests of schema.rs.
 
+use serde_json::json;
+
+use super::render::{RESOURCE_TYPE_URN, SCHEMA_URN, SERVICE_PROVIDER_CONFIG_URN};
+
 use super::*;
 
 fn path(text: &str) -> AttrPath {
