@@ -44,6 +44,18 @@ pub const JOB_ASSIGNMENTS_PATH: &str = "/api/v1/jobs/{id}/assignments";
 /// `DELETE` unassigns one user or group from the job.
 pub const JOB_ASSIGNMENT_PATH: &str = "/api/v1/jobs/{id}/assignments/{principal_id}";
 
+/// `POST` with a [`ProvisionOnDemandRequest`] runs the provisioning
+/// pipeline for one user now and answers the decision's steps and what was
+/// done.
+pub const JOB_PROVISION_ON_DEMAND_PATH: &str = "/api/v1/jobs/{id}/provision-on-demand";
+
+/// The body of a provision-on-demand request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ProvisionOnDemandRequest {
+    /// The directory user's id or userPrincipalName.
+    pub user: String,
+}
+
 /// What a job's secrets read back as.
 pub const MASK: &str = "********";
 

@@ -3,4 +3,5 @@
 //! the accidental-deletion guard. The cycle that drives them comes next.
 
 pub mod policy;
+pub mod run;
 pub mod state;

@@ -7,6 +7,7 @@ mod auth;
 mod backends;
 mod browser;
 mod cli;
+mod cycle_run;
 mod cycle_state;
 mod directory;
 mod job_cli;

@@ -13,6 +13,7 @@ mod error;
 mod extract;
 mod jobs;
 mod logs;
+mod on_demand;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -47,6 +48,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(jobs::routes())
         .merge(directory::routes())
         .merge(logs::routes())
+        .merge(on_demand::routes())
         .routes(routes!(super::openapi::openapi_json))
         .routes(routes!(super::metrics::scrape))
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))

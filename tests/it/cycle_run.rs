@@ -1,0 +1,183 @@
+//! The provisioning cycle and provision-on-demand against a real,
+//! independent SCIM server (scim2-server from PyPI, see
+//! `provisio_tests::scim_target`): initial and incremental cycles, an
+//! attribute change, a disable, a second initial cycle finding nothing to
+//! do, and on-demand runs over the admin API. The target's state is read
+//! back with plain reqwest.
+
+use provisio_api::jobs::JOBS_PATH;
+use provisio_server::cycle::run::{CycleReport, Mode, run_cycle};
+use provisio_server::directory::{DirectoryError, User};
+use provisio_server::jobs::Jobs;
+use provisio_server::logs::{LogAction, LogFilter, RunKind};
+use provisio_server::secrets::SecretBox;
+use provisio_tests::scim_target::ScimTarget;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::admin_api::{Api, for_each_backend};
+
+const USERS: &str = "/api/v1/directory/users";
+
+fn job(target: &ScimTarget) -> Value {
+    json!({
+        "name": "acme",
+        "target": {"kind": "scim", "base_url": target.base_url(), "auth": {"bearer_token": target.token()}},
+        "objects": [
+            {"source": "user", "target": "User", "mappings": [
+                {"target": "userName", "expression": "[userPrincipalName]", "match_precedence": 1},
+                {"target": "name.givenName", "expression": "[givenName]"},
+                {"target": "title", "expression": "[jobTitle]"},
+                {"target": "active", "expression": "Switch([IsSoftDeleted], , \"False\", \"True\", \"True\", \"False\")"}
+            ]}
+        ]
+    })
+}
+
+/// Every user the target holds, by userName.
+async fn target_users(target: &ScimTarget) -> Vec<Value> {
+    let response = reqwest::Client::new()
+        .get(format!("{}/Users?count=1000", target.base_url()))
+        .bearer_auth(target.token())
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    let body: Value = response.json().await.unwrap();
+    let mut users = body["Resources"].as_array().cloned().unwrap_or_default();
+    users.sort_by_key(|u| u["userName"].as_str().unwrap_or_default().to_owned());
+    users
+}
+
+fn by_name<'a>(users: &'a [Value], name: &str) -> &'a Value {
+    users
+        .iter()
+        .find(|u| u["userName"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+        .unwrap_or_else(|| panic!("no target user {name} in {users:?}"))
+}
+
+async fn cycle(api: &Api, jobs: &Jobs, job_id: &str, mode: Mode) -> CycleReport {
+    let report = run_cycle(api.server.store(), jobs, job_id, mode).await.unwrap();
+    eprintln!("{mode:?}: {report:?}");
+    report
+}
+
+async fn modify(api: &Api, id: &str, name: &str, value: Value) {
+    api.server
+        .store()
+        .directory()
+        .modify_user(id, None, |user: &User| {
+            let mut draft = user.draft();
+            draft.attributes.insert(name.to_owned(), value);
+            Ok::<_, DirectoryError>(draft)
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn cycles_and_on_demand_provision_users_into_a_scim_server() {
+    for_each_backend(async |api: &Api| {
+        let Some(target) = ScimTarget::start() else { return };
+        let created = api.post(JOBS_PATH, job(&target)).await;
+        let job_id = created.expect(201)["id"].as_str().unwrap().to_owned();
+        let jobs = Jobs::new(
+            api.server.store().clone(),
+            SecretBox::from_key_file(&api.key_file).unwrap(),
+        );
+        let mut ids = Vec::new();
+        for (upn, given, title) in [
+            ("ada@contoso.com", "Ada", "Engineer"),
+            ("grace@contoso.com", "Grace", "Admiral"),
+            ("alan@contoso.com", "Alan", "Mathematician"),
+        ] {
+            let answer = api
+                .post(
+                    USERS,
+                    json!({"attributes": {"userPrincipalName": upn, "displayName": given, "givenName": given, "jobTitle": title}}),
+                )
+                .await;
+            ids.push(answer.expect(201)["id"].as_str().unwrap().to_owned());
+        }
+
+        // Initial cycle: three creates.
+        let report = cycle(api, &jobs, &job_id, Mode::Initial).await;
+        assert_eq!(report.actions.get("create"), Some(&3), "{report:?}");
+        assert_eq!(report.failures, 0);
+        let users = target_users(&target).await;
+        assert_eq!(users.len(), 3, "{users:?}");
+        let ada = by_name(&users, "ada@contoso.com");
+        assert_eq!(ada["name"]["givenName"], "Ada");
+        assert_eq!(ada["title"], "Engineer");
+        assert_eq!(ada["active"], true);
+        let logs = api.server.store().logs();
+        let creates = logs
+            .query(&LogFilter {
+                job: Some(job_id.clone()),
+                action: Some(LogAction::Create),
+                cycle: Some(report.cycle_id.clone()),
+                ..LogFilter::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(creates.total, 3);
+        let state = api.server.store().cycle_state(&job_id);
+        let after_initial = state.watermark().await.unwrap();
+        assert!(after_initial > 0);
+
+        // An attribute change: an incremental update.
+        modify(api, &ids[0], "jobTitle", json!("Countess")).await;
+        let report = cycle(api, &jobs, &job_id, Mode::Incremental).await;
+        assert_eq!(report.actions.get("update"), Some(&1), "{report:?}");
+        assert_eq!(report.objects, 1);
+        assert_eq!(by_name(&target_users(&target).await, "ada@contoso.com")["title"], "Countess");
+        let after_update = state.watermark().await.unwrap();
+        assert!(after_update > after_initial, "{after_update} > {after_initial}");
+        assert_eq!(after_update, api.server.store().directory().latest_change().await.unwrap());
+
+        // A disable.
+        modify(api, &ids[1], "accountEnabled", json!(false)).await;
+        let report = cycle(api, &jobs, &job_id, Mode::Incremental).await;
+        assert_eq!(report.actions.get("disable"), Some(&1), "{report:?}");
+        let users = target_users(&target).await;
+        assert_eq!(by_name(&users, "grace@contoso.com")["active"], false);
+        assert_eq!(by_name(&users, "alan@contoso.com")["active"], true);
+
+        // Nothing changed: an incremental cycle does nothing.
+        let report = cycle(api, &jobs, &job_id, Mode::Incremental).await;
+        assert_eq!(report.objects, 0);
+
+        // A second initial cycle reuses the links: all skips, no duplicates.
+        let report = cycle(api, &jobs, &job_id, Mode::Initial).await;
+        assert_eq!(report.actions.get("skip"), Some(&3), "{report:?}");
+        assert_eq!(report.failures, 0);
+        assert_eq!(target_users(&target).await.len(), 3);
+
+        // On demand, by userPrincipalName: the steps and what was done.
+        modify(api, &ids[2], "givenName", json!("Alan M.")).await;
+        let path = format!("{JOBS_PATH}/{job_id}/provision-on-demand");
+        let answer = api.post(&path, json!({"user": "alan@contoso.com"})).await;
+        let body = answer.expect(200);
+        assert_eq!(body["decision"]["action"], "update", "{body}");
+        let steps: Vec<_> = body["decision"]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["kind"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        assert!(steps.len() >= 3, "{steps:?}");
+        assert_eq!(body["applied"]["done"], true, "{body}");
+        assert_eq!(body["log_entry"]["run"], json!(RunKind::OnDemand));
+        assert_eq!(
+            by_name(&target_users(&target).await, "alan@contoso.com")["name"]["givenName"],
+            "Alan M."
+        );
+        // Again, by id: nothing left to do.
+        let answer = api.post(&path, json!({"user": ids[2]})).await;
+        assert_eq!(answer.expect(200)["decision"]["action"], "skip");
+        // An unknown user, and no credentials.
+        assert_eq!(api.post(&path, json!({"user": "nobody@contoso.com"})).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(api.anonymous(Method::POST, &path).await.status, StatusCode::UNAUTHORIZED);
+    })
+    .await;
+}
