@@ -2,11 +2,15 @@
 //! independent SCIM server (scim2-server from PyPI, see
 //! `provisio_tests::scim_target`): initial and incremental cycles, an
 //! attribute change, a disable, a second initial cycle finding nothing to
-//! do, and on-demand runs over the admin API. The target's state is read
-//! back with plain reqwest.
+//! do, and on-demand runs over the admin API; escrowed failures retried by
+//! a later cycle; a job with a wrong token quarantined and released once the
+//! token is fixed. The target's state is read back with plain reqwest.
+
+use std::time::Duration;
 
 use provisio_api::jobs::JOBS_PATH;
-use provisio_server::cycle::run::{CycleReport, Mode, run_cycle};
+use provisio_server::cycle::run::{CycleReport, Mode, RunOptions, run_cycle, run_cycle_with};
+use provisio_server::cycle::state::RunStatus;
 use provisio_server::directory::{DirectoryError, User};
 use provisio_server::jobs::Jobs;
 use provisio_server::logs::{LogAction, LogFilter, RunKind};
@@ -20,9 +24,13 @@ use crate::admin_api::{Api, for_each_backend};
 const USERS: &str = "/api/v1/directory/users";
 
 fn job(target: &ScimTarget) -> Value {
+    job_at(&target.base_url(), target.token())
+}
+
+fn job_at(base_url: &str, token: &str) -> Value {
     json!({
         "name": "acme",
-        "target": {"kind": "scim", "base_url": target.base_url(), "auth": {"bearer_token": target.token()}},
+        "target": {"kind": "scim", "base_url": base_url, "auth": {"bearer_token": token}},
         "objects": [
             {"source": "user", "target": "User", "mappings": [
                 {"target": "userName", "expression": "[userPrincipalName]", "match_precedence": 1},
@@ -178,6 +186,165 @@ async fn cycles_and_on_demand_provision_users_into_a_scim_server() {
         // An unknown user, and no credentials.
         assert_eq!(api.post(&path, json!({"user": "nobody@contoso.com"})).await.status, StatusCode::NOT_FOUND);
         assert_eq!(api.anonymous(Method::POST, &path).await.status, StatusCode::UNAUTHORIZED);
+    })
+    .await;
+}
+
+fn jobs_of(api: &Api) -> Jobs {
+    Jobs::new(
+        api.server.store().clone(),
+        SecretBox::from_key_file(&api.key_file).unwrap(),
+    )
+}
+
+async fn add_user(api: &Api, upn: &str, given: &str) -> String {
+    let answer = api
+        .post(
+            USERS,
+            json!({"attributes": {"userPrincipalName": upn, "displayName": given, "givenName": given}}),
+        )
+        .await;
+    answer.expect(201)["id"].as_str().unwrap().to_owned()
+}
+
+/// Options running a cycle at a given time (the test crate does not name
+/// chrono's types).
+macro_rules! at {
+    ($now:expr) => {
+        RunOptions {
+            now: Some($now),
+            ..RunOptions::default()
+        }
+    };
+}
+
+/// A cycle as if run at `options.now`.
+async fn cycle_with(api: &Api, jobs: &Jobs, job_id: &str, mode: Mode, options: RunOptions) -> CycleReport {
+    let report = run_cycle_with(api.server.store(), jobs, job_id, mode, &options)
+        .await
+        .unwrap();
+    eprintln!("{mode:?} at {:?}: {report:?}", options.now);
+    report
+}
+
+#[tokio::test]
+async fn a_later_cycle_retries_escrowed_users_once_they_are_due() {
+    for_each_backend(async |api: &Api| {
+        let Some(target) = ScimTarget::start() else { return };
+        // Nothing listens on port 9 here: every request fails to connect (transient).
+        let created = api
+            .post(JOBS_PATH, job_at("http://127.0.0.1:9/scim/v2", target.token()))
+            .await;
+        let job_id = created.expect(201)["id"].as_str().unwrap().to_owned();
+        let jobs = jobs_of(api);
+        let id = add_user(api, "ada@contoso.com", "Ada").await;
+        let state = api.server.store().cycle_state(&job_id);
+
+        let report = cycle(api, &jobs, &job_id, Mode::Initial).await;
+        assert_eq!(report.failures, 1, "{report:?}");
+        assert_eq!(
+            report.quarantine, None,
+            "one transient failure does not quarantine: {report:?}"
+        );
+        let escrow = state
+            .escrow_of(provisio_server::directory::ObjectType::User, &id)
+            .await
+            .unwrap();
+        let escrow = escrow.expect("the failed user is escrowed");
+        assert!(!escrow.last_error.permanent, "{escrow:?}");
+
+        // The target is fixed; a cycle before the escrow is due leaves it alone.
+        let path = format!("{JOBS_PATH}/{job_id}");
+        api.put(&path, job(&target)).await.expect(200);
+        let report = cycle(api, &jobs, &job_id, Mode::Incremental).await;
+        assert_eq!((report.objects, report.retried), (0, 0), "{report:?}");
+        assert!(target_users(&target).await.is_empty());
+
+        // Once due, the next (incremental) cycle retries it: created, escrow cleared.
+        let report = cycle_with(
+            api,
+            &jobs,
+            &job_id,
+            Mode::Incremental,
+            at!(escrow.next_attempt_at + Duration::from_secs(1)),
+        )
+        .await;
+        assert_eq!(report.retried, 1, "{report:?}");
+        assert_eq!(report.actions.get("create"), Some(&1), "{report:?}");
+        assert_eq!(report.failures, 0, "{report:?}");
+        assert_eq!(state.escrow_count().await.unwrap(), 0);
+        let users = target_users(&target).await;
+        assert_eq!(users.len(), 1, "{users:?}");
+        assert_eq!(by_name(&users, "ada@contoso.com")["name"]["givenName"], "Ada");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_wrong_token_quarantines_the_job_until_a_retry_after_the_fix() {
+    for_each_backend(async |api: &Api| {
+        let Some(target) = ScimTarget::start() else { return };
+        let created = api.post(JOBS_PATH, job_at(&target.base_url(), "not-the-token")).await;
+        let job_id = created.expect(201)["id"].as_str().unwrap().to_owned();
+        let jobs = jobs_of(api);
+        add_user(api, "ada@contoso.com", "Ada").await;
+        add_user(api, "grace@contoso.com", "Grace").await;
+        let state = api.server.store().cycle_state(&job_id);
+
+        // The first refusal stops the cycle and quarantines the job at once.
+        let report = cycle(api, &jobs, &job_id, Mode::Initial).await;
+        assert_eq!(report.objects, 1, "stopped at the first object: {report:?}");
+        assert!(
+            report.stopped.as_deref().unwrap_or_default().contains("credentials"),
+            "{report:?}"
+        );
+        assert_eq!(report.quarantine.as_deref(), Some("quarantined"));
+        let status = state.status().await.unwrap();
+        assert_eq!(status.status, RunStatus::Quarantined, "{status:?}");
+        let reason = status.quarantine_reason.clone().unwrap_or_default();
+        assert!(reason.contains("credentials"), "{reason}");
+        assert!(reason.starts_with("EncounteredQuarantineException"), "{reason}");
+        let next_retry_at = status.next_retry_at.expect("a retry time");
+        let since = status.quarantined_since.expect("the start of quarantine");
+        assert!(
+            next_retry_at >= since + Duration::from_secs(6 * 3600),
+            "{since} -> {next_retry_at}"
+        );
+        assert!(!status.initial_done);
+        assert_eq!(
+            state.escrow_count().await.unwrap(),
+            0,
+            "a refused credential is not the user's fault"
+        );
+
+        // Before the retry is due, a cycle does nothing and says why.
+        let path = format!("{JOBS_PATH}/{job_id}");
+        api.put(&path, job(&target)).await.expect(200);
+        let report = cycle(api, &jobs, &job_id, Mode::Initial).await;
+        assert!(
+            report.skipped.as_deref().unwrap_or_default().contains("quarantined"),
+            "{report:?}"
+        );
+        assert_eq!(report.objects, 0);
+        assert!(target_users(&target).await.is_empty());
+
+        // The retry, with the fixed token: released, users created.
+        let report = cycle_with(
+            api,
+            &jobs,
+            &job_id,
+            Mode::Initial,
+            at!(next_retry_at + Duration::from_secs(1)),
+        )
+        .await;
+        assert_eq!(report.skipped, None, "{report:?}");
+        assert_eq!(report.quarantine.as_deref(), Some("released"), "{report:?}");
+        assert_eq!(report.actions.get("create"), Some(&2), "{report:?}");
+        let status = state.status().await.unwrap();
+        assert_eq!(status.status, RunStatus::Idle, "{status:?}");
+        assert_eq!((status.quarantine_reason, status.next_retry_at), (None, None));
+        assert!(status.initial_done);
+        assert_eq!(target_users(&target).await.len(), 2);
     })
     .await;
 }

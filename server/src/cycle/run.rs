@@ -17,11 +17,34 @@
 //!   the watermark past a batch only once every object in it was applied,
 //!   escrowed or logged as failed.
 //!
-//! Not done yet: groups, member and manager references, retrying escrows
-//! (failures are escrowed with their back-off but not re-run by a later
-//! cycle unless the object changes again), quarantine, and SelectUniqueValue
-//! look-ups in the target (the engine's default "nothing exists" is used).
-//! Disables and deletes beyond the job's `deletion_threshold` are staged.
+//! - Every cycle, initial or incremental, first re-runs the users whose
+//!   escrow is due (read with their deleted state, or as purged when the
+//!   directory no longer has them); a success clears the escrow, a failure
+//!   counts another attempt with the escrow policy's back-off.
+//! - **Quarantine** ([`quarantine`]): before a cycle, a disabled job does not
+//!   run, nor does a quarantined one whose next retry is still ahead (the
+//!   report's `skipped` says why). A refusal of the credentials or an
+//!   incompatible target is not escrowed (it is not the object's fault): it
+//!   stops the cycle at once (no watermark moves, an initial cycle is not
+//!   marked done). After the cycle its outcome (exports, failures, the
+//!   credential refusal or incompatibility) goes through
+//!   [`quarantine::after_cycle`] and the verdict is stored: quarantined with
+//!   the reason as `"<Entra code>: <explanation>"` and the next retry,
+//!   released, or disabled. The run record keeps no retry count and the
+//!   reason only as text, so a retry sees the reason by its kind alone and
+//!   its count from 0 (the rules need no more).
+//!
+//! A linked target object that is gone (404 on read) is reported as
+//! InvalidAnchor and escrowed, as Entra does (reference §5); it is not
+//! re-matched.
+//!
+//! Not done yet: groups, member and manager references (so no failed
+//! references are counted for quarantine), dropping a disabled job's escrows,
+//! and SelectUniqueValue look-ups in the target (the engine's default
+//! "nothing exists" is used). Disables and deletes beyond the job's
+//! `deletion_threshold` are staged. [`run_cycle_with`] takes the cycle's
+//! clock and quarantine rules ([`RunOptions`]); [`run_cycle`] uses the
+//! clock and Entra's defaults.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -41,7 +64,8 @@ use serde::Serialize;
 
 use super::policy::deletion_guard::DeletionCounter;
 use super::policy::escrow::{Escrow as EscrowPolicy, FailureClass};
-use super::state::{CycleState, Failure, StagedAction, StagedDelete, StateError};
+use super::policy::quarantine::{self, CycleOutcome, QuarantineOptions, QuarantineReason, QuarantineState, Verdict};
+use super::state::{CycleState, Failure, RunStatus, StagedAction, StagedDelete, StateError, StatusRecord};
 use crate::ServerError;
 use crate::connectors::scim::{ScimConnector, ScimOptions};
 use crate::connectors::{Connector, ConnectorError};
@@ -73,8 +97,33 @@ pub struct CycleReport {
     pub actions: BTreeMap<String, u64>,
     /// Objects whose decision or application failed (escrowed).
     pub failures: u64,
+    /// Escrowed objects retried at the start of the cycle (counted in
+    /// `objects` too).
+    pub retried: u64,
     /// The job's watermark after the cycle.
     pub watermark: i64,
+    /// Why the cycle did not run at all (quarantined until a later retry,
+    /// or disabled); nothing else in the report is filled in then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    /// Why the cycle stopped before handling every object (the target
+    /// refused the credentials or is not compatible).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+    /// What the cycle meant for the job's quarantine: `quarantined`,
+    /// `still_quarantined`, `released` or `disabled` (`None` when healthy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quarantine: Option<String>,
+}
+
+/// How a cycle runs: its clock and the quarantine rules.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// The cycle's "now" (escrow due times and back-off, quarantine
+    /// retries); `None` reads the clock. Tests set it to make escrows and
+    /// quarantine retries due without waiting.
+    pub now: Option<DateTime<Utc>>,
+    pub quarantine: QuarantineOptions,
 }
 
 /// Why a cycle (or an on-demand run) could not run at all.
@@ -143,6 +192,11 @@ pub struct Pipeline {
     /// The ids of assigned users and groups, for jobs whose scope is `assigned`.
     assigned: Option<HashSet<(PrincipalType, String)>>,
     deletions: DeletionCounter,
+    /// A fixed "now" for the run, else the clock.
+    clock: Option<DateTime<Utc>>,
+    /// The first failure that quarantines the job (invalid credentials, an
+    /// incompatible target): a cycle stops there.
+    halt: Option<ConnectorError>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -189,7 +243,19 @@ impl Pipeline {
             run,
             assigned,
             deletions,
+            clock: None,
+            halt: None,
         })
+    }
+
+    /// The pipeline's "now".
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.unwrap_or_else(Utc::now)
+    }
+
+    /// The failure that quarantines the job, once one was met.
+    pub fn halted(&self) -> Option<&ConnectorError> {
+        self.halt.as_ref()
     }
 
     /// The run's id (the cycle id, or the on-demand run's).
@@ -211,7 +277,7 @@ impl Pipeline {
         change_id: Option<i64>,
     ) -> Result<ObjectOutcome, CycleError> {
         let started = Instant::now();
-        let now = Utc::now();
+        let now = self.now();
         let record = self.record(source_id, user).await?;
         let display = user.map(User::user_principal_name).unwrap_or_default().to_owned();
         let (decision, applied) = match self.target_state(&record, now).await {
@@ -346,7 +412,7 @@ impl Pipeline {
     }
 
     /// Carries out a decision, keeping links and escrows.
-    async fn apply(&self, source_id: &str, decision: &Decision, now: DateTime<Utc>) -> Result<Applied, CycleError> {
+    async fn apply(&mut self, source_id: &str, decision: &Decision, now: DateTime<Utc>) -> Result<Applied, CycleError> {
         if decision.status == Status::Failure {
             let code = decision
                 .reason
@@ -463,8 +529,13 @@ impl Pipeline {
     }
 
     /// Escrows a connector failure with the policy's back-off (never due
-    /// for a permanent one).
-    async fn escrow(&self, source_id: &str, error: &ConnectorError, now: DateTime<Utc>) -> Result<(), CycleError> {
+    /// for a permanent one). A failure that quarantines the job is not the
+    /// object's fault: it is not escrowed, and halts the cycle instead.
+    async fn escrow(&mut self, source_id: &str, error: &ConnectorError, now: DateTime<Utc>) -> Result<(), CycleError> {
+        if error.quarantines() {
+            self.halt.get_or_insert_with(|| error.clone());
+            return Ok(());
+        }
         let attempts = self.attempts(source_id).await?;
         let next = EscrowPolicy::default().next_attempt(attempts, FailureClass::from(error), now);
         let failure = Failure {
@@ -542,98 +613,267 @@ fn action_name(action: Action) -> &'static str {
     }
 }
 
-/// Runs one cycle of the job for its users (see the module docs).
+/// Escrows retried per query at the start of a cycle.
+const RETRY_BATCH: u32 = 200;
+
+/// Runs one cycle of the job for its users (see the module docs), now and
+/// with the default quarantine rules.
 pub async fn run_cycle(store: &Store, jobs: &Jobs, job_id: &str, mode: Mode) -> Result<CycleReport, CycleError> {
+    run_cycle_with(store, jobs, job_id, mode, &RunOptions::default()).await
+}
+
+/// Counts one object's outcome in the report (and the exports for quarantine).
+fn count(report: &mut CycleReport, exported: &mut u64, outcome: &ObjectOutcome) {
+    report.objects += 1;
+    *report
+        .actions
+        .entry(action_name(outcome.decision.action).to_owned())
+        .or_default() += 1;
+    if outcome.failed() {
+        report.failures += 1;
+    } else if matches!(
+        outcome.decision.action,
+        Action::Create | Action::Update | Action::Disable | Action::Delete
+    ) && outcome.applied.done
+    {
+        *exported += 1;
+    }
+}
+
+/// Runs one cycle of the job for its users (see the module docs).
+pub async fn run_cycle_with(
+    store: &Store,
+    jobs: &Jobs,
+    job_id: &str,
+    mode: Mode,
+    options: &RunOptions,
+) -> Result<CycleReport, CycleError> {
     let mut pipeline = Pipeline::open(store, jobs, job_id, false).await?;
+    pipeline.clock = options.now;
+    let now = pipeline.now();
     let state = pipeline.state.clone();
     let directory = store.directory();
     let mut report = CycleReport {
         cycle_id: pipeline.run_id().to_owned(),
         ..CycleReport::default()
     };
+
+    // Quarantine (and disabling) decide whether the cycle runs at all.
+    let status = state.status().await?;
+    if status.status == RunStatus::Disabled {
+        report.skipped = Some("the job is disabled (too long in quarantine); restart it to run again".into());
+        report.watermark = status.watermark;
+        return Ok(report);
+    }
+    let quarantined = quarantine_state(&status, now);
+    if !quarantine::may_run(quarantined.as_ref(), now) {
+        let next = quarantined
+            .as_ref()
+            .map(|q| q.next_retry_at.to_rfc3339())
+            .unwrap_or_default();
+        report.skipped = Some(format!(
+            "the job is quarantined ({}); next retry at {next}",
+            status.quarantine_reason.as_deref().unwrap_or("no reason recorded")
+        ));
+        report.watermark = status.watermark;
+        return Ok(report);
+    }
+
     let started_at = Utc::now();
-    let count = |report: &mut CycleReport, outcome: &ObjectOutcome| {
-        report.objects += 1;
-        *report
-            .actions
-            .entry(action_name(outcome.decision.action).to_owned())
-            .or_default() += 1;
-        if outcome.failed() {
-            report.failures += 1;
-        }
+    let mut exported = 0u64;
+    let latest_before = directory.latest_change().await?;
+    let total = match mode {
+        Mode::Initial => u64::try_from(directory.user_count().await?).unwrap_or(u64::MAX),
+        Mode::Incremental => 0,
     };
-    match mode {
-        Mode::Initial => {
-            // Changes up to here are covered by reading every user now.
-            let latest = directory.latest_change().await?;
-            let total = u64::try_from(directory.user_count().await?).unwrap_or(u64::MAX);
-            state.start_cycle(&report.cycle_id, total, started_at).await?;
-            let mut offset = 0;
-            loop {
-                let page = directory
-                    .users_page(&UserQuery {
-                        search: None,
-                        deleted: false,
-                        offset,
-                        limit: PAGE,
-                    })
-                    .await?;
-                let n = page.items.len();
-                for user in &page.items {
-                    let outcome = pipeline.process_user(&user.id, Some(user), None).await?;
-                    count(&mut report, &outcome);
-                }
-                state.progress(report.objects).await?;
-                offset += n;
-                if n < PAGE {
-                    break;
-                }
-            }
-            state.advance_watermark(latest).await?;
-            state.mark_initial_done().await?;
+    state.start_cycle(&report.cycle_id, total, started_at).await?;
+
+    // Due escrows first, whatever the mode.
+    let mut retried: HashSet<String> = HashSet::new();
+    'retries: loop {
+        let due = state.due_escrows(now, RETRY_BATCH).await?;
+        let fresh: Vec<_> = due
+            .into_iter()
+            .filter(|e| e.object_type == ObjectType::User && !retried.contains(&e.source_id))
+            .collect();
+        if fresh.is_empty() {
+            break;
         }
-        Mode::Incremental => {
-            state.start_cycle(&report.cycle_id, 0, started_at).await?;
-            let mut watermark = state.watermark().await?;
-            loop {
-                let changes = directory
-                    .changes_since(watermark, i64::try_from(PAGE).unwrap_or(200))
-                    .await?;
-                let Some(last) = changes.last().map(|c| c.seq) else {
-                    break;
-                };
-                // Each user once per batch, at its latest change, in change order.
-                let mut latest: BTreeMap<String, (i64, ChangeKind)> = BTreeMap::new();
-                for change in changes.iter().filter(|c| c.object_type == ObjectType::User) {
-                    latest.insert(change.object_id.clone(), (change.seq, change.change));
-                }
-                let mut ordered: Vec<_> = latest.into_iter().collect();
-                ordered.sort_by_key(|(_, (seq, _))| *seq);
-                for (id, (seq, kind)) in ordered {
-                    let user = if kind == ChangeKind::Purged {
-                        None
-                    } else {
-                        directory.user_including_deleted(&id).await?
-                    };
-                    let outcome = pipeline.process_user(&id, user.as_ref(), Some(seq)).await?;
-                    count(&mut report, &outcome);
-                }
-                state.progress(report.objects).await?;
-                // Every change of the batch was applied, escrowed or logged.
-                state.advance_watermark(last).await?;
-                watermark = last;
+        for escrow in fresh {
+            retried.insert(escrow.source_id.clone());
+            let user = directory.user_including_deleted(&escrow.source_id).await?;
+            let outcome = pipeline.process_user(&escrow.source_id, user.as_ref(), None).await?;
+            count(&mut report, &mut exported, &outcome);
+            report.retried += 1;
+            if pipeline.halted().is_some() {
+                break 'retries;
             }
         }
     }
+    state.progress(report.objects).await?;
+
+    if pipeline.halted().is_none() {
+        match mode {
+            Mode::Initial => {
+                // Changes up to `latest_before` are covered by reading every user now.
+                let mut offset = 0;
+                'pages: loop {
+                    let page = directory
+                        .users_page(&UserQuery {
+                            search: None,
+                            deleted: false,
+                            offset,
+                            limit: PAGE,
+                        })
+                        .await?;
+                    let n = page.items.len();
+                    for user in &page.items {
+                        let outcome = pipeline.process_user(&user.id, Some(user), None).await?;
+                        count(&mut report, &mut exported, &outcome);
+                        if pipeline.halted().is_some() {
+                            break 'pages;
+                        }
+                    }
+                    state.progress(report.objects).await?;
+                    offset += n;
+                    if n < PAGE {
+                        break;
+                    }
+                }
+                if pipeline.halted().is_none() {
+                    state.advance_watermark(latest_before).await?;
+                    state.mark_initial_done().await?;
+                }
+            }
+            Mode::Incremental => {
+                let mut watermark = state.watermark().await?;
+                'batches: loop {
+                    let changes = directory
+                        .changes_since(watermark, i64::try_from(PAGE).unwrap_or(200))
+                        .await?;
+                    let Some(last) = changes.last().map(|c| c.seq) else {
+                        break;
+                    };
+                    // Each user once per batch, at its latest change, in change order.
+                    let mut latest: BTreeMap<String, (i64, ChangeKind)> = BTreeMap::new();
+                    for change in changes.iter().filter(|c| c.object_type == ObjectType::User) {
+                        latest.insert(change.object_id.clone(), (change.seq, change.change));
+                    }
+                    let mut ordered: Vec<_> = latest.into_iter().collect();
+                    ordered.sort_by_key(|(_, (seq, _))| *seq);
+                    for (id, (seq, kind)) in ordered {
+                        let user = if kind == ChangeKind::Purged {
+                            None
+                        } else {
+                            directory.user_including_deleted(&id).await?
+                        };
+                        let outcome = pipeline.process_user(&id, user.as_ref(), Some(seq)).await?;
+                        count(&mut report, &mut exported, &outcome);
+                        if pipeline.halted().is_some() {
+                            // The batch was not handled: the watermark stays.
+                            break 'batches;
+                        }
+                    }
+                    state.progress(report.objects).await?;
+                    // Every change of the batch was applied, escrowed or logged.
+                    state.advance_watermark(last).await?;
+                    watermark = last;
+                }
+            }
+        }
+    }
+    report.stopped = pipeline.halted().map(|e| format!("the cycle stopped early: {e}"));
+
+    // The cycle's outcome for the quarantine rules.
+    let outcome = CycleOutcome {
+        exported,
+        failed: report.failures,
+        failed_references: 0,
+        credential_failure: match pipeline.halted() {
+            Some(ConnectorError::InvalidCredentials { status }) => Some(*status),
+            _ => None,
+        },
+        incompatible: match pipeline.halted() {
+            Some(ConnectorError::Incompatible { detail }) => Some(detail.clone()),
+            _ => None,
+        },
+    };
+    let finished_at = pipeline.now();
+    let transition = quarantine::after_cycle(quarantined.as_ref(), &outcome, finished_at, &options.quarantine);
+    report.quarantine = match transition.verdict {
+        Verdict::Healthy => None,
+        Verdict::Quarantined { reason, next_retry_at }
+        | Verdict::StillQuarantined {
+            reason, next_retry_at, ..
+        } => {
+            state
+                .quarantine(&reason_text(&reason), next_retry_at, finished_at)
+                .await?;
+            Some(
+                if quarantined.is_some() {
+                    "still_quarantined"
+                } else {
+                    "quarantined"
+                }
+                .into(),
+            )
+        }
+        Verdict::Released => {
+            state.leave_quarantine().await?;
+            Some("released".into())
+        }
+        Verdict::Disabled { .. } => {
+            state.leave_quarantine().await?;
+            state.set_status(RunStatus::Disabled).await?;
+            Some("disabled".into())
+        }
+    };
+
     report.watermark = state.watermark().await?;
     let counts = serde_json::json!({
         "objects": report.objects,
+        "retried": report.retried,
         "actions": report.actions,
         "failures": report.failures,
+        "stopped": report.stopped,
+        "quarantine": report.quarantine,
         "duration_ms": u64::try_from((Utc::now() - started_at).num_milliseconds()).unwrap_or(0),
     });
     state.finish_cycle(&counts, Utc::now()).await?;
     Ok(report)
+}
+
+/// The stored quarantine reason: Entra's code, then the explanation.
+fn reason_text(reason: &QuarantineReason) -> String {
+    format!("{}: {}", reason.code(), reason.explanation())
+}
+
+/// The job's quarantine as the run record keeps it, `None` when not
+/// quarantined. The record keeps the reason as text and no retry count, so
+/// the reason is recovered by its kind only (all the rules look at) and the
+/// retry count starts from 0.
+fn quarantine_state(status: &StatusRecord, now: DateTime<Utc>) -> Option<QuarantineState> {
+    if status.status != RunStatus::Quarantined && status.quarantined_since.is_none() {
+        return None;
+    }
+    let text = status.quarantine_reason.as_deref().unwrap_or_default();
+    let reason = if text.contains("rejected the credentials") {
+        QuarantineReason::InvalidCredentials { status: 401 }
+    } else if text.contains("does not behave as a SCIM service") {
+        QuarantineReason::Incompatible { detail: String::new() }
+    } else {
+        QuarantineReason::FailureThreshold {
+            failed: 0,
+            failed_references: 0,
+            exported: 0,
+        }
+    };
+    Some(QuarantineState {
+        since: status.quarantined_since.unwrap_or(now),
+        reason,
+        attempts: 0,
+        next_retry_at: status.next_retry_at.unwrap_or(now),
+    })
 }
 
 /// Runs the pipeline now for one user, named by its directory id or its
