@@ -1,7 +1,8 @@
-//! The provisioning service's building blocks (issue 5, in progress): what a
-//! job remembers between cycles, and the policies of escrow, quarantine and
-//! the accidental-deletion guard. The cycle that drives them comes next.
+//! The provisioning service: what a job remembers between cycles (`state`),
+//! the policies of escrow, quarantine and the deletion guard (`policy`), one
+//! cycle or on-demand run (`run`), and the scheduler that runs jobs (`scheduler`).
 
 pub mod policy;
 pub mod run;
+pub mod scheduler;
 pub mod state;

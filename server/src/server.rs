@@ -95,6 +95,7 @@ impl Server {
             ..crate::auth::AuthOptions::default()
         };
         let auth = crate::auth::Auth::new(store.clone(), options);
+        let scheduler_jobs = crate::jobs::Jobs::new(store.clone(), secrets.clone());
         let state = AppState::new(store.clone(), &config.portal_dir, auth, secrets);
         if !state.portal.is_built() {
             tracing::warn!(
@@ -107,6 +108,8 @@ impl Server {
         let housekeeping = vec![
             tokio::spawn(store.directory().purge_expired_forever()),
             tokio::spawn(store.logs().prune_forever(log_retention.0)),
+            // The provisioning cycles of the running jobs.
+            tokio::spawn(crate::cycle::scheduler::run_forever(store.clone(), scheduler_jobs)),
         ];
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {

@@ -16,6 +16,7 @@ mod plan_cli;
 mod playground;
 mod postgres_harness;
 mod route_auth;
+mod scheduler;
 mod scim;
 mod scim_compliance;
 mod scim_connector;

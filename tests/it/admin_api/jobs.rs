@@ -22,7 +22,7 @@ const TOKEN_PLACE: &str = "target.auth.bearer_token";
 pub(crate) fn acme(name: &str, token: &str) -> Value {
     json!({
         "name": name,
-        "target": {"kind": "scim", "base_url": "https://acme.example/scim/v2", "auth": {"bearer_token": token}},
+        "target": {"kind": "scim", "base_url": "http://127.0.0.1:9/scim/v2", "auth": {"bearer_token": token}},
         "schedule": {"interval_seconds": 2400, "realtime": true},
         "objects": [
             {"source": "user", "target": "User", "mappings": [

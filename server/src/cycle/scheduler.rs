@@ -1,0 +1,290 @@
+//! The scheduler: one task for the whole server that runs the cycles of
+//! every job whose stored state is `running`.
+//!
+//! Every few seconds ([`POLL`]) it reads the jobs table and gives each
+//! running job without one a worker; a job created, changed, started or
+//! restarted through the API is picked up that way, without a server
+//! restart. A worker runs one cycle at a time for its job (cycles of
+//! different jobs run concurrently):
+//!
+//! - when the job starts (or the server does): an initial cycle if the
+//!   job's initial cycle is not done, else an incremental one;
+//! - then an incremental cycle every `schedule.interval_seconds`;
+//! - with `schedule.realtime`, also within about a second of a directory
+//!   change: it waits for the change, then for [`QUIET`] without another
+//!   one (at most [`MAX_DELAY`] in all), so a burst becomes one cycle;
+//! - on a new `restart_requested_at`: [`CycleState::restart`] then an
+//!   initial cycle. A restart requested while the server was down counts
+//!   when no cycle started after it.
+//!
+//! The worker reads the job again before every cycle and ends when the job
+//! is stopped or deleted: a stopped job starts no new cycle, but a cycle
+//! already running finishes. A cycle that is skipped (quarantine) is tried
+//! again at the next interval, or at the quarantine's next retry if that is
+//! sooner. Errors are logged and never end the scheduler; a failing job
+//! does not hold the others up. Aborting the scheduler's task (server
+//! shutdown) aborts its workers too.
+//!
+//! [`CycleState::restart`]: crate::cycle::state::CycleState::restart
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use provisio_api::jobs::JobState;
+use provisio_engine::job::MIN_INTERVAL_SECONDS;
+use tokio::task::JoinSet;
+use tokio::time::{Instant, sleep, sleep_until};
+
+use crate::cycle::run::{Mode, run_cycle};
+use crate::jobs::{JobError, Jobs};
+use crate::store::Store;
+
+/// How often the jobs table is read, and how often a waiting worker checks
+/// its job's state.
+pub const POLL: Duration = Duration::from_secs(2);
+/// How long a realtime job waits after a directory change for another one.
+pub const QUIET: Duration = Duration::from_millis(300);
+/// The longest a realtime job lets a burst of changes delay its cycle.
+pub const MAX_DELAY: Duration = Duration::from_secs(1);
+
+/// What a worker does when it wakes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Forget the progress ([`crate::cycle::state::CycleState::restart`]),
+    /// then run an initial cycle.
+    Restart,
+    /// Run a cycle of this mode.
+    Run(Mode),
+    /// Nothing is due.
+    Wait,
+}
+
+/// The worker's decision: a pending restart first; else, when a cycle is
+/// due (the interval passed or the directory changed), an initial cycle
+/// until one is done, then incremental ones.
+pub fn next_step(restart_pending: bool, initial_done: bool, due: bool, changed: bool) -> Step {
+    if restart_pending {
+        Step::Restart
+    } else if !(due || changed) {
+        Step::Wait
+    } else if initial_done {
+        Step::Run(Mode::Incremental)
+    } else {
+        Step::Run(Mode::Initial)
+    }
+}
+
+/// When a burst of directory changes that began at `first` and last
+/// changed at `last` is over: [`QUIET`] after the last change, but no later
+/// than [`MAX_DELAY`] after the first.
+pub fn settled_at(first: Instant, last: Instant) -> Instant {
+    (last + QUIET).min(first + MAX_DELAY)
+}
+
+/// Whether a restart requested at `requested` is still to be done, given
+/// the last one done (in this process) and when the job's last cycle began.
+pub fn restart_pending(
+    requested: Option<DateTime<Utc>>,
+    handled: Option<DateTime<Utc>>,
+    last_cycle_started: Option<DateTime<Utc>>,
+) -> bool {
+    match requested {
+        None => false,
+        Some(requested) => match handled {
+            Some(handled) => requested > handled,
+            None => last_cycle_started.is_none_or(|started| requested > started),
+        },
+    }
+}
+
+/// Runs the scheduler until its task is aborted.
+pub async fn run_forever(store: Store, jobs: Jobs) {
+    let mut workers: JoinSet<()> = JoinSet::new();
+    let mut by_task: HashMap<tokio::task::Id, String> = HashMap::new();
+    let mut active: HashSet<String> = HashSet::new();
+    loop {
+        // Reap the workers that ended (job stopped or deleted).
+        while let Some(ended) = workers.try_join_next_with_id() {
+            let id = match ended {
+                Ok((id, ())) => id,
+                Err(e) => {
+                    tracing::error!(error = %e, "a scheduler worker failed");
+                    e.id()
+                }
+            };
+            if let Some(job) = by_task.remove(&id) {
+                active.remove(&job);
+            }
+        }
+        match jobs.list().await {
+            Ok(list) => {
+                for job in list {
+                    if job.state == JobState::Running && !active.contains(&job.id) {
+                        tracing::info!(job = %job.id, name = %job.name, "scheduling the job");
+                        let handle = workers.spawn(run_job(store.clone(), jobs.clone(), job.id.clone()));
+                        by_task.insert(handle.id(), job.id.clone());
+                        active.insert(job.id);
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "the scheduler could not read the jobs"),
+        }
+        sleep(POLL).await;
+    }
+}
+
+fn parse_time(text: Option<&str>) -> Option<DateTime<Utc>> {
+    text.and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// One job's loop; returns when the job is no longer running.
+async fn run_job(store: Store, jobs: Jobs, job_id: String) {
+    let state = store.cycle_state(&job_id);
+    let mut changes = store.directory().subscribe();
+    changes.borrow_and_update();
+    let mut changes_open = true;
+    let mut handled_restart: Option<DateTime<Utc>> = None;
+    // Run at once when the job starts.
+    let mut next_due = Instant::now();
+    let mut changed = false;
+    loop {
+        let job = match jobs.get(&job_id).await {
+            Ok(job) => job,
+            Err(JobError::NotFound { .. }) => {
+                tracing::info!(job = %job_id, "the job is gone: no more cycles");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(job = %job_id, error = %e, "could not read the job");
+                sleep(POLL).await;
+                continue;
+            }
+        };
+        if job.state != JobState::Running {
+            tracing::info!(job = %job_id, "the job is stopped: no more cycles");
+            return;
+        }
+        let schedule = job.definition.schedule;
+        let interval = Duration::from_secs(schedule.interval_seconds.max(MIN_INTERVAL_SECONDS));
+        let status = match state.status().await {
+            Ok(status) => status,
+            Err(e) => {
+                tracing::warn!(job = %job_id, error = %e, "could not read the job's cycle state");
+                sleep(POLL).await;
+                continue;
+            }
+        };
+        let requested = parse_time(job.restart_requested_at.as_deref());
+        let pending = restart_pending(requested, handled_restart, status.last_cycle_started_at);
+        let due = Instant::now() >= next_due;
+        let step = next_step(pending, status.initial_done, due, changed);
+        let mode = match step {
+            Step::Wait => None,
+            Step::Run(mode) => Some(mode),
+            Step::Restart => match state.restart().await {
+                Ok(()) => {
+                    tracing::info!(job = %job_id, "restarting the job: an initial cycle");
+                    handled_restart = requested;
+                    Some(Mode::Initial)
+                }
+                Err(e) => {
+                    tracing::error!(job = %job_id, error = %e, "could not restart the job");
+                    None
+                }
+            },
+        };
+        if let Some(mode) = mode {
+            changed = false;
+            // Changes committed from here on are for the next cycle (this
+            // one reads the change log as it is when it starts).
+            changes.borrow_and_update();
+            next_due = Instant::now() + interval;
+            match run_cycle(&store, &jobs, &job_id, mode).await {
+                Ok(report) => {
+                    if let Some(reason) = &report.skipped {
+                        tracing::info!(job = %job_id, reason = %reason, "cycle skipped");
+                        if let Ok(status) = state.status().await
+                            && let Some(retry) = status.next_retry_at
+                        {
+                            let wait = (retry - Utc::now()).to_std().unwrap_or_default();
+                            next_due = next_due.min(Instant::now() + wait);
+                        }
+                    } else {
+                        tracing::info!(
+                            job = %job_id, ?mode, cycle = %report.cycle_id, objects = report.objects,
+                            failures = report.failures, "cycle finished"
+                        );
+                    }
+                }
+                Err(e) => tracing::error!(job = %job_id, ?mode, error = %e, "cycle failed"),
+            }
+            continue;
+        }
+
+        // Wait for the interval, a directory change (realtime) or the next
+        // look at the job's state.
+        let realtime = schedule.realtime && changes_open;
+        tokio::select! {
+            _ = sleep_until(next_due) => {}
+            _ = sleep(POLL) => {}
+            result = changes.changed(), if realtime => match result {
+                Ok(()) => {
+                    let first = Instant::now();
+                    let mut last = first;
+                    loop {
+                        changes.borrow_and_update();
+                        tokio::select! {
+                            _ = sleep_until(settled_at(first, last)) => break,
+                            result = changes.changed() => match result {
+                                Ok(()) => last = Instant::now(),
+                                Err(_) => break,
+                            },
+                        }
+                    }
+                    changed = true;
+                }
+                Err(_) => changes_open = false,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restart_comes_first_then_initial_until_done() {
+        assert_eq!(next_step(true, true, false, false), Step::Restart);
+        assert_eq!(next_step(true, false, true, true), Step::Restart);
+        assert_eq!(next_step(false, false, true, false), Step::Run(Mode::Initial));
+        assert_eq!(next_step(false, false, false, true), Step::Run(Mode::Initial));
+        assert_eq!(next_step(false, true, true, false), Step::Run(Mode::Incremental));
+        assert_eq!(next_step(false, true, false, true), Step::Run(Mode::Incremental));
+        assert_eq!(next_step(false, true, false, false), Step::Wait);
+        assert_eq!(next_step(false, false, false, false), Step::Wait);
+    }
+
+    #[test]
+    fn a_burst_settles_after_a_quiet_spell_but_within_a_second() {
+        let first = Instant::now();
+        assert_eq!(settled_at(first, first), first + QUIET);
+        let last = first + Duration::from_millis(200);
+        assert_eq!(settled_at(first, last), last + QUIET);
+        let late = first + Duration::from_millis(900);
+        assert_eq!(settled_at(first, late), first + MAX_DELAY);
+    }
+
+    #[test]
+    fn a_restart_is_done_once() {
+        let t = |s: i64| DateTime::from_timestamp(1_700_000_000 + s, 0);
+        assert!(!restart_pending(None, None, None));
+        assert!(restart_pending(t(10), None, None));
+        assert!(restart_pending(t(10), None, t(5)));
+        assert!(!restart_pending(t(10), None, t(11)));
+        assert!(!restart_pending(t(10), t(10), t(5)));
+        assert!(restart_pending(t(20), t(10), t(30)));
+    }
+}
