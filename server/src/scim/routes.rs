@@ -154,9 +154,8 @@ async fn resource_types(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ScimError> {
-    let scim = scim(&state, &headers).await?;
-    let types = schema::resource_types_json(&[scim.user_schema.clone(), scim.group_schema.clone()], &scim.base.0);
-    Ok(respond(StatusCode::OK, &list_of(types)))
+    let documents = discovery(&state, &headers, Discovery::ResourceTypes).await?;
+    Ok(respond(StatusCode::OK, &list_of(documents)))
 }
 
 async fn resource_type(
@@ -165,11 +164,8 @@ async fn resource_type(
     headers: HeaderMap,
     Path(name): Path<String>,
 ) -> Result<Response, ScimError> {
-    let scim = scim(&state, &headers).await?;
-    let types = schema::resource_types_json(&[scim.user_schema.clone(), scim.group_schema.clone()], &scim.base.0);
-    let found = types
-        .into_iter()
-        .find(|t| t.get("id").and_then(Value::as_str) == Some(name.as_str()))
+    let documents = discovery(&state, &headers, Discovery::ResourceTypes).await?;
+    let found = by_id(documents, &name)
         .ok_or_else(|| ScimError::not_found(format!("no resource type is called \"{name}\"")))?;
     Ok(respond(StatusCode::OK, &found))
 }
@@ -179,9 +175,8 @@ async fn schemas(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ScimError> {
-    let scim = scim(&state, &headers).await?;
-    let all = schema::schemas_json(&[scim.user_schema.clone(), scim.group_schema.clone()], &scim.base.0);
-    Ok(respond(StatusCode::OK, &list_of(all)))
+    let documents = discovery(&state, &headers, Discovery::Schemas).await?;
+    Ok(respond(StatusCode::OK, &list_of(documents)))
 }
 
 async fn one_schema(
@@ -190,13 +185,30 @@ async fn one_schema(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ScimError> {
-    let scim = scim(&state, &headers).await?;
-    let all = schema::schemas_json(&[scim.user_schema.clone(), scim.group_schema.clone()], &scim.base.0);
-    let found = all
-        .into_iter()
-        .find(|s| s.get("id").and_then(Value::as_str) == Some(id.as_str()))
-        .ok_or_else(|| ScimError::not_found(format!("no schema has the id \"{id}\"")))?;
+    let documents = discovery(&state, &headers, Discovery::Schemas).await?;
+    let found = by_id(documents, &id).ok_or_else(|| ScimError::not_found(format!("no schema has the id \"{id}\"")))?;
     Ok(respond(StatusCode::OK, &found))
+}
+
+enum Discovery {
+    ResourceTypes,
+    Schemas,
+}
+
+/// The resource types or schemas as they are now (extension attributes included).
+async fn discovery(state: &AppState, headers: &HeaderMap, which: Discovery) -> Result<Vec<Value>, ScimError> {
+    let scim = scim(state, headers).await?;
+    let resources = [scim.user_schema.clone(), scim.group_schema.clone()];
+    Ok(match which {
+        Discovery::ResourceTypes => schema::resource_types_json(&resources, &scim.base.0),
+        Discovery::Schemas => schema::schemas_json(&resources, &scim.base.0),
+    })
+}
+
+fn by_id(documents: Vec<Value>, id: &str) -> Option<Value> {
+    documents
+        .into_iter()
+        .find(|d| d.get("id").and_then(Value::as_str) == Some(id))
 }
 
 fn list_of(resources: Vec<Value>) -> Value {
