@@ -3,5 +3,6 @@
 //! PostgreSQL ([`postgres`]) and an independent SCIM server to provision
 //! into ([`scim_target`]).
 
+pub mod fault_proxy;
 pub mod postgres;
 pub mod scim_target;

@@ -23,6 +23,11 @@ use utoipa::ToSchema;
 
 use crate::engine::job::{Direction, JobDefinition, JobProblem};
 
+pub mod approval;
+pub mod status;
+
+pub use status::{JOB_STATUS_PATH, JobStatus};
+
 /// `GET` lists [`JobSummary`]s; `POST` creates a job from a job definition
 /// (JSON, or YAML with `Content-Type: application/yaml`) and answers its
 /// [`JobDetail`], or a [`JobInvalid`] listing every problem.
@@ -52,8 +57,16 @@ pub const JOB_PROVISION_ON_DEMAND_PATH: &str = "/api/v1/jobs/{id}/provision-on-d
 /// The body of a provision-on-demand request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ProvisionOnDemandRequest {
-    /// The directory user's id or userPrincipalName.
+    /// The directory user's id or userPrincipalName (leave empty with `group`).
+    #[serde(default)]
     pub user: String,
+    /// Or a directory group's id or displayName: the group is provisioned
+    /// with up to five of its direct members, chosen in `members`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// The group's members to provision with it (ids or userPrincipalNames, at most five).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<String>,
 }
 
 /// What a job's secrets read back as.

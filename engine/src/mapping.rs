@@ -172,7 +172,10 @@ fn evaluate_one<'a>(
     if mapping.spec.apply == Apply::OnCreate && purpose == Purpose::Update {
         return Ok(None);
     }
-    let evaluation = mapping.program.evaluate_borrowed(source, ctx).map_err(|diagnostic| {
+    ctx.target_attribute = Some(mapping.key.clone());
+    let evaluation = mapping.program.evaluate_borrowed(source, ctx);
+    ctx.target_attribute = None;
+    let evaluation = evaluation.map_err(|diagnostic| {
         Box::new(MappingFailure {
             target: mapping.key.to_string(),
             expression: mapping.spec.expression.clone(),
@@ -361,5 +364,42 @@ mod tests {
         assert_eq!(out.failures.len(), 1);
         assert_eq!(out.failures[0].target, "a");
         assert_eq!(out.attributes.len(), 1);
+    }
+
+    /// Takes the values `ExistingValues::exists_in` is asked, per attribute.
+    struct Recorder(Vec<(Option<String>, String)>);
+
+    impl crate::expr::ExistingValues for &mut Recorder {
+        fn exists(&mut self, value: &str) -> Result<bool, String> {
+            self.exists_in(None, value)
+        }
+
+        fn exists_in(&mut self, attribute: Option<&str>, value: &str) -> Result<bool, String> {
+            self.0.push((attribute.map(str::to_owned), value.to_owned()));
+            Ok(value == "ada")
+        }
+    }
+
+    #[test]
+    fn select_unique_value_is_asked_about_the_mapped_target_attribute() {
+        let mappings = [CompiledMapping::compile(&mapping(
+            "externalId",
+            "SelectUniqueValue([mailNickname], Join(\"\", [mailNickname], \"2\"))",
+        ))
+        .unwrap()];
+        let source = SourceObject::new().with("mailNickname", "ada");
+        let mut recorder = Recorder(Vec::new());
+        let out = {
+            let mut ctx = EvalContext::default().with_existing(&mut recorder);
+            apply(&mappings, &source, Purpose::Create, &mut ctx)
+        };
+        assert_eq!(out.attributes.get("externalId"), Some(&Value::str("ada2")));
+        assert_eq!(
+            recorder.0,
+            [
+                (Some("externalId".to_owned()), "ada".to_owned()),
+                (Some("externalId".to_owned()), "ada2".to_owned())
+            ]
+        );
     }
 }

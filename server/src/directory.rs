@@ -20,7 +20,7 @@ use crate::store::Store;
 
 pub use attributes::{AttributeSpec, AttributeType, IS_SOFT_DELETED};
 pub use changes::{Change, ChangeKind, ObjectType};
-pub use groups::{GroupLookup, GroupQuery};
+pub use groups::{GroupLookup, GroupQuery, group_source_attributes};
 pub use model::{Group, GroupDraft, Member, MemberKind, Meta, Page, User, UserDraft};
 pub use retention::RETENTION;
 pub use users::{UserLookup, UserQuery, source_attributes};

@@ -203,7 +203,10 @@ impl Jobs {
     /// Replaces a job's definition. Secrets follow the write-only rules:
     /// `"********"` or left out keeps the stored value, `""` clears it, any
     /// other value replaces it. With `if_version`, only that version is
-    /// replaced.
+    /// replaced. A change to the job's object mappings or scope
+    /// ([`needs_restart`]) also records a restart (a new
+    /// `restart_requested_at`, as [`StateChange::Restart`] does) without
+    /// starting or stopping the job: its next cycle is an initial one.
     pub async fn replace(
         &self,
         id_or_name: &str,
@@ -237,9 +240,11 @@ impl Jobs {
             }
             let sealed = secret_fields::seal(&self.secrets, &id, &values)?;
             let now = timestamp(Utc::now());
+            let restart = needs_restart(&current.detail.definition, &definition).then_some(now.as_str());
             let updated = sqlx::query(
                 "UPDATE jobs SET name = $1, name_key = $2, direction = $3, target_kind = $4, definition = $5, \
-                 secrets = $6, version = version + 1, modified_at = $7 WHERE id = $8 AND version = $9",
+                 secrets = $6, version = version + 1, modified_at = $7, \
+                 restart_requested_at = COALESCE($10, restart_requested_at) WHERE id = $8 AND version = $9",
             )
             .bind(&definition.name)
             .bind(name_key(&definition.name))
@@ -250,16 +255,22 @@ impl Jobs {
             .bind(&now)
             .bind(&id)
             .bind(current.detail.version)
+            .bind(restart)
             .execute(self.store.pool())
             .await
             .map_err(|e| name_taken_or(e, &definition.name))?;
             if updated.rows_affected() == 1 {
-                tracing::info!(job = %id, name = %definition.name, "job replaced");
+                tracing::info!(job = %id, name = %definition.name, restart = restart.is_some(), "job replaced");
+                let restart_requested_at = match restart {
+                    Some(_) => Some(now.clone()),
+                    None => current.detail.restart_requested_at,
+                };
                 let detail = JobDetail {
                     secrets: secret_fields::secret_flags(&definition),
                     definition,
                     version: current.detail.version + 1,
                     modified_at: now,
+                    restart_requested_at,
                     ..current.detail
                 };
                 return Ok((detail, true));
@@ -416,6 +427,15 @@ pub fn check(definition: &JobDefinition) -> Result<(), JobError> {
     } else {
         Ok(())
     }
+}
+
+/// Whether replacing `old` by `new` restarts the job, as a change of the
+/// provisioning configuration does in Entra: any change to its object
+/// mappings (attribute mappings, matching, scoping filters, actions) or to
+/// its scope (all users or the assigned ones). A new name, schedule,
+/// target, credentials or deletion settings keeps its progress.
+pub fn needs_restart(old: &JobDefinition, new: &JobDefinition) -> bool {
+    old.objects != new.objects || old.scope != new.scope
 }
 
 fn check_version(current: &JobDetail, expected: Option<i64>) -> Result<(), JobError> {

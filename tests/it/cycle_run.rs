@@ -348,3 +348,104 @@ async fn a_wrong_token_quarantines_the_job_until_a_retry_after_the_fix() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_stopped_cycle_ends_after_its_page_and_the_next_one_resumes() {
+    for_each_backend(async |api: &Api| {
+        let Some(target) = ScimTarget::start() else { return };
+        let created = api.post(JOBS_PATH, job(&target)).await;
+        let job_id = created.expect(201)["id"].as_str().unwrap().to_owned();
+        let jobs = Jobs::new(
+            api.server.store().clone(),
+            SecretBox::from_key_file(&api.key_file).unwrap(),
+        );
+        let drafts = (0..230)
+            .map(|i| provisio_server::directory::UserDraft {
+                attributes: json!({"userPrincipalName": format!("u{i:03}@contoso.com"), "givenName": "U"})
+                    .as_object()
+                    .cloned()
+                    .unwrap(),
+                scim_extra: None,
+            })
+            .collect();
+        api.server.store().directory().create_users(drafts).await.unwrap();
+
+        // Stop raised before the cycle: it ends after its first page of 200.
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let options = RunOptions {
+            stop: Some(stop),
+            ..RunOptions::default()
+        };
+        let report = run_cycle_with(api.server.store(), &jobs, &job_id, Mode::Initial, &options)
+            .await
+            .unwrap();
+        assert_eq!(report.objects, 200, "{report:?}");
+        assert!(
+            report.stopped.as_deref().unwrap_or_default().contains("stopped"),
+            "{report:?}"
+        );
+        let state = api.server.store().cycle_state(&job_id);
+        let status = state.status().await.unwrap();
+        assert!(!status.initial_done, "an unfinished initial cycle is not done");
+        assert_eq!(status.watermark, 0);
+
+        // Started again: the initial cycle runs through, links the 200 and
+        // creates the other 30, with no duplicates.
+        let report = cycle(api, &jobs, &job_id, Mode::Initial).await;
+        assert_eq!(report.actions.get("create"), Some(&30), "{report:?}");
+        assert!(state.status().await.unwrap().initial_done);
+        let users = target_users(&target).await;
+        assert_eq!(users.len(), 230);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn select_unique_value_asks_the_target_which_values_are_taken() {
+    for_each_backend(async |api: &Api| {
+        let Some(target) = ScimTarget::start() else { return };
+        // The application already has an account whose externalId is "ada".
+        let taken = reqwest::Client::new()
+            .post(format!("{}/Users", target.base_url()))
+            .bearer_auth(target.token())
+            .header("content-type", "application/scim+json")
+            .json(&json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "someone.else@contoso.com",
+                "externalId": "ada"
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(taken.status(), StatusCode::CREATED);
+        let mut definition = job(&target);
+        definition["objects"][0]["mappings"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({
+                "target": "externalId",
+                "expression": "SelectUniqueValue([mailNickname], Join(\"\", [mailNickname], \"2\"), Join(\"\", [mailNickname], \"3\"))",
+                "apply": "on_create"
+            }));
+        let created = api.post(JOBS_PATH, definition).await;
+        let job_id = created.expect(201)["id"].as_str().unwrap().to_owned();
+        api.post(
+            USERS,
+            json!({"attributes": {"userPrincipalName": "ada@contoso.com", "mailNickname": "ada", "givenName": "Ada"}}),
+        )
+        .await
+        .expect(201);
+
+        let answer = api
+            .post(
+                &format!("{JOBS_PATH}/{job_id}/provision-on-demand"),
+                json!({"user": "ada@contoso.com"}),
+            )
+            .await;
+        let body = answer.expect(200);
+        assert_eq!(body["decision"]["action"], "create", "{body}");
+        let users = target_users(&target).await;
+        assert_eq!(by_name(&users, "ada@contoso.com")["externalId"], "ada2", "{users:?}");
+    })
+    .await;
+}

@@ -1,6 +1,7 @@
 //! `provisio job check`, run as a real process: the summary on stdout and
 //! exit 0 for a valid job (warnings allowed), every problem on stderr and
-//! exit 2 otherwise.
+//! exit 2 otherwise; and `provisio job provision` (provision on demand
+//! from the command line) against a real SCIM server.
 
 use std::process::{Command, Output};
 
@@ -194,4 +195,131 @@ fn the_documented_reports_are_what_check_prints() {
         checked, 2,
         "docs/jobs.md should show what check prints for its two invalid examples"
     );
+}
+
+mod provision {
+    //! `provisio job provision` against a SQLite database the test server
+    //! also uses, and a real SCIM server (skipped when `PROVISIO_SCIM2_PYTHON`
+    //! is unset).
+
+    use std::process::Command;
+
+    use provisio_api::jobs::JOBS_PATH;
+    use provisio_tests::scim_target::ScimTarget;
+    use serde_json::{Value, json};
+
+    use crate::admin_api::Api;
+    use crate::cli::provisio_binary;
+
+    struct Run {
+        code: Option<i32>,
+        stdout: String,
+        stderr: String,
+    }
+
+    /// Runs `provisio job provision` with `args` against the server's database and key.
+    async fn provision(api: &Api, args: &[&str]) -> Run {
+        let mut command = Command::new(provisio_binary());
+        command
+            .args(["job", "provision", "--database", &api.database_url])
+            .args(["--secret-key-file", api.key_file.to_str().unwrap()])
+            .args(args)
+            .env_remove("PROVISIO_SECRET_KEY")
+            .env_remove("PROVISIO_DATABASE");
+        let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+            .await
+            .unwrap();
+        let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+        Run {
+            code: output.status.code(),
+            stdout: text(output.stdout),
+            stderr: text(output.stderr),
+        }
+    }
+
+    async fn target_users(target: &ScimTarget) -> Vec<Value> {
+        let response = reqwest::Client::new()
+            .get(format!("{}/Users?count=1000", target.base_url()))
+            .bearer_auth(target.token())
+            .send()
+            .await
+            .unwrap();
+        let body: Value = response.json().await.unwrap();
+        body["Resources"].as_array().cloned().unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn provisions_one_user_and_prints_the_steps() {
+        let Some(target) = ScimTarget::start() else { return };
+        let backend = crate::backends::each().await.remove(0);
+        let api = Api::start(&backend).await;
+        let job = json!({
+            "name": "Acme SCIM",
+            "target": {"kind": "scim", "base_url": target.base_url(), "auth": {"bearer_token": target.token()}},
+            "objects": [{"source": "user", "target": "User",
+                "scoping": [{"name": "Engineers", "clauses": [
+                    {"attribute": "jobTitle", "operator": "EQUALS", "value": "Engineer"}]}],
+                "mappings": [
+                    {"target": "userName", "expression": "[userPrincipalName]", "match_precedence": 1},
+                    {"target": "title", "expression": "[jobTitle]"}
+                ]}]
+        });
+        api.post(JOBS_PATH, job).await.expect(201);
+        let ada = api
+            .post(
+                "/api/v1/directory/users",
+                json!({"attributes": {"userPrincipalName": "ada@contoso.com", "displayName": "Ada Lovelace", "jobTitle": "Engineer"}}),
+            )
+            .await;
+        let ada = ada.expect(201)["id"].as_str().unwrap().to_owned();
+
+        let run = provision(&api, &["--job", "acme scim", "--user", "ada@contoso.com"]).await;
+        eprintln!("{}{}", run.stdout, run.stderr);
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        for words in [
+            "Provisioning ada@contoso.com with job Acme SCIM (run ",
+            "1. Import — success",
+            "2. Scoping — success",
+            "filter \"Engineers\": matched",
+            "jobTitle EQUALS \"Engineer\": holds",
+            "3. Matching",
+            "userName eq \"ada@contoso.com\"",
+            "4. Action — success",
+            "action: create",
+            "userName: (none) → \"ada@contoso.com\"",
+            "title: (none) → \"Engineer\"",
+            "Result: create — done",
+        ] {
+            assert!(run.stdout.contains(words), "no {words:?} in\n{}", run.stdout);
+        }
+        let users = target_users(&target).await;
+        assert_eq!(users.len(), 1, "{users:?}");
+        assert_eq!(users[0]["userName"], "ada@contoso.com");
+        assert_eq!(users[0]["title"], "Engineer");
+
+        // Again, by id and as JSON: nothing left to do.
+        let run = provision(&api, &["--job", "Acme SCIM", "--user", &ada, "--json"]).await;
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        let body: Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(body["decision"]["action"], "skip", "{body}");
+        assert_eq!(body["log_entry"]["run"], "on_demand", "{body}");
+
+        // An unknown user or job: a clear error, exit 2.
+        let run = provision(&api, &["--job", "Acme SCIM", "--user", "nobody@contoso.com"]).await;
+        assert_eq!((run.code, run.stdout.as_str()), (Some(2), ""), "{}", run.stderr);
+        assert!(
+            run.stderr.starts_with("error: ") && run.stderr.contains("nobody@contoso.com"),
+            "{}",
+            run.stderr
+        );
+        let run = provision(&api, &["--job", "Nope", "--user", "ada@contoso.com"]).await;
+        assert_eq!((run.code, run.stdout.as_str()), (Some(2), ""), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("no job has the id or name `Nope`"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(target_users(&target).await.len(), 1);
+        api.stop().await;
+    }
 }

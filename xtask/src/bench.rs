@@ -1,5 +1,6 @@
 //! `cargo xtask bench`: the engine's benchmarks (expressions and decisions), natively
-//! (criterion) and compiled to wasm running in Node, and the server's SCIM benchmark.
+//! (criterion) and compiled to wasm running in Node, the server's SCIM benchmark, and
+//! provisioning into a real SCIM server (scim2-server).
 
 use crate::steps::Steps;
 use crate::tools::{self, WASM_TARGET};
@@ -15,6 +16,12 @@ pub fn bench() -> Result<(), String> {
     steps.run(
         "native: cargo bench (SCIM directory writes and reads over HTTP)",
         cargo().args(["bench", "-p", "provisio-server", "--bench", "scim"]),
+    )?;
+    steps.run(
+        "native: cargo bench (provisioning 10,000 users into scim2-server, realtime latency)",
+        cargo()
+            .args(["bench", "-p", "provisio-tests", "--bench", "provisioning"])
+            .env("PROVISIO_SCIM2_PYTHON", tools::scim2_python()),
     )?;
     steps.run(
         "wasm (Node): wasm_bench",

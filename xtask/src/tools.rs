@@ -60,11 +60,16 @@ fn scim2_venv_dir() -> PathBuf {
     root().join("target").join("tools").join("scim2-venv")
 }
 
-/// What `cargo xtask bench` needs: the wasm target, its test runner, Node.
+/// What `cargo xtask bench` needs: the wasm target, its test runner, Node,
+/// and scim2-server (the provisioning benchmark's target).
 pub fn for_bench(steps: &mut Steps) -> Result<(), String> {
     steps.step("Debian packages: Node.js", || apt(&NODE))?;
     steps.step("wasm target", wasm_target)?;
-    steps.step("wasm-bindgen CLI", wasm_bindgen)
+    steps.step("wasm-bindgen CLI", wasm_bindgen)?;
+    steps.step("Debian packages: python3-venv", || {
+        apt_install(if python_makes_venvs() { &[] } else { &["python3-venv"] })
+    })?;
+    steps.step("scim2-server virtualenv (target/tools/scim2-venv)", scim2_venv)
 }
 
 fn portal_build_tools(steps: &mut Steps) -> Result<(), String> {

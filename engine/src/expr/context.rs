@@ -13,6 +13,14 @@ pub trait ExistingValues {
     /// Whether `value` is already taken in the target; `Err` carries the
     /// target's error, which fails the evaluation.
     fn exists(&mut self, value: &str) -> Result<bool, String>;
+
+    /// The same question for the target attribute being mapped (the
+    /// mapping's target path, when a mapping is evaluated). Look-ups that
+    /// know the target override it; the default ignores the attribute.
+    fn exists_in(&mut self, attribute: Option<&str>, value: &str) -> Result<bool, String> {
+        let _ = attribute;
+        self.exists(value)
+    }
 }
 
 /// Nothing exists yet: SelectUniqueValue returns its first candidate.
@@ -51,6 +59,9 @@ pub struct EvalContext<'a> {
     pub default_domain: Option<String>,
     pub random: Box<dyn RandomSource + 'a>,
     pub existing: Box<dyn ExistingValues + 'a>,
+    /// The target path of the mapping being evaluated, if any: what
+    /// SelectUniqueValue asks [`ExistingValues::exists_in`] about.
+    pub target_attribute: Option<std::sync::Arc<str>>,
 }
 
 impl Default for EvalContext<'_> {
@@ -66,6 +77,7 @@ impl<'a> EvalContext<'a> {
             default_domain: None,
             random: Box::new(SeededRandom::default()),
             existing: Box::new(NoExistingValues),
+            target_attribute: None,
         }
     }
 

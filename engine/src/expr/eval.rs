@@ -152,7 +152,8 @@ impl<'a> State<'a, '_, '_> {
             let Some(text) = candidate.as_text().filter(|t| !t.is_empty()).map(Cow::into_owned) else {
                 continue;
             };
-            match self.ctx.existing.exists(&text) {
+            let ctx = &mut *self.ctx;
+            match ctx.existing.exists_in(ctx.target_attribute.as_deref(), &text) {
                 Ok(false) => return Ok(Cow::Owned(Value::Str(text))),
                 Ok(true) => tried.push(text),
                 Err(e) => {

@@ -1,53 +1,60 @@
-//! Running a job: the provisioning cycle for users, and the same per-object
-//! pipeline for one user on demand.
+//! Running a job: the provisioning cycle for users and groups, and the same
+//! per-object pipeline for one user (or a group with chosen members) on
+//! demand.
 //!
-//! For each source object the pipeline reads the target's state (a linked
-//! object is read back by id; an unlinked one is matched by the job's
-//! matching attributes in precedence order, stopping at the first query that
-//! finds anything), asks the engine's [`decide`] what to do, applies the
-//! decision through the job's [`Connector`], keeps the links, escrows
-//! failures and writes one provisioning log entry.
+//! For each source object the pipeline (`run/pipeline.rs`) reads the target's
+//! state (a linked object is read back by id; an unlinked one is matched by
+//! the job's matching attributes in precedence order, stopping at the first
+//! query that finds anything), asks the engine's [`decide`] what to do,
+//! applies the decision through the job's [`Connector`], keeps the links,
+//! escrows failures, records the references the object names and writes one
+//! provisioning log entry.
 //!
-//! - An **initial** cycle reads every live user, a page at a time (memory
-//!   does not grow with the directory), then moves the watermark to the
-//!   directory's latest change as it was when the cycle began.
+//! - An **initial** cycle reads every live user, then every live group, a
+//!   page at a time (memory does not grow with the directory), then moves
+//!   the watermark to the directory's latest change as it was when the
+//!   cycle began.
 //! - An **incremental** cycle reads the directory's changes after the
-//!   watermark, a batch at a time, handles each changed user once per batch
-//!   (deleted and purged ones through the engine's lifecycle) and advances
-//!   the watermark past a batch only once every object in it was applied,
-//!   escrowed or logged as failed.
-//!
-//! - Every cycle, initial or incremental, first re-runs the users whose
-//!   escrow is due (read with their deleted state, or as purged when the
-//!   directory no longer has them); a success clears the escrow, a failure
-//!   counts another attempt with the escrow policy's back-off.
+//!   watermark, a batch at a time, handles each changed object once per
+//!   batch (users, then groups; deleted and purged ones through the engine's
+//!   lifecycle) and advances the watermark past a batch only once every
+//!   object in it was applied, escrowed or logged as failed.
+//! - **References last** (`run/references.rs`): manager and member references
+//!   are resolved to target ids once the referenced objects exist, and only
+//!   the differences are written.
+//! - **Deletion guard** (`run/approval.rs`): with a `deletion_threshold`, every
+//!   disable and delete is held as a staged delete while the cycle runs; at
+//!   the end they are carried out when no more than the threshold, else
+//!   logged as staged deletes and the job waits for approval
+//!   ([`allow_deletes`]).
+//! - Every cycle first re-runs the objects whose escrow is due (read with
+//!   their deleted state, or as purged when the directory no longer has
+//!   them); a success clears the escrow, a failure counts another attempt
+//!   with the escrow policy's back-off.
 //! - **Quarantine** ([`quarantine`]): before a cycle, a disabled job does not
 //!   run, nor does a quarantined one whose next retry is still ahead (the
 //!   report's `skipped` says why). A refusal of the credentials or an
 //!   incompatible target is not escrowed (it is not the object's fault): it
 //!   stops the cycle at once (no watermark moves, an initial cycle is not
-//!   marked done). After the cycle its outcome (exports, failures, the
-//!   credential refusal or incompatibility) goes through
+//!   marked done). After the cycle its outcome (exports, failures, failed
+//!   references, the credential refusal or incompatibility) goes through
 //!   [`quarantine::after_cycle`] and the verdict is stored: quarantined with
 //!   the reason as `"<Entra code>: <explanation>"` and the next retry,
 //!   released, or disabled. The run record keeps no retry count and the
 //!   reason only as text, so a retry sees the reason by its kind alone and
 //!   its count from 0 (the rules need no more).
+//! - **Stop** ([`RunOptions::stop`]): the cycle ends after its current page.
 //!
 //! A linked target object that is gone (404 on read) is reported as
 //! InvalidAnchor and escrowed, as Entra does (reference §5); it is not
-//! re-matched.
-//!
-//! Not done yet: groups, member and manager references (so no failed
-//! references are counted for quarantine), dropping a disabled job's escrows,
-//! and SelectUniqueValue look-ups in the target (the engine's default
-//! "nothing exists" is used). Disables and deletes beyond the job's
-//! `deletion_threshold` are staged. [`run_cycle_with`] takes the cycle's
-//! clock and quarantine rules ([`RunOptions`]); [`run_cycle`] uses the
-//! clock and Entra's defaults.
+//! re-matched. SelectUniqueValue does not yet ask the target whether a value
+//! exists (the engine's default "nothing exists" is used).
+//! [`run_cycle_with`] takes the cycle's clock, quarantine rules and stop
+//! signal ([`RunOptions`]); [`run_cycle`] uses the clock and Entra's defaults.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -57,27 +64,34 @@ use provisio_engine::job::{ScopeMode, SourceKind};
 use provisio_engine::matching::{self, MatchAttempt, Queries};
 use provisio_engine::object::SourceObject;
 use provisio_engine::plan::{
-    Action, CompiledJob, CycleOptions, Decision, Lifecycle, SourceRecord, Status, TargetState, decide,
+    Action, CompiledJob, Decision, Lifecycle, Reason, ReasonCode, SourceRecord, Status, StepKind, StepStatus,
+    TargetState, decide,
 };
 use provisio_engine::scim_path::AttributeChange;
 use serde::Serialize;
 
-use super::policy::deletion_guard::DeletionCounter;
+use super::policy::deletion_guard::{self, Guard};
 use super::policy::escrow::{Escrow as EscrowPolicy, FailureClass};
 use super::policy::quarantine::{self, CycleOutcome, QuarantineOptions, QuarantineReason, QuarantineState, Verdict};
-use super::state::{CycleState, Failure, RunStatus, StagedAction, StagedDelete, StateError, StatusRecord};
+use super::state::{CycleState, Failure, Linked, RunStatus, StagedAction, StagedDelete, StateError, StatusRecord};
 use crate::ServerError;
 use crate::connectors::scim::{ScimConnector, ScimOptions};
 use crate::connectors::{Connector, ConnectorError};
-use crate::directory::{ChangeKind, DirectoryError, ObjectType, User, UserLookup, UserQuery, source_attributes};
+use crate::directory::{
+    ChangeKind, DirectoryError, Group, GroupLookup, ObjectType, User, UserLookup, group_source_attributes,
+    source_attributes,
+};
 use crate::jobs::{JobError, Jobs};
 use crate::logs::{EntryBuilder, Identity, LogEntry, RunInfo};
 use crate::store::Store;
 
+mod approval;
 mod pipeline;
+mod references;
 
+pub use approval::{AllowedDeletes, allow_deletes};
 use pipeline::action_name;
-pub use pipeline::{Applied, ObjectOutcome, Pipeline};
+pub use pipeline::{Applied, Incoming, ObjectOutcome, Pipeline};
 
 /// Users read per page in an initial cycle, and changes per batch in an
 /// incremental one.
@@ -105,6 +119,13 @@ pub struct CycleReport {
     /// Escrowed objects retried at the start of the cycle (counted in
     /// `objects` too).
     pub retried: u64,
+    /// Manager and member references written (the references phase).
+    pub references: u64,
+    /// Reference writes the target refused (tried again next cycle).
+    pub failed_references: u64,
+    /// Disables and deletes the deletion guard holds for approval after
+    /// the cycle (the job waits for approval while there are any).
+    pub staged_deletes: u64,
     /// The job's watermark after the cycle.
     pub watermark: i64,
     /// Why the cycle did not run at all (quarantined until a later retry,
@@ -112,7 +133,8 @@ pub struct CycleReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
     /// Why the cycle stopped before handling every object (the target
-    /// refused the credentials or is not compatible).
+    /// refused the credentials or is not compatible, or the job was
+    /// stopped).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
     /// What the cycle meant for the job's quarantine: `quarantined`,
@@ -129,6 +151,16 @@ pub struct RunOptions {
     /// quarantine retries due without waiting.
     pub now: Option<DateTime<Utc>>,
     pub quarantine: QuarantineOptions,
+    /// Set while the cycle runs to stop it after its current page (the job
+    /// was stopped): the watermark covers only the pages done, and an
+    /// initial cycle is not marked done, so the next start resumes safely.
+    pub stop: Option<Arc<AtomicBool>>,
+}
+
+impl RunOptions {
+    fn stop_requested(&self) -> bool {
+        self.stop.as_ref().is_some_and(|stop| stop.load(Ordering::Relaxed))
+    }
 }
 
 /// Why a cycle (or an on-demand run) could not run at all.
@@ -152,7 +184,13 @@ pub enum CycleError {
     /// No directory user has this id or user principal name (on demand).
     #[error("no directory user has the id or userPrincipalName `{0}`")]
     NoSuchUser(String),
+    /// No directory group has this id or display name (on demand).
+    #[error("no directory group has the id or displayName `{0}`")]
+    NoSuchGroup(String),
 }
+
+/// Why a cycle stopped when its job was stopped.
+const STOPPED: &str = "the job was stopped: the cycle ended after its current page";
 
 /// Escrows retried per query at the start of a cycle.
 const RETRY_BATCH: u32 = 200;
@@ -165,6 +203,9 @@ pub async fn run_cycle(store: &Store, jobs: &Jobs, job_id: &str, mode: Mode) -> 
 
 /// Counts one object's outcome in the report (and the exports for quarantine).
 fn count(report: &mut CycleReport, exported: &mut u64, outcome: &ObjectOutcome) {
+    if outcome.held {
+        return;
+    }
     report.objects += 1;
     *report
         .actions
@@ -223,27 +264,37 @@ pub async fn run_cycle_with(
     let started_at = Utc::now();
     let mut exported = 0u64;
     let latest_before = directory.latest_change().await?;
+    let kinds = pipeline.kinds();
     let total = match mode {
-        Mode::Initial => u64::try_from(directory.user_count().await?).unwrap_or(u64::MAX),
+        Mode::Initial => {
+            let mut total = 0;
+            for kind in &kinds {
+                total += match kind {
+                    ObjectType::User => directory.user_count().await?,
+                    ObjectType::Group => directory.group_count().await?,
+                };
+            }
+            u64::try_from(total).unwrap_or(u64::MAX)
+        }
         Mode::Incremental => 0,
     };
     state.start_cycle(&report.cycle_id, total, started_at).await?;
 
     // Due escrows first, whatever the mode.
-    let mut retried: HashSet<String> = HashSet::new();
+    let mut retried: HashSet<(ObjectType, String)> = HashSet::new();
     'retries: loop {
         let due = state.due_escrows(now, RETRY_BATCH).await?;
         let fresh: Vec<_> = due
             .into_iter()
-            .filter(|e| e.object_type == ObjectType::User && !retried.contains(&e.source_id))
+            .filter(|e| kinds.contains(&e.object_type) && !retried.contains(&(e.object_type, e.source_id.clone())))
             .collect();
         if fresh.is_empty() {
             break;
         }
         for escrow in fresh {
-            retried.insert(escrow.source_id.clone());
-            let user = directory.user_including_deleted(&escrow.source_id).await?;
-            let outcome = pipeline.process_user(&escrow.source_id, user.as_ref(), None).await?;
+            retried.insert((escrow.object_type, escrow.source_id.clone()));
+            let incoming = read_object(store, escrow.object_type, &escrow.source_id, false).await?;
+            let outcome = pipeline.process(&incoming, None).await?;
             count(&mut report, &mut exported, &outcome);
             report.retried += 1;
             if pipeline.halted().is_some() {
@@ -255,33 +306,36 @@ pub async fn run_cycle_with(
 
     if pipeline.halted().is_none() {
         match mode {
+            // Changes up to `latest_before` are covered by reading every
+            // object now: users, then groups.
             Mode::Initial => {
-                // Changes up to `latest_before` are covered by reading every user now.
-                let mut offset = 0;
-                'pages: loop {
-                    let page = directory
-                        .users_page(&UserQuery {
-                            search: None,
-                            deleted: false,
-                            offset,
-                            limit: PAGE,
-                        })
-                        .await?;
-                    let n = page.items.len();
-                    for user in &page.items {
-                        let outcome = pipeline.process_user(&user.id, Some(user), None).await?;
-                        count(&mut report, &mut exported, &outcome);
-                        if pipeline.halted().is_some() {
-                            break 'pages;
+                'kinds: for kind in kinds.iter().copied() {
+                    let mut after: Option<String> = None;
+                    loop {
+                        let page = read_page(store, kind, after.as_deref()).await?;
+                        let n = page.len();
+                        for incoming in &page {
+                            let outcome = pipeline.process(incoming, None).await?;
+                            count(&mut report, &mut exported, &outcome);
+                            if pipeline.halted().is_some() {
+                                break 'kinds;
+                            }
+                        }
+                        state.progress(report.objects).await?;
+                        after = page.last().map(|o| o.id.clone());
+                        if options.stop_requested() {
+                            report.stopped = Some(STOPPED.into());
+                            break 'kinds;
+                        }
+                        if n < PAGE {
+                            break;
                         }
                     }
-                    state.progress(report.objects).await?;
-                    offset += n;
-                    if n < PAGE {
-                        break;
-                    }
                 }
-                if pipeline.halted().is_none() {
+                if pipeline.halted().is_none() && report.stopped.is_none() {
+                    pipeline.settle_references(&mut report).await?;
+                }
+                if pipeline.halted().is_none() && report.stopped.is_none() {
                     state.advance_watermark(latest_before).await?;
                     state.mark_initial_done().await?;
                 }
@@ -295,41 +349,74 @@ pub async fn run_cycle_with(
                     let Some(last) = changes.last().map(|c| c.seq) else {
                         break;
                     };
-                    // Each user once per batch, at its latest change, in change order.
-                    let mut latest: BTreeMap<String, (i64, ChangeKind)> = BTreeMap::new();
-                    for change in changes.iter().filter(|c| c.object_type == ObjectType::User) {
-                        latest.insert(change.object_id.clone(), (change.seq, change.change));
-                    }
-                    let mut ordered: Vec<_> = latest.into_iter().collect();
-                    ordered.sort_by_key(|(_, (seq, _))| *seq);
-                    for (id, (seq, kind)) in ordered {
-                        let user = if kind == ChangeKind::Purged {
-                            None
-                        } else {
-                            directory.user_including_deleted(&id).await?
-                        };
-                        let outcome = pipeline.process_user(&id, user.as_ref(), Some(seq)).await?;
-                        count(&mut report, &mut exported, &outcome);
-                        if pipeline.halted().is_some() {
-                            // The batch was not handled: the watermark stays.
-                            break 'batches;
+                    // Each object once per batch, at its latest change:
+                    // users, then groups, each in change order.
+                    for kind in kinds.iter().copied() {
+                        let mut latest: BTreeMap<String, (i64, ChangeKind)> = BTreeMap::new();
+                        for change in changes.iter().filter(|c| c.object_type == kind) {
+                            latest.insert(change.object_id.clone(), (change.seq, change.change));
+                        }
+                        let mut ordered: Vec<_> = latest.into_iter().collect();
+                        ordered.sort_by_key(|(_, (seq, _))| *seq);
+                        for (id, (seq, change)) in ordered {
+                            let incoming = read_object(store, kind, &id, change == ChangeKind::Purged).await?;
+                            let outcome = pipeline.process(&incoming, Some(seq)).await?;
+                            count(&mut report, &mut exported, &outcome);
+                            if pipeline.halted().is_some() {
+                                // The batch was not handled: the watermark stays.
+                                break 'batches;
+                            }
                         }
                     }
                     state.progress(report.objects).await?;
-                    // Every change of the batch was applied, escrowed or logged.
+                    // Every change of the batch was applied, escrowed or
+                    // logged; its references wait in their own rows.
                     state.advance_watermark(last).await?;
                     watermark = last;
+                    if options.stop_requested() {
+                        report.stopped = Some(STOPPED.into());
+                        break;
+                    }
+                }
+                if pipeline.halted().is_none() {
+                    pipeline.settle_references(&mut report).await?;
                 }
             }
         }
     }
-    report.stopped = pipeline.halted().map(|e| format!("the cycle stopped early: {e}"));
+    exported += report.references;
+
+    // The cycle's disables and deletes were held; now their count is final.
+    if pipeline.hold_deletes && pipeline.halted().is_none() {
+        let held = state.staged_count().await?;
+        let threshold = pipeline.job.definition.deletion_threshold;
+        let waiting = status.status == RunStatus::WaitingForApproval;
+        match deletion_guard::guard(held, 0, threshold, false) {
+            Guard::Proceed if !waiting => {
+                approval::release_held(&mut pipeline, store, &mut report, &mut exported).await?;
+            }
+            _ => {
+                let why = if waiting {
+                    "the job waits for approval of deletes held by an earlier cycle".to_owned()
+                } else {
+                    format!(
+                        "{held} disables and deletes exceed the deletion threshold of {}",
+                        threshold.unwrap_or_default()
+                    )
+                };
+                approval::log_held(&pipeline, &mut report, &why).await?;
+            }
+        }
+    }
+    if let Some(error) = pipeline.halted() {
+        report.stopped = Some(format!("the cycle stopped early: {error}"));
+    }
 
     // The cycle's outcome for the quarantine rules.
     let outcome = CycleOutcome {
         exported,
         failed: report.failures,
-        failed_references: 0,
+        failed_references: report.failed_references,
         credential_failure: match pipeline.halted() {
             Some(ConnectorError::InvalidCredentials { status }) => Some(*status),
             _ => None,
@@ -370,10 +457,19 @@ pub async fn run_cycle_with(
         }
     };
 
+    // Held deletes wait for an administrator (see `allow_deletes`).
+    report.staged_deletes = state.staged_count().await?;
+    if report.staged_deletes > 0 && matches!(report.quarantine.as_deref(), None | Some("released")) {
+        state.set_status(RunStatus::WaitingForApproval).await?;
+    }
+
     report.watermark = state.watermark().await?;
     let counts = serde_json::json!({
         "objects": report.objects,
         "retried": report.retried,
+        "references": report.references,
+        "failed_references": report.failed_references,
+        "staged_deletes": report.staged_deletes,
         "actions": report.actions,
         "failures": report.failures,
         "stopped": report.stopped,
@@ -382,6 +478,43 @@ pub async fn run_cycle_with(
     });
     state.finish_cycle(&counts, Utc::now()).await?;
     Ok(report)
+}
+
+/// One page of live objects of the kind by id, after `after`, for an
+/// initial cycle.
+async fn read_page(store: &Store, kind: ObjectType, after: Option<&str>) -> Result<Vec<Incoming>, CycleError> {
+    let directory = store.directory();
+    Ok(match kind {
+        ObjectType::User => directory
+            .live_users_after(after, PAGE)
+            .await?
+            .iter()
+            .map(Incoming::user)
+            .collect(),
+        ObjectType::Group => directory
+            .live_groups_after(after, PAGE)
+            .await?
+            .iter()
+            .map(Incoming::group)
+            .collect(),
+    })
+}
+
+/// One object as the directory has it now, deleted or not; `purged` (or
+/// not found) reads it as gone.
+async fn read_object(store: &Store, kind: ObjectType, id: &str, purged: bool) -> Result<Incoming, CycleError> {
+    let directory = store.directory();
+    if purged {
+        return Ok(Incoming::gone(kind, id));
+    }
+    Ok(match kind {
+        ObjectType::User => directory.user_including_deleted(id).await?.map(|u| Incoming::user(&u)),
+        ObjectType::Group => directory
+            .group_including_deleted(id)
+            .await?
+            .map(|g| Incoming::group(&g)),
+    }
+    .unwrap_or_else(|| Incoming::gone(kind, id)))
 }
 
 /// The stored quarantine reason: Entra's code, then the explanation.
@@ -417,6 +550,102 @@ fn quarantine_state(status: &StatusRecord, now: DateTime<Utc>) -> Option<Quarant
     })
 }
 
+/// Members a group's on-demand run provisions with it, at most (as Entra).
+pub const ON_DEMAND_MEMBERS: usize = 5;
+
+/// A group's on-demand run: the group's outcome, its chosen members' and how
+/// many reference writes (memberships) followed.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupOnDemand {
+    pub run_id: String,
+    pub group: ObjectOutcome,
+    pub members: Vec<ObjectOutcome>,
+    pub references: u64,
+    pub failed_references: u64,
+}
+
+/// Runs the pipeline now for a group, named by its id or displayName, and
+/// up to [`ON_DEMAND_MEMBERS`] of its direct member users (ids or
+/// userPrincipalNames): the members first, then the group, then the group's
+/// memberships for the members the job has provisioned. Logged as one
+/// on-demand run.
+pub async fn provision_group_on_demand(
+    store: &Store,
+    jobs: &Jobs,
+    job_id: &str,
+    group: &str,
+    members: &[String],
+) -> Result<GroupOnDemand, CycleError> {
+    if members.len() > ON_DEMAND_MEMBERS {
+        return Err(CycleError::Invalid(format!(
+            "members: at most {ON_DEMAND_MEMBERS} members can be provisioned on demand with a group, not {}",
+            members.len()
+        )));
+    }
+    let mut pipeline = Pipeline::open(store, jobs, job_id, true).await?;
+    let directory = store.directory();
+    let found = match directory.group_including_deleted(group).await? {
+        Some(found) => Some(found),
+        None => {
+            let mut found = None;
+            directory
+                .scan_groups(Some(&GroupLookup::DisplayName(group.to_owned())), |g| {
+                    found.get_or_insert(g);
+                })
+                .await?;
+            found
+        }
+    };
+    let found = found.ok_or_else(|| CycleError::NoSuchGroup(group.to_owned()))?;
+    let mut chosen = Vec::new();
+    for member in members {
+        let user = find_user(store, member).await?;
+        if !found.members.iter().any(|m| m.id == user.id) {
+            return Err(CycleError::Invalid(format!(
+                "members: `{member}` is not a direct member of the group `{}`",
+                found.display_name()
+            )));
+        }
+        chosen.push(user);
+    }
+    let mut outcomes = Vec::new();
+    for user in &chosen {
+        outcomes.push(pipeline.process(&Incoming::user(user), None).await?);
+    }
+    let outcome = pipeline.process(&Incoming::group(&found), None).await?;
+    let mut report = CycleReport::default();
+    for user in &chosen {
+        pipeline
+            .settle_references_of(ObjectType::User, &user.id, &mut report)
+            .await?;
+    }
+    pipeline
+        .settle_references_of(ObjectType::Group, &found.id, &mut report)
+        .await?;
+    Ok(GroupOnDemand {
+        run_id: pipeline.run_id().to_owned(),
+        group: outcome,
+        members: outcomes,
+        references: report.references,
+        failed_references: report.failed_references,
+    })
+}
+
+/// A directory user by id or userPrincipalName, deleted or not.
+async fn find_user(store: &Store, user: &str) -> Result<User, CycleError> {
+    let directory = store.directory();
+    if let Some(found) = directory.user_including_deleted(user).await? {
+        return Ok(found);
+    }
+    let mut found = None;
+    directory
+        .scan_users(Some(&UserLookup::UserPrincipalName(user.to_owned())), |u| {
+            found.get_or_insert(u);
+        })
+        .await?;
+    found.ok_or_else(|| CycleError::NoSuchUser(user.to_owned()))
+}
+
 /// Runs the pipeline now for one user, named by its directory id or its
 /// userPrincipalName, and logs it as an on-demand run.
 pub async fn provision_on_demand(
@@ -426,20 +655,10 @@ pub async fn provision_on_demand(
     user: &str,
 ) -> Result<(String, ObjectOutcome), CycleError> {
     let mut pipeline = Pipeline::open(store, jobs, job_id, true).await?;
-    let directory = store.directory();
-    let found = match directory.user_including_deleted(user).await? {
-        Some(found) => Some(found),
-        None => {
-            let mut found = None;
-            directory
-                .scan_users(Some(&UserLookup::UserPrincipalName(user.to_owned())), |u| {
-                    found.get_or_insert(u);
-                })
-                .await?;
-            found
-        }
-    };
-    let found = found.ok_or_else(|| CycleError::NoSuchUser(user.to_owned()))?;
-    let outcome = pipeline.process_user(&found.id, Some(&found), None).await?;
+    let found = find_user(store, user).await?;
+    let outcome = pipeline.process(&Incoming::user(&found), None).await?;
+    pipeline
+        .settle_references_of(ObjectType::User, &found.id, &mut CycleReport::default())
+        .await?;
     Ok((pipeline.run_id().to_owned(), outcome))
 }

@@ -14,12 +14,16 @@
 //!   change: it waits for the change, then for [`QUIET`] without another
 //!   one (at most [`MAX_DELAY`] in all), so a burst becomes one cycle;
 //! - on a new `restart_requested_at`: [`CycleState::restart`] then an
-//!   initial cycle. A restart requested while the server was down counts
-//!   when no cycle started after it.
+//!   initial cycle. A restart requested while the server was down, or
+//!   while the job was stopped, counts when no cycle started after it. An
+//!   explicit restart records one, and so does a change to the job's
+//!   mappings or scoping ([`crate::jobs::needs_restart`]): a running job
+//!   restarts after its current cycle (within [`POLL`] when idle), a
+//!   stopped one when it is started.
 //!
 //! The worker reads the job again before every cycle and ends when the job
-//! is stopped or deleted: a stopped job starts no new cycle, but a cycle
-//! already running finishes. A cycle that is skipped (quarantine) is tried
+//! is stopped or deleted: a stopped job starts no new cycle, and a cycle
+//! already running ends after its current page (checked every [`POLL`]). A cycle that is skipped (quarantine) is tried
 //! again at the next interval, or at the quarantine's next retry if that is
 //! sooner. Errors are logged and never end the scheduler; a failing job
 //! does not hold the others up. Aborting the scheduler's task (server
@@ -28,6 +32,8 @@
 //! [`CycleState::restart`]: crate::cycle::state::CycleState::restart
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -36,7 +42,7 @@ use provisio_engine::job::MIN_INTERVAL_SECONDS;
 use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep, sleep_until};
 
-use crate::cycle::run::{Mode, run_cycle};
+use crate::cycle::run::{Mode, RunOptions, run_cycle_with};
 use crate::jobs::{JobError, Jobs};
 use crate::store::Store;
 
@@ -139,6 +145,23 @@ fn parse_time(text: Option<&str>) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// Raises `stop` once the job is stopped or deleted, checking every
+/// [`POLL`]; the running cycle ends after its current page.
+async fn watch_for_stop(jobs: Jobs, job_id: String, stop: Arc<AtomicBool>) {
+    loop {
+        sleep(POLL).await;
+        match jobs.get(&job_id).await {
+            Ok(job) if job.state == JobState::Running => {}
+            Err(e) if !matches!(e, JobError::NotFound { .. }) => {}
+            _ => {
+                tracing::info!(job = %job_id, "the job was stopped: its cycle ends after the current page");
+                stop.store(true, Ordering::Relaxed);
+                return;
+            }
+        }
+    }
+}
+
 /// One job's loop; returns when the job is no longer running.
 async fn run_job(store: Store, jobs: Jobs, job_id: String) {
     let state = store.cycle_state(&job_id);
@@ -201,7 +224,15 @@ async fn run_job(store: Store, jobs: Jobs, job_id: String) {
             // one reads the change log as it is when it starts).
             changes.borrow_and_update();
             next_due = Instant::now() + interval;
-            match run_cycle(&store, &jobs, &job_id, mode).await {
+            let stop = Arc::new(AtomicBool::new(false));
+            let watcher = tokio::spawn(watch_for_stop(jobs.clone(), job_id.clone(), stop.clone()));
+            let options = RunOptions {
+                stop: Some(stop),
+                ..RunOptions::default()
+            };
+            let result = run_cycle_with(&store, &jobs, &job_id, mode, &options).await;
+            watcher.abort();
+            match result {
                 Ok(report) => {
                     if let Some(reason) = &report.skipped {
                         tracing::info!(job = %job_id, reason = %reason, "cycle skipped");

@@ -1,7 +1,8 @@
 //! What a provisioning job remembers between cycles: its links between
 //! source and target objects ([`links`]), its run status and directory
 //! watermark ([`status`]), its escrowed failures ([`escrows`]) and the
-//! deletes the accidental-deletion guard holds back ([`staged`]). Storage
+//! deletes the accidental-deletion guard holds back ([`staged`]) and the
+//! manager and member references it keeps in step ([`references`]). Storage
 //! only: the cycle decides what to write.
 //!
 //! Every time is a parameter (the clock belongs to the caller), stored as
@@ -28,6 +29,7 @@
 
 pub mod escrows;
 pub mod links;
+pub mod references;
 pub mod staged;
 pub mod status;
 
@@ -40,6 +42,7 @@ use crate::store::Store;
 
 pub use escrows::{Escrow, Failure};
 pub use links::{Link, Linked};
+pub use references::{Pending, ReferenceRow};
 pub use staged::{StagedAction, StagedDelete};
 pub use status::{RunStatus, StatusRecord};
 
@@ -84,7 +87,13 @@ impl Store {
 }
 
 /// The job's tables, for [`purge_job`].
-const TABLES: [&str; 4] = ["cycle_links", "cycle_status", "cycle_escrows", "cycle_staged_deletes"];
+const TABLES: [&str; 5] = [
+    "cycle_links",
+    "cycle_status",
+    "cycle_escrows",
+    "cycle_staged_deletes",
+    "cycle_references",
+];
 
 impl CycleState {
     pub fn job_id(&self) -> &str {
@@ -259,6 +268,9 @@ pub(crate) mod tests {
                 .await
                 .unwrap();
             s.stage(&staged_delete("t2")).await.unwrap();
+            s.want_references(ObjectType::Group, "g1", "members", "t3", &["u1".into()])
+                .await
+                .unwrap();
         }
         store.cycle_state("a").purge().await.unwrap();
         for table in TABLES {

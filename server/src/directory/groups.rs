@@ -32,6 +32,18 @@ pub struct GroupQuery {
     pub limit: usize,
 }
 
+/// The attributes a provisioning source reads of a group: the stored ones,
+/// the group's id, the computed `IsSoftDeleted` and `members` (the direct
+/// members' ids, users and groups).
+pub fn group_source_attributes(group: &Group) -> serde_json::Map<String, serde_json::Value> {
+    let mut attributes = group.attributes.clone();
+    attributes.insert("id".to_owned(), group.id.clone().into());
+    attributes.insert(super::IS_SOFT_DELETED.to_owned(), group.meta.deleted.is_some().into());
+    let members: Vec<serde_json::Value> = group.members.iter().map(|m| m.id.clone().into()).collect();
+    attributes.insert("members".to_owned(), members.into());
+    attributes
+}
+
 impl Directory {
     pub async fn create_group(&self, draft: GroupDraft) -> Result<Group, DirectoryError> {
         let mut write = self.begin().await?;
@@ -167,6 +179,19 @@ impl Directory {
             total: usize::try_from(total).unwrap_or_default(),
             items: with_members(self.store.pool(), rows).await?,
         })
+    }
+
+    /// Up to `limit` live groups with their members, by id, after the id
+    /// `after` (see `Directory::live_users_after`).
+    pub async fn live_groups_after(&self, after: Option<&str>, limit: usize) -> Result<Vec<Group>, DirectoryError> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {OBJECT_COLUMNS} FROM directory_groups WHERE deleted_at IS NULL AND id > $1 ORDER BY id LIMIT $2"
+        )))
+        .bind(after.unwrap_or(""))
+        .bind(to_i64(limit))
+        .fetch_all(self.store.pool())
+        .await?;
+        with_members(self.store.pool(), rows).await
     }
 
     /// Every live group (narrowed by `lookup`) with its members, in creation order.

@@ -227,6 +227,22 @@ impl Directory {
         })
     }
 
+    /// Up to `limit` live users by id, after the id `after` (from the start
+    /// when `None`): a sweep passes the last id of each page until a page
+    /// comes back short. Unlike offsets, a user deleted or renamed between
+    /// pages never makes the sweep skip another one.
+    pub async fn live_users_after(&self, after: Option<&str>, limit: usize) -> Result<Vec<User>, DirectoryError> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {OBJECT_COLUMNS} FROM directory_users WHERE deleted_at IS NULL AND id > $1 ORDER BY id LIMIT $2"
+        )))
+        // Every id sorts after the empty string.
+        .bind(after.unwrap_or(""))
+        .bind(to_i64(limit))
+        .fetch_all(self.store.pool())
+        .await?;
+        rows.iter().map(rows::user).collect()
+    }
+
     /// Streams every live user (narrowed by `lookup`) to `visit`, in
     /// creation order, without holding them all in memory.
     pub async fn scan_users(

@@ -8,9 +8,11 @@
 //! that change state. Errors are [`Failure`]s: a status and
 //! `{"error": CODE, "message": SENTENCE}`.
 
+mod approval;
 mod directory;
 mod error;
 mod extract;
+mod job_status;
 mod jobs;
 mod logs;
 mod on_demand;
@@ -49,6 +51,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(directory::routes())
         .merge(logs::routes())
         .merge(on_demand::routes())
+        .merge(job_status::routes())
+        .merge(approval::routes())
         .routes(routes!(super::openapi::openapi_json))
         .routes(routes!(super::metrics::scrape))
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))

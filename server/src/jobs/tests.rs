@@ -259,6 +259,41 @@ async fn start_stop_and_restart_record_the_state() {
 }
 
 #[tokio::test]
+async fn a_change_of_mappings_or_scope_records_a_restart_but_keeps_the_state() {
+    let jobs = jobs().await;
+    let id = jobs.create(definition("Acme", Some("t"))).await.unwrap().id;
+    let mut changed = definition("Acme", Some("t"));
+
+    // Name, schedule and credentials: no restart.
+    changed.name = "Acme 2".into();
+    changed.schedule.interval_seconds = 3600;
+    let replaced = jobs.replace(&id, changed.clone(), None).await.unwrap();
+    assert_eq!(replaced.restart_requested_at, None);
+    let replaced = jobs
+        .replace(&id, definition("Acme 2", Some("new")), None)
+        .await
+        .unwrap();
+    assert_eq!(replaced.restart_requested_at, None);
+
+    // A mapping: a restart, the job still stopped.
+    changed.objects[0].mappings[0].expression = "[mail]".into();
+    let replaced = jobs.replace(&id, changed.clone(), None).await.unwrap();
+    let first = replaced.restart_requested_at.clone().expect("a restart");
+    assert_eq!(replaced.state, JobState::Stopped);
+    assert_eq!(jobs.get(&id).await.unwrap(), replaced);
+
+    // Running, then the scope: a later restart, still running.
+    jobs.change_state(&id, StateChange::Start).await.unwrap();
+    changed.scope = provisio_engine::job::ScopeMode::Assigned;
+    let replaced = jobs.replace(&id, changed.clone(), None).await.unwrap();
+    assert_eq!(replaced.state, JobState::Running);
+    assert!(replaced.restart_requested_at.clone().unwrap() >= first);
+    assert_eq!(jobs.get(&id).await.unwrap(), replaced);
+
+    assert!(!needs_restart(&changed, &changed));
+}
+
+#[tokio::test]
 async fn assignments_name_live_users_and_groups_and_go_with_the_job() {
     let jobs = jobs().await;
     let directory = jobs.store.directory();

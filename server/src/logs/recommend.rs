@@ -6,7 +6,7 @@ const RECOMMENDATIONS: &[(&str, &str)] = &[
     // The engine's reason codes (provisio_engine::plan::ReasonCode).
     (
         "EntrySynchronizationSkipped",
-        "Nothing to do if the object should not be provisioned; otherwise assign it to the job or adjust the scoping filters",
+        "Nothing to do when the account is already in sync, or the object should not be provisioned; otherwise assign it to the job or adjust the scoping filters",
     ),
     (
         "ImportSkipped",

@@ -7,6 +7,11 @@
 //! the store code the admin API uses (secrets encrypted, and write-only: a
 //! `"********"` or missing secret keeps the stored one). Exits 2 on an
 //! invalid definition, 1 when the database or the secret key fails.
+//!
+//! `provisio job provision --job NAME --user UPN`: provision on demand
+//! ([`provision`]).
+
+mod provision;
 
 use std::fmt::Write as _;
 use std::fs;
@@ -40,6 +45,9 @@ pub enum JobCommand {
         #[arg(long, env = "PROVISIO_SECRET_KEY_FILE")]
         secret_key_file: Option<PathBuf>,
     },
+    /// Provision one user now with a job, as provision on demand does, and
+    /// print the steps.
+    Provision(provision::ProvisionArgs),
 }
 
 pub fn run(command: JobCommand) -> ExitCode {
@@ -54,6 +62,7 @@ pub fn run(command: JobCommand) -> ExitCode {
                 ExitCode::from(FAILED)
             }
         }
+        JobCommand::Provision(args) => provision::run(args),
         JobCommand::Apply {
             file,
             database,

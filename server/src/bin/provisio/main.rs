@@ -1,6 +1,7 @@
 //! The `provisio` command: `serve` runs the server, `expr` evaluates,
 //! checks and prints mapping expressions from the command line, `job check`
-//! checks a job definition and `plan` dry-runs one; `admin` and `token`
+//! checks a job definition, `job apply` stores one, `job provision`
+//! provisions one user on demand and `plan` dry-runs a job; `admin` and `token`
 //! manage administrators and API tokens in the database.
 
 mod admin;
@@ -33,7 +34,7 @@ enum Command {
     Expr(expr::ExprCommand),
     /// Dry-run a job for one source object, or a cycle for an array of them.
     Plan(plan::PlanArgs),
-    /// Check a provisioning job definition.
+    /// Check or apply a provisioning job definition, or provision one user with a job.
     Job {
         #[command(subcommand)]
         command: job::JobCommand,

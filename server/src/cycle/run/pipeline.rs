@@ -1,9 +1,65 @@
 //! One object through the pipeline: its target state (read back when
 //! linked, matched when not), the engine's decision, the action applied
-//! through the connector, the link, the escrow and the log entry — shared by
-//! cycles and on-demand runs.
+//! through the connector, the link, the escrow, the references it names
+//! (kept for the references phase, see [`super::references`]) and the log
+//! entry — shared by cycles and on-demand runs, for users and groups.
+
+use std::collections::HashMap;
+
+use provisio_engine::Value;
+use provisio_engine::expr::ExistingValues;
 
 use super::*;
+
+/// A source object as the pipeline reads it: a directory user or group (with
+/// its deleted state), or only the id of one the directory no longer has.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub kind: ObjectType,
+    pub id: String,
+    /// The user principal name or the group's display name, for the logs.
+    pub display: String,
+    /// `None` when the directory no longer has the object (purged).
+    pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl Incoming {
+    pub fn user(user: &User) -> Incoming {
+        Incoming {
+            kind: ObjectType::User,
+            id: user.id.clone(),
+            display: user.user_principal_name().to_owned(),
+            attributes: Some(source_attributes(user)),
+        }
+    }
+
+    pub fn group(group: &Group) -> Incoming {
+        Incoming {
+            kind: ObjectType::Group,
+            id: group.id.clone(),
+            display: group.display_name().to_owned(),
+            attributes: Some(group_source_attributes(group)),
+        }
+    }
+
+    /// An object the directory no longer has at all.
+    pub fn gone(kind: ObjectType, id: &str) -> Incoming {
+        Incoming {
+            kind,
+            id: id.to_owned(),
+            display: String::new(),
+            attributes: None,
+        }
+    }
+}
+
+/// The engine's kind of source object for a directory object type.
+pub(super) fn source_kind(kind: ObjectType) -> SourceKind {
+    match kind {
+        ObjectType::User => SourceKind::User,
+        ObjectType::Group => SourceKind::Group,
+    }
+}
 
 /// What was done with one object's decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -29,6 +85,11 @@ pub struct ObjectOutcome {
     pub decision: Decision,
     pub applied: Applied,
     pub log_entry: LogEntry,
+    /// A disable or delete held back until the cycle's count is final: its
+    /// log entry is written (and it is counted) when it is carried out or
+    /// staged for good.
+    #[serde(skip)]
+    pub held: bool,
 }
 
 impl ObjectOutcome {
@@ -47,12 +108,17 @@ pub struct Pipeline {
     pub(super) run: RunInfo,
     /// The ids of assigned users and groups, for jobs whose scope is `assigned`.
     pub(super) assigned: Option<HashSet<(PrincipalType, String)>>,
-    pub(super) deletions: DeletionCounter,
+    /// Whether disables and deletes are held as staged deletes until the
+    /// cycle's count is final (cycles of a job with a deletion threshold).
+    pub(super) hold_deletes: bool,
     /// A fixed "now" for the run, else the clock.
     pub(super) clock: Option<DateTime<Utc>>,
     /// The first failure that quarantines the job (invalid credentials, an
     /// incompatible target): a cycle stops there.
     pub(super) halt: Option<ConnectorError>,
+    /// Whether this run linked an object it had not linked before: rows
+    /// waiting for unresolved references may now resolve.
+    pub(super) linked_new: bool,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -77,12 +143,12 @@ impl Pipeline {
             let assignments = jobs.assignments(&detail.id).await?;
             Some(assignments.into_iter().map(|a| (a.kind, a.id)).collect())
         };
-        let deletions = DeletionCounter::for_job(&definition, CycleOptions { allow_deletes: false });
+        let hold_deletes = !on_demand && definition.deletion_threshold.is_some();
         let job = CompiledJob::compile(definition).map_err(|problems| {
             CycleError::Invalid(problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
         })?;
-        if job.object(SourceKind::User).is_none() {
-            return Err(CycleError::Invalid("the job has no object mapping for users".into()));
+        if job.object(SourceKind::User).is_none() && job.object(SourceKind::Group).is_none() {
+            return Err(CycleError::Invalid("the job has no object mapping".into()));
         }
         let run_id = uuid::Uuid::new_v4().to_string();
         let run = if on_demand {
@@ -98,10 +164,19 @@ impl Pipeline {
             connector,
             run,
             assigned,
-            deletions,
+            hold_deletes,
             clock: None,
             halt: None,
+            linked_new: false,
         })
+    }
+
+    /// The kinds of object the job provisions, users first.
+    pub(super) fn kinds(&self) -> Vec<ObjectType> {
+        [ObjectType::User, ObjectType::Group]
+            .into_iter()
+            .filter(|kind| self.job.object(source_kind(*kind)).is_some_and(|o| o.spec.enabled))
+            .collect()
     }
 
     /// The pipeline's "now".
@@ -124,26 +199,25 @@ impl Pipeline {
         &self.job_id
     }
 
-    /// Runs one user through the pipeline: `user` is `None` when the
-    /// directory no longer has it at all (purged). Writes its log entry.
-    pub async fn process_user(
-        &mut self,
-        source_id: &str,
-        user: Option<&User>,
-        change_id: Option<i64>,
-    ) -> Result<ObjectOutcome, CycleError> {
+    /// Runs one object through the pipeline and writes its log entry.
+    pub async fn process(&mut self, incoming: &Incoming, change_id: Option<i64>) -> Result<ObjectOutcome, CycleError> {
         let started = Instant::now();
         let now = self.now();
-        let record = self.record(source_id, user).await?;
-        let display = user.map(User::user_principal_name).unwrap_or_default().to_owned();
-        let (decision, applied) = match self.target_state(&record, now).await {
+        let (kind, source_id) = (incoming.kind, incoming.id.as_str());
+        let record = self.record(incoming).await?;
+        let mut held = false;
+        let decided = match self.target_state(kind, &record, now).await {
+            Ok(state) => self.decide_with_lookups(kind, &record, &state, now).await,
+            Err(error) => Err(error),
+        };
+        let (decision, applied) = match decided {
             Err(error) => {
                 let decision = Decision {
                     action: Action::Skip,
                     status: Status::Failure,
                     reason: None,
                     source_id: Some(source_id.to_owned()),
-                    target_id: self.state.target_of(ObjectType::User, source_id).await?,
+                    target_id: self.state.target_of(kind, source_id).await?,
                     link: None,
                     changes: Vec::new(),
                     references: Vec::new(),
@@ -151,22 +225,28 @@ impl Pipeline {
                     secrets: Default::default(),
                 };
                 let applied = failure_applied(None, &error, "reading the target failed");
-                self.escrow(source_id, &error, now).await?;
+                self.escrow(kind, source_id, &error, now).await?;
                 (decision, applied)
             }
-            Ok(state) => {
-                let mut decision = {
-                    // Not held across an await: the context is not Send.
-                    let mut ctx = EvalContext::new(now);
-                    decide(&self.job, &record, &state, &mut ctx)
+            Ok(mut decision) => {
+                let references = self.take_references(kind, &mut decision);
+                let applied = if self.hold_deletes && matches!(decision.action, Action::Disable | Action::Delete) {
+                    held = true;
+                    self.hold(kind, source_id, &mut decision, now).await?
+                } else {
+                    self.apply(kind, source_id, &decision, now).await?
                 };
-                if matches!(decision.action, Action::Disable | Action::Delete) {
-                    self.deletions.record_action(decision.action);
-                    if self.deletions.is_exceeded() {
-                        decision.action = Action::StagedDelete;
+                if let (Some(references), Some(target_id)) = (references, &applied.target_id)
+                    && applied.error_code.is_none()
+                    && decision.status != Status::Failure
+                    && decision.action != Action::Delete
+                {
+                    for (path, source_ids) in references {
+                        self.state
+                            .want_references(kind, source_id, &path, target_id, &source_ids)
+                            .await?;
                     }
                 }
-                let applied = self.apply(source_id, &decision, now).await?;
                 (decision, applied)
             }
         };
@@ -178,7 +258,7 @@ impl Pipeline {
         let mut entry = LogEntry::from_decision(
             &self.run,
             &decision,
-            Identity::new(source_id, display),
+            Identity::new(source_id, incoming.display.clone()),
             target,
             started.elapsed(),
         );
@@ -188,35 +268,133 @@ impl Pipeline {
         if let Some(seq) = change_id {
             entry = entry.with_change(seq.to_string());
         }
-        self.store.logs().append(std::slice::from_ref(&entry)).await?;
+        if !held {
+            self.store.logs().append(std::slice::from_ref(&entry)).await?;
+        }
         Ok(ObjectOutcome {
             decision,
             applied,
             log_entry: entry,
+            held,
         })
     }
 
-    /// The source record of a user (or of a purged one, by its id alone).
-    pub(super) async fn record(&self, source_id: &str, user: Option<&User>) -> Result<SourceRecord, CycleError> {
-        let mut record = match user {
-            Some(user) => SourceRecord::from_json(SourceKind::User, serde_json::Value::Object(source_attributes(user)))
+    /// The engine's decision, with SelectUniqueValue's questions put to the
+    /// target. The engine asks synchronously, so a question not answered
+    /// yet fails that evaluation; the question is then asked through the
+    /// connector and the object decided again with the answer, until no
+    /// new question comes up (each round answers at least one more).
+    async fn decide_with_lookups(
+        &self,
+        kind: ObjectType,
+        record: &SourceRecord,
+        state: &TargetState,
+        now: DateTime<Utc>,
+    ) -> Result<Decision, ConnectorError> {
+        let mut known: HashMap<(String, String), bool> = HashMap::new();
+        loop {
+            let mut unknown = Vec::new();
+            let decision = {
+                // Not held across an await: the context is not Send.
+                let lookups = TargetLookups {
+                    known: &known,
+                    unknown: &mut unknown,
+                };
+                let mut ctx = EvalContext::new(now).with_existing(lookups);
+                decide(&self.job, record, state, &mut ctx)
+            };
+            if unknown.is_empty() || known.len() >= MAX_UNIQUE_LOOKUPS {
+                return Ok(decision);
+            }
+            for (attribute, value) in unknown {
+                let exists = self
+                    .connector
+                    .value_exists(source_kind(kind), &attribute, &Value::str(value.clone()))
+                    .await?;
+                known.insert((attribute, value), exists);
+            }
+        }
+    }
+
+    /// The reference attributes (manager, members) are the references
+    /// phase's to write: their changes leave the decision (an update left
+    /// with nothing else to change becomes a skip). For an object in scope,
+    /// returns what each one names (empty when nothing), to be recorded once
+    /// the object is in the target; `None` for one out of scope or gone,
+    /// whose references are left as they are.
+    fn take_references(&self, kind: ObjectType, decision: &mut Decision) -> Option<Vec<(String, Vec<String>)>> {
+        let paths = self.reference_paths(kind);
+        if paths.is_empty() {
+            return None;
+        }
+        decision.changes.retain(|c| !paths.contains(&&*c.path));
+        if decision.action == Action::Update && decision.changes.is_empty() {
+            decision.action = Action::Skip;
+            decision.status = Status::Skipped;
+        }
+        let in_scope = decision
+            .steps
+            .iter()
+            .any(|s| s.kind == StepKind::Scoping && s.status == StepStatus::Success);
+        if !in_scope || !matches!(decision.action, Action::Create | Action::Update | Action::Skip) {
+            return None;
+        }
+        Some(
+            paths
+                .iter()
+                .map(|path| {
+                    let named = decision
+                        .references
+                        .iter()
+                        .find(|r| r.path == *path)
+                        .map(|r| r.source_ids.clone())
+                        .unwrap_or_default();
+                    ((*path).to_owned(), named)
+                })
+                .collect(),
+        )
+    }
+
+    /// The mapped target paths of the kind that hold references.
+    pub(super) fn reference_paths(&self, kind: ObjectType) -> Vec<&str> {
+        self.job
+            .object(source_kind(kind))
+            .map(|object| {
+                object
+                    .mappings
+                    .iter()
+                    .filter(|m| is_reference_path(&m.path))
+                    .map(|m| &*m.key)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The source record of an object (or of a purged one, by its id alone).
+    pub(super) async fn record(&self, incoming: &Incoming) -> Result<SourceRecord, CycleError> {
+        let kind = source_kind(incoming.kind);
+        let mut record = match &incoming.attributes {
+            Some(attributes) => SourceRecord::from_json(kind, serde_json::Value::Object(attributes.clone()))
                 .map_err(CycleError::Invalid)?,
             None => {
-                let mut record = SourceRecord::from_attributes(
-                    SourceKind::User,
-                    SourceObject::new().with("id", source_id.to_owned()),
-                );
+                let mut record =
+                    SourceRecord::from_attributes(kind, SourceObject::new().with("id", incoming.id.clone()));
                 record.lifecycle = Lifecycle::HardDeleted;
                 record
             }
         };
-        if let (Some(assigned), Some(user)) = (&self.assigned, user) {
-            let direct = assigned.contains(&(PrincipalType::User, user.id.clone()));
-            record.assigned = direct || {
-                let groups = self.store.directory().groups_of(&user.id).await?;
-                groups
-                    .into_iter()
-                    .any(|(id, _)| assigned.contains(&(PrincipalType::Group, id)))
+        if let (Some(assigned), Some(_)) = (&self.assigned, &incoming.attributes) {
+            record.assigned = match incoming.kind {
+                // Groups are in scope when assigned themselves, as in Entra.
+                ObjectType::Group => assigned.contains(&(PrincipalType::Group, incoming.id.clone())),
+                ObjectType::User => {
+                    assigned.contains(&(PrincipalType::User, incoming.id.clone())) || {
+                        let groups = self.store.directory().groups_of(&incoming.id).await?;
+                        groups
+                            .into_iter()
+                            .any(|(id, _)| assigned.contains(&(PrincipalType::Group, id)))
+                    }
+                }
             };
         }
         Ok(record)
@@ -226,19 +404,20 @@ impl Pipeline {
     /// or what the matching queries find.
     pub(super) async fn target_state(
         &self,
+        kind: ObjectType,
         record: &SourceRecord,
         now: DateTime<Utc>,
     ) -> Result<TargetState, ConnectorError> {
         let source_id = record.id.as_deref().unwrap_or_default();
-        let linked =
-            self.state
-                .target_of(ObjectType::User, source_id)
-                .await
-                .map_err(|e| ConnectorError::Transient {
-                    detail: format!("cannot read the job's links: {e}"),
-                })?;
+        let linked = self
+            .state
+            .target_of(kind, source_id)
+            .await
+            .map_err(|e| ConnectorError::Transient {
+                detail: format!("cannot read the job's links: {e}"),
+            })?;
         if let Some(target_id) = linked {
-            return Ok(match self.connector.read(SourceKind::User, &target_id).await? {
+            return Ok(match self.connector.read(source_kind(kind), &target_id).await? {
                 Some(object) => TargetState::Linked(object),
                 None => TargetState::LinkedMissing { id: target_id },
             });
@@ -247,7 +426,7 @@ impl Pipeline {
             // Never provisioned and gone from the source: nothing to match.
             return Ok(TargetState::Unlinked(Vec::new()));
         }
-        let Some(object) = self.job.object(SourceKind::User) else {
+        let Some(object) = self.job.object(source_kind(kind)) else {
             return Ok(TargetState::Unlinked(Vec::new()));
         };
         let mut attempts = Vec::new();
@@ -259,7 +438,7 @@ impl Pipeline {
             for query in queries {
                 let found = self
                     .connector
-                    .find(SourceKind::User, &query.target, &query.value)
+                    .find(source_kind(kind), &query.target, &query.value)
                     .await?;
                 let stop = !found.is_empty();
                 attempts.push(MatchAttempt { query, found });
@@ -274,10 +453,12 @@ impl Pipeline {
     /// Carries out a decision, keeping links and escrows.
     pub(super) async fn apply(
         &mut self,
+        kind: ObjectType,
         source_id: &str,
         decision: &Decision,
         now: DateTime<Utc>,
     ) -> Result<Applied, CycleError> {
+        let target_kind = source_kind(kind);
         if decision.status == Status::Failure {
             let code = decision
                 .reason
@@ -290,10 +471,8 @@ impl Pipeline {
                 message,
                 permanent: false,
             };
-            let next = now + EscrowPolicy::default().backoff(self.attempts(source_id).await?);
-            self.state
-                .escrow(ObjectType::User, source_id, &failure, now, next)
-                .await?;
+            let next = now + EscrowPolicy::default().backoff(self.attempts(kind, source_id).await?);
+            self.state.escrow(kind, source_id, &failure, now, next).await?;
             return Ok(Applied {
                 done: false,
                 target_id: decision.target_id.clone(),
@@ -304,14 +483,16 @@ impl Pipeline {
         }
         if let Some(link) = &decision.link
             && decision.action != Action::Create
+            && self.state.link(kind, source_id, link, now).await? != Linked::Unchanged
         {
-            self.state.link(ObjectType::User, source_id, link, now).await?;
+            self.linked_new = true;
         }
         let target_id = decision.target_id.clone().unwrap_or_default();
         let result: Result<(Option<String>, String), ConnectorError> = match decision.action {
-            Action::Create => match self.connector.create(SourceKind::User, &decision.export()).await {
+            Action::Create => match self.connector.create(target_kind, &decision.export()).await {
                 Ok(created) => {
-                    self.state.link(ObjectType::User, source_id, &created.id, now).await?;
+                    self.state.link(kind, source_id, &created.id, now).await?;
+                    self.linked_new = true;
                     Ok((
                         Some(created.id.clone()),
                         format!("created target object {}", created.id),
@@ -322,7 +503,7 @@ impl Pipeline {
             Action::Update => {
                 let changes = exported_changes(decision);
                 self.connector
-                    .update(SourceKind::User, &target_id, &changes)
+                    .update(target_kind, &target_id, &changes)
                     .await
                     .map(|()| {
                         (
@@ -333,35 +514,20 @@ impl Pipeline {
             }
             Action::Disable => self
                 .connector
-                .disable(SourceKind::User, &target_id)
+                .disable(target_kind, &target_id)
                 .await
                 .map(|()| (Some(target_id.clone()), "disabled the target object".into())),
-            Action::Delete => match self.connector.delete(SourceKind::User, &target_id).await {
+            Action::Delete => match self.connector.delete(target_kind, &target_id).await {
                 Ok(()) | Err(ConnectorError::NotFound { .. }) => {
-                    self.state.unlink(ObjectType::User, source_id).await?;
+                    self.state.unlink(kind, source_id).await?;
+                    self.state.drop_references(kind, source_id).await?;
+                    self.state.touch_references_to(source_id).await?;
                     Ok((Some(target_id.clone()), "deleted the target object".into()))
                 }
                 Err(e) => Err(e),
             },
-            Action::StagedDelete => {
-                let staged = StagedDelete {
-                    object_type: ObjectType::User,
-                    source_id: Some(source_id.to_owned()),
-                    target_id: target_id.clone(),
-                    action: if self.job.target_soft_deletes() {
-                        StagedAction::Disable
-                    } else {
-                        StagedAction::Delete
-                    },
-                    staged_at: now,
-                    cycle_id: self.run.cycle_id.clone(),
-                };
-                self.state.stage(&staged).await?;
-                Ok((
-                    Some(target_id.clone()),
-                    "held for approval: the cycle exceeds the deletion threshold".into(),
-                ))
-            }
+            // Staged by `hold`, never applied.
+            Action::StagedDelete => Ok((Some(target_id.clone()), "held for approval".into())),
             Action::Skip => Ok((
                 decision.target_id.clone(),
                 if decision.link.is_some() {
@@ -373,7 +539,7 @@ impl Pipeline {
         };
         match result {
             Ok((target_id, summary)) => {
-                self.state.clear_escrow(ObjectType::User, source_id).await?;
+                self.state.clear_escrow(kind, source_id).await?;
                 Ok(Applied {
                     done: decision.action != Action::Skip || decision.link.is_some(),
                     target_id,
@@ -383,7 +549,7 @@ impl Pipeline {
                 })
             }
             Err(error) => {
-                self.escrow(source_id, &error, now).await?;
+                self.escrow(kind, source_id, &error, now).await?;
                 Ok(failure_applied(
                     decision.target_id.clone(),
                     &error,
@@ -393,11 +559,45 @@ impl Pipeline {
         }
     }
 
+    /// Holds a disable or delete back as a staged delete until the cycle's
+    /// count of them is final (see [`crate::cycle::policy::deletion_guard`]).
+    async fn hold(
+        &mut self,
+        kind: ObjectType,
+        source_id: &str,
+        decision: &mut Decision,
+        now: DateTime<Utc>,
+    ) -> Result<Applied, CycleError> {
+        let target_id = decision.target_id.clone().unwrap_or_default();
+        let staged = StagedDelete {
+            object_type: kind,
+            source_id: Some(source_id.to_owned()),
+            target_id: target_id.clone(),
+            action: if decision.action == Action::Disable {
+                StagedAction::Disable
+            } else {
+                StagedAction::Delete
+            },
+            staged_at: now,
+            cycle_id: self.run.cycle_id.clone(),
+        };
+        self.state.stage(&staged).await?;
+        decision.action = Action::StagedDelete;
+        Ok(Applied {
+            done: false,
+            target_id: Some(target_id),
+            summary: "held until the cycle's count of disables and deletes is known".into(),
+            error_code: None,
+            error: None,
+        })
+    }
+
     /// Escrows a connector failure with the policy's back-off (never due
     /// for a permanent one). A failure that quarantines the job is not the
     /// object's fault: it is not escrowed, and halts the cycle instead.
     pub(super) async fn escrow(
         &mut self,
+        kind: ObjectType,
         source_id: &str,
         error: &ConnectorError,
         now: DateTime<Utc>,
@@ -406,7 +606,7 @@ impl Pipeline {
             self.halt.get_or_insert_with(|| error.clone());
             return Ok(());
         }
-        let attempts = self.attempts(source_id).await?;
+        let attempts = self.attempts(kind, source_id).await?;
         let next = EscrowPolicy::default().next_attempt(attempts, FailureClass::from(error), now);
         let failure = Failure {
             code: connector_code(error).to_owned(),
@@ -414,17 +614,54 @@ impl Pipeline {
             permanent: next.is_none(),
         };
         let next = next.unwrap_or(DateTime::<Utc>::MAX_UTC);
-        self.state
-            .escrow(ObjectType::User, source_id, &failure, now, next)
-            .await?;
+        self.state.escrow(kind, source_id, &failure, now, next).await?;
         Ok(())
     }
 
     /// This attempt's number (1 for a first failure).
-    pub(super) async fn attempts(&self, source_id: &str) -> Result<u32, CycleError> {
-        let escrow = self.state.escrow_of(ObjectType::User, source_id).await?;
+    pub(super) async fn attempts(&self, kind: ObjectType, source_id: &str) -> Result<u32, CycleError> {
+        let escrow = self.state.escrow_of(kind, source_id).await?;
         Ok(escrow.map_or(1, |e| u32::try_from(e.attempts.saturating_add(1)).unwrap_or(u32::MAX)))
     }
+}
+
+/// Values one object's SelectUniqueValue may ask the target about.
+const MAX_UNIQUE_LOOKUPS: usize = 32;
+
+/// SelectUniqueValue's look-ups for one decision: answers already fetched
+/// from the target, and the questions still to ask (answered "unknown",
+/// which fails that evaluation until the answer is in).
+struct TargetLookups<'a> {
+    known: &'a HashMap<(String, String), bool>,
+    unknown: &'a mut Vec<(String, String)>,
+}
+
+impl ExistingValues for TargetLookups<'_> {
+    fn exists(&mut self, value: &str) -> Result<bool, String> {
+        self.exists_in(None, value)
+    }
+
+    fn exists_in(&mut self, attribute: Option<&str>, value: &str) -> Result<bool, String> {
+        let Some(attribute) = attribute else {
+            return Err("no target attribute to look the value up in".into());
+        };
+        let key = (attribute.to_owned(), value.to_owned());
+        match self.known.get(&key) {
+            Some(exists) => Ok(*exists),
+            None => {
+                self.unknown.push(key);
+                Err("not looked up in the target yet".into())
+            }
+        }
+    }
+}
+
+/// Whether a target path holds references: `manager` or `members` itself,
+/// not a sub-attribute or an element.
+fn is_reference_path(path: &provisio_engine::scim_path::TargetPath) -> bool {
+    path.filter.is_none()
+        && path.sub_attribute.is_none()
+        && (path.attribute.eq_ignore_ascii_case("manager") || path.attribute.eq_ignore_ascii_case("members"))
 }
 
 pub(super) fn failure_applied(target_id: Option<String>, error: &ConnectorError, what: &str) -> Applied {

@@ -1,6 +1,8 @@
 //! Links: which target object each source object of a job is provisioned
 //! to. One target per source and one source per target, per object type.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
@@ -132,6 +134,48 @@ impl CycleState {
         rows.iter().map(link).collect()
     }
 
+    /// The target ids of these source objects, of any type (directory ids
+    /// are unique across users and groups); unlinked ones are left out.
+    pub async fn targets_of(&self, source_ids: &[String]) -> Result<HashMap<String, String>, StateError> {
+        let mut found = HashMap::new();
+        for chunk in source_ids.chunks(IN_CHUNK) {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT source_id, target_id FROM cycle_links WHERE job_id = $1 AND source_id IN ({})",
+                placeholders(2, chunk.len())
+            )))
+            .bind(&self.job_id);
+            let rows = chunk
+                .iter()
+                .fold(rows, |q, id| q.bind(id))
+                .fetch_all(self.store.pool())
+                .await?;
+            for row in rows {
+                found.insert(row.try_get("source_id")?, row.try_get("target_id")?);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Which of these target ids are still linked to a source object.
+    pub async fn linked_targets(&self, target_ids: &[String]) -> Result<HashSet<String>, StateError> {
+        let mut found = HashSet::new();
+        for chunk in target_ids.chunks(IN_CHUNK) {
+            let rows = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
+                "SELECT target_id FROM cycle_links WHERE job_id = $1 AND target_id IN ({})",
+                placeholders(2, chunk.len())
+            )))
+            .bind(&self.job_id);
+            found.extend(
+                chunk
+                    .iter()
+                    .fold(rows, |q, id| q.bind(id))
+                    .fetch_all(self.store.pool())
+                    .await?,
+            );
+        }
+        Ok(found)
+    }
+
     /// How many objects of the type the job has linked.
     pub async fn link_count(&self, object_type: ObjectType) -> Result<u64, StateError> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cycle_links WHERE job_id = $1 AND object_type = $2")
@@ -141,6 +185,17 @@ impl CycleState {
             .await?;
         Ok(count(n))
     }
+}
+
+/// Ids per `IN (…)` list: well under SQLite's and PostgreSQL's parameter limits.
+const IN_CHUNK: usize = 200;
+
+/// `$first, $first+1, …` for `n` parameters.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn link(row: &AnyRow) -> Result<Link, StateError> {

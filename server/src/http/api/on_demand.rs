@@ -1,5 +1,6 @@
 //! `/api/v1/jobs/{id}/provision-on-demand`: the provisioning pipeline for
-//! one user, now, with the engine's steps and what was done.
+//! one user (or a group with up to five chosen members), now, with the
+//! engine's steps and what was done.
 
 use axum::Json;
 use axum::extract::State;
@@ -29,6 +30,21 @@ pub(crate) struct OnDemandResult {
     decision: provisio_engine::plan::Decision,
     applied: Applied,
     log_entry: LogEntry,
+    /// For a group: its chosen members' runs, and the membership writes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    members: Vec<MemberResult>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    references: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failed_references: Option<u64>,
+}
+
+/// One chosen member's run in a group's on-demand run.
+#[derive(Debug, Serialize)]
+pub(crate) struct MemberResult {
+    decision: provisio_engine::plan::Decision,
+    applied: Applied,
+    log_entry: LogEntry,
 }
 
 /// Provisions one user now: the real pipeline (import, scoping, matching,
@@ -53,6 +69,36 @@ pub(crate) async fn provision_on_demand(
     Segments(id): Segments<String>,
     Body(request): Body<ProvisionOnDemandRequest>,
 ) -> Result<Json<OnDemandResult>, Failure> {
+    if let Some(group) = request.group.as_deref() {
+        if !request.user.trim().is_empty() {
+            return Err(Failure::invalid("name either a `user` or a `group`, not both"));
+        }
+        let run = run::provision_group_on_demand(&state.store, &state.jobs, &id, group.trim(), &request.members)
+            .await
+            .map_err(failure)?;
+        return Ok(Json(OnDemandResult {
+            run_id: run.run_id,
+            decision: run.group.decision,
+            applied: run.group.applied,
+            log_entry: run.group.log_entry,
+            members: run
+                .members
+                .into_iter()
+                .map(|m| MemberResult {
+                    decision: m.decision,
+                    applied: m.applied,
+                    log_entry: m.log_entry,
+                })
+                .collect(),
+            references: Some(run.references),
+            failed_references: Some(run.failed_references),
+        }));
+    }
+    if request.user.trim().is_empty() {
+        return Err(Failure::invalid(
+            "user: name the directory user (id or userPrincipalName), or a `group`",
+        ));
+    }
     let (run_id, outcome) = run::provision_on_demand(&state.store, &state.jobs, &id, request.user.trim())
         .await
         .map_err(failure)?;
@@ -61,14 +107,17 @@ pub(crate) async fn provision_on_demand(
         decision: outcome.decision,
         applied: outcome.applied,
         log_entry: outcome.log_entry,
+        members: Vec::new(),
+        references: None,
+        failed_references: None,
     }))
 }
 
-fn failure(error: CycleError) -> Failure {
+pub(super) fn failure(error: CycleError) -> Failure {
     match error {
         CycleError::Job(e) => e.into(),
         CycleError::Directory(e) => e.into(),
-        CycleError::NoSuchUser(_) => Failure::not_found(error.to_string()),
+        CycleError::NoSuchUser(_) | CycleError::NoSuchGroup(_) => Failure::not_found(error.to_string()),
         CycleError::Invalid(_) | CycleError::Connector(_) => Failure::invalid(error.to_string()),
         other => Failure::internal(&other),
     }

@@ -1,0 +1,165 @@
+//! Wire type of a job's status (`GET /api/v1/jobs/{id}/status`): its state,
+//! where its cycles stand (quarantine, watermark, the running cycle's
+//! progress), a summary of the last finished cycle and the counts an
+//! administrator watches (escrows, staged deletes, recent failures).
+//!
+//! ```
+//! use provisio_api::jobs::status::{job_status_path, RunStatus, JOB_STATUS_PATH};
+//!
+//! assert_eq!(JOB_STATUS_PATH, "/api/v1/jobs/{id}/status");
+//! assert_eq!(job_status_path("Acme SCIM"), "/api/v1/jobs/Acme%20SCIM/status");
+//! assert_eq!(serde_json::to_value(RunStatus::WaitingForApproval).unwrap(), "waiting_for_approval");
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{JobState, job_path};
+
+/// `GET` answers the job's [`JobStatus`]. `{id}` is the job's id or its name.
+pub const JOB_STATUS_PATH: &str = "/api/v1/jobs/{id}/status";
+
+/// [`JOB_STATUS_PATH`] for a job id or name.
+pub fn job_status_path(id_or_name: &str) -> String {
+    format!("{}/status", job_path(id_or_name))
+}
+
+/// A job's status: what its cycles are doing and how the last one went.
+/// Times are RFC 3339, UTC.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct JobStatus {
+    /// The job's id (a UUID).
+    pub id: String,
+    pub name: String,
+    /// Whether the job is started (`running`) or `stopped`.
+    pub state: JobState,
+    /// Where its cycles stand.
+    pub run_status: RunStatus,
+    /// The last directory change the job has fully handled (0 before its
+    /// first initial cycle, and again after a restart).
+    pub watermark: i64,
+    /// Whether an initial cycle has completed since the job was created or
+    /// last restarted; until then every cycle is an initial one.
+    pub initial_cycle_done: bool,
+    /// The last restart asked for (explicitly, or by a change of the job's
+    /// mappings or scoping).
+    pub restart_requested_at: Option<String>,
+    /// Set while the job is quarantined.
+    pub quarantine: Option<Quarantine>,
+    /// The cycle under way, if one is.
+    pub current_cycle: Option<CycleProgress>,
+    /// The last cycle that finished, if any.
+    pub last_cycle: Option<LastCycle>,
+    /// Objects held in escrow (failed, to be retried), permanent failures included.
+    pub escrowed: u64,
+    /// Disables and deletes the accidental-deletion guard holds back.
+    pub staged_deletes: u64,
+    /// Provisioning log entries with status `failure` in the last 24 hours.
+    pub failures_last_24h: u64,
+}
+
+/// Where a job's cycles stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum RunStatus {
+    /// Between cycles (or never run).
+    Idle,
+    /// A cycle is under way.
+    Running,
+    /// Cycles fail; retried on a back-off schedule.
+    Quarantined,
+    /// The accidental-deletion guard holds staged deletes back.
+    WaitingForApproval,
+    /// Too long in quarantine: no cycle runs until the job is restarted.
+    Disabled,
+}
+
+/// Why and since when a job is quarantined, and when it is tried again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Quarantine {
+    /// Entra's code, then the explanation, e.g.
+    /// `EncounteredQuarantineException: the target rejected the credentials…`.
+    pub reason: Option<String>,
+    pub since: Option<String>,
+    pub next_retry_at: Option<String>,
+}
+
+/// The cycle under way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CycleProgress {
+    pub cycle_id: String,
+    pub started_at: Option<String>,
+    /// Objects handled so far.
+    pub done: u64,
+    /// Objects the cycle will handle; 0 when not known (an incremental
+    /// cycle does not know in advance).
+    pub total: u64,
+}
+
+/// A finished cycle in figures.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+pub struct LastCycle {
+    /// The cycle's id (its provisioning log entries carry it). `null`
+    /// while a later cycle runs: the job's record then holds that one's id
+    /// and start, and only the figures of the last finished one.
+    pub cycle_id: Option<String>,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub duration_ms: Option<u64>,
+    /// Objects handled.
+    pub objects: u64,
+    /// Escrowed objects retried at the start of the cycle (counted in `objects` too).
+    pub retried: u64,
+    /// Objects per action: `create`, `update`, `disable`, `delete`,
+    /// `stageddelete`, `skip`.
+    pub actions: BTreeMap<String, u64>,
+    /// Objects whose decision or application failed.
+    pub failures: u64,
+    /// Why the cycle stopped before handling every object (the target
+    /// refused the credentials, or is not compatible).
+    pub stopped: Option<String>,
+    /// What the cycle meant for quarantine: `quarantined`,
+    /// `still_quarantined`, `released` or `disabled` (`null` when healthy).
+    pub quarantine: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_status_reads_as_documented() {
+        let status = JobStatus {
+            id: "j1".into(),
+            name: "Acme".into(),
+            state: JobState::Running,
+            run_status: RunStatus::Running,
+            watermark: 7,
+            initial_cycle_done: false,
+            restart_requested_at: None,
+            quarantine: None,
+            current_cycle: Some(CycleProgress {
+                cycle_id: "c2".into(),
+                started_at: Some("2026-11-26T10:00:00.000Z".into()),
+                done: 50,
+                total: 200,
+            }),
+            last_cycle: None,
+            escrowed: 1,
+            staged_deletes: 0,
+            failures_last_24h: 2,
+        };
+        let value = serde_json::to_value(&status).unwrap();
+        assert_eq!(value["run_status"], "running");
+        assert_eq!(
+            value["current_cycle"],
+            json!({"cycle_id": "c2", "started_at": "2026-11-26T10:00:00.000Z", "done": 50, "total": 200})
+        );
+        assert_eq!(serde_json::from_value::<JobStatus>(value).unwrap(), status);
+    }
+}

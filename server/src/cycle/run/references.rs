@@ -1,0 +1,212 @@
+//! The references phase, last in a cycle: manager and member references
+//! recorded by the pipeline are resolved to target ids through the job's
+//! links (so only once the referenced objects exist in the target) and only
+//! the differences from what was last written are sent — a manager is
+//! replaced or cleared, members are added and removed in batches. Deleting
+//! an object marks the rows that name it, so its groups drop it and its
+//! reports lose their manager. Ids with no target object yet keep
+//! the row waiting; such rows are looked at again when a run links new
+//! objects. Each write is logged as an update of the referencing object.
+
+use super::pipeline::{connector_code, source_kind};
+use super::*;
+use provisio_engine::Value;
+
+use crate::cycle::state::{Pending, ReferenceRow};
+
+impl Pipeline {
+    /// Settles every waiting reference row of the job (see the module docs).
+    pub(super) async fn settle_references(&mut self, report: &mut CycleReport) -> Result<(), CycleError> {
+        let reasons: &[Pending] = if self.linked_new {
+            &[Pending::Changed, Pending::Unresolved]
+        } else {
+            &[Pending::Changed]
+        };
+        let mut after: Option<ReferenceRow> = None;
+        loop {
+            let key = after
+                .as_ref()
+                .map(|r| (r.object_type, r.source_id.as_str(), r.path.as_str()));
+            let page = self.state.pending_references(reasons, key, REFERENCE_PAGE).await?;
+            for row in &page {
+                self.settle_reference(row.clone(), report).await?;
+                if self.halted().is_some() {
+                    return Ok(());
+                }
+            }
+            if page.len() < REFERENCE_PAGE as usize {
+                return Ok(());
+            }
+            after = page.last().cloned();
+        }
+    }
+
+    /// Settles the references of one object (an on-demand run).
+    pub(super) async fn settle_references_of(
+        &mut self,
+        kind: ObjectType,
+        source_id: &str,
+        report: &mut CycleReport,
+    ) -> Result<(), CycleError> {
+        let paths: Vec<String> = self.reference_paths(kind).into_iter().map(str::to_owned).collect();
+        for path in paths {
+            if let Some(row) = self.state.reference(kind, source_id, &path).await?
+                && row.pending != Pending::Settled
+            {
+                self.settle_reference(row, report).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn settle_reference(&mut self, mut row: ReferenceRow, report: &mut CycleReport) -> Result<(), CycleError> {
+        let started = Instant::now();
+        let linked = self.state.targets_of(&row.desired).await?;
+        let wanted: Vec<String> = row.desired.iter().filter_map(|id| linked.get(id).cloned()).collect();
+        let unresolved = wanted.len() < row.desired.len();
+        let kind = source_kind(row.object_type);
+        let is_members = row.path.eq_ignore_ascii_case("members");
+
+        let (write, exported): (Option<Result<(), ConnectorError>>, Vec<String>) = if is_members {
+            let add: Vec<String> = wanted.iter().filter(|id| !row.exported.contains(id)).cloned().collect();
+            let remove: Vec<String> = row.exported.iter().filter(|id| !wanted.contains(id)).cloned().collect();
+            let still_linked = self.state.linked_targets(&remove).await?;
+            let write = if add.is_empty() && remove.is_empty() {
+                None
+            } else {
+                Some(self.write_members(&row.target_id, &add, &remove, &still_linked).await)
+            };
+            (write, wanted.clone())
+        } else {
+            // Single-valued: the first resolvable id; an unresolvable one
+            // leaves the target as it is until its object exists.
+            let new = wanted.first().cloned();
+            if new.is_none() && unresolved {
+                (None, row.exported.clone())
+            } else if row.exported.first() == new.as_ref() {
+                (None, new.into_iter().collect())
+            } else {
+                let change = reference_change(&row.path, row.exported.first(), new.as_ref());
+                let write = self
+                    .connector
+                    .update(kind, &row.target_id, std::slice::from_ref(&change))
+                    .await;
+                (Some(write), new.into_iter().collect())
+            }
+        };
+
+        let Some(write) = write else {
+            row.exported = exported;
+            row.pending = if unresolved {
+                Pending::Unresolved
+            } else {
+                Pending::Settled
+            };
+            self.state.settle_reference(&row).await?;
+            return Ok(());
+        };
+        let decision = Decision {
+            action: Action::Update,
+            status: Status::Success,
+            reason: None,
+            source_id: Some(row.source_id.clone()),
+            target_id: Some(row.target_id.clone()),
+            link: None,
+            changes: vec![AttributeChange {
+                path: row.path.as_str().into(),
+                old: ids_value(&row.exported),
+                new: ids_value(&exported),
+            }],
+            references: Vec::new(),
+            steps: Vec::new(),
+            secrets: Default::default(),
+        };
+        let mut entry = LogEntry::from_decision(
+            &self.run,
+            &decision,
+            Identity::new(&row.source_id, String::new()),
+            Identity {
+                id: Some(row.target_id.clone()),
+                display: None,
+            },
+            started.elapsed(),
+        );
+        match write {
+            Ok(()) => {
+                row.exported = exported;
+                row.pending = if unresolved {
+                    Pending::Unresolved
+                } else {
+                    Pending::Settled
+                };
+                report.references += 1;
+            }
+            Err(error) => {
+                if error.quarantines() {
+                    self.halt.get_or_insert_with(|| error.clone());
+                }
+                // Kept as changed: the next cycle tries again.
+                row.pending = Pending::Changed;
+                report.failed_references += 1;
+                entry = entry.failed(connector_code(&error), error.to_string());
+            }
+        }
+        self.state.settle_reference(&row).await?;
+        self.store.logs().append(std::slice::from_ref(&entry)).await?;
+        Ok(())
+    }
+
+    /// Adds and removes members. Members whose target objects this job
+    /// deleted are removed too (not every target drops them with the
+    /// object), but a target that already did and refuses the removal is
+    /// not an error: the removal is sent again without them.
+    async fn write_members(
+        &self,
+        group_id: &str,
+        add: &[String],
+        remove: &[String],
+        still_linked: &HashSet<String>,
+    ) -> Result<(), ConnectorError> {
+        if !add.is_empty() {
+            self.connector.add_members(group_id, add).await?;
+        }
+        if remove.is_empty() {
+            return Ok(());
+        }
+        match self.connector.remove_members(group_id, remove).await {
+            Err(ConnectorError::Rejected { .. } | ConnectorError::NotFound { .. })
+                if remove.len() > still_linked.len() =>
+            {
+                let linked: Vec<String> = remove.iter().filter(|id| still_linked.contains(*id)).cloned().collect();
+                if linked.is_empty() {
+                    Ok(())
+                } else {
+                    self.connector.remove_members(group_id, &linked).await
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+/// Reference rows read per query.
+const REFERENCE_PAGE: u32 = 200;
+
+/// A single-valued reference's change, as the connector writes it.
+fn reference_change(path: &str, old: Option<&String>, new: Option<&String>) -> AttributeChange {
+    let reference = |id: Option<&String>| id.map_or(Value::Null, |id| Value::Reference(id.clone()));
+    AttributeChange {
+        path: path.into(),
+        old: reference(old),
+        new: reference(new),
+    }
+}
+
+/// Target ids as a log shows them.
+fn ids_value(ids: &[String]) -> Value {
+    match ids {
+        [] => Value::Null,
+        [one] => Value::Str(one.clone()),
+        many => Value::Multi(many.iter().cloned().map(Value::Str).collect()),
+    }
+}
