@@ -44,6 +44,10 @@
 //!   reason only as text, so a retry sees the reason by its kind alone and
 //!   its count from 0 (the rules need no more).
 //! - **Stop** ([`RunOptions::stop`]): the cycle ends after its current page.
+//! - The objects of a page (or of a batch, per kind) go through the
+//!   pipeline four at a time, so a slow target is kept busy; their outcomes
+//!   are counted in order, and once the target refuses the job itself no
+//!   further object starts.
 //!
 //! A linked target object that is gone (404 on read) is reported as
 //! InvalidAnchor and escrowed, as Entra does (reference §5); it is not
@@ -314,15 +318,17 @@ pub async fn run_cycle_with(
                     loop {
                         let page = read_page(store, kind, after.as_deref()).await?;
                         let n = page.len();
-                        for incoming in &page {
-                            let outcome = pipeline.process(incoming, None).await?;
-                            count(&mut report, &mut exported, &outcome);
-                            if pipeline.halted().is_some() {
-                                break 'kinds;
-                            }
+                        let after_this = page.last().map(|o| o.id.clone());
+                        let page: Vec<(Incoming, Option<i64>)> = page.into_iter().map(|o| (o, None)).collect();
+                        let outcomes = process_all(&pipeline, &page).await?;
+                        for outcome in &outcomes {
+                            count(&mut report, &mut exported, outcome);
+                        }
+                        if pipeline.halted().is_some() {
+                            break 'kinds;
                         }
                         state.progress(report.objects).await?;
-                        after = page.last().map(|o| o.id.clone());
+                        after = after_this;
                         if options.stop_requested() {
                             report.stopped = Some(STOPPED.into());
                             break 'kinds;
@@ -358,14 +364,20 @@ pub async fn run_cycle_with(
                         }
                         let mut ordered: Vec<_> = latest.into_iter().collect();
                         ordered.sort_by_key(|(_, (seq, _))| *seq);
+                        let mut objects = Vec::with_capacity(ordered.len());
                         for (id, (seq, change)) in ordered {
-                            let incoming = read_object(store, kind, &id, change == ChangeKind::Purged).await?;
-                            let outcome = pipeline.process(&incoming, Some(seq)).await?;
-                            count(&mut report, &mut exported, &outcome);
-                            if pipeline.halted().is_some() {
-                                // The batch was not handled: the watermark stays.
-                                break 'batches;
-                            }
+                            objects.push((
+                                read_object(store, kind, &id, change == ChangeKind::Purged).await?,
+                                Some(seq),
+                            ));
+                        }
+                        let outcomes = process_all(&pipeline, &objects).await?;
+                        for outcome in &outcomes {
+                            count(&mut report, &mut exported, outcome);
+                        }
+                        if pipeline.halted().is_some() {
+                            // The batch was not handled: the watermark stays.
+                            break 'batches;
                         }
                     }
                     state.progress(report.objects).await?;
@@ -418,11 +430,11 @@ pub async fn run_cycle_with(
         failed: report.failures,
         failed_references: report.failed_references,
         credential_failure: match pipeline.halted() {
-            Some(ConnectorError::InvalidCredentials { status }) => Some(*status),
+            Some(ConnectorError::InvalidCredentials { status }) => Some(status),
             _ => None,
         },
         incompatible: match pipeline.halted() {
-            Some(ConnectorError::Incompatible { detail }) => Some(detail.clone()),
+            Some(ConnectorError::Incompatible { detail }) => Some(detail),
             _ => None,
         },
     };
@@ -478,6 +490,33 @@ pub async fn run_cycle_with(
     });
     state.finish_cycle(&counts, Utc::now()).await?;
     Ok(report)
+}
+
+/// Objects a cycle handles at the same time: as many as the connector
+/// sends requests at once, so a slow target is kept busy.
+const IN_FLIGHT: usize = 4;
+
+/// Runs the objects through the pipeline, [`IN_FLIGHT`] at a time, and
+/// returns their outcomes in order. Once the target refuses the job itself
+/// (quarantine), no further object is started.
+async fn process_all(
+    pipeline: &Pipeline,
+    objects: &[(Incoming, Option<i64>)],
+) -> Result<Vec<ObjectOutcome>, CycleError> {
+    use futures_util::StreamExt as _;
+    let mut outcomes = Vec::with_capacity(objects.len());
+    let mut running = futures_util::stream::FuturesOrdered::new();
+    let mut next = objects.iter();
+    loop {
+        while running.len() < IN_FLIGHT && pipeline.halted().is_none() {
+            let Some((incoming, change)) = next.next() else { break };
+            running.push_back(pipeline.process(incoming, *change));
+        }
+        match running.next().await {
+            Some(outcome) => outcomes.push(outcome?),
+            None => return Ok(outcomes),
+        }
+    }
 }
 
 /// One page of live objects of the kind by id, after `after`, for an

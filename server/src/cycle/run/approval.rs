@@ -33,7 +33,7 @@ pub async fn allow_deletes(store: &Store, jobs: &Jobs, job_id: &str) -> Result<A
         state.set_status(RunStatus::Idle).await?;
     }
     if let Some(error) = pipeline.halted() {
-        return Err(CycleError::Connector(error.clone()));
+        return Err(CycleError::Connector(error));
     }
     Ok(AllowedDeletes {
         run_id: pipeline.run_id().to_owned(),

@@ -115,10 +115,10 @@ pub struct Pipeline {
     pub(super) clock: Option<DateTime<Utc>>,
     /// The first failure that quarantines the job (invalid credentials, an
     /// incompatible target): a cycle stops there.
-    pub(super) halt: Option<ConnectorError>,
+    pub(super) halt: std::sync::Mutex<Option<ConnectorError>>,
     /// Whether this run linked an object it had not linked before: rows
     /// waiting for unresolved references may now resolve.
-    pub(super) linked_new: bool,
+    pub(super) linked_new: AtomicBool,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -166,8 +166,8 @@ impl Pipeline {
             assigned,
             hold_deletes,
             clock: None,
-            halt: None,
-            linked_new: false,
+            halt: std::sync::Mutex::new(None),
+            linked_new: AtomicBool::new(false),
         })
     }
 
@@ -185,8 +185,15 @@ impl Pipeline {
     }
 
     /// The failure that quarantines the job, once one was met.
-    pub fn halted(&self) -> Option<&ConnectorError> {
-        self.halt.as_ref()
+    pub fn halted(&self) -> Option<ConnectorError> {
+        self.halt.lock().ok().and_then(|halt| halt.clone())
+    }
+
+    /// Records the failure that quarantines the job (the first one wins).
+    pub(super) fn halt(&self, error: &ConnectorError) {
+        if let Ok(mut halt) = self.halt.lock() {
+            halt.get_or_insert_with(|| error.clone());
+        }
     }
 
     /// The run's id (the cycle id, or the on-demand run's).
@@ -200,7 +207,7 @@ impl Pipeline {
     }
 
     /// Runs one object through the pipeline and writes its log entry.
-    pub async fn process(&mut self, incoming: &Incoming, change_id: Option<i64>) -> Result<ObjectOutcome, CycleError> {
+    pub async fn process(&self, incoming: &Incoming, change_id: Option<i64>) -> Result<ObjectOutcome, CycleError> {
         let started = Instant::now();
         let now = self.now();
         let (kind, source_id) = (incoming.kind, incoming.id.as_str());
@@ -452,7 +459,7 @@ impl Pipeline {
 
     /// Carries out a decision, keeping links and escrows.
     pub(super) async fn apply(
-        &mut self,
+        &self,
         kind: ObjectType,
         source_id: &str,
         decision: &Decision,
@@ -483,16 +490,35 @@ impl Pipeline {
         }
         if let Some(link) = &decision.link
             && decision.action != Action::Create
-            && self.state.link(kind, source_id, link, now).await? != Linked::Unchanged
         {
-            self.linked_new = true;
+            match self.state.link(kind, source_id, link, now).await {
+                Ok(Linked::Unchanged) => {}
+                Ok(_) => self.linked_new.store(true, Ordering::Relaxed),
+                // Two directory objects match one account: the second is a
+                // conflict for an administrator, not a reason to stop the cycle.
+                Err(StateError::TargetLinked { source_id: other, .. }) => {
+                    let error = ConnectorError::Conflict {
+                        scim_type: None,
+                        detail: format!(
+                            "the matching target object {link} is already provisioned for the directory object {other}"
+                        ),
+                    };
+                    self.escrow(kind, source_id, &error, now).await?;
+                    return Ok(failure_applied(
+                        decision.target_id.clone(),
+                        &error,
+                        "two directory objects match one account",
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         let target_id = decision.target_id.clone().unwrap_or_default();
         let result: Result<(Option<String>, String), ConnectorError> = match decision.action {
             Action::Create => match self.connector.create(target_kind, &decision.export()).await {
                 Ok(created) => {
                     self.state.link(kind, source_id, &created.id, now).await?;
-                    self.linked_new = true;
+                    self.linked_new.store(true, Ordering::Relaxed);
                     Ok((
                         Some(created.id.clone()),
                         format!("created target object {}", created.id),
@@ -562,7 +588,7 @@ impl Pipeline {
     /// Holds a disable or delete back as a staged delete until the cycle's
     /// count of them is final (see [`crate::cycle::policy::deletion_guard`]).
     async fn hold(
-        &mut self,
+        &self,
         kind: ObjectType,
         source_id: &str,
         decision: &mut Decision,
@@ -596,14 +622,14 @@ impl Pipeline {
     /// for a permanent one). A failure that quarantines the job is not the
     /// object's fault: it is not escrowed, and halts the cycle instead.
     pub(super) async fn escrow(
-        &mut self,
+        &self,
         kind: ObjectType,
         source_id: &str,
         error: &ConnectorError,
         now: DateTime<Utc>,
     ) -> Result<(), CycleError> {
         if error.quarantines() {
-            self.halt.get_or_insert_with(|| error.clone());
+            self.halt(error);
             return Ok(());
         }
         let attempts = self.attempts(kind, source_id).await?;

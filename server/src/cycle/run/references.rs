@@ -17,7 +17,7 @@ use crate::cycle::state::{Pending, ReferenceRow};
 impl Pipeline {
     /// Settles every waiting reference row of the job (see the module docs).
     pub(super) async fn settle_references(&mut self, report: &mut CycleReport) -> Result<(), CycleError> {
-        let reasons: &[Pending] = if self.linked_new {
+        let reasons: &[Pending] = if self.linked_new.load(Ordering::Relaxed) {
             &[Pending::Changed, Pending::Unresolved]
         } else {
             &[Pending::Changed]
@@ -143,7 +143,7 @@ impl Pipeline {
             }
             Err(error) => {
                 if error.quarantines() {
-                    self.halt.get_or_insert_with(|| error.clone());
+                    self.halt(&error);
                 }
                 // Kept as changed: the next cycle tries again.
                 row.pending = Pending::Changed;
