@@ -3,8 +3,15 @@
 //! The binary (`src/main.rs`, built by Trunk) only mounts [`App`]; the components live here so
 //! that browser component tests can mount them on their own.
 
+pub mod api;
 pub mod app;
+pub mod directory;
+pub mod jobs;
+pub mod logs;
+pub mod overview;
 pub mod playground;
+pub mod session;
+pub mod ui;
 
 pub use app::App;
 pub use playground::Playground;

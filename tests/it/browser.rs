@@ -20,6 +20,10 @@ use tempfile::TempDir;
 
 pub type TestResult<T = ()> = Result<T, Box<dyn Error + Send + Sync>>;
 
+/// The administrator [`Portal::open_signed_in`] signs in as.
+pub const ADMIN: &str = "tester";
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
 /// How long to wait for the page (wasm download and start-up) and for each expected change.
 const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
 const CHANGE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -156,6 +160,58 @@ impl Portal {
     /// Starts everything and opens `path` (e.g. `/`), waiting until `ready` (a CSS selector)
     /// is on the page.
     pub async fn open(path: &str, ready: &str) -> TestResult<Portal> {
+        Portal::start(path, ready, false).await
+    }
+
+    /// Like [`Portal::open`], on a server with the demo organisation and the
+    /// administrator [`ADMIN`] / [`ADMIN_PASSWORD`], signed in through the
+    /// sign-in page first.
+    pub async fn open_signed_in(path: &str, ready: &str) -> TestResult<Portal> {
+        let portal = Portal::start("/signin", "#sign-in-name", true).await?;
+        portal.find("#sign-in-name").await?.send_keys(ADMIN).await?;
+        portal.find("#sign-in-password").await?.send_keys(ADMIN_PASSWORD).await?;
+        portal.find(".sign-in button[type=submit]").await?.click().await?;
+        if let Err(e) = portal.wait_for(".who-name").await {
+            let shot = portal.screenshot("sign-in-failed").await?;
+            return Err(format!("signing in failed ({e}); see {}", shot.display()).into());
+        }
+        portal.goto(path, ready).await?;
+        Ok(portal)
+    }
+
+    /// Opens `path` in the portal and waits for `ready` (a CSS selector).
+    pub async fn goto(&self, path: &str, ready: &str) -> TestResult {
+        self.client().goto(&format!("{}{path}", self.base_url)).await?;
+        self.wait_for(ready).await?;
+        Ok(())
+    }
+
+    /// Waits until `selector` is on the page.
+    pub async fn wait_for(&self, selector: &str) -> TestResult<Element> {
+        Ok(self
+            .client()
+            .wait()
+            .at_most(PAGE_TIMEOUT)
+            .for_element(Locator::Css(selector))
+            .await
+            .map_err(|e| format!("{selector} did not appear: {e}"))?)
+    }
+
+    /// The server behind the portal (its store, for setting up and checking).
+    pub fn server(&self) -> &RunningServer {
+        &self.server
+    }
+
+    /// Saves a screenshot as `<test output dir>/<name>.png` (`target/screenshots`).
+    pub async fn screenshot(&self, name: &str) -> TestResult<PathBuf> {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, self.client().screenshot().await?)?;
+        Ok(path)
+    }
+
+    async fn start(path: &str, ready: &str, demo: bool) -> TestResult<Portal> {
         let turn = ONE_BROWSER_AT_A_TIME.lock().await;
         let portal_dir = portal_dir();
         if !portal_dir.join("index.html").is_file() {
@@ -166,13 +222,23 @@ impl Portal {
             .into());
         }
         let data = tempfile::tempdir()?;
-        let server = Server::start(ServerConfig {
+        let server = Server::new(ServerConfig {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             database_url: format!("sqlite://{}", data.path().join("p.db").display()),
             portal_dir,
         })
+        .with_demo_data(demo)
+        .with_secret_key_file(Some(data.path().join("secret.key")))
+        .launch()
         .await
         .map_err(|e| format!("starting the server: {e}"))?;
+        if demo {
+            server
+                .store()
+                .create_admin(ADMIN, &provisio_api::auth::Secret::new(ADMIN_PASSWORD))
+                .await
+                .map_err(|e| format!("creating the administrator: {e}"))?;
+        }
         let base_url = server.base_url();
         let browser = Browser::start().await?;
         let portal = Portal {

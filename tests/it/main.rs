@@ -18,6 +18,7 @@ mod job_status;
 mod logs;
 mod plan_cli;
 mod playground;
+mod portal_session;
 mod postgres_harness;
 mod route_auth;
 mod scheduler;

@@ -12,7 +12,7 @@ const RESULT: &str = "#result";
 const RESULT_VALUE: &str = "#result-value";
 
 async fn open_playground() -> TestResult<Portal> {
-    Portal::open("/", RESULT_VALUE).await
+    Portal::open("/playground", RESULT_VALUE).await
 }
 
 /// Selects everything in a field, so that the next keys replace it.

@@ -1,0 +1,77 @@
+//! A job's page: its name and state, and the tabs (`/jobs/{id}/{tab}`),
+//! each a link so it can be bookmarked, keyboard-reachable as a tab list.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use super::state::{self, JobSignal};
+use super::{connection, definition, mappings, on_demand, preview, scoping, settings};
+use crate::api::Failure;
+use crate::ui::{ErrorNote, Loading};
+
+/// The tabs: path segment and label.
+const TABS: [(&str, &str); 7] = [
+    ("connection", "Connection"),
+    ("mappings", "Mappings"),
+    ("scoping", "Scoping"),
+    ("preview", "Preview"),
+    ("on-demand", "Provision on demand"),
+    ("settings", "Settings"),
+    ("definition", "Definition"),
+];
+
+#[component]
+pub fn JobPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let tab = move || params.with(|p| p.get("tab").unwrap_or_else(|| "connection".to_owned()));
+    let failure = RwSignal::new(None::<Failure>);
+    let loaded = LocalResource::new(move || {
+        let id = id();
+        async move { state::load(&id).await }
+    });
+    move || match loaded.get() {
+        None => view! { <Loading /> }.into_any(),
+        Some(Err(e)) => {
+            failure.set(Some(e));
+            view! { <h1>"Application"</h1><ErrorNote failure=failure /> }.into_any()
+        }
+        Some(Ok(detail)) => {
+            let job: JobSignal = RwSignal::new(detail);
+            view! { <JobView job=job tab=Signal::derive(tab) /> }.into_any()
+        }
+    }
+}
+
+#[component]
+fn JobView(job: JobSignal, tab: Signal<String>) -> impl IntoView {
+    let base = move || format!("/jobs/{}", crate::api::encode(&job.with(|j| j.id.clone())));
+    view! {
+        <header class="job-header">
+            <h1>{move || job.with(|j| j.definition.name.clone())}</h1>
+            <span class="job-state">{move || job.with(|j| format!("{:?}", j.state).to_lowercase())}</span>
+        </header>
+        <nav class="tabs" aria-label="Application">
+            <ul role="tablist">
+                {TABS.into_iter().map(|(segment, label)| view! {
+                    <li>
+                        <a role="tab" href=move || format!("{}/{segment}", base())
+                            aria-selected=move || (tab.get() == segment).to_string()
+                            class:active=move || tab.get() == segment>{label}</a>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </nav>
+        <section class="tab-panel" role="tabpanel">
+            {move || match tab.get().as_str() {
+                "mappings" => view! { <mappings::MappingsTab job=job /> }.into_any(),
+                "scoping" => view! { <scoping::ScopingTab job=job /> }.into_any(),
+                "preview" => view! { <preview::PreviewTab job=job /> }.into_any(),
+                "on-demand" => view! { <on_demand::OnDemandTab job=job /> }.into_any(),
+                "settings" => view! { <settings::SettingsTab job=job /> }.into_any(),
+                "definition" => view! { <definition::DefinitionTab job=job /> }.into_any(),
+                _ => view! { <connection::ConnectionTab job=job /> }.into_any(),
+            }}
+        </section>
+    }
+}
