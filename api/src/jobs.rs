@@ -24,6 +24,7 @@ use utoipa::ToSchema;
 use crate::engine::job::{Direction, JobDefinition, JobProblem};
 
 pub mod approval;
+pub mod connection;
 pub mod status;
 
 pub use status::{JOB_STATUS_PATH, JobStatus};

@@ -83,6 +83,23 @@ pub async fn put_if_match<B: Serialize, T: DeserializeOwned>(path: &str, body: &
     read(send(builder, Some(body)).await?).await
 }
 
+/// `PATCH path` with a JSON body, only if the resource is still at
+/// `version` (`If-Match`; a later version answers 412).
+pub async fn patch_if_match<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+    version: i64,
+) -> Result<T, Failure> {
+    let builder = Request::patch(path).header("If-Match", &format!("\"{version}\""));
+    read(send(builder, Some(body)).await?).await
+}
+
+/// `DELETE path`, only if the resource is still at `version`.
+pub async fn delete_if_match(path: &str, version: i64) -> Result<(), Failure> {
+    let builder = Request::delete(path).header("If-Match", &format!("\"{version}\""));
+    send(builder, None::<&()>).await.map(|_| ())
+}
+
 /// `PATCH path` with a JSON body, answered as `T`.
 pub async fn patch<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, Failure> {
     read(send(Request::patch(path), Some(body)).await?).await

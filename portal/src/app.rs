@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::hooks::use_location;
 use leptos_router::path;
 
 use crate::directory::{GroupPage, GroupsPage, UserPage, UsersPage};
@@ -46,13 +47,16 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Header() -> impl IntoView {
     let session = use_session();
+    let location = use_location();
     view! {
         <header class="top-bar">
             <a class="brand" href="/">"Provisio"</a>
             <nav aria-label="Main">
                 <ul>
                     <li><A href="/" exact=true>"Overview"</A></li>
-                    <li><A href="/directory/users">"Directory"</A></li>
+                    // Users and groups are one section: current on either.
+                    <li><a href="/directory/users"
+                        aria-current=move || location.pathname.get().starts_with("/directory").then_some("page")>"Directory"</a></li>
                     <li><A href="/jobs">"Applications"</A></li>
                     <li><A href="/logs">"Provisioning logs"</A></li>
                     <li><A href="/playground">"Expression playground"</A></li>

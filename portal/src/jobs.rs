@@ -8,6 +8,7 @@ pub mod state;
 
 mod connection;
 mod definition;
+mod directory_source;
 mod list;
 mod mappings;
 mod new;

@@ -16,14 +16,16 @@ use leptos::prelude::*;
 
 pub use analysis::{Analysis, Outcome, ValueView, analyse};
 pub use highlight::{Segment, segments};
-pub use options::EvalOptions;
+pub use options::{EvalOptions, browser_now};
 pub use state::{DEFAULT_EXPRESSION, DEFAULT_SOURCE, PlaygroundState};
 
-use diagnostics::DiagnosticList;
-use editor::ExpressionEditor;
+// The editor's parts, reused by the job's mappings tab.
+pub use diagnostics::DiagnosticList;
+pub use editor::ExpressionEditor;
+pub use reference::FunctionReference;
+pub use result_panel::ResultPanel;
+
 use options::OptionsForm;
-use reference::FunctionReference;
-use result_panel::ResultPanel;
 use source_editor::SourceEditor;
 
 /// The playground page: editor, diagnostics and result on the left, the source object and

@@ -68,8 +68,15 @@ pub fn Protected(children: ChildrenFn) -> impl IntoView {
             let search = location.search.get_untracked();
             let search = search.trim_start_matches('?');
             let path = location.pathname.get_untracked();
-            let here = if search.is_empty() { path } else { format!("{path}?{search}") };
-            navigate(&format!("/signin?next={}", api::encode(&here)), NavigateOptions::default());
+            let here = if search.is_empty() {
+                path
+            } else {
+                format!("{path}?{search}")
+            };
+            navigate(
+                &format!("/signin?next={}", api::encode(&here)),
+                NavigateOptions::default(),
+            );
         }
     });
     move || match (session.checked.get(), session.info.with(Option::is_some)) {

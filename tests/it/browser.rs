@@ -169,7 +169,11 @@ impl Portal {
     pub async fn open_signed_in(path: &str, ready: &str) -> TestResult<Portal> {
         let portal = Portal::start("/signin", "#sign-in-name", true).await?;
         portal.find("#sign-in-name").await?.send_keys(ADMIN).await?;
-        portal.find("#sign-in-password").await?.send_keys(ADMIN_PASSWORD).await?;
+        portal
+            .find("#sign-in-password")
+            .await?
+            .send_keys(ADMIN_PASSWORD)
+            .await?;
         portal.find(".sign-in button[type=submit]").await?.click().await?;
         if let Err(e) = portal.wait_for(".who-name").await {
             let shot = portal.screenshot("sign-in-failed").await?;

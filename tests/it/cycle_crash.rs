@@ -164,15 +164,7 @@ impl Client {
 
 /// Every user the target holds, read from the target itself.
 async fn target_users(target: &ScimTarget) -> Vec<Value> {
-    let response = reqwest::Client::new()
-        .get(format!("{}/Users?count=1000", target.base_url()))
-        .bearer_auth(target.token())
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success(), "{}", response.status());
-    let body: Value = response.json().await.unwrap();
-    body["Resources"].as_array().cloned().unwrap_or_default()
+    crate::target::resources(target, "Users").await
 }
 
 /// What the job provisions of a user: given name, title, active.

@@ -175,17 +175,7 @@ impl Model {
 
 /// Every user the target holds, read from the target itself (not through the proxy).
 async fn target_users(target: &ScimTarget) -> Vec<Value> {
-    let response = reqwest::Client::new()
-        .get(format!("{}/Users?count=1000", target.base_url()))
-        .bearer_auth(target.token())
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success(), "{}", response.status());
-    let body: Value = response.json().await.unwrap();
-    let users = body["Resources"].as_array().cloned().unwrap_or_default();
-    assert_eq!(body["totalResults"], users.len(), "one page holds them all");
-    users
+    crate::target::resources(target, "Users").await
 }
 
 /// Every log entry of the job.

@@ -85,15 +85,7 @@ impl Fixture<'_> {
 
     /// Every resource of the type the target holds.
     async fn target(&self, resource: &str) -> Vec<Value> {
-        let response = reqwest::Client::new()
-            .get(format!("{}/{resource}?count=1000", self.target.base_url()))
-            .bearer_auth(self.target.token())
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success(), "{}", response.status());
-        let body: Value = response.json().await.unwrap();
-        body["Resources"].as_array().cloned().unwrap_or_default()
+        crate::target::resources(&self.target, resource).await
     }
 
     async fn target_user_id(&self, upn: &str) -> String {

@@ -44,15 +44,7 @@ fn job_at(base_url: &str, token: &str) -> Value {
 
 /// Every user the target holds, by userName.
 async fn target_users(target: &ScimTarget) -> Vec<Value> {
-    let response = reqwest::Client::new()
-        .get(format!("{}/Users?count=1000", target.base_url()))
-        .bearer_auth(target.token())
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success(), "{}", response.status());
-    let body: Value = response.json().await.unwrap();
-    let mut users = body["Resources"].as_array().cloned().unwrap_or_default();
+    let mut users = crate::target::resources(target, "Users").await;
     users.sort_by_key(|u| u["userName"].as_str().unwrap_or_default().to_owned());
     users
 }

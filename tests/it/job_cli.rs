@@ -238,14 +238,7 @@ mod provision {
     }
 
     async fn target_users(target: &ScimTarget) -> Vec<Value> {
-        let response = reqwest::Client::new()
-            .get(format!("{}/Users?count=1000", target.base_url()))
-            .bearer_auth(target.token())
-            .send()
-            .await
-            .unwrap();
-        let body: Value = response.json().await.unwrap();
-        body["Resources"].as_array().cloned().unwrap_or_default()
+        crate::target::resources(target, "Users").await
     }
 
     #[tokio::test]

@@ -19,19 +19,29 @@ async fn sign_in_sign_out_and_back_to_the_page_asked_for() -> TestResult {
     let url = portal.client().current_url().await?;
     assert_eq!(url.path(), "/signin");
     assert_eq!(
-        url.query_pairs().find(|(k, _)| k == "next").map(|(_, v)| v.into_owned()),
+        url.query_pairs()
+            .find(|(k, _)| k == "next")
+            .map(|(_, v)| v.into_owned()),
         Some("/logs?status=failure".to_owned())
     );
 
     // A wrong password is refused in place.
     portal.find("#sign-in-name").await?.send_keys(ADMIN).await?;
-    portal.find("#sign-in-password").await?.send_keys("wrong password").await?;
+    portal
+        .find("#sign-in-password")
+        .await?
+        .send_keys("wrong password")
+        .await?;
     portal.find(".sign-in button[type=submit]").await?.click().await?;
     let note = portal.wait_for_text(".error-note", |t| !t.is_empty()).await?;
     assert!(note.contains("unauthenticated") || note.contains("sign"), "{note}");
 
     portal.find("#sign-in-password").await?.clear().await?;
-    portal.find("#sign-in-password").await?.send_keys(ADMIN_PASSWORD).await?;
+    portal
+        .find("#sign-in-password")
+        .await?
+        .send_keys(ADMIN_PASSWORD)
+        .await?;
     portal.find(".sign-in button[type=submit]").await?.click().await?;
     portal.wait_for(".who-name").await?;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);

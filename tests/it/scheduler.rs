@@ -19,15 +19,7 @@ const USERS: &str = "/api/v1/directory/users";
 
 /// Every user the target holds.
 async fn target_users(target: &ScimTarget) -> Vec<Value> {
-    let response = reqwest::Client::new()
-        .get(format!("{}/Users?count=1000", target.base_url()))
-        .bearer_auth(target.token())
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success(), "{}", response.status());
-    let body: Value = response.json().await.unwrap();
-    body["Resources"].as_array().cloned().unwrap_or_default()
+    crate::target::resources(target, "Users").await
 }
 
 fn title_of(users: &[Value], name: &str) -> Option<String> {

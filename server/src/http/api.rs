@@ -16,6 +16,7 @@ mod job_status;
 mod jobs;
 mod logs;
 mod on_demand;
+mod test_connection;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -53,6 +54,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(on_demand::routes())
         .merge(job_status::routes())
         .merge(approval::routes())
+        .merge(test_connection::routes())
         .routes(routes!(super::openapi::openapi_json))
         .routes(routes!(super::metrics::scrape))
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))

@@ -1,0 +1,73 @@
+//! `/api/v1/jobs/{id}/test-connection`: tries the job's stored target
+//! address and credentials, as Entra's "Test Connection" does, and says how
+//! the target answered.
+
+use axum::Json;
+use axum::extract::State;
+use provisio_api::ApiError;
+use provisio_api::jobs::connection::{ConnectionTest, JOB_TEST_CONNECTION_PATH};
+use provisio_engine::job::Target;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::error::Failure;
+use super::extract::Segments;
+use super::{AdminErrors, AppState};
+use crate::auth::extract::AdminCaller;
+use crate::connectors::Connector as _;
+use crate::connectors::scim::{ScimConnector, ScimOptions};
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(test_connection))
+}
+
+/// Tests the job's connection: its target's address, its stored
+/// credentials, and that the target speaks SCIM well enough to be
+/// provisioned. A target that refuses or cannot be reached is `ok: false`
+/// with the reason; the answer never contains the credential.
+#[utoipa::path(
+    post,
+    path = JOB_TEST_CONNECTION_PATH,
+    tag = "jobs",
+    params(("id" = String, Path, description = "The job's id, or its name.")),
+    responses(
+        (status = 200, description = "How the target answered.", body = ConnectionTest),
+        (status = 400, description = "The job's target is not a SCIM application.", body = ApiError),
+        (status = 404, description = "No job has that id or name.", body = ApiError),
+        AdminErrors,
+    ),
+    security(("session_cookie" = [], "csrf_header" = []), ("bearer" = [])),
+)]
+pub(crate) async fn test_connection(
+    _caller: AdminCaller,
+    State(state): State<AppState>,
+    Segments(id): Segments<String>,
+) -> Result<Json<ConnectionTest>, Failure> {
+    let definition = state.jobs.definition_with_secrets(&id).await?;
+    let Target::Scim { base_url, .. } = &definition.target else {
+        return Err(Failure::invalid("target: only a SCIM target can be tested"));
+    };
+    // An administrator waits for this answer: one attempt, not the cycle's
+    // retries with back-off, so an unreachable target is reported at once.
+    let options = ScimOptions {
+        max_attempts: 1,
+        ..ScimOptions::default()
+    };
+    let outcome = match ScimConnector::from_target(&definition.target, options) {
+        Ok(connector) => connector.test_connection().await,
+        Err(error) => Err(error),
+    };
+    let (ok, message) = match outcome {
+        Ok(()) => (
+            true,
+            "the target answered as a SCIM service and accepted the credentials".to_owned(),
+        ),
+        // ConnectorError messages never contain a credential.
+        Err(error) => (false, error.to_string()),
+    };
+    Ok(Json(ConnectionTest {
+        ok,
+        message,
+        base_url: base_url.clone(),
+    }))
+}
