@@ -17,6 +17,8 @@ use crate::ui::{ErrorNote, Loading};
 
 /// How often the page asks again while any job's cycle runs.
 const REFRESH_MS: u64 = 3000;
+/// Refreshes between two reloads of the activity chart.
+const CHART_EVERY: u32 = 20;
 
 #[component]
 pub fn Overview() -> impl IntoView {
@@ -24,7 +26,7 @@ pub fn Overview() -> impl IntoView {
     // refresh never flashes "Loading…".
     let jobs = RwSignal::new(None::<Vec<JobOverview>>);
     let failure = RwSignal::new(None::<Failure>);
-    // Bumped on each refresh so the chart reloads too.
+    // Bumped to reload the chart: now and then while cycles run, and when one ends.
     let refreshed = RwSignal::new(0u32);
     let alive = StoredValue::new(true);
     on_cleanup(move || alive.set_value(false));
@@ -38,7 +40,14 @@ pub fn Overview() -> impl IntoView {
             match answer {
                 Ok(list) => {
                     failure.set(None);
+                    let was_running =
+                        jobs.with_untracked(|j| j.as_ref().is_some_and(|j| j.iter().any(JobOverview::is_running)));
+                    let running = list.iter().any(JobOverview::is_running);
                     jobs.set(Some(list));
+                    // A cycle just ended: its entries belong in the chart now.
+                    if was_running && !running {
+                        refreshed.update(|n| *n += 1);
+                    }
                 }
                 Err(e) => failure.set(Some(e)),
             }
@@ -46,11 +55,17 @@ pub fn Overview() -> impl IntoView {
     };
     load();
     // One timer for the page's life; it asks again only while a cycle runs.
+    // The chart costs up to 48 requests, so it follows only every
+    // CHART_EVERY-th refresh (about a minute).
+    let ticks = StoredValue::new(0u32);
     if let Ok(handle) = set_interval_with_handle(
         move || {
             let running = jobs.with_untracked(|j| j.as_ref().is_some_and(|j| j.iter().any(JobOverview::is_running)));
             if running {
-                refreshed.update(|n| *n += 1);
+                ticks.update_value(|t| *t += 1);
+                if ticks.get_value().is_multiple_of(CHART_EVERY) {
+                    refreshed.update(|n| *n += 1);
+                }
                 load();
             }
         },
