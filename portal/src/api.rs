@@ -5,7 +5,7 @@
 
 use std::cell::RefCell;
 
-use gloo_net::http::{Request, RequestBuilder, Response};
+use gloo_net::http::{Request, RequestBuilder};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -57,30 +57,31 @@ impl std::fmt::Display for Failure {
 
 /// `GET path`, answered as `T`.
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
-    read(send(Request::get(path), None::<&()>).await?).await
+    decode(&exchange(Request::get(path), None).await?)
 }
 
 /// `GET path`, answered as text (exports).
 pub async fn get_text(path: &str) -> Result<String, Failure> {
-    let response = send(Request::get(path), None::<&()>).await?;
-    response.text().await.map_err(Failure::network)
+    exchange(Request::get(path), None).await
 }
 
 /// `POST path` with a JSON body, answered as `T`.
 pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, Failure> {
-    read(send(Request::post(path), Some(body)).await?).await
+    let body = to_json(body)?;
+    decode(&exchange(Request::post(path), Some(body)).await?)
 }
 
 /// `PUT path` with a JSON body, answered as `T`.
 pub async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, Failure> {
-    read(send(Request::put(path), Some(body)).await?).await
+    let body = to_json(body)?;
+    decode(&exchange(Request::put(path), Some(body)).await?)
 }
 
 /// `PUT path` with a JSON body, only if the resource is still at `version`
 /// (`If-Match`; a later version answers 412).
 pub async fn put_if_match<B: Serialize, T: DeserializeOwned>(path: &str, body: &B, version: i64) -> Result<T, Failure> {
-    let builder = Request::put(path).header("If-Match", &format!("\"{version}\""));
-    read(send(builder, Some(body)).await?).await
+    let body = to_json(body)?;
+    decode(&exchange(if_match(Request::put(path), version), Some(body)).await?)
 }
 
 /// `PATCH path` with a JSON body, only if the resource is still at
@@ -90,43 +91,73 @@ pub async fn patch_if_match<B: Serialize, T: DeserializeOwned>(
     body: &B,
     version: i64,
 ) -> Result<T, Failure> {
-    let builder = Request::patch(path).header("If-Match", &format!("\"{version}\""));
-    read(send(builder, Some(body)).await?).await
+    let body = to_json(body)?;
+    decode(&exchange(if_match(Request::patch(path), version), Some(body)).await?)
 }
 
 /// `DELETE path`, only if the resource is still at `version`.
 pub async fn delete_if_match(path: &str, version: i64) -> Result<(), Failure> {
-    let builder = Request::delete(path).header("If-Match", &format!("\"{version}\""));
-    send(builder, None::<&()>).await.map(|_| ())
+    exchange(if_match(Request::delete(path), version), None)
+        .await
+        .map(|_| ())
 }
 
 /// `PATCH path` with a JSON body, answered as `T`.
 pub async fn patch<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, Failure> {
-    read(send(Request::patch(path), Some(body)).await?).await
+    let body = to_json(body)?;
+    decode(&exchange(Request::patch(path), Some(body)).await?)
 }
 
 /// `DELETE path`; the answer's body is not read.
 pub async fn delete(path: &str) -> Result<(), Failure> {
-    send(Request::delete(path), None::<&()>).await.map(|_| ())
+    exchange(Request::delete(path), None).await.map(|_| ())
 }
 
-/// Sends a request with the CSRF token; any answer but 2xx is a [`Failure`].
-async fn send<B: Serialize>(builder: RequestBuilder, body: Option<&B>) -> Result<Response, Failure> {
+fn if_match(builder: RequestBuilder, version: i64) -> RequestBuilder {
+    builder.header("If-Match", &format!("\"{version}\""))
+}
+
+fn to_json<B: Serialize>(body: &B) -> Result<String, Failure> {
+    serde_json::to_string(body).map_err(|e| Failure {
+        status: 0,
+        error: "unwritable".into(),
+        message: format!("the request could not be written: {e}"),
+        body: None,
+    })
+}
+
+fn decode<T: DeserializeOwned>(text: &str) -> Result<T, Failure> {
+    serde_json::from_str(text).map_err(|e| Failure {
+        status: 200,
+        error: "unreadable".into(),
+        message: format!("the server's answer could not be read: {e}"),
+        body: None,
+    })
+}
+
+/// Sends a request with the CSRF token and answers the body's text; any
+/// answer but 2xx is a [`Failure`]. Not generic, so the portal carries one
+/// copy of it whatever it reads and writes.
+async fn exchange(builder: RequestBuilder, body: Option<String>) -> Result<String, Failure> {
     let mut builder = builder.header("Accept", "application/json");
     if let Some(token) = CSRF.with(|csrf| csrf.borrow().clone()) {
         builder = builder.header(provisio_api::auth::CSRF_HEADER, &token);
     }
     let request = match body {
-        Some(body) => builder.json(body).map_err(Failure::network)?,
+        Some(body) => builder
+            .header("Content-Type", "application/json")
+            .body(body)
+            .map_err(Failure::network)?,
         None => builder.build().map_err(Failure::network)?,
     };
     let response = request.send().await.map_err(Failure::network)?;
-    if response.ok() {
-        return Ok(response);
-    }
     let status = response.status();
-    let body: Option<serde_json::Value> = response.json().await.ok();
-    let text = |key: &str| {
+    let text = response.text().await.map_err(Failure::network)?;
+    if response.ok() {
+        return Ok(text);
+    }
+    let body: Option<serde_json::Value> = serde_json::from_str(&text).ok();
+    let field = |key: &str| {
         body.as_ref()
             .and_then(|b| b.get(key))
             .and_then(serde_json::Value::as_str)
@@ -134,8 +165,8 @@ async fn send<B: Serialize>(builder: RequestBuilder, body: Option<&B>) -> Result
     };
     let failure = Failure {
         status,
-        error: text("error").unwrap_or_else(|| "http".into()),
-        message: text("message").unwrap_or_else(|| format!("the server answered {status}")),
+        error: field("error").unwrap_or_else(|| "http".into()),
+        message: field("message").unwrap_or_else(|| format!("the server answered {status}")),
         body,
     };
     if status == 401 {
@@ -146,15 +177,6 @@ async fn send<B: Serialize>(builder: RequestBuilder, body: Option<&B>) -> Result
         });
     }
     Err(failure)
-}
-
-async fn read<T: DeserializeOwned>(response: Response) -> Result<T, Failure> {
-    response.json().await.map_err(|e| Failure {
-        status: response.status(),
-        error: "unreadable".into(),
-        message: format!("the server's answer could not be read: {e}"),
-        body: None,
-    })
 }
 
 /// A path segment or query value, percent-encoded.

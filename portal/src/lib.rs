@@ -16,7 +16,11 @@ pub mod ui;
 pub use app::App;
 pub use playground::Playground;
 
-/// Mounts the whole portal on the page's `<body>`.
+/// Mounts the whole portal on the page's `<body>`, replacing the "Loading
+/// Provisio…" line `index.html` paints while the wasm downloads.
 pub fn start() {
+    if let Some(boot) = leptos::prelude::document().get_element_by_id("boot") {
+        boot.remove();
+    }
     leptos::mount::mount_to_body(App);
 }
