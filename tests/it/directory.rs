@@ -463,3 +463,44 @@ async fn a_sweep_by_id_misses_no_one_when_others_are_deleted_between_pages() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_user_whose_manager_was_deleted_stays_editable() {
+    for_each_backend(async |dir| {
+        let boss = dir
+            .create_user(user(json!({"userPrincipalName": "boss@c.com"})))
+            .await
+            .unwrap();
+        let report = dir
+            .create_user(user(json!({"userPrincipalName": "report@c.com", "manager": boss.id})))
+            .await
+            .unwrap();
+        dir.delete_user(&boss.id, None).await.unwrap();
+
+        // Another attribute changes; the manager, unchanged, is not checked again.
+        let edited = dir
+            .modify_user(&report.id, None, |u| {
+                let mut draft = u.draft();
+                draft.attributes.insert("jobTitle".into(), json!("Engineer"));
+                Ok::<_, DirectoryError>(draft)
+            })
+            .await
+            .unwrap();
+        assert_eq!(edited.attributes["manager"], json!(boss.id));
+
+        // Naming a deleted user as a new manager is still refused.
+        let other = dir
+            .create_user(user(json!({"userPrincipalName": "other@c.com"})))
+            .await
+            .unwrap();
+        let refused = dir
+            .modify_user(&other.id, None, |u| {
+                let mut draft = u.draft();
+                draft.attributes.insert("manager".into(), json!(boss.id));
+                Ok::<_, DirectoryError>(draft)
+            })
+            .await;
+        assert!(refused.is_err(), "{refused:?}");
+    })
+    .await;
+}

@@ -323,7 +323,11 @@ impl Directory {
         let upn = text(&attributes, "userPrincipalName")
             .ok_or_else(|| DirectoryError::invalid("userPrincipalName", "is required"))?;
         check_upn_free(write, id, &upn).await?;
-        if let Some(manager) = text(&attributes, "manager") {
+        // Only a new manager is checked: a user whose manager was deleted
+        // since must stay editable (the reference waits for a restore).
+        let unchanged =
+            |manager: &str| current.and_then(|c| text(&c.attributes, "manager")).as_deref() == Some(manager);
+        if let Some(manager) = text(&attributes, "manager").filter(|m| !unchanged(m)) {
             check_manager(write, id, &manager).await?;
         }
         let scim_extra = draft.scim_extra.filter(|extra| !is_empty(extra));
