@@ -63,6 +63,67 @@ where
     }
 }
 
+/// Deleting, restoring and purging one directory object, the same for users
+/// and groups: delete and restore put the object as it is afterwards into
+/// `object`; purge leaves for the list of deleted ones (`deleted_list`).
+#[derive(Clone, Copy)]
+struct Lifecycle {
+    delete: Callback<()>,
+    restore: Callback<()>,
+    purge: Callback<()>,
+}
+
+impl Lifecycle {
+    fn new<T>(
+        object: RwSignal<T>,
+        path: StoredValue<String>,
+        version: fn(&T) -> i64,
+        deleted_list: &'static str,
+        status: Action,
+    ) -> Lifecycle
+    where
+        T: DeserializeOwned + Send + Sync + 'static,
+    {
+        let delete = Callback::new(move |()| {
+            let path = path.get_value();
+            let version = object.with_untracked(version);
+            status.run(
+                async move {
+                    api::delete_if_match(&path, version).await?;
+                    api::get::<T>(&path).await
+                },
+                move |answer| {
+                    object.set(answer);
+                    "Deleted: it can be restored until it is purged.".to_owned()
+                },
+            );
+        });
+        let restore = Callback::new(move |()| {
+            let path = path.get_value();
+            status.run(
+                async move { api::post::<_, T>(&format!("{path}/restore"), &serde_json::json!({})).await },
+                move |answer| {
+                    object.set(answer);
+                    "Restored.".to_owned()
+                },
+            );
+        });
+        let navigate = leptos_router::hooks::use_navigate();
+        let purge = Callback::new(move |()| {
+            let path = path.get_value();
+            let navigate = navigate.clone();
+            status.run(
+                async move { api::delete(&format!("{path}?purge=true")).await },
+                move |()| {
+                    navigate(deleted_list, leptos_router::NavigateOptions::default());
+                    String::new()
+                },
+            );
+        });
+        Lifecycle { delete, restore, purge }
+    }
+}
+
 /// One kind of change a page makes (save, delete, add a member): whether
 /// it is under way, how it failed, and what it did.
 #[derive(Debug, Clone, Copy)]

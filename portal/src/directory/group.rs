@@ -2,16 +2,14 @@
 //! members to add and remove, and deleting, restoring and purging.
 
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 use provisio_api::directory::{ATTRIBUTES_PATH, AttributeCatalogue, DirectoryGroup, GroupPatch, group_path};
-use serde_json::json;
 
 use super::attribute_form::AttributeForm;
 use super::confirm::ConfirmButton;
 use super::members::Members;
 use super::values::text;
-use super::{Action, ActionNote, SubNav, load_then, when};
+use super::{Action, ActionNote, Lifecycle, SubNav, load_then, when};
 use crate::api;
 use crate::ui::{ErrorNote, Loading};
 
@@ -36,42 +34,13 @@ fn Group(group: RwSignal<DirectoryGroup>) -> impl IntoView {
     let live = Signal::derive(move || deleted_at.get().is_none());
     let status = Action::new();
     let busy = Signal::derive(move || status.busy.get());
-    let delete = Callback::new(move |()| {
-        let path = path.get_value();
-        let version = group.with_untracked(|g| g.meta.version);
-        status.run(
-            async move {
-                api::delete_if_match(&path, version).await?;
-                api::get::<DirectoryGroup>(&path).await
-            },
-            move |answer| {
-                group.set(answer);
-                "Deleted: it can be restored until it is purged.".to_owned()
-            },
-        );
-    });
-    let restore = move |_| {
-        let path = path.get_value();
-        status.run(
-            async move { api::post::<_, DirectoryGroup>(&format!("{path}/restore"), &json!({})).await },
-            move |answer| {
-                group.set(answer);
-                "Restored.".to_owned()
-            },
-        );
-    };
-    let navigate = use_navigate();
-    let purge = Callback::new(move |()| {
-        let path = path.get_value();
-        let navigate = navigate.clone();
-        status.run(
-            async move { api::delete(&format!("{path}?purge=true")).await },
-            move |()| {
-                navigate("/directory/groups?deleted=true", NavigateOptions::default());
-                String::new()
-            },
-        );
-    });
+    let Lifecycle { delete, restore, purge } = Lifecycle::new(
+        group,
+        path,
+        |g: &DirectoryGroup| g.meta.version,
+        "/directory/groups?deleted=true",
+        status,
+    );
     let count = move || group.with(|g| g.members.len());
     view! {
         <div class="object-head">
@@ -94,7 +63,7 @@ fn Group(group: RwSignal<DirectoryGroup>) -> impl IntoView {
                 }.into_any()
             } else {
                 view! {
-                    <button type="button" id="restore-group" disabled=move || busy.get() on:click=restore>"Restore"</button>
+                    <button type="button" id="restore-group" disabled=move || busy.get() on:click=move |_| restore.run(())>"Restore"</button>
                     <ConfirmButton label="Purge" confirm="Yes, purge" busy on_confirm=purge
                         question=Signal::derive(move || format!("Purge {} for good? This cannot be undone.", name.get())) />
                 }.into_any()

@@ -3,18 +3,17 @@
 //! restoring and purging.
 
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 use provisio_api::directory::{
     ATTRIBUTES_PATH, AttributeCatalogue, AttributesPatch, DirectoryUser, UserDetail, user_path,
 };
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::attribute_form::AttributeForm;
 use super::confirm::ConfirmButton;
 use super::user_search::UserSearch;
 use super::values::{enabled, text};
-use super::{Action, ActionNote, SubNav, load_then, when};
+use super::{Action, ActionNote, Lifecycle, SubNav, load_then, when};
 use crate::api;
 use crate::ui::{ErrorNote, Loading};
 
@@ -106,47 +105,18 @@ fn UserActions(user: RwSignal<UserDetail>, path: String, name: Memo<String>, sta
             },
         );
     };
-    let delete = Callback::new(move |()| {
-        let path = path.get_value();
-        let version = user.with_untracked(|u| u.user.meta.version);
-        status.run(
-            async move {
-                api::delete_if_match(&path, version).await?;
-                api::get::<UserDetail>(&path).await
-            },
-            move |detail| {
-                user.set(detail);
-                "Deleted: it can be restored until it is purged.".to_owned()
-            },
-        );
-    });
-    let restore = move |_| {
-        let path = path.get_value();
-        status.run(
-            async move { api::post::<_, UserDetail>(&format!("{path}/restore"), &json!({})).await },
-            move |detail| {
-                user.set(detail);
-                "Restored.".to_owned()
-            },
-        );
-    };
-    let navigate = use_navigate();
-    let purge = Callback::new(move |()| {
-        let path = path.get_value();
-        let navigate = navigate.clone();
-        status.run(
-            async move { api::delete(&format!("{path}?purge=true")).await },
-            move |()| {
-                navigate("/directory/users?deleted=true", NavigateOptions::default());
-                String::new()
-            },
-        );
-    });
+    let Lifecycle { delete, restore, purge } = Lifecycle::new(
+        user,
+        path,
+        |u: &UserDetail| u.user.meta.version,
+        "/directory/users?deleted=true",
+        status,
+    );
     view! {
         <div class="object-actions">
             {move || if deleted.get() {
                 view! {
-                    <button type="button" id="restore-user" disabled=move || busy.get() on:click=restore>"Restore"</button>
+                    <button type="button" id="restore-user" disabled=move || busy.get() on:click=move |_| restore.run(())>"Restore"</button>
                     <ConfirmButton label="Purge" confirm="Yes, purge" busy on_confirm=purge
                         question=Signal::derive(move || format!("Purge {} for good? This cannot be undone.", name.get())) />
                 }.into_any()
