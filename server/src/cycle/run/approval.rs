@@ -5,6 +5,7 @@
 //! Each run is logged like a cycle's; when nothing is held any more, a job
 //! waiting for approval is idle again.
 
+use super::pipeline::bare_decision;
 use super::*;
 
 /// What allowing the held deletes did.
@@ -93,21 +94,16 @@ pub(super) async fn log_held(pipeline: &Pipeline, report: &mut CycleReport, why:
                 .iter()
                 .filter(|held| held.cycle_id == pipeline.run_id())
                 .map(|held| {
-                    let decision = Decision {
-                        action: Action::StagedDelete,
-                        status: Status::Skipped,
-                        reason: Some(Reason {
-                            code: ReasonCode::DeletionThresholdExceeded,
-                            message: why.to_owned(),
-                        }),
-                        source_id: held.source_id.clone(),
-                        target_id: Some(held.target_id.clone()),
-                        link: None,
-                        changes: Vec::new(),
-                        references: Vec::new(),
-                        steps: Vec::new(),
-                        secrets: Default::default(),
-                    };
+                    let mut decision = bare_decision(
+                        Action::StagedDelete,
+                        Status::Skipped,
+                        held.source_id.clone(),
+                        Some(held.target_id.clone()),
+                    );
+                    decision.reason = Some(Reason {
+                        code: ReasonCode::DeletionThresholdExceeded,
+                        message: why.to_owned(),
+                    });
                     LogEntry::from_decision(
                         &pipeline.run,
                         &decision,

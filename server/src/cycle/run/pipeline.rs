@@ -219,18 +219,8 @@ impl Pipeline {
         };
         let (decision, applied) = match decided {
             Err(error) => {
-                let decision = Decision {
-                    action: Action::Skip,
-                    status: Status::Failure,
-                    reason: None,
-                    source_id: Some(source_id.to_owned()),
-                    target_id: self.state.target_of(kind, source_id).await?,
-                    link: None,
-                    changes: Vec::new(),
-                    references: Vec::new(),
-                    steps: Vec::new(),
-                    secrets: Default::default(),
-                };
+                let target_id = self.state.target_of(kind, source_id).await?;
+                let decision = bare_decision(Action::Skip, Status::Failure, Some(source_id.to_owned()), target_id);
                 let applied = failure_applied(None, &error, "reading the target failed");
                 self.escrow(kind, source_id, &error, now).await?;
                 (decision, applied)
@@ -688,6 +678,28 @@ fn is_reference_path(path: &provisio_engine::scim_path::TargetPath) -> bool {
     path.filter.is_none()
         && path.sub_attribute.is_none()
         && (path.attribute.eq_ignore_ascii_case("manager") || path.attribute.eq_ignore_ascii_case("members"))
+}
+
+/// A decision the pipeline records without the engine (a failed read, a
+/// reference write, a held delete): no steps, no link, no changes.
+pub(super) fn bare_decision(
+    action: Action,
+    status: Status,
+    source_id: Option<String>,
+    target_id: Option<String>,
+) -> Decision {
+    Decision {
+        action,
+        status,
+        reason: None,
+        source_id,
+        target_id,
+        link: None,
+        changes: Vec::new(),
+        references: Vec::new(),
+        steps: Vec::new(),
+        secrets: Default::default(),
+    }
 }
 
 pub(super) fn failure_applied(target_id: Option<String>, error: &ConnectorError, what: &str) -> Applied {

@@ -8,7 +8,7 @@
 //! the row waiting; such rows are looked at again when a run links new
 //! objects. Each write is logged as an update of the referencing object.
 
-use super::pipeline::{connector_code, source_kind};
+use super::pipeline::{bare_decision, connector_code, source_kind};
 use super::*;
 use provisio_engine::Value;
 
@@ -105,22 +105,17 @@ impl Pipeline {
             self.state.settle_reference(&row).await?;
             return Ok(());
         };
-        let decision = Decision {
-            action: Action::Update,
-            status: Status::Success,
-            reason: None,
-            source_id: Some(row.source_id.clone()),
-            target_id: Some(row.target_id.clone()),
-            link: None,
-            changes: vec![AttributeChange {
-                path: row.path.as_str().into(),
-                old: ids_value(&row.exported),
-                new: ids_value(&exported),
-            }],
-            references: Vec::new(),
-            steps: Vec::new(),
-            secrets: Default::default(),
-        };
+        let mut decision = bare_decision(
+            Action::Update,
+            Status::Success,
+            Some(row.source_id.clone()),
+            Some(row.target_id.clone()),
+        );
+        decision.changes = vec![AttributeChange {
+            path: row.path.as_str().into(),
+            old: ids_value(&row.exported),
+            new: ids_value(&exported),
+        }];
         let mut entry = LogEntry::from_decision(
             &self.run,
             &decision,
