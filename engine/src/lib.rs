@@ -1,7 +1,8 @@
 //! Provisio's pure engine: the Entra-compatible mapping expression language and,
 //! in later modules, every provisioning decision. It performs no I/O and never
 //! reads the clock or a global random source, so the server and the browser
-//! portal reach exactly the same results.
+//! portal reach the same results (regular expressions aside, which the
+//! browser matches with its own engine: see `pattern`).
 //!
 //! ```
 //! use provisio_engine::expr::{self, EvalContext};
@@ -19,6 +20,7 @@ pub mod job;
 pub mod mapping;
 pub mod matching;
 pub mod object;
+pub mod pattern;
 pub mod plan;
 pub mod random;
 pub mod scim_path;

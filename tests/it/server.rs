@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use provisio_api::health::{HEALTH_PATH, Health, HealthStatus};
 use provisio_server::{RunningServer, Server, ServerConfig, ServerError};
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE};
+use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, SqliteConnection};
 
@@ -117,6 +117,40 @@ async fn responses_are_gzipped_when_the_client_accepts_it() {
     assert_eq!(response.headers()[CONTENT_ENCODING], "gzip");
     let compressed = response.bytes().await.unwrap();
     assert!(compressed.len() < 1_000, "{} bytes", compressed.len());
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn built_files_are_sent_precompressed_and_cached_by_their_hash() {
+    let fixture = Fixture::new();
+    let portal = fixture.dir.path().join("dist");
+    let hashed = "app-0123456789abcdef_bg.wasm";
+    std::fs::write(portal.join(hashed), b"\0asm plain").unwrap();
+    // Not real gzip: the test only needs to tell the two files apart.
+    std::fs::write(portal.join(format!("{hashed}.gz")), b"gzipped by the build").unwrap();
+    let server = fixture.start().await;
+    let client = reqwest::Client::new();
+    let fetch = |path: String, gzip: bool| {
+        let mut request = client.get(format!("{}{path}", server.base_url()));
+        if gzip {
+            request = request.header(ACCEPT_ENCODING, "gzip, deflate, br");
+        }
+        request.send()
+    };
+
+    let response = fetch(format!("/{hashed}"), true).await.unwrap();
+    assert_eq!(response.headers()[CONTENT_ENCODING], "gzip");
+    assert_eq!(response.headers()[CACHE_CONTROL], "public, max-age=31536000, immutable");
+    assert_eq!(response.bytes().await.unwrap().as_ref(), b"gzipped by the build");
+
+    let response = fetch(format!("/{hashed}"), false).await.unwrap();
+    assert!(!response.headers().contains_key(CONTENT_ENCODING));
+    assert_eq!(response.bytes().await.unwrap().as_ref(), b"\0asm plain");
+
+    for page in ["/", "/jobs/7"] {
+        let response = fetch(page.to_owned(), true).await.unwrap();
+        assert_eq!(response.headers()[CACHE_CONTROL], "no-cache", "{page}");
+    }
     server.shutdown().await;
 }
 

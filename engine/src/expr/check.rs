@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::expr::ast::{CompareMode, CompareOp, Expr, ExprKind};
 use crate::expr::functions::{self, Arity, Culture, Func, FunctionInfo, Interval, Param, ParamType, ReplaceMode};
+use crate::pattern::Pattern;
 use crate::span::Span;
 use crate::value::Value;
 
@@ -31,7 +32,7 @@ pub(crate) enum NodeKind {
         /// Replace's mode, fixed by which arguments are present.
         replace_mode: Option<ReplaceMode>,
         /// A regular expression given as a literal, compiled once here.
-        regex: Option<Arc<fancy_regex::Regex>>,
+        regex: Option<Arc<Pattern>>,
     },
 }
 
@@ -210,8 +211,8 @@ impl Checker {
         }
     }
 
-    fn regex(&mut self, pattern: &str, span: Span) -> Option<Arc<fancy_regex::Regex>> {
-        match fancy_regex::Regex::new(pattern) {
+    fn regex(&mut self, pattern: &str, span: Span) -> Option<Arc<Pattern>> {
+        match Pattern::new(pattern) {
             Ok(regex) => Some(Arc::new(regex)),
             Err(e) => {
                 self.errors.push(

@@ -11,6 +11,7 @@ use crate::expr::context::EvalContext;
 use crate::expr::functions::{self as f, FnError, Func, ReplaceMode};
 use crate::expr::{BorrowedEvaluation, functions};
 use crate::object::Attributes;
+use crate::pattern::Pattern;
 use crate::span::Span;
 use crate::value::Value;
 
@@ -76,7 +77,7 @@ impl<'a> State<'a, '_, '_> {
         nodes: &'a [Option<Node>],
         span: Span,
         replace_mode: Option<ReplaceMode>,
-        regex: Option<&'a fancy_regex::Regex>,
+        regex: Option<&'a Pattern>,
     ) -> Evaluated<'a> {
         // Functions that decide which arguments to evaluate.
         match func {
@@ -185,7 +186,7 @@ impl<'a> State<'a, '_, '_> {
         func: Func,
         a: &Args<'_, '_>,
         replace_mode: Option<ReplaceMode>,
-        regex: Option<&fancy_regex::Regex>,
+        regex: Option<&Pattern>,
     ) -> Result<Value, FnError> {
         Ok(match func {
             Func::Append => f::append(a.text(0)?.as_deref(), a.text(1)?.as_deref()),
@@ -302,7 +303,7 @@ impl<'a> State<'a, '_, '_> {
                     (Some(r), _) => Some(r),
                     (None, true) => match a.text(2)? {
                         Some(pattern) => {
-                            compiled = fancy_regex::Regex::new(&pattern).map_err(|e| {
+                            compiled = Pattern::new(&pattern).map_err(|e| {
                                 FnError::new(Code::InvalidRegex, format!("invalid regular expression: {e}")).at(2)
                             })?;
                             Some(&compiled)

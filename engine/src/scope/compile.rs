@@ -4,8 +4,8 @@
 
 use std::fmt;
 
+use crate::pattern::Pattern;
 use chrono::{DateTime, Datelike, SecondsFormat, TimeDelta, Utc};
-use fancy_regex::Regex;
 use serde::Serialize;
 
 use super::{Clause, ClauseValue, Operator, ScalarValue};
@@ -111,7 +111,7 @@ pub(super) enum Test {
     Includes(String),
     StartsWith(String),
     EndsWith(String),
-    Regex(Box<Regex>),
+    Regex(Box<Pattern>),
     Compare(IntCmp, i64),
     BitAnd(i64),
     IsIn(Vec<Operand>),
@@ -210,7 +210,7 @@ fn one_test(op: Operator, value: &ScalarValue) -> Result<Test, String> {
         Operator::EndsWith => Test::EndsWith(text()),
         Operator::RegexMatch | Operator::NotRegexMatch => {
             let pattern = text();
-            let regex = Regex::new(&pattern).map_err(|e| format!("invalid regular expression {pattern:?}: {e}"))?;
+            let regex = Pattern::new(&pattern).map_err(|e| format!("invalid regular expression {pattern:?}: {e}"))?;
             Test::Regex(Box::new(regex))
         }
         Operator::GreaterThan => Test::Compare(IntCmp::Gt, integer(op, value)?),

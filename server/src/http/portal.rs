@@ -1,7 +1,9 @@
 //! The portal's static files at `/`, with the single-page app's fallback:
 //! a path that names no file and looks like a portal route gets
-//! `index.html`, so deep links and reloads work. While the portal is not
-//! built, every such request gets a 503 page saying how to build it.
+//! `index.html`, so deep links and reloads work. Files Trunk gzipped are sent
+//! as they are, and files whose names carry a content hash are cached for
+//! good. While the portal is not built, every such request gets a 503 page
+//! saying how to build it.
 
 use std::path::{Path, PathBuf};
 
@@ -27,7 +29,7 @@ impl Portal {
     pub(crate) fn new(dir: &Path) -> Self {
         let index = dir.join("index.html");
         Portal {
-            assets: ServeDir::new(dir),
+            assets: ServeDir::new(dir).precompressed_gzip(),
             routes: ServeDir::new(dir).fallback(ServeFile::new(&index)),
             index,
         }
@@ -45,7 +47,8 @@ pub(super) async fn serve(State(state): State<AppState>, request: Request) -> Re
     if !portal.is_built() {
         return not_built();
     }
-    let result = if is_portal_route(request.uri().path()) {
+    let path = request.uri().path().to_owned();
+    let result = if is_portal_route(&path) {
         portal
             .routes
             .clone()
@@ -60,10 +63,31 @@ pub(super) async fn serve(State(state): State<AppState>, request: Request) -> Re
             .await
             .map(IntoResponse::into_response)
     };
-    match result {
+    let mut response = match result {
         Ok(response) => response,
         Err(never) => match never {},
+    };
+    if response.status().is_success() {
+        let cache = if is_content_hashed(&path) {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, header::HeaderValue::from_static(cache));
     }
+    response
+}
+
+/// Trunk names built files `name-<16 hex digits>.ext`: such a file never
+/// changes, a new build gives it a new name.
+fn is_content_hashed(path: &str) -> bool {
+    let last = path.rsplit('/').next().unwrap_or_default();
+    let stem = last.split('.').next().unwrap_or_default();
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-')
+        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Portal routes are the paths whose last segment has no file extension,
@@ -104,6 +128,20 @@ mod tests {
         }
         for other in ["/app-3f2a.wasm", "/styles.css", "/api", "/api/v1/users", "/api/"] {
             assert!(!is_portal_route(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn only_files_named_by_their_content_hash_are_cached_for_good() {
+        for hashed in [
+            "/provisio-portal-7ff8b1ebc7a289a2_bg.wasm",
+            "/style-8c6f0f1eeba710f5.css",
+            "/jobs-f8d78bc15f9370fd.css",
+        ] {
+            assert!(is_content_hashed(hashed), "{hashed}");
+        }
+        for other in ["/", "/index.html", "/favicon.ico", "/jobs/7", "/app-3f2a.wasm"] {
+            assert!(!is_content_hashed(other), "{other}");
         }
     }
 }

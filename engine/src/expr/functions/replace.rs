@@ -2,7 +2,7 @@
 //! expressions (named groups `(?<name>…)`) and .NET replacement syntax
 //! (`$1`, `${name}`, `$&`, `$$`).
 
-use fancy_regex::{Captures, Regex};
+use crate::pattern::{Captures, Pattern as Regex};
 
 use crate::diagnostic::Code;
 use crate::expr::functions::FnError;
@@ -89,7 +89,7 @@ pub(crate) fn replace(mode: Mode, a: ReplaceArgs<'_>) -> Result<Value, FnError> 
     })
 }
 
-fn matching_failed(e: fancy_regex::Error) -> FnError {
+fn matching_failed(e: String) -> FnError {
     FnError::new(
         Code::RegexFailed,
         format!("the regular expression failed while matching: {e}"),
@@ -100,12 +100,11 @@ fn matching_failed(e: fancy_regex::Error) -> FnError {
 fn regex_replace(regex: &Regex, source: &str, replacement: &str) -> Result<String, FnError> {
     let mut out = String::with_capacity(source.len());
     let mut last = 0;
-    for caps in regex.captures_iter(source) {
-        let caps = caps.map_err(matching_failed)?;
+    for caps in regex.captures_iter(source).map_err(matching_failed)? {
         let Some(whole) = caps.get(0) else { continue };
-        out.push_str(source.get(last..whole.start()).unwrap_or_default());
-        expand_dotnet(regex, &caps, source, replacement, &mut out);
-        last = whole.end();
+        out.push_str(source.get(last..whole.start).unwrap_or_default());
+        expand_dotnet(&caps, source, replacement, &mut out);
+        last = whole.end;
     }
     out.push_str(source.get(last..).unwrap_or_default());
     Ok(out)
@@ -115,12 +114,11 @@ fn regex_replace(regex: &Regex, source: &str, replacement: &str) -> Result<Strin
 fn group_replace(regex: &Regex, source: &str, group: &str, replacement: &str) -> Result<String, FnError> {
     let mut out = String::with_capacity(source.len());
     let mut last = 0;
-    for caps in regex.captures_iter(source) {
-        let caps = caps.map_err(matching_failed)?;
-        if let Some(m) = caps.name(group) {
-            out.push_str(source.get(last..m.start()).unwrap_or_default());
+    for caps in regex.captures_iter(source).map_err(matching_failed)? {
+        if let Some(Some(m)) = caps.name(group) {
+            out.push_str(source.get(last..m.start).unwrap_or_default());
             out.push_str(replacement);
-            last = m.end();
+            last = m.end;
         }
     }
     out.push_str(source.get(last..).unwrap_or_default());
@@ -130,13 +128,15 @@ fn group_replace(regex: &Regex, source: &str, group: &str, replacement: &str) ->
 fn group_of_first_match(regex: &Regex, text: &str, group: &str) -> Result<Value, FnError> {
     let caps = regex.captures(text).map_err(matching_failed)?;
     Ok(caps
-        .and_then(|c| c.name(group).map(|m| Value::str(m.as_str())))
-        .unwrap_or(Value::Null))
+        .and_then(|c| c.name(group).flatten())
+        .and_then(|m| text.get(m))
+        .map_or(Value::Null, Value::str))
 }
 
 /// Expands a .NET substitution pattern for one match. A reference to a group
 /// that does not exist stays as written, as in .NET.
-fn expand_dotnet(regex: &Regex, caps: &Captures<'_, str>, input: &str, replacement: &str, out: &mut String) {
+fn expand_dotnet(caps: &Captures, input: &str, replacement: &str, out: &mut String) {
+    let text = |range: Option<std::ops::Range<usize>>| range.and_then(|r| input.get(r)).unwrap_or_default();
     let whole = caps.get(0);
     let mut rest = replacement;
     while let Some(dollar) = rest.find('$') {
@@ -144,29 +144,24 @@ fn expand_dotnet(regex: &Regex, caps: &Captures<'_, str>, input: &str, replaceme
         let after = rest.get(dollar + 1..).unwrap_or_default();
         let (consumed, expansion): (usize, Option<&str>) = match after.chars().next() {
             Some('$') => (1, Some("$")),
-            Some('&') => (1, Some(whole.map_or("", |m| m.as_str()))),
-            Some('`') => (1, Some(whole.and_then(|m| input.get(..m.start())).unwrap_or_default())),
-            Some('\'') => (1, Some(whole.and_then(|m| input.get(m.end()..)).unwrap_or_default())),
+            Some('&') => (1, Some(text(whole.clone()))),
+            Some('`') => (1, Some(text(whole.clone().map(|m| 0..m.start)))),
+            Some('\'') => (1, Some(text(whole.clone().map(|m| m.end..input.len())))),
             Some('_') => (1, Some(input)),
-            Some('+') => (
-                1,
-                Some(
-                    (1..caps.len())
-                        .rev()
-                        .find_map(|i| caps.get(i))
-                        .map_or("", |m| m.as_str()),
-                ),
-            ),
+            Some('+') => (1, Some(text((1..caps.len()).rev().find_map(|i| caps.get(i))))),
             Some('{') => match after.find('}') {
                 Some(close) => {
                     let name = after.get(1..close).unwrap_or_default();
-                    (close + 1, group_text(regex, caps, name))
+                    (close + 1, group_text(caps, name).map(text))
                 }
                 None => (0, None),
             },
             Some(c) if c.is_ascii_digit() => {
                 let digits = after.chars().take_while(char::is_ascii_digit).count();
-                (digits, group_text(regex, caps, after.get(..digits).unwrap_or_default()))
+                (
+                    digits,
+                    group_text(caps, after.get(..digits).unwrap_or_default()).map(text),
+                )
             }
             _ => (0, None),
         };
@@ -182,16 +177,14 @@ fn expand_dotnet(regex: &Regex, caps: &Captures<'_, str>, input: &str, replaceme
     out.push_str(rest);
 }
 
-/// The text of a group by name or number; `None` if the pattern has no such
-/// group. A group that exists but did not take part in the match gives "".
-fn group_text<'t>(regex: &Regex, caps: &Captures<'t, str>, name: &str) -> Option<&'t str> {
-    let m = match name.parse::<usize>() {
-        Ok(i) if i < caps.len() => caps.get(i),
-        Ok(_) => return None,
-        Err(_) if regex.capture_names().any(|n| n == Some(name)) => caps.name(name),
-        Err(_) => return None,
-    };
-    Some(m.map_or("", |m| m.as_str()))
+/// A group's range by name or number; `None` if the pattern has no such
+/// group, `Some(None)` if it exists but took no part in the match (giving "").
+fn group_text(caps: &Captures, name: &str) -> Option<Option<std::ops::Range<usize>>> {
+    match name.parse::<usize>() {
+        Ok(i) if i < caps.len() => Some(caps.get(i)),
+        Ok(_) => None,
+        Err(_) => caps.name(name),
+    }
 }
 
 #[cfg(test)]
