@@ -13,6 +13,7 @@
 pub mod auth;
 pub mod directory;
 pub mod health;
+pub mod inbound;
 pub mod jobs;
 pub mod logs;
 

@@ -64,12 +64,15 @@ pub enum LogStatus {
     Warning,
 }
 
-/// Whether the entry comes from a scheduled cycle or an on-demand run.
+/// Whether the entry comes from a scheduled cycle, an on-demand run or the
+/// processing of an inbound bulk request (whose id is then the entry's
+/// `cycle_id`, and the record's bulkId its `change_id`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RunKind {
     Cycle,
     OnDemand,
+    Inbound,
 }
 
 macro_rules! names {
@@ -120,6 +123,7 @@ names!(LogStatus {
 names!(RunKind {
     Cycle = "cycle",
     OnDemand = "on_demand",
+    Inbound = "inbound",
 });
 
 /// An object in the source or the target: its id there and a text to
@@ -162,8 +166,8 @@ pub struct LogEntry {
     pub run: RunKind,
     /// The cycle's id, or the on-demand run's.
     pub cycle_id: String,
-    /// The directory change-log sequence number or the inbound record id
-    /// that led to this entry, when there is one.
+    /// The directory change-log sequence number, or the inbound record's
+    /// bulkId, that led to this entry, when there is one.
     pub change_id: Option<String>,
     pub action: LogAction,
     pub status: LogStatus,

@@ -3,6 +3,7 @@
 //! validation, which reports every problem with its place in the document.
 
 mod load;
+pub mod templates;
 mod validate;
 
 use serde::{Deserialize, Serialize};
@@ -31,7 +32,42 @@ pub struct JobDefinition {
     /// Leave accounts that fall out of scope alone instead of disabling them.
     #[serde(default)]
     pub skip_out_of_scope_deletions: bool,
+    /// What an inbound job accepts from the systems that push records to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbound: Option<InboundSettings>,
     pub objects: Vec<ObjectMapping>,
+}
+
+/// Limits of an inbound job's bulk uploads (Entra's, by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboundSettings {
+    /// Operations (records) one bulk request may carry.
+    #[serde(default = "default_max_operations")]
+    pub max_operations: u32,
+    /// Bulk requests accepted per second; more are answered 429.
+    #[serde(default = "default_requests_per_second")]
+    pub requests_per_second: u32,
+}
+
+impl Default for InboundSettings {
+    fn default() -> Self {
+        InboundSettings {
+            max_operations: default_max_operations(),
+            requests_per_second: default_requests_per_second(),
+        }
+    }
+}
+
+/// The most operations a job may allow in one bulk request.
+pub const MAX_BULK_OPERATIONS: u32 = 1000;
+
+fn default_max_operations() -> u32 {
+    50
+}
+
+fn default_requests_per_second() -> u32 {
+    40
 }
 
 /// Entra's default accidental-deletion threshold.

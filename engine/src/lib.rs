@@ -16,6 +16,7 @@
 
 pub mod diagnostic;
 pub mod expr;
+pub mod inbound_record;
 pub mod job;
 pub mod mapping;
 pub mod matching;

@@ -12,7 +12,7 @@
 
 mod bootstrap;
 pub(crate) mod extract;
-mod failure;
+pub(crate) mod failure;
 #[cfg(test)]
 mod http_tests;
 pub(crate) mod password;

@@ -24,6 +24,7 @@
 //! # }
 //! ```
 
+pub mod directory;
 pub mod scim;
 
 use std::time::Duration;

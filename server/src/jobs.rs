@@ -322,6 +322,8 @@ impl Jobs {
             .bind(&current.id)
             .execute(&mut *tx)
             .await?;
+        // Its inbound requests go with it.
+        crate::inbound::requests::purge_job(&mut tx, &current.id).await?;
         // Its links, watermark, escrows and staged deletes go with it.
         crate::cycle::state::purge_job(&mut tx, &current.id)
             .await

@@ -25,6 +25,7 @@ mod demo_org;
 pub mod directory;
 mod error;
 mod http;
+pub mod inbound;
 pub mod jobs;
 pub mod logs;
 pub mod random;

@@ -73,6 +73,14 @@ impl RunInfo {
             ..RunInfo::cycle(job_id, job_name, run_id)
         }
     }
+
+    /// The processing of an inbound bulk request: its id is the run's.
+    pub fn inbound(job_id: impl Into<String>, job_name: impl Into<String>, request_id: impl Into<String>) -> RunInfo {
+        RunInfo {
+            kind: RunKind::Inbound,
+            ..RunInfo::cycle(job_id, job_name, request_id)
+        }
+    }
 }
 
 /// Builds log entries from the engine's decisions. (A trait because

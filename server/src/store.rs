@@ -58,6 +58,8 @@ pub struct Store {
     backend: Backend,
     /// The directory change log's latest sequence number, sent on each commit.
     changes: Arc<watch::Sender<i64>>,
+    /// Bumped when an inbound request is stored, to wake its job's worker.
+    inbound: Arc<watch::Sender<u64>>,
 }
 
 impl Store {
@@ -89,6 +91,7 @@ impl Store {
             pool,
             backend,
             changes: Arc::new(watch::Sender::new(latest)),
+            inbound: Arc::new(watch::Sender::new(0)),
         };
         store.ensure_instance_id().await?;
         tracing::info!(backend = ?backend, "database ready");
@@ -105,6 +108,10 @@ impl Store {
 
     pub(crate) fn change_notifier(&self) -> &watch::Sender<i64> {
         &self.changes
+    }
+
+    pub(crate) fn inbound_notifier(&self) -> &watch::Sender<u64> {
+        &self.inbound
     }
 
     /// Waits for queries in flight and closes every connection.

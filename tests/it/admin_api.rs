@@ -147,7 +147,7 @@ async fn create_token(server: &RunningServer, scope: TokenScope) -> String {
     created.token.expose().to_owned()
 }
 
-async fn answer(response: reqwest::Response) -> Answer {
+pub(crate) async fn answer(response: reqwest::Response) -> Answer {
     let status = response.status();
     let headers = response.headers().clone();
     let text = response.text().await.unwrap();

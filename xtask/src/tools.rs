@@ -78,7 +78,7 @@ fn portal_build_tools(steps: &mut Steps) -> Result<(), String> {
     steps.run("cargo fetch", cargo().arg("fetch"))?;
     steps.step(&format!("trunk {TRUNK_VERSION}"), trunk)?;
     steps.step("wasm-bindgen CLI", wasm_bindgen)?;
-    steps.step("wasm-opt (binaryen 132, npm)", wasm_opt)
+    steps.step("npm tools: wasm-opt (binaryen 132), axe-core", npm_tools_installed)
 }
 
 fn wasm_target() -> Result<(), String> {
@@ -112,10 +112,13 @@ fn wasm_bindgen() -> Result<(), String> {
     check(cargo().args(["install", "wasm-bindgen-cli", "--version", &version]))
 }
 
-/// binaryen 132 from npm (xtask/tools/package.json); Debian's binaryen 108
-/// builds a portal that stays blank.
-fn wasm_opt() -> Result<(), String> {
-    if npm_bin().join("wasm-opt").is_file() {
+/// The npm packages of xtask/tools/package.json: binaryen 132 (Debian's
+/// binaryen 108 builds a portal that stays blank) and axe-core, which the
+/// portal's accessibility tests inject into the page. A tree installed
+/// before axe-core joined the list lacks it, hence a check per package.
+fn npm_tools_installed() -> Result<(), String> {
+    let axe = npm_tools().join("node_modules").join("axe-core").join("axe.min.js");
+    if npm_bin().join("wasm-opt").is_file() && axe.is_file() {
         return Ok(());
     }
     check(

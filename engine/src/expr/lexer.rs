@@ -185,7 +185,10 @@ impl Lexer<'_> {
                     break;
                 }
                 Some(']') => break,
-                Some(c) if c == '[' || c == '"' || c.is_control() => {
+                // A value filter of a SCIM path, as inbound source attributes
+                // are named: [emails[type eq "work"].value].
+                Some('[') => self.value_filter(),
+                Some(c) if c == '"' || c.is_control() => {
                     let at = self.pos;
                     self.bump();
                     self.error(
@@ -213,6 +216,28 @@ impl Lexer<'_> {
             }
         }
         self.push(TokenKind::Attribute(name), start);
+    }
+
+    /// Skips a `[…]` inside an attribute name, quoted text included; an
+    /// unclosed one is reported by the caller as an unclosed reference.
+    fn value_filter(&mut self) {
+        self.bump();
+        let mut quoted = false;
+        while let Some(c) = self.peek() {
+            match c {
+                '\n' => return,
+                '"' => quoted = !quoted,
+                '\\' if quoted => {
+                    self.bump();
+                }
+                ']' if !quoted => {
+                    self.bump();
+                    return;
+                }
+                _ => {}
+            }
+            self.bump();
+        }
     }
 
     fn hex(&mut self) {
@@ -370,6 +395,18 @@ mod tests {
     fn urn_attribute_names() {
         let name = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department";
         assert_eq!(kinds(&format!("[{name}]"))[0], TokenKind::Attribute(name.into()));
+    }
+
+    #[test]
+    fn scim_paths_with_value_filters() {
+        for name in [
+            r#"emails[type eq "work"].value"#,
+            r#"addresses[type eq "a]b"].locality"#,
+        ] {
+            assert_eq!(kinds(&format!("[{name}]"))[0], TokenKind::Attribute(name.into()));
+        }
+        assert_eq!(first_error(r#"[emails[type eq "work"]"#), Code::UnterminatedAttribute);
+        assert_eq!(first_error(r#"[a"b]"#), Code::InvalidAttributeName);
     }
 
     #[test]

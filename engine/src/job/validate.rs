@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Apply, Direction, JobDefinition, ObjectMapping, SourceKind, Target};
+use super::{Apply, Direction, JobDefinition, MAX_BULK_OPERATIONS, ObjectMapping, SourceKind, Target};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::expr::{self, MappingKind};
 use crate::scim_path::TargetPath;
@@ -183,6 +183,42 @@ fn check_target(job: &JobDefinition, root: &Location, problems: &mut Vec<JobProb
              (or \"direction\": \"inbound\")",
         )),
         (Target::Directory, Direction::Inbound) => {}
+    }
+    check_inbound(job, root, problems);
+}
+
+fn check_inbound(job: &JobDefinition, root: &Location, problems: &mut Vec<JobProblem>) {
+    let at = root.field("inbound");
+    match (&job.inbound, job.direction) {
+        (Some(_), Direction::Outbound) => problems.push(JobProblem::error(
+            at,
+            "only inbound jobs take bulk uploads: remove \"inbound\" or set \"direction\": \"inbound\"",
+        )),
+        (Some(settings), Direction::Inbound) => {
+            if !(1..=MAX_BULK_OPERATIONS).contains(&settings.max_operations) {
+                problems.push(JobProblem::error(
+                    at.field("max_operations"),
+                    format!("allow 1 to {MAX_BULK_OPERATIONS} operations per bulk request"),
+                ));
+            }
+            if settings.requests_per_second == 0 {
+                problems.push(JobProblem::error(
+                    at.field("requests_per_second"),
+                    "allow at least 1 request per second",
+                ));
+            }
+        }
+        (None, _) => {}
+    }
+    if job.direction == Direction::Inbound {
+        for (i, object) in job.objects.iter().enumerate() {
+            if object.source == SourceKind::Group {
+                problems.push(JobProblem::error(
+                    root.field("objects").index(i).field("source"),
+                    "inbound jobs provision users: records pushed to them are users",
+                ));
+            }
+        }
     }
 }
 

@@ -33,8 +33,14 @@ pub struct SourceRecord {
     pub assigned: bool,
 }
 
-/// Attributes whose values are other objects' ids.
-const REFERENCE_ATTRIBUTES: [&str; 2] = ["manager", "members"];
+/// Attributes whose values are other objects' ids: the directory's, and
+/// the enterprise manager of records pushed to inbound jobs (whose value is
+/// the manager's externalId, the id inbound records go by).
+const REFERENCE_ATTRIBUTES: [&str; 3] = [
+    "manager",
+    "members",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
+];
 
 impl SourceRecord {
     /// A source object from directory attributes as JSON gives them: `id`

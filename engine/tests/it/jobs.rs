@@ -183,6 +183,9 @@ fn the_documentation_names_every_field() {
         "realtime",
         "deletion_threshold",
         "skip_out_of_scope_deletions",
+        "inbound",
+        "max_operations",
+        "requests_per_second",
         "objects",
         "source",
         "enabled",
@@ -557,10 +560,66 @@ fn a_deletion_threshold_of_zero_is_an_error() {
 
 #[test]
 fn the_direction_fits_the_target() {
-    error(set("/direction", json!("inbound")), "target.kind", "directory");
+    error(
+        |doc| {
+            inbound_users_only(doc);
+            set(
+                "/target",
+                json!({"kind": "scim", "base_url": "https://app.example/scim"}),
+            )(doc);
+        },
+        "target.kind",
+        "directory",
+    );
     error(set("/target", json!({"kind": "directory"})), "target.kind", "inbound");
-    fine(|doc| {
-        set("/direction", json!("inbound"))(doc);
-        set("/target", json!({"kind": "directory"}))(doc);
-    });
+    fine(inbound_users_only);
+}
+
+/// The example as an inbound job: a directory target, its user mapping only.
+fn inbound_users_only(doc: &mut Json) {
+    set("/direction", json!("inbound"))(doc);
+    set("/target", json!({"kind": "directory"}))(doc);
+    if let Some(objects) = doc["objects"].as_array_mut() {
+        objects.retain(|o| o["source"] == "user");
+    }
+}
+
+#[test]
+fn inbound_jobs_take_users_and_bounded_uploads() {
+    error(
+        |doc| {
+            set("/direction", json!("inbound"))(doc);
+            set("/target", json!({"kind": "directory"}))(doc);
+        },
+        "objects[1].source",
+        "users",
+    );
+    error(
+        set("/inbound", json!({"max_operations": 10})),
+        "inbound",
+        "only inbound jobs",
+    );
+    let with = |settings: Json| {
+        move |doc: &mut Json| {
+            inbound_users_only(doc);
+            set("/inbound", settings.clone())(doc);
+        }
+    };
+    fine(with(json!({"max_operations": 100, "requests_per_second": 5})));
+    fine(with(json!({})));
+    error(
+        with(json!({"max_operations": 0})),
+        "inbound.max_operations",
+        "1 to 1000",
+    );
+    error(
+        with(json!({"max_operations": 1001})),
+        "inbound.max_operations",
+        "1 to 1000",
+    );
+    error(
+        with(json!({"requests_per_second": 0})),
+        "inbound.requests_per_second",
+        "at least 1",
+    );
 }

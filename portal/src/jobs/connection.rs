@@ -129,17 +129,17 @@ fn ScimConnection(job: JobSignal, base_url: String, entra_compatible: bool, soft
             </Show>
 
             <label class="check">
-                <input type="checkbox" prop:checked=move || entra_compatible.get()
+                <input type="checkbox" aria-describedby="connection-entra-hint" prop:checked=move || entra_compatible.get()
                     on:change=move |e| entra_compatible.set(event_target_checked(&e)) />
                 "Entra-compatible requests"
             </label>
-            <p class="hint">"Send the requests Microsoft Entra ID sends (many SaaS apps were built against them) instead of strictly RFC 7644 ones."</p>
+            <p class="hint" id="connection-entra-hint">"Send the requests Microsoft Entra ID sends (many SaaS apps were built against them) instead of strictly RFC 7644 ones."</p>
             <label class="check">
-                <input type="checkbox" prop:checked=move || soft_delete.get()
+                <input type="checkbox" aria-describedby="connection-soft-delete-hint" prop:checked=move || soft_delete.get()
                     on:change=move |e| soft_delete.set(event_target_checked(&e)) />
                 "The application supports soft delete (active)"
             </label>
-            <p class="hint">"When it does not, disabling an account deletes it."</p>
+            <p class="hint" id="connection-soft-delete-hint">"When it does not, disabling an account deletes it."</p>
 
             <ProblemList problems=problems />
             <ErrorNote failure=failure />

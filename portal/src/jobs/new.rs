@@ -76,6 +76,7 @@ fn blank_scim(name: &str, base_url: &str) -> JobDefinition {
         schedule: Default::default(),
         deletion_threshold: Some(provisio_api::engine::job::DEFAULT_DELETION_THRESHOLD),
         skip_out_of_scope_deletions: false,
+        inbound: None,
         objects: vec![
             object(SourceKind::User, "User", users),
             object(SourceKind::Group, "Group", groups),

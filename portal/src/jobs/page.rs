@@ -54,15 +54,17 @@ fn JobView(job: JobSignal, tab: Signal<String>) -> impl IntoView {
         <nav class="tabs" aria-label="Application">
             <ul role="tablist">
                 {TABS.into_iter().map(|(segment, label)| view! {
-                    <li>
-                        <a role="tab" href=move || format!("{}/{segment}", base())
+                    // The list is only layout: to assistive technology the
+                    // tablist owns its tabs directly.
+                    <li role="presentation">
+                        <a role="tab" id=format!("tab-{segment}") href=move || format!("{}/{segment}", base())
                             aria-selected=move || (tab.get() == segment).to_string()
                             class:active=move || tab.get() == segment>{label}</a>
                     </li>
                 }).collect_view()}
             </ul>
         </nav>
-        <section class="tab-panel" role="tabpanel">
+        <section class="tab-panel" role="tabpanel" aria-labelledby=move || format!("tab-{}", tab.get())>
             {move || match tab.get().as_str() {
                 "mappings" => view! { <mappings::MappingsTab job=job /> }.into_any(),
                 "scoping" => view! { <scoping::ScopingTab job=job /> }.into_any(),

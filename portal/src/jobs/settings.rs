@@ -129,11 +129,11 @@ fn ScheduleForm(job: JobSignal) -> impl IntoView {
             <form class="job-form" on:submit=save>
                 <label for="settings-interval">"Interval between cycles (seconds)"</label>
                 <input id="settings-interval" type="number" min=MIN_INTERVAL_SECONDS step="1" required
-                    aria-describedby="settings-interval-problem"
+                    aria-describedby="settings-interval-problem settings-interval-hint"
                     aria-invalid=move || problems.with(|p| has_problem(p, "schedule.interval_seconds")).to_string()
                     prop:value=move || interval.get() on:input=move |e| interval.set(event_target_value(&e)) />
                 <FieldProblems problems=problems location="schedule.interval_seconds" id="settings-interval-problem" />
-                <p class="hint">{format!("At least {MIN_INTERVAL_SECONDS}; Entra's default is 2400 (40 minutes).")}</p>
+                <p class="hint" id="settings-interval-hint">{format!("At least {MIN_INTERVAL_SECONDS}; Entra's default is 2400 (40 minutes).")}</p>
                 <label class="check">
                     <input type="checkbox" prop:checked=move || realtime.get()
                         on:change=move |e| realtime.set(event_target_checked(&e)) />
@@ -146,11 +146,11 @@ fn ScheduleForm(job: JobSignal) -> impl IntoView {
                 </label>
                 <label for="settings-threshold">"Deletion threshold (disables and deletes per cycle)"</label>
                 <input id="settings-threshold" type="number" min="0" step="1" disabled=move || !guard.get()
-                    aria-describedby="settings-threshold-problem"
+                    aria-describedby="settings-threshold-problem settings-threshold-hint"
                     aria-invalid=move || problems.with(|p| has_problem(p, "deletion_threshold")).to_string()
                     prop:value=move || threshold.get() on:input=move |e| threshold.set(event_target_value(&e)) />
                 <FieldProblems problems=problems location="deletion_threshold" id="settings-threshold-problem" />
-                <p class="hint">"More than this in one cycle are held for approval instead of carried out."</p>
+                <p class="hint" id="settings-threshold-hint">"More than this in one cycle are held for approval instead of carried out."</p>
                 <label class="check">
                     <input type="checkbox" prop:checked=move || skip_out_of_scope.get()
                         on:change=move |e| skip_out_of_scope.set(event_target_checked(&e)) />

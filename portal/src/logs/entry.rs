@@ -46,6 +46,7 @@ fn EntryView(entry: LogEntry) -> impl IntoView {
     let run = match entry.run {
         RunKind::Cycle => "Cycle",
         RunKind::OnDemand => "On-demand run",
+        RunKind::Inbound => "Inbound request",
     };
     let has_error = entry.error_code.is_some() || entry.reason.is_some() || entry.recommended_action.is_some();
     view! {

@@ -127,7 +127,7 @@ fn FunctionCard(state: PlaygroundState, info: &'static FunctionInfo, hidden: Sig
                                     type="button"
                                     class="try"
                                     aria-label=format!(
-                                        "Try the {} example: replaces the expression and the source object",
+                                        "Try with its source: the {} example, replacing the expression and the source object",
                                         info.name,
                                     )
                                     title="Replaces the expression and the source object with this example's"

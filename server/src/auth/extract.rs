@@ -70,10 +70,6 @@ pub(crate) struct ScimCaller {
 /// An authenticated inbound provisioning client: an `inbound` token and the
 /// one job it may upload to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[allow(
-    dead_code,
-    reason = "the inbound bulk upload endpoint (issue 7) takes it; tested here"
-)]
 pub(crate) struct InboundCaller {
     pub(crate) token_id: String,
     pub(crate) job: String,
@@ -196,24 +192,27 @@ where
     Auth: FromRef<S>,
     S: Send + Sync,
 {
-    type Rejection = Failure;
+    // SCIM errors: the callers are SCIM clients of the bulk upload.
+    type Rejection = ScimAuthFailure;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let auth = Auth::from_ref(state);
         let presented = bearer(&parts.headers)
             .unwrap_or_else(|| Err("send Authorization: Bearer with an inbound token".to_owned()))
-            .map_err(Failure::unauthenticated)?;
+            .map_err(ScimAuthFailure::unauthenticated)?;
         match auth.bearer_token(presented.expose()).await? {
             Some(token) => match (token.scope, token.job) {
                 (TokenScope::Inbound, Some(job)) => Ok(InboundCaller {
                     token_id: token.id,
                     job,
                 }),
-                (scope, _) => Err(Failure::forbidden(format!(
-                    "a {scope} token cannot upload inbound records: use an inbound token"
+                (scope, _) => Err(ScimAuthFailure::forbidden(format!(
+                    "uploading inbound records takes an inbound token, not a token of scope `{scope}`"
                 ))),
             },
-            None => Err(Failure::unauthenticated("the bearer token is not valid or was revoked")),
+            None => Err(ScimAuthFailure::unauthenticated(
+                "the bearer token is not valid or was revoked",
+            )),
         }
     }
 }

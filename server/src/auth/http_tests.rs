@@ -562,17 +562,15 @@ async fn inbound_needs_an_inbound_token_and_names_its_job() {
     let inbound = h.token(TokenScope::Inbound, Some("workday")).await;
     let answer = h.with_token(&inbound, Method::POST, "/probe/inbound", None).await;
     assert_eq!(answer.body, json!({"job": "workday"}));
+    // Refusals are SCIM errors: the callers are SCIM clients.
     let admin = h.token(TokenScope::Admin, None).await;
-    error(
-        &h.with_token(&admin, Method::POST, "/probe/inbound", None).await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
-    );
-    error(
-        &h.send(Method::POST, "/probe/inbound", &[], None).await,
-        StatusCode::UNAUTHORIZED,
-        "unauthenticated",
-    );
+    let refused = h.with_token(&admin, Method::POST, "/probe/inbound", None).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.body["status"], "403");
+    assert!(refused.body["detail"].as_str().unwrap().contains("an inbound token"));
+    let anonymous = h.send(Method::POST, "/probe/inbound", &[], None).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(anonymous.body["status"], "401");
 }
 
 /// Collects everything the server logs while a test runs.

@@ -90,12 +90,14 @@ use crate::logs::{EntryBuilder, Identity, LogEntry, RunInfo};
 use crate::store::Store;
 
 mod approval;
+mod inbound;
 mod pipeline;
 mod references;
 
 pub use approval::{AllowedDeletes, allow_deletes};
+pub use inbound::{InboundReport, process_inbound_request};
 use pipeline::action_name;
-pub use pipeline::{Applied, Incoming, ObjectOutcome, Pipeline};
+pub use pipeline::{Applied, Incoming, ObjectOutcome, Pipeline, PipelineRun};
 
 /// Users read per page in an initial cycle, and changes per batch in an
 /// incremental one.
@@ -234,7 +236,7 @@ pub async fn run_cycle_with(
     mode: Mode,
     options: &RunOptions,
 ) -> Result<CycleReport, CycleError> {
-    let mut pipeline = Pipeline::open(store, jobs, job_id, false).await?;
+    let mut pipeline = Pipeline::open(store, jobs, job_id, PipelineRun::Cycle).await?;
     pipeline.clock = options.now;
     let now = pipeline.now();
     let state = pipeline.state.clone();
@@ -510,7 +512,7 @@ async fn process_all(
     loop {
         while running.len() < IN_FLIGHT && pipeline.halted().is_none() {
             let Some((incoming, change)) = next.next() else { break };
-            running.push_back(pipeline.process(incoming, *change));
+            running.push_back(pipeline.process(incoming, change.map(|seq| seq.to_string())));
         }
         match running.next().await {
             Some(outcome) => outcomes.push(outcome?),
@@ -621,7 +623,7 @@ pub async fn provision_group_on_demand(
             members.len()
         )));
     }
-    let mut pipeline = Pipeline::open(store, jobs, job_id, true).await?;
+    let mut pipeline = Pipeline::open(store, jobs, job_id, PipelineRun::OnDemand).await?;
     let directory = store.directory();
     let found = match directory.group_including_deleted(group).await? {
         Some(found) => Some(found),
@@ -693,7 +695,7 @@ pub async fn provision_on_demand(
     job_id: &str,
     user: &str,
 ) -> Result<(String, ObjectOutcome), CycleError> {
-    let mut pipeline = Pipeline::open(store, jobs, job_id, true).await?;
+    let mut pipeline = Pipeline::open(store, jobs, job_id, PipelineRun::OnDemand).await?;
     let found = find_user(store, user).await?;
     let outcome = pipeline.process(&Incoming::user(&found), None).await?;
     pipeline

@@ -1,5 +1,6 @@
 //! The scheduler: one task for the whole server that runs the cycles of
-//! every job whose stored state is `running`.
+//! every job whose stored state is `running` (and, for an inbound job, its
+//! worker instead: [`crate::inbound::worker`]).
 //!
 //! Every few seconds ([`POLL`]) it reads the jobs table and gives each
 //! running job without one a worker; a job created, changed, started or
@@ -38,7 +39,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use provisio_api::jobs::JobState;
-use provisio_engine::job::MIN_INTERVAL_SECONDS;
+use provisio_engine::job::{Direction, MIN_INTERVAL_SECONDS};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep, sleep_until};
 
@@ -128,7 +129,11 @@ pub async fn run_forever(store: Store, jobs: Jobs) {
                 for job in list {
                     if job.state == JobState::Running && !active.contains(&job.id) {
                         tracing::info!(job = %job.id, name = %job.name, "scheduling the job");
-                        let handle = workers.spawn(run_job(store.clone(), jobs.clone(), job.id.clone()));
+                        let handle = if job.direction == Direction::Inbound {
+                            workers.spawn(crate::inbound::worker::run(store.clone(), jobs.clone(), job.id.clone()))
+                        } else {
+                            workers.spawn(run_job(store.clone(), jobs.clone(), job.id.clone()))
+                        };
                         by_task.insert(handle.id(), job.id.clone());
                         active.insert(job.id);
                     }

@@ -1,5 +1,5 @@
 //! The admin JSON API under `/api/v1`: jobs and their assignments, the
-//! directory for the portal, plus the OpenAPI document and the metrics,
+//! directory for the portal, inbound jobs' bulk uploads, plus the OpenAPI document and the metrics,
 //! every route registered together with its `#[utoipa::path]` description
 //! so the OpenAPI document is generated from the very routes served.
 //!
@@ -12,6 +12,7 @@ mod approval;
 mod directory;
 mod error;
 mod extract;
+mod inbound;
 mod job_status;
 mod jobs;
 mod logs;
@@ -55,6 +56,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(job_status::routes())
         .merge(approval::routes())
         .merge(test_connection::routes())
+        .merge(inbound::routes())
         .routes(routes!(super::openapi::openapi_json))
         .routes(routes!(super::metrics::scrape))
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))

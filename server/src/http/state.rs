@@ -1,13 +1,15 @@
 //! What request handlers share: the store, the portal's files,
 //! authentication, the jobs (with the key their secrets are encrypted
-//! under) and this server's metrics.
+//! under), this server's metrics and the inbound jobs' rate limits.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use axum::extract::FromRef;
 
 use super::metrics::Metrics;
 use crate::auth::Auth;
+use crate::inbound::rate::RateLimiter;
 use crate::jobs::Jobs;
 use crate::secrets::SecretBox;
 use crate::store::Store;
@@ -19,6 +21,8 @@ pub(crate) struct AppState {
     pub(crate) auth: Auth,
     pub(crate) jobs: Jobs,
     pub(crate) metrics: Metrics,
+    /// Each inbound job's bulk uploads per second.
+    pub(crate) inbound_rate: Arc<RateLimiter>,
 }
 
 impl AppState {
@@ -29,6 +33,7 @@ impl AppState {
             jobs: Jobs::new(store.clone(), secrets),
             portal: super::portal::Portal::new(portal_dir),
             metrics: Metrics::new(),
+            inbound_rate: Arc::new(RateLimiter::default()),
             auth,
             store,
         }

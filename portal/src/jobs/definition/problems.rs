@@ -36,18 +36,21 @@ pub fn has_problem(problems: &[JobProblem], location: &str) -> bool {
 }
 
 /// The problems of one field, under it; `id` is what the field's
-/// `aria-describedby` names.
+/// `aria-describedby` names. The element stays, hidden and empty, when
+/// there are none: a description that points at a missing id is one that
+/// checkers (and some screen readers) cannot resolve.
 #[component]
 pub fn FieldProblems(problems: RwSignal<Vec<JobProblem>>, location: &'static str, id: &'static str) -> impl IntoView {
-    move || {
+    let messages = move || {
         problems.with(|all| {
-            let messages: Vec<String> = at(all, location).map(|p| p.message.clone()).collect();
-            (!messages.is_empty()).then(|| {
-                view! {
-                    <p class="field-error" id=id>{messages.join("; ")}</p>
-                }
-            })
+            at(all, location)
+                .map(|p| p.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
         })
+    };
+    view! {
+        <p class="field-error" id=id hidden=move || messages().is_empty()>{messages}</p>
     }
 }
 

@@ -2,11 +2,13 @@
 //! checks and prints mapping expressions from the command line, `job check`
 //! checks a job definition, `job apply` stores one, `job provision`
 //! provisions one user on demand and `plan` dry-runs a job; `admin` and `token`
-//! manage administrators and API tokens in the database.
+//! manage administrators and API tokens in the database; `inbound send`
+//! feeds a CSV or JSON file of people to an inbound job.
 
 mod admin;
 mod database;
 mod expr;
+mod inbound;
 mod inputs;
 mod job;
 mod plan;
@@ -49,6 +51,11 @@ enum Command {
         #[command(subcommand)]
         command: token::TokenCommand,
     },
+    /// Send a file of people to an inbound (API-driven) provisioning job.
+    Inbound {
+        #[command(subcommand)]
+        command: inbound::InboundCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -65,5 +72,6 @@ fn main() -> ExitCode {
         Command::Plan(args) => plan::run(args),
         Command::Admin { command } => admin::run(command),
         Command::Token { command } => token::run(command),
+        Command::Inbound { command } => inbound::run(command),
     }
 }

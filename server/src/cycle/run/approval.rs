@@ -25,7 +25,7 @@ pub struct AllowedDeletes {
 
 /// Carries out the job's held disables and deletes (see the module docs).
 pub async fn allow_deletes(store: &Store, jobs: &Jobs, job_id: &str) -> Result<AllowedDeletes, CycleError> {
-    let mut pipeline = Pipeline::open(store, jobs, job_id, false).await?;
+    let mut pipeline = Pipeline::open(store, jobs, job_id, PipelineRun::Cycle).await?;
     let mut report = CycleReport::default();
     let mut exported = 0;
     release_held(&mut pipeline, store, &mut report, &mut exported).await?;

@@ -8,6 +8,9 @@ use std::collections::HashMap;
 
 use provisio_engine::Value;
 use provisio_engine::expr::ExistingValues;
+use provisio_engine::job::{Direction, Target};
+
+use crate::connectors::directory::DirectoryConnector;
 
 use super::*;
 
@@ -51,6 +54,25 @@ impl Incoming {
             attributes: None,
         }
     }
+}
+
+/// What a pipeline runs for: the run's kind in its log entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PipelineRun {
+    Cycle,
+    OnDemand,
+    /// The processing of one inbound bulk request, by its id.
+    Inbound {
+        request_id: String,
+    },
+}
+
+/// The connector to the job's target.
+fn connector_for(store: &Store, target: &Target) -> Result<Arc<dyn Connector>, ConnectorError> {
+    Ok(match target {
+        Target::Scim { .. } => Arc::new(ScimConnector::from_target(target, ScimOptions::default())?),
+        Target::Directory => Arc::new(DirectoryConnector::new(store.clone())),
+    })
 }
 
 /// The engine's kind of source object for a directory object type.
@@ -131,12 +153,23 @@ impl std::fmt::Debug for Pipeline {
 }
 
 impl Pipeline {
-    /// The job's pipeline for a cycle (`on_demand` false) or an on-demand run.
-    pub async fn open(store: &Store, jobs: &Jobs, job_id: &str, on_demand: bool) -> Result<Pipeline, CycleError> {
+    /// The job's pipeline for a run of this kind.
+    pub async fn open(store: &Store, jobs: &Jobs, job_id: &str, run: PipelineRun) -> Result<Pipeline, CycleError> {
+        let on_demand = run == PipelineRun::OnDemand;
         let detail = jobs.get(job_id).await?;
         let definition = jobs.definition_with_secrets(&detail.id).await?;
-        let connector: Arc<dyn Connector> =
-            Arc::new(ScimConnector::from_target(&definition.target, ScimOptions::default())?);
+        match (definition.direction, &run) {
+            (Direction::Inbound, PipelineRun::Cycle | PipelineRun::OnDemand) => {
+                return Err(CycleError::Invalid(
+                    "an inbound job is not run from the directory: it processes the records pushed to it".into(),
+                ));
+            }
+            (Direction::Outbound, PipelineRun::Inbound { .. }) => {
+                return Err(CycleError::Invalid("only inbound jobs take pushed records".into()));
+            }
+            _ => {}
+        }
+        let connector = connector_for(store, &definition.target)?;
         let assigned = if definition.scope == ScopeMode::All {
             None
         } else {
@@ -151,10 +184,10 @@ impl Pipeline {
             return Err(CycleError::Invalid("the job has no object mapping".into()));
         }
         let run_id = uuid::Uuid::new_v4().to_string();
-        let run = if on_demand {
-            RunInfo::on_demand(&detail.id, &job.definition.name, run_id)
-        } else {
-            RunInfo::cycle(&detail.id, &job.definition.name, run_id)
+        let run = match run {
+            PipelineRun::OnDemand => RunInfo::on_demand(&detail.id, &job.definition.name, run_id),
+            PipelineRun::Cycle => RunInfo::cycle(&detail.id, &job.definition.name, run_id),
+            PipelineRun::Inbound { request_id } => RunInfo::inbound(&detail.id, &job.definition.name, request_id),
         };
         Ok(Pipeline {
             store: store.clone(),
@@ -207,7 +240,9 @@ impl Pipeline {
     }
 
     /// Runs one object through the pipeline and writes its log entry.
-    pub async fn process(&self, incoming: &Incoming, change_id: Option<i64>) -> Result<ObjectOutcome, CycleError> {
+    /// `change` is what led to it: a directory change's sequence number, or
+    /// an inbound record's bulkId.
+    pub async fn process(&self, incoming: &Incoming, change: Option<String>) -> Result<ObjectOutcome, CycleError> {
         let started = Instant::now();
         let now = self.now();
         let (kind, source_id) = (incoming.kind, incoming.id.as_str());
@@ -262,8 +297,8 @@ impl Pipeline {
         if let (Some(code), Some(error)) = (&applied.error_code, &applied.error) {
             entry = entry.failed(code, error.clone());
         }
-        if let Some(seq) = change_id {
-            entry = entry.with_change(seq.to_string());
+        if let Some(change) = change {
+            entry = entry.with_change(change);
         }
         if !held {
             self.store.logs().append(std::slice::from_ref(&entry)).await?;
@@ -316,9 +351,10 @@ impl Pipeline {
     /// The reference attributes (manager, members) are the references
     /// phase's to write: their changes leave the decision (an update left
     /// with nothing else to change becomes a skip). For an object in scope,
-    /// returns what each one names (empty when nothing), to be recorded once
-    /// the object is in the target; `None` for one out of scope or gone,
-    /// whose references are left as they are.
+    /// returns what each one names (empty when nothing; left out when a
+    /// pushed record does not carry it), to be recorded once the object is
+    /// in the target; `None` for one out of scope or gone, whose references
+    /// are left as they are.
     fn take_references(&self, kind: ObjectType, decision: &mut Decision) -> Option<Vec<(String, Vec<String>)>> {
         let paths = self.reference_paths(kind);
         if paths.is_empty() {
@@ -336,17 +372,20 @@ impl Pipeline {
         if !in_scope || !matches!(decision.action, Action::Create | Action::Update | Action::Skip) {
             return None;
         }
+        // A pushed record states only what it carries: one without a
+        // manager leaves the manager as it is (a directory object without
+        // one has none).
+        let partial = self.run.kind == provisio_api::logs::RunKind::Inbound;
         Some(
             paths
                 .iter()
-                .map(|path| {
-                    let named = decision
-                        .references
-                        .iter()
-                        .find(|r| r.path == *path)
-                        .map(|r| r.source_ids.clone())
-                        .unwrap_or_default();
-                    ((*path).to_owned(), named)
+                .filter_map(|path| {
+                    let named = decision.references.iter().find(|r| r.path == *path);
+                    match named {
+                        Some(named) => Some(((*path).to_owned(), named.source_ids.clone())),
+                        None if partial => None,
+                        None => Some(((*path).to_owned(), Vec::new())),
+                    }
                 })
                 .collect(),
         )

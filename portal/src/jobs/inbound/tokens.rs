@@ -1,0 +1,130 @@
+//! The job's inbound tokens: listed (never the token itself), created (the
+//! token shown this once) and revoked after a confirmation.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use provisio_api::auth::{TOKENS_PATH, TokenCreateRequest, TokenCreated, TokenScope, TokenSummary, token_path};
+
+use super::CopyField;
+use crate::api::{self, Failure};
+use crate::directory::confirm::ConfirmButton;
+use crate::jobs::list::short_time;
+use crate::jobs::state::JobSignal;
+use crate::ui::{ErrorNote, Loading};
+
+/// The tokens that may upload to the job: an inbound token names the job by
+/// name or by id, whichever its creator used.
+async fn job_tokens(id: &str, name: &str) -> Result<Vec<TokenSummary>, Failure> {
+    let all: Vec<TokenSummary> = api::get(TOKENS_PATH).await?;
+    Ok(all
+        .into_iter()
+        .filter(|t| t.scope == TokenScope::Inbound && t.job.as_deref().is_some_and(|j| j == id || j == name))
+        .collect())
+}
+
+#[component]
+pub fn Tokens(job: JobSignal) -> impl IntoView {
+    let tokens = RwSignal::new(None::<Vec<TokenSummary>>);
+    let failure = RwSignal::new(None::<Failure>);
+    let created = RwSignal::new(None::<TokenCreated>);
+    let name = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let load = move || {
+        let (id, job_name) = job.with_untracked(|j| (j.id.clone(), j.definition.name.clone()));
+        spawn_local(async move {
+            match job_tokens(&id, &job_name).await {
+                Ok(list) => tokens.set(Some(list)),
+                Err(e) => failure.set(Some(e)),
+            }
+        });
+    };
+    load();
+    let create = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        failure.set(None);
+        created.set(None);
+        busy.set(true);
+        let label = name.get_untracked().trim().to_owned();
+        let request = TokenCreateRequest {
+            name: (!label.is_empty()).then_some(label),
+            scope: TokenScope::Inbound,
+            job: Some(job.with_untracked(|j| j.definition.name.clone())),
+        };
+        spawn_local(async move {
+            match api::post::<_, TokenCreated>(TOKENS_PATH, &request).await {
+                Ok(token) => {
+                    created.set(Some(token));
+                    name.set(String::new());
+                    load();
+                }
+                Err(e) => failure.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    let revoke = move |id: String| {
+        failure.set(None);
+        busy.set(true);
+        spawn_local(async move {
+            if let Err(e) = api::delete(&token_path(&api::encode(&id))).await {
+                failure.set(Some(e));
+            }
+            load();
+            busy.set(false);
+        });
+    };
+    view! {
+        <section class="panel inbound-tokens" aria-labelledby="tokens-title">
+            <h2 id="tokens-title">"Tokens"</h2>
+            <p class="hint">"An inbound token may only upload to this job. Give each system its own, so one can be revoked alone."</p>
+            {move || match tokens.get() {
+                None => view! { <Loading /> }.into_any(),
+                Some(list) if list.is_empty() => view! { <p class="empty">"No tokens yet."</p> }.into_any(),
+                Some(list) => view! {
+                    <table class="jobs-table tokens-table">
+                        <thead><tr>
+                            <th scope="col">"Name"</th><th scope="col">"Created"</th>
+                            <th scope="col">"Last used"</th><th scope="col">"Status"</th>
+                            <th scope="col"><span class="sr-only">"Actions"</span></th>
+                        </tr></thead>
+                        <tbody>
+                            {list.into_iter().map(|t| {
+                                let question = format!("Revoke {}? Uploads with it are refused at once.", t.name);
+                                let id = t.id.clone();
+                                let revoked = t.revoked_at.is_some();
+                                view! {
+                                    <tr data-revoked=revoked.to_string()>
+                                        <td>{t.name}</td>
+                                        <td>{short_time(&t.created_at)}</td>
+                                        <td>{t.last_used_at.as_deref().map_or_else(|| "never".to_owned(), short_time)}</td>
+                                        <td>{t.revoked_at.as_deref().map_or_else(|| "active".to_owned(), |r| format!("revoked {}", short_time(r)))}</td>
+                                        <td>{(!revoked).then(|| view! {
+                                            <ConfirmButton label="Revoke" confirm="Yes, revoke" question=question
+                                                busy=Signal::derive(move || busy.get())
+                                                on_confirm=Callback::new(move |()| revoke(id.clone())) />
+                                        })}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
+            }}
+            <form class="job-form" on:submit=create>
+                <label for="token-name">"New token's name (optional)"</label>
+                <input id="token-name" type="text" maxlength="100" autocomplete="off"
+                    prop:value=move || name.get() on:input=move |e| name.set(event_target_value(&e)) />
+                <div class="actions">
+                    <button type="submit" class="primary" id="create-token" disabled=move || busy.get()>"Create token"</button>
+                </div>
+            </form>
+            {move || created.get().map(|token| view! {
+                <div class="new-token job-form" role="status">
+                    <p class="warning"><strong>"Copy this token now: it will not be shown again."</strong></p>
+                    <CopyField id="new-token-value" label="Token" value=token.token.expose().to_owned() />
+                </div>
+            })}
+            <ErrorNote failure=failure />
+        </section>
+    }
+}

@@ -1,0 +1,161 @@
+//! Processing an inbound bulk request: each record goes through the same
+//! pipeline as a cycle's objects, with the record as the source object (its
+//! externalId as its id) and Provisio's directory as the target. Records of
+//! different people are processed four at a time, a person's records in
+//! the order they came; the references phase then resolves managers named
+//! by externalId, also those that arrived in an earlier request, and keeps
+//! waiting for those still to come. Each record's outcome is stored as it
+//! is done, so a restart resumes with the records not yet processed.
+
+use super::pipeline::action_name;
+use super::*;
+use crate::inbound::requests::{PendingRecord, RecordOutcome};
+use provisio_api::inbound::RecordStatus;
+use provisio_engine::inbound_record::source_attributes;
+
+/// What processing a request did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InboundReport {
+    /// Records processed now (a resumed request counts only the rest).
+    pub records: u64,
+    pub failures: u64,
+    /// Manager references written.
+    pub references: u64,
+}
+
+/// Processes the request's pending records and marks it done.
+pub async fn process_inbound_request(
+    store: &Store,
+    jobs: &Jobs,
+    job_id: &str,
+    request_id: &str,
+) -> Result<InboundReport, CycleError> {
+    let requests = store.inbound();
+    let records = requests.pending_records(request_id).await?;
+    let mut report = InboundReport::default();
+    if !records.is_empty() {
+        let mut pipeline = Pipeline::open(
+            store,
+            jobs,
+            job_id,
+            PipelineRun::Inbound {
+                request_id: request_id.to_owned(),
+            },
+        )
+        .await?;
+        for outcome in process_records(&pipeline, &records).await? {
+            report.records += 1;
+            report.failures += u64::from(outcome.status == RecordStatus::Failure);
+        }
+        let mut cycle = CycleReport::default();
+        pipeline.settle_references(&mut cycle).await?;
+        report.references = cycle.references;
+    }
+    requests.finish_if_done(request_id, Utc::now()).await?;
+    Ok(report)
+}
+
+/// Runs the records through the pipeline, one person's in order, up to
+/// [`IN_FLIGHT`] people at a time, storing each outcome as it is done.
+async fn process_records(pipeline: &Pipeline, records: &[PendingRecord]) -> Result<Vec<RecordOutcome>, CycleError> {
+    use futures_util::StreamExt as _;
+    // Each person's records by index, in order, people in order of first record.
+    let mut people: Vec<Vec<usize>> = Vec::new();
+    let mut position: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, record) in records.iter().enumerate() {
+        let at = *position.entry(&record.external_id).or_insert_with(|| {
+            people.push(Vec::new());
+            people.len() - 1
+        });
+        if let Some(person) = people.get_mut(at) {
+            person.push(i);
+        }
+    }
+    let mut outcomes = Vec::with_capacity(records.len());
+    let mut running = futures_util::stream::FuturesUnordered::new();
+    let mut next = people.into_iter();
+    loop {
+        while running.len() < IN_FLIGHT {
+            let Some(person) = next.next() else { break };
+            running.push(process_person(pipeline, records, person));
+        }
+        match running.next().await {
+            Some(done) => outcomes.extend(done?),
+            None => return Ok(outcomes),
+        }
+    }
+}
+
+/// One person's records, in order.
+async fn process_person(
+    pipeline: &Pipeline,
+    records: &[PendingRecord],
+    person: Vec<usize>,
+) -> Result<Vec<RecordOutcome>, CycleError> {
+    let mut done = Vec::with_capacity(person.len());
+    for record in person.into_iter().filter_map(|i| records.get(i)) {
+        done.push(process_record(pipeline, record).await?);
+    }
+    Ok(done)
+}
+
+async fn process_record(pipeline: &Pipeline, record: &PendingRecord) -> Result<RecordOutcome, CycleError> {
+    let display = ["userName", "displayName"]
+        .iter()
+        .find_map(|name| record.data.get(*name).and_then(serde_json::Value::as_str))
+        .unwrap_or(&record.external_id)
+        .to_owned();
+    let incoming = Incoming {
+        kind: ObjectType::User,
+        id: record.external_id.clone(),
+        display,
+        attributes: Some(source_attributes(&record.external_id, &record.data)),
+    };
+    let outcome = match pipeline.process(&incoming, Some(record.bulk_id.clone())).await {
+        Ok(outcome) => record_outcome(&outcome),
+        // The record itself cannot be read as a source object: its own
+        // failure, not the batch's.
+        Err(CycleError::Invalid(reason)) => RecordOutcome {
+            status: RecordStatus::Failure,
+            action: None,
+            user_id: None,
+            error_code: Some("InvalidRecord".to_owned()),
+            error: Some(reason),
+            log_id: None,
+        },
+        Err(e) => return Err(e),
+    };
+    pipeline
+        .store
+        .inbound()
+        .record_done(record, &outcome, Utc::now())
+        .await?;
+    Ok(outcome)
+}
+
+fn record_outcome(outcome: &ObjectOutcome) -> RecordOutcome {
+    let decision = &outcome.decision;
+    let status = if outcome.failed() {
+        RecordStatus::Failure
+    } else if decision.status == Status::Skipped {
+        RecordStatus::Skipped
+    } else {
+        RecordStatus::Success
+    };
+    let (error_code, error) = match (&outcome.applied.error_code, &decision.reason) {
+        (Some(code), _) => (Some(code.clone()), outcome.applied.error.clone()),
+        (None, Some(reason)) if status == RecordStatus::Failure => (
+            Some(super::pipeline::code_name(&reason.code)),
+            Some(reason.message.clone()),
+        ),
+        _ => (None, None),
+    };
+    RecordOutcome {
+        status,
+        action: Some(action_name(decision.action).to_owned()),
+        user_id: outcome.applied.target_id.clone(),
+        error_code,
+        error,
+        log_id: Some(outcome.log_entry.id.clone()),
+    }
+}
