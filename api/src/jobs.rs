@@ -68,6 +68,11 @@ pub struct ProvisionOnDemandRequest {
     /// The group's members to provision with it (ids or userPrincipalNames, at most five).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub members: Vec<String>,
+    /// For an inbound job, instead: a SCIM user record as a bulk upload's
+    /// `data` carries it, processed now into the directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub record: Option<serde_json::Value>,
 }
 
 /// What a job's secrets read back as.

@@ -3,7 +3,7 @@
 //! they share: the Users | Groups sub-navigation and loading one object.
 
 mod attribute_form;
-mod confirm;
+pub(crate) mod confirm;
 mod group;
 mod groups;
 mod listing;

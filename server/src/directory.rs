@@ -92,11 +92,28 @@ impl From<serde_json::Error> for DirectoryError {
 }
 
 /// Timestamps as the directory writes them: RFC 3339 in UTC with
-/// milliseconds, so that text order is time order.
+/// milliseconds, so that text order is time order. Times past the year
+/// 9999 (such as "never", `DateTime::MAX_UTC`) are written as its last
+/// instant: RFC 3339 has no larger year, and they must read back.
 pub fn timestamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+    let last = DateTime::<Utc>::from_timestamp_millis(253_402_300_799_999).unwrap_or(at);
+    at.min(last).to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 pub(crate) fn now() -> String {
     timestamp(Utc::now())
+}
+
+#[cfg(test)]
+mod timestamp_tests {
+    use super::*;
+
+    #[test]
+    fn never_is_written_as_the_last_instant_rfc_3339_can_hold() {
+        let never = timestamp(DateTime::<Utc>::MAX_UTC);
+        assert_eq!(never, "9999-12-31T23:59:59.999Z");
+        assert!(DateTime::parse_from_rfc3339(&never).is_ok());
+        let now = DateTime::<Utc>::from_timestamp_millis(1_700_000_000_123).unwrap_or_default();
+        assert_eq!(timestamp(now), "2023-11-14T22:13:20.123Z");
+    }
 }

@@ -413,3 +413,54 @@ async fn an_hr_record_reaches_a_scim_application() {
     }
     panic!("the HR record never reached the SCIM application");
 }
+
+#[tokio::test]
+async fn a_record_that_fails_says_why_and_can_be_sent_again() {
+    let backend = backends::each().await.into_iter().next().unwrap();
+    let api = Api::start(&backend).await;
+    let hr = Hr::create(&api, |_| {}, true).await;
+    // No userName: the directory cannot make a userPrincipalName.
+    let nameless = json!({"schemas": [USER_SCHEMA], "externalId": "E0009", "displayName": "No Name"});
+    let status = hr.done(&hr.upload(&[nameless]).await).await;
+    let record = &status["records"][0];
+    assert_eq!(record["status"], "failure", "{status:#}");
+    assert!(record["error"].as_str().is_some_and(|e| !e.is_empty()), "{status:#}");
+    let entry = api
+        .get(&format!("/api/v1/logs/{}", record["log_id"].as_str().unwrap()))
+        .await;
+    assert_eq!(entry.expect(200)["status"], "failure");
+    assert_eq!(hr.user_count().await, 0);
+
+    let status = hr.done(&hr.upload(&[person(9, None)]).await).await;
+    assert_eq!(status["records"][0]["action"], "create", "{status:#}");
+    assert_eq!(hr.user_count().await, 1);
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn one_record_can_be_provisioned_on_demand() {
+    let backend = backends::each().await.into_iter().next().unwrap();
+    let api = Api::start(&backend).await;
+    let hr = Hr::create(&api, |_| {}, false).await;
+    let path = format!("{}/provision-on-demand", job_path(&hr.job));
+    let run = api.post(&path, json!({"record": person(5, None)})).await;
+    let body = run.expect(200);
+    assert_eq!(body["decision"]["action"], "create", "{body:#}");
+    let steps: Vec<&str> = body["decision"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["import", "scoping", "matching", "action"]);
+    assert_eq!(body["log_entry"]["run"], "on_demand");
+    assert_eq!(hr.user("E0005").await.attributes["jobTitle"], "Engineer");
+
+    api.post(&path, json!({"user": "person5@contoso.com"}))
+        .await
+        .expect_error(400, "invalid", "send a `record`");
+    api.post(&path, json!({"record": {"schemas": [USER_SCHEMA], "title": "x"}}))
+        .await
+        .expect_error(400, "invalid", "externalId");
+    api.stop().await;
+}

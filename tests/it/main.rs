@@ -26,6 +26,7 @@ mod portal_a11y;
 mod portal_budget;
 mod portal_directory;
 mod portal_editors;
+mod portal_inbound;
 mod portal_jobs;
 mod portal_logs;
 mod portal_overview;

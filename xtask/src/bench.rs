@@ -1,6 +1,6 @@
 //! `cargo xtask bench`: the engine's benchmarks (expressions and decisions), natively
-//! (criterion) and compiled to wasm running in Node, the server's SCIM benchmark, and
-//! provisioning into a real SCIM server (scim2-server).
+//! (criterion) and compiled to wasm running in Node, the server's SCIM benchmark,
+//! provisioning into a real SCIM server (scim2-server) and inbound bulk uploads.
 
 use crate::steps::Steps;
 use crate::tools::{self, WASM_TARGET};
@@ -22,6 +22,10 @@ pub fn bench() -> Result<(), String> {
         cargo()
             .args(["bench", "-p", "provisio-tests", "--bench", "provisioning"])
             .env("PROVISIO_SCIM2_PYTHON", tools::scim2_python()),
+    )?;
+    steps.run(
+        "native: cargo bench (inbound: 10,000 records as 200 bulk requests into the directory)",
+        cargo().args(["bench", "-p", "provisio-tests", "--bench", "inbound"]),
     )?;
     steps.run(
         "wasm (Node): wasm_bench",

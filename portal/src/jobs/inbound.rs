@@ -6,8 +6,8 @@ mod requests;
 mod tokens;
 
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 use provisio_api::inbound::{DEFAULT_MAX_OPERATIONS, DEFAULT_REQUESTS_PER_SECOND, SCIM_JSON, bulk_upload_path};
+use wasm_bindgen::JsCast;
 
 use super::state::JobSignal;
 
@@ -35,6 +35,11 @@ pub(super) fn copy(text: &str) -> bool {
     }
 }
 
+/// Selects a focused field's text, so it can be copied by hand too.
+fn select_all(event: &leptos::ev::FocusEvent) {
+    event_target::<web_sys::HtmlInputElement>(event).select();
+}
+
 /// A read-only field with a Copy button and a status saying it was copied.
 #[component]
 pub(super) fn CopyField(id: &'static str, label: &'static str, value: String) -> impl IntoView {
@@ -44,7 +49,7 @@ pub(super) fn CopyField(id: &'static str, label: &'static str, value: String) ->
         <label for=id>{label}</label>
         <div class="copy-field">
             <input id=id type="text" class="code" readonly prop:value=value
-                on:focus=move |e| event_target::<web_sys::HtmlInputElement>(&e).select() />
+                on:focus=move |e| select_all(&e) />
             <button type="button" on:click=move |_| {
                 copied.set(Some(if copy(&text) { "Copied." } else { "Select the text and copy it." }))
             }>"Copy"</button>

@@ -1,16 +1,18 @@
 //! The job's mappings tab: each object mapping's attribute mappings in a
 //! table, edited in a draft (add, edit, remove, move up and down) and saved
 //! as a whole; the edit form has the playground's expression editor,
-//! evaluated live for a directory user the admin picks.
+//! evaluated live for a directory user the admin picks (for an inbound
+//! job, a SCIM record the admin pastes).
 
 mod form;
 mod objects;
+mod record_sample;
 mod save_bar;
 mod table;
 mod user_picker;
 
 use leptos::prelude::*;
-use provisio_engine::job::JobDefinition;
+use provisio_engine::job::{Direction, JobDefinition};
 
 use super::directory_source::SourceEntry;
 use super::state::JobSignal;
@@ -30,6 +32,7 @@ pub struct Edit {
 #[component]
 pub fn MappingsTab(job: JobSignal) -> impl IntoView {
     let draft: RwSignal<JobDefinition> = RwSignal::new(job.with_untracked(|j| j.definition.clone()));
+    let inbound = job.with_untracked(|j| j.definition.direction == Direction::Inbound);
     let object = RwSignal::new(0_usize);
     let editing = RwSignal::new(None::<Edit>);
     let picked = RwSignal::new(None::<SourceEntry>);
@@ -49,8 +52,12 @@ pub fn MappingsTab(job: JobSignal) -> impl IntoView {
         <div class="job-editor mappings-tab">
             <h2>"Attribute mappings"</h2>
             <p class="intro">
-                "How each attribute of the application's objects is computed from the directory. \
-                 Changes stay in this page until you save them."
+                {if inbound {
+                    "How each attribute of the directory's users is computed from the records your HR system sends. "
+                } else {
+                    "How each attribute of the application's objects is computed from the directory. "
+                }}
+                "Changes stay in this page until you save them."
             </p>
             <ObjectPicker draft object id="mappings-object" />
             <MappingTable draft object editing />

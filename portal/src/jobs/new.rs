@@ -1,11 +1,13 @@
 //! `/jobs/new`: adding an application, from a blank SCIM application (a
 //! name, the tenant URL and a token, with Entra's default attribute
-//! mappings) or from an exported job definition (pasted or uploaded).
+//! mappings), from the inbound template (an HR system pushing users into
+//! the directory) or from an exported job definition (pasted or uploaded).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
+use provisio_api::engine::job::templates;
 use provisio_api::engine::job::{
     Apply, AttributeMapping, JobDefinition, JobProblem, ObjectAction, ObjectMapping, ScimAuth, SourceKind, Target,
 };
@@ -84,10 +86,11 @@ fn blank_scim(name: &str, base_url: &str) -> JobDefinition {
     }
 }
 
-/// Sends a document to `POST /api/v1/jobs`; on 201 opens the new job,
-/// otherwise puts the problems or the failure where they belong.
+/// Sends a document to `POST /api/v1/jobs`; on 201 opens the new job's
+/// `tab`, otherwise puts the problems or the failure where they belong.
 fn create(
     document: Value,
+    tab: &'static str,
     busy: RwSignal<bool>,
     problems: RwSignal<Vec<JobProblem>>,
     failure: RwSignal<Option<Failure>>,
@@ -99,7 +102,7 @@ fn create(
     spawn_local(async move {
         match api::post::<_, JobDetail>(JOBS_PATH, &document).await {
             Ok(job) => navigate(
-                &format!("/jobs/{}/connection", api::encode(&job.id)),
+                &format!("/jobs/{}/{tab}", api::encode(&job.id)),
                 NavigateOptions::default(),
             ),
             Err(e) => {
@@ -119,9 +122,10 @@ fn create(
 pub fn NewJobPage() -> impl IntoView {
     view! {
         <h1>"New application"</h1>
-        <p class="intro">"Start from a blank SCIM application with the usual attribute mappings, or import a job definition exported from another Provisio. New applications are stopped until you start them."</p>
+        <p class="intro">"Start from a blank SCIM application with the usual attribute mappings, from an HR system that pushes users into the directory, or import a job definition exported from another Provisio. New applications are stopped until you start them."</p>
         <div class="new-job">
             <BlankScim />
+            <Inbound />
             <Import />
         </div>
     }
@@ -141,7 +145,7 @@ fn BlankScim() -> impl IntoView {
         let definition = blank_scim(name.get_untracked().trim(), base_url.get_untracked().trim());
         let token = token.get_untracked();
         let document = document_with_token(&definition, (!token.is_empty()).then_some(token.as_str()));
-        create(document, busy, problems, failure, navigate.clone());
+        create(document, "connection", busy, problems, failure, navigate.clone());
     };
     view! {
         <section class="panel" aria-labelledby="blank-title">
@@ -177,6 +181,44 @@ fn BlankScim() -> impl IntoView {
     }
 }
 
+/// An inbound job from the template: a system of record uploads SCIM users
+/// to it, and it writes them into the directory.
+#[component]
+fn Inbound() -> impl IntoView {
+    let navigate = use_navigate();
+    let name = RwSignal::new(String::new());
+    let problems = RwSignal::new(Vec::<JobProblem>::new());
+    let failure = RwSignal::new(None::<Failure>);
+    let busy = RwSignal::new(false);
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let definition = templates::inbound(name.get_untracked().trim());
+        let document = serde_json::to_value(&definition).unwrap_or(Value::Null);
+        create(document, "inbound", busy, problems, failure, navigate.clone());
+    };
+    view! {
+        <section class="panel" aria-labelledby="inbound-title">
+            <h2 id="inbound-title">"Inbound from an HR system"</h2>
+            <form class="job-form" on:submit=submit>
+                <label for="inbound-name">"Name"</label>
+                <input id="inbound-name" type="text" required maxlength="100" autocomplete="off"
+                    aria-describedby="inbound-name-problem"
+                    aria-invalid=move || problems.with(|p| has_problem(p, "name")).to_string()
+                    prop:value=move || name.get() on:input=move |e| name.set(event_target_value(&e)) />
+                <FieldProblems problems=problems location="name" id="inbound-name-problem" />
+                <p class="hint">"Your HR system posts SCIM bulk requests to the job's API endpoint; users are matched on employeeId ← externalId, created and updated, never deleted."</p>
+                <ProblemList problems=problems />
+                <ErrorNote failure=failure />
+                <div class="actions">
+                    <button type="submit" class="primary" disabled=move || busy.get()>
+                        {move || if busy.get() { "Creating…" } else { "Create inbound application" }}
+                    </button>
+                </div>
+            </form>
+        </section>
+    }
+}
+
 #[component]
 fn Import() -> impl IntoView {
     let navigate = use_navigate();
@@ -188,7 +230,7 @@ fn Import() -> impl IntoView {
         event.prevent_default();
         match serde_json::from_str::<Value>(&text.get_untracked()) {
             // Sent as written, so a token in the document is kept.
-            Ok(document) => create(document, busy, problems, failure, navigate.clone()),
+            Ok(document) => create(document, "connection", busy, problems, failure, navigate.clone()),
             Err(e) => {
                 let place = format!("line {}, column {}", e.line(), e.column());
                 failure.set(None);

@@ -59,6 +59,7 @@ pub fn OnDemandTab(job: JobSignal) -> impl IntoView {
         running.set(true);
         let path = JOB_PROVISION_ON_DEMAND_PATH.replace("{id}", &encode_segment(&job.with_untracked(|j| j.id.clone())));
         let request = ProvisionOnDemandRequest {
+            record: None,
             user: user.id,
             group: None,
             members: Vec::new(),

@@ -5,12 +5,15 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use super::state::{self, JobSignal};
-use super::{connection, definition, mappings, on_demand, preview, scoping, settings};
+use provisio_api::engine::job::Direction;
+
+use super::{connection, definition, inbound, mappings, on_demand, preview, scoping, settings};
 use crate::api::Failure;
 use crate::ui::{ErrorNote, Loading};
 
 /// The tabs: path segment and label.
-const TABS: [(&str, &str); 7] = [
+const TABS: [(&str, &str); 8] = [
+    ("inbound", "Provisioning API"),
     ("connection", "Connection"),
     ("mappings", "Mappings"),
     ("scoping", "Scoping"),
@@ -20,11 +23,24 @@ const TABS: [(&str, &str); 7] = [
     ("definition", "Definition"),
 ];
 
+/// Tabs that only outbound jobs have: an inbound job has no connection of
+/// its own and no directory objects to preview or provision on demand.
+const OUTBOUND_ONLY: [&str; 3] = ["connection", "preview", "on-demand"];
+
+/// Whether `segment` is a tab of a job going in `inbound`'s direction.
+fn applies(segment: &str, inbound: bool) -> bool {
+    if inbound {
+        !OUTBOUND_ONLY.contains(&segment)
+    } else {
+        segment != "inbound"
+    }
+}
+
 #[component]
 pub fn JobPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let tab = move || params.with(|p| p.get("tab").unwrap_or_else(|| "connection".to_owned()));
+    let tab = move || params.with(|p| p.get("tab"));
     let failure = RwSignal::new(None::<Failure>);
     let loaded = LocalResource::new(move || {
         let id = id();
@@ -44,7 +60,16 @@ pub fn JobPage() -> impl IntoView {
 }
 
 #[component]
-fn JobView(job: JobSignal, tab: Signal<String>) -> impl IntoView {
+fn JobView(job: JobSignal, tab: Signal<Option<String>>) -> impl IntoView {
+    let inbound = Memo::new(move |_| job.with(|j| j.definition.direction == Direction::Inbound));
+    // Without a tab in the path, or with one the job does not have, the
+    // first one it has (so the panel is always labelled by a shown tab).
+    let tab = Signal::derive(move || {
+        let inbound = inbound.get();
+        tab.get()
+            .filter(|t| applies(t, inbound))
+            .unwrap_or_else(|| if inbound { "inbound" } else { "connection" }.to_owned())
+    });
     let base = move || format!("/jobs/{}", crate::api::encode(&job.with(|j| j.id.clone())));
     view! {
         <header class="job-header">
@@ -53,7 +78,7 @@ fn JobView(job: JobSignal, tab: Signal<String>) -> impl IntoView {
         </header>
         <nav class="tabs" aria-label="Application">
             <ul role="tablist">
-                {TABS.into_iter().map(|(segment, label)| view! {
+                {move || TABS.into_iter().filter(|(segment, _)| applies(segment, inbound.get())).map(|(segment, label)| view! {
                     // The list is only layout: to assistive technology the
                     // tablist owns its tabs directly.
                     <li role="presentation">
@@ -72,6 +97,7 @@ fn JobView(job: JobSignal, tab: Signal<String>) -> impl IntoView {
                 "on-demand" => view! { <on_demand::OnDemandTab job=job /> }.into_any(),
                 "settings" => view! { <settings::SettingsTab job=job /> }.into_any(),
                 "definition" => view! { <definition::DefinitionTab job=job /> }.into_any(),
+                "inbound" => view! { <inbound::InboundTab job=job /> }.into_any(),
                 _ => view! { <connection::ConnectionTab job=job /> }.into_any(),
             }}
         </section>

@@ -95,7 +95,7 @@ mod pipeline;
 mod references;
 
 pub use approval::{AllowedDeletes, allow_deletes};
-pub use inbound::{InboundReport, process_inbound_request};
+pub use inbound::{InboundReport, process_inbound_request, provision_record_on_demand};
 use pipeline::action_name;
 pub use pipeline::{Applied, Incoming, ObjectOutcome, Pipeline, PipelineRun};
 
@@ -624,6 +624,7 @@ pub async fn provision_group_on_demand(
         )));
     }
     let mut pipeline = Pipeline::open(store, jobs, job_id, PipelineRun::OnDemand).await?;
+    pipeline.require_directory_source()?;
     let directory = store.directory();
     let found = match directory.group_including_deleted(group).await? {
         Some(found) => Some(found),
@@ -696,6 +697,7 @@ pub async fn provision_on_demand(
     user: &str,
 ) -> Result<(String, ObjectOutcome), CycleError> {
     let mut pipeline = Pipeline::open(store, jobs, job_id, PipelineRun::OnDemand).await?;
+    pipeline.require_directory_source()?;
     let found = find_user(store, user).await?;
     let outcome = pipeline.process(&Incoming::user(&found), None).await?;
     pipeline

@@ -142,13 +142,7 @@ fn parse_operation(operation: &Value) -> Result<Operation, String> {
     if !names_user {
         return Err(format!("`data.schemas` must list \"{USER_SCHEMA}\""));
     }
-    let identity = ["externalId", "userName"]
-        .iter()
-        .find_map(|name| match data.get(*name) {
-            Some(Value::String(text)) if !text.trim().is_empty() => Some(text.trim().to_owned()),
-            _ => None,
-        });
-    let Some(external_id) = identity else {
+    let Some(external_id) = identity(data) else {
         return Err(String::from(
             "the record has no `externalId` (nor a `userName`): records are matched by it",
         ));
@@ -158,6 +152,16 @@ fn parse_operation(operation: &Value) -> Result<Operation, String> {
         external_id,
         data: data.clone(),
     })
+}
+
+/// A record's identity: its `externalId`, else its `userName`.
+pub(crate) fn identity(data: &Map<String, Value>) -> Option<String> {
+    ["externalId", "userName"]
+        .iter()
+        .find_map(|name| match data.get(*name) {
+            Some(Value::String(text)) if !text.trim().is_empty() => Some(text.trim().to_owned()),
+            _ => None,
+        })
 }
 
 #[cfg(test)]

@@ -29,8 +29,13 @@ pub fn Requests(job: JobSignal) -> impl IntoView {
     let requests = RwSignal::new(None::<Vec<RequestSummary>>);
     let failure = RwSignal::new(None::<Failure>);
     let selected = RwSignal::new(None::<String>);
+    // Kept here: the records below are made afresh whenever their request changes.
+    let failures_only = RwSignal::new(false);
     let load = move || {
-        let path = format!("{}?limit={RECENT}", requests_path(&job.with_untracked(|j| j.id.clone())));
+        let path = format!(
+            "{}?limit={RECENT}",
+            requests_path(&job.with_untracked(|j| j.id.clone()))
+        );
         spawn_local(async move {
             match api::get::<Vec<RequestSummary>>(&path).await {
                 Ok(read) => {
@@ -63,7 +68,7 @@ pub fn Requests(job: JobSignal) -> impl IntoView {
                 Some(list) if list.is_empty() => view! { <p class="empty">"No requests received yet."</p> }.into_any(),
                 Some(list) => view! { <RequestTable list selected /> }.into_any(),
             }}
-            {move || current.get().map(|summary| view! { <Records job summary /> })}
+            {move || current.get().map(|summary| view! { <Records job summary failures_only /> })}
         </section>
     }
 }
@@ -80,11 +85,11 @@ fn RequestTable(list: Vec<RequestSummary>, selected: RwSignal<Option<String>>) -
             <tbody>
                 {list.into_iter().map(|r| {
                     let id = r.id.clone();
-                    let is_selected = move || selected.with(|s| s.as_deref() == Some(id.as_str()));
+                    let is_selected = Memo::new(move |_| selected.with(|s| s.as_deref() == Some(id.as_str())));
                     let pick = r.id.clone();
                     view! {
-                        <tr class:selected=is_selected.clone() data-state=name_of(r.state)>
-                            <td><button type="button" class="link request-open" aria-pressed=move || is_selected().to_string()
+                        <tr class:selected=is_selected data-state=name_of(r.state)>
+                            <td><button type="button" class="link-button request-open" aria-pressed=move || is_selected.get().to_string()
                                 on:click=move |_| selected.set(Some(pick.clone()))>{short_time(&r.received_at)}</button></td>
                             <td class="request-state">{name_of(r.state)}</td>
                             <td>{r.operations}</td>
@@ -102,13 +107,12 @@ fn RequestTable(list: Vec<RequestSummary>, selected: RwSignal<Option<String>>) -
 
 /// One request's records, read when selected and whenever its summary changes.
 #[component]
-fn Records(job: JobSignal, summary: RequestSummary) -> impl IntoView {
+fn Records(job: JobSignal, summary: RequestSummary, failures_only: RwSignal<bool>) -> impl IntoView {
     let path = request_path(&job.with_untracked(|j| j.id.clone()), &summary.id);
     let loaded = LocalResource::new(move || {
         let path = path.clone();
         async move { api::get::<RequestStatus>(&path).await }
     });
-    let failures_only = RwSignal::new(false);
     let failure = RwSignal::new(None::<Failure>);
     let pending = summary.state != RequestState::Done;
     view! {
@@ -152,6 +156,7 @@ fn RecordTable(records: Vec<RecordResult>) -> impl IntoView {
             <tbody>
                 {records.into_iter().map(|r| {
                     let status = name_of(r.status);
+                    let status_attr = status.clone();
                     let error = match (r.error_code, r.error) {
                         (Some(code), Some(text)) => format!("{code}: {text}"),
                         (code, text) => code.or(text).unwrap_or_default(),
@@ -161,7 +166,7 @@ fn RecordTable(records: Vec<RecordResult>) -> impl IntoView {
                             <td>{r.index}</td>
                             <td><code>{r.bulk_id.unwrap_or_default()}</code></td>
                             <td><code>{r.external_id.unwrap_or_default()}</code></td>
-                            <td class="record-status" data-status=status.clone()>{status}</td>
+                            <td class="record-status" data-status=status_attr>{status}</td>
                             <td>{r.action.unwrap_or_default()}</td>
                             <td class="record-error">{error}</td>
                             <td>{r.log_id.map(|id| view! {

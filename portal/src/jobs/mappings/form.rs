@@ -4,9 +4,10 @@
 //! function reference).
 
 use leptos::prelude::*;
-use provisio_engine::job::{Apply, AttributeMapping, JobDefinition};
+use provisio_engine::job::{Apply, AttributeMapping, Direction, JobDefinition};
 
 use super::Edit;
+use super::record_sample::RecordSample;
 use super::user_picker::UserPicker;
 use crate::jobs::directory_source::SourceEntry;
 use crate::playground::{DiagnosticList, ExpressionEditor, FunctionReference, PlaygroundState, ResultPanel};
@@ -100,6 +101,7 @@ pub fn MappingForm(
             .and_then(|i| object.and_then(|o| o.mappings.get(i)).cloned())
             .unwrap_or_else(blank)
     });
+    let inbound = draft.with_untracked(|d| d.direction == Direction::Inbound);
     let fields = Fields::new(&current);
     let state = PlaygroundState::new();
     state.expression.set(current.expression.clone());
@@ -179,7 +181,11 @@ pub fn MappingForm(
             </div>
             <div class="mapping-workbench">
                 <div class="workbench">
-                    <UserPicker state picked />
+                    {if inbound {
+                        view! { <RecordSample state /> }.into_any()
+                    } else {
+                        view! { <UserPicker state picked /> }.into_any()
+                    }}
                     <ExpressionEditor state analysis />
                     <DiagnosticList state analysis />
                     <ResultPanel state analysis />

@@ -55,6 +55,48 @@ pub async fn process_inbound_request(
     Ok(report)
 }
 
+/// Provisions one record now (on demand), as a bulk upload's record would
+/// be, and logs it as an on-demand run. The record is a SCIM user as a bulk
+/// operation's `data` carries it.
+pub async fn provision_record_on_demand(
+    store: &Store,
+    jobs: &Jobs,
+    job_id: &str,
+    data: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(String, ObjectOutcome), CycleError> {
+    let mut pipeline = Pipeline::open(store, jobs, job_id, PipelineRun::OnDemand).await?;
+    if pipeline.job.definition.direction != provisio_engine::job::Direction::Inbound {
+        return Err(CycleError::Invalid(
+            "only inbound jobs take records: name a directory `user` instead".into(),
+        ));
+    }
+    let Some(external_id) = crate::inbound::envelope::identity(data) else {
+        return Err(CycleError::Invalid(
+            "record: it has no `externalId` (nor a `userName`): records are matched by it".into(),
+        ));
+    };
+    let outcome = pipeline.process(&incoming(&external_id, data), None).await?;
+    pipeline
+        .settle_references_of(ObjectType::User, &external_id, &mut CycleReport::default())
+        .await?;
+    Ok((pipeline.run_id().to_owned(), outcome))
+}
+
+/// A record as the pipeline reads a source object.
+fn incoming(external_id: &str, data: &serde_json::Map<String, serde_json::Value>) -> Incoming {
+    let display = ["userName", "displayName"]
+        .iter()
+        .find_map(|name| data.get(*name).and_then(serde_json::Value::as_str))
+        .unwrap_or(external_id)
+        .to_owned();
+    Incoming {
+        kind: ObjectType::User,
+        id: external_id.to_owned(),
+        display,
+        attributes: Some(source_attributes(external_id, data)),
+    }
+}
+
 /// Runs the records through the pipeline, one person's in order, up to
 /// [`IN_FLIGHT`] people at a time, storing each outcome as it is done.
 async fn process_records(pipeline: &Pipeline, records: &[PendingRecord]) -> Result<Vec<RecordOutcome>, CycleError> {
@@ -100,17 +142,7 @@ async fn process_person(
 }
 
 async fn process_record(pipeline: &Pipeline, record: &PendingRecord) -> Result<RecordOutcome, CycleError> {
-    let display = ["userName", "displayName"]
-        .iter()
-        .find_map(|name| record.data.get(*name).and_then(serde_json::Value::as_str))
-        .unwrap_or(&record.external_id)
-        .to_owned();
-    let incoming = Incoming {
-        kind: ObjectType::User,
-        id: record.external_id.clone(),
-        display,
-        attributes: Some(source_attributes(&record.external_id, &record.data)),
-    };
+    let incoming = incoming(&record.external_id, &record.data);
     let outcome = match pipeline.process(&incoming, Some(record.bulk_id.clone())).await {
         Ok(outcome) => record_outcome(&outcome),
         // The record itself cannot be read as a source object: its own

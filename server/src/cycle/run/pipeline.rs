@@ -159,7 +159,7 @@ impl Pipeline {
         let detail = jobs.get(job_id).await?;
         let definition = jobs.definition_with_secrets(&detail.id).await?;
         match (definition.direction, &run) {
-            (Direction::Inbound, PipelineRun::Cycle | PipelineRun::OnDemand) => {
+            (Direction::Inbound, PipelineRun::Cycle) => {
                 return Err(CycleError::Invalid(
                     "an inbound job is not run from the directory: it processes the records pushed to it".into(),
                 ));
@@ -202,6 +202,17 @@ impl Pipeline {
             halt: std::sync::Mutex::new(None),
             linked_new: AtomicBool::new(false),
         })
+    }
+
+    /// Refuses an inbound job, whose source is the records pushed to it, not
+    /// the directory.
+    pub(super) fn require_directory_source(&self) -> Result<(), CycleError> {
+        match self.job.definition.direction {
+            Direction::Outbound => Ok(()),
+            Direction::Inbound => Err(CycleError::Invalid(
+                "an inbound job provisions the records pushed to it: send a `record` to provision one".into(),
+            )),
+        }
     }
 
     /// The kinds of object the job provisions, users first.

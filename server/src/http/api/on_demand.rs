@@ -1,6 +1,6 @@
 //! `/api/v1/jobs/{id}/provision-on-demand`: the provisioning pipeline for
-//! one user (or a group with up to five chosen members), now, with the
-//! engine's steps and what was done.
+//! one user (or a group with up to five chosen members, or for an inbound
+//! job one pushed record), now, with the engine's steps and what was done.
 
 use axum::Json;
 use axum::extract::State;
@@ -69,6 +69,23 @@ pub(crate) async fn provision_on_demand(
     Segments(id): Segments<String>,
     Body(request): Body<ProvisionOnDemandRequest>,
 ) -> Result<Json<OnDemandResult>, Failure> {
+    if let Some(record) = &request.record {
+        let serde_json::Value::Object(data) = record else {
+            return Err(Failure::invalid("record: a SCIM user as a JSON object"));
+        };
+        let (run_id, outcome) = run::provision_record_on_demand(&state.store, &state.jobs, &id, data)
+            .await
+            .map_err(failure)?;
+        return Ok(Json(OnDemandResult {
+            run_id,
+            decision: outcome.decision,
+            applied: outcome.applied,
+            log_entry: outcome.log_entry,
+            members: Vec::new(),
+            references: None,
+            failed_references: None,
+        }));
+    }
     if let Some(group) = request.group.as_deref() {
         if !request.user.trim().is_empty() {
             return Err(Failure::invalid("name either a `user` or a `group`, not both"));

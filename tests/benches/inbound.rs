@@ -1,0 +1,162 @@
+//! Inbound provisioning's throughput: 10,000 HR records sent as 200 bulk
+//! requests of 50 to a running inbound job over loopback, timed from the
+//! first request sent to the last record written to the directory (SQLite,
+//! release build). Also reported: how long accepting the 200 requests took.
+//! Every fifth person reports to someone in the previous request, so the
+//! references phase is in the figure. Figures go to docs/performance.md.
+//!
+//! Not criterion: one long measurement. Run it with
+//! `cargo bench -p provisio-tests --bench inbound` (`cargo xtask bench` does).
+
+use std::time::{Duration, Instant};
+
+use provisio_api::auth::{TokenCreateRequest, TokenScope};
+use provisio_api::inbound::{
+    BULK_REQUEST_SCHEMA, ENTERPRISE_USER_SCHEMA, SCIM_JSON, USER_SCHEMA, bulk_upload_path, requests_path,
+};
+use provisio_engine::job::{InboundSettings, templates};
+use provisio_server::jobs::{Jobs, StateChange};
+use provisio_server::secrets::SecretBox;
+use provisio_server::{Server, ServerConfig};
+use serde_json::{Value, json};
+
+const RECORDS: usize = 10_000;
+const PER_REQUEST: usize = 50;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.iter().any(|arg| arg == "--bench") {
+        println!("inbound: run it with `cargo bench -p provisio-tests --bench inbound`");
+        return;
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(run());
+}
+
+async fn run() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let key_file = dir.path().join("secret.key");
+    let server = Server::new(ServerConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database_url: database_url.clone(),
+        portal_dir: dir.path().join("dist"),
+    })
+    .with_secret_key_file(Some(key_file.clone()))
+    .launch()
+    .await
+    .unwrap();
+    let jobs = Jobs::new(
+        server.store().clone(),
+        SecretBox::from_environment(&database_url, Some(&key_file)).unwrap(),
+    );
+    let mut definition = templates::inbound("HR");
+    // The rate limit is not what is measured: the processing is.
+    definition.inbound = Some(InboundSettings {
+        max_operations: PER_REQUEST as u32,
+        requests_per_second: 10_000,
+    });
+    let job = jobs.create(definition).await.unwrap().id;
+    jobs.change_state(&job, StateChange::Start).await.unwrap();
+    let token = server
+        .store()
+        .create_token(&TokenCreateRequest {
+            name: None,
+            scope: TokenScope::Inbound,
+            job: Some(job.clone()),
+        })
+        .await
+        .unwrap()
+        .token
+        .expose()
+        .to_owned();
+    let admin = server
+        .store()
+        .create_token(&TokenCreateRequest {
+            name: None,
+            scope: TokenScope::Admin,
+            job: None,
+        })
+        .await
+        .unwrap()
+        .token
+        .expose()
+        .to_owned();
+    let client = reqwest::Client::new();
+    let base = server.base_url();
+    let bodies: Vec<Vec<u8>> = (0..RECORDS).collect::<Vec<_>>().chunks(PER_REQUEST).map(bulk).collect();
+
+    println!("inbound: {RECORDS} records in {} requests …", bodies.len());
+    let began = Instant::now();
+    for body in bodies {
+        let response = client
+            .post(format!("{base}{}", bulk_upload_path(&job)))
+            .bearer_auth(&token)
+            .header("content-type", SCIM_JSON)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 202, "{}", response.text().await.unwrap_or_default());
+    }
+    let accepted = began.elapsed();
+    loop {
+        let requests: Vec<Value> = client
+            .get(format!("{base}{}?limit=200", requests_path(&job)))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let pending: u64 = requests.iter().map(|r| r["pending"].as_u64().unwrap_or(0)).sum();
+        if pending == 0 {
+            let failed: u64 = requests.iter().map(|r| r["failed"].as_u64().unwrap_or(0)).sum();
+            assert_eq!(failed, 0, "no record fails");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let done = began.elapsed();
+    assert_eq!(server.store().directory().user_count().await.unwrap(), RECORDS);
+    println!();
+    println!("Inbound provisioning on loopback (SQLite, release build):");
+    println!(
+        "  {} requests of {PER_REQUEST} accepted in {:.2} s ({:.0} requests/s)",
+        RECORDS / PER_REQUEST,
+        accepted.as_secs_f64(),
+        (RECORDS / PER_REQUEST) as f64 / accepted.as_secs_f64()
+    );
+    println!(
+        "  {RECORDS} records from the first request sent to the last directory write: {:.1} s, {:.0} records/s",
+        done.as_secs_f64(),
+        RECORDS as f64 / done.as_secs_f64()
+    );
+    server.shutdown().await;
+}
+
+/// A bulk request of these people; person n reports to person n - 50 when n % 5 == 0.
+fn bulk(people: &[usize]) -> Vec<u8> {
+    let operations: Vec<Value> = people
+        .iter()
+        .map(|&n| {
+            let mut data = json!({
+                "schemas": [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+                "externalId": format!("E{n:05}"),
+                "userName": format!("person{n}@contoso.com"),
+                "displayName": format!("Person {n}"),
+                "name": {"givenName": "Person", "familyName": format!("Number {n}")},
+                "emails": [{"type": "work", "value": format!("person{n}@contoso.com")}],
+                "title": "Engineer",
+                "active": true,
+                ENTERPRISE_USER_SCHEMA: {"department": format!("Dept {}", n % 20)}
+            });
+            if n % 5 == 0 && n >= PER_REQUEST {
+                data[ENTERPRISE_USER_SCHEMA]["manager"] = json!({"value": format!("E{:05}", n - PER_REQUEST)});
+            }
+            json!({"method": "POST", "bulkId": n.to_string(), "path": "/Users", "data": data})
+        })
+        .collect();
+    serde_json::to_vec(&json!({"schemas": [BULK_REQUEST_SCHEMA], "Operations": operations})).unwrap()
+}

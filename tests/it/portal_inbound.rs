@@ -1,0 +1,153 @@
+//! Inbound provisioning in the portal, in a real browser against the real
+//! server: create an inbound job from the template card, read its endpoint,
+//! create a token (shown once), upload two HR records over HTTP with it,
+//! start the job and watch the request's records succeed.
+
+use std::time::{Duration, Instant};
+
+use fantoccini::Locator;
+use provisio_api::inbound::{BULK_REQUEST_SCHEMA, SCIM_JSON, USER_SCHEMA, bulk_upload_path};
+use reqwest::StatusCode;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
+use serde_json::{Value, json};
+
+use crate::browser::{Portal, TestResult, e2e_enabled};
+
+/// Longer than the tab's 5 s polling plus the worker's processing.
+const PROCESSED: Duration = Duration::from_secs(40);
+
+/// A BulkRequest creating one user per externalId.
+fn bulk(ids: &[&str]) -> Value {
+    let operations: Vec<Value> = ids
+        .iter()
+        .map(|id| {
+            json!({"method": "POST", "bulkId": format!("b{id}"), "path": "/Users", "data": {
+                "schemas": [USER_SCHEMA],
+                "externalId": id,
+                "userName": format!("{}@contoso.com", id.to_lowercase()),
+                "displayName": format!("Hire {id}"),
+                "name": {"givenName": "Hire", "familyName": id},
+                "active": true
+            }})
+        })
+        .collect();
+    json!({"schemas": [BULK_REQUEST_SCHEMA], "Operations": operations})
+}
+
+/// Waits until the text of `selector` satisfies `expected`, for up to [`PROCESSED`].
+async fn eventually(portal: &Portal, selector: &str, expected: impl Fn(&str) -> bool) -> TestResult<String> {
+    let deadline = Instant::now() + PROCESSED;
+    loop {
+        let text = match portal.client().find(Locator::Css(selector)).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if expected(&text) {
+            return Ok(text);
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{selector} never matched; its text is {text:?}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_hr_system_uploads_to_an_inbound_job_made_in_the_portal() -> TestResult {
+    if !e2e_enabled("portal_inbound") {
+        return Ok(());
+    }
+    let portal = Portal::open_signed_in("/jobs/new", "#inbound-name").await?;
+
+    // The template card opens the new job's Provisioning API tab.
+    portal.find("#inbound-name").await?.send_keys("Workday\u{E007}").await?;
+    let endpoint = portal.wait_for("#inbound-endpoint").await?;
+    let url = portal.client().current_url().await?;
+    let id = url
+        .path()
+        .trim_start_matches("/jobs/")
+        .trim_end_matches("/inbound")
+        .to_owned();
+    let expected = format!("{}{}", portal.server().base_url(), bulk_upload_path(&id));
+    assert_eq!(endpoint.prop("value").await?.as_deref(), Some(expected.as_str()));
+    // An inbound job has no connection, preview or on-demand tab.
+    let tabs = portal.client().find_all(Locator::Css("a[role='tab']")).await?;
+    let mut labels = Vec::new();
+    for tab in tabs {
+        labels.push(tab.text().await?);
+    }
+    assert_eq!(
+        labels,
+        ["Provisioning API", "Mappings", "Scoping", "Settings", "Definition"],
+    );
+
+    // A token, shown once.
+    portal.find("#token-name").await?.send_keys("Workday tenant").await?;
+    portal.find("#create-token").await?.click().await?;
+    let token = portal
+        .wait_for("#new-token-value")
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default();
+    assert!(token.starts_with("pvs_"), "{token}");
+    eventually(&portal, ".tokens-table tbody", |t| t.contains("Workday tenant")).await?;
+    portal.screenshot("portal-inbound-token").await?;
+
+    // The HR system uploads two records; the job is stopped, so they wait.
+    let answer = reqwest::Client::new()
+        .post(&expected)
+        .header(AUTHORIZATION, format!("Bearer {token}"))
+        .header(CONTENT_TYPE, SCIM_JSON)
+        .body(serde_json::to_vec(&bulk(&["E2001", "E2002"]))?)
+        .send()
+        .await?;
+    assert_eq!(answer.status(), StatusCode::ACCEPTED, "{}", answer.text().await?);
+    eventually(&portal, ".requests-table .request-state", |t| t == "pending").await?;
+
+    // Started from Settings, the job processes them.
+    portal.find("a[role='tab'][href$='/settings']").await?.click().await?;
+    portal.wait_for(".run-controls button.primary").await?.click().await?;
+    eventually(&portal, ".job-header .job-state", |t| t == "running").await?;
+    portal.find("a[role='tab'][href$='/inbound']").await?.click().await?;
+    eventually(&portal, ".requests-table .request-state", |t| t == "done").await?;
+    assert_eq!(portal.text(".requests-table .request-succeeded").await?, "2");
+
+    // Its records, each a success with a link to its log entry.
+    portal.find(".request-open").await?.click().await?;
+    portal.wait_for(".records-table tbody tr").await?;
+    let rows = portal
+        .client()
+        .find_all(Locator::Css(".records-table tbody tr"))
+        .await?;
+    assert_eq!(rows.len(), 2);
+    let records = portal.text(".records-table tbody").await?;
+    assert!(records.contains("bE2001") && records.contains("E2002"), "{records}");
+    let statuses = portal
+        .client()
+        .find_all(Locator::Css(".records-table .record-status"))
+        .await?;
+    for status in statuses {
+        assert_eq!(status.text().await?, "success");
+    }
+    portal.find(".records-table a[href^='/logs/']").await?;
+    let scroll = "document.querySelector('.request-records').scrollIntoView({block: 'center'})";
+    portal.client().execute(scroll, Vec::new()).await?;
+    portal.screenshot("portal-inbound-requests").await?;
+
+    // Only failures: there are none.
+    portal.find("#failures-only").await?.click().await?;
+    eventually(&portal, ".request-records .empty", |t| t == "No records to show.").await?;
+
+    // A mapping is evaluated for a pasted SCIM record, flattened as the server does.
+    portal.find("a[role='tab'][href$='/mappings']").await?.click().await?;
+    portal.wait_for("#mapping-0-edit").await?.click().await?;
+    portal.wait_for("#mapping-record").await?;
+    eventually(&portal, "#result-value", |t| t.contains("E1001")).await?;
+    let scroll = "document.querySelector('#mapping-record').scrollIntoView({block: 'start'})";
+    portal.client().execute(scroll, Vec::new()).await?;
+    portal.screenshot("portal-inbound-mapping-record").await?;
+
+    portal.finish().await;
+    Ok(())
+}
