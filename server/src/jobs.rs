@@ -33,7 +33,7 @@ mod tests;
 use chrono::Utc;
 use provisio_api::auth::MAX_TOKEN_NAME_CHARS;
 use provisio_api::jobs::{JobDetail, JobState, JobSummary, target_kind};
-use provisio_engine::job::{self, JobDefinition, JobProblem};
+use provisio_engine::job::{self, Direction, JobDefinition, JobProblem};
 use sqlx::Row as _;
 
 use crate::ServerError;
@@ -157,10 +157,15 @@ impl Jobs {
     }
 
     /// Creates a stopped job from a definition, which must pass the
-    /// engine's validation. Secrets sent as `"********"` count as unset.
+    /// engine's validation. Secrets sent as `"********"` count as unset. An
+    /// inbound job sent without object mappings gets the default ones
+    /// (`provisio_engine::job::templates::inbound`).
     pub async fn create(&self, definition: JobDefinition) -> Result<JobDetail, JobError> {
-        check(&definition)?;
         let mut definition = definition;
+        if definition.direction == Direction::Inbound && definition.objects.is_empty() {
+            definition.objects = provisio_engine::job::templates::inbound(&definition.name).objects;
+        }
+        check(&definition)?;
         let id = uuid::Uuid::new_v4().to_string();
         let values = secret_fields::merge(&mut definition, &Default::default());
         let sealed = secret_fields::seal(&self.secrets, &id, &values)?;

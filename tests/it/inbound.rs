@@ -464,3 +464,28 @@ async fn one_record_can_be_provisioned_on_demand() {
         .expect_error(400, "invalid", "externalId");
     api.stop().await;
 }
+
+#[tokio::test]
+async fn an_inbound_job_created_without_mappings_gets_the_default_ones() {
+    let backend = backends::each().await.into_iter().next().unwrap();
+    let api = Api::start(&backend).await;
+    let created = api
+        .post(
+            JOBS_PATH,
+            json!({"name": "Payroll", "direction": "inbound", "target": {"kind": "directory"}, "objects": []}),
+        )
+        .await;
+    let mappings = created.expect(201)["definition"]["objects"][0]["mappings"].clone();
+    let matching: Vec<&Value> = mappings
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["match_precedence"] == 1)
+        .collect();
+    assert_eq!(matching.len(), 1, "{mappings:#}");
+    assert_eq!(
+        (&matching[0]["target"], &matching[0]["expression"]),
+        (&json!("employeeId"), &json!("[externalId]"))
+    );
+    api.stop().await;
+}

@@ -14,7 +14,7 @@ use super::error::Failure;
 use super::extract::{Body, Segments};
 use super::{AdminErrors, AppState};
 use crate::auth::extract::AdminCaller;
-use crate::cycle::run::{self, Applied, CycleError};
+use crate::cycle::run::{self, Applied, CycleError, ObjectOutcome};
 use crate::logs::LogEntry;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -37,6 +37,21 @@ pub(crate) struct OnDemandResult {
     references: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     failed_references: Option<u64>,
+}
+
+impl OnDemandResult {
+    /// The answer for one object (a user, or a record).
+    fn one(run_id: String, outcome: ObjectOutcome) -> OnDemandResult {
+        OnDemandResult {
+            run_id,
+            decision: outcome.decision,
+            applied: outcome.applied,
+            log_entry: outcome.log_entry,
+            members: Vec::new(),
+            references: None,
+            failed_references: None,
+        }
+    }
 }
 
 /// One chosen member's run in a group's on-demand run.
@@ -76,15 +91,7 @@ pub(crate) async fn provision_on_demand(
         let (run_id, outcome) = run::provision_record_on_demand(&state.store, &state.jobs, &id, data)
             .await
             .map_err(failure)?;
-        return Ok(Json(OnDemandResult {
-            run_id,
-            decision: outcome.decision,
-            applied: outcome.applied,
-            log_entry: outcome.log_entry,
-            members: Vec::new(),
-            references: None,
-            failed_references: None,
-        }));
+        return Ok(Json(OnDemandResult::one(run_id, outcome)));
     }
     if let Some(group) = request.group.as_deref() {
         if !request.user.trim().is_empty() {
@@ -119,15 +126,7 @@ pub(crate) async fn provision_on_demand(
     let (run_id, outcome) = run::provision_on_demand(&state.store, &state.jobs, &id, request.user.trim())
         .await
         .map_err(failure)?;
-    Ok(Json(OnDemandResult {
-        run_id,
-        decision: outcome.decision,
-        applied: outcome.applied,
-        log_entry: outcome.log_entry,
-        members: Vec::new(),
-        references: None,
-        failed_references: None,
-    }))
+    Ok(Json(OnDemandResult::one(run_id, outcome)))
 }
 
 pub(super) fn failure(error: CycleError) -> Failure {
