@@ -186,15 +186,21 @@ async fn may_read(
     inbound: Result<InboundCaller, ScimAuthFailure>,
     job: &str,
 ) -> Result<JobDetail, Failure> {
+    // Who is asking first: an unknown caller learns nothing of the jobs.
+    let token_job = match (admin, inbound) {
+        (Ok(_), _) => None,
+        (Err(_), Ok(caller)) => Some(caller.job),
+        (Err(refused), Err(_)) => return Err(refused),
+    };
     let detail = state.jobs.get(job).await?;
     if detail.definition.direction != Direction::Inbound {
         return Err(Failure::not_found(format!("no inbound job has the id or name `{job}`")));
     }
-    match (admin, inbound) {
-        (Ok(_), _) => Ok(detail),
-        (Err(_), Ok(caller)) if names_job(&caller.job, &detail) => Ok(detail),
-        (Err(_), Ok(_)) => Err(Failure::forbidden("this token belongs to another inbound job")),
-        (Err(refused), Err(_)) => Err(refused),
+    match token_job {
+        Some(token_job) if !names_job(&token_job, &detail) => {
+            Err(Failure::forbidden("this token belongs to another inbound job"))
+        }
+        _ => Ok(detail),
     }
 }
 
