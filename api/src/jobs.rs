@@ -196,6 +196,9 @@ pub fn target_kind(definition: &JobDefinition) -> &'static str {
     match definition.target {
         Target::Scim { .. } => "scim",
         Target::Directory => "directory",
+        Target::Ldap(_) => "ldap",
+        Target::Sql(_) => "sql",
+        Target::Rest(_) => "rest",
     }
 }
 

@@ -3,6 +3,7 @@
 //! validation, which reports every problem with its place in the document.
 
 mod load;
+mod targets;
 pub mod templates;
 mod validate;
 
@@ -11,6 +12,10 @@ use serde::{Deserialize, Serialize};
 use crate::scope::ScopingFilter;
 
 pub use load::{Format, load, load_json, load_yaml, parse, parse_json, parse_yaml};
+pub use targets::{
+    LdapDisable, LdapGroupClass, LdapTarget, RestCall, RestFind, RestResource, RestTarget, SqlDisable, SqlMemberships,
+    SqlTarget,
+};
 pub use validate::{JobProblem, Location, MIN_INTERVAL_SECONDS, validate};
 
 /// A provisioning job.
@@ -108,6 +113,24 @@ pub enum Target {
     },
     /// Provisio's own directory (the target of inbound jobs).
     Directory,
+    /// An LDAP directory.
+    Ldap(LdapTarget),
+    /// A table of a PostgreSQL or SQLite database.
+    Sql(SqlTarget),
+    /// A JSON REST API described in the definition.
+    Rest(RestTarget),
+}
+
+impl Target {
+    /// The on-premises agent the job's operations go through, if any.
+    pub fn via_agent(&self) -> Option<&str> {
+        match self {
+            Target::Ldap(LdapTarget { via_agent, .. })
+            | Target::Sql(SqlTarget { via_agent, .. })
+            | Target::Rest(RestTarget { via_agent, .. }) => via_agent.as_deref(),
+            Target::Scim { .. } | Target::Directory => None,
+        }
+    }
 }
 
 fn yes() -> bool {

@@ -25,15 +25,41 @@
 //! ```
 
 pub mod directory;
+pub mod ldap;
+pub mod rest;
 pub mod scim;
+pub mod sql;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use provisio_engine::Value;
-use provisio_engine::job::SourceKind;
+use provisio_engine::job::{SourceKind, Target};
 use provisio_engine::matching::TargetObject;
 use provisio_engine::scim_path::{AttributeChange, TargetAttributes};
+
+/// The connector for a job's target: SCIM, the directory (inbound jobs),
+/// LDAP, SQL or REST. LDAP and SQL targets connect (and bind, or read the
+/// table's schema) here, so a wrong address or credential is reported
+/// before any object is touched.
+pub async fn connect(store: &crate::store::Store, target: &Target) -> Result<Arc<dyn Connector>, ConnectorError> {
+    if let Some(agent) = target.via_agent() {
+        return Err(ConnectorError::Incompatible {
+            detail: format!(
+                "the job is to go through the on-premises agent `{agent}`, and this server has no agent support yet: \
+                 remove `via_agent` to connect directly"
+            ),
+        });
+    }
+    Ok(match target {
+        Target::Scim { .. } => Arc::new(scim::ScimConnector::from_target(target, scim::ScimOptions::default())?),
+        Target::Directory => Arc::new(directory::DirectoryConnector::new(store.clone())),
+        Target::Ldap(ldap) => ldap::connect(ldap).await?,
+        Target::Sql(sql) => sql::connect(sql).await?,
+        Target::Rest(rest) => rest::connect(rest).await?,
+    })
+}
 
 /// What a connector operation returns: a boxed future, so [`Connector`]
 /// stays object-safe.

@@ -7,7 +7,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Apply, Direction, JobDefinition, MAX_BULK_OPERATIONS, ObjectMapping, SourceKind, Target};
+use super::{
+    Apply, Direction, JobDefinition, LdapDisable, LdapTarget, MAX_BULK_OPERATIONS, ObjectMapping, RestTarget,
+    SourceKind, SqlDisable, SqlTarget, Target,
+};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::expr::{self, MappingKind};
 use crate::scim_path::TargetPath;
@@ -183,8 +186,172 @@ fn check_target(job: &JobDefinition, root: &Location, problems: &mut Vec<JobProb
              (or \"direction\": \"inbound\")",
         )),
         (Target::Directory, Direction::Inbound) => {}
+        (Target::Ldap(_) | Target::Sql(_) | Target::Rest(_), Direction::Inbound) => problems.push(JobProblem::error(
+            target.field("kind"),
+            "an inbound job writes to Provisio's directory: use \"kind\": \"directory\"",
+        )),
+        (Target::Ldap(ldap), Direction::Outbound) => check_ldap(job, ldap, &target, problems),
+        (Target::Sql(sql), Direction::Outbound) => check_sql(sql, &target, problems),
+        (Target::Rest(rest), Direction::Outbound) => check_rest(rest, &target, problems),
+    }
+    if job.target.via_agent().is_some_and(|agent| agent.trim().is_empty()) {
+        problems.push(JobProblem::error(
+            target.field("via_agent"),
+            "name the agent, or leave `via_agent` out to connect directly",
+        ));
     }
     check_inbound(job, root, problems);
+}
+
+/// Whether `url` starts with one of the schemes and names something after it.
+fn has_scheme(url: &str, schemes: &[&str]) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    schemes
+        .iter()
+        .any(|scheme| lower.strip_prefix(scheme).is_some_and(|rest| !rest.is_empty()))
+}
+
+fn check_ldap(job: &JobDefinition, ldap: &LdapTarget, target: &Location, problems: &mut Vec<JobProblem>) {
+    if !has_scheme(&ldap.url, &["ldap://", "ldaps://"]) {
+        problems.push(JobProblem::error(
+            target.field("url"),
+            format!("`{}` is not an ldap:// or ldaps:// URL", ldap.url),
+        ));
+    }
+    if ldap.start_tls && ldap.url.trim().to_ascii_lowercase().starts_with("ldaps://") {
+        problems.push(JobProblem::error(
+            target.field("start_tls"),
+            "an ldaps:// connection is already encrypted: StartTLS is for ldap:// URLs",
+        ));
+    }
+    for (field, value) in [("bind_dn", &ldap.bind_dn), ("users_base_dn", &ldap.users_base_dn)] {
+        if value.trim().is_empty() {
+            problems.push(JobProblem::error(target.field(field), format!("`{field}` is empty")));
+        }
+    }
+    if ldap.user_object_classes.is_empty() {
+        problems.push(JobProblem::error(
+            target.field("user_object_classes"),
+            "name the structural object class of new users, e.g. [\"inetOrgPerson\"]",
+        ));
+    }
+    if let LdapDisable::Attribute { attribute, .. } = &ldap.disable
+        && attribute.trim().is_empty()
+    {
+        problems.push(JobProblem::error(
+            target.field("disable").field("attribute"),
+            "name the attribute",
+        ));
+    }
+    // Every entry needs its DN: the object mapping's `dn` mapping builds it.
+    for (i, object) in job.objects.iter().enumerate() {
+        if object.enabled && !object.mappings.iter().any(|m| m.target.eq_ignore_ascii_case("dn")) {
+            problems.push(JobProblem::error(
+                Location::root().field("objects").index(i).field("mappings"),
+                "an LDAP target needs a `dn` mapping that builds each entry's DN, e.g. \
+                 Join(\",\", Join(\"=\", \"uid\", [mailNickname]), \"ou=people,dc=example,dc=org\")",
+            ));
+        }
+        if object.source == SourceKind::Group && ldap.groups_base_dn.is_none() {
+            problems.push(JobProblem::error(
+                target.field("groups_base_dn"),
+                "groups are mapped: say where they are searched for",
+            ));
+        }
+    }
+}
+
+fn check_sql(sql: &SqlTarget, target: &Location, problems: &mut Vec<JobProblem>) {
+    if !has_scheme(&sql.url, &["postgres://", "postgresql://", "sqlite://"]) {
+        problems.push(JobProblem::error(
+            target.field("url"),
+            format!("`{}` is not a postgres:// or sqlite:// URL", sql.url),
+        ));
+    }
+    let mut names = vec![
+        ("users_table", sql.users_table.as_str()),
+        ("key_column", sql.key_column.as_str()),
+    ];
+    if let Some(table) = &sql.groups_table {
+        names.push(("groups_table", table));
+    }
+    if let Some(memberships) = &sql.memberships {
+        names.extend([
+            ("memberships.table", memberships.table.as_str()),
+            ("memberships.group_column", memberships.group_column.as_str()),
+            ("memberships.member_column", memberships.member_column.as_str()),
+        ]);
+    }
+    if let SqlDisable::Column { column, .. } = &sql.disable {
+        names.push(("disable.column", column));
+    }
+    for (field, name) in names {
+        if !is_sql_identifier(name) {
+            problems.push(JobProblem::error(
+                target.field(field),
+                format!("`{name}` is not a plain SQL name (letters, digits and _, not starting with a digit)"),
+            ));
+        }
+    }
+}
+
+/// Names are put into statements as they are (parameters cannot name a
+/// table), so only plain identifiers are allowed.
+pub(crate) fn is_sql_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn check_rest(rest: &RestTarget, target: &Location, problems: &mut Vec<JobProblem>) {
+    if !has_scheme(&rest.base_url, &["http://", "https://"]) {
+        problems.push(JobProblem::error(
+            target.field("base_url"),
+            format!("`{}` is not an http:// or https:// URL", rest.base_url),
+        ));
+    }
+    let resources = [("users", Some(&rest.users)), ("groups", rest.groups.as_ref())];
+    for (name, resource) in resources {
+        let Some(resource) = resource else { continue };
+        let at = target.field(name);
+        let calls = [
+            ("create", Some(&resource.create)),
+            ("read", Some(&resource.read)),
+            ("update", Some(&resource.update)),
+            ("delete", Some(&resource.delete)),
+            ("disable", resource.disable.as_ref()),
+        ];
+        for (call_name, call) in calls {
+            let Some(call) = call else { continue };
+            let method = call.method.to_ascii_uppercase();
+            if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&method.as_str()) {
+                problems.push(JobProblem::error(
+                    at.field(call_name).field("method"),
+                    format!("`{}` is not GET, POST, PUT, PATCH or DELETE", call.method),
+                ));
+            }
+            if !call.path.starts_with('/') {
+                problems.push(JobProblem::error(
+                    at.field(call_name).field("path"),
+                    "a path starts with / (it is appended to base_url)",
+                ));
+            }
+        }
+        if !resource.find.path.starts_with('/') {
+            problems.push(JobProblem::error(
+                at.field("find").field("path"),
+                "a path starts with / (it is appended to base_url)",
+            ));
+        }
+        for (field, pointer) in [("id", &resource.id), ("find.results", &resource.find.results)] {
+            if !(pointer.is_empty() || pointer.starts_with('/')) {
+                problems.push(JobProblem::error(
+                    at.field(field),
+                    format!("`{pointer}` is not a JSON pointer (\"/id\", \"/data/items\")"),
+                ));
+            }
+        }
+    }
 }
 
 fn check_inbound(job: &JobDefinition, root: &Location, problems: &mut Vec<JobProblem>) {

@@ -64,6 +64,9 @@ impl CompiledJob {
         match &self.definition.target {
             Target::Scim { soft_delete, .. } => *soft_delete,
             Target::Directory => true,
+            Target::Ldap(ldap) => ldap.disable != crate::job::LdapDisable::Delete,
+            Target::Sql(sql) => sql.disable != crate::job::SqlDisable::Delete,
+            Target::Rest(rest) => rest.users.disable.is_some(),
         }
     }
 }

@@ -46,6 +46,22 @@ pub fn ConnectionTab(job: JobSignal) -> impl IntoView {
             <p>"This job writes to Provisio's own directory: there is no connection to set."</p>
         }
         .into_any(),
+        other => {
+            let (what, address) = match &other {
+                Target::Ldap(ldap) => ("an LDAP directory", ldap.url.clone()),
+                Target::Sql(sql) => ("a SQL database", sql.url.clone()),
+                Target::Rest(rest) => ("a REST API", rest.base_url.clone()),
+                Target::Scim { .. } | Target::Directory => ("an application", String::new()),
+            };
+            view! {
+                <h2>"Connection"</h2>
+                <p>"This job writes to " {what} " at " <code>{address}</code>
+                    ". Its connection (address, credentials, and how objects are written) is edited in the "
+                    <a href="definition">"Definition"</a> " tab; credentials stay write-only."</p>
+                <TestConnection job=job />
+            }
+            .into_any()
+        }
     }
 }
 

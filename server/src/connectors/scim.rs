@@ -158,8 +158,8 @@ impl ScimConnector {
                     ..options
                 },
             ),
-            Target::Directory => Err(ConnectorError::Invalid {
-                detail: "the directory is not a SCIM target".into(),
+            _ => Err(ConnectorError::Invalid {
+                detail: "the job's target is not a SCIM application".into(),
             }),
         }
     }

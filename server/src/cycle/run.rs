@@ -79,7 +79,6 @@ use super::policy::escrow::{Escrow as EscrowPolicy, FailureClass};
 use super::policy::quarantine::{self, CycleOutcome, QuarantineOptions, QuarantineReason, QuarantineState, Verdict};
 use super::state::{CycleState, Failure, Linked, RunStatus, StagedAction, StagedDelete, StateError, StatusRecord};
 use crate::ServerError;
-use crate::connectors::scim::{ScimConnector, ScimOptions};
 use crate::connectors::{Connector, ConnectorError};
 use crate::directory::{
     ChangeKind, DirectoryError, Group, GroupLookup, ObjectType, User, UserLookup, group_source_attributes,

@@ -15,8 +15,12 @@ use crate::secrets::{SecretBox, SecretError};
 /// the engine's definition is one more `push` here; nothing else changes.
 pub fn secret_slots(definition: &mut JobDefinition) -> Vec<(&'static str, &mut Option<Secret>)> {
     let mut slots = Vec::new();
-    if let Target::Scim { auth, .. } = &mut definition.target {
-        slots.push(("target.auth.bearer_token", &mut auth.bearer_token));
+    match &mut definition.target {
+        Target::Scim { auth, .. } => slots.push(("target.auth.bearer_token", &mut auth.bearer_token)),
+        Target::Ldap(ldap) => slots.push(("target.bind_password", &mut ldap.bind_password)),
+        Target::Sql(sql) => slots.push(("target.password", &mut sql.password)),
+        Target::Rest(rest) => slots.push(("target.bearer_token", &mut rest.bearer_token)),
+        Target::Directory => {}
     }
     slots
 }
@@ -101,7 +105,7 @@ mod tests {
     fn token(definition: &JobDefinition) -> Option<String> {
         match &definition.target {
             Target::Scim { auth, .. } => auth.bearer_token.as_ref().map(|s| s.expose().to_owned()),
-            Target::Directory => None,
+            _ => None,
         }
     }
 

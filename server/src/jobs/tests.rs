@@ -33,7 +33,7 @@ fn definition(name: &str, token: Option<&str>) -> JobDefinition {
 fn token(definition: &JobDefinition) -> Option<&str> {
     match &definition.target {
         Target::Scim { auth, .. } => auth.bearer_token.as_ref().map(|s| s.expose()),
-        Target::Directory => None,
+        _ => None,
     }
 }
 

@@ -45,7 +45,7 @@ async fn stored_token(api: &Api, id: &str) -> Option<String> {
     );
     match jobs.definition_with_secrets(id).await.unwrap().target {
         Target::Scim { auth, .. } => auth.bearer_token.map(|t| t.expose().to_owned()),
-        Target::Directory => None,
+        _ => None,
     }
 }
 

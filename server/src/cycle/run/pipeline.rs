@@ -8,9 +8,7 @@ use std::collections::HashMap;
 
 use provisio_engine::Value;
 use provisio_engine::expr::ExistingValues;
-use provisio_engine::job::{Direction, Target};
-
-use crate::connectors::directory::DirectoryConnector;
+use provisio_engine::job::Direction;
 
 use super::*;
 
@@ -65,14 +63,6 @@ pub enum PipelineRun {
     Inbound {
         request_id: String,
     },
-}
-
-/// The connector to the job's target.
-fn connector_for(store: &Store, target: &Target) -> Result<Arc<dyn Connector>, ConnectorError> {
-    Ok(match target {
-        Target::Scim { .. } => Arc::new(ScimConnector::from_target(target, ScimOptions::default())?),
-        Target::Directory => Arc::new(DirectoryConnector::new(store.clone())),
-    })
 }
 
 /// The engine's kind of source object for a directory object type.
@@ -169,7 +159,7 @@ impl Pipeline {
             }
             _ => {}
         }
-        let connector = connector_for(store, &definition.target)?;
+        let connector = crate::connectors::connect(store, &definition.target).await?;
         let assigned = if definition.scope == ScopeMode::All {
             None
         } else {

@@ -32,7 +32,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     params(("id" = String, Path, description = "The job's id, or its name.")),
     responses(
         (status = 200, description = "How the target answered.", body = ConnectionTest),
-        (status = 400, description = "The job's target is not a SCIM application.", body = ApiError),
+        (status = 400, description = "The job's target is Provisio's own directory.", body = ApiError),
         (status = 404, description = "No job has that id or name.", body = ApiError),
         AdminErrors,
     ),
@@ -44,30 +44,61 @@ pub(crate) async fn test_connection(
     Segments(id): Segments<String>,
 ) -> Result<Json<ConnectionTest>, Failure> {
     let definition = state.jobs.definition_with_secrets(&id).await?;
-    let Target::Scim { base_url, .. } = &definition.target else {
-        return Err(Failure::invalid("target: only a SCIM target can be tested"));
-    };
-    // An administrator waits for this answer: one attempt, not the cycle's
-    // retries with back-off, so an unreachable target is reported at once.
-    let options = ScimOptions {
-        max_attempts: 1,
-        ..ScimOptions::default()
-    };
-    let outcome = match ScimConnector::from_target(&definition.target, options) {
-        Ok(connector) => connector.test_connection().await,
-        Err(error) => Err(error),
+    let (outcome, address, answered) = match &definition.target {
+        Target::Scim { base_url, .. } => {
+            // An administrator waits for this answer: one attempt, not the
+            // cycle's retries with back-off, so an unreachable target is
+            // reported at once.
+            let options = ScimOptions {
+                max_attempts: 1,
+                ..ScimOptions::default()
+            };
+            let outcome = match ScimConnector::from_target(&definition.target, options) {
+                Ok(connector) => connector.test_connection().await,
+                Err(error) => Err(error),
+            };
+            (
+                outcome,
+                base_url.clone(),
+                "the target answered as a SCIM service and accepted the credentials",
+            )
+        }
+        Target::Directory => {
+            return Err(Failure::invalid(
+                "target: Provisio's own directory needs no connection test",
+            ));
+        }
+        Target::Ldap(ldap) => (
+            connect_and_test(&state, &definition.target).await,
+            ldap.url.clone(),
+            "the directory answered and accepted the bind",
+        ),
+        Target::Sql(sql) => (
+            connect_and_test(&state, &definition.target).await,
+            sql.url.clone(),
+            "the database answered and has the tables and columns the job names",
+        ),
+        Target::Rest(rest) => (
+            connect_and_test(&state, &definition.target).await,
+            rest.base_url.clone(),
+            "the API answered and accepted the credentials",
+        ),
     };
     let (ok, message) = match outcome {
-        Ok(()) => (
-            true,
-            "the target answered as a SCIM service and accepted the credentials".to_owned(),
-        ),
+        Ok(()) => (true, answered.to_owned()),
         // ConnectorError messages never contain a credential.
         Err(error) => (false, error.to_string()),
     };
     Ok(Json(ConnectionTest {
         ok,
         message,
-        base_url: base_url.clone(),
+        base_url: address,
     }))
+}
+
+async fn connect_and_test(state: &AppState, target: &Target) -> Result<(), crate::connectors::ConnectorError> {
+    crate::connectors::connect(&state.store, target)
+        .await?
+        .test_connection()
+        .await
 }

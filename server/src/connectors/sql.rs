@@ -1,0 +1,14 @@
+//! SQL targets: being written (issue 8); until then a job with one is
+//! refused with a clear error.
+
+use std::sync::Arc;
+
+use provisio_engine::job::SqlTarget;
+
+use super::{Connector, ConnectorError};
+
+pub async fn connect(_target: &SqlTarget) -> Result<Arc<dyn Connector>, ConnectorError> {
+    Err(ConnectorError::Incompatible {
+        detail: "SQL targets are not available in this version".into(),
+    })
+}
