@@ -5,4 +5,6 @@
 
 pub mod fault_proxy;
 pub mod postgres;
+pub mod rest_target;
 pub mod scim_target;
+pub mod slapd;

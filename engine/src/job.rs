@@ -96,6 +96,7 @@ pub enum Direction {
 /// back out (see `Secret`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+#[allow(clippy::large_enum_variant, reason = "one target per job: its size does not matter")]
 pub enum Target {
     /// A SCIM 2.0 application.
     Scim {

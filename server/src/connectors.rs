@@ -120,9 +120,10 @@ pub trait Connector: Send + Sync {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConnectorError {
-    /// The target refused the credentials (HTTP 401 or 403): quarantine the
+    /// The target refused the credentials (HTTP 401 or 403, LDAP 49, a
+    /// database's authentication failure): quarantine the
     /// job at once.
-    #[error("the target refused the credentials (HTTP {status}): check the secret token")]
+    #[error("the target refused the credentials ({}): check the job's secret", credential_status(*status))]
     InvalidCredentials { status: u16 },
     /// The target cannot be provisioned this way (no PATCH, HTTP 501, not a
     /// SCIM service at this address): quarantine the job at once.
@@ -177,6 +178,15 @@ impl ConnectorError {
             self,
             ConnectorError::InvalidCredentials { .. } | ConnectorError::Incompatible { .. }
         )
+    }
+}
+
+/// How the protocol said no: an HTTP status, or another protocol's code.
+fn credential_status(status: u16) -> String {
+    if (400..600).contains(&status) {
+        format!("HTTP {status}")
+    } else {
+        format!("code {status}")
     }
 }
 

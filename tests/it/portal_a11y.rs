@@ -291,6 +291,15 @@ async fn axe_finds_nothing_above_minor_on_any_page() -> TestResult {
     audit
         .current(&portal, &format!("/jobs/{job}/mappings (editing a mapping)"))
         .await?;
+    // An inbound job's own tab, and its mapping editor's sample record.
+    let jobs = Jobs::new(portal.server().store().clone(), SecretBox::ephemeral()?);
+    let inbound = jobs.create(provisio_engine::job::templates::inbound("HR")).await?.id;
+    audit
+        .page(&portal, &format!("/jobs/{inbound}/inbound"), "#inbound-endpoint")
+        .await?;
+    audit
+        .page(&portal, &format!("/jobs/{inbound}/mappings"), "#mappings-table")
+        .await?;
     audit.page(&portal, "/logs", ".log-table tbody tr").await?;
     audit
         .page(&portal, &format!("/logs/{entry}"), ".recommended-action")

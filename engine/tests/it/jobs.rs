@@ -623,3 +623,64 @@ fn inbound_jobs_take_users_and_bounded_uploads() {
         "at least 1",
     );
 }
+
+/// The example as an outbound job to another kind of target, with a `dn`
+/// mapping for LDAP.
+fn other_target(target: Json) -> impl FnOnce(&mut Json) {
+    move |doc| {
+        set("/target", target)(doc);
+        if let Some(objects) = doc["objects"].as_array_mut() {
+            objects.retain(|o| o["source"] == "user");
+            if let Some(mappings) = objects[0]["mappings"].as_array_mut() {
+                mappings.push(json!({"target": "dn", "expression": "Join(\",\", Join(\"=\", \"uid\", [mailNickname]), \"ou=people,dc=example,dc=org\")"}));
+            }
+        }
+    }
+}
+
+fn ldap() -> Json {
+    json!({"kind": "ldap", "url": "ldap://127.0.0.1:389", "bind_dn": "cn=admin,dc=example,dc=org",
+           "bind_password": "secret", "users_base_dn": "ou=people,dc=example,dc=org",
+           "user_object_classes": ["inetOrgPerson"]})
+}
+
+#[test]
+fn ldap_sql_and_rest_targets_are_checked() {
+    fine(other_target(ldap()));
+    let mut bad = ldap();
+    bad["url"] = json!("http://x");
+    error(other_target(bad), "target.url", "ldap://");
+    let mut both = ldap();
+    both["url"] = json!("ldaps://x");
+    both["start_tls"] = json!(true);
+    error(other_target(both), "target.start_tls", "already encrypted");
+    error(
+        |doc| {
+            set("/target", ldap())(doc);
+            if let Some(objects) = doc["objects"].as_array_mut() {
+                objects.retain(|o| o["source"] == "user");
+            }
+        },
+        "objects[0].mappings",
+        "`dn` mapping",
+    );
+
+    let sql = json!({"kind": "sql", "url": "sqlite:///tmp/hr.db", "users_table": "users"});
+    fine(other_target(sql.clone()));
+    let mut injected = sql;
+    injected["users_table"] = json!("users; DROP TABLE users");
+    error(other_target(injected), "target.users_table", "plain SQL name");
+
+    let call = |method: &str, path: &str| json!({"method": method, "path": path});
+    let rest = json!({"kind": "rest", "base_url": "https://api.example", "users": {
+        "create": call("POST", "/users"), "read": call("GET", "/users/{id}"),
+        "update": call("PATCH", "/users/{id}"), "delete": call("DELETE", "/users/{id}"),
+        "find": {"path": "/users?{attribute}={value}", "results": "/items"}}});
+    fine(other_target(rest.clone()));
+    let mut wrong = rest;
+    wrong["users"]["update"] = call("FETCH", "users/{id}");
+    let problems = problems_after(other_target(wrong));
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert!(problems.iter().any(|p| p.location == "target.users.update.method"));
+    assert!(problems.iter().any(|p| p.location == "target.users.update.path"));
+}

@@ -1,0 +1,237 @@
+//! A throwaway OpenLDAP server for the tests: `slapd` from a generated
+//! `slapd.conf` in a temporary folder (an mdb database there, the core,
+//! cosine, inetorgperson and nis schemas), suffix `dc=example,dc=org`,
+//! `ou=people` and `ou=groups` seeded, on a free loopback port; killed when
+//! dropped. Entries are read back with the real `ldapsearch`.
+//!
+//! ```no_run
+//! let Some(ldap) = provisio_tests::slapd::Slapd::start() else {
+//!     return; // slapd is not installed (cargo xtask test installs it)
+//! };
+//! let people = ldap.entries("ou=people,dc=example,dc=org", "(objectClass=inetOrgPerson)");
+//! assert!(people.is_empty());
+//! ```
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Where Debian's `slapd` package installs the server.
+const SLAPD: &str = "/usr/sbin/slapd";
+/// Set to `1` by `cargo xtask test`: a missing slapd is then a failure.
+const E2E: &str = "PROVISIO_E2E";
+const SCHEMAS: &str = "/etc/ldap/schema";
+const MODULES: &str = "/usr/lib/ldap";
+pub const SUFFIX: &str = "dc=example,dc=org";
+pub const ADMIN_DN: &str = "cn=admin,dc=example,dc=org";
+pub const ADMIN_PASSWORD: &str = "provisio-test-secret";
+pub const PEOPLE: &str = "ou=people,dc=example,dc=org";
+pub const GROUPS: &str = "ou=groups,dc=example,dc=org";
+const START_ATTEMPTS: usize = 3;
+const READY_WITHIN: Duration = Duration::from_secs(20);
+
+/// One entry as `ldapsearch` prints it: attribute name (as the server
+/// spells it) to values.
+pub type Entry = BTreeMap<String, Vec<String>>;
+
+/// A running slapd, stopped when dropped.
+#[derive(Debug)]
+pub struct Slapd {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Slapd {
+    /// Starts a fresh, seeded server; `None` (after saying so) when slapd
+    /// is not installed and `PROVISIO_E2E` is not `1`.
+    pub fn start() -> Option<Slapd> {
+        if !Path::new(SLAPD).exists() {
+            if std::env::var(E2E).is_ok_and(|value| value == "1") {
+                panic!("{SLAPD} is missing and {E2E}=1 requires every end-to-end test to run");
+            }
+            eprintln!("skipped: {SLAPD} is not installed (cargo xtask test installs slapd and ldap-utils)");
+            return None;
+        }
+        let mut failures = Vec::new();
+        for _ in 0..START_ATTEMPTS {
+            let dir = tempfile::tempdir().unwrap();
+            let conf = dir.path().join("slapd.conf");
+            std::fs::create_dir(dir.path().join("db")).unwrap();
+            std::fs::write(&conf, config(dir.path())).unwrap();
+            let port = free_port();
+            let child = Command::new(SLAPD)
+                .arg("-f")
+                .arg(&conf)
+                .args(["-h", &format!("ldap://127.0.0.1:{port}/"), "-d", "0"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot run {SLAPD}: {e}"));
+            let mut slapd = Slapd { child, port, _dir: dir };
+            match slapd.wait_ready() {
+                Ok(()) => {
+                    slapd.add(&format!(
+                        "dn: {SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\no: Example\ndc: example\n\n\
+                         dn: {PEOPLE}\nobjectClass: organizationalUnit\nou: people\n\n\
+                         dn: {GROUPS}\nobjectClass: organizationalUnit\nou: groups\n"
+                    ));
+                    return Some(slapd);
+                }
+                Err(failure) => failures.push(failure),
+            }
+        }
+        panic!("slapd did not start: {}", failures.join("; "));
+    }
+
+    /// `ldap://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("ldap://127.0.0.1:{}", self.port)
+    }
+
+    /// Adds entries with `ldapadd`; panics when it fails.
+    pub fn add(&self, ldif: &str) {
+        let output = self.tool("ldapadd", &[], Some(ldif));
+        assert!(output.status.success(), "ldapadd failed: {}", text(&output.stderr));
+    }
+
+    /// The entries under `base` (whole subtree) matching `filter`, with
+    /// their user attributes and `dn`, by DN.
+    pub fn entries(&self, base: &str, filter: &str) -> BTreeMap<String, Entry> {
+        let output = self.tool(
+            "ldapsearch",
+            &["-LLL", "-o", "ldif-wrap=no", "-b", base, filter, "*"],
+            None,
+        );
+        match output.status.code() {
+            Some(0) => parse_ldif(&text(&output.stdout)),
+            // noSuchObject: nothing there.
+            Some(32) => BTreeMap::new(),
+            _ => panic!("ldapsearch failed: {}", text(&output.stderr)),
+        }
+    }
+
+    /// The entry at `dn`, if there is one.
+    pub fn entry(&self, dn: &str) -> Option<Entry> {
+        let output = self.tool(
+            "ldapsearch",
+            &[
+                "-LLL",
+                "-o",
+                "ldif-wrap=no",
+                "-s",
+                "base",
+                "-b",
+                dn,
+                "(objectClass=*)",
+                "*",
+            ],
+            None,
+        );
+        match output.status.code() {
+            Some(0) => parse_ldif(&text(&output.stdout)).into_values().next(),
+            Some(32) => None,
+            _ => panic!("ldapsearch failed: {}", text(&output.stderr)),
+        }
+    }
+
+    /// Runs an OpenLDAP client bound as the admin.
+    fn tool(&self, program: &str, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut child = Command::new(program)
+            .args(["-x", "-H", &self.url(), "-D", ADMIN_DN, "-w", ADMIN_PASSWORD])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {program} (package ldap-utils): {e}"));
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(stdin.unwrap_or_default().as_bytes()).unwrap();
+        drop(input);
+        child.wait_with_output().unwrap()
+    }
+
+    fn wait_ready(&mut self) -> Result<(), String> {
+        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
+        let deadline = Instant::now() + READY_WITHIN;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!("it exited with {status} (port {} taken?)", self.port));
+            }
+            if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Err(format!(
+            "it did not listen on port {} within {READY_WITHIN:?}",
+            self.port
+        ))
+    }
+}
+
+impl Drop for Slapd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn config(dir: &Path) -> String {
+    let dir = dir.display();
+    format!(
+        "include {SCHEMAS}/core.schema\n\
+         include {SCHEMAS}/cosine.schema\n\
+         include {SCHEMAS}/inetorgperson.schema\n\
+         include {SCHEMAS}/nis.schema\n\
+         pidfile {dir}/slapd.pid\n\
+         modulepath {MODULES}\n\
+         moduleload back_mdb\n\
+         database mdb\n\
+         maxsize 16777216\n\
+         suffix \"{SUFFIX}\"\n\
+         rootdn \"{ADMIN_DN}\"\n\
+         rootpw {ADMIN_PASSWORD}\n\
+         directory {dir}/db\n"
+    )
+}
+
+/// Unwrapped LDIF (`-o ldif-wrap=no`) to entries by DN; base64 values
+/// (`attr:: …`) are kept encoded.
+fn parse_ldif(ldif: &str) -> BTreeMap<String, Entry> {
+    let mut entries = BTreeMap::new();
+    for block in ldif.split("\n\n") {
+        let mut dn = None;
+        let mut entry = Entry::new();
+        for line in block.lines().filter(|l| !l.trim().is_empty()) {
+            let Some((name, value)) = line.split_once(':') else {
+                continue;
+            };
+            let value = value.trim_start_matches(':').trim().to_owned();
+            if name.eq_ignore_ascii_case("dn") {
+                dn = Some(value);
+            } else {
+                entry.entry(name.to_owned()).or_default().push(value);
+            }
+        }
+        if let Some(dn) = dn {
+            entries.insert(dn, entry);
+        }
+    }
+    entries
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .unwrap_or_else(|e| panic!("no free loopback port: {e}"))
+}
