@@ -1,6 +1,7 @@
 //! `cargo xtask bench`: the engine's benchmarks (expressions and decisions), natively
 //! (criterion) and compiled to wasm running in Node, the server's SCIM benchmark,
-//! provisioning into a real SCIM server (scim2-server) and inbound bulk uploads.
+//! provisioning into a real SCIM server (scim2-server), inbound bulk uploads, and
+//! initial cycles into slapd and PostgreSQL.
 
 use crate::steps::Steps;
 use crate::tools::{self, WASM_TARGET};
@@ -26,6 +27,10 @@ pub fn bench() -> Result<(), String> {
     steps.run(
         "native: cargo bench (inbound: 10,000 records as 200 bulk requests into the directory)",
         cargo().args(["bench", "-p", "provisio-tests", "--bench", "inbound"]),
+    )?;
+    steps.run(
+        "native: cargo bench (initial cycles of 10,000 users into slapd and PostgreSQL)",
+        cargo().args(["bench", "-p", "provisio-tests", "--bench", "targets"]),
     )?;
     steps.run(
         "wasm (Node): wasm_bench",

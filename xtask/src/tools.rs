@@ -69,7 +69,12 @@ pub fn for_bench(steps: &mut Steps) -> Result<(), String> {
     steps.step("Debian packages: python3-venv", || {
         apt_install(if python_makes_venvs() { &[] } else { &["python3-venv"] })
     })?;
-    steps.step("scim2-server virtualenv (target/tools/scim2-venv)", scim2_venv)
+    steps.step("scim2-server virtualenv (target/tools/scim2-venv)", scim2_venv)?;
+    // The targets benchmark provisions into a real slapd and PostgreSQL.
+    steps.step(
+        "Debian packages: PostgreSQL, OpenLDAP (slapd, ldap-utils)",
+        test_servers,
+    )
 }
 
 fn portal_build_tools(steps: &mut Steps) -> Result<(), String> {

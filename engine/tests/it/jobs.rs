@@ -252,8 +252,8 @@ fn unknown_and_missing_fields_are_errors() {
         "line 1, column 46",
         "missing field `objects`",
     );
-    let problems = job::load_json(r#"{"name": "x", "target": {"kind": "ldap"}, "objects": []}"#).unwrap_err();
-    only(problems, Severity::Error, "line 1, column 39", "unknown variant `ldap`");
+    let problems = job::load_json(r#"{"name": "x", "target": {"kind": "ftps"}, "objects": []}"#).unwrap_err();
+    only(problems, Severity::Error, "line 1, column 39", "unknown variant `ftps`");
 }
 
 #[test]
