@@ -27,6 +27,7 @@
 pub mod directory;
 pub mod ldap;
 pub mod rest;
+mod retry;
 pub mod scim;
 pub mod sql;
 

@@ -3,13 +3,14 @@
 //! throttling (honouring `Retry-After`) and of transient failures with
 //! back-off, and the classification of an answer into a
 //! [`ConnectorError`]. (The SCIM transport speaks `application/scim+json`
-//! and reads SCIM error bodies, so it is not shared.) Only the method, the
+//! and reads SCIM error bodies; the retry policy and back-off are shared,
+//! `connectors::retry`.) Only the method, the
 //! call's name and the status are logged: never URLs (their paths and
 //! queries hold values), headers or bodies.
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode, Url};
 use serde_json::Value as Json;
@@ -18,18 +19,11 @@ use tokio::sync::Semaphore;
 use provisio_engine::job::Secret;
 
 use crate::connectors::ConnectorError;
+pub(super) use crate::connectors::retry::RetryPolicy;
+use crate::connectors::retry::{backoff, jitter, parse_retry_after};
 
 /// The longest target text kept in an error message.
 const MAX_DETAIL: usize = 300;
-
-/// How requests are retried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct RetryPolicy {
-    pub max_attempts: u32,
-    pub backoff_base: Duration,
-    pub backoff_max: Duration,
-    pub max_retry_after: Duration,
-}
 
 /// A successful answer: its status and its JSON body (`Null` when empty or
 /// not JSON).
@@ -78,7 +72,7 @@ impl Http {
                 ConnectorError::Throttled {
                     retry_after: Some(after),
                 } => (*after).min(self.retry.max_retry_after),
-                _ => backoff(&self.retry, attempt),
+                _ => backoff(&self.retry, attempt, jitter()),
             };
             tracing::debug!(method = %method, call = name, attempt, wait_ms = wait.as_millis() as u64, "REST request retried");
             tokio::time::sleep(wait).await;
@@ -200,27 +194,6 @@ fn detail(status: u16, text: &str) -> String {
     }
 }
 
-/// `Retry-After` as a delay: delta-seconds or an HTTP date (RFC 9110
-/// §10.2.3) relative to `now`; a date in the past is no delay.
-fn parse_retry_after(text: &str, now: DateTime<Utc>) -> Option<Duration> {
-    if let Ok(seconds) = text.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    // IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) is an RFC 2822 date.
-    let at = DateTime::parse_from_rfc2822(text).ok()?.with_timezone(&Utc);
-    Some((at - now).to_std().unwrap_or(Duration::ZERO))
-}
-
-/// The wait before attempt `attempt + 1`: `base × 2^(attempt-1)`, at most
-/// `max`.
-fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
-    let exponent = attempt.saturating_sub(1).min(20);
-    policy
-        .backoff_base
-        .saturating_mul(1 << exponent)
-        .min(policy.backoff_max)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,35 +235,5 @@ mod tests {
             panic!("not rejected");
         };
         assert_eq!(detail.chars().count(), MAX_DETAIL + 1);
-    }
-
-    #[test]
-    fn retry_after_is_seconds_or_a_date() {
-        let now = DateTime::parse_from_rfc3339("2025-03-01T12:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
-        assert_eq!(
-            parse_retry_after("Sat, 01 Mar 2025 12:00:30 GMT", now),
-            Some(Duration::from_secs(30))
-        );
-        assert_eq!(
-            parse_retry_after("Sat, 01 Mar 2025 11:00:00 GMT", now),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after("soon", now), None);
-    }
-
-    #[test]
-    fn backoff_doubles_up_to_the_maximum() {
-        let policy = RetryPolicy {
-            max_attempts: 5,
-            backoff_base: Duration::from_millis(100),
-            backoff_max: Duration::from_millis(300),
-            max_retry_after: Duration::from_secs(1),
-        };
-        assert_eq!(backoff(&policy, 1), Duration::from_millis(100));
-        assert_eq!(backoff(&policy, 2), Duration::from_millis(200));
-        assert_eq!(backoff(&policy, 3), Duration::from_millis(300));
     }
 }
