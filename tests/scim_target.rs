@@ -11,9 +11,8 @@
 //! // target.base_url() is http://127.0.0.1:PORT/v2; send target.token() as a bearer token.
 //! ```
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use crate::server_process::{free_port, wait_listening};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 /// The Python of the virtual environment holding scim2-server.
 const PYTHON: &str = "PROVISIO_SCIM2_PYTHON";
@@ -23,7 +22,6 @@ const E2E: &str = "PROVISIO_E2E";
 const TOKEN: &str = "provisio-test-token";
 /// Tries with another port when the one picked was taken meanwhile.
 const START_ATTEMPTS: usize = 3;
-const READY_WITHIN: Duration = Duration::from_secs(20);
 
 /// A running scim2-server.
 #[derive(Debug)]
@@ -60,7 +58,7 @@ impl ScimTarget {
                 .spawn()
                 .unwrap_or_else(|e| panic!("scim2-server: cannot run {}: {e}", python.to_string_lossy()));
             let mut target = ScimTarget { child, port };
-            match target.wait_ready() {
+            match wait_listening(&mut target.child, port) {
                 Ok(()) => return Some(target),
                 Err(failure) => failures.push(failure),
             }
@@ -77,25 +75,6 @@ impl ScimTarget {
     pub fn token(&self) -> &'static str {
         TOKEN
     }
-
-    /// Waits until the port accepts connections, or the process exits.
-    fn wait_ready(&mut self) -> Result<(), String> {
-        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
-        let deadline = Instant::now() + READY_WITHIN;
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Err(format!("it exited with {status} (port {} taken?)", self.port));
-            }
-            if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Err(format!(
-            "it did not listen on port {} within {READY_WITHIN:?}",
-            self.port
-        ))
-    }
 }
 
 impl Drop for ScimTarget {
@@ -103,11 +82,4 @@ impl Drop for ScimTarget {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .unwrap_or_else(|e| panic!("no free loopback port: {e}"))
 }

@@ -12,12 +12,11 @@
 //! assert!(people.is_empty());
 //! ```
 
+use crate::server_process::{free_port, wait_listening};
 use std::collections::BTreeMap;
 use std::io::Write as _;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 /// Where Debian's `slapd` package installs the server.
 const SLAPD: &str = "/usr/sbin/slapd";
@@ -31,7 +30,6 @@ pub const ADMIN_PASSWORD: &str = "provisio-test-secret";
 pub const PEOPLE: &str = "ou=people,dc=example,dc=org";
 pub const GROUPS: &str = "ou=groups,dc=example,dc=org";
 const START_ATTEMPTS: usize = 3;
-const READY_WITHIN: Duration = Duration::from_secs(20);
 
 /// One entry as `ldapsearch` prints it: attribute name (as the server
 /// spells it) to values.
@@ -73,7 +71,7 @@ impl Slapd {
                 .spawn()
                 .unwrap_or_else(|e| panic!("cannot run {SLAPD}: {e}"));
             let mut slapd = Slapd { child, port, _dir: dir };
-            match slapd.wait_ready() {
+            match wait_listening(&mut slapd.child, port) {
                 Ok(()) => {
                     slapd.add(&format!(
                         "dn: {SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\no: Example\ndc: example\n\n\
@@ -154,24 +152,6 @@ impl Slapd {
         drop(input);
         child.wait_with_output().unwrap()
     }
-
-    fn wait_ready(&mut self) -> Result<(), String> {
-        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
-        let deadline = Instant::now() + READY_WITHIN;
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Err(format!("it exited with {status} (port {} taken?)", self.port));
-            }
-            if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Err(format!(
-            "it did not listen on port {} within {READY_WITHIN:?}",
-            self.port
-        ))
-    }
 }
 
 impl Drop for Slapd {
@@ -227,11 +207,4 @@ fn parse_ldif(ldif: &str) -> BTreeMap<String, Entry> {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .unwrap_or_else(|e| panic!("no free loopback port: {e}"))
 }
