@@ -1,10 +1,13 @@
-//! How the HTTP connectors (SCIM, REST) retry: the policy, `Retry-After`
-//! read as a delay, and exponential back-off with jitter.
+//! How the HTTP connectors (SCIM, REST) retry: the policy, the retry loop,
+//! `Retry-After` read as a delay, and exponential back-off with jitter.
 
+use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+use super::ConnectorError;
 
 /// How requests are retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,6 +16,54 @@ pub(crate) struct RetryPolicy {
     pub backoff_base: Duration,
     pub backoff_max: Duration,
     pub max_retry_after: Duration,
+}
+
+/// Runs `attempt` until it succeeds, fails for good, or the policy's
+/// attempts are used up. Throttling is retried after its `Retry-After`
+/// (capped) or the back-off; a transient failure only when the request is
+/// `idempotent` or the attempt says it never reached the target (its second
+/// value), so a create is not sent twice. `what` names the request in the
+/// debug log (never a value the request carries).
+pub(crate) async fn with_retries<T, F, Fut>(
+    policy: &RetryPolicy,
+    idempotent: bool,
+    what: &str,
+    mut attempt: F,
+) -> Result<T, ConnectorError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = (Result<T, ConnectorError>, bool)>,
+{
+    let mut number = 1;
+    loop {
+        let (result, reached) = attempt().await;
+        let error = match result {
+            Ok(value) => return Ok(value),
+            Err(error) => error,
+        };
+        let retry = match &error {
+            ConnectorError::Throttled { .. } => true,
+            ConnectorError::Transient { .. } => idempotent || !reached,
+            _ => false,
+        };
+        if !retry || number >= policy.max_attempts {
+            return Err(error);
+        }
+        let wait = match &error {
+            ConnectorError::Throttled {
+                retry_after: Some(after),
+            } => (*after).min(policy.max_retry_after),
+            _ => backoff(policy, number, jitter()),
+        };
+        tracing::debug!(
+            request = what,
+            attempt = number,
+            wait_ms = wait.as_millis() as u64,
+            "request retried"
+        );
+        tokio::time::sleep(wait).await;
+        number += 1;
+    }
 }
 
 /// `Retry-After` as a delay: delta-seconds or an HTTP date (RFC 9110 §10.2.3),

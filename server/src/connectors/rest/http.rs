@@ -20,7 +20,7 @@ use provisio_engine::job::Secret;
 
 use crate::connectors::ConnectorError;
 pub(super) use crate::connectors::retry::RetryPolicy;
-use crate::connectors::retry::{backoff, jitter, parse_retry_after};
+use crate::connectors::retry::{parse_retry_after, with_retries};
 
 /// The longest target text kept in an error message.
 const MAX_DETAIL: usize = 300;
@@ -53,31 +53,11 @@ impl Http {
         body: Option<&Json>,
     ) -> Result<Reply, ConnectorError> {
         let idempotent = matches!(method, Method::GET | Method::PUT | Method::DELETE);
-        let mut attempt = 1;
-        loop {
-            let (result, reached) = self.attempt(name, method.clone(), url.clone(), body).await;
-            let error = match result {
-                Ok(reply) => return Ok(reply),
-                Err(error) => error,
-            };
-            let retry = match &error {
-                ConnectorError::Throttled { .. } => true,
-                ConnectorError::Transient { .. } => idempotent || !reached,
-                _ => false,
-            };
-            if !retry || attempt >= self.retry.max_attempts {
-                return Err(error);
-            }
-            let wait = match &error {
-                ConnectorError::Throttled {
-                    retry_after: Some(after),
-                } => (*after).min(self.retry.max_retry_after),
-                _ => backoff(&self.retry, attempt, jitter()),
-            };
-            tracing::debug!(method = %method, call = name, attempt, wait_ms = wait.as_millis() as u64, "REST request retried");
-            tokio::time::sleep(wait).await;
-            attempt += 1;
-        }
+        let what = format!("REST {method} {name}");
+        with_retries(&self.retry, idempotent, &what, || {
+            self.attempt(name, method.clone(), url.clone(), body)
+        })
+        .await
     }
 
     /// One attempt; also says whether the request may have reached the

@@ -15,7 +15,7 @@ use tokio::sync::Semaphore;
 
 use crate::connectors::ConnectorError;
 pub(super) use crate::connectors::retry::RetryPolicy;
-use crate::connectors::retry::{backoff, jitter, retry_after};
+use crate::connectors::retry::{retry_after, with_retries};
 
 pub(super) const SCIM_JSON: &str = "application/scim+json";
 
@@ -42,31 +42,11 @@ impl Transport {
         body: Option<&Json>,
         idempotent: bool,
     ) -> Result<Reply, ConnectorError> {
-        let mut attempt = 1;
-        loop {
-            let (result, reached) = self.attempt(method.clone(), url.clone(), body).await;
-            let error = match result {
-                Ok(reply) => return Ok(reply),
-                Err(error) => error,
-            };
-            let retry = match &error {
-                ConnectorError::Throttled { .. } => true,
-                ConnectorError::Transient { .. } => idempotent || !reached,
-                _ => false,
-            };
-            if !retry || attempt >= self.retry.max_attempts {
-                return Err(error);
-            }
-            let wait = match &error {
-                ConnectorError::Throttled {
-                    retry_after: Some(after),
-                } => (*after).min(self.retry.max_retry_after),
-                _ => backoff(&self.retry, attempt, jitter()),
-            };
-            tracing::debug!(method = %method, path = url.path(), attempt, wait_ms = wait.as_millis() as u64, "SCIM request retried");
-            tokio::time::sleep(wait).await;
-            attempt += 1;
-        }
+        let what = format!("SCIM {method} {}", url.path());
+        with_retries(&self.retry, idempotent, &what, || {
+            self.attempt(method.clone(), url.clone(), body)
+        })
+        .await
     }
 
     /// One attempt under the concurrency limit; also says whether the
