@@ -131,17 +131,24 @@ pub struct AdminCreateRequest {
 
 /// What an API token may call: `admin` the admin API (`/api/v1`), `scim`
 /// the SCIM service provider (`/scim/v2`), `inbound` one inbound
-/// provisioning job's upload endpoint.
+/// provisioning job's upload endpoint, `agent` the poll and results
+/// endpoints of one on-premises agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenScope {
     Admin,
     Scim,
     Inbound,
+    Agent,
 }
 
 impl TokenScope {
-    pub const ALL: [TokenScope; 3] = [TokenScope::Admin, TokenScope::Scim, TokenScope::Inbound];
+    pub const ALL: [TokenScope; 4] = [
+        TokenScope::Admin,
+        TokenScope::Scim,
+        TokenScope::Inbound,
+        TokenScope::Agent,
+    ];
 
     /// The scope's name on the wire, in the database and on the command line.
     pub fn as_str(self) -> &'static str {
@@ -149,6 +156,7 @@ impl TokenScope {
             TokenScope::Admin => "admin",
             TokenScope::Scim => "scim",
             TokenScope::Inbound => "inbound",
+            TokenScope::Agent => "agent",
         }
     }
 }
@@ -166,13 +174,14 @@ impl FromStr for TokenScope {
         TokenScope::ALL
             .into_iter()
             .find(|scope| scope.as_str() == text)
-            .ok_or_else(|| format!("unknown token scope `{text}` (expected admin, scim or inbound)"))
+            .ok_or_else(|| format!("unknown token scope `{text}` (expected admin, scim, inbound or agent)"))
     }
 }
 
 /// The body of `POST /api/v1/tokens`: the new token's scope, an optional
-/// name (default: the scope and creation date) and, for `inbound` tokens
-/// only, the job it may upload to. See [`TokenCreateRequest::check`].
+/// name (default: the scope and creation date), for `inbound` tokens only
+/// the job it may upload to, and for `agent` tokens only the agent it
+/// authenticates. See [`TokenCreateRequest::check`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TokenCreateRequest {
     #[serde(default)]
@@ -180,19 +189,28 @@ pub struct TokenCreateRequest {
     pub scope: TokenScope,
     #[serde(default)]
     pub job: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
 }
 
 impl TokenCreateRequest {
-    /// The first problem with the request, if any: a blank or overlong name
-    /// or job, an inbound token without a job, or a job on another scope.
+    /// The first problem with the request, if any: a blank or overlong name,
+    /// job or agent, an inbound token without a job, an agent token without
+    /// an agent, or a job or agent on another scope.
     pub fn check(&self) -> Result<(), String> {
         if let Some(name) = &self.name {
             check_label("token name", name)?;
         }
         match (self.scope, &self.job) {
-            (TokenScope::Inbound, Some(job)) => check_label("job name", job),
-            (TokenScope::Inbound, None) => Err("an inbound token needs the job it may upload to".to_owned()),
-            (scope, Some(_)) => Err(format!("only inbound tokens name a job, not {scope} tokens")),
+            (TokenScope::Inbound, Some(job)) => check_label("job name", job)?,
+            (TokenScope::Inbound, None) => return Err("an inbound token needs the job it may upload to".to_owned()),
+            (scope, Some(_)) => return Err(format!("only inbound tokens name a job, not {scope} tokens")),
+            (_, None) => {}
+        }
+        match (self.scope, &self.agent) {
+            (TokenScope::Agent, Some(agent)) => check_label("agent name", agent),
+            (TokenScope::Agent, None) => Err("an agent token needs the name of the agent it authenticates".to_owned()),
+            (scope, Some(_)) => Err(format!("only agent tokens name an agent, not {scope} tokens")),
             (_, None) => Ok(()),
         }
     }
@@ -207,6 +225,9 @@ pub struct TokenSummary {
     pub scope: TokenScope,
     /// The inbound job an `inbound` token may upload to.
     pub job: Option<String>,
+    /// The on-premises agent an `agent` token authenticates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
     /// RFC 3339, UTC.
     pub created_at: String,
     /// Roughly when it was last used (updated at most once a minute).
@@ -316,6 +337,17 @@ mod tests {
             name: name.map(str::to_owned),
             scope,
             job: job.map(str::to_owned),
+            agent: None,
+        }
+        .check()
+    }
+
+    fn agent_token_request(scope: TokenScope, agent: Option<&str>) -> Result<(), String> {
+        TokenCreateRequest {
+            name: None,
+            scope,
+            job: None,
+            agent: agent.map(str::to_owned),
         }
         .check()
     }
@@ -389,6 +421,21 @@ mod tests {
     }
 
     #[test]
+    fn agent_tokens_name_their_agent_and_only_they_do() {
+        assert_eq!(agent_token_request(TokenScope::Agent, Some("datacenter-1")), Ok(()));
+        let missing = agent_token_request(TokenScope::Agent, None).unwrap_err();
+        assert!(missing.contains("needs the name of the agent"), "{missing}");
+        let misplaced = agent_token_request(TokenScope::Admin, Some("datacenter-1")).unwrap_err();
+        assert!(misplaced.contains("not admin tokens"), "{misplaced}");
+        assert!(
+            agent_token_request(TokenScope::Agent, Some(" "))
+                .unwrap_err()
+                .contains("empty")
+        );
+        assert_eq!("agent".parse::<TokenScope>(), Ok(TokenScope::Agent));
+    }
+
+    #[test]
     fn scopes_round_trip_through_text_and_json() {
         for scope in TokenScope::ALL {
             assert_eq!(scope.as_str().parse::<TokenScope>(), Ok(scope));
@@ -414,6 +461,7 @@ mod tests {
                 name: "Okta".into(),
                 scope: TokenScope::Scim,
                 job: None,
+                agent: None,
                 created_at: "2026-11-26T09:30:00.000000Z".into(),
                 last_used_at: None,
                 revoked_at: None,
@@ -441,7 +489,8 @@ mod tests {
             TokenCreateRequest {
                 name: None,
                 scope: TokenScope::Admin,
-                job: None
+                job: None,
+                agent: None,
             }
         );
     }

@@ -10,6 +10,7 @@
 //! assert_eq!(health.version, env!("CARGO_PKG_VERSION"));
 //! ```
 
+pub mod agents;
 pub mod auth;
 pub mod directory;
 pub mod health;

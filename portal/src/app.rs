@@ -7,6 +7,7 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::path;
 
+use crate::agents::AgentsPage;
 use crate::directory::{GroupPage, GroupsPage, UserPage, UsersPage};
 use crate::jobs::{JobPage, JobsPage, NewJobPage};
 use crate::logs::{LogEntryPage, LogsPage};
@@ -37,6 +38,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/jobs/:id/:tab") view=|| view! { <Protected><JobPage /></Protected> } />
                     <Route path=path!("/logs") view=|| view! { <Protected><LogsPage /></Protected> } />
                     <Route path=path!("/logs/:id") view=|| view! { <Protected><LogEntryPage /></Protected> } />
+                    <Route path=path!("/agents") view=|| view! { <Protected><AgentsPage /></Protected> } />
                 </Routes>
             </main>
         </Router>
@@ -59,6 +61,7 @@ fn Header() -> impl IntoView {
                         aria-current=move || location.pathname.get().starts_with("/directory").then_some("page")>"Directory"</a></li>
                     <li><A href="/jobs">"Applications"</A></li>
                     <li><A href="/logs">"Provisioning logs"</A></li>
+                    <li><A href="/agents">"Agents"</A></li>
                     <li><A href="/playground">"Expression playground"</A></li>
                 </ul>
             </nav>

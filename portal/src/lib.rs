@@ -3,6 +3,7 @@
 //! The binary (`src/main.rs`, built by Trunk) only mounts [`App`]; the components live here so
 //! that browser component tests can mount them on their own.
 
+pub mod agents;
 pub mod api;
 pub mod app;
 pub mod directory;
@@ -11,6 +12,7 @@ pub mod logs;
 pub mod overview;
 pub mod playground;
 pub mod session;
+pub mod tokens;
 pub mod ui;
 
 pub use app::App;

@@ -3,7 +3,7 @@
 
 mod entry;
 mod filters;
-mod format;
+pub(crate) mod format;
 mod query;
 mod table;
 

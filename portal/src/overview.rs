@@ -4,7 +4,7 @@
 mod activity;
 mod job_row;
 mod load;
-mod time;
+pub(crate) mod time;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;

@@ -1,7 +1,8 @@
 //! Small pieces every page uses: an error shown where it belongs, a
-//! loading line, and a pager.
+//! loading line, a pager, and a read-only field with a Copy button.
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::api::Failure;
 
@@ -44,5 +45,41 @@ pub fn Pager(offset: RwSignal<usize>, limit: usize, #[prop(into)] total: Signal<
             <button type="button" disabled=at_end
                 on:click=move |_| offset.update(|o| *o += limit)>"Next"</button>
         </nav>
+    }
+}
+
+/// Writes `text` to the clipboard. Through `Reflect`, because the portal's
+/// web-sys build leaves out the Clipboard API (a feature for one call).
+fn copy(text: &str) -> bool {
+    let clipboard = js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
+        .and_then(|navigator| js_sys::Reflect::get(&navigator, &"clipboard".into()));
+    let Ok(clipboard) = clipboard else { return false };
+    let write = js_sys::Reflect::get(&clipboard, &"writeText".into());
+    match write.ok().and_then(|w| w.dyn_into::<js_sys::Function>().ok()) {
+        Some(write) => write.call1(&clipboard, &text.into()).is_ok(),
+        None => false,
+    }
+}
+
+/// Selects a focused field's text, so it can be copied by hand too.
+fn select_all(event: &leptos::ev::FocusEvent) {
+    event_target::<web_sys::HtmlInputElement>(event).select();
+}
+
+/// A read-only field with a Copy button and a status saying it was copied.
+#[component]
+pub fn CopyField(id: &'static str, label: &'static str, value: String) -> impl IntoView {
+    let copied = RwSignal::new(None::<&'static str>);
+    let text = value.clone();
+    view! {
+        <label for=id>{label}</label>
+        <div class="copy-field">
+            <input id=id type="text" class="code" readonly prop:value=value
+                on:focus=move |e| select_all(&e) />
+            <button type="button" on:click=move |_| {
+                copied.set(Some(if copy(&text) { "Copied." } else { "Select the text and copy it." }))
+            }>"Copy"</button>
+            <span class="saved-note" role="status">{move || copied.get()}</span>
+        </div>
     }
 }

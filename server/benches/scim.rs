@@ -41,6 +41,7 @@ impl Bench {
                 name: None,
                 scope: TokenScope::Scim,
                 job: None,
+                agent: None,
             };
             let token = server
                 .store()

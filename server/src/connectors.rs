@@ -30,35 +30,52 @@ pub mod rest;
 mod retry;
 pub mod scim;
 pub mod sql;
+pub mod via_agent;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use provisio_engine::Value;
-use provisio_engine::job::{SourceKind, Target};
+use provisio_engine::job::{JobDefinition, SourceKind, Target};
 use provisio_engine::matching::TargetObject;
 use provisio_engine::scim_path::{AttributeChange, TargetAttributes};
 
-/// The connector for a job's target: SCIM, the directory (inbound jobs),
-/// LDAP, SQL or REST. LDAP and SQL targets connect (and bind, or read the
-/// table's schema) here, so a wrong address or credential is reported
-/// before any object is touched.
-pub async fn connect(store: &crate::store::Store, target: &Target) -> Result<Arc<dyn Connector>, ConnectorError> {
-    if let Some(agent) = target.via_agent() {
-        return Err(ConnectorError::Incompatible {
-            detail: format!(
-                "the job is to go through the on-premises agent `{agent}`, and this server has no agent support yet: \
-                 remove `via_agent` to connect directly"
-            ),
-        });
+/// The connector for a job's target (its definition with secrets): SCIM,
+/// the directory (inbound jobs), LDAP, SQL or REST, or the on-premises
+/// agent the target names in `via_agent`. LDAP and SQL targets connect
+/// (and bind, or read the table's schema) here, so a wrong address or
+/// credential is reported before any object is touched.
+pub async fn connect(
+    store: &crate::store::Store,
+    definition: &JobDefinition,
+) -> Result<Arc<dyn Connector>, ConnectorError> {
+    if let Some(agent) = definition.target.via_agent() {
+        return Ok(Arc::new(via_agent::AgentConnector::new(
+            store.relay().clone(),
+            agent,
+            definition,
+        )));
     }
+    match &definition.target {
+        Target::Directory => Ok(Arc::new(directory::DirectoryConnector::new(store.clone()))),
+        target => connect_directly(target).await,
+    }
+}
+
+/// The connector for a target reached from this process: what
+/// `provisio agent` runs on its side. The directory is not among them.
+pub async fn connect_directly(target: &Target) -> Result<Arc<dyn Connector>, ConnectorError> {
     Ok(match target {
         Target::Scim { .. } => Arc::new(scim::ScimConnector::from_target(target, scim::ScimOptions::default())?),
-        Target::Directory => Arc::new(directory::DirectoryConnector::new(store.clone())),
         Target::Ldap(ldap) => ldap::connect(ldap).await?,
         Target::Sql(sql) => sql::connect(sql).await?,
         Target::Rest(rest) => rest::connect(rest).await?,
+        Target::Directory => {
+            return Err(ConnectorError::Incompatible {
+                detail: "the directory is Provisio's own: an agent cannot reach it".into(),
+            });
+        }
     })
 }
 

@@ -41,7 +41,7 @@ use crate::directory::{DirectoryError, timestamp};
 use crate::secrets::{SecretBox, SecretError};
 use crate::store::Store;
 
-pub use secret_fields::secret_slots;
+pub use secret_fields::{secret_slots, target_secret_slots};
 
 use rows::{JobRow, name_key};
 

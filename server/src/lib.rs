@@ -17,6 +17,7 @@
 //! # }
 //! ```
 
+pub mod agent;
 mod auth;
 mod config;
 pub mod connectors;
@@ -29,6 +30,7 @@ pub mod inbound;
 pub mod jobs;
 pub mod logs;
 pub mod random;
+mod relay;
 mod scim;
 pub mod secrets;
 mod server;

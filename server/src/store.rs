@@ -6,6 +6,7 @@
 //! and PostgreSQL accept, run through sqlx's `Any` driver.
 
 mod admins;
+mod agents;
 mod demo;
 mod sessions;
 mod settings;
@@ -60,6 +61,8 @@ pub struct Store {
     changes: Arc<watch::Sender<i64>>,
     /// Bumped when an inbound request is stored, to wake its job's worker.
     inbound: Arc<watch::Sender<u64>>,
+    /// Operations on their way to on-premises agents (kept in memory).
+    relay: Arc<crate::relay::Relay>,
 }
 
 impl Store {
@@ -92,6 +95,7 @@ impl Store {
             backend,
             changes: Arc::new(watch::Sender::new(latest)),
             inbound: Arc::new(watch::Sender::new(0)),
+            relay: Arc::new(crate::relay::Relay::new()),
         };
         store.ensure_instance_id().await?;
         tracing::info!(backend = ?backend, "database ready");
@@ -112,6 +116,10 @@ impl Store {
 
     pub(crate) fn inbound_notifier(&self) -> &watch::Sender<u64> {
         &self.inbound
+    }
+
+    pub(crate) fn relay(&self) -> &Arc<crate::relay::Relay> {
+        &self.relay
     }
 
     /// Waits for queries in flight and closes every connection.

@@ -64,6 +64,7 @@ async fn run() {
             name: None,
             scope: TokenScope::Inbound,
             job: Some(job.clone()),
+            agent: None,
         })
         .await
         .unwrap()
@@ -76,6 +77,7 @@ async fn run() {
             name: None,
             scope: TokenScope::Admin,
             job: None,
+            agent: None,
         })
         .await
         .unwrap()

@@ -1,8 +1,10 @@
 //! Initial cycles into the on-premises targets: 10,000 directory users
 //! provisioned into a real slapd (OpenLDAP, see `provisio_tests::slapd`)
 //! and into a table of a real PostgreSQL database (`provisio_tests::postgres`),
-//! over loopback, release build, Provisio's own store on SQLite. Each user is
-//! matched (an LDAP search, a SQL SELECT) and then created. Figures go to
+//! over loopback, release build, Provisio's own store on SQLite; and into
+//! slapd again through an on-premises agent (`provisio_server::agent`, in
+//! process, polling the server over loopback HTTP). Each user is matched (an
+//! LDAP search, a SQL SELECT) and then created. Figures go to
 //! docs/performance.md.
 //!
 //! Not criterion: one long measurement per target. Run it with
@@ -10,7 +12,9 @@
 
 use std::time::{Duration, Instant};
 
+use provisio_api::auth::{TokenCreateRequest, TokenScope};
 use provisio_engine::job::JobDefinition;
+use provisio_server::agent::AgentConfig;
 use provisio_server::cycle::run::{Mode, run_cycle};
 use provisio_server::directory::UserDraft;
 use provisio_server::jobs::Jobs;
@@ -33,7 +37,10 @@ fn main() {
         String::new(),
         "Initial cycles on loopback (release build, Provisio on SQLite):".to_owned(),
     ];
-    if let Some(line) = runtime.block_on(ldap()) {
+    if let Some(line) = runtime.block_on(ldap(None)) {
+        summary.push(line);
+    }
+    if let Some(line) = runtime.block_on(ldap(Some("bench-agent"))) {
         summary.push(line);
     }
     if let Some(line) = runtime.block_on(postgres()) {
@@ -112,12 +119,17 @@ fn line(label: &str, took: Duration) -> String {
     )
 }
 
-async fn ldap() -> Option<String> {
+/// Into slapd, directly or through the agent `via_agent`.
+async fn ldap(via_agent: Option<&str>) -> Option<String> {
     let slapd = Slapd::start()?;
+    let mut target = json!({"kind": "ldap", "url": slapd.url(), "bind_dn": provisio_tests::slapd::ADMIN_DN,
+           "bind_password": provisio_tests::slapd::ADMIN_PASSWORD,
+           "users_base_dn": provisio_tests::slapd::PEOPLE, "user_object_classes": ["inetOrgPerson"]});
+    if let Some(agent) = via_agent {
+        target["via_agent"] = json!(agent);
+    }
     let (server, jobs, job, _dir) = provisio(
-        json!({"kind": "ldap", "url": slapd.url(), "bind_dn": provisio_tests::slapd::ADMIN_DN,
-               "bind_password": provisio_tests::slapd::ADMIN_PASSWORD,
-               "users_base_dn": provisio_tests::slapd::PEOPLE, "user_object_classes": ["inetOrgPerson"]}),
+        target,
         json!([
             {"target": "dn", "expression": format!("Join(\",\", Join(\"=\", \"uid\", [mailNickname]), \"{}\")", provisio_tests::slapd::PEOPLE)},
             {"target": "uid", "expression": "[mailNickname]", "match_precedence": 1},
@@ -129,9 +141,42 @@ async fn ldap() -> Option<String> {
         ]),
     )
     .await;
-    let result = initial_cycle("slapd (OpenLDAP, mdb)", &server, &jobs, &job).await;
+    let result = match via_agent {
+        None => initial_cycle("slapd (OpenLDAP, mdb)", &server, &jobs, &job).await,
+        Some(agent) => {
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let running = tokio::spawn(start_agent(&server, agent, stopped).await);
+            let result = initial_cycle("slapd through the agent", &server, &jobs, &job).await;
+            let _ = stop.send(());
+            running.await.unwrap().unwrap();
+            result
+        }
+    };
     server.shutdown().await;
     Some(result)
+}
+
+/// An agent for `agent` polling `server`, until `stop` fires.
+async fn start_agent(
+    server: &RunningServer,
+    agent: &str,
+    stop: tokio::sync::oneshot::Receiver<()>,
+) -> impl std::future::Future<Output = Result<(), String>> + use<> {
+    let token = server
+        .store()
+        .create_token(&TokenCreateRequest {
+            name: None,
+            scope: TokenScope::Agent,
+            job: None,
+            agent: Some(agent.to_owned()),
+        })
+        .await
+        .unwrap()
+        .token;
+    let config = AgentConfig::new(server.base_url().trim_end_matches('/'), token, None).unwrap();
+    provisio_server::agent::run(config, async move {
+        let _ = stop.await;
+    })
 }
 
 async fn postgres() -> Option<String> {

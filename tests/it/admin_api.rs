@@ -142,6 +142,7 @@ async fn create_token(server: &RunningServer, scope: TokenScope) -> String {
         name: Some(format!("{scope} tests")),
         scope,
         job: None,
+        agent: None,
     };
     let created = server.store().create_token(&request).await.unwrap();
     created.token.expose().to_owned()

@@ -100,6 +100,7 @@ async fn a_csv_of_three_people_lands_in_the_directory() {
         name: Some("HR export".to_owned()),
         scope: TokenScope::Inbound,
         job: Some("HR".to_owned()),
+        agent: None,
     };
     let token = api
         .server

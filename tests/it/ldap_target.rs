@@ -31,7 +31,7 @@ fn target(ldap: &Slapd, disable: Value) -> Value {
     })
 }
 
-fn job(ldap: &Slapd) -> Value {
+pub(crate) fn job(ldap: &Slapd) -> Value {
     json!({
         "name": "LDAP",
         "target": target(ldap, json!({"mode": "attribute", "attribute": "description", "value": "disabled"})),
@@ -126,11 +126,11 @@ impl Fixture {
     }
 }
 
-fn person(uid: &str) -> String {
+pub(crate) fn person(uid: &str) -> String {
     format!("uid={uid},{PEOPLE}")
 }
 
-fn group(cn: &str) -> String {
+pub(crate) fn group(cn: &str) -> String {
     format!("cn={cn},{LDAP_GROUPS}")
 }
 

@@ -3,6 +3,7 @@
 //! server on a loopback port with a real SQLite file, a real browser).
 
 mod admin_api;
+mod agent;
 mod auth;
 mod backends;
 mod browser;
@@ -24,6 +25,7 @@ mod logs;
 mod plan_cli;
 mod playground;
 mod portal_a11y;
+mod portal_agents;
 mod portal_budget;
 mod portal_directory;
 mod portal_editors;

@@ -304,6 +304,13 @@ async fn axe_finds_nothing_above_minor_on_any_page() -> TestResult {
     audit
         .page(&portal, &format!("/logs/{entry}"), ".recommended-action")
         .await?;
+    audit.page(&portal, "/agents", ".agents-empty").await?;
+    // An agent registered: its row, its token shown once and its tokens.
+    portal.find("#agent-name").await?.send_keys("datacenter-1").await?;
+    portal.find("#create-agent-token").await?.click().await?;
+    portal.wait_for("tr[data-agent='datacenter-1']").await?;
+    portal.wait_for(".agent-tokens .tokens-table").await?;
+    audit.current(&portal, "/agents (an agent registered)").await?;
     audit.page(&portal, "/playground", "#result-value").await?;
     // A mistake: the diagnostics and the underline have colours of their own.
     portal.find("#expression").await?.send_keys("(").await?;

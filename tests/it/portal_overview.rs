@@ -38,6 +38,7 @@ async fn a_started_job_shows_its_progress_then_its_counts() -> TestResult {
             name: Some("overview test".into()),
             scope: TokenScope::Admin,
             job: None,
+            agent: None,
         })
         .await?;
     let bearer = format!("Bearer {}", token.token.expose());

@@ -48,6 +48,7 @@ impl Scim {
                 name: Some("scim tests".into()),
                 scope: TokenScope::Scim,
                 job: None,
+                agent: None,
             })
             .await
             .unwrap()

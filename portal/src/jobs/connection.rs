@@ -1,9 +1,12 @@
 //! The Connection tab: where the job writes (the SCIM base URL), its
 //! write-only token, the SCIM compatibility mode, and "Test connection",
-//! which tries the saved settings against the target.
+//! which tries the saved settings against the target. A target reached
+//! through an on-premises agent (`via_agent`) also shows that agent's
+//! status, read once from the agents list.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use provisio_api::agents::{AGENTS_PATH, AgentSummary};
 use provisio_api::engine::job::{JobDefinition, JobProblem, ScimAuth, Secret, Target};
 use provisio_api::jobs::MASK;
 use provisio_api::jobs::connection::{ConnectionTest, test_connection_path};
@@ -53,11 +56,15 @@ pub fn ConnectionTab(job: JobSignal) -> impl IntoView {
                 Target::Rest(rest) => ("a REST API", rest.base_url.clone()),
                 Target::Scim { .. } | Target::Directory => ("an application", String::new()),
             };
+            let agent = other
+                .via_agent()
+                .map(|name| view! { <AgentStatus name=name.to_owned() /> });
             view! {
                 <h2>"Connection"</h2>
                 <p>"This job writes to " {what} " at " <code>{address}</code>
                     ". Its connection (address, credentials, and how objects are written) is edited in the "
                     <a href="definition">"Definition"</a> " tab; credentials stay write-only."</p>
+                {agent}
                 <TestConnection job=job />
             }
             .into_any()
@@ -167,6 +174,47 @@ fn ScimConnection(job: JobSignal, base_url: String, entra_compatible: bool, soft
             </div>
         </form>
         <TestConnection job=job />
+    }
+}
+
+/// "Reached through the on-premises agent `name`: " and its status, read
+/// once from the agents list (an agent not listed never connected).
+#[component]
+fn AgentStatus(name: String) -> impl IntoView {
+    let failure = RwSignal::new(None::<Failure>);
+    let wanted = name.clone();
+    let listed = LocalResource::new(move || {
+        let wanted = wanted.clone();
+        async move {
+            let agents: Vec<AgentSummary> = api::get(AGENTS_PATH).await?;
+            Ok::<_, Failure>(agents.into_iter().find(|a| a.name == wanted))
+        }
+    });
+    let status = move || match listed.get() {
+        // Inline: the line is a paragraph, so no `Loading` paragraph in it.
+        None => view! { <span class="loading">"checking…"</span> }.into_any(),
+        Some(Err(e)) => {
+            failure.set(Some(e));
+            view! { <span>"unknown"</span> }.into_any()
+        }
+        Some(Ok(agent)) => {
+            let text = match agent {
+                Some(a) if a.connected => "connected".to_owned(),
+                Some(AgentSummary {
+                    last_contact_at: Some(at),
+                    ..
+                }) => format!("not connected (last contact {})", crate::logs::format::time(&at)),
+                _ => "never connected".to_owned(),
+            };
+            view! { <span class="agent-connection-status">{text}</span> }.into_any()
+        }
+    };
+    view! {
+        <p class="connection-agent">
+            "Reached through the on-premises agent " <code>{name}</code> ": " {status} ". See "
+            <a href="/agents">"Agents"</a> "."
+        </p>
+        <ErrorNote failure=failure />
     }
 }
 

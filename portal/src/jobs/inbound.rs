@@ -7,9 +7,9 @@ mod tokens;
 
 use leptos::prelude::*;
 use provisio_api::inbound::{DEFAULT_MAX_OPERATIONS, DEFAULT_REQUESTS_PER_SECOND, SCIM_JSON, bulk_upload_path};
-use wasm_bindgen::JsCast;
 
 use super::state::JobSignal;
+use crate::ui::CopyField;
 
 #[component]
 pub fn InboundTab(job: JobSignal) -> impl IntoView {
@@ -18,42 +18,6 @@ pub fn InboundTab(job: JobSignal) -> impl IntoView {
             <Endpoint job=job />
             <tokens::Tokens job=job />
             <requests::Requests job=job />
-        </div>
-    }
-}
-
-/// Writes `text` to the clipboard. Through `Reflect`, because the portal's
-/// web-sys build leaves out the Clipboard API (a feature for one call).
-pub(super) fn copy(text: &str) -> bool {
-    let clipboard = js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
-        .and_then(|navigator| js_sys::Reflect::get(&navigator, &"clipboard".into()));
-    let Ok(clipboard) = clipboard else { return false };
-    let write = js_sys::Reflect::get(&clipboard, &"writeText".into());
-    match write.ok().and_then(|w| w.dyn_into::<js_sys::Function>().ok()) {
-        Some(write) => write.call1(&clipboard, &text.into()).is_ok(),
-        None => false,
-    }
-}
-
-/// Selects a focused field's text, so it can be copied by hand too.
-fn select_all(event: &leptos::ev::FocusEvent) {
-    event_target::<web_sys::HtmlInputElement>(event).select();
-}
-
-/// A read-only field with a Copy button and a status saying it was copied.
-#[component]
-pub(super) fn CopyField(id: &'static str, label: &'static str, value: String) -> impl IntoView {
-    let copied = RwSignal::new(None::<&'static str>);
-    let text = value.clone();
-    view! {
-        <label for=id>{label}</label>
-        <div class="copy-field">
-            <input id=id type="text" class="code" readonly prop:value=value
-                on:focus=move |e| select_all(&e) />
-            <button type="button" on:click=move |_| {
-                copied.set(Some(if copy(&text) { "Copied." } else { "Select the text and copy it." }))
-            }>"Copy"</button>
-            <span class="saved-note" role="status">{move || copied.get()}</span>
         </div>
     }
 }

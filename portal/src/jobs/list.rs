@@ -64,7 +64,7 @@ fn JobsTable(jobs: Vec<JobSummary>) -> impl IntoView {
 }
 
 /// `2026-11-26T09:30:00.000Z` → `2026-11-26 09:30` (UTC), short enough for a table.
-pub(super) fn short_time(rfc3339: &str) -> String {
+pub(crate) fn short_time(rfc3339: &str) -> String {
     match chrono::DateTime::parse_from_rfc3339(rfc3339) {
         Ok(time) => time.format("%Y-%m-%d %H:%M UTC").to_string(),
         Err(_) => rfc3339.to_owned(),

@@ -75,6 +75,14 @@ pub(crate) struct InboundCaller {
     pub(crate) job: String,
 }
 
+/// An authenticated on-premises agent: an `agent` token and the agent it
+/// authenticates. Admin tokens do not stand in for it: an agent's token
+/// holds no other power, and an admin token never travels to a data centre.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AgentCaller {
+    pub(crate) agent: String,
+}
+
 /// The client's IP address, as the connection reports it. Needs the router
 /// served with `into_make_service_with_connect_info::<SocketAddr>()`;
 /// without it every client counts as `0.0.0.0`. Behind a reverse proxy it
@@ -213,6 +221,30 @@ where
             None => Err(ScimAuthFailure::unauthenticated(
                 "the bearer token is not valid or was revoked",
             )),
+        }
+    }
+}
+
+impl<S> FromRequestParts<S> for AgentCaller
+where
+    Auth: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = Auth::from_ref(state);
+        let presented = bearer(&parts.headers)
+            .unwrap_or_else(|| Err("send Authorization: Bearer with an agent token".to_owned()))
+            .map_err(Failure::unauthenticated)?;
+        match auth.bearer_token(presented.expose()).await? {
+            Some(token) => match (token.scope, token.agent) {
+                (TokenScope::Agent, Some(agent)) => Ok(AgentCaller { agent }),
+                (scope, _) => Err(Failure::forbidden(format!(
+                    "only an agent token can poll for agent operations, not a token of scope `{scope}`"
+                ))),
+            },
+            None => Err(Failure::unauthenticated("the bearer token is not valid or was revoked")),
         }
     }
 }

@@ -123,6 +123,7 @@ impl Harness {
             name: Some(format!("{scope} probe")),
             scope,
             job: job.map(str::to_owned),
+            agent: None,
         };
         let created = self.auth.store().create_token(&request).await.unwrap();
         created.token.expose().to_owned()

@@ -61,6 +61,7 @@ pub(crate) struct TokenCaller {
     pub(crate) name: String,
     pub(crate) scope: TokenScope,
     pub(crate) job: Option<String>,
+    pub(crate) agent: Option<String>,
 }
 
 impl Auth {
@@ -87,6 +88,7 @@ impl Auth {
             name: row.name,
             scope: row.scope,
             job: row.job,
+            agent: row.agent,
         }))
     }
 }
@@ -109,6 +111,7 @@ mod tests {
             name: Some("test".into()),
             scope,
             job: job.map(str::to_owned),
+            agent: None,
         }
     }
 
@@ -156,7 +159,8 @@ mod tests {
                 id: created.summary.id.clone(),
                 name: "test".into(),
                 scope: TokenScope::Scim,
-                job: None
+                job: None,
+                agent: None,
             }
         );
         assert_eq!(auth.bearer_token(generate().unwrap().expose()).await.unwrap(), None);

@@ -8,6 +8,7 @@
 //! that change state. Errors are [`Failure`]s: a status and
 //! `{"error": CODE, "message": SENTENCE}`.
 
+mod agents;
 mod approval;
 mod directory;
 mod error;
@@ -57,6 +58,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(approval::routes())
         .merge(test_connection::routes())
         .merge(inbound::routes())
+        .merge(agents::routes())
         .routes(routes!(super::openapi::openapi_json))
         .routes(routes!(super::metrics::scrape))
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))

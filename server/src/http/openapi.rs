@@ -48,6 +48,7 @@ pub(crate) const OPENAPI_PATH: &str = "/api/v1/openapi.json";
         (name = "jobs", description = "Provisioning jobs: definitions with write-only secrets, state, assignments."),
         (name = "directory", description = "The built-in directory: users, groups, members, attributes."),
         (name = "inbound", description = "Inbound provisioning: SCIM bulk uploads from systems of record, and their status."),
+        (name = "agents", description = "On-premises agents: their long poll, their results, and the agents administrators see."),
         (name = "meta", description = "This document and the Prometheus metrics."),
     ),
 )]

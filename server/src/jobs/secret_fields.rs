@@ -14,8 +14,13 @@ use crate::secrets::{SecretBox, SecretError};
 /// job problems name places), with the field itself. A new secret field of
 /// the engine's definition is one more `push` here; nothing else changes.
 pub fn secret_slots(definition: &mut JobDefinition) -> Vec<(&'static str, &mut Option<Secret>)> {
+    target_secret_slots(&mut definition.target)
+}
+
+/// [`secret_slots`] of a target alone (an agent receives only the target).
+pub fn target_secret_slots(target: &mut Target) -> Vec<(&'static str, &mut Option<Secret>)> {
     let mut slots = Vec::new();
-    match &mut definition.target {
+    match target {
         Target::Scim { auth, .. } => slots.push(("target.auth.bearer_token", &mut auth.bearer_token)),
         Target::Ldap(ldap) => slots.push(("target.bind_password", &mut ldap.bind_password)),
         Target::Sql(sql) => slots.push(("target.password", &mut sql.password)),

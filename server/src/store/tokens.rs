@@ -1,4 +1,4 @@
-//! API tokens: name, scope, inbound job, and the SHA-256 of the token (see
+//! API tokens: name, scope, inbound job or agent, and the SHA-256 of the token (see
 //! [`crate::auth::token`] for why a plain hash suffices). The token itself
 //! leaves [`Store::create_token`] once and is never stored.
 
@@ -19,6 +19,7 @@ pub(crate) struct TokenRow {
     pub(crate) name: String,
     pub(crate) scope: TokenScope,
     pub(crate) job: Option<String>,
+    pub(crate) agent: Option<String>,
     pub(crate) token_hash: String,
     pub(crate) last_used_at: Option<DateTime<Utc>>,
 }
@@ -33,24 +34,30 @@ impl Store {
         let now = Utc::now();
         let name = match &request.name {
             Some(name) => name.clone(),
-            None => format!("{} token {}", request.scope, now.format("%Y-%m-%d")),
+            None => match &request.agent {
+                Some(agent) => format!("agent {agent} {}", now.format("%Y-%m-%d")),
+                None => format!("{} token {}", request.scope, now.format("%Y-%m-%d")),
+            },
         };
         let summary = TokenSummary {
             id: uuid::Uuid::new_v4().to_string(),
             name,
             scope: request.scope,
             job: request.job.clone(),
+            agent: request.agent.clone(),
             created_at: db_time(now),
             last_used_at: None,
             revoked_at: None,
         };
         sqlx::query(
-            "INSERT INTO api_tokens (id, name, scope, job, token_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO api_tokens (id, name, scope, job, agent, token_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&summary.id)
         .bind(&summary.name)
         .bind(summary.scope.as_str())
         .bind(summary.job.as_deref())
+        .bind(summary.agent.as_deref())
         .bind(token::hash(secret.expose()))
         .bind(&summary.created_at)
         .execute(&self.pool)
@@ -61,7 +68,7 @@ impl Store {
     /// Every token, revoked ones included, oldest first.
     pub async fn tokens(&self) -> Result<Vec<TokenSummary>, ServerError> {
         let rows = sqlx::query(
-            "SELECT id, name, scope, job, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY created_at, id",
+            "SELECT id, name, scope, job, agent, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY created_at, id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -77,7 +84,7 @@ impl Store {
             .execute(&self.pool)
             .await?;
         let row = sqlx::query(
-            "SELECT id, name, scope, job, created_at, last_used_at, revoked_at FROM api_tokens WHERE id = $1",
+            "SELECT id, name, scope, job, agent, created_at, last_used_at, revoked_at FROM api_tokens WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -88,7 +95,7 @@ impl Store {
     /// The unrevoked token whose hash is `token_hash`.
     pub(crate) async fn active_token_by_hash(&self, token_hash: &str) -> Result<Option<TokenRow>, ServerError> {
         let row = sqlx::query(
-            "SELECT id, name, scope, job, token_hash, last_used_at FROM api_tokens \
+            "SELECT id, name, scope, job, agent, token_hash, last_used_at FROM api_tokens \
              WHERE token_hash = $1 AND revoked_at IS NULL",
         )
         .bind(token_hash)
@@ -100,6 +107,7 @@ impl Store {
                 name: row.try_get("name")?,
                 scope: scope(&row)?,
                 job: row.try_get("job")?,
+                agent: row.try_get("agent")?,
                 token_hash: row.try_get("token_hash")?,
                 last_used_at: row
                     .try_get::<Option<String>, _>("last_used_at")?
@@ -127,6 +135,7 @@ fn summary(row: &AnyRow) -> Result<TokenSummary, ServerError> {
         name: row.try_get("name")?,
         scope: scope(row)?,
         job: row.try_get("job")?,
+        agent: row.try_get("agent")?,
         created_at: row.try_get("created_at")?,
         last_used_at: row.try_get("last_used_at")?,
         revoked_at: row.try_get("revoked_at")?,
@@ -150,6 +159,7 @@ mod tests {
             name: name.map(str::to_owned),
             scope,
             job: job.map(str::to_owned),
+            agent: None,
         }
     }
 

@@ -5,12 +5,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use provisio_api::auth::{TOKENS_PATH, TokenCreateRequest, TokenCreated, TokenScope, TokenSummary, token_path};
 
-use super::CopyField;
 use crate::api::{self, Failure};
-use crate::directory::confirm::ConfirmButton;
-use crate::jobs::list::short_time;
 use crate::jobs::state::JobSignal;
-use crate::ui::{ErrorNote, Loading};
+use crate::tokens::TokenTable;
+use crate::ui::{CopyField, ErrorNote, Loading};
 
 /// The tokens that may upload to the job: an inbound token names the job by
 /// name or by id, whichever its creator used.
@@ -49,6 +47,7 @@ pub fn Tokens(job: JobSignal) -> impl IntoView {
             name: (!label.is_empty()).then_some(label),
             scope: TokenScope::Inbound,
             job: Some(job.with_untracked(|j| j.definition.name.clone())),
+            agent: None,
         };
         spawn_local(async move {
             match api::post::<_, TokenCreated>(TOKENS_PATH, &request).await {
@@ -81,33 +80,8 @@ pub fn Tokens(job: JobSignal) -> impl IntoView {
                 None => view! { <Loading /> }.into_any(),
                 Some(list) if list.is_empty() => view! { <p class="empty">"No tokens yet."</p> }.into_any(),
                 Some(list) => view! {
-                    <table class="jobs-table tokens-table">
-                        <thead><tr>
-                            <th scope="col">"Name"</th><th scope="col">"Created"</th>
-                            <th scope="col">"Last used"</th><th scope="col">"Status"</th>
-                            <th scope="col"><span class="sr-only">"Actions"</span></th>
-                        </tr></thead>
-                        <tbody>
-                            {list.into_iter().map(|t| {
-                                let question = format!("Revoke {}? Uploads with it are refused at once.", t.name);
-                                let id = t.id.clone();
-                                let revoked = t.revoked_at.is_some();
-                                view! {
-                                    <tr data-revoked=revoked.to_string()>
-                                        <td>{t.name}</td>
-                                        <td>{short_time(&t.created_at)}</td>
-                                        <td>{t.last_used_at.as_deref().map_or_else(|| "never".to_owned(), short_time)}</td>
-                                        <td>{t.revoked_at.as_deref().map_or_else(|| "active".to_owned(), |r| format!("revoked {}", short_time(r)))}</td>
-                                        <td>{(!revoked).then(|| view! {
-                                            <ConfirmButton label="Revoke" confirm="Yes, revoke" question=question
-                                                busy=Signal::derive(move || busy.get())
-                                                on_confirm=Callback::new(move |()| revoke(id.clone())) />
-                                        })}</td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
+                    <TokenTable list refused="Uploads with it are refused at once."
+                        busy=busy revoke=Callback::new(revoke) />
                 }.into_any(),
             }}
             <form class="job-form" on:submit=create>

@@ -6,6 +6,7 @@
 //! feeds a CSV or JSON file of people to an inbound job.
 
 mod admin;
+mod agent;
 mod database;
 mod expr;
 mod inbound;
@@ -56,6 +57,9 @@ enum Command {
         #[command(subcommand)]
         command: inbound::InboundCommand,
     },
+    /// Run the on-premises agent: execute the operations of jobs whose target names it in
+    /// `via_agent`, calling out to the server only.
+    Agent(agent::AgentArgs),
 }
 
 fn main() -> ExitCode {
@@ -73,5 +77,6 @@ fn main() -> ExitCode {
         Command::Admin { command } => admin::run(command),
         Command::Token { command } => token::run(command),
         Command::Inbound { command } => inbound::run(command),
+        Command::Agent(args) => agent::run_agent(args),
     }
 }

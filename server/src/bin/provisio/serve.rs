@@ -80,7 +80,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 /// moment this is made: made before the "running" line is printed, a
 /// signal sent as soon as that line appears still stops the server
 /// gracefully instead of killing it.
-struct ShutdownSignals {
+pub(crate) struct ShutdownSignals {
     #[cfg(unix)]
     interrupt: tokio::signal::unix::Signal,
     #[cfg(unix)]
@@ -88,7 +88,7 @@ struct ShutdownSignals {
 }
 
 impl ShutdownSignals {
-    fn listen() -> anyhow::Result<ShutdownSignals> {
+    pub(crate) fn listen() -> anyhow::Result<ShutdownSignals> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -102,7 +102,7 @@ impl ShutdownSignals {
     }
 
     /// Resolves on the first of the signals.
-    async fn wait(mut self) {
+    pub(crate) async fn wait(mut self) {
         #[cfg(unix)]
         tokio::select! {
             _ = self.interrupt.recv() => {}

@@ -14,7 +14,8 @@ use crate::database::DatabaseArgs;
 pub enum TokenCommand {
     /// Create an API token and print it: it is shown only this once.
     Create {
-        /// What the token may call: the admin API, the SCIM API, or one inbound job's uploads.
+        /// What the token may call: the admin API, the SCIM API, one inbound job's uploads, or
+        /// one on-premises agent's polls.
         #[arg(long, value_enum)]
         scope: Scope,
         /// A name to recognise it by [default: the scope and today's date].
@@ -23,6 +24,10 @@ pub enum TokenCommand {
         /// The inbound job the token may upload to (inbound tokens only, and required for them).
         #[arg(long, value_name = "NAME", required_if_eq("scope", "inbound"))]
         job: Option<String>,
+        /// The on-premises agent the token authenticates (agent tokens only, and required for
+        /// them); jobs reach it with `"via_agent": "NAME"`.
+        #[arg(long, value_name = "NAME", required_if_eq("scope", "agent"))]
+        agent: Option<String>,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -46,6 +51,7 @@ pub enum Scope {
     Admin,
     Scim,
     Inbound,
+    Agent,
 }
 
 impl From<Scope> for TokenScope {
@@ -54,6 +60,7 @@ impl From<Scope> for TokenScope {
             Scope::Admin => TokenScope::Admin,
             Scope::Scim => TokenScope::Scim,
             Scope::Inbound => TokenScope::Inbound,
+            Scope::Agent => TokenScope::Agent,
         }
     }
 }
@@ -64,12 +71,14 @@ pub fn run(command: TokenCommand) -> ExitCode {
             scope,
             name,
             job,
+            agent,
             database,
         } => {
             let request = TokenCreateRequest {
                 name,
                 scope: scope.into(),
                 job,
+                agent,
             };
             let input = request
                 .check()
@@ -102,7 +111,7 @@ pub fn run(command: TokenCommand) -> ExitCode {
                         t.id,
                         t.name,
                         t.scope.to_string(),
-                        t.job.unwrap_or_else(|| "-".to_owned()),
+                        t.job.or(t.agent).unwrap_or_else(|| "-".to_owned()),
                         human_time(&t.created_at),
                         t.last_used_at.as_deref().map_or_else(|| "never".to_owned(), human_time),
                         status,
@@ -110,7 +119,7 @@ pub fn run(command: TokenCommand) -> ExitCode {
                 })
                 .collect();
             Ok(table(
-                &["ID", "NAME", "SCOPE", "JOB", "CREATED", "LAST USED", "STATUS"],
+                &["ID", "NAME", "SCOPE", "JOB/AGENT", "CREATED", "LAST USED", "STATUS"],
                 rows,
             ))
         }),

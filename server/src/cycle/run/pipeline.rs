@@ -159,7 +159,7 @@ impl Pipeline {
             }
             _ => {}
         }
-        let connector = crate::connectors::connect(store, &definition.target).await?;
+        let connector = crate::connectors::connect(store, &definition).await?;
         let assigned = if definition.scope == ScopeMode::All {
             None
         } else {

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use provisio_api::ApiError;
 use provisio_api::jobs::connection::{ConnectionTest, JOB_TEST_CONNECTION_PATH};
-use provisio_engine::job::Target;
+use provisio_engine::job::{JobDefinition, Target};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -69,23 +69,26 @@ pub(crate) async fn test_connection(
             ));
         }
         Target::Ldap(ldap) => (
-            connect_and_test(&state, &definition.target).await,
+            connect_and_test(&state, &definition).await,
             ldap.url.clone(),
             "the directory answered and accepted the bind",
         ),
         Target::Sql(sql) => (
-            connect_and_test(&state, &definition.target).await,
+            connect_and_test(&state, &definition).await,
             sql.url.clone(),
             "the database answered and has the tables and columns the job names",
         ),
         Target::Rest(rest) => (
-            connect_and_test(&state, &definition.target).await,
+            connect_and_test(&state, &definition).await,
             rest.base_url.clone(),
             "the API answered and accepted the credentials",
         ),
     };
     let (ok, message) = match outcome {
-        Ok(()) => (true, answered.to_owned()),
+        Ok(()) => match definition.target.via_agent() {
+            Some(agent) => (true, format!("through the agent `{agent}`: {answered}")),
+            None => (true, answered.to_owned()),
+        },
         // ConnectorError messages never contain a credential.
         Err(error) => (false, error.to_string()),
     };
@@ -96,8 +99,11 @@ pub(crate) async fn test_connection(
     }))
 }
 
-async fn connect_and_test(state: &AppState, target: &Target) -> Result<(), crate::connectors::ConnectorError> {
-    crate::connectors::connect(&state.store, target)
+async fn connect_and_test(
+    state: &AppState,
+    definition: &JobDefinition,
+) -> Result<(), crate::connectors::ConnectorError> {
+    crate::connectors::connect(&state.store, definition)
         .await?
         .test_connection()
         .await
