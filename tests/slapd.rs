@@ -3,6 +3,8 @@
 //! cosine, inetorgperson and nis schemas), suffix `dc=example,dc=org`,
 //! `ou=people` and `ou=groups` seeded, on a free loopback port; killed when
 //! dropped. Entries are read back with the real `ldapsearch`.
+//! [`Slapd::start_with_tls`] also serves StartTLS and `ldaps://` with a
+//! certificate for 127.0.0.1 from a throwaway CA made with `openssl`.
 //!
 //! ```no_run
 //! let Some(ldap) = provisio_tests::slapd::Slapd::start() else {
@@ -40,13 +42,25 @@ pub type Entry = BTreeMap<String, Vec<String>>;
 pub struct Slapd {
     child: Child,
     port: u16,
-    _dir: tempfile::TempDir,
+    /// The `ldaps://` port, when started with TLS.
+    ldaps_port: Option<u16>,
+    dir: tempfile::TempDir,
 }
 
 impl Slapd {
     /// Starts a fresh, seeded server; `None` (after saying so) when slapd
     /// is not installed and `PROVISIO_E2E` is not `1`.
     pub fn start() -> Option<Slapd> {
+        Slapd::launch(false)
+    }
+
+    /// [`Slapd::start`], also serving StartTLS on its `ldap://` port and
+    /// `ldaps://` on another, with a certificate signed by [`Slapd::ca_certificate`].
+    pub fn start_with_tls() -> Option<Slapd> {
+        Slapd::launch(true)
+    }
+
+    fn launch(tls: bool) -> Option<Slapd> {
         if !Path::new(SLAPD).exists() {
             if std::env::var(E2E).is_ok_and(|value| value == "1") {
                 panic!("{SLAPD} is missing and {E2E}=1 requires every end-to-end test to run");
@@ -59,19 +73,34 @@ impl Slapd {
             let dir = tempfile::tempdir().unwrap();
             let conf = dir.path().join("slapd.conf");
             std::fs::create_dir(dir.path().join("db")).unwrap();
-            std::fs::write(&conf, config(dir.path())).unwrap();
+            if tls {
+                write_certificates(dir.path());
+            }
+            std::fs::write(&conf, config(dir.path(), tls)).unwrap();
             let port = free_port();
+            let ldaps_port = tls.then(free_port);
+            let mut listen = format!("ldap://127.0.0.1:{port}/");
+            if let Some(ldaps) = ldaps_port {
+                listen.push_str(&format!(" ldaps://127.0.0.1:{ldaps}/"));
+            }
             let child = Command::new(SLAPD)
                 .arg("-f")
                 .arg(&conf)
-                .args(["-h", &format!("ldap://127.0.0.1:{port}/"), "-d", "0"])
+                .args(["-h", &listen, "-d", "0"])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
                 .unwrap_or_else(|e| panic!("cannot run {SLAPD}: {e}"));
-            let mut slapd = Slapd { child, port, _dir: dir };
-            match wait_listening(&mut slapd.child, port) {
+            let mut slapd = Slapd {
+                child,
+                port,
+                ldaps_port,
+                dir,
+            };
+            let listening = wait_listening(&mut slapd.child, port)
+                .and_then(|()| ldaps_port.map_or(Ok(()), |ldaps| wait_listening(&mut slapd.child, ldaps)));
+            match listening {
                 Ok(()) => {
                     slapd.add(&format!(
                         "dn: {SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\no: Example\ndc: example\n\n\
@@ -89,6 +118,17 @@ impl Slapd {
     /// `ldap://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         format!("ldap://127.0.0.1:{}", self.port)
+    }
+
+    /// `ldaps://127.0.0.1:PORT` (started with TLS only).
+    pub fn ldaps_url(&self) -> String {
+        let port = self.ldaps_port.expect("started with Slapd::start_with_tls");
+        format!("ldaps://127.0.0.1:{port}")
+    }
+
+    /// The PEM certificate of the CA that signed the server's (started with TLS only).
+    pub fn ca_certificate(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("ca.pem")).expect("started with Slapd::start_with_tls")
     }
 
     /// Adds entries with `ldapadd`; panics when it fails.
@@ -161,10 +201,87 @@ impl Drop for Slapd {
     }
 }
 
-fn config(dir: &Path) -> String {
+/// A CA, and a server certificate for 127.0.0.1 and localhost signed by
+/// it, made with `openssl` in `dir` (ca.pem, server.pem, server.key).
+fn write_certificates(dir: &Path) {
+    let openssl = |args: &[&str]| {
+        let output = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run openssl: {e}"));
+        assert!(output.status.success(), "openssl {args:?}: {}", text(&output.stderr));
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Provisio test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n\
+         keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ]);
+}
+
+fn config(dir: &Path, tls: bool) -> String {
     let dir = dir.display();
+    let tls = if tls {
+        format!(
+            "TLSCACertificateFile {dir}/ca.pem\n\
+             TLSCertificateFile {dir}/server.pem\n\
+             TLSCertificateKeyFile {dir}/server.key\n"
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "include {SCHEMAS}/core.schema\n\
+        "{tls}\
+         include {SCHEMAS}/core.schema\n\
          include {SCHEMAS}/cosine.schema\n\
          include {SCHEMAS}/inetorgperson.schema\n\
          include {SCHEMAS}/nis.schema\n\

@@ -262,6 +262,23 @@ async fn a_job_provisions_ldap_through_the_agent() {
     assert_eq!(body["decision"]["action"], "create", "{body}");
     assert_eq!(body["applied"]["done"], true, "{body}");
     assert_eq!(fx.values(&person("grace"), "title"), ["Admiral"]);
+
+    // The command line runs outside the server the agent polls: it says where to go.
+    let mut command = Command::new(provisio_binary());
+    command
+        .args(["job", "provision", "--job", "LDAP", "--user", "grace@contoso.com"])
+        .args(["--database", &fx.api.database_url])
+        .args(["--secret-key-file", fx.api.key_file.to_str().unwrap()])
+        .env_remove("PROVISIO_SECRET_KEY");
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains(&format!("through the on-premises agent `{AGENT}`")),
+        "{message}"
+    );
     fx.api.stop().await;
 }
 

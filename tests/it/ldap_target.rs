@@ -454,3 +454,34 @@ fn change(path: &str, old: EngineValue, new: EngineValue) -> AttributeChange {
         new,
     }
 }
+
+/// `ldaps://` and StartTLS against slapd's certificate from a private CA:
+/// untrusted without the job's `ca_certificate`, bound and searched with it
+/// (the certificate is always verified, never skipped).
+#[tokio::test]
+async fn ldaps_and_starttls_verify_the_directory_with_the_jobs_ca() {
+    let Some(ldap) = Slapd::start_with_tls() else {
+        return;
+    };
+    use provisio_server::connectors::ldap::connect;
+    let mut ldaps = ldap_target(&ldap, ADMIN_PASSWORD);
+    ldaps.url = ldap.ldaps_url();
+    let untrusted = connect(&ldaps).await.err().expect("an unknown CA is refused");
+    assert!(untrusted.to_string().contains("certificate"), "{untrusted}");
+
+    ldaps.ca_certificate = Some(ldap.ca_certificate());
+    let connector = connect(&ldaps).await.unwrap();
+    connector.test_connection().await.unwrap();
+    let found = connector
+        .find(SourceKind::User, "uid", &EngineValue::str("nobody"))
+        .await
+        .unwrap();
+    assert!(found.is_empty());
+
+    let mut start_tls = ldap_target(&ldap, ADMIN_PASSWORD);
+    start_tls.start_tls = true;
+    let untrusted = connect(&start_tls).await.err().expect("an unknown CA is refused");
+    assert!(untrusted.to_string().contains("certificate"), "{untrusted}");
+    start_tls.ca_certificate = Some(ldap.ca_certificate());
+    connect(&start_tls).await.unwrap().test_connection().await.unwrap();
+}

@@ -21,6 +21,10 @@ pub struct LdapTarget {
     /// Upgrade an `ldap://` connection with StartTLS before binding.
     #[serde(default)]
     pub start_tls: bool,
+    /// PEM certificates to trust for `ldaps://` and StartTLS besides the
+    /// system's roots: typically the directory's own CA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_certificate: Option<String>,
     pub bind_dn: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bind_password: Option<Secret>,

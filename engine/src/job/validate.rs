@@ -224,6 +224,20 @@ fn check_ldap(job: &JobDefinition, ldap: &LdapTarget, target: &Location, problem
             "an ldaps:// connection is already encrypted: StartTLS is for ldap:// URLs",
         ));
     }
+    if let Some(pem) = &ldap.ca_certificate {
+        let encrypted = ldap.start_tls || ldap.url.trim().to_ascii_lowercase().starts_with("ldaps://");
+        if !pem.contains("-----BEGIN CERTIFICATE-----") {
+            problems.push(JobProblem::error(
+                target.field("ca_certificate"),
+                "expected PEM text: one or more -----BEGIN CERTIFICATE----- blocks",
+            ));
+        } else if !encrypted {
+            problems.push(JobProblem::error(
+                target.field("ca_certificate"),
+                "a CA certificate is only used by ldaps:// URLs and StartTLS",
+            ));
+        }
+    }
     for (field, value) in [("bind_dn", &ldap.bind_dn), ("users_base_dn", &ldap.users_base_dn)] {
         if value.trim().is_empty() {
             problems.push(JobProblem::error(target.field(field), format!("`{field}` is empty")));

@@ -654,6 +654,16 @@ fn ldap_sql_and_rest_targets_are_checked() {
     both["url"] = json!("ldaps://x");
     both["start_tls"] = json!(true);
     error(other_target(both), "target.start_tls", "already encrypted");
+    let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    let mut trusted = ldap();
+    trusted["url"] = json!("ldaps://ldap.example.org");
+    trusted["ca_certificate"] = json!(pem);
+    fine(other_target(trusted.clone()));
+    trusted["ca_certificate"] = json!("not pem");
+    error(other_target(trusted), "target.ca_certificate", "PEM");
+    let mut unused = ldap();
+    unused["ca_certificate"] = json!(pem);
+    error(other_target(unused), "target.ca_certificate", "only used by ldaps://");
     error(
         |doc| {
             set("/target", ldap())(doc);

@@ -40,9 +40,39 @@ pub async fn connect(target: &LdapTarget) -> Result<Arc<dyn Connector>, Connecto
     Ok(Arc::new(connector))
 }
 
+/// A TLS client trusting the system's roots and the certificates in `pem`.
+fn tls_trusting(pem: &str) -> Result<Arc<rustls::ClientConfig>, ConnectorError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject as _;
+    let invalid = |detail: String| ConnectorError::Invalid {
+        detail: format!("target.ca_certificate: {detail}"),
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    // Unreadable system roots leave the job's own CA, which is what it named.
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    let mut added = 0;
+    for certificate in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+        let certificate = certificate.map_err(|e| invalid(format!("not PEM certificates: {e}")))?;
+        roots
+            .add(certificate)
+            .map_err(|e| invalid(format!("a certificate cannot be used as a root: {e}")))?;
+        added += 1;
+    }
+    if added == 0 {
+        return Err(invalid("no -----BEGIN CERTIFICATE----- block".into()));
+    }
+    let config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
 /// Provisions users and groups into an LDAP directory.
 pub struct LdapConnector {
     target: LdapTarget,
+    /// TLS with the job's CA certificate besides the system's roots; `None`
+    /// uses ldap3's default (the system's roots).
+    tls: Option<Arc<rustls::ClientConfig>>,
     /// The bound connection, `None` until the first operation or after the
     /// server closed it.
     connection: Mutex<Option<Ldap>>,
@@ -64,8 +94,10 @@ impl LdapConnector {
                 ),
             });
         }
+        let tls = target.ca_certificate.as_deref().map(tls_trusting).transpose()?;
         Ok(LdapConnector {
             target,
+            tls,
             connection: Mutex::new(None),
         })
     }
@@ -85,9 +117,12 @@ impl LdapConnector {
 
     /// Opens a connection and binds.
     async fn open(&self) -> Result<Ldap, ConnectorError> {
-        let settings = LdapConnSettings::new()
+        let mut settings = LdapConnSettings::new()
             .set_conn_timeout(CONNECT_TIMEOUT)
             .set_starttls(self.target.start_tls);
+        if let Some(tls) = &self.tls {
+            settings = settings.set_config(tls.clone());
+        }
         let what = format!("connecting to {}", self.target.url);
         let (conn, mut ldap) = LdapConnAsync::with_settings(settings, self.target.url.trim())
             .await

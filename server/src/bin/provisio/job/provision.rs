@@ -116,6 +116,18 @@ async fn provision(
     let secrets = SecretBox::from_environment(database, key_file).map_err(|e| failed(&e))?;
     let store = Store::open(database).await.map_err(|e| failed(&e))?;
     let jobs = Jobs::new(store.clone(), secrets);
+    // The agent polls the running server, not this process.
+    if let Ok(detail) = jobs.get(job).await
+        && let Some(agent) = detail.definition.target.via_agent()
+    {
+        store.close().await;
+        return Err(Refused::Usage(format!(
+            "job `{job}` reaches its target through the on-premises agent `{agent}`, which works for the running \
+             server: provision on demand there (the job's Provision on demand tab in the portal, or \
+             POST /api/v1/jobs/{}/provision-on-demand)",
+            detail.id
+        )));
+    }
     let outcome = run::provision_on_demand(&store, &jobs, job, user).await;
     store.close().await;
     outcome.map_err(|e| match e {
