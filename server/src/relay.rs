@@ -27,6 +27,8 @@ const MAX_BATCH: usize = 64;
 #[derive(Debug, Default)]
 pub struct Relay {
     agents: Mutex<HashMap<String, Slot>>,
+    /// Set when the server shuts down: held polls answer at once.
+    closing: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -205,7 +207,7 @@ impl Relay {
                     return Err(Superseded);
                 }
                 let work = slot.hand_out(&poll.session);
-                if !work.operations.is_empty() {
+                if !work.operations.is_empty() || self.closing.load(std::sync::atomic::Ordering::SeqCst) {
                     return Ok((work, contact));
                 }
             }
@@ -238,6 +240,15 @@ impl Relay {
             }
         }
         (accepted, contact)
+    }
+
+    /// Answers every held poll now, and every later one at once: the
+    /// server is shutting down and should not wait for them.
+    pub fn close(&self) {
+        self.closing.store(true, std::sync::atomic::Ordering::SeqCst);
+        for slot in self.slots().values() {
+            slot.wake.notify_waiters();
+        }
     }
 
     /// Every agent that has polled or has operations, by name.
@@ -285,7 +296,7 @@ impl Slot {
         }
         self.take_back(|_, _| true);
         let now = Utc::now();
-        let mut session = Session {
+        let session = Session {
             id: poll.session.clone(),
             version: poll.version.clone(),
             host: poll.host.clone(),
@@ -295,7 +306,6 @@ impl Slot {
             recorded: Some(Instant::now()),
         };
         let contact = session.contact(agent);
-        session.recorded = Some(Instant::now());
         self.session = Some(session);
         // A poll of the previous session still held learns it is superseded.
         self.wake.notify_waiters();

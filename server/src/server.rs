@@ -172,6 +172,8 @@ impl RunningServer {
             task.abort();
         }
         let _ = self.stop.send(());
+        // Agents' long polls would otherwise hold the shutdown for their whole wait.
+        self.store.relay().close();
         let mut task = self.task;
         match tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await {
             Ok(Ok(Ok(()))) => {}

@@ -33,6 +33,12 @@ const AGENT: &str = "datacenter-1";
 const USERS: &str = "/api/v1/directory/users";
 const GROUPS: &str = "/api/v1/directory/groups";
 
+/// A new token of the kind `request` asks for (`{"scope": …}`).
+async fn new_token(api: &Api, request: Value) -> String {
+    let created = api.post(TOKENS_PATH, request).await;
+    created.expect(201)["token"].as_str().unwrap().to_owned()
+}
+
 /// A running `provisio agent`, killed when dropped.
 struct AgentProcess {
     child: Child,
@@ -86,13 +92,7 @@ impl Fixture {
         definition["target"]["via_agent"] = json!(AGENT);
         let created = api.post(JOBS_PATH, definition).await;
         let job_id = created.expect(201)["id"].as_str().unwrap().to_owned();
-        let token = api
-            .post(TOKENS_PATH, json!({"scope": "agent", "agent": AGENT}))
-            .await
-            .expect(201)["token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let token = new_token(&api, json!({"scope": "agent", "agent": AGENT})).await;
         let jobs = Jobs::new(
             api.server.store().clone(),
             SecretBox::from_key_file(&api.key_file).unwrap(),
@@ -396,13 +396,7 @@ async fn a_repeated_create_finds_what_the_first_delivery_made() {
 #[tokio::test]
 async fn agent_tokens_poll_and_do_nothing_else() {
     for_each_backend(async |api: &Api| {
-        let token = api
-            .post(TOKENS_PATH, json!({"scope": "agent", "agent": AGENT}))
-            .await
-            .expect(201)["token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let token = new_token(api, json!({"scope": "agent", "agent": AGENT})).await;
         let admin = api.with_token(&token, reqwest::Method::GET, JOBS_PATH).await;
         admin.expect_error(403, "forbidden", "cannot call the admin API");
         let client = reqwest::Client::new();
@@ -414,25 +408,10 @@ async fn agent_tokens_poll_and_do_nothing_else() {
         let results = json!({"session": "s1", "results": []});
         let anonymous = client.post(&url).json(&results).send().await.unwrap();
         assert_eq!(anonymous.status(), 401);
-        let scim = api.post(TOKENS_PATH, json!({"scope": "scim"})).await.expect(201)["token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let wrong = client
-            .post(&url)
-            .bearer_auth(&scim)
-            .json(&results)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(wrong.status(), 403);
-        let accepted = client
-            .post(&url)
-            .bearer_auth(&token)
-            .json(&results)
-            .send()
-            .await
-            .unwrap();
+        let scim = new_token(api, json!({"scope": "scim"})).await;
+        let post = |token: String| client.post(&url).bearer_auth(token).json(&results).send();
+        assert_eq!(post(scim).await.unwrap().status(), 403);
+        let accepted = post(token).await.unwrap();
         assert_eq!(accepted.status(), 200);
         assert_eq!(accepted.json::<Value>().await.unwrap(), json!({"accepted": 0}));
         let missing = api.post(TOKENS_PATH, json!({"scope": "agent"})).await;

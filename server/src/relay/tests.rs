@@ -125,6 +125,20 @@ async fn the_superseded_process_is_told_so() {
 }
 
 #[tokio::test]
+async fn closing_answers_held_polls_at_once() {
+    let relay = Arc::new(Relay::new());
+    let held = {
+        let relay = relay.clone();
+        tokio::spawn(async move { relay.poll("dc-1", &poll("s1", &[]), Duration::from_secs(30)).await })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    relay.close();
+    let answered = tokio::time::timeout(Duration::from_secs(2), held).await;
+    let (work, _) = answered.expect("answered at once").unwrap().unwrap();
+    assert!(work.operations.is_empty());
+}
+
+#[tokio::test]
 async fn a_call_nobody_answers_times_out_and_is_withdrawn() {
     let relay = Arc::new(Relay::new());
     relay.poll("dc-1", &poll("s1", &[]), NO_WAIT).await.unwrap();
