@@ -207,6 +207,14 @@ async fn a_job_provisions_ldap_through_the_agent() {
     );
     let listed = fx.listed().await;
     assert!(listed["last_contact_at"].is_string(), "{listed}");
+    let metrics = fx.api.get("/metrics").await;
+    assert!(
+        metrics
+            .text
+            .contains(&format!("provisio_agent_connected{{agent=\"{AGENT}\"}} 1")),
+        "{}",
+        metrics.text
+    );
     assert_eq!(listed["version"], env!("CARGO_PKG_VERSION"), "{listed}");
     assert!(listed["host"].as_str().is_some_and(|h| !h.is_empty()), "{listed}");
 

@@ -30,6 +30,8 @@ const REQUESTS: &str = "provisio_http_requests_total";
 const DURATION: &str = "provisio_http_request_duration_seconds";
 const DIRECTORY_OBJECTS: &str = "provisio_directory_objects";
 const JOBS: &str = "provisio_jobs";
+const AGENT_CONNECTED: &str = "provisio_agent_connected";
+const AGENT_OPERATIONS: &str = "provisio_agent_operations";
 
 /// Request durations' histogram buckets, in seconds.
 const BUCKETS: &[f64] = &[
@@ -67,6 +69,14 @@ impl Metrics {
                 "Users and groups in the directory, by type and state (live or deleted)."
             );
             describe_gauge!(JOBS, "Provisioning jobs, by state.");
+            describe_gauge!(
+                AGENT_CONNECTED,
+                "Whether each on-premises agent polls this server (1) or not (0)."
+            );
+            describe_gauge!(
+                AGENT_OPERATIONS,
+                "Operations waiting for each on-premises agent (queued) or held by it (in_progress)."
+            );
         });
         metrics
     }
@@ -152,7 +162,14 @@ pub(crate) async fn scrape(_caller: AdminCaller, State(state): State<AppState>) 
         ("group", "deleted", deleted_groups),
     ];
     let jobs = state.jobs.count_by_state().await?;
+    let agents = state.store.relay().live();
     state.metrics.record(|| {
+        for agent in agents.into_values() {
+            let connected = if agent.connected { 1.0 } else { 0.0 };
+            gauge!(AGENT_CONNECTED, "agent" => agent.name.clone()).set(connected);
+            gauge!(AGENT_OPERATIONS, "agent" => agent.name.clone(), "state" => "queued").set(f64::from(agent.queued));
+            gauge!(AGENT_OPERATIONS, "agent" => agent.name, "state" => "in_progress").set(f64::from(agent.in_progress));
+        }
         for (kind, live, count) in objects {
             gauge!(DIRECTORY_OBJECTS, "type" => kind, "state" => live).set(count as f64);
         }
