@@ -32,6 +32,7 @@ mod portal_editors;
 mod portal_inbound;
 mod portal_jobs;
 mod portal_logs;
+mod portal_new_targets;
 mod portal_overview;
 mod portal_session;
 mod postgres_harness;

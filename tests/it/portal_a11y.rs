@@ -273,6 +273,24 @@ async fn axe_finds_nothing_above_minor_on_any_page() -> TestResult {
     audit.page(&portal, &group, "#member-search").await?;
     audit.page(&portal, "/jobs", ".jobs-table, .empty").await?;
     audit.page(&portal, "/jobs/new", "#new-name").await?;
+    // The LDAP form with a server problem under a field (a blank bind DN).
+    for (field, text) in [
+        ("#ldap-name", "LDAP"),
+        ("#ldap-url", "ldap://127.0.0.1:1"),
+        ("#ldap-bind-dn", " "),
+        ("#ldap-users", "ou=people,dc=example,dc=org"),
+    ] {
+        portal.find(field).await?.send_keys(text).await?;
+    }
+    portal
+        .find("section[aria-labelledby='ldap-title'] button[type='submit']")
+        .await?
+        .click()
+        .await?;
+    portal.wait_for("#ldap-bind-dn-problem:not([hidden])").await?;
+    audit
+        .current(&portal, "/jobs/new (an LDAP form with a problem)")
+        .await?;
     for (tab, ready) in [
         ("connection", "#connection-url"),
         ("mappings", "#mappings-table"),

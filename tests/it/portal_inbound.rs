@@ -116,20 +116,15 @@ async fn an_hr_system_uploads_to_an_inbound_job_made_in_the_portal() -> TestResu
     // Its records, each a success with a link to its log entry.
     portal.find(".request-open").await?.click().await?;
     portal.wait_for(".records-table tbody tr").await?;
-    let rows = portal
-        .client()
-        .find_all(Locator::Css(".records-table tbody tr"))
-        .await?;
-    assert_eq!(rows.len(), 2);
-    let records = portal.text(".records-table tbody").await?;
+    // Read in one script: the tab refreshes itself every 5 s, and an element
+    // found a moment earlier may have been replaced by then.
+    let read = "return [...document.querySelectorAll('.records-table tbody tr')].map(row => [\
+                row.textContent, row.querySelector('.record-status')?.textContent ?? ''])";
+    let rows: Vec<(String, String)> = serde_json::from_value(portal.client().execute(read, Vec::new()).await?)?;
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let records: String = rows.iter().map(|(text, _)| text.as_str()).collect();
     assert!(records.contains("bE2001") && records.contains("E2002"), "{records}");
-    let statuses = portal
-        .client()
-        .find_all(Locator::Css(".records-table .record-status"))
-        .await?;
-    for status in statuses {
-        assert_eq!(status.text().await?, "success");
-    }
+    assert!(rows.iter().all(|(_, status)| status == "success"), "{rows:?}");
     portal.find(".records-table a[href^='/logs/']").await?;
     let scroll = "document.querySelector('.request-records').scrollIntoView({block: 'center'})";
     portal.client().execute(scroll, Vec::new()).await?;

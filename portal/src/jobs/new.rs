@@ -1,7 +1,10 @@
 //! `/jobs/new`: adding an application, from a blank SCIM application (a
 //! name, the tenant URL and a token, with Entra's default attribute
 //! mappings), from the inbound template (an HR system pushing users into
-//! the directory) or from an exported job definition (pasted or uploaded).
+//! the directory), from an LDAP, SQL or REST template ([`targets`]) or from
+//! an exported job definition (pasted or uploaded).
+
+mod targets;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -122,10 +125,11 @@ fn create(
 pub fn NewJobPage() -> impl IntoView {
     view! {
         <h1>"New application"</h1>
-        <p class="intro">"Start from a blank SCIM application with the usual attribute mappings, from an HR system that pushes users into the directory, or import a job definition exported from another Provisio. New applications are stopped until you start them."</p>
+        <p class="intro">"Start from a blank SCIM application with the usual attribute mappings, from an HR system that pushes users into the directory, from an LDAP directory, a SQL database or a REST API, or import a job definition exported from another Provisio. New applications are stopped until you start them."</p>
         <div class="new-job">
             <BlankScim />
             <Inbound />
+            <targets::TargetForms />
             <Import />
         </div>
     }
