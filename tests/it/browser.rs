@@ -201,6 +201,30 @@ impl Portal {
             .map_err(|e| format!("{selector} did not appear: {e}"))?)
     }
 
+    /// Waits until the text of `selector` satisfies `expected`, for up to
+    /// `within`: for pages that refresh themselves.
+    pub async fn eventually(
+        &self,
+        selector: &str,
+        within: Duration,
+        expected: impl Fn(&str) -> bool,
+    ) -> TestResult<String> {
+        let deadline = Instant::now() + within;
+        loop {
+            let text = match self.client().find(Locator::Css(selector)).await {
+                Ok(element) => element.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if expected(&text) {
+                return Ok(text);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("{selector} never matched; its text is {text:?}").into());
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     /// The server behind the portal (its store, for setting up and checking).
     pub fn server(&self) -> &RunningServer {
         &self.server

@@ -4,9 +4,8 @@
 //! through it appear in its row as the page refreshes itself, revoke the
 //! token, and see the job's Connection tab name the agent, never connected.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use fantoccini::Locator;
 use provisio_api::auth::{TokenCreateRequest, TokenScope};
 use provisio_api::jobs::JOBS_PATH;
 use reqwest::header::AUTHORIZATION;
@@ -18,24 +17,6 @@ const AGENT: &str = "datacenter-1";
 const ROW: &str = "tr[data-agent='datacenter-1']";
 /// Longer than the page's 5 s refresh.
 const REFRESHED: Duration = Duration::from_secs(15);
-
-/// Waits until the text of `selector` satisfies `expected`, for up to [`REFRESHED`].
-async fn eventually(portal: &Portal, selector: &str, expected: impl Fn(&str) -> bool) -> TestResult<String> {
-    let deadline = Instant::now() + REFRESHED;
-    loop {
-        let text = match portal.client().find(Locator::Css(selector)).await {
-            Ok(element) => element.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        if expected(&text) {
-            return Ok(text);
-        }
-        if Instant::now() > deadline {
-            return Err(format!("{selector} never matched; its text is {text:?}").into());
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
 
 #[tokio::test]
 async fn an_agent_registered_in_the_portal_lists_its_token_and_jobs() -> TestResult {
@@ -52,7 +33,9 @@ async fn an_agent_registered_in_the_portal_lists_its_token_and_jobs() -> TestRes
 
     // A blank name is refused in place, before any request.
     portal.find("#create-agent-token").await?.click().await?;
-    eventually(&portal, "#agent-name-problem", |t| t.contains("empty")).await?;
+    portal
+        .eventually("#agent-name-problem", REFRESHED, |t| t.contains("empty"))
+        .await?;
     let invalid = portal.find("#agent-name").await?.attr("aria-invalid").await?;
     assert_eq!(invalid.as_deref(), Some("true"));
 
@@ -71,7 +54,9 @@ async fn an_agent_registered_in_the_portal_lists_its_token_and_jobs() -> TestRes
     assert_eq!(command.as_deref(), Some(expected.as_str()));
 
     // Listed, never connected, with its one token (also under Agent tokens).
-    eventually(&portal, &format!("{ROW} .agent-status"), |t| t == "Never connected").await?;
+    portal
+        .eventually(&format!("{ROW} .agent-status"), REFRESHED, |t| t == "Never connected")
+        .await?;
     assert_eq!(portal.text(&format!("{ROW} .agent-tokens")).await?, "1");
     assert_eq!(portal.text(&format!("{ROW} .agent-last-contact")).await?, "never");
     assert_eq!(portal.text(&format!("{ROW} .agent-jobs")).await?, "none");
@@ -114,7 +99,9 @@ async fn an_agent_registered_in_the_portal_lists_its_token_and_jobs() -> TestRes
         .error_for_status()?;
 
     // The page refreshes itself: the job appears in the agent's row, linked.
-    eventually(&portal, &format!("{ROW} .agent-jobs"), |t| t == "Datacenter LDAP").await?;
+    portal
+        .eventually(&format!("{ROW} .agent-jobs"), REFRESHED, |t| t == "Datacenter LDAP")
+        .await?;
     let link = portal.find(&format!("{ROW} .agent-jobs a")).await?.attr("href").await?;
     assert_eq!(link.as_deref(), Some("/jobs/Datacenter%20LDAP"));
     assert_eq!(
@@ -134,18 +121,26 @@ async fn an_agent_registered_in_the_portal_lists_its_token_and_jobs() -> TestRes
         .await?
         .click()
         .await?;
-    eventually(&portal, ".agent-tokens .tokens-table tbody", |t| t.contains("revoked")).await?;
-    eventually(&portal, &format!("{ROW} .agent-tokens"), |t| t == "0").await?;
+    portal
+        .eventually(".agent-tokens .tokens-table tbody", REFRESHED, |t| {
+            t.contains("revoked")
+        })
+        .await?;
+    portal
+        .eventually(&format!("{ROW} .agent-tokens"), REFRESHED, |t| t == "0")
+        .await?;
 
     // Its job's page opens by name.
     portal.find(&format!("{ROW} .agent-jobs a")).await?.click().await?;
-    eventually(&portal, "h1", |t| t == "Datacenter LDAP").await?;
+    portal.eventually("h1", REFRESHED, |t| t == "Datacenter LDAP").await?;
 
     // Its Connection tab names the agent and how it is reached: never yet.
     portal
         .goto("/jobs/Datacenter%20LDAP/connection", ".connection-agent")
         .await?;
-    let line = eventually(&portal, ".connection-agent", |t| t.contains("never connected")).await?;
+    let line = portal
+        .eventually(".connection-agent", REFRESHED, |t| t.contains("never connected"))
+        .await?;
     assert!(
         line.contains("Reached through the on-premises agent datacenter-1: never connected"),
         "{line}"

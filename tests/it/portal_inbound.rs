@@ -3,7 +3,7 @@
 //! create a token (shown once), upload two HR records over HTTP with it,
 //! start the job and watch the request's records succeed.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fantoccini::Locator;
 use provisio_api::inbound::{BULK_REQUEST_SCHEMA, SCIM_JSON, USER_SCHEMA, bulk_upload_path};
@@ -32,24 +32,6 @@ fn bulk(ids: &[&str]) -> Value {
         })
         .collect();
     json!({"schemas": [BULK_REQUEST_SCHEMA], "Operations": operations})
-}
-
-/// Waits until the text of `selector` satisfies `expected`, for up to [`PROCESSED`].
-async fn eventually(portal: &Portal, selector: &str, expected: impl Fn(&str) -> bool) -> TestResult<String> {
-    let deadline = Instant::now() + PROCESSED;
-    loop {
-        let text = match portal.client().find(Locator::Css(selector)).await {
-            Ok(element) => element.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        if expected(&text) {
-            return Ok(text);
-        }
-        if Instant::now() > deadline {
-            return Err(format!("{selector} never matched; its text is {text:?}").into());
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 #[tokio::test]
@@ -91,7 +73,9 @@ async fn an_hr_system_uploads_to_an_inbound_job_made_in_the_portal() -> TestResu
         .await?
         .unwrap_or_default();
     assert!(token.starts_with("pvs_"), "{token}");
-    eventually(&portal, ".tokens-table tbody", |t| t.contains("Workday tenant")).await?;
+    portal
+        .eventually(".tokens-table tbody", PROCESSED, |t| t.contains("Workday tenant"))
+        .await?;
     portal.screenshot("portal-inbound-token").await?;
 
     // The HR system uploads two records; the job is stopped, so they wait.
@@ -103,14 +87,20 @@ async fn an_hr_system_uploads_to_an_inbound_job_made_in_the_portal() -> TestResu
         .send()
         .await?;
     assert_eq!(answer.status(), StatusCode::ACCEPTED, "{}", answer.text().await?);
-    eventually(&portal, ".requests-table .request-state", |t| t == "pending").await?;
+    portal
+        .eventually(".requests-table .request-state", PROCESSED, |t| t == "pending")
+        .await?;
 
     // Started from Settings, the job processes them.
     portal.find("a[role='tab'][href$='/settings']").await?.click().await?;
     portal.wait_for(".run-controls button.primary").await?.click().await?;
-    eventually(&portal, ".job-header .job-state", |t| t == "running").await?;
+    portal
+        .eventually(".job-header .job-state", PROCESSED, |t| t == "running")
+        .await?;
     portal.find("a[role='tab'][href$='/inbound']").await?.click().await?;
-    eventually(&portal, ".requests-table .request-state", |t| t == "done").await?;
+    portal
+        .eventually(".requests-table .request-state", PROCESSED, |t| t == "done")
+        .await?;
     assert_eq!(portal.text(".requests-table .request-succeeded").await?, "2");
 
     // Its records, each a success with a link to its log entry.
@@ -132,13 +122,17 @@ async fn an_hr_system_uploads_to_an_inbound_job_made_in_the_portal() -> TestResu
 
     // Only failures: there are none.
     portal.find("#failures-only").await?.click().await?;
-    eventually(&portal, ".request-records .empty", |t| t == "No records to show.").await?;
+    portal
+        .eventually(".request-records .empty", PROCESSED, |t| t == "No records to show.")
+        .await?;
 
     // A mapping is evaluated for a pasted SCIM record, flattened as the server does.
     portal.find("a[role='tab'][href$='/mappings']").await?.click().await?;
     portal.wait_for("#mapping-0-edit").await?.click().await?;
     portal.wait_for("#mapping-record").await?;
-    eventually(&portal, "#result-value", |t| t.contains("E1001")).await?;
+    portal
+        .eventually("#result-value", PROCESSED, |t| t.contains("E1001"))
+        .await?;
     let scroll = "document.querySelector('#mapping-record').scrollIntoView({block: 'start'})";
     portal.client().execute(scroll, Vec::new()).await?;
     portal.screenshot("portal-inbound-mapping-record").await?;
