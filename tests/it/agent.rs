@@ -4,7 +4,8 @@
 //! provisions through it (create, update, rename, disable, delete, groups,
 //! on demand, test connection), the server lists the agent with its last
 //! contact, and an agent killed with SIGKILL in the middle of an initial
-//! cycle and started again leaves every user created exactly once.
+//! cycle and started again leaves every user created exactly once. A SQL
+//! table (SQLite) goes through the agent as well.
 
 use std::fs::File;
 use std::path::Path;
@@ -477,5 +478,95 @@ async fn the_agent_command_says_what_is_wrong() {
     assert_eq!(revoked.status.code(), Some(1), "{revoked:?}");
     let message = String::from_utf8_lossy(&revoked.stderr);
     assert!(message.contains("refused the agent token"), "{message}");
+    api.stop().await;
+}
+
+/// A SQL table (a SQLite file next to the agent) provisioned through the
+/// agent: the schema is read on the agent's side, rows are created and a
+/// leaver's row is disabled, checked with SQL.
+#[tokio::test]
+async fn a_sql_table_is_provisioned_through_the_agent() {
+    sqlx::any::install_default_drivers();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("hr.db").display());
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&format!("{url}?mode=rwc"))
+        .await
+        .unwrap();
+    sqlx::query("CREATE TABLE users (id TEXT PRIMARY KEY, user_name TEXT UNIQUE, display_name TEXT, active BOOLEAN)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let backend = backends::each().await.into_iter().next().unwrap();
+    let api = Api::start(&backend).await;
+    let job = json!({
+        "name": "HR DB",
+        "target": {"kind": "sql", "url": url, "users_table": "users", "key_column": "id",
+                   "disable": {"mode": "column", "column": "active", "value": false}, "via_agent": AGENT},
+        "objects": [{"source": "user", "target": "User", "mappings": [
+            {"target": "user_name", "expression": "[userPrincipalName]", "match_precedence": 1},
+            {"target": "display_name", "expression": "[displayName]"},
+            {"target": "active", "expression": "Switch([IsSoftDeleted], , \"False\", \"True\", \"True\", \"False\")"}
+        ]}]
+    });
+    let job_id = api.post(JOBS_PATH, job).await.expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let token = new_token(&api, json!({"scope": "agent", "agent": AGENT})).await;
+    let _agent = AgentProcess::start(
+        api.server.base_url().trim_end_matches('/'),
+        &token,
+        &dir.path().join("agent.log"),
+    );
+    let jobs = Jobs::new(
+        api.server.store().clone(),
+        SecretBox::from_key_file(&api.key_file).unwrap(),
+    );
+    let mut ids = Vec::new();
+    for name in ["ada", "alan"] {
+        let attributes = json!({"userPrincipalName": format!("{name}@contoso.com"), "displayName": name});
+        let created = api.post(USERS, json!({ "attributes": attributes })).await;
+        ids.push(created.expect(201)["id"].as_str().unwrap().to_owned());
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !api.get(AGENTS_PATH).await.expect(200)[0]["connected"]
+        .as_bool()
+        .unwrap_or(false)
+    {
+        assert!(Instant::now() < deadline, "the agent did not connect");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let report = run_cycle(api.server.store(), &jobs, &job_id, Mode::Initial)
+        .await
+        .unwrap();
+    assert_eq!(report.failures, 0, "{report:?}");
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT user_name, display_name FROM users ORDER BY user_name")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        rows,
+        [
+            ("ada@contoso.com".to_owned(), "ada".to_owned()),
+            ("alan@contoso.com".to_owned(), "alan".to_owned())
+        ]
+    );
+
+    api.delete(&format!("{USERS}/{}", ids[1])).await.expect(204);
+    let report = run_cycle(api.server.store(), &jobs, &job_id, Mode::Incremental)
+        .await
+        .unwrap();
+    assert_eq!(report.actions.get("disable"), Some(&1), "{report:?}");
+    let active: Vec<(String, i64)> =
+        sqlx::query_as("SELECT user_name, CAST(active AS INTEGER) FROM users ORDER BY user_name")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        active,
+        [("ada@contoso.com".to_owned(), 1), ("alan@contoso.com".to_owned(), 0)]
+    );
     api.stop().await;
 }
