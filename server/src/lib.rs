@@ -29,6 +29,7 @@ mod http;
 pub mod inbound;
 pub mod jobs;
 pub mod logs;
+mod pem;
 pub mod random;
 mod relay;
 mod scim;

@@ -65,9 +65,13 @@ impl ServerClient {
             .user_agent(concat!("provisio-agent/", env!("CARGO_PKG_VERSION")));
         if let Some(path) = ca_cert {
             let pem = std::fs::read(path).map_err(|e| format!("--ca-cert {}: {e}", path.display()))?;
-            let certificate = reqwest::Certificate::from_pem(&pem)
-                .map_err(|e| format!("--ca-cert {}: not a PEM certificate: {e}", path.display()))?;
-            builder = builder.add_root_certificate(certificate);
+            let certificates =
+                crate::pem::certificates(&pem).map_err(|e| format!("--ca-cert {}: {e}", path.display()))?;
+            for certificate in certificates {
+                let certificate = reqwest::Certificate::from_der(&certificate)
+                    .map_err(|e| format!("--ca-cert {}: {e}", path.display()))?;
+                builder = builder.add_root_certificate(certificate);
+            }
         }
         let http = builder.build().map_err(|e| format!("cannot set up HTTPS: {e}"))?;
         Ok(ServerClient { http, base, token })
@@ -162,6 +166,22 @@ mod tests {
                 .contains("expected https://")
         );
         assert!(client("not a url").unwrap_err().contains("not a URL"));
+    }
+
+    #[test]
+    fn a_ca_certificate_must_be_a_readable_pem_file() {
+        let missing = ServerClient::new(
+            "https://p.example",
+            Secret::new("pvs_abc"),
+            Some(Path::new("/nonexistent/ca.pem")),
+        )
+        .unwrap_err();
+        assert!(missing.starts_with("--ca-cert /nonexistent/ca.pem:"), "{missing}");
+        let dir = tempfile::tempdir().unwrap();
+        let garbage = dir.path().join("ca.pem");
+        std::fs::write(&garbage, "not a certificate").unwrap();
+        let error = ServerClient::new("https://p.example", Secret::new("pvs_abc"), Some(&garbage)).unwrap_err();
+        assert!(error.contains("no -----BEGIN CERTIFICATE----- block"), "{error}");
     }
 
     #[test]

@@ -42,24 +42,16 @@ pub async fn connect(target: &LdapTarget) -> Result<Arc<dyn Connector>, Connecto
 
 /// A TLS client trusting the system's roots and the certificates in `pem`.
 fn tls_trusting(pem: &str) -> Result<Arc<rustls::ClientConfig>, ConnectorError> {
-    use rustls::pki_types::CertificateDer;
-    use rustls::pki_types::pem::PemObject as _;
     let invalid = |detail: String| ConnectorError::Invalid {
         detail: format!("target.ca_certificate: {detail}"),
     };
     let mut roots = rustls::RootCertStore::empty();
     // Unreadable system roots leave the job's own CA, which is what it named.
     roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-    let mut added = 0;
-    for certificate in CertificateDer::pem_slice_iter(pem.as_bytes()) {
-        let certificate = certificate.map_err(|e| invalid(format!("not PEM certificates: {e}")))?;
+    for certificate in crate::pem::certificates(pem.as_bytes()).map_err(invalid)? {
         roots
             .add(certificate)
             .map_err(|e| invalid(format!("a certificate cannot be used as a root: {e}")))?;
-        added += 1;
-    }
-    if added == 0 {
-        return Err(invalid("no -----BEGIN CERTIFICATE----- block".into()));
     }
     let config = rustls::ClientConfig::builder()
         .with_root_certificates(roots)
