@@ -163,6 +163,55 @@ mod tests {
         }
     }
 
+    /// Migration 0009 rebuilds the table to add agent tokens: the tokens
+    /// made before it keep everything they had.
+    #[tokio::test]
+    async fn tokens_made_before_agents_survive_the_migration_that_adds_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let older = dir.path().join("migrations");
+        std::fs::create_dir(&older).unwrap();
+        for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.as_str() < "20261127000009" {
+                std::fs::copy(&path, older.join(&name)).unwrap();
+            }
+        }
+        let url = format!("sqlite://{}", dir.path().join("p.db").display());
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&format!("{url}?mode=rwc")).await.unwrap();
+        let before = sqlx::migrate::Migrator::new(older.as_path()).await.unwrap();
+        before.run(&pool).await.unwrap();
+        sqlx::query(
+            "INSERT INTO api_tokens (id, name, scope, job, token_hash, created_at, revoked_at) \
+             VALUES ('t1', 'HR', 'inbound', 'workday', 'abc', '2026-11-26T09:30:00.000000Z', \
+             '2026-11-26T10:00:00.000000Z')",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+
+        let store = Store::open(&url).await.unwrap();
+        let tokens = store.tokens().await.unwrap();
+        assert_eq!(tokens.len(), 1);
+        let token = &tokens[0];
+        assert_eq!((token.id.as_str(), token.name.as_str()), ("t1", "HR"));
+        assert_eq!(
+            (token.scope, token.job.as_deref(), token.agent.as_deref()),
+            (TokenScope::Inbound, Some("workday"), None)
+        );
+        assert_eq!(token.revoked_at.as_deref(), Some("2026-11-26T10:00:00.000000Z"));
+        let agent = TokenCreateRequest {
+            agent: Some("dc-1".into()),
+            ..request(None, TokenScope::Agent, None)
+        };
+        assert_eq!(
+            store.create_token(&agent).await.unwrap().summary.agent.as_deref(),
+            Some("dc-1")
+        );
+    }
+
     #[tokio::test]
     async fn only_the_hash_is_stored() {
         let s = store().await;
