@@ -181,7 +181,7 @@ impl FromStr for TokenScope {
 /// The body of `POST /api/v1/tokens`: the new token's scope, an optional
 /// name (default: the scope and creation date), for `inbound` tokens only
 /// the job it may upload to, and for `agent` tokens only the agent it
-/// authenticates. See [`TokenCreateRequest::check`].
+/// authenticates (by default the token's name). See [`TokenCreateRequest::check`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TokenCreateRequest {
     #[serde(default)]
@@ -207,11 +207,21 @@ impl TokenCreateRequest {
             (scope, Some(_)) => return Err(format!("only inbound tokens name a job, not {scope} tokens")),
             (_, None) => {}
         }
-        match (self.scope, &self.agent) {
+        match (self.scope, self.agent_name()) {
             (TokenScope::Agent, Some(agent)) => check_label("agent name", agent),
             (TokenScope::Agent, None) => Err("an agent token needs the name of the agent it authenticates".to_owned()),
             (scope, Some(_)) => Err(format!("only agent tokens name an agent, not {scope} tokens")),
             (_, None) => Ok(()),
+        }
+    }
+
+    /// The agent an `agent` token authenticates: `agent`, or else the
+    /// token's name. `None` for other scopes (unless `agent` is set).
+    pub fn agent_name(&self) -> Option<&str> {
+        match (self.scope, &self.agent, &self.name) {
+            (_, Some(agent), _) => Some(agent),
+            (TokenScope::Agent, None, Some(name)) => Some(name),
+            _ => None,
         }
     }
 }
@@ -432,6 +442,13 @@ mod tests {
                 .unwrap_err()
                 .contains("empty")
         );
+        let named = TokenCreateRequest {
+            name: Some("datacenter-1".into()),
+            scope: TokenScope::Agent,
+            job: None,
+            agent: None,
+        };
+        assert_eq!((named.check(), named.agent_name()), (Ok(()), Some("datacenter-1")));
         assert_eq!("agent".parse::<TokenScope>(), Ok(TokenScope::Agent));
     }
 

@@ -425,14 +425,17 @@ async fn agent_tokens_poll_and_do_nothing_else() {
         assert_eq!(accepted.json::<Value>().await.unwrap(), json!({"accepted": 0}));
         let missing = api.post(TOKENS_PATH, json!({"scope": "agent"})).await;
         missing.expect_error(400, "invalid", "needs the name of the agent");
+        // Without `agent`, an agent token's name names its agent.
+        new_token(api, json!({"scope": "agent", "name": "datacenter-2"})).await;
         let listed = api.get(TOKENS_PATH).await.expect(200).clone();
-        let agent_token = listed
+        let agents: Vec<&Value> = listed
             .as_array()
             .unwrap()
             .iter()
-            .find(|t| t["scope"] == "agent")
-            .unwrap();
-        assert_eq!(agent_token["agent"], AGENT, "{listed}");
+            .filter(|t| t["scope"] == "agent")
+            .map(|t| &t["agent"])
+            .collect();
+        assert_eq!(agents, [AGENT, "datacenter-2"], "{listed}");
     })
     .await;
 }

@@ -44,7 +44,7 @@ impl Store {
             name,
             scope: request.scope,
             job: request.job.clone(),
-            agent: request.agent.clone(),
+            agent: request.agent_name().map(str::to_owned),
             created_at: db_time(now),
             last_used_at: None,
             revoked_at: None,

@@ -24,9 +24,9 @@ pub enum TokenCommand {
         /// The inbound job the token may upload to (inbound tokens only, and required for them).
         #[arg(long, value_name = "NAME", required_if_eq("scope", "inbound"))]
         job: Option<String>,
-        /// The on-premises agent the token authenticates (agent tokens only, and required for
-        /// them); jobs reach it with `"via_agent": "NAME"`.
-        #[arg(long, value_name = "NAME", required_if_eq("scope", "agent"))]
+        /// The on-premises agent the token authenticates (agent tokens only) [default: the
+        /// token's --name]; jobs reach it with `"via_agent": "NAME"`.
+        #[arg(long, value_name = "NAME")]
         agent: Option<String>,
         #[command(flatten)]
         database: DatabaseArgs,
