@@ -27,6 +27,8 @@ pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
 /// How long to wait for the page (wasm download and start-up) and for each expected change.
 const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
 const CHANGE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often an element a re-render replaced is looked for again.
+const STALE_RETRIES: usize = 5;
 
 /// One browser at a time: each Chromium takes most of a core on the 2-core test machine.
 static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -202,7 +204,8 @@ impl Portal {
     }
 
     /// Waits until the text of `selector` satisfies `expected`, for up to
-    /// `within`: for pages that refresh themselves.
+    /// `within` (longer than [`Portal::wait_for_text`], for pages that
+    /// refresh themselves every few seconds).
     pub async fn eventually(
         &self,
         selector: &str,
@@ -221,8 +224,20 @@ impl Portal {
             if Instant::now() > deadline {
                 return Err(format!("{selector} never matched; its text is {text:?}").into());
             }
-            tokio::time::sleep(Duration::from_millis(200)).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Clicks `selector`, finding it again when the page replaced it between
+    /// the finding and the click (pages that refresh themselves do).
+    pub async fn click(&self, selector: &str) -> TestResult {
+        for _ in 0..STALE_RETRIES {
+            match self.find(selector).await?.click().await {
+                Err(e) if e.is_stale_element_reference() => tokio::time::sleep(Duration::from_millis(50)).await,
+                clicked => return Ok(clicked?),
+            }
+        }
+        Err(format!("{selector} kept being replaced before it could be clicked").into())
     }
 
     /// The server behind the portal (its store, for setting up and checking).
@@ -295,26 +310,20 @@ impl Portal {
         Ok(self.client().find(Locator::Css(selector)).await?)
     }
 
+    /// The text of `selector`, found again when the page replaced it in between.
     pub async fn text(&self, selector: &str) -> TestResult<String> {
-        Ok(self.find(selector).await?.text().await?)
+        for _ in 0..STALE_RETRIES {
+            match self.find(selector).await?.text().await {
+                Err(e) if e.is_stale_element_reference() => tokio::time::sleep(Duration::from_millis(50)).await,
+                text => return Ok(text?),
+            }
+        }
+        Err(format!("{selector} kept being replaced before its text could be read").into())
     }
 
-    /// Waits until the text of `selector` satisfies `expected`; returns the last text seen.
+    /// Waits until the text of `selector` satisfies `expected`; returns the text.
     pub async fn wait_for_text(&self, selector: &str, expected: impl Fn(&str) -> bool) -> TestResult<String> {
-        let deadline = Instant::now() + CHANGE_TIMEOUT;
-        loop {
-            let text = match self.client().find(Locator::Css(selector)).await {
-                Ok(element) => element.text().await.unwrap_or_default(),
-                Err(_) => String::new(),
-            };
-            if expected(&text) {
-                return Ok(text);
-            }
-            if Instant::now() > deadline {
-                return Err(format!("{selector} never matched; its text is {text:?}").into());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        self.eventually(selector, CHANGE_TIMEOUT, expected).await
     }
 
     /// Closes the browser, then stops the server.

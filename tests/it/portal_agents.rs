@@ -32,7 +32,7 @@ async fn an_agent_registered_in_the_portal_lists_its_token_and_jobs() -> TestRes
     );
 
     // A blank name is refused in place, before any request.
-    portal.find("#create-agent-token").await?.click().await?;
+    portal.click("#create-agent-token").await?;
     portal
         .eventually("#agent-name-problem", REFRESHED, |t| t.contains("empty"))
         .await?;
@@ -41,7 +41,7 @@ async fn an_agent_registered_in_the_portal_lists_its_token_and_jobs() -> TestRes
 
     // Registered: the token, shown once, and the command that runs the agent.
     portal.find("#agent-name").await?.send_keys(AGENT).await?;
-    portal.find("#create-agent-token").await?.click().await?;
+    portal.click("#create-agent-token").await?;
     let token = portal
         .wait_for("#new-agent-token")
         .await?

@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use fantoccini::Locator;
 use provisio_api::inbound::{BULK_REQUEST_SCHEMA, SCIM_JSON, USER_SCHEMA, bulk_upload_path};
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
@@ -53,19 +52,22 @@ async fn an_hr_system_uploads_to_an_inbound_job_made_in_the_portal() -> TestResu
     let expected = format!("{}{}", portal.server().base_url(), bulk_upload_path(&id));
     assert_eq!(endpoint.prop("value").await?.as_deref(), Some(expected.as_str()));
     // An inbound job has no connection, preview or on-demand tab.
-    let tabs = portal.client().find_all(Locator::Css("a[role='tab']")).await?;
-    let mut labels = Vec::new();
-    for tab in tabs {
-        labels.push(tab.text().await?);
-    }
-    assert_eq!(
-        labels,
-        ["Provisioning API", "Mappings", "Scoping", "Settings", "Definition"],
-    );
+    // Read in one script: the tabs re-render once the job has loaded.
+    let read = "return [...document.querySelectorAll(\"a[role='tab']\")].map(tab => tab.textContent.trim())";
+    let tabs = ["Provisioning API", "Mappings", "Scoping", "Settings", "Definition"];
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let labels = loop {
+        let labels: Vec<String> = serde_json::from_value(portal.client().execute(read, Vec::new()).await?)?;
+        if labels == tabs || std::time::Instant::now() > deadline {
+            break labels;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(labels, tabs);
 
     // A token, shown once.
     portal.find("#token-name").await?.send_keys("Workday tenant").await?;
-    portal.find("#create-token").await?.click().await?;
+    portal.click("#create-token").await?;
     let token = portal
         .wait_for("#new-token-value")
         .await?
@@ -92,19 +94,20 @@ async fn an_hr_system_uploads_to_an_inbound_job_made_in_the_portal() -> TestResu
         .await?;
 
     // Started from Settings, the job processes them.
-    portal.find("a[role='tab'][href$='/settings']").await?.click().await?;
-    portal.wait_for(".run-controls button.primary").await?.click().await?;
+    portal.click("a[role='tab'][href$='/settings']").await?;
+    portal.wait_for(".run-controls button.primary").await?;
+    portal.click(".run-controls button.primary").await?;
     portal
         .eventually(".job-header .job-state", PROCESSED, |t| t == "running")
         .await?;
-    portal.find("a[role='tab'][href$='/inbound']").await?.click().await?;
+    portal.click("a[role='tab'][href$='/inbound']").await?;
     portal
         .eventually(".requests-table .request-state", PROCESSED, |t| t == "done")
         .await?;
     assert_eq!(portal.text(".requests-table .request-succeeded").await?, "2");
 
     // Its records, each a success with a link to its log entry.
-    portal.find(".request-open").await?.click().await?;
+    portal.click(".request-open").await?;
     portal.wait_for(".records-table tbody tr").await?;
     // Read in one script: the tab refreshes itself every 5 s, and an element
     // found a moment earlier may have been replaced by then.
@@ -121,14 +124,15 @@ async fn an_hr_system_uploads_to_an_inbound_job_made_in_the_portal() -> TestResu
     portal.screenshot("portal-inbound-requests").await?;
 
     // Only failures: there are none.
-    portal.find("#failures-only").await?.click().await?;
+    portal.click("#failures-only").await?;
     portal
         .eventually(".request-records .empty", PROCESSED, |t| t == "No records to show.")
         .await?;
 
     // A mapping is evaluated for a pasted SCIM record, flattened as the server does.
-    portal.find("a[role='tab'][href$='/mappings']").await?.click().await?;
-    portal.wait_for("#mapping-0-edit").await?.click().await?;
+    portal.click("a[role='tab'][href$='/mappings']").await?;
+    portal.wait_for("#mapping-0-edit").await?;
+    portal.click("#mapping-0-edit").await?;
     portal.wait_for("#mapping-record").await?;
     portal
         .eventually("#result-value", PROCESSED, |t| t.contains("E1001"))
