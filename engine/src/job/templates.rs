@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use super::{
     Apply, AttributeMapping, DEFAULT_DELETION_THRESHOLD, Direction, InboundSettings, JobDefinition, LdapDisable,
     LdapGroupClass, LdapTarget, ObjectAction, ObjectMapping, RestCall, RestFind, RestResource, RestTarget, Schedule,
-    ScopeMode, SourceKind, SqlDisable, SqlTarget, Target,
+    ScimAuth, ScopeMode, SourceKind, SqlDisable, SqlTarget, Target,
 };
 
 /// Soft-deleted users read back as disabled (`active` false).
@@ -92,6 +92,37 @@ pub fn inbound(name: &str) -> JobDefinition {
             mappings,
         }],
     }
+}
+
+/// A SCIM application with the attribute mappings Entra gives a new
+/// non-gallery SCIM app: users matched on userName, groups on displayName.
+/// Its token is not part of it: the caller adds it.
+pub fn scim(name: &str, base_url: &str) -> JobDefinition {
+    let users = vec![
+        always("userName", "[userPrincipalName]", Some(1)),
+        always("active", ACTIVE, None),
+        always("displayName", "[displayName]", None),
+        always("name.givenName", "[givenName]", None),
+        always("name.familyName", "[surname]", None),
+        always(r#"emails[type eq "work"].value"#, "[mail]", None),
+        always("title", "[jobTitle]", None),
+        always("externalId", "[mailNickname]", None),
+    ];
+    let groups = vec![
+        always("displayName", "[displayName]", Some(1)),
+        always("members", "[members]", None),
+    ];
+    let target = Target::Scim {
+        base_url: base_url.to_owned(),
+        auth: ScimAuth::default(),
+        entra_compatible: false,
+        soft_delete: true,
+    };
+    let objects = vec![
+        outbound_object(SourceKind::User, "User", users),
+        outbound_object(SourceKind::Group, "Group", groups),
+    ];
+    outbound(name, target, objects)
 }
 
 /// An LDAP job writing users (`inetOrgPerson`, DN `uid=<mailNickname>,<users_base_dn>`)
@@ -270,6 +301,16 @@ mod tests {
         let mappings = &job.objects.get(object)?.mappings;
         let found = mappings.iter().find(|m| m.target == target)?;
         Some(found.expression.as_str())
+    }
+
+    #[test]
+    fn the_scim_template_matches_users_on_user_name_and_groups_on_display_name() {
+        let job = scim("App", "https://app.example/scim/v2");
+        assert_eq!(errors(&job), []);
+        assert_eq!(expression(&job, 0, "userName"), Some("[userPrincipalName]"));
+        assert_eq!(job.objects[0].mappings[0].match_precedence, Some(1));
+        assert_eq!(expression(&job, 1, "displayName"), Some("[displayName]"));
+        assert_eq!(job.objects[1].mappings[0].match_precedence, Some(1));
     }
 
     #[test]

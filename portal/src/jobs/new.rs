@@ -10,10 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
-use provisio_api::engine::job::templates;
-use provisio_api::engine::job::{
-    Apply, AttributeMapping, JobDefinition, JobProblem, ObjectAction, ObjectMapping, ScimAuth, SourceKind, Target,
-};
+use provisio_api::engine::job::{JobProblem, templates};
 use provisio_api::jobs::{JOBS_PATH, JobDetail};
 use serde_json::Value;
 
@@ -22,72 +19,6 @@ use super::definition::file;
 use super::definition::problems::{FieldProblems, ProblemList, has_problem, problems_of};
 use crate::api::{self, Failure};
 use crate::ui::ErrorNote;
-
-/// One attribute mapping with Entra's defaults for the rest.
-fn mapping(target: &str, expression: &str, match_precedence: Option<u32>) -> AttributeMapping {
-    AttributeMapping {
-        target: target.to_owned(),
-        expression: expression.to_owned(),
-        match_precedence,
-        apply: Apply::Always,
-        default: None,
-        flow_null: false,
-        case_exact: false,
-    }
-}
-
-fn object(source: SourceKind, target: &str, mappings: Vec<AttributeMapping>) -> ObjectMapping {
-    ObjectMapping {
-        source,
-        target: target.to_owned(),
-        enabled: true,
-        actions: vec![ObjectAction::Create, ObjectAction::Update, ObjectAction::Delete],
-        scoping: Vec::new(),
-        mappings,
-    }
-}
-
-/// A SCIM application with the attribute mappings Entra gives a new
-/// non-gallery SCIM app: users matched on userName, groups on displayName.
-fn blank_scim(name: &str, base_url: &str) -> JobDefinition {
-    let users = vec![
-        mapping("userName", "[userPrincipalName]", Some(1)),
-        mapping(
-            "active",
-            r#"Switch([IsSoftDeleted], , "False", "True", "True", "False")"#,
-            None,
-        ),
-        mapping("displayName", "[displayName]", None),
-        mapping("name.givenName", "[givenName]", None),
-        mapping("name.familyName", "[surname]", None),
-        mapping(r#"emails[type eq "work"].value"#, "[mail]", None),
-        mapping("title", "[jobTitle]", None),
-        mapping("externalId", "[mailNickname]", None),
-    ];
-    let groups = vec![
-        mapping("displayName", "[displayName]", Some(1)),
-        mapping("members", "[members]", None),
-    ];
-    JobDefinition {
-        name: name.to_owned(),
-        direction: Default::default(),
-        target: Target::Scim {
-            base_url: base_url.to_owned(),
-            auth: ScimAuth::default(),
-            entra_compatible: false,
-            soft_delete: true,
-        },
-        scope: Default::default(),
-        schedule: Default::default(),
-        deletion_threshold: Some(provisio_api::engine::job::DEFAULT_DELETION_THRESHOLD),
-        skip_out_of_scope_deletions: false,
-        inbound: None,
-        objects: vec![
-            object(SourceKind::User, "User", users),
-            object(SourceKind::Group, "Group", groups),
-        ],
-    }
-}
 
 /// Sends a document to `POST /api/v1/jobs`; on 201 opens the new job's
 /// `tab`, otherwise puts the problems or the failure where they belong.
@@ -146,7 +77,7 @@ fn BlankScim() -> impl IntoView {
     let busy = RwSignal::new(false);
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        let definition = blank_scim(name.get_untracked().trim(), base_url.get_untracked().trim());
+        let definition = templates::scim(name.get_untracked().trim(), base_url.get_untracked().trim());
         let token = token.get_untracked();
         let document = document_with_token(&definition, (!token.is_empty()).then_some(token.as_str()));
         create(document, "connection", busy, problems, failure, navigate.clone());
