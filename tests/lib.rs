@@ -3,7 +3,8 @@
 //! a throwaway PostgreSQL ([`postgres`]), the targets to provision into —
 //! an independent SCIM server ([`scim_target`]), OpenLDAP ([`slapd`]), a
 //! REST service ([`rest_target`]) — a faulty proxy ([`fault_proxy`]), and
-//! starting servers as child processes ([`server_process`]).
+//! starting servers as child processes ([`server_process`]), and a
+//! throwaway certificate authority for their TLS ([`tls`]).
 
 pub mod fault_proxy;
 pub mod postgres;
@@ -11,3 +12,4 @@ pub mod rest_target;
 pub mod scim_target;
 pub mod server_process;
 pub mod slapd;
+pub mod tls;

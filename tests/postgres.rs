@@ -13,7 +13,9 @@
 //! ```
 //!
 //! The cluster lives in a temporary folder and trades durability for speed
-//! (`fsync`, `synchronous_commit` and `full_page_writes` off). It is stopped
+//! (`fsync`, `synchronous_commit` and `full_page_writes` off). It serves
+//! TLS too, with a certificate from a throwaway CA
+//! ([`TestPostgres::ca_certificate`]). It is stopped
 //! and its folder removed when the test process ends, however it ends: see
 //! [`spawn_reaper`]. Runners that start one process per test (nextest) get
 //! one cluster per test, which works but costs about a second each.
@@ -25,6 +27,7 @@
 
 use std::net::{Ipv4Addr, TcpListener};
 use std::os::unix::fs::MetadataExt as _;
+use std::os::unix::fs::PermissionsExt as _;
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, Command, Output, Stdio};
@@ -102,6 +105,12 @@ impl TestPostgres {
         &self.dir
     }
 
+    /// The PEM certificate of the CA that signed the cluster's TLS
+    /// certificate (for 127.0.0.1 and localhost), for `sslrootcert`.
+    pub fn ca_certificate(&self) -> PathBuf {
+        self.dir.join("tls").join("ca.pem")
+    }
+
     /// The URL of the database `name` as the superuser (trust
     /// authentication: no password).
     pub fn url(&self, name: &str) -> String {
@@ -144,6 +153,17 @@ impl TestPostgres {
         }
         let data = dir.join("data");
         let reaper = spawn_reaper(bin, &dir, &data, as_root)?;
+        // TLS with a throwaway CA, so connections that ask for it (sslmode)
+        // are tested against a real handshake; the key must be the
+        // server's own and private.
+        let tls = dir.join("tls");
+        std::fs::create_dir_all(&tls).map_err(|e| format!("cannot create {}: {e}", tls.display()))?;
+        crate::tls::write_certificates(&tls);
+        if as_root {
+            run(Command::new("chown").arg("-R").arg(format!("{SUPERUSER}:")).arg(&tls))?;
+        }
+        std::fs::set_permissions(tls.join("server.key"), std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| format!("cannot make the TLS key private: {e}"))?;
         run(as_owner(&bin.join("initdb"), as_root, &dir)
             .arg("-D")
             .arg(&data)
@@ -155,8 +175,11 @@ impl TestPostgres {
             let port = free_port()?;
             let options = format!(
                 "-c listen_addresses=127.0.0.1 -p {port} -k '{}' -c fsync=off -c synchronous_commit=off \
-                 -c full_page_writes=off -c max_connections=300",
-                dir.display()
+                 -c full_page_writes=off -c max_connections=300 -c ssl=on -c ssl_cert_file='{}' \
+                 -c ssl_key_file='{}'",
+                dir.display(),
+                tls.join("server.pem").display(),
+                tls.join("server.key").display()
             );
             let started = run(as_owner(&bin.join("pg_ctl"), as_root, &dir)
                 .arg("-D")

@@ -4,7 +4,7 @@
 //! `ou=people` and `ou=groups` seeded, on a free loopback port; killed when
 //! dropped. Entries are read back with the real `ldapsearch`.
 //! [`Slapd::start_with_tls`] also serves StartTLS and `ldaps://` with a
-//! certificate for 127.0.0.1 from a throwaway CA made with `openssl`.
+//! certificate for 127.0.0.1 from a throwaway CA ([`crate::tls`]).
 //!
 //! ```no_run
 //! let Some(ldap) = provisio_tests::slapd::Slapd::start() else {
@@ -74,7 +74,7 @@ impl Slapd {
             let conf = dir.path().join("slapd.conf");
             std::fs::create_dir(dir.path().join("db")).unwrap();
             if tls {
-                write_certificates(dir.path());
+                crate::tls::write_certificates(dir.path());
             }
             std::fs::write(&conf, config(dir.path(), tls)).unwrap();
             let port = free_port();
@@ -199,73 +199,6 @@ impl Drop for Slapd {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// A CA, and a server certificate for 127.0.0.1 and localhost signed by
-/// it, made with `openssl` in `dir` (ca.pem, server.pem, server.key).
-fn write_certificates(dir: &Path) {
-    let openssl = |args: &[&str]| {
-        let output = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run openssl: {e}"));
-        assert!(output.status.success(), "openssl {args:?}: {}", text(&output.stderr));
-    };
-    openssl(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=Provisio test CA",
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-        "-addext",
-        "keyUsage=critical,keyCertSign,cRLSign",
-    ]);
-    openssl(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-        "-subj",
-        "/CN=localhost",
-    ]);
-    std::fs::write(
-        dir.join("server.ext"),
-        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n\
-         keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
-    )
-    .unwrap();
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "server.ext",
-    ]);
 }
 
 fn config(dir: &Path, tls: bool) -> String {

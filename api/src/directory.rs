@@ -143,6 +143,10 @@ pub struct UserDetail {
     pub user: DirectoryUser,
     /// The live groups the user is a direct member of, by display name.
     pub groups: Vec<ObjectRef>,
+    /// Every live group the user belongs to, directly or through nested
+    /// groups, by display name: what provisioning reads as `memberOf`.
+    #[serde(default)]
+    pub member_of: Vec<ObjectRef>,
     /// The user the `manager` attribute names.
     pub manager: Option<ObjectRef>,
 }
@@ -304,6 +308,16 @@ mod tests {
                 id: "g1".into(),
                 display_name: "Sales".into(),
             }],
+            member_of: vec![
+                ObjectRef {
+                    id: "g0".into(),
+                    display_name: "All staff".into(),
+                },
+                ObjectRef {
+                    id: "g1".into(),
+                    display_name: "Sales".into(),
+                },
+            ],
             manager: Some(ObjectRef {
                 id: "u2".into(),
                 display_name: "Grace".into(),
@@ -313,6 +327,7 @@ mod tests {
         assert_eq!(json["id"], "u1");
         assert_eq!(json["groups"][0], json!({"id": "g1", "display_name": "Sales"}));
         assert_eq!(json["manager"]["display_name"], "Grace");
+        assert_eq!(json["member_of"][0]["display_name"], "All staff");
         assert_eq!(serde_json::from_value::<UserDetail>(json).unwrap(), detail);
     }
 

@@ -17,6 +17,7 @@ pub mod health;
 pub mod inbound;
 pub mod jobs;
 pub mod logs;
+pub mod settings;
 
 /// The body of every admin API error (`{"error": CODE, "message": SENTENCE}`).
 pub use auth::ApiError;

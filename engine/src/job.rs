@@ -5,6 +5,7 @@
 mod load;
 mod targets;
 pub mod templates;
+pub mod urls;
 mod validate;
 
 use serde::{Deserialize, Serialize};

@@ -9,6 +9,7 @@ pub mod state;
 mod connection;
 mod definition;
 mod directory_source;
+mod eval_inputs;
 mod inbound;
 mod list;
 mod mappings;

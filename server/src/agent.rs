@@ -46,6 +46,9 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 pub struct AgentConfig {
     pub client: ServerClient,
     pub concurrency: usize,
+    /// What the agent's targets may reach (`--deny-target-networks`,
+    /// `--sqlite-target-dir`).
+    pub targets: crate::connectors::TargetPolicy,
     /// How the agent names its machine to the server.
     pub host: String,
 }
@@ -56,6 +59,7 @@ impl AgentConfig {
         Ok(AgentConfig {
             client: ServerClient::new(server, token, ca_cert)?,
             concurrency: DEFAULT_CONCURRENCY,
+            targets: crate::connectors::TargetPolicy::default(),
             host: host_name(),
         })
     }
@@ -77,7 +81,7 @@ fn host_name() -> String {
 pub async fn run(config: AgentConfig, stop: impl Future<Output = ()>) -> Result<(), String> {
     let session = uuid::Uuid::new_v4().to_string();
     let held: Arc<Mutex<HashSet<String>>> = Arc::default();
-    let executor = Arc::new(Executor::new());
+    let executor = Arc::new(Executor::new(config.targets.clone()));
     let permits = Arc::new(Semaphore::new(config.concurrency.max(1)));
     let (results, outbox) = mpsc::unbounded_channel();
     let reporter = tokio::spawn(report(config.client.clone(), session.clone(), outbox, held.clone()));

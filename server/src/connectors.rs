@@ -26,11 +26,15 @@
 
 pub mod directory;
 pub mod ldap;
+pub mod network;
+pub mod policy;
 pub mod rest;
 mod retry;
 pub mod scim;
 pub mod sql;
 pub mod via_agent;
+
+pub use policy::TargetPolicy;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,6 +53,7 @@ use provisio_engine::scim_path::{AttributeChange, TargetAttributes};
 pub async fn connect(
     store: &crate::store::Store,
     definition: &JobDefinition,
+    policy: &TargetPolicy,
 ) -> Result<Arc<dyn Connector>, ConnectorError> {
     if let Some(agent) = definition.target.via_agent() {
         return Ok(Arc::new(via_agent::AgentConnector::new(
@@ -59,18 +64,29 @@ pub async fn connect(
     }
     match &definition.target {
         Target::Directory => Ok(Arc::new(directory::DirectoryConnector::new(store.clone()))),
-        target => connect_directly(target).await,
+        target => connect_directly(target, policy).await,
     }
 }
 
 /// The connector for a target reached from this process: what
 /// `provisio agent` runs on its side. The directory is not among them.
-pub async fn connect_directly(target: &Target) -> Result<Arc<dyn Connector>, ConnectorError> {
+pub async fn connect_directly(target: &Target, policy: &TargetPolicy) -> Result<Arc<dyn Connector>, ConnectorError> {
     Ok(match target {
-        Target::Scim { .. } => Arc::new(scim::ScimConnector::from_target(target, scim::ScimOptions::default())?),
+        Target::Scim { .. } => {
+            let options = scim::ScimOptions {
+                network: policy.networks.clone(),
+                ..scim::ScimOptions::default()
+            };
+            Arc::new(scim::ScimConnector::from_target(target, options)?)
+        }
         Target::Ldap(ldap) => ldap::connect(ldap).await?,
-        Target::Sql(sql) => sql::connect(sql).await?,
-        Target::Rest(rest) => rest::connect(rest).await?,
+        Target::Sql(sql) => {
+            if sql.url.trim_start().starts_with("sqlite:") {
+                policy.check_sqlite_url(sql.url.trim())?;
+            }
+            sql::connect(sql).await?
+        }
+        Target::Rest(rest) => rest::connect(rest, &policy.networks).await?,
         Target::Directory => {
             return Err(ConnectorError::Incompatible {
                 detail: "the directory is Provisio's own: an agent cannot reach it".into(),

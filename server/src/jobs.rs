@@ -51,6 +51,8 @@ use rows::{JobRow, name_key};
 pub struct Jobs {
     store: Store,
     secrets: SecretBox,
+    /// What the jobs' targets may reach from this server.
+    targets: std::sync::Arc<crate::connectors::TargetPolicy>,
 }
 
 /// Why a job read or write did not happen. Nothing is written when one is
@@ -129,8 +131,26 @@ pub enum Applied {
 }
 
 impl Jobs {
+    /// The jobs of the store, their secrets under `secrets`, their targets
+    /// under the default [`TargetPolicy`](crate::connectors::TargetPolicy)
+    /// (no SQLite targets; link-local and metadata networks denied).
     pub fn new(store: Store, secrets: SecretBox) -> Jobs {
-        Jobs { store, secrets }
+        Jobs {
+            store,
+            secrets,
+            targets: std::sync::Arc::default(),
+        }
+    }
+
+    /// These jobs with their targets under `policy`.
+    pub fn with_target_policy(mut self, policy: crate::connectors::TargetPolicy) -> Jobs {
+        self.targets = std::sync::Arc::new(policy);
+        self
+    }
+
+    /// What the jobs' targets may reach.
+    pub fn target_policy(&self) -> &crate::connectors::TargetPolicy {
+        &self.targets
     }
 
     /// Every job, by name.
@@ -235,6 +255,8 @@ impl Jobs {
             check_version(&current.detail, if_version)?;
             let id = current.detail.id.clone();
             let stored = secret_fields::open(&self.secrets, &id, current.secrets.as_deref())?;
+            secret_fields::check_destination(&definition, &current.detail.definition, &stored)
+                .map_err(JobError::Invalid)?;
             let mut definition = definition.clone();
             let values = secret_fields::merge(&mut definition, &stored);
             if definition == current.detail.definition && values == stored {

@@ -23,6 +23,7 @@ pub struct Server {
     secret_key_file: Option<std::path::PathBuf>,
     secure_cookies: bool,
     log_retention: crate::logs::LogRetention,
+    targets: crate::connectors::TargetPolicy,
 }
 
 impl Server {
@@ -38,7 +39,16 @@ impl Server {
             secret_key_file: None,
             secure_cookies: false,
             log_retention: crate::logs::LogRetention::DEFAULT,
+            targets: crate::connectors::TargetPolicy::default(),
         }
+    }
+
+    /// What jobs' targets may reach: denied networks, the folder of SQLite
+    /// targets (`provisio serve --deny-target-networks`, `--sqlite-target-dir`).
+    /// The server's own SQLite database is never a target, whatever is set.
+    pub fn with_target_policy(mut self, policy: crate::connectors::TargetPolicy) -> Self {
+        self.targets = policy;
+        self
     }
 
     /// Seed the demo organisation on start (`provisio serve --demo`).
@@ -77,7 +87,9 @@ impl Server {
             secret_key_file,
             secure_cookies,
             log_retention,
+            mut targets,
         } = self;
+        targets.own_database = crate::store::sqlite_file(&config.database_url);
         let secrets = crate::secrets::SecretBox::from_environment(&config.database_url, secret_key_file.as_deref())?;
         let store = Store::open(&config.database_url).await?;
         let notice = crate::auth::bootstrap_admin(&store, demo).await?;
@@ -95,8 +107,9 @@ impl Server {
             ..crate::auth::AuthOptions::default()
         };
         let auth = crate::auth::Auth::new(store.clone(), options);
-        let scheduler_jobs = crate::jobs::Jobs::new(store.clone(), secrets.clone());
-        let state = AppState::new(store.clone(), &config.portal_dir, auth, secrets);
+        let jobs = crate::jobs::Jobs::new(store.clone(), secrets).with_target_policy(targets);
+        let scheduler_jobs = jobs.clone();
+        let state = AppState::new(store.clone(), &config.portal_dir, auth, jobs);
         if !state.portal.is_built() {
             tracing::warn!(
                 portal = %config.portal_dir.display(),

@@ -24,6 +24,7 @@ use crate::ServerError;
 
 pub use demo::DEMO_DOMAIN;
 pub use settings::{DEFAULT_DOMAIN, INSTANCE_ID};
+pub use sqlite::sqlite_file;
 
 /// `server/migrations/`, compiled into the binary and applied on every
 /// start; applying them again is a no-op.

@@ -48,6 +48,7 @@ impl Api {
         };
         let server = Server::new(config)
             .with_secret_key_file(Some(key_file.clone()))
+            .with_target_policy(test_targets())
             .launch()
             .await
             .unwrap();
@@ -177,6 +178,15 @@ impl Answer {
         let message = self.body["message"].as_str().unwrap_or_default();
         assert!(message.contains(says), "{message:?} does not say {says:?}");
         assert_eq!(self.headers[CONTENT_TYPE], "application/json", "{}", self.text);
+    }
+}
+
+/// What the tests' jobs may reach: SQLite targets in the temporary folders
+/// the tests make (the server's own database among them stays refused).
+pub(crate) fn test_targets() -> provisio_server::connectors::TargetPolicy {
+    provisio_server::connectors::TargetPolicy {
+        sqlite_dir: Some(std::env::temp_dir()),
+        ..Default::default()
     }
 }
 

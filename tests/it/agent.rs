@@ -50,6 +50,9 @@ impl AgentProcess {
         let log = File::options().create(true).append(true).open(log).unwrap();
         let child = Command::new(provisio_binary())
             .args(["agent", "--server", server, "--concurrency", "1"])
+            // SQLite targets live in the tests' temporary folders.
+            .arg("--sqlite-target-dir")
+            .arg(std::env::temp_dir())
             .env("PROVISIO_AGENT_TOKEN", token)
             .env("RUST_LOG", "info,provisio_server=debug")
             .stdin(Stdio::null())
@@ -375,7 +378,7 @@ async fn a_repeated_create_finds_what_the_first_delivery_made() {
             probe: Some("uid".into()),
         },
     };
-    let executor = Executor::new();
+    let executor = Executor::new(crate::admin_api::test_targets());
     let AgentOutcome::Done {
         reply: AgentReply::Created { object: first },
     } = executor.execute(&create(1), Some(&connection)).await

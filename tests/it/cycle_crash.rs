@@ -23,8 +23,9 @@ use crate::cli::provisio_binary;
 
 const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-/// How long the job may take to converge after a restart.
-const CONVERGE_WITHIN: Duration = Duration::from_secs(40);
+/// How long the job may take to converge after a restart: the killed
+/// server's lease on the job expires first (15 s), then the cycle runs.
+const CONVERGE_WITHIN: Duration = Duration::from_secs(60);
 /// Users changed at once for the incremental cycle that is killed.
 const WAVE: usize = 120;
 

@@ -233,6 +233,31 @@ async fn matching_links_an_existing_object_instead_of_a_duplicate() {
 }
 
 #[tokio::test]
+async fn a_found_object_without_the_matching_attribute_is_not_linked() {
+    for_each_backend(async |api: &Api| {
+        let fx = Fixture::start(api, None, json!({})).await;
+        // An API that ignores the filter and answers an account that does not
+        // carry the matching attribute at all: it must not be linked.
+        let unrelated = fx
+            .service
+            .insert("users", json!({"name": {"givenName": "Someone"}, "title": "CFO"}));
+        fx.user("ada@contoso.com", "Ada", "Engineer").await;
+
+        let report = fx.cycle(Mode::Initial).await;
+        assert_eq!(report.actions.get("create"), Some(&1), "{report:?}");
+        assert_eq!(fx.service.objects("users").len(), 2);
+        assert!(
+            fx.service
+                .calls_to("PATCH", &format!("/api/users/{unrelated}"))
+                .is_empty(),
+            "the unrelated account is left alone"
+        );
+        assert_eq!(fx.target_user("ada@contoso.com")["title"], "Engineer");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn groups_are_written_with_their_member_ids() {
     for_each_backend(async |api: &Api| {
         let fx = Fixture::start(api, None, json!({})).await;

@@ -602,3 +602,119 @@ async fn paging_asks_for_the_next_start_index() {
         .collect();
     assert_eq!(starts, [true, true, true]);
 }
+
+/// Issue 14, item 4: targets' answers cannot take Provisio elsewhere, nor
+/// fill its logs. A redirect is an error naming where it pointed — never
+/// followed (the token would travel to a host nobody configured); a long
+/// error body with control characters is quoted short and printable; an
+/// answer past the size limit is refused; and a host in a denied network is
+/// refused before anything is sent.
+#[tokio::test]
+async fn redirects_are_errors_naming_the_location_and_never_followed() {
+    let elsewhere = Stub::start(|_, _| answer(200, user("stolen")));
+    let to = format!("{}/Users/u1", elsewhere.base_url);
+    let redirecting = Stub::start(move |_, _| Answer {
+        headers: vec![("Location", to.clone())],
+        ..answer(302, json!(null))
+    });
+    let scim = connector(&redirecting.base_url, "tok", fast_options());
+    let error = scim.read(SourceKind::User, "u1").await.unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.contains("redirect (HTTP 302)") && text.contains(&elsewhere.base_url),
+        "{text}"
+    );
+    assert!(elsewhere.received().is_empty(), "nothing reached the other host");
+
+    let rest = provisio_server::connectors::rest::RestConnector::new(
+        &serde_json::from_value(json!({
+            "base_url": redirecting.base_url, "bearer_token": "tok",
+            "users": {
+                "create": {"method": "POST", "path": "/users"},
+                "read": {"method": "GET", "path": "/users/{id}"},
+                "update": {"method": "PATCH", "path": "/users/{id}"},
+                "delete": {"method": "DELETE", "path": "/users/{id}"},
+                "find": {"path": "/users?{attribute}={value}", "results": "/items"}
+            }
+        }))
+        .unwrap(),
+        provisio_server::connectors::rest::RestOptions::default(),
+    )
+    .unwrap();
+    let error = rest.read(SourceKind::User, "u1").await.unwrap_err();
+    assert!(
+        error.to_string().contains("Provisio does not follow redirects"),
+        "{error}"
+    );
+    assert!(elsewhere.received().is_empty());
+}
+
+#[tokio::test]
+async fn a_targets_error_text_is_quoted_short_and_printable() {
+    let noisy = format!("bad value\r\n\u{1b}[31mFAKE LOG LINE {}", "x".repeat(10_000));
+    let stub = Stub::start(move |_, _| answer(400, json!({"detail": noisy.clone()})));
+    let scim = connector(&stub.base_url, "tok", fast_options());
+    let ConnectorError::Rejected { detail, .. } = scim.read(SourceKind::User, "u1").await.unwrap_err() else {
+        panic!("not a rejection");
+    };
+    assert!(detail.chars().count() <= 201, "{} characters", detail.chars().count());
+    assert!(!detail.chars().any(char::is_control), "{detail:?}");
+    assert!(detail.starts_with("bad value [31mFAKE LOG LINE"), "{detail:?}");
+}
+
+#[tokio::test]
+async fn an_answer_past_the_size_limit_is_refused() {
+    let huge = "y".repeat(provisio_server::connectors::network::MAX_RESPONSE_BYTES + 1);
+    let stub = Stub::start(move |_, _| answer(200, json!({"id": "u1", "userName": huge.clone()})));
+    let scim = connector(
+        &stub.base_url,
+        "tok",
+        ScimOptions {
+            max_attempts: 1,
+            ..fast_options()
+        },
+    );
+    let error = scim.read(SourceKind::User, "u1").await.unwrap_err();
+    assert!(error.to_string().contains("larger than 16 MiB"), "{error}");
+}
+
+#[tokio::test]
+async fn denied_networks_are_refused_before_anything_is_sent() {
+    use provisio_server::connectors::network::NetworkPolicy;
+    let stub = Stub::start(|_, _| answer(200, user("u1")));
+    // By name (localhost resolves into the denied network) and by address.
+    let deny_loopback = ScimOptions {
+        network: NetworkPolicy::parse("127.0.0.0/8,::1").unwrap(),
+        ..fast_options()
+    };
+    let by_name = stub.base_url.replace("127.0.0.1", "localhost");
+    let scim = connector(&by_name, "tok", deny_loopback.clone());
+    let error = scim.read(SourceKind::User, "u1").await.unwrap_err();
+    assert!(matches!(error, ConnectorError::Invalid { .. }), "{error:?}");
+    assert!(
+        error.to_string().contains("a network Provisio does not reach"),
+        "{error}"
+    );
+    let refused = ScimConnector::new(&stub.base_url, None, deny_loopback).err().unwrap();
+    assert!(refused.to_string().contains("127.0.0.0/8"), "{refused}");
+    assert!(stub.received().is_empty());
+    // The default denies the cloud metadata address, and allows loopback.
+    let metadata = ScimConnector::new("http://169.254.169.254/latest", None, fast_options());
+    assert!(metadata.is_err());
+    assert!(
+        connector(&stub.base_url, "tok", fast_options())
+            .read(SourceKind::User, "u1")
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn plain_http_is_refused_except_to_loopback() {
+    let error = ScimConnector::new("http://scim.example.com/v2", None, fast_options())
+        .err()
+        .unwrap();
+    assert!(error.to_string().contains("plain HTTP to another machine"), "{error}");
+    assert!(ScimConnector::new("https://scim.example.com/v2", None, fast_options()).is_ok());
+    assert!(ScimConnector::new("http://localhost:9/v2", None, fast_options()).is_ok());
+}

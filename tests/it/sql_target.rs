@@ -208,7 +208,8 @@ impl Fixture {
         let jobs = Jobs::new(
             api.server.store().clone(),
             SecretBox::from_key_file(&api.key_file).unwrap(),
-        );
+        )
+        .with_target_policy(crate::admin_api::test_targets());
         Fixture {
             api,
             jobs,

@@ -172,6 +172,8 @@ fn check_target(job: &JobDefinition, root: &Location, problems: &mut Vec<JobProb
                     target.field("base_url"),
                     format!("`{base_url}` is not an http:// or https:// URL"),
                 ));
+            } else if let Some(problem) = super::urls::plain_http_problem(base_url) {
+                problems.push(JobProblem::error(target.field("base_url"), problem));
             }
             if direction == Direction::Inbound {
                 problems.push(JobProblem::error(
@@ -323,6 +325,8 @@ fn check_rest(rest: &RestTarget, target: &Location, problems: &mut Vec<JobProble
             target.field("base_url"),
             format!("`{}` is not an http:// or https:// URL", rest.base_url),
         ));
+    } else if let Some(problem) = super::urls::plain_http_problem(&rest.base_url) {
+        problems.push(JobProblem::error(target.field("base_url"), problem));
     }
     let resources = [("users", Some(&rest.users)), ("groups", rest.groups.as_ref())];
     for (name, resource) in resources {

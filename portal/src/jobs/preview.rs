@@ -29,14 +29,16 @@ pub fn PreviewTab(job: JobSignal) -> impl IntoView {
         .filter(|kind| maps(*kind))
         .map(|kind| (kind, directory_source::fetch_all(move || kind)))
         .collect();
+    let domain = super::eval_inputs::default_domain();
     let plans = Memo::new(move |_| -> Option<Result<Vec<KindPlan>, String>> {
         let loaded: Vec<(SourceKind, Loaded)> = kinds.iter().map(|(kind, l)| (*kind, l.get())).collect();
+        let domain = domain.get()?;
         compiled.with(|c| {
             let job = c.as_ref().ok()?;
             let mut plans = Vec::new();
             for (kind, loaded) in loaded {
                 match loaded? {
-                    Ok(entries) => plans.push(plan_kind(job, kind, &entries)),
+                    Ok(entries) => plans.push(plan_kind(job, kind, &entries, domain.as_deref())),
                     Err(e) => return Some(Err(e.message)),
                 }
             }

@@ -19,16 +19,17 @@ use provisio_engine::matching::TargetObject;
 use provisio_engine::scim_path::TargetAttributes;
 use tokio::sync::Mutex;
 
-use crate::connectors::{Connector, ConnectorError, connect_directly};
+use crate::connectors::{Connector, ConnectorError, TargetPolicy, connect_directly};
 use crate::jobs::target_secret_slots;
 
 /// Connections kept open at most; beyond, the oldest ones are dropped.
 const MAX_CONNECTIONS: usize = 32;
 
-/// The agent's connectors, by connection key.
+/// The agent's connectors, by connection key, and what they may reach.
 #[derive(Default)]
 pub struct Executor {
     connectors: Mutex<HashMap<String, Arc<dyn Connector>>>,
+    policy: TargetPolicy,
 }
 
 impl std::fmt::Debug for Executor {
@@ -38,8 +39,11 @@ impl std::fmt::Debug for Executor {
 }
 
 impl Executor {
-    pub fn new() -> Executor {
-        Executor::default()
+    pub fn new(policy: TargetPolicy) -> Executor {
+        Executor {
+            connectors: Mutex::default(),
+            policy,
+        }
     }
 
     /// Executes the operation and says how it went; never panics on a
@@ -77,7 +81,7 @@ impl Executor {
         for (name, slot) in target_secret_slots(&mut target) {
             *slot = connection.secrets.get(name).map(|secret| Secret::new(secret.expose()));
         }
-        let connector = connect_directly(&target).await?;
+        let connector = connect_directly(&target, &self.policy).await?;
         if connectors.len() >= MAX_CONNECTIONS {
             connectors.clear();
         }

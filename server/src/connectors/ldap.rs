@@ -74,10 +74,7 @@ impl LdapConnector {
     /// Checks the URL (plain `ldap://` only on loopback); connects lazily.
     pub fn new(target: LdapTarget) -> Result<LdapConnector, ConnectorError> {
         let url = target.url.trim().to_ascii_lowercase();
-        if let Some(rest) = url.strip_prefix("ldap://")
-            && !target.start_tls
-            && !loopback(rest)
-        {
+        if url.starts_with("ldap://") && !target.start_tls && !provisio_engine::job::urls::is_loopback_url(&url) {
             return Err(ConnectorError::Incompatible {
                 detail: format!(
                     "`{}` is plain LDAP to another host: the bind password would cross the network in clear; \
@@ -601,16 +598,6 @@ fn object(entry: SearchEntry) -> Result<TargetObject, ConnectorError> {
     })
 }
 
-/// Whether the host of `host:port/...` is the loopback interface.
-fn loopback(rest: &str) -> bool {
-    let authority = rest.split('/').next().unwrap_or_default();
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => authority.split(':').next().unwrap_or_default(),
-    };
-    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
 impl Connector for LdapConnector {
     fn test_connection(&self) -> ConnectorFuture<'_, ()> {
         Box::pin(self.test())
@@ -688,9 +675,14 @@ mod tests {
         assert!(LdapConnector::new(target("ldap://[::1]:389/", false)).is_ok());
         assert!(LdapConnector::new(target("ldaps://ldap.example", false)).is_ok());
         assert!(LdapConnector::new(target("ldap://ldap.example", true)).is_ok());
-        assert!(matches!(
-            LdapConnector::new(target("ldap://ldap.example:389", false)),
-            Err(ConnectorError::Incompatible { .. })
-        ));
+        for url in ["ldap://ldap.example:389", "ldap://127.0.0.1:389@ldap.example/"] {
+            assert!(
+                matches!(
+                    LdapConnector::new(target(url, false)),
+                    Err(ConnectorError::Incompatible { .. })
+                ),
+                "{url}"
+            );
+        }
     }
 }

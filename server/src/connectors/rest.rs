@@ -41,14 +41,19 @@ use tokio::sync::Semaphore;
 
 use self::http::{Http, Reply, RetryPolicy};
 use self::template::Vars;
+use super::network::NetworkPolicy;
 use super::{Connector, ConnectorError, ConnectorFuture};
 
 /// The attribute group members are written to.
 const MEMBERS: &str = "members";
 
 /// The connector for a job's REST target, with the default options.
-pub async fn connect(target: &RestTarget) -> Result<Arc<dyn Connector>, ConnectorError> {
-    Ok(Arc::new(RestConnector::new(target, RestOptions::default())?))
+pub async fn connect(target: &RestTarget, network: &NetworkPolicy) -> Result<Arc<dyn Connector>, ConnectorError> {
+    let options = RestOptions {
+        network: network.clone(),
+        ..RestOptions::default()
+    };
+    Ok(Arc::new(RestConnector::new(target, options)?))
 }
 
 /// How a [`RestConnector`] talks to its target. The defaults suit a real
@@ -67,6 +72,8 @@ pub struct RestOptions {
     pub backoff_max: Duration,
     /// The longest `Retry-After` honoured; longer ones are cut to this.
     pub max_retry_after: Duration,
+    /// Networks the target may not be reached in.
+    pub network: NetworkPolicy,
 }
 
 impl Default for RestOptions {
@@ -79,6 +86,7 @@ impl Default for RestOptions {
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(30),
             max_retry_after: Duration::from_secs(120),
+            network: NetworkPolicy::default(),
         }
     }
 }
@@ -111,6 +119,10 @@ impl RestConnector {
                 detail: "the REST base URL must be an http or https URL".into(),
             });
         }
+        if let Some(problem) = provisio_engine::job::urls::plain_http_problem(&target.base_url) {
+            return Err(ConnectorError::Invalid { detail: problem });
+        }
+        options.network.check_url(&base)?;
         base.set_fragment(None);
         let mut headers = HeaderMap::new();
         for (name, value) in &target.headers {
@@ -127,13 +139,7 @@ impl RestConnector {
                 method(call)?;
             }
         }
-        let client = reqwest::Client::builder()
-            .connect_timeout(options.connect_timeout)
-            .timeout(options.request_timeout)
-            .build()
-            .map_err(|e| ConnectorError::Invalid {
-                detail: format!("cannot build the HTTP client: {e}"),
-            })?;
+        let client = super::network::client(&options.network, options.connect_timeout, options.request_timeout)?;
         Ok(RestConnector {
             base,
             users: target.users.clone(),
@@ -220,8 +226,10 @@ impl RestConnector {
         let mut found = Vec::new();
         for item in items {
             let attributes = template::flatten(item);
-            // An API that ignores the filter must not link the wrong object.
-            if attributes.get(attribute).is_some_and(|have| !same_text(have, &text)) {
+            // An API that ignores the filter, or answers objects without the
+            // attribute, must not link the wrong object: a candidate carries
+            // the matching attribute, equal to the sought value.
+            if !attributes.get(attribute).is_some_and(|have| same_text(have, &text)) {
                 continue;
             }
             let id = template::id_at(item, &resource.id).ok_or_else(|| ConnectorError::Incompatible {

@@ -22,6 +22,7 @@ use tokio::sync::Semaphore;
 
 use self::request::Dialect;
 use self::transport::{RetryPolicy, Transport};
+use crate::connectors::network::NetworkPolicy;
 use crate::connectors::{Connector, ConnectorError, ConnectorFuture};
 
 const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -55,6 +56,8 @@ pub struct ScimOptions {
     pub page_size: u32,
     /// Members per PATCH when adding or removing members.
     pub member_batch: usize,
+    /// Networks the target may not be reached in.
+    pub network: NetworkPolicy,
 }
 
 impl Default for ScimOptions {
@@ -71,6 +74,7 @@ impl Default for ScimOptions {
             max_retry_after: Duration::from_secs(120),
             page_size: 100,
             member_batch: 50,
+            network: NetworkPolicy::default(),
         }
     }
 }
@@ -107,15 +111,13 @@ impl ScimConnector {
                 detail: "the SCIM base URL must be an http or https URL".into(),
             });
         }
+        if let Some(problem) = provisio_engine::job::urls::plain_http_problem(base_url) {
+            return Err(ConnectorError::Invalid { detail: problem });
+        }
+        options.network.check_url(&base)?;
         base.set_query(None);
         base.set_fragment(None);
-        let client = reqwest::Client::builder()
-            .connect_timeout(options.connect_timeout)
-            .timeout(options.request_timeout)
-            .build()
-            .map_err(|e| ConnectorError::Invalid {
-                detail: format!("cannot build the HTTP client: {e}"),
-            })?;
+        let client = super::network::client(&options.network, options.connect_timeout, options.request_timeout)?;
         Ok(ScimConnector {
             base,
             dialect: if options.entra_compatible {

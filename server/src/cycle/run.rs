@@ -74,6 +74,7 @@ use provisio_engine::plan::{
 use provisio_engine::scim_path::AttributeChange;
 use serde::Serialize;
 
+use super::lease::LeaseError;
 use super::policy::deletion_guard::{self, Guard};
 use super::policy::escrow::{Escrow as EscrowPolicy, FailureClass};
 use super::policy::quarantine::{self, CycleOutcome, QuarantineOptions, QuarantineReason, QuarantineState, Verdict};
@@ -96,7 +97,7 @@ mod references;
 pub use approval::{AllowedDeletes, allow_deletes};
 pub use inbound::{InboundReport, process_inbound_request, provision_record_on_demand};
 use pipeline::action_name;
-pub use pipeline::{Applied, Incoming, ObjectOutcome, Pipeline, PipelineRun};
+pub use pipeline::{Applied, Incoming, LEASE_WAIT, ObjectOutcome, Pipeline, PipelineRun};
 
 /// Users read per page in an initial cycle, and changes per batch in an
 /// incremental one.
@@ -160,6 +161,9 @@ pub struct RunOptions {
     /// was stopped): the watermark covers only the pages done, and an
     /// initial cycle is not marked done, so the next start resumes safely.
     pub stop: Option<Arc<AtomicBool>>,
+    /// How long to wait for another run of the job (an on-demand run, a
+    /// cycle on another instance) to end; `None` waits [`LEASE_WAIT`].
+    pub lease_wait: Option<std::time::Duration>,
 }
 
 impl RunOptions {
@@ -192,6 +196,15 @@ pub enum CycleError {
     /// No directory group has this id or display name (on demand).
     #[error("no directory group has the id or displayName `{0}`")]
     NoSuchGroup(String),
+    /// Another run holds the job's lease ([`crate::cycle::lease`]).
+    #[error(transparent)]
+    Busy(#[from] LeaseError),
+    /// The job's lease could not be renewed in time or was taken over: the
+    /// run stopped writing (another run may hold the job now).
+    #[error(
+        "the run lost the job's lease (the database was out of reach, or another run took the job over); it stopped writing and the next run carries on"
+    )]
+    LeaseLost,
 }
 
 /// Why a cycle stopped when its job was stopped.
@@ -235,8 +248,21 @@ pub async fn run_cycle_with(
     mode: Mode,
     options: &RunOptions,
 ) -> Result<CycleReport, CycleError> {
-    let mut pipeline = Pipeline::open(store, jobs, job_id, PipelineRun::Cycle).await?;
+    let wait = options.lease_wait.unwrap_or(LEASE_WAIT);
+    let mut pipeline = Pipeline::open_waiting(store, jobs, job_id, PipelineRun::Cycle, wait).await?;
     pipeline.clock = options.now;
+    let report = cycle(&mut pipeline, store, mode, options).await;
+    pipeline.close().await;
+    report
+}
+
+/// The cycle itself, in the job's opened pipeline.
+async fn cycle(
+    pipeline: &mut Pipeline,
+    store: &Store,
+    mode: Mode,
+    options: &RunOptions,
+) -> Result<CycleReport, CycleError> {
     let now = pipeline.now();
     let state = pipeline.state.clone();
     let directory = store.directory();
@@ -321,7 +347,7 @@ pub async fn run_cycle_with(
                         let n = page.len();
                         let after_this = page.last().map(|o| o.id.clone());
                         let page: Vec<(Incoming, Option<i64>)> = page.into_iter().map(|o| (o, None)).collect();
-                        let outcomes = process_all(&pipeline, &page).await?;
+                        let outcomes = process_all(pipeline, &page).await?;
                         for outcome in &outcomes {
                             count(&mut report, &mut exported, outcome);
                         }
@@ -372,7 +398,7 @@ pub async fn run_cycle_with(
                                 Some(seq),
                             ));
                         }
-                        let outcomes = process_all(&pipeline, &objects).await?;
+                        let outcomes = process_all(pipeline, &objects).await?;
                         for outcome in &outcomes {
                             count(&mut report, &mut exported, outcome);
                         }
@@ -406,7 +432,7 @@ pub async fn run_cycle_with(
         let waiting = status.status == RunStatus::WaitingForApproval;
         match deletion_guard::guard(held, 0, threshold, false) {
             Guard::Proceed if !waiting => {
-                approval::release_held(&mut pipeline, store, &mut report, &mut exported).await?;
+                approval::release_held(pipeline, store, &mut report, &mut exported).await?;
             }
             _ => {
                 let why = if waiting {
@@ -417,7 +443,7 @@ pub async fn run_cycle_with(
                         threshold.unwrap_or_default()
                     )
                 };
-                approval::log_held(&pipeline, &mut report, &why).await?;
+                approval::log_held(pipeline, &mut report, &why).await?;
             }
         }
     }
@@ -663,13 +689,15 @@ pub async fn provision_group_on_demand(
     pipeline
         .settle_references_of(ObjectType::Group, &found.id, &mut report)
         .await?;
-    Ok(GroupOnDemand {
+    let run = GroupOnDemand {
         run_id: pipeline.run_id().to_owned(),
         group: outcome,
         members: outcomes,
         references: report.references,
         failed_references: report.failed_references,
-    })
+    };
+    pipeline.close().await;
+    Ok(run)
 }
 
 /// A directory user by id or userPrincipalName, deleted or not.
@@ -702,5 +730,7 @@ pub async fn provision_on_demand(
     pipeline
         .settle_references_of(ObjectType::User, &found.id, &mut CycleReport::default())
         .await?;
-    Ok((pipeline.run_id().to_owned(), outcome))
+    let run_id = pipeline.run_id().to_owned();
+    pipeline.close().await;
+    Ok((run_id, outcome))
 }

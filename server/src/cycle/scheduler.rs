@@ -43,7 +43,7 @@ use provisio_engine::job::{Direction, MIN_INTERVAL_SECONDS};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep, sleep_until};
 
-use crate::cycle::run::{Mode, RunOptions, run_cycle_with};
+use crate::cycle::run::{CycleError, Mode, RunOptions, run_cycle_with};
 use crate::jobs::{JobError, Jobs};
 use crate::store::Store;
 
@@ -233,6 +233,9 @@ async fn run_job(store: Store, jobs: Jobs, job_id: String) {
             let watcher = tokio::spawn(watch_for_stop(jobs.clone(), job_id.clone(), stop.clone()));
             let options = RunOptions {
                 stop: Some(stop),
+                // Another run holds the job (on-demand here, a cycle on
+                // another instance): try again at the next interval.
+                lease_wait: Some(Duration::from_secs(1)),
                 ..RunOptions::default()
             };
             let result = run_cycle_with(&store, &jobs, &job_id, mode, &options).await;
@@ -253,6 +256,11 @@ async fn run_job(store: Store, jobs: Jobs, job_id: String) {
                             failures = report.failures, "cycle finished"
                         );
                     }
+                }
+                Err(CycleError::Busy(e)) => {
+                    tracing::info!(job = %job_id, ?mode, reason = %e, "cycle not run: another run holds the job");
+                    // Soon again, rather than a whole interval later.
+                    next_due = Instant::now() + POLL;
                 }
                 Err(e) => tracing::error!(job = %job_id, ?mode, error = %e, "cycle failed"),
             }

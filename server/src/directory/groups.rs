@@ -119,6 +119,7 @@ impl Directory {
         check_version(ObjectType::Group, id, current.meta.version, if_version)?;
         set_deleted(&mut write, id, true).await?;
         write.log(ObjectType::Group, id, ChangeKind::Deleted).await?;
+        log_everything_below(&mut write, id).await?;
         write.commit().await
     }
 
@@ -127,6 +128,7 @@ impl Directory {
         deleted_group(&mut write, id).await?;
         set_deleted(&mut write, id, false).await?;
         write.log(ObjectType::Group, id, ChangeKind::Restored).await?;
+        log_everything_below(&mut write, id).await?;
         let group = fetch_group(&mut write, id)
             .await?
             .ok_or_else(|| DirectoryError::not_found(ObjectType::Group, id))?;
@@ -454,6 +456,12 @@ async fn replace_members(
             .execute(&mut *write.tx)
             .await?;
     }
+    let added = members.iter().filter(|m| !before.contains_key(m.id.as_str()));
+    let removed = current
+        .into_iter()
+        .flat_map(|group| group.members.iter())
+        .filter(|m| !after.contains_key(m.id.as_str()));
+    let changed: Vec<Member> = added.chain(removed).cloned().collect();
     for member in members.iter().filter(|m| !before.contains_key(m.id.as_str())) {
         // A membership of a deleted member stays stored (and hidden) so a
         // restore brings it back; re-adding it must not collide.
@@ -466,6 +474,48 @@ async fn replace_members(
         .bind(member.kind.as_str())
         .execute(&mut *write.tx)
         .await?;
+    }
+    // The groups an added or removed member belongs to changed: its
+    // `memberOf` (and that of everything below a nested group) is a change
+    // for the jobs that scope or map by it.
+    for member in &changed {
+        match member.kind {
+            MemberKind::User => write.log(ObjectType::User, &member.id, ChangeKind::Updated).await?,
+            MemberKind::Group => {
+                write.log(ObjectType::Group, &member.id, ChangeKind::Updated).await?;
+                log_everything_below(write, &member.id).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Logs an update of every live user and group below the group, directly
+/// or through nested groups: their `memberOf` changed with the group's.
+async fn log_everything_below(write: &mut Write, group_id: &str) -> Result<(), DirectoryError> {
+    let rows = sqlx::query(
+        "WITH RECURSIVE down(member_id, member_type) AS ( \
+             SELECT member_id, member_type FROM directory_members WHERE group_id = $1 \
+           UNION \
+             SELECT m.member_id, m.member_type FROM down \
+             JOIN directory_members m ON m.group_id = down.member_id WHERE down.member_type = 'group' \
+         ) \
+         SELECT down.member_id, down.member_type FROM down \
+         LEFT JOIN directory_users u ON u.id = down.member_id \
+         LEFT JOIN directory_groups g ON g.id = down.member_id \
+         WHERE COALESCE(u.deleted_at, g.deleted_at) IS NULL AND down.member_id <> $1 \
+         ORDER BY down.member_type, down.member_id",
+    )
+    .bind(group_id)
+    .fetch_all(&mut *write.tx)
+    .await?;
+    for row in rows {
+        let (id, kind): (String, String) = (row.try_get("member_id")?, row.try_get("member_type")?);
+        let object_type = match MemberKind::parse(&kind) {
+            MemberKind::User => ObjectType::User,
+            MemberKind::Group => ObjectType::Group,
+        };
+        write.log(object_type, &id, ChangeKind::Updated).await?;
     }
     Ok(())
 }

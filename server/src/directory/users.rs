@@ -287,6 +287,34 @@ impl Directory {
             .collect()
     }
 
+    /// The live groups the object (a user or a group) belongs to, directly
+    /// or through nested groups, `(id, displayName)` by display name: what
+    /// a provisioning source reads as `memberOf`. Membership passes only
+    /// through live groups; a cycle of groups ends where it closes.
+    pub async fn member_of(&self, member_id: &str) -> Result<Vec<(String, String)>, DirectoryError> {
+        let rows = sqlx::query(
+            "WITH RECURSIVE up(group_id) AS ( \
+                 SELECT m.group_id FROM directory_members m \
+                 JOIN directory_groups g ON g.id = m.group_id AND g.deleted_at IS NULL \
+                 WHERE m.member_id = $1 \
+               UNION \
+                 SELECT m.group_id FROM up JOIN directory_members m ON m.member_id = up.group_id \
+                 JOIN directory_groups g ON g.id = m.group_id AND g.deleted_at IS NULL \
+             ) \
+             SELECT g.id, g.attributes FROM up JOIN directory_groups g ON g.id = up.group_id \
+             ORDER BY g.display_name_key, g.id",
+        )
+        .bind(member_id)
+        .fetch_all(self.store.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let attributes = rows::json_map(row, "attributes")?;
+                Ok((row.try_get("id")?, text(&attributes, "displayName").unwrap_or_default()))
+            })
+            .collect()
+    }
+
     /// Every live user's live direct groups at once, `member id → [(group
     /// id, displayName)]`: one query instead of one per user.
     pub async fn all_groups_of_users(

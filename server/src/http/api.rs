@@ -18,6 +18,7 @@ mod job_status;
 mod jobs;
 mod logs;
 mod on_demand;
+mod settings;
 mod test_connection;
 
 use axum::Router;
@@ -59,6 +60,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(test_connection::routes())
         .merge(inbound::routes())
         .merge(agents::routes())
+        .merge(settings::routes())
         .routes(routes!(super::openapi::openapi_json))
         .routes(routes!(super::metrics::scrape))
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))

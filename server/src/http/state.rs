@@ -11,7 +11,6 @@ use super::metrics::Metrics;
 use crate::auth::Auth;
 use crate::inbound::rate::RateLimiter;
 use crate::jobs::Jobs;
-use crate::secrets::SecretBox;
 use crate::store::Store;
 
 #[derive(Debug, Clone)]
@@ -26,11 +25,12 @@ pub(crate) struct AppState {
 }
 
 impl AppState {
-    /// `secrets` is the deployment's key (see
-    /// [`SecretBox::from_environment`]); each state has its own metrics.
-    pub(crate) fn new(store: Store, portal_dir: &Path, auth: Auth, secrets: SecretBox) -> Self {
+    /// `jobs` carries the deployment's key (see
+    /// [`crate::secrets::SecretBox::from_environment`]) and target policy;
+    /// each state has its own metrics.
+    pub(crate) fn new(store: Store, portal_dir: &Path, auth: Auth, jobs: Jobs) -> Self {
         AppState {
-            jobs: Jobs::new(store.clone(), secrets),
+            jobs,
             portal: super::portal::Portal::new(portal_dir),
             metrics: Metrics::new(),
             inbound_rate: Arc::new(RateLimiter::default()),

@@ -1,12 +1,14 @@
 //! The secret fields of a job definition, and their write-only rules: a
 //! definition is stored with every secret masked, the values apart and
 //! encrypted; a write that sends `"********"` or leaves a secret out keeps
-//! the stored value, an empty string clears it, anything else replaces it.
+//! the stored value, an empty string clears it, anything else replaces it —
+//! but a stored value is never kept for a new destination (another address
+//! or agent): that write is refused until the secret is entered again.
 
 use std::collections::BTreeMap;
 
 use provisio_api::jobs::MASK;
-use provisio_engine::job::{JobDefinition, Secret, Target};
+use provisio_engine::job::{JobDefinition, JobProblem, Secret, Target};
 
 use crate::secrets::{SecretBox, SecretError};
 
@@ -61,6 +63,70 @@ pub(crate) fn merge(definition: &mut JobDefinition, stored: &SecretValues) -> Se
         }
     }
     values
+}
+
+/// Where a target's secrets are sent, field by field: changing any of these
+/// points the stored secrets at another server (or another agent), so they
+/// are not kept across the change ([`check_destination`]).
+fn destination(target: &Target) -> Vec<(&'static str, String)> {
+    let url = |url: &str| url.trim().trim_end_matches('/').to_owned();
+    let agent = |agent: &Option<String>| agent.clone().unwrap_or_default();
+    match target {
+        Target::Scim { base_url, .. } => vec![("target.base_url", url(base_url))],
+        Target::Ldap(ldap) => vec![
+            ("target.url", url(&ldap.url)),
+            ("target.start_tls", ldap.start_tls.to_string()),
+            ("target.ca_certificate", ldap.ca_certificate.clone().unwrap_or_default()),
+            ("target.via_agent", agent(&ldap.via_agent)),
+        ],
+        Target::Sql(sql) => vec![
+            ("target.url", url(&sql.url)),
+            ("target.via_agent", agent(&sql.via_agent)),
+        ],
+        Target::Rest(rest) => vec![
+            ("target.base_url", url(&rest.base_url)),
+            ("target.via_agent", agent(&rest.via_agent)),
+        ],
+        Target::Directory => Vec::new(),
+    }
+}
+
+/// Refuses to keep a stored secret (sent as `"********"` or left out) when
+/// the incoming definition sends it somewhere else than the stored one did:
+/// an administrator who could read no secret must not be able to point the
+/// job at a server or agent of their own and receive it there. One problem
+/// per such secret, naming the field and what changed.
+pub(crate) fn check_destination(
+    incoming: &JobDefinition,
+    current: &JobDefinition,
+    stored: &SecretValues,
+) -> Result<(), Vec<JobProblem>> {
+    let before = destination(&current.target);
+    let after = destination(&incoming.target);
+    let Some(changed) = after
+        .iter()
+        .find(|(field, value)| before.iter().any(|(f, v)| f == field && v != value))
+        .map(|(field, _)| *field)
+    else {
+        return Ok(());
+    };
+    let mut incoming = incoming.clone();
+    let problems: Vec<JobProblem> = secret_slots(&mut incoming)
+        .into_iter()
+        .filter(|(name, slot)| {
+            stored.contains_key(*name) && matches!(slot.as_ref().map(Secret::expose), None | Some(MASK))
+        })
+        .map(|(name, _)| {
+            JobProblem::error(
+                name,
+                format!(
+                    "`{changed}` changed, so the stored secret is not sent to the new destination: \
+                     enter it again (or send \"\" to leave it empty)"
+                ),
+            )
+        })
+        .collect();
+    if problems.is_empty() { Ok(()) } else { Err(problems) }
 }
 
 /// Puts stored values back into a masked definition.
@@ -166,6 +232,64 @@ mod tests {
         assert!(!serde_json::to_string(&definition).unwrap().contains("s3cret"));
         reveal(&mut definition, &values);
         assert_eq!(token(&definition).as_deref(), Some("s3cret"));
+    }
+
+    fn scim_at(base_url: &str, token: Option<&str>) -> JobDefinition {
+        let mut definition = scim(token);
+        if let Target::Scim { base_url: url, .. } = &mut definition.target {
+            *url = base_url.to_owned();
+        }
+        definition
+    }
+
+    #[test]
+    fn a_stored_secret_is_not_kept_for_a_new_destination() {
+        let current = scim_at("https://acme.example/scim", None);
+        let check = |incoming: &JobDefinition| check_destination(incoming, &current, &stored("old"));
+        // The same destination (a trailing slash aside) keeps it.
+        assert!(check(&scim_at("https://acme.example/scim/", Some(MASK))).is_ok());
+        // Elsewhere, masked or left out: refused, naming the field and why.
+        for incoming in [
+            scim_at("https://attacker.example/scim", Some(MASK)),
+            scim_at("https://acme.example/other-tenant/scim", None),
+        ] {
+            let problems = check(&incoming).unwrap_err();
+            assert_eq!(problems.len(), 1);
+            assert_eq!(problems[0].location, "target.auth.bearer_token");
+            assert!(
+                problems[0].message.contains("`target.base_url` changed"),
+                "{}",
+                problems[0].message
+            );
+        }
+        // A new value, or clearing it, is fine anywhere.
+        assert!(check(&scim_at("https://attacker.example/scim", Some("typed-again"))).is_ok());
+        assert!(check(&scim_at("https://attacker.example/scim", Some(""))).is_ok());
+        // Nothing stored, nothing to keep.
+        assert!(
+            check_destination(
+                &scim_at("https://b.example", Some(MASK)),
+                &current,
+                &SecretValues::new()
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn another_agent_is_another_destination() {
+        let rest = |agent: Option<&str>| -> JobDefinition {
+            let mut definition = provisio_engine::job::templates::rest("R", "https://hr.example/api");
+            if let Target::Rest(rest) = &mut definition.target {
+                rest.via_agent = agent.map(str::to_owned);
+                rest.bearer_token = Some(Secret::new(MASK));
+            }
+            definition
+        };
+        let stored = SecretValues::from([("target.bearer_token".to_owned(), "t".to_owned())]);
+        assert!(check_destination(&rest(Some("dc1")), &rest(Some("dc1")), &stored).is_ok());
+        let problems = check_destination(&rest(Some("mine")), &rest(Some("dc1")), &stored).unwrap_err();
+        assert!(problems[0].message.contains("`target.via_agent` changed"));
     }
 
     #[test]

@@ -31,6 +31,15 @@ impl Store {
         Ok(())
     }
 
+    /// Removes the setting's value (reading it then gives `None`).
+    pub async fn clear_setting(&self, key: &str) -> Result<(), ServerError> {
+        sqlx::query("DELETE FROM settings WHERE key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Sets the setting only when it has no value yet; `true` when it did so.
     pub async fn set_setting_if_absent(&self, key: &str, value: &str) -> Result<bool, ServerError> {
         let result = sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")

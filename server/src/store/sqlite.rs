@@ -13,6 +13,17 @@ pub(super) fn is_in_memory(url: &str) -> bool {
     url.contains(":memory:") || url.contains("mode=memory")
 }
 
+/// The file a SQLite URL names (`None` for in-memory databases and other
+/// backends): the database SQLite targets must never be.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    if !url.starts_with("sqlite:") || is_in_memory(url) {
+        return None;
+    }
+    SqliteConnectOptions::from_str(url)
+        .ok()
+        .map(|options| options.get_filename().to_path_buf())
+}
+
 /// Creates the file's folder and the file itself when missing, and switches
 /// it to WAL mode, which SQLite remembers in the file for every later
 /// connection (readers then never block the writer).
@@ -47,6 +58,12 @@ mod tests {
         assert!(is_in_memory("sqlite::memory:"));
         assert!(is_in_memory("sqlite://?mode=memory"));
         assert!(!is_in_memory("sqlite://data/provisio.db"));
+        assert_eq!(
+            sqlite_file("sqlite://data/provisio.db?mode=rwc"),
+            Some(std::path::PathBuf::from("data/provisio.db"))
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://h/db"), None);
     }
 
     #[tokio::test]

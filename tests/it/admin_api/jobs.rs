@@ -268,6 +268,93 @@ async fn replacing_a_job_keeps_masked_secrets_and_replaces_new_ones() {
     .await;
 }
 
+/// A loopback HTTP listener that answers 401 to everything and keeps the
+/// `Authorization` header of each request it gets: a server of the
+/// administrator's own, hoping to receive the stored token.
+async fn token_catcher() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/scim/v2", listener.local_addr().unwrap());
+    let caught = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = caught.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut head = vec![0u8; 8192];
+            let n = socket.read(&mut head).await.unwrap_or(0);
+            let text = String::from_utf8_lossy(&head[..n]).to_string();
+            let auth = text
+                .lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("authorization:"))
+                .unwrap_or("")
+                .to_owned();
+            keep.lock().unwrap().push(auth);
+            let _ = socket
+                .write_all(b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                .await;
+        }
+    });
+    (url, caught)
+}
+
+#[tokio::test]
+async fn a_stored_secret_is_not_kept_when_its_destination_changes() {
+    for_each_backend(async |api: &Api| {
+        let id = api.post("/api/v1/jobs", acme("Acme", "the-real-token")).await.body["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let path = format!("/api/v1/jobs/{id}");
+        let (elsewhere, caught) = token_catcher().await;
+
+        // The stored definition (token masked) pointed at another server.
+        let mut moved = api.get(&path).await.body["definition"].clone();
+        assert_eq!(moved["target"]["auth"]["bearer_token"], "********");
+        moved["target"]["base_url"] = json!(elsewhere);
+        let answer = api.put(&path, moved.clone()).await;
+        answer.expect(400);
+        let problems = answer.body["problems"].as_array().cloned().unwrap_or_default();
+        let problem = problems
+            .iter()
+            .find(|p| p["location"] == TOKEN_PLACE)
+            .unwrap_or_else(|| panic!("the problem names the secret's field: {}", answer.text));
+        assert!(
+            problem["message"]
+                .as_str()
+                .unwrap()
+                .contains("`target.base_url` changed"),
+            "{problem}"
+        );
+        // Left out instead of masked: refused too.
+        moved["target"]["auth"] = json!({});
+        api.put(&path, moved.clone()).await.expect(400);
+        // Nothing changed, and nothing reached the other server.
+        let job = api.get(&path).await;
+        assert_eq!(
+            job.body["definition"]["target"]["base_url"],
+            "http://127.0.0.1:9/scim/v2"
+        );
+        assert_eq!(stored_token(api, &id).await.as_deref(), Some("the-real-token"));
+        api.post(&format!("{path}/test-connection"), json!({}))
+            .await
+            .expect(200);
+        assert!(caught.lock().unwrap().is_empty(), "{:?}", caught.lock().unwrap());
+
+        // Entered again, the move is accepted and only the new token travels.
+        moved["target"]["auth"] = json!({"bearer_token": "a-new-token"});
+        api.put(&path, moved).await.expect(200);
+        api.post(&format!("{path}/test-connection"), json!({}))
+            .await
+            .expect(200);
+        let caught = caught.lock().unwrap().clone();
+        assert!(!caught.is_empty());
+        assert!(
+            caught.iter().all(|auth| auth.ends_with("Bearer a-new-token")),
+            "{caught:?}"
+        );
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn start_stop_and_restart_change_the_observable_state() {
     for_each_backend(async |api: &Api| {

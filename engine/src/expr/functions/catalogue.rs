@@ -203,7 +203,7 @@ pub static FUNCTIONS: &[FunctionInfo] = &[
         DefaultDomain,
         [],
         "String",
-        "The organisation's default domain, as configured in Provisio's settings.",
+        "The organisation's default domain, as configured in Provisio's settings (PUT /api/v1/settings).",
         "Fails with a clear error when no default domain is configured.",
         r#"Join("@", [employeeId], DefaultDomain())"#,
         r#"{"employeeId": "21023"}"#,

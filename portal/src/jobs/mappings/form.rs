@@ -104,6 +104,13 @@ pub fn MappingForm(
     let inbound = draft.with_untracked(|d| d.direction == Direction::Inbound);
     let fields = Fields::new(&current);
     let state = PlaygroundState::new();
+    // The job's mappings evaluate with the organisation's default domain, as cycles do.
+    let domain = crate::jobs::eval_inputs::default_domain();
+    Effect::new(move |_| {
+        if let Some(stored) = domain.get() {
+            state.default_domain.set(stored.unwrap_or_default());
+        }
+    });
     state.expression.set(current.expression.clone());
     if let Some(entry) = picked.get_untracked() {
         state.source.set(entry.json());

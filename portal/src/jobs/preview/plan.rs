@@ -18,7 +18,12 @@ pub struct KindPlan {
     pub names: BTreeMap<String, String>,
 }
 
-pub fn plan_kind(job: &CompiledJob, kind: SourceKind, entries: &[SourceEntry]) -> KindPlan {
+pub fn plan_kind(
+    job: &CompiledJob,
+    kind: SourceKind,
+    entries: &[SourceEntry],
+    default_domain: Option<&str>,
+) -> KindPlan {
     let objects: Vec<(SourceRecord, TargetState)> = entries
         .iter()
         .map(|e| (e.record(kind), TargetState::Unlinked(Vec::new())))
@@ -26,6 +31,7 @@ pub fn plan_kind(job: &CompiledJob, kind: SourceKind, entries: &[SourceEntry]) -
     let now = crate::playground::browser_now();
     #[allow(clippy::cast_sign_loss)] // any 64 bits make a seed
     let mut ctx = EvalContext::new(now).with_random(SeededRandom::new(now.timestamp_millis() as u64));
+    ctx.default_domain = default_domain.map(str::to_owned);
     let plan = plan_cycle(job, &objects, CycleOptions::default(), &mut ctx);
     let names = entries.iter().map(|e| (e.id.clone(), e.name.clone())).collect();
     KindPlan { kind, plan, names }

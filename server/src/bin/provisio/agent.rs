@@ -13,6 +13,7 @@ use provisio_server::agent::{AgentConfig, DEFAULT_CONCURRENCY, run};
 use tracing_subscriber::EnvFilter;
 
 use crate::serve::ShutdownSignals;
+use crate::targets::TargetArgs;
 
 #[derive(Debug, Args)]
 pub struct AgentArgs {
@@ -29,6 +30,8 @@ pub struct AgentArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY as u16,
         value_parser = clap::value_parser!(u16).range(1..=256))]
     concurrency: u16,
+    #[command(flatten)]
+    targets: TargetArgs,
 }
 
 pub fn run_agent(args: AgentArgs) -> ExitCode {
@@ -45,6 +48,7 @@ pub fn run_agent(args: AgentArgs) -> ExitCode {
         }
     };
     config.concurrency = usize::from(args.concurrency);
+    config.targets = args.targets.policy();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {

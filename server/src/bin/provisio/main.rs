@@ -14,6 +14,7 @@ mod inputs;
 mod job;
 mod plan;
 mod serve;
+mod targets;
 mod token;
 
 use std::process::ExitCode;

@@ -10,6 +10,7 @@ use provisio_server::{Server, ServerConfig};
 use tracing_subscriber::EnvFilter;
 
 use crate::database::DatabaseArgs;
+use crate::targets::TargetArgs;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -18,6 +19,8 @@ pub struct ServeArgs {
     listen: SocketAddr,
     #[command(flatten)]
     database: DatabaseArgs,
+    #[command(flatten)]
+    targets: TargetArgs,
     /// Folder of the built portal (Trunk's dist/), served at `/`.
     #[arg(long, env = "PROVISIO_PORTAL_DIR", default_value = ServerConfig::DEFAULT_PORTAL_DIR)]
     portal: PathBuf,
@@ -59,6 +62,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_secret_key_file(args.secret_key_file)
         .with_secure_cookies(args.secure_cookies)
         .with_log_retention(provisio_server::logs::LogRetention::days(args.log_retention_days))
+        .with_target_policy(args.targets.policy())
         .launch()
         .await
         .context("cannot start the server")?;

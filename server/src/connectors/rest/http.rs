@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
 use reqwest::{Method, StatusCode, Url};
 use serde_json::Value as Json;
 use tokio::sync::Semaphore;
@@ -19,11 +19,9 @@ use tokio::sync::Semaphore;
 use provisio_engine::job::Secret;
 
 use crate::connectors::ConnectorError;
+use crate::connectors::network::{read_body, redirect_error, refusal, sanitised_excerpt};
 pub(super) use crate::connectors::retry::RetryPolicy;
 use crate::connectors::retry::{parse_retry_after, with_retries};
-
-/// The longest target text kept in an error message.
-const MAX_DETAIL: usize = 300;
 
 /// A successful answer: its status and its JSON body (`Null` when empty or
 /// not JSON).
@@ -98,14 +96,23 @@ impl Http {
             }
         };
         let status = response.status();
+        if status.is_redirection() {
+            let location = response.headers().get(LOCATION).and_then(|v| v.to_str().ok());
+            return (Err(redirect_error(status.as_u16(), location)), true);
+        }
         let retry_after = response
             .headers()
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v.trim(), Utc::now()));
-        let bytes = match response.bytes().await {
+        let bytes = match read_body(response).await {
             Ok(bytes) => bytes,
-            Err(e) => return (Err(transport_error(&method, name, &e)), true),
+            Err(why) => {
+                let error = ConnectorError::Transient {
+                    detail: format!("{method} ({name}): reading the answer failed: {why}"),
+                };
+                return (Err(error), true);
+            }
         };
         tracing::debug!(method = %method, call = name, status = status.as_u16(), "REST request");
         if status.is_success() {
@@ -127,6 +134,9 @@ impl Http {
 
 /// A failure before a status arrived. The URL is left out: it holds values.
 fn transport_error(method: &Method, name: &str, error: &reqwest::Error) -> ConnectorError {
+    if let Some(refused) = refusal(error) {
+        return refused;
+    }
     let what = if error.is_timeout() {
         "timed out"
     } else if error.is_connect() {
@@ -161,16 +171,12 @@ pub(super) fn classify(status: u16, text: &str, retry_after: Option<Duration>) -
     }
 }
 
-/// The answer's text, trimmed and cut to [`MAX_DETAIL`] characters, or the
-/// status when there is none.
+/// A short, printable excerpt of the answer's text (it reaches logs,
+/// escrows and on-demand answers), or the status when there is none.
 fn detail(status: u16, text: &str) -> String {
-    let text = text.trim();
-    if text.is_empty() {
-        return format!("HTTP {status}");
-    }
-    match text.char_indices().nth(MAX_DETAIL) {
-        Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or_default()),
-        None => text.to_owned(),
+    match sanitised_excerpt(text) {
+        excerpt if excerpt.is_empty() => format!("HTTP {status}"),
+        excerpt => excerpt,
     }
 }
 
@@ -214,6 +220,6 @@ mod tests {
         let ConnectorError::Rejected { detail, .. } = classify(422, &long, None) else {
             panic!("not rejected");
         };
-        assert_eq!(detail.chars().count(), MAX_DETAIL + 1);
+        assert_eq!(detail.chars().count(), crate::connectors::network::MAX_EXCERPT + 1);
     }
 }

@@ -8,12 +8,13 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION};
 use reqwest::{Method, Url};
 use serde_json::Value as Json;
 use tokio::sync::Semaphore;
 
 use crate::connectors::ConnectorError;
+use crate::connectors::network::{read_body, redirect_error, refusal, sanitised_excerpt};
 pub(super) use crate::connectors::retry::RetryPolicy;
 use crate::connectors::retry::{retry_after, with_retries};
 
@@ -80,10 +81,19 @@ impl Transport {
             }
         };
         let status = response.status();
+        if status.is_redirection() {
+            let location = response.headers().get(LOCATION).and_then(|v| v.to_str().ok());
+            return (Err(redirect_error(status.as_u16(), location)), true);
+        }
         let retry_after = retry_after(response.headers(), Utc::now());
-        let bytes = match response.bytes().await {
+        let bytes = match read_body(response).await {
             Ok(bytes) => bytes,
-            Err(e) => return (Err(transport_error(&method, &path, e)), true),
+            Err(why) => {
+                let error = ConnectorError::Transient {
+                    detail: format!("{method} {path}: reading the answer failed: {why}"),
+                };
+                return (Err(error), true);
+            }
         };
         tracing::debug!(method = %method, path, status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "SCIM request");
         let body = serde_json::from_slice(&bytes).unwrap_or(Json::Null);
@@ -125,6 +135,9 @@ impl Transport {
 /// A failure before a status arrived. The URL is left out: its query holds
 /// filter values.
 fn transport_error(method: &Method, path: &str, error: reqwest::Error) -> ConnectorError {
+    if let Some(refused) = refusal(&error) {
+        return refused;
+    }
     let what = if error.is_timeout() {
         "timed out"
     } else if error.is_connect() {
@@ -143,10 +156,13 @@ fn transport_error(method: &Method, path: &str, error: reqwest::Error) -> Connec
 /// The error for a non-success status and its SCIM error body.
 pub(super) fn classify(status: u16, body: &Json, retry_after: Option<Duration>) -> ConnectorError {
     let scim_type = body.get("scimType").and_then(Json::as_str).map(str::to_owned);
+    // The target's own words, quoted short and printable: they reach the
+    // logs, escrows and on-demand answers.
     let detail = body
         .get("detail")
         .and_then(Json::as_str)
-        .map(str::to_owned)
+        .map(sanitised_excerpt)
+        .filter(|d| !d.is_empty())
         .unwrap_or_else(|| format!("HTTP {status}"));
     match status {
         401 | 403 => ConnectorError::InvalidCredentials { status },

@@ -26,9 +26,15 @@ pub struct AllowedDeletes {
 /// Carries out the job's held disables and deletes (see the module docs).
 pub async fn allow_deletes(store: &Store, jobs: &Jobs, job_id: &str) -> Result<AllowedDeletes, CycleError> {
     let mut pipeline = Pipeline::open(store, jobs, job_id, PipelineRun::Cycle).await?;
+    let allowed = allow_in(&mut pipeline, store).await;
+    pipeline.close().await;
+    allowed
+}
+
+async fn allow_in(pipeline: &mut Pipeline, store: &Store) -> Result<AllowedDeletes, CycleError> {
     let mut report = CycleReport::default();
     let mut exported = 0;
-    release_held(&mut pipeline, store, &mut report, &mut exported).await?;
+    release_held(pipeline, store, &mut report, &mut exported).await?;
     let state = &pipeline.state;
     if state.staged_count().await? == 0 && state.status().await?.status == RunStatus::WaitingForApproval {
         state.set_status(RunStatus::Idle).await?;

@@ -23,27 +23,35 @@ pub struct InboundReport {
     pub references: u64,
 }
 
-/// Processes the request's pending records and marks it done.
+/// Processes the request's pending records and marks it done. The records
+/// are read once the job's lease is held, so a request two instances (or
+/// two workers) reach at once is processed by one of them, record by record.
 pub async fn process_inbound_request(
     store: &Store,
     jobs: &Jobs,
     job_id: &str,
     request_id: &str,
 ) -> Result<InboundReport, CycleError> {
-    let requests = store.inbound();
+    let mut pipeline = Pipeline::open(
+        store,
+        jobs,
+        job_id,
+        PipelineRun::Inbound {
+            request_id: request_id.to_owned(),
+        },
+    )
+    .await?;
+    let report = process_pending(&mut pipeline, request_id).await;
+    pipeline.close().await;
+    report
+}
+
+async fn process_pending(pipeline: &mut Pipeline, request_id: &str) -> Result<InboundReport, CycleError> {
+    let requests = pipeline.store.inbound();
     let records = requests.pending_records(request_id).await?;
     let mut report = InboundReport::default();
     if !records.is_empty() {
-        let mut pipeline = Pipeline::open(
-            store,
-            jobs,
-            job_id,
-            PipelineRun::Inbound {
-                request_id: request_id.to_owned(),
-            },
-        )
-        .await?;
-        for outcome in process_records(&pipeline, &records).await? {
+        for outcome in process_records(pipeline, &records).await? {
             report.records += 1;
             report.failures += u64::from(outcome.status == RecordStatus::Failure);
         }
@@ -79,7 +87,9 @@ pub async fn provision_record_on_demand(
     pipeline
         .settle_references_of(ObjectType::User, &external_id, &mut CycleReport::default())
         .await?;
-    Ok((pipeline.run_id().to_owned(), outcome))
+    let run_id = pipeline.run_id().to_owned();
+    pipeline.close().await;
+    Ok((run_id, outcome))
 }
 
 /// A record as the pipeline reads a source object.

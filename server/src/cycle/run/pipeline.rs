@@ -5,12 +5,14 @@
 //! entry — shared by cycles and on-demand runs, for users and groups.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use provisio_engine::Value;
 use provisio_engine::expr::ExistingValues;
 use provisio_engine::job::Direction;
 
 use super::*;
+use crate::cycle::lease::JobLease;
 
 /// A source object as the pipeline reads it: a directory user or group (with
 /// its deleted state), or only the id of one the directory no longer has.
@@ -64,6 +66,21 @@ pub enum PipelineRun {
         request_id: String,
     },
 }
+
+impl PipelineRun {
+    /// The run in words, for whoever finds the job busy.
+    fn purpose(&self) -> &'static str {
+        match self {
+            PipelineRun::Cycle => "a provisioning cycle",
+            PipelineRun::OnDemand => "an on-demand run",
+            PipelineRun::Inbound { .. } => "the processing of an inbound request",
+        }
+    }
+}
+
+/// How long a run waits for another run of its job to end before it gives
+/// up (an on-demand call then answers 409).
+pub const LEASE_WAIT: Duration = Duration::from_secs(10);
 
 /// The engine's kind of source object for a directory object type.
 pub(super) fn source_kind(kind: ObjectType) -> SourceKind {
@@ -131,6 +148,13 @@ pub struct Pipeline {
     /// Whether this run linked an object it had not linked before: rows
     /// waiting for unresolved references may now resolve.
     pub(super) linked_new: AtomicBool,
+    /// The job's lease, held for the whole run (`None` once closed).
+    lease: Option<JobLease>,
+    /// What `DefaultDomain()` returns: the stored setting.
+    default_domain: Option<String>,
+    /// Whether the job reads `memberOf` (a scoping clause, a mapping) of
+    /// directory objects: only then is it looked up, object by object.
+    reads_member_of: bool,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -143,10 +167,23 @@ impl std::fmt::Debug for Pipeline {
 }
 
 impl Pipeline {
-    /// The job's pipeline for a run of this kind.
+    /// The job's pipeline for a run of this kind, holding the job's lease
+    /// (waiting up to [`LEASE_WAIT`] for another run to end).
     pub async fn open(store: &Store, jobs: &Jobs, job_id: &str, run: PipelineRun) -> Result<Pipeline, CycleError> {
+        Self::open_waiting(store, jobs, job_id, run, LEASE_WAIT).await
+    }
+
+    /// [`Pipeline::open`], waiting up to `wait` for the job's lease.
+    pub async fn open_waiting(
+        store: &Store,
+        jobs: &Jobs,
+        job_id: &str,
+        run: PipelineRun,
+        wait: Duration,
+    ) -> Result<Pipeline, CycleError> {
         let on_demand = run == PipelineRun::OnDemand;
         let detail = jobs.get(job_id).await?;
+        let lease = JobLease::acquire(store, &detail.id, run.purpose(), wait).await?;
         let definition = jobs.definition_with_secrets(&detail.id).await?;
         match (definition.direction, &run) {
             (Direction::Inbound, PipelineRun::Cycle) => {
@@ -159,7 +196,7 @@ impl Pipeline {
             }
             _ => {}
         }
-        let connector = crate::connectors::connect(store, &definition).await?;
+        let connector = crate::connectors::connect(store, &definition, jobs.target_policy()).await?;
         let assigned = if definition.scope == ScopeMode::All {
             None
         } else {
@@ -173,6 +210,8 @@ impl Pipeline {
         if job.object(SourceKind::User).is_none() && job.object(SourceKind::Group).is_none() {
             return Err(CycleError::Invalid("the job has no object mapping".into()));
         }
+        let default_domain = store.setting(crate::store::DEFAULT_DOMAIN).await?;
+        let reads_member_of = job.definition.direction == Direction::Outbound && mentions_member_of(&job.definition);
         let run_id = uuid::Uuid::new_v4().to_string();
         let run = match run {
             PipelineRun::OnDemand => RunInfo::on_demand(&detail.id, &job.definition.name, run_id),
@@ -191,7 +230,39 @@ impl Pipeline {
             clock: None,
             halt: std::sync::Mutex::new(None),
             linked_new: AtomicBool::new(false),
+            lease: Some(lease),
+            default_domain,
+            reads_member_of,
         })
+    }
+
+    /// Ends the run: gives the job's lease up at once, so a waiting run
+    /// starts now. (A pipeline dropped without this, on an error, releases
+    /// it in the background.)
+    pub async fn close(mut self) {
+        if let Some(lease) = self.lease.take() {
+            lease.release().await;
+        }
+    }
+
+    /// Fails once the job's lease may have passed to another run: nothing
+    /// more may be written under it.
+    pub(super) fn check_lease(&self) -> Result<(), CycleError> {
+        match &self.lease {
+            Some(lease) if !lease.is_lost() => Ok(()),
+            _ => Err(CycleError::LeaseLost),
+        }
+    }
+
+    /// An evaluation context for this run: its clock, the operating
+    /// system's random source (initial passwords, GUIDs) and the stored
+    /// default domain.
+    pub(super) fn context<'a>(&self, now: DateTime<Utc>) -> EvalContext<'a> {
+        let ctx = EvalContext::new(now).with_random(crate::random::OsRandom::new());
+        match &self.default_domain {
+            Some(domain) => ctx.with_default_domain(domain.clone()),
+            None => ctx,
+        }
     }
 
     /// Refuses an inbound job, whose source is the records pushed to it, not
@@ -244,6 +315,7 @@ impl Pipeline {
     /// `change` is what led to it: a directory change's sequence number, or
     /// an inbound record's bulkId.
     pub async fn process(&self, incoming: &Incoming, change: Option<String>) -> Result<ObjectOutcome, CycleError> {
+        self.check_lease()?;
         let started = Instant::now();
         let now = self.now();
         let (kind, source_id) = (incoming.kind, incoming.id.as_str());
@@ -333,7 +405,7 @@ impl Pipeline {
                     known: &known,
                     unknown: &mut unknown,
                 };
-                let mut ctx = EvalContext::new(now).with_existing(lookups);
+                let mut ctx = self.context(now).with_existing(lookups);
                 decide(&self.job, record, state, &mut ctx)
             };
             if unknown.is_empty() || known.len() >= MAX_UNIQUE_LOOKUPS {
@@ -411,8 +483,14 @@ impl Pipeline {
     pub(super) async fn record(&self, incoming: &Incoming) -> Result<SourceRecord, CycleError> {
         let kind = source_kind(incoming.kind);
         let mut record = match &incoming.attributes {
-            Some(attributes) => SourceRecord::from_json(kind, serde_json::Value::Object(attributes.clone()))
-                .map_err(CycleError::Invalid)?,
+            Some(attributes) => {
+                let mut attributes = attributes.clone();
+                if self.reads_member_of {
+                    let groups = self.store.directory().member_of(&incoming.id).await?;
+                    attributes.insert(MEMBER_OF.to_owned(), member_of_value(groups));
+                }
+                SourceRecord::from_json(kind, serde_json::Value::Object(attributes)).map_err(CycleError::Invalid)?
+            }
             None => {
                 let mut record =
                     SourceRecord::from_attributes(kind, SourceObject::new().with("id", incoming.id.clone()));
@@ -468,7 +546,7 @@ impl Pipeline {
         };
         let mut attempts = Vec::new();
         let queries = {
-            let mut ctx = EvalContext::new(now);
+            let mut ctx = self.context(now);
             matching::queries(&object.matching_mappings(), record.attributes.as_ref(), &mut ctx)
         };
         if let Queries::Run(queries) = queries {
@@ -495,6 +573,7 @@ impl Pipeline {
         decision: &Decision,
         now: DateTime<Utc>,
     ) -> Result<Applied, CycleError> {
+        self.check_lease()?;
         let target_kind = source_kind(kind);
         if decision.status == Status::Failure {
             let code = decision
@@ -521,8 +600,21 @@ impl Pipeline {
         if let Some(link) = &decision.link
             && decision.action != Action::Create
         {
-            match self.state.link(kind, source_id, link, now).await {
+            match self.state.link_if_unlinked(kind, source_id, link, now).await {
                 Ok(Linked::Unchanged) => {}
+                // Linked by another run since this one read the target:
+                // that link stays.
+                Ok(Linked::KeptOther { linked_target }) => {
+                    let error = ConnectorError::Conflict {
+                        scim_type: None,
+                        detail: format!(
+                            "the directory object was linked to target object {linked_target} by another run \
+                             while this one matched {link}; the link was kept"
+                        ),
+                    };
+                    self.escrow(kind, source_id, &error, now).await?;
+                    return Ok(failure_applied(decision.target_id.clone(), &error, "linked meanwhile"));
+                }
                 Ok(_) => self.linked_new.store(true, Ordering::Relaxed),
                 // Two directory objects match one account: the second is a
                 // conflict for an administrator, not a reason to stop the cycle.
@@ -546,14 +638,26 @@ impl Pipeline {
         let target_id = decision.target_id.clone().unwrap_or_default();
         let result: Result<(Option<String>, String), ConnectorError> = match decision.action {
             Action::Create => match self.connector.create(target_kind, &decision.export()).await {
-                Ok(created) => {
-                    self.state.link(kind, source_id, &created.id, now).await?;
-                    self.linked_new.store(true, Ordering::Relaxed);
-                    Ok((
-                        Some(created.id.clone()),
-                        format!("created target object {}", created.id),
-                    ))
-                }
+                Ok(created) => match self.state.link_if_unlinked(kind, source_id, &created.id, now).await? {
+                    Linked::KeptOther {
+                        linked_target: previous_target,
+                    } => Err(ConnectorError::Conflict {
+                        scim_type: None,
+                        detail: format!(
+                            "created target object {}, but the directory object was meanwhile linked to target \
+                             object {previous_target} by another run; the link was kept and {} is not \
+                             provisioned by this job: delete it in the target",
+                            created.id, created.id
+                        ),
+                    }),
+                    _ => {
+                        self.linked_new.store(true, Ordering::Relaxed);
+                        Ok((
+                            Some(created.id.clone()),
+                            format!("created target object {}", created.id),
+                        ))
+                    }
+                },
                 Err(e) => Err(e),
             },
             Action::Update => {
@@ -679,6 +783,25 @@ impl Pipeline {
         let escrow = self.state.escrow_of(kind, source_id).await?;
         Ok(escrow.map_or(1, |e| u32::try_from(e.attempts.saturating_add(1)).unwrap_or(u32::MAX)))
     }
+}
+
+/// The source attribute that lists an object's groups (`IS MEMBER OF`).
+const MEMBER_OF: &str = "memberOf";
+
+/// Whether a job definition names `memberOf` anywhere (a scoping clause's
+/// attribute, an expression): a definition that does not never needs it
+/// looked up.
+fn mentions_member_of(definition: &provisio_engine::job::JobDefinition) -> bool {
+    serde_json::to_string(definition).is_ok_and(|json| json.to_ascii_lowercase().contains("memberof"))
+}
+
+/// Groups as `memberOf` lists them: `{"id", "displayName"}` each.
+fn member_of_value(groups: Vec<(String, String)>) -> serde_json::Value {
+    groups
+        .into_iter()
+        .map(|(id, name)| serde_json::json!({"id": id, "displayName": name}))
+        .collect::<Vec<_>>()
+        .into()
 }
 
 /// Values one object's SelectUniqueValue may ask the target about.

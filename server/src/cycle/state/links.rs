@@ -28,6 +28,9 @@ pub enum Linked {
     Unchanged,
     /// The source was linked to another target, which is now unlinked.
     Replaced { previous_target: String },
+    /// [`CycleState::link_if_unlinked`] only: the source is linked to another
+    /// target, and that link stays; nothing was written.
+    KeptOther { linked_target: String },
 }
 
 impl CycleState {
@@ -66,6 +69,47 @@ impl CycleState {
                 Some(previous_target) => Linked::Replaced { previous_target },
                 None => Linked::Created,
             }),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StateError::TargetLinked {
+                object_type,
+                target_id: target_id.to_owned(),
+                source_id: self.source_of(object_type, target_id).await?.unwrap_or_default(),
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Links the source object to a target object just created for it,
+    /// never replacing a link another run made meanwhile: then nothing is
+    /// written and the answer is [`Linked::KeptOther`] (the caller reports
+    /// the new object as not provisioned).
+    pub async fn link_if_unlinked(
+        &self,
+        object_type: ObjectType,
+        source_id: &str,
+        target_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Linked, StateError> {
+        let written = sqlx::query(
+            "INSERT INTO cycle_links (job_id, object_type, source_id, target_id, linked_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (job_id, object_type, source_id) DO NOTHING",
+        )
+        .bind(&self.job_id)
+        .bind(object_type.as_str())
+        .bind(source_id)
+        .bind(target_id)
+        .bind(text(now))
+        .execute(self.store.pool())
+        .await;
+        match written {
+            Ok(done) if done.rows_affected() == 1 => Ok(Linked::Created),
+            Ok(_) => match self.target_of(object_type, source_id).await? {
+                Some(existing) if existing == target_id => Ok(Linked::Unchanged),
+                Some(existing) => Ok(Linked::KeptOther {
+                    linked_target: existing,
+                }),
+                // Unlinked again in between: link it now.
+                None => self.link(object_type, source_id, target_id, now).await,
+            },
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StateError::TargetLinked {
                 object_type,
                 target_id: target_id.to_owned(),

@@ -64,12 +64,14 @@ fn user(user: User) -> DirectoryUser {
 
 /// The user with its groups and its manager.
 async fn user_detail(directory: &Directory, found: User) -> Result<UserDetail, Failure> {
-    let groups = directory
-        .groups_of(&found.id)
-        .await?
-        .into_iter()
-        .map(|(id, display_name)| ObjectRef { id, display_name })
-        .collect();
+    let refs = |groups: Vec<(String, String)>| {
+        groups
+            .into_iter()
+            .map(|(id, display_name)| ObjectRef { id, display_name })
+            .collect()
+    };
+    let groups = refs(directory.groups_of(&found.id).await?);
+    let member_of = refs(directory.member_of(&found.id).await?);
     let manager = match found.text("manager") {
         Some(manager_id) => directory
             .user_including_deleted(manager_id)
@@ -83,6 +85,7 @@ async fn user_detail(directory: &Directory, found: User) -> Result<UserDetail, F
     Ok(UserDetail {
         user: user(found),
         groups,
+        member_of,
         manager,
     })
 }

@@ -74,6 +74,7 @@ pub(crate) struct MemberResult {
         (status = 200, description = "The decision, its steps and what was done.", body = Object),
         (status = 400, description = "The job cannot be run (no user mapping, not a SCIM target).", body = ApiError),
         (status = 404, description = "No job, or no directory user, has that id or name.", body = ApiError),
+        (status = 409, description = "Another run of the job (a cycle, an on-demand run) did not end within 10 seconds.", body = ApiError),
         AdminErrors,
     ),
     security(("session_cookie" = [], "csrf_header" = []), ("bearer" = [])),
@@ -135,6 +136,7 @@ pub(super) fn failure(error: CycleError) -> Failure {
         CycleError::Directory(e) => e.into(),
         CycleError::NoSuchUser(_) | CycleError::NoSuchGroup(_) => Failure::not_found(error.to_string()),
         CycleError::Invalid(_) | CycleError::Connector(_) => Failure::invalid(error.to_string()),
+        CycleError::Busy(_) | CycleError::LeaseLost => Failure::conflict(error.to_string()),
         other => Failure::internal(&other),
     }
 }

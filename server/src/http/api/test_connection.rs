@@ -51,6 +51,7 @@ pub(crate) async fn test_connection(
             // reported at once.
             let options = ScimOptions {
                 max_attempts: 1,
+                network: state.jobs.target_policy().networks.clone(),
                 ..ScimOptions::default()
             };
             let outcome = match ScimConnector::from_target(&definition.target, options) {
@@ -103,7 +104,7 @@ async fn connect_and_test(
     state: &AppState,
     definition: &JobDefinition,
 ) -> Result<(), crate::connectors::ConnectorError> {
-    crate::connectors::connect(&state.store, definition)
+    crate::connectors::connect(&state.store, definition, state.jobs.target_policy())
         .await?
         .test_connection()
         .await

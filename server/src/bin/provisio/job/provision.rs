@@ -22,6 +22,8 @@ use serde::Serialize;
 
 use crate::database::DatabaseArgs;
 use crate::inputs::FAILED;
+use crate::targets::TargetArgs;
+use provisio_server::connectors::TargetPolicy;
 
 #[derive(Debug, Args)]
 pub struct ProvisionArgs {
@@ -33,6 +35,8 @@ pub struct ProvisionArgs {
     user: String,
     #[command(flatten)]
     database: DatabaseArgs,
+    #[command(flatten)]
+    targets: TargetArgs,
     /// The key file that encrypts job secrets when PROVISIO_SECRET_KEY is
     /// unset (default: secret.key beside the SQLite database).
     #[arg(long, env = "PROVISIO_SECRET_KEY_FILE")]
@@ -67,6 +71,7 @@ pub fn run(args: ProvisionArgs) -> ExitCode {
             runtime.block_on(provision(
                 &args.database.database,
                 args.secret_key_file.as_deref(),
+                args.targets.policy(),
                 &args.job,
                 args.user.trim(),
             ))
@@ -109,13 +114,15 @@ pub fn run(args: ProvisionArgs) -> ExitCode {
 async fn provision(
     database: &str,
     key_file: Option<&Path>,
+    mut targets: TargetPolicy,
     job: &str,
     user: &str,
 ) -> Result<(String, ObjectOutcome), Refused> {
     let failed = |e: &dyn std::fmt::Display| Refused::Failed(e.to_string());
     let secrets = SecretBox::from_environment(database, key_file).map_err(|e| failed(&e))?;
     let store = Store::open(database).await.map_err(|e| failed(&e))?;
-    let jobs = Jobs::new(store.clone(), secrets);
+    targets.own_database = provisio_server::store::sqlite_file(database);
+    let jobs = Jobs::new(store.clone(), secrets).with_target_policy(targets);
     // The agent polls the running server, not this process.
     if let Ok(detail) = jobs.get(job).await
         && let Some(agent) = detail.definition.target.via_agent()

@@ -1,0 +1,37 @@
+//! `/api/v1/settings`: the instance-wide settings an administrator sets,
+//! today the organisation's default domain (what `DefaultDomain()` returns in
+//! every server-side evaluation and in the portal's previews).
+
+use serde::{Deserialize, Serialize};
+
+/// Where the settings are read (`GET`) and changed (`PUT`).
+pub const SETTINGS_PATH: &str = "/api/v1/settings";
+
+/// The settings, as read and as written. A `PUT` replaces them: a setting
+/// left out or `null` is cleared.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Settings {
+    /// The organisation's default domain, e.g. `contoso.com`: what
+    /// `DefaultDomain()` returns. `null` when not set (then DefaultDomain()
+    /// fails the mapping that calls it).
+    #[serde(default)]
+    pub default_domain: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_domain_reads_as_none() {
+        let settings: Settings = serde_json::from_str("{}").unwrap();
+        assert_eq!(settings.default_domain, None);
+        assert_eq!(
+            serde_json::to_value(Settings {
+                default_domain: Some("contoso.com".into())
+            })
+            .unwrap(),
+            serde_json::json!({"default_domain": "contoso.com"})
+        );
+    }
+}
