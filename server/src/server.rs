@@ -23,6 +23,8 @@ pub struct Server {
     secret_key_file: Option<std::path::PathBuf>,
     secure_cookies: bool,
     log_retention: crate::logs::LogRetention,
+    inbound_retention: crate::inbound::InboundRetention,
+    inbound_queue: crate::inbound::QueueLimit,
 }
 
 impl Server {
@@ -38,6 +40,8 @@ impl Server {
             secret_key_file: None,
             secure_cookies: false,
             log_retention: crate::logs::LogRetention::DEFAULT,
+            inbound_retention: crate::inbound::InboundRetention::DEFAULT,
+            inbound_queue: crate::inbound::QueueLimit::DEFAULT,
         }
     }
 
@@ -68,6 +72,19 @@ impl Server {
         self
     }
 
+    /// How long processed inbound requests are kept (default 30 days).
+    pub fn with_inbound_retention(mut self, retention: crate::inbound::InboundRetention) -> Self {
+        self.inbound_retention = retention;
+        self
+    }
+
+    /// How many requests an inbound job may have waiting to be processed
+    /// (default 100); uploads beyond are answered 429.
+    pub fn with_inbound_queue_limit(mut self, limit: crate::inbound::QueueLimit) -> Self {
+        self.inbound_queue = limit;
+        self
+    }
+
     /// Opens and migrates the database, binds the address and starts serving
     /// in the background. Returns once the server accepts connections.
     pub async fn launch(self) -> Result<RunningServer, ServerError> {
@@ -77,6 +94,8 @@ impl Server {
             secret_key_file,
             secure_cookies,
             log_retention,
+            inbound_retention,
+            inbound_queue,
         } = self;
         let secrets = crate::secrets::SecretBox::from_environment(&config.database_url, secret_key_file.as_deref())?;
         let store = Store::open(&config.database_url).await?;
@@ -96,7 +115,10 @@ impl Server {
         };
         let auth = crate::auth::Auth::new(store.clone(), options);
         let scheduler_jobs = crate::jobs::Jobs::new(store.clone(), secrets.clone());
-        let state = AppState::new(store.clone(), &config.portal_dir, auth, secrets);
+        let state = AppState {
+            inbound_queue,
+            ..AppState::new(store.clone(), &config.portal_dir, auth, secrets)
+        };
         if !state.portal.is_built() {
             tracing::warn!(
                 portal = %config.portal_dir.display(),
@@ -108,6 +130,7 @@ impl Server {
         let housekeeping = vec![
             tokio::spawn(store.directory().purge_expired_forever()),
             tokio::spawn(store.logs().prune_forever(log_retention.0)),
+            tokio::spawn(store.inbound().prune_forever(inbound_retention)),
             // The provisioning cycles of the running jobs.
             tokio::spawn(crate::cycle::scheduler::run_forever(store.clone(), scheduler_jobs)),
         ];
