@@ -5,7 +5,8 @@
 //! restart between accepting and processing, an HR record reaching a SCIM
 //! application through an outbound job, and what is kept: payloads cleared
 //! once processed, processed requests deleted after the retention, the cap
-//! on waiting requests, and uploads to a stopped job.
+//! on waiting requests, and uploads to a stopped job; and inbound tokens
+//! bound to their job, not to its name.
 
 use std::time::Duration;
 
@@ -309,6 +310,12 @@ async fn malformed_requests_are_refused_and_nothing_is_stored() {
     }
     let unauthenticated = hr.post_raw(Some(SCIM_JSON), good.clone(), Some("not-a-token")).await;
     assert_eq!(unauthenticated.status, StatusCode::UNAUTHORIZED);
+    api.post(
+        JOBS_PATH,
+        json!({"name": "Payroll", "direction": "inbound", "target": {"kind": "directory"}, "objects": []}),
+    )
+    .await
+    .expect(201);
     let other = api
         .post(TOKENS_PATH, json!({"scope": "inbound", "job": "Payroll"}))
         .await
@@ -642,6 +649,104 @@ async fn a_full_queue_answers_429_naming_the_job_and_the_limit_until_it_drains()
         let third = hr.upload(&[person(3, None)]).await;
         hr.done(&third).await;
         assert_eq!(hr.user_count().await, 3);
+    })
+    .await;
+}
+
+/// An upload of one record to `job` (an id or a name) with `token`: the answer's status.
+async fn upload_status(api: &Api, job: &str, token: &str) -> StatusCode {
+    let url = format!("{}{}", api.server.base_url(), bulk_upload_path(job));
+    let response = reqwest::Client::new()
+        .post(url)
+        .header(AUTHORIZATION, format!("Bearer {token}"))
+        .header(CONTENT_TYPE, SCIM_JSON)
+        .body(bulk(&[person(1, None)]))
+        .send()
+        .await
+        .unwrap();
+    response.status()
+}
+
+/// The job each token with this id lists, if the token is listed.
+async fn token_job(api: &Api, token_id: &str) -> Option<Value> {
+    let tokens = api.get(TOKENS_PATH).await;
+    let listed = tokens.expect(200).as_array().unwrap();
+    listed.iter().find(|t| t["id"] == token_id).map(|t| t["job"].clone())
+}
+
+#[tokio::test]
+async fn inbound_tokens_stay_with_their_job_through_renames_and_go_with_it() {
+    for_each_backend(async |api: &Api| {
+        let hr = Hr::create(api, |_| {}, false).await;
+        let tokens = api.get(TOKENS_PATH).await.expect(200).clone();
+        let token_id = tokens
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["scope"] == "inbound")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let token_id = token_id.as_str();
+        assert_eq!(upload_status(api, "HR", &hr.token).await, StatusCode::ACCEPTED);
+
+        // Renamed: the token still uploads to it, by id or by its new name, and lists that name.
+        let mut definition = api.get(&job_path(&hr.job)).await.expect(200)["definition"].clone();
+        definition["name"] = json!("People");
+        api.put(&job_path(&hr.job), definition).await.expect(200);
+        assert_eq!(upload_status(api, &hr.job, &hr.token).await, StatusCode::ACCEPTED);
+        assert_eq!(upload_status(api, "People", &hr.token).await, StatusCode::ACCEPTED);
+        assert_eq!(token_job(api, token_id).await, Some(json!("People")));
+
+        // A new job given the old name does not get the token.
+        let new_hr = api
+            .post(
+                JOBS_PATH,
+                json!({"name": "HR", "direction": "inbound", "target": {"kind": "directory"}, "objects": []}),
+            )
+            .await;
+        let new_hr = new_hr.expect(201)["id"].as_str().unwrap().to_owned();
+        assert_eq!(upload_status(api, "HR", &hr.token).await, StatusCode::FORBIDDEN);
+        let status = api.with_token(&hr.token, Method::GET, &requests_path(&new_hr)).await;
+        assert_eq!(status.status, StatusCode::FORBIDDEN, "{}", status.text);
+        let created = api.post(TOKENS_PATH, json!({"scope": "inbound", "job": "HR"})).await;
+        let new_token = created.expect(201)["token"].as_str().unwrap().to_owned();
+        assert_eq!(created.body["job"], "HR");
+        assert_eq!(upload_status(api, "HR", &new_token).await, StatusCode::ACCEPTED);
+        assert_eq!(upload_status(api, "People", &new_token).await, StatusCode::FORBIDDEN);
+
+        // Deleting the job deletes its tokens, and only its.
+        api.delete(&job_path(&hr.job)).await.expect(204);
+        assert_eq!(token_job(api, token_id).await, None, "the token went with its job");
+        assert_eq!(upload_status(api, &hr.job, &hr.token).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(upload_status(api, "HR", &new_token).await, StatusCode::ACCEPTED);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn inbound_tokens_are_refused_for_unknown_and_outbound_jobs() {
+    for_each_backend(async |api: &Api| {
+        api.post(TOKENS_PATH, json!({"scope": "inbound", "job": "Workday"}))
+            .await
+            .expect_error(400, "invalid", "no job has the id or name `Workday`");
+        let outbound = json!({
+            "name": "Acme",
+            "target": {"kind": "scim", "base_url": "https://acme.example/scim", "auth": {"bearer_token": "s3cret"}},
+            "objects": [{"source": "user", "target": "User", "mappings": [
+                {"target": "userName", "expression": "[userPrincipalName]", "match_precedence": 1}
+            ]}]
+        });
+        api.post(JOBS_PATH, outbound).await.expect(201);
+        api.post(TOKENS_PATH, json!({"scope": "inbound", "job": "acme"}))
+            .await
+            .expect_error(400, "invalid", "the job `Acme` is an outbound job");
+        assert_eq!(
+            api.get(TOKENS_PATH).await.expect(200).as_array().unwrap().len(),
+            1,
+            "the admin token only"
+        );
     })
     .await;
 }

@@ -97,9 +97,9 @@ async fn accept(
 ) -> Result<Response, Response> {
     let caller = caller.map_err(IntoResponse::into_response)?;
     let job = inbound_job(&state, job).await.map_err(IntoResponse::into_response)?;
-    if !names_job(&caller.job, &job) {
+    if caller.job != job.id {
         return Err(ScimAuthFailure::forbidden(format!(
-            "this token uploads to the job `{}`, not to `{}`",
+            "this token uploads to another job (id `{}`), not to `{}`",
             caller.job, job.definition.name
         ))
         .into_response());
@@ -181,11 +181,6 @@ async fn inbound_job(state: &AppState, job: &str) -> Result<JobDetail, ScimError
     }
 }
 
-/// Whether a token's job (an id or a name) is this job.
-fn names_job(token_job: &str, job: &JobDetail) -> bool {
-    token_job == job.id || token_job.eq_ignore_ascii_case(&job.definition.name)
-}
-
 fn too_many_requests(per_second: u32, wait_seconds: f64) -> Response {
     let seconds = (wait_seconds as u64).max(1);
     retry_later(
@@ -222,7 +217,7 @@ async fn may_read(
         return Err(Failure::not_found(format!("no inbound job has the id or name `{job}`")));
     }
     match token_job {
-        Some(token_job) if !names_job(&token_job, &detail) => {
+        Some(token_job) if token_job != detail.id => {
             Err(Failure::forbidden("this token belongs to another inbound job"))
         }
         _ => Ok(detail),
