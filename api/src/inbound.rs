@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::jobs::encode_segment;
+use crate::jobs::{JobState, encode_segment};
 
 /// `POST` a SCIM BulkRequest (`Content-Type: application/scim+json`) with an
 /// inbound token of the job; answers 202 with [`Accepted`] and a `Location`
@@ -63,6 +63,9 @@ pub struct Accepted {
     pub operations: usize,
     /// Where its status is: the same as the `Location` header.
     pub location: String,
+    /// The job's state when the request was stored: a `stopped` job keeps
+    /// its requests and processes them once an administrator starts it.
+    pub job_state: JobState,
 }
 
 /// Where a request is in its processing.

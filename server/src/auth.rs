@@ -218,6 +218,13 @@ pub(crate) mod testing {
         };
         (Auth::new(Store::open("sqlite::memory:").await.unwrap(), options), clock)
     }
+
+    /// Creates an inbound job named `name` (inbound tokens name one); its id.
+    pub(crate) async fn inbound_job(store: &Store, name: &str) -> String {
+        let jobs = crate::jobs::Jobs::new(store.clone(), crate::secrets::SecretBox::ephemeral().unwrap());
+        let definition = provisio_engine::job::templates::inbound(name);
+        jobs.create(definition).await.unwrap().id
+    }
 }
 
 #[cfg(test)]

@@ -6,9 +6,15 @@
 //! pipeline as outbound cycles (`cycle::run::inbound`), each record
 //! flattened to source attributes by
 //! [`provisio_engine::inbound_record`]. [`rate`] keeps each job to
-//! its requests per second.
+//! its requests per second, [`queue`] to a number of requests waiting, and
+//! [`retention`] deletes processed requests after a while.
 
 pub mod envelope;
+pub mod queue;
 pub mod rate;
 pub mod requests;
+pub mod retention;
 pub mod worker;
+
+pub use queue::QueueLimit;
+pub use retention::InboundRetention;

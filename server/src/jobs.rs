@@ -325,7 +325,7 @@ impl Jobs {
         }
     }
 
-    /// Deletes a job and its assignments.
+    /// Deletes a job, its assignments, inbound requests and inbound tokens.
     pub async fn delete(&self, id_or_name: &str, if_version: Option<i64>) -> Result<(), JobError> {
         let current = self.find(id_or_name).await?.detail;
         check_version(&current, if_version)?;
@@ -349,8 +349,10 @@ impl Jobs {
             .bind(&current.id)
             .execute(&mut *tx)
             .await?;
-        // Its inbound requests go with it.
+        // Its inbound requests go with it, and its inbound tokens: a token
+        // is bound to the job's id, which nothing will have again.
         crate::inbound::requests::purge_job(&mut tx, &current.id).await?;
+        let tokens = crate::store::delete_job_tokens(&mut tx, &current.id).await?;
         // Its links, watermark, escrows and staged deletes go with it.
         crate::cycle::state::purge_job(&mut tx, &current.id)
             .await
@@ -359,7 +361,7 @@ impl Jobs {
                 other => JobError::Storage(ServerError::Corrupt(other.to_string())),
             })?;
         tx.commit().await?;
-        tracing::info!(job = %current.id, name = %current.definition.name, "job deleted");
+        tracing::info!(job = %current.id, name = %current.definition.name, tokens, "job deleted");
         Ok(())
     }
 

@@ -24,6 +24,8 @@ pub struct Server {
     secure_cookies: bool,
     log_retention: crate::logs::LogRetention,
     targets: crate::connectors::TargetPolicy,
+    inbound_retention: crate::inbound::InboundRetention,
+    inbound_queue: crate::inbound::QueueLimit,
 }
 
 impl Server {
@@ -40,6 +42,8 @@ impl Server {
             secure_cookies: false,
             log_retention: crate::logs::LogRetention::DEFAULT,
             targets: crate::connectors::TargetPolicy::default(),
+            inbound_retention: crate::inbound::InboundRetention::DEFAULT,
+            inbound_queue: crate::inbound::QueueLimit::DEFAULT,
         }
     }
 
@@ -78,6 +82,19 @@ impl Server {
         self
     }
 
+    /// How long processed inbound requests are kept (default 30 days).
+    pub fn with_inbound_retention(mut self, retention: crate::inbound::InboundRetention) -> Self {
+        self.inbound_retention = retention;
+        self
+    }
+
+    /// How many requests an inbound job may have waiting to be processed
+    /// (default 100); uploads beyond are answered 429.
+    pub fn with_inbound_queue_limit(mut self, limit: crate::inbound::QueueLimit) -> Self {
+        self.inbound_queue = limit;
+        self
+    }
+
     /// Opens and migrates the database, binds the address and starts serving
     /// in the background. Returns once the server accepts connections.
     pub async fn launch(self) -> Result<RunningServer, ServerError> {
@@ -88,6 +105,8 @@ impl Server {
             secure_cookies,
             log_retention,
             mut targets,
+            inbound_retention,
+            inbound_queue,
         } = self;
         targets.own_database = crate::store::sqlite_file(&config.database_url);
         let secrets = crate::secrets::SecretBox::from_environment(&config.database_url, secret_key_file.as_deref())?;
@@ -109,7 +128,10 @@ impl Server {
         let auth = crate::auth::Auth::new(store.clone(), options);
         let jobs = crate::jobs::Jobs::new(store.clone(), secrets).with_target_policy(targets);
         let scheduler_jobs = jobs.clone();
-        let state = AppState::new(store.clone(), &config.portal_dir, auth, jobs);
+        let state = AppState {
+            inbound_queue,
+            ..AppState::new(store.clone(), &config.portal_dir, auth, jobs)
+        };
         if !state.portal.is_built() {
             tracing::warn!(
                 portal = %config.portal_dir.display(),
@@ -121,6 +143,7 @@ impl Server {
         let housekeeping = vec![
             tokio::spawn(store.directory().purge_expired_forever()),
             tokio::spawn(store.logs().prune_forever(log_retention.0)),
+            tokio::spawn(store.inbound().prune_forever(inbound_retention)),
             // The provisioning cycles of the running jobs.
             tokio::spawn(crate::cycle::scheduler::run_forever(store.clone(), scheduler_jobs)),
         ];

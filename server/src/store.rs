@@ -25,6 +25,8 @@ use crate::ServerError;
 pub use demo::DEMO_DOMAIN;
 pub use settings::{DEFAULT_DOMAIN, INSTANCE_ID};
 pub use sqlite::sqlite_file;
+pub use tokens::TokenCreateError;
+pub(crate) use tokens::delete_job_tokens;
 
 /// `server/migrations/`, compiled into the binary and applied on every
 /// start; applying them again is a no-op.

@@ -39,6 +39,11 @@ pub(crate) struct Answer {
 
 impl Api {
     pub(crate) async fn start(backend: &Backend) -> Api {
+        Api::start_with(backend, |server| server).await
+    }
+
+    /// A server set up by `configure` (its start-up options) before it starts.
+    pub(crate) async fn start_with(backend: &Backend, configure: impl FnOnce(Server) -> Server) -> Api {
         let dir = tempfile::tempdir().unwrap();
         let key_file = dir.path().join("keys/secret.key");
         let config = ServerConfig {
@@ -46,12 +51,14 @@ impl Api {
             database_url: backend.url.clone(),
             portal_dir: dir.path().join("dist"),
         };
-        let server = Server::new(config)
-            .with_secret_key_file(Some(key_file.clone()))
-            .with_target_policy(test_targets())
-            .launch()
-            .await
-            .unwrap();
+        let server = configure(
+            Server::new(config)
+                .with_secret_key_file(Some(key_file.clone()))
+                .with_target_policy(test_targets()),
+        )
+        .launch()
+        .await
+        .unwrap();
         let token = create_token(&server, TokenScope::Admin).await;
         Api {
             server,
@@ -195,9 +202,17 @@ pub(crate) async fn for_each_backend<F>(test: F)
 where
     F: AsyncFn(&Api),
 {
+    for_each_backend_with(|server| server, test).await;
+}
+
+/// Runs `test` against a fresh server on each backend, set up by `configure`.
+pub(crate) async fn for_each_backend_with<F>(configure: impl Fn(Server) -> Server, test: F)
+where
+    F: AsyncFn(&Api),
+{
     for backend in backends::each().await {
         eprintln!("— {}", backend.label);
-        let api = Api::start(&backend).await;
+        let api = Api::start_with(&backend, &configure).await;
         test(&api).await;
         api.stop().await;
     }

@@ -243,6 +243,18 @@ fn token_create_prints_only_the_token_and_list_never_shows_it() {
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert!(run.stderr.contains("will not be shown again"), "{}", run.stderr);
 
+    let unknown = f.refused(&["token", "create", "--scope", "inbound", "--job", "workday"], None, "");
+    assert!(
+        unknown.contains("error: no job has the id or name `workday`"),
+        "{unknown}"
+    );
+    let definition = f.dir.path().join("workday.json");
+    std::fs::write(
+        &definition,
+        serde_json::to_string(&provisio_engine::job::templates::inbound("workday")).unwrap(),
+    )
+    .unwrap();
+    f.ok(&["job", "apply", definition.to_str().unwrap()], None);
     let inbound = f.ok(&["token", "create", "--scope", "inbound", "--job", "workday"], None);
     assert!(inbound.starts_with("pvs_"));
     let list = f.ok(&["token", "list"], None);
@@ -514,6 +526,9 @@ async fn sessions_admins_and_tokens_work_on_every_database() {
             "{label}: {:?}",
             admins.body
         );
+        let job = json!({"name": "workday", "direction": "inbound", "target": {"kind": "directory"}, "objects": []});
+        let job = browser.send(Method::POST, "/api/v1/jobs", Some(job)).await;
+        assert_eq!(job.status, StatusCode::CREATED, "{label}: {:?}", job.body);
         let created = browser
             .send(
                 Method::POST,

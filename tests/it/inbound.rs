@@ -2,24 +2,30 @@
 //! file and on PostgreSQL: bulk uploads of HR records processed into the
 //! directory (a full load, a delta, a leaver, managers across requests),
 //! malformed requests refused with nothing stored, the rate limit, a
-//! restart between accepting and processing, and an HR record reaching a
-//! SCIM application through an outbound job.
+//! restart between accepting and processing, an HR record reaching a SCIM
+//! application through an outbound job, and what is kept: payloads cleared
+//! once processed, processed requests deleted after the retention, the cap
+//! on waiting requests, and uploads to a stopped job; and inbound tokens
+//! bound to their job, not to its name.
 
 use std::time::Duration;
 
+use chrono::{TimeDelta, Utc};
 use provisio_api::auth::TOKENS_PATH;
 use provisio_api::inbound::{
     BULK_REQUEST_SCHEMA, ENTERPRISE_USER_SCHEMA, SCIM_JSON, USER_SCHEMA, bulk_upload_path, requests_path,
 };
 use provisio_api::jobs::{JOBS_PATH, job_path};
 use provisio_engine::job::templates;
+use provisio_server::Server;
 use provisio_server::directory::{User, UserLookup};
+use provisio_server::inbound::{InboundRetention, QueueLimit};
 use provisio_tests::scim_target::ScimTarget;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::admin_api::{Answer, Api, for_each_backend};
+use crate::admin_api::{Answer, Api, for_each_backend, for_each_backend_with};
 use crate::backends;
 
 /// An inbound job made from the template, its inbound token, and the server.
@@ -304,6 +310,12 @@ async fn malformed_requests_are_refused_and_nothing_is_stored() {
     }
     let unauthenticated = hr.post_raw(Some(SCIM_JSON), good.clone(), Some("not-a-token")).await;
     assert_eq!(unauthenticated.status, StatusCode::UNAUTHORIZED);
+    api.post(
+        JOBS_PATH,
+        json!({"name": "Payroll", "direction": "inbound", "target": {"kind": "directory"}, "objects": []}),
+    )
+    .await
+    .expect(201);
     let other = api
         .post(TOKENS_PATH, json!({"scope": "inbound", "job": "Payroll"}))
         .await
@@ -488,4 +500,253 @@ async fn an_inbound_job_created_without_mappings_gets_the_default_ones() {
         (&json!("employeeId"), &json!("[externalId]"))
     );
     api.stop().await;
+}
+
+/// The stored payloads of a request's records, in order (`None` once cleared).
+async fn payloads(api: &Api, request: &str) -> Vec<Option<String>> {
+    sqlx::query_scalar("SELECT data FROM inbound_records WHERE request_id = $1 ORDER BY idx")
+        .bind(request)
+        .fetch_all(&api.database().await)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn processed_records_keep_no_hr_data_and_their_status_still_answers() {
+    for_each_backend(async |api: &Api| {
+        let hr = Hr::create(api, |_| {}, false).await;
+        let nameless = json!({"schemas": [USER_SCHEMA], "externalId": "E0009", "displayName": "No Name"});
+        let location = hr.upload(&[person(1, None), nameless]).await;
+        let request = location.rsplit('/').next().unwrap().to_owned();
+        let waiting = payloads(api, &request).await;
+        assert!(
+            waiting
+                .iter()
+                .all(|d| d.as_deref().is_some_and(|d| d.contains("externalId"))),
+            "a record waiting to be processed keeps its payload: {waiting:?}"
+        );
+
+        hr.start().await;
+        let status = hr.done(&location).await;
+        assert_eq!(payloads(api, &request).await, [None, None], "no HR data once processed");
+        let records = status["records"].as_array().unwrap();
+        assert_eq!(
+            (&records[0]["bulk_id"], &records[0]["external_id"]),
+            (&json!("bE0001"), &json!("E0001"))
+        );
+        assert_eq!(
+            (&records[0]["status"], &records[0]["action"]),
+            (&json!("success"), &json!("create"))
+        );
+        assert_eq!(records[0]["user_id"], json!(hr.user("E0001").await.id));
+        assert_eq!(
+            (&records[1]["external_id"], &records[1]["status"]),
+            (&json!("E0009"), &json!("failure"))
+        );
+        assert!(
+            records[1]["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{status:#}"
+        );
+        let listed = api.get(&requests_path(&hr.job)).await;
+        assert_eq!(listed.expect(200)[0]["succeeded"], 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn processed_requests_are_deleted_after_the_retention_and_waiting_ones_never() {
+    for_each_backend(async |api: &Api| {
+        let hr = Hr::create(api, |_| {}, true).await;
+        let processed = hr.upload(&[person(1, None), person(2, None)]).await;
+        hr.done(&processed).await;
+        api.post(&format!("{}/stop", job_path(&hr.job)), json!({}))
+            .await
+            .expect(200);
+        let waiting = hr.upload(&[person(3, None)]).await;
+
+        // The sweep's round, as the hourly task runs it, at a later "now".
+        let requests = api.server.store().inbound();
+        let sweep = |days_later: i64| {
+            let now = Utc::now() + TimeDelta::days(days_later);
+            requests.prune_expired(InboundRetention::DEFAULT, now)
+        };
+        assert_eq!(sweep(0).await.unwrap(), 0);
+        assert_eq!(sweep(29).await.unwrap(), 0, "kept for 30 days");
+        assert_eq!(sweep(31).await.unwrap(), 1);
+        let gone = api.with_token(&hr.token, Method::GET, &processed).await;
+        assert_eq!(gone.status, StatusCode::NOT_FOUND, "{}", gone.text);
+        let request = processed.rsplit('/').next().unwrap();
+        assert_eq!(
+            payloads(api, request).await,
+            Vec::<Option<String>>::new(),
+            "its records went with it"
+        );
+        assert_eq!(
+            sweep(10_000).await.unwrap(),
+            0,
+            "a request still waiting is never deleted"
+        );
+        let kept = api.with_token(&hr.token, Method::GET, &waiting).await;
+        assert_eq!(kept.expect(200)["state"], "pending");
+        assert_eq!(hr.user_count().await, 2, "the directory keeps what the records did");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_upload_to_a_stopped_job_is_kept_and_processed_once_it_is_started() {
+    for_each_backend(async |api: &Api| {
+        let hr = Hr::create(api, |_| {}, false).await;
+        let answer = hr.post_raw(Some(SCIM_JSON), bulk(&[person(4, None)]), None).await;
+        assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.text);
+        assert_eq!(
+            answer.body["job_state"], "stopped",
+            "the answer says the job is stopped"
+        );
+        let location = answer.headers[LOCATION].to_str().unwrap().to_owned();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let status = api.with_token(&hr.token, Method::GET, &location).await;
+        assert_eq!(status.expect(200)["state"], "pending");
+        assert_eq!(hr.user_count().await, 0);
+
+        hr.start().await;
+        assert_eq!(hr.done(&location).await["succeeded"], 1);
+        assert_eq!(hr.user("E0004").await.attributes["jobTitle"], "Engineer");
+        let running = hr.post_raw(Some(SCIM_JSON), bulk(&[person(5, None)]), None).await;
+        assert_eq!(running.body["job_state"], "running", "{}", running.text);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_full_queue_answers_429_naming_the_job_and_the_limit_until_it_drains() {
+    let configure = |server: Server| server.with_inbound_queue_limit(QueueLimit::requests(2));
+    for_each_backend_with(configure, async |api: &Api| {
+        let hr = Hr::create(api, |d| d["inbound"] = json!({"requests_per_second": 100}), false).await;
+        let first = hr.upload(&[person(1, None)]).await;
+        let second = hr.upload(&[person(2, None)]).await;
+        let full = hr.post_raw(Some(SCIM_JSON), bulk(&[person(3, None)]), None).await;
+        assert_eq!(full.status, StatusCode::TOO_MANY_REQUESTS, "{}", full.text);
+        assert_eq!(
+            full.headers[RETRY_AFTER], "60",
+            "a stopped job drains nothing until started"
+        );
+        assert_eq!(
+            full.body["schemas"],
+            json!(["urn:ietf:params:scim:api:messages:2.0:Error"])
+        );
+        let detail = full.body["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("`HR`") && detail.contains("2 requests waiting") && detail.contains("stopped"),
+            "{detail}"
+        );
+        let listed = api.get(&requests_path(&hr.job)).await;
+        assert_eq!(listed.expect(200).as_array().unwrap().len(), 2, "nothing of it stored");
+
+        hr.start().await;
+        hr.done(&first).await;
+        hr.done(&second).await;
+        let third = hr.upload(&[person(3, None)]).await;
+        hr.done(&third).await;
+        assert_eq!(hr.user_count().await, 3);
+    })
+    .await;
+}
+
+/// An upload of one record to `job` (an id or a name) with `token`: the answer's status.
+async fn upload_status(api: &Api, job: &str, token: &str) -> StatusCode {
+    let url = format!("{}{}", api.server.base_url(), bulk_upload_path(job));
+    let response = reqwest::Client::new()
+        .post(url)
+        .header(AUTHORIZATION, format!("Bearer {token}"))
+        .header(CONTENT_TYPE, SCIM_JSON)
+        .body(bulk(&[person(1, None)]))
+        .send()
+        .await
+        .unwrap();
+    response.status()
+}
+
+/// The job each token with this id lists, if the token is listed.
+async fn token_job(api: &Api, token_id: &str) -> Option<Value> {
+    let tokens = api.get(TOKENS_PATH).await;
+    let listed = tokens.expect(200).as_array().unwrap();
+    listed.iter().find(|t| t["id"] == token_id).map(|t| t["job"].clone())
+}
+
+#[tokio::test]
+async fn inbound_tokens_stay_with_their_job_through_renames_and_go_with_it() {
+    for_each_backend(async |api: &Api| {
+        let hr = Hr::create(api, |_| {}, false).await;
+        let tokens = api.get(TOKENS_PATH).await.expect(200).clone();
+        let token_id = tokens
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["scope"] == "inbound")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let token_id = token_id.as_str();
+        assert_eq!(upload_status(api, "HR", &hr.token).await, StatusCode::ACCEPTED);
+
+        // Renamed: the token still uploads to it, by id or by its new name, and lists that name.
+        let mut definition = api.get(&job_path(&hr.job)).await.expect(200)["definition"].clone();
+        definition["name"] = json!("People");
+        api.put(&job_path(&hr.job), definition).await.expect(200);
+        assert_eq!(upload_status(api, &hr.job, &hr.token).await, StatusCode::ACCEPTED);
+        assert_eq!(upload_status(api, "People", &hr.token).await, StatusCode::ACCEPTED);
+        assert_eq!(token_job(api, token_id).await, Some(json!("People")));
+
+        // A new job given the old name does not get the token.
+        let new_hr = api
+            .post(
+                JOBS_PATH,
+                json!({"name": "HR", "direction": "inbound", "target": {"kind": "directory"}, "objects": []}),
+            )
+            .await;
+        let new_hr = new_hr.expect(201)["id"].as_str().unwrap().to_owned();
+        assert_eq!(upload_status(api, "HR", &hr.token).await, StatusCode::FORBIDDEN);
+        let status = api.with_token(&hr.token, Method::GET, &requests_path(&new_hr)).await;
+        assert_eq!(status.status, StatusCode::FORBIDDEN, "{}", status.text);
+        let created = api.post(TOKENS_PATH, json!({"scope": "inbound", "job": "HR"})).await;
+        let new_token = created.expect(201)["token"].as_str().unwrap().to_owned();
+        assert_eq!(created.body["job"], "HR");
+        assert_eq!(upload_status(api, "HR", &new_token).await, StatusCode::ACCEPTED);
+        assert_eq!(upload_status(api, "People", &new_token).await, StatusCode::FORBIDDEN);
+
+        // Deleting the job deletes its tokens, and only its.
+        api.delete(&job_path(&hr.job)).await.expect(204);
+        assert_eq!(token_job(api, token_id).await, None, "the token went with its job");
+        assert_eq!(upload_status(api, &hr.job, &hr.token).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(upload_status(api, "HR", &new_token).await, StatusCode::ACCEPTED);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn inbound_tokens_are_refused_for_unknown_and_outbound_jobs() {
+    for_each_backend(async |api: &Api| {
+        api.post(TOKENS_PATH, json!({"scope": "inbound", "job": "Workday"}))
+            .await
+            .expect_error(400, "invalid", "no job has the id or name `Workday`");
+        let outbound = json!({
+            "name": "Acme",
+            "target": {"kind": "scim", "base_url": "https://acme.example/scim", "auth": {"bearer_token": "s3cret"}},
+            "objects": [{"source": "user", "target": "User", "mappings": [
+                {"target": "userName", "expression": "[userPrincipalName]", "match_precedence": 1}
+            ]}]
+        });
+        api.post(JOBS_PATH, outbound).await.expect(201);
+        api.post(TOKENS_PATH, json!({"scope": "inbound", "job": "acme"}))
+            .await
+            .expect_error(400, "invalid", "the job `Acme` is an outbound job");
+        assert_eq!(
+            api.get(TOKENS_PATH).await.expect(200).as_array().unwrap().len(),
+            1,
+            "the admin token only"
+        );
+    })
+    .await;
 }

@@ -2,8 +2,9 @@
 //! a CSV of three people sent in two bulk requests to a running inbound job
 //! (the second waiting out the job's rate limit), waited for, and found in
 //! the directory with their attributes; a request over the job's size,
-//! refused with the server's SCIM detail; a refused token; and a file with
-//! problems, which sends nothing.
+//! refused with the server's SCIM detail; a refused token; a file with
+//! problems, which sends nothing; and a stopped job, which keeps what is
+//! sent and is said to be stopped.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -215,5 +216,52 @@ async fn a_csv_of_three_people_lands_in_the_directory() {
     let after: Page<DirectoryUser> =
         serde_json::from_value(api.get(&format!("{USERS_PATH}?limit=500")).await.expect(200).clone()).unwrap();
     assert_eq!(after.total, users.total);
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn sending_to_a_stopped_job_says_so_once_and_the_records_wait() {
+    let backend = crate::backends::each().await.remove(0);
+    let api = Api::start(&backend).await;
+    let job_id = api.post(JOBS_PATH, hr_job()).await.expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let request = TokenCreateRequest {
+        name: None,
+        scope: TokenScope::Inbound,
+        job: Some("HR".to_owned()),
+        agent: None,
+    };
+    let created = api.server.store().create_token(&request).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("people.csv");
+    std::fs::write(&file, PEOPLE).unwrap();
+    let args = [
+        "--job",
+        "HR",
+        file.to_str().unwrap(),
+        "--batch",
+        "2",
+        "--server",
+        &api.server.base_url(),
+    ]
+    .map(str::to_owned)
+    .to_vec();
+
+    let run = send(created.token.expose(), args).await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let note = "note: the job \"HR\" is stopped: its records are kept and processed once an administrator starts it";
+    assert_eq!(run.stderr.matches(note).count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("again in 1 s — this job accepts 1 requests per second"),
+        "a 429 is explained in the server's words: {}",
+        run.stderr
+    );
+    let requests = api.get(&provisio_api::inbound::requests_path(&job_id)).await;
+    let requests = requests.expect(200).as_array().unwrap().clone();
+    assert_eq!(requests.len(), 2);
+    assert!(requests.iter().all(|r| r["state"] == "pending"), "{requests:?}");
     api.stop().await;
 }

@@ -72,6 +72,7 @@ pub(crate) struct ScimCaller {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct InboundCaller {
     pub(crate) token_id: String,
+    /// The job's id (tokens are bound to it, not to its name).
     pub(crate) job: String,
 }
 

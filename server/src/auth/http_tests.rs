@@ -20,7 +20,7 @@ use provisio_api::auth::{
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
-use super::testing::{ManualClock, auth};
+use super::testing::{ManualClock, auth, inbound_job};
 use super::{AdminCaller, Auth, InboundCaller, ScimCaller, Via, routes};
 
 const PASSWORD: &str = "correct horse battery";
@@ -29,6 +29,8 @@ struct Harness {
     app: Router,
     auth: Auth,
     clock: ManualClock,
+    /// The id of the inbound job `workday`, which inbound tokens name.
+    workday: String,
 }
 
 /// A signed-in browser: its `Cookie` header and the session's CSRF token.
@@ -51,12 +53,18 @@ impl Harness {
             .create_admin("alice", &Secret::new(PASSWORD))
             .await
             .unwrap();
+        let workday = inbound_job(auth.store(), "workday").await;
         let probes = Router::new()
             .route("/probe/admin", get(admin_probe).post(admin_probe))
             .route("/probe/scim", get(scim_probe))
             .route("/probe/inbound", post(inbound_probe));
         let app = routes::<Auth>().merge(probes).with_state(auth.clone());
-        Harness { app, auth, clock }
+        Harness {
+            app,
+            auth,
+            clock,
+            workday,
+        }
     }
 
     async fn send(&self, method: Method, path: &str, headers: &[(&str, &str)], body: Option<Value>) -> Answer {
@@ -522,6 +530,20 @@ async fn token_requests_are_checked() {
     assert_eq!(inbound.status, StatusCode::CREATED);
     assert_eq!(inbound.body["job"], "workday");
     assert!(inbound.body["name"].as_str().unwrap().starts_with("inbound token "));
+    let unknown = h
+        .with_token(
+            &admin,
+            Method::POST,
+            TOKENS_PATH,
+            Some(json!({"scope": "inbound", "job": "payroll"})),
+        )
+        .await;
+    error(&unknown, StatusCode::BAD_REQUEST, "invalid");
+    assert!(
+        unknown.body["message"].as_str().unwrap().contains("`payroll`"),
+        "{:?}",
+        unknown.body
+    );
 }
 
 #[tokio::test]
@@ -562,7 +584,7 @@ async fn inbound_needs_an_inbound_token_and_names_its_job() {
     let h = Harness::new().await;
     let inbound = h.token(TokenScope::Inbound, Some("workday")).await;
     let answer = h.with_token(&inbound, Method::POST, "/probe/inbound", None).await;
-    assert_eq!(answer.body, json!({"job": "workday"}));
+    assert_eq!(answer.body, json!({"job": h.workday}), "the job's id");
     // Refusals are SCIM errors: the callers are SCIM clients.
     let admin = h.token(TokenScope::Admin, None).await;
     let refused = h.with_token(&admin, Method::POST, "/probe/inbound", None).await;

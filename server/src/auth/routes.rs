@@ -24,6 +24,7 @@ use super::Auth;
 use super::extract::{AdminCaller, ClientIp, SessionCaller};
 use super::failure::Failure;
 use super::session::SignIn;
+use crate::store::TokenCreateError;
 
 /// The routes at their full paths (`/api/v1/...`), for any state that
 /// [`Auth`] can be taken from.
@@ -230,7 +231,8 @@ pub(crate) async fn list_tokens(
     request_body = TokenCreateRequest,
     responses(
         (status = 201, description = "Created; `token` is never shown again.", body = TokenCreated),
-        (status = 400, description = "A bad name, or a job missing (inbound) or not allowed (other scopes).", body = ApiError),
+        (status = 400, description = "A bad name, or a job missing (inbound) or not allowed (other scopes); \
+            an inbound token's job is not an existing inbound job.", body = ApiError),
         (status = 401, description = "Not signed in.", body = ApiError),
         (status = 403, description = "No CSRF token, or a token of another scope.", body = ApiError),
     ),
@@ -243,7 +245,10 @@ pub(crate) async fn create_token(
 ) -> Result<Response, Failure> {
     let request = json(body)?;
     request.check().map_err(Failure::invalid)?;
-    let created = auth.store().create_token(&request).await?;
+    let created = auth.store().create_token(&request).await.map_err(|e| match e {
+        TokenCreateError::Storage(e) => Failure::from(e),
+        refused => Failure::invalid(refused.to_string()),
+    })?;
     tracing::info!(
         token = %created.summary.id,
         name = %created.summary.name,

@@ -104,7 +104,7 @@ mod tests {
     use provisio_api::auth::TokenCreateRequest;
 
     use super::*;
-    use crate::auth::testing::auth;
+    use crate::auth::testing::{auth, inbound_job};
 
     fn request(scope: TokenScope, job: Option<&str>) -> TokenCreateRequest {
         TokenCreateRequest {
@@ -171,6 +171,7 @@ mod tests {
     #[tokio::test]
     async fn last_used_is_written_at_most_once_a_minute() {
         let (auth, clock) = auth().await;
+        let job = inbound_job(auth.store(), "Workday").await;
         let created = auth
             .store()
             .create_token(&request(TokenScope::Inbound, Some("workday")))
@@ -179,7 +180,7 @@ mod tests {
         let last_used = || async { auth.store().tokens().await.unwrap()[0].last_used_at.clone() };
         assert_eq!(last_used().await, None);
         let caller = auth.bearer_token(created.token.expose()).await.unwrap().unwrap();
-        assert_eq!(caller.job.as_deref(), Some("workday"));
+        assert_eq!(caller.job, Some(job), "bound to the job's id");
         let first = last_used().await.unwrap();
         assert_eq!(first, "2026-11-26T09:30:00.000000Z");
         clock.advance(Duration::from_secs(59));

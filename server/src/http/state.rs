@@ -1,6 +1,7 @@
 //! What request handlers share: the store, the portal's files,
 //! authentication, the jobs (with the key their secrets are encrypted
-//! under), this server's metrics and the inbound jobs' rate limits.
+//! under), this server's metrics and the inbound jobs' rate limits and
+//! queue limit.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use axum::extract::FromRef;
 
 use super::metrics::Metrics;
 use crate::auth::Auth;
+use crate::inbound::QueueLimit;
 use crate::inbound::rate::RateLimiter;
 use crate::jobs::Jobs;
 use crate::store::Store;
@@ -22,6 +24,8 @@ pub(crate) struct AppState {
     pub(crate) metrics: Metrics,
     /// Each inbound job's bulk uploads per second.
     pub(crate) inbound_rate: Arc<RateLimiter>,
+    /// How many requests an inbound job may have waiting.
+    pub(crate) inbound_queue: QueueLimit,
 }
 
 impl AppState {
@@ -34,6 +38,7 @@ impl AppState {
             portal: super::portal::Portal::new(portal_dir),
             metrics: Metrics::new(),
             inbound_rate: Arc::new(RateLimiter::default()),
+            inbound_queue: QueueLimit::DEFAULT,
             auth,
             store,
         }

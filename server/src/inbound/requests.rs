@@ -1,8 +1,10 @@
 //! Where bulk requests and their records are kept: stored in one
-//! transaction before the 202 is sent, read back in acceptance order by the
-//! worker, and each record's outcome written as it is processed, so a
-//! restart resumes with the records not yet done and nothing accepted is
-//! lost.
+//! transaction before the 202 is sent (unless the job's queue is full),
+//! read back in acceptance order by the worker, and each record's outcome
+//! written as it is processed, so a restart resumes with the records not
+//! yet done and nothing accepted is lost. A record's HR payload is kept only
+//! while it waits: writing its outcome clears it. Processed requests are
+//! deleted after the retention ([`super::retention`]).
 
 use chrono::{DateTime, Utc};
 use provisio_api::inbound::{RecordResult, RecordStatus, RequestState, RequestStatus, RequestSummary};
@@ -11,6 +13,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::envelope::Operation;
+use super::queue::QueueLimit;
 use crate::ServerError;
 use crate::directory::timestamp;
 use crate::store::Store;
@@ -48,34 +51,56 @@ pub struct RecordOutcome {
     pub log_id: Option<String>,
 }
 
+/// What became of a request [`InboundRequests::accept`] was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Stored {
+    /// Stored under this id, to be processed.
+    Queued(String),
+    /// Not stored: the job already has as many requests waiting as its
+    /// queue holds.
+    QueueFull,
+}
+
 const RECORD_COLUMNS: &str =
     "idx, bulk_id, external_id, status, action, user_id, error_code, error, log_id, processed_at";
 
 impl InboundRequests {
-    /// Stores a checked request and its records; returns the request's id.
+    /// Stores a checked request and its records, unless the job already has
+    /// `queue` requests waiting to be processed.
     pub(crate) async fn accept(
         &self,
         job_id: &str,
         token_id: Option<&str>,
         operations: &[Operation],
+        queue: QueueLimit,
         now: DateTime<Utc>,
-    ) -> Result<String, ServerError> {
+    ) -> Result<Stored, ServerError> {
         let id = uuid::Uuid::new_v4().to_string();
         let mut tx = self.store.pool().begin().await?;
         // A write first, so that on SQLite the transaction holds the write
         // lock from the start and waits for it, instead of failing when a
-        // read would have to become a write.
-        sqlx::query(
+        // read would have to become a write. The queue is counted in the
+        // same statement: on SQLite uploads are stored one at a time, so
+        // the limit holds exactly; on PostgreSQL uploads arriving at the
+        // same instant may each see the last free place (the job's rate
+        // limit bounds how many).
+        let inserted = sqlx::query(
             "INSERT INTO inbound_requests (id, job_id, seq, token_id, received_at, finished_at, operations) \
-             SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, NULL, $5 FROM inbound_requests WHERE job_id = $2",
+             SELECT $1, $2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM inbound_requests WHERE job_id = $2), \
+             $3, $4, NULL, $5 \
+             WHERE (SELECT COUNT(*) FROM inbound_requests WHERE job_id = $2 AND finished_at IS NULL) < $6",
         )
         .bind(&id)
         .bind(job_id)
         .bind(token_id)
         .bind(timestamp(now))
         .bind(count(operations.len()))
+        .bind(i64::from(queue.0))
         .execute(&mut *tx)
         .await?;
+        if inserted.rows_affected() == 0 {
+            return Ok(Stored::QueueFull);
+        }
         for (index, operation) in operations.iter().enumerate() {
             let data = serde_json::to_string(&operation.data).map_err(|e| ServerError::Corrupt(e.to_string()))?;
             sqlx::query(
@@ -92,7 +117,7 @@ impl InboundRequests {
             .await?;
         }
         tx.commit().await?;
-        Ok(id)
+        Ok(Stored::Queued(id))
     }
 
     /// The job's oldest request with records still to process.
@@ -130,7 +155,11 @@ impl InboundRequests {
             .collect()
     }
 
-    /// Writes a record's outcome (once: a record already done stays as it was).
+    /// Writes a record's outcome (once: a record already done stays as it
+    /// was) and clears its payload: the HR data is not kept once processed.
+    /// A failed record is not processed again (it is sent again), so
+    /// nothing needs the payload any more; a record the worker did not get
+    /// to stays pending with it.
     pub async fn record_done(
         &self,
         record: &PendingRecord,
@@ -139,7 +168,7 @@ impl InboundRequests {
     ) -> Result<(), ServerError> {
         sqlx::query(
             "UPDATE inbound_records SET status = $1, action = $2, user_id = $3, error_code = $4, error = $5, \
-             log_id = $6, processed_at = $7 WHERE request_id = $8 AND idx = $9 AND status = 'pending'",
+             log_id = $6, processed_at = $7, data = NULL WHERE request_id = $8 AND idx = $9 AND status = 'pending'",
         )
         .bind(status_name(outcome.status))
         .bind(outcome.action.as_deref())
@@ -166,6 +195,27 @@ impl InboundRequests {
         .execute(self.store.pool())
         .await?;
         Ok(())
+    }
+
+    /// Deletes the requests processed before `cutoff` with their records;
+    /// returns how many requests went. Requests with records still to
+    /// process are kept however old they are.
+    pub async fn prune(&self, cutoff: DateTime<Utc>) -> Result<u64, ServerError> {
+        let cutoff = timestamp(cutoff);
+        let mut tx = self.store.pool().begin().await?;
+        sqlx::query(
+            "DELETE FROM inbound_records WHERE request_id IN \
+             (SELECT id FROM inbound_requests WHERE finished_at < $1)",
+        )
+        .bind(&cutoff)
+        .execute(&mut *tx)
+        .await?;
+        let deleted = sqlx::query("DELETE FROM inbound_requests WHERE finished_at < $1")
+            .bind(&cutoff)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(deleted.rows_affected())
     }
 
     /// One request of the job with every record's outcome.
@@ -297,4 +347,178 @@ fn count(n: usize) -> i64 {
 
 fn index(n: i64) -> usize {
     usize::try_from(n).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+    use serde_json::json;
+
+    use super::*;
+
+    async fn store() -> Store {
+        Store::open("sqlite::memory:").await.unwrap()
+    }
+
+    fn operations(ids: &[&str]) -> Vec<Operation> {
+        ids.iter()
+            .map(|id| Operation {
+                bulk_id: format!("b{id}"),
+                external_id: (*id).to_owned(),
+                data: json!({"externalId": id, "userName": format!("{id}@contoso.com"), "title": "Engineer"})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
+            })
+            .collect()
+    }
+
+    fn at(minutes: i64) -> DateTime<Utc> {
+        DateTime::<Utc>::from_timestamp(1_790_000_000, 0).unwrap() + TimeDelta::minutes(minutes)
+    }
+
+    async fn queued(requests: &InboundRequests, job: &str, ids: &[&str], limit: u32, now: DateTime<Utc>) -> String {
+        match requests
+            .accept(job, None, &operations(ids), QueueLimit(limit), now)
+            .await
+            .unwrap()
+        {
+            Stored::Queued(id) => id,
+            Stored::QueueFull => panic!("the queue of {job} is full"),
+        }
+    }
+
+    fn success() -> RecordOutcome {
+        RecordOutcome {
+            status: RecordStatus::Success,
+            action: Some("create".into()),
+            user_id: Some("u-1".into()),
+            error_code: None,
+            error: None,
+            log_id: Some("l-1".into()),
+        }
+    }
+
+    /// Processes every pending record of the request with `outcome`.
+    async fn process(requests: &InboundRequests, id: &str, outcome: &RecordOutcome, now: DateTime<Utc>) {
+        for record in requests.pending_records(id).await.unwrap() {
+            requests.record_done(&record, outcome, now).await.unwrap();
+        }
+        requests.finish_if_done(id, now).await.unwrap();
+    }
+
+    async fn payloads(store: &Store, id: &str) -> Vec<Option<String>> {
+        sqlx::query_scalar("SELECT data FROM inbound_records WHERE request_id = $1 ORDER BY idx")
+            .bind(id)
+            .fetch_all(store.pool())
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_record_keeps_its_payload_only_until_processed() {
+        let store = store().await;
+        let requests = store.inbound();
+        let id = queued(&requests, "hr", &["E1", "E2"], 10, at(0)).await;
+        assert!(
+            payloads(&store, &id)
+                .await
+                .iter()
+                .all(|d| d.as_deref().is_some_and(|d| d.contains("Engineer")))
+        );
+        let pending = requests.pending_records(&id).await.unwrap();
+        let failure = RecordOutcome {
+            status: RecordStatus::Failure,
+            error_code: Some("InvalidRecord".into()),
+            error: Some("no userName".into()),
+            ..success()
+        };
+        requests.record_done(&pending[0], &failure, at(1)).await.unwrap();
+        let left = payloads(&store, &id).await;
+        assert_eq!(
+            left[0], None,
+            "a failed record is not processed again: its payload goes"
+        );
+        assert!(left[1].is_some(), "a record still to process keeps what it needs");
+        assert_eq!(requests.pending_records(&id).await.unwrap(), pending[1..]);
+
+        requests.record_done(&pending[1], &success(), at(1)).await.unwrap();
+        requests.finish_if_done(&id, at(1)).await.unwrap();
+        assert_eq!(payloads(&store, &id).await, [None, None]);
+        let status = requests.status("hr", &id).await.unwrap().unwrap();
+        let shown: Vec<_> = status
+            .records
+            .iter()
+            .map(|r| {
+                (
+                    r.bulk_id.as_deref(),
+                    r.external_id.as_deref(),
+                    r.status,
+                    r.user_id.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (Some("bE1"), Some("E1"), RecordStatus::Failure, Some("u-1")),
+                (Some("bE2"), Some("E2"), RecordStatus::Success, Some("u-1")),
+            ]
+        );
+        assert_eq!(status.records[0].error.as_deref(), Some("no userName"));
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_stores_nothing_until_a_request_is_processed() {
+        let store = store().await;
+        let requests = store.inbound();
+        let first = queued(&requests, "hr", &["E1"], 2, at(0)).await;
+        queued(&requests, "hr", &["E2"], 2, at(0)).await;
+        let full = requests
+            .accept("hr", None, &operations(&["E3"]), QueueLimit(2), at(0))
+            .await
+            .unwrap();
+        assert_eq!(full, Stored::QueueFull);
+        let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inbound_records WHERE external_id = 'E3'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(stored, 0);
+        queued(&requests, "payroll", &["E3"], 2, at(0)).await;
+
+        process(&requests, &first, &success(), at(1)).await;
+        queued(&requests, "hr", &["E3"], 2, at(2)).await;
+        assert_eq!(requests.recent("hr", 10).await.unwrap().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn pruning_deletes_processed_requests_before_the_cutoff_and_nothing_waiting() {
+        let store = store().await;
+        let requests = store.inbound();
+        let old = queued(&requests, "hr", &["E1", "E2"], 10, at(0)).await;
+        process(&requests, &old, &success(), at(10)).await;
+        let newer = queued(&requests, "hr", &["E3"], 10, at(20)).await;
+        process(&requests, &newer, &success(), at(30)).await;
+        let waiting = queued(&requests, "hr", &["E4"], 10, at(0)).await;
+
+        assert_eq!(requests.prune(at(10)).await.unwrap(), 0, "finished at the cutoff: kept");
+        assert_eq!(requests.prune(at(11)).await.unwrap(), 1);
+        assert_eq!(requests.status("hr", &old).await.unwrap(), None);
+        let records: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inbound_records WHERE request_id = $1")
+            .bind(&old)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(records, 0);
+        assert!(requests.status("hr", &newer).await.unwrap().is_some());
+
+        assert_eq!(requests.prune(at(1_000_000)).await.unwrap(), 1);
+        let status = requests.status("hr", &waiting).await.unwrap().unwrap();
+        assert_eq!(
+            status.summary.state,
+            RequestState::Pending,
+            "unprocessed requests are never pruned"
+        );
+        assert_eq!(requests.pending_records(&waiting).await.unwrap().len(), 1);
+    }
 }

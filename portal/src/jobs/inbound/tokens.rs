@@ -10,13 +10,13 @@ use crate::jobs::state::JobSignal;
 use crate::tokens::TokenTable;
 use crate::ui::{CopyField, ErrorNote, Loading};
 
-/// The tokens that may upload to the job: an inbound token names the job by
-/// name or by id, whichever its creator used.
-async fn job_tokens(id: &str, name: &str) -> Result<Vec<TokenSummary>, Failure> {
+/// The tokens that may upload to the job: the server binds an inbound token
+/// to its job and lists it with the job's current name.
+async fn job_tokens(name: &str) -> Result<Vec<TokenSummary>, Failure> {
     let all: Vec<TokenSummary> = api::get(TOKENS_PATH).await?;
     Ok(all
         .into_iter()
-        .filter(|t| t.scope == TokenScope::Inbound && t.job.as_deref().is_some_and(|j| j == id || j == name))
+        .filter(|t| t.scope == TokenScope::Inbound && t.job.as_deref() == Some(name))
         .collect())
 }
 
@@ -28,9 +28,9 @@ pub fn Tokens(job: JobSignal) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let load = move || {
-        let (id, job_name) = job.with_untracked(|j| (j.id.clone(), j.definition.name.clone()));
+        let job_name = job.with_untracked(|j| j.definition.name.clone());
         spawn_local(async move {
-            match job_tokens(&id, &job_name).await {
+            match job_tokens(&job_name).await {
                 Ok(list) => tokens.set(Some(list)),
                 Err(e) => failure.set(Some(e)),
             }

@@ -15,6 +15,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use provisio_api::inbound::{Accepted, RecordStatus, RequestStatus};
+use provisio_api::jobs::JobState;
 
 use crate::inputs::FAILED;
 use records::{Format, Operation};
@@ -134,6 +135,12 @@ async fn upload(args: &SendArgs, operations: &[Operation]) -> Result<bool, Strin
         })?;
         sent += batch.len();
         println!("{} {}", answer.id, answer.location);
+        if answer.job_state == JobState::Stopped && accepted.iter().all(|a| a.job_state != JobState::Stopped) {
+            eprintln!(
+                "note: the job {:?} is stopped: its records are kept and processed once an administrator starts it",
+                args.job
+            );
+        }
         eprintln!(
             "sent {sent}/{} records ({} of {} requests)",
             operations.len(),

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::Args;
+use provisio_server::inbound::{InboundRetention, QueueLimit};
 use provisio_server::{Server, ServerConfig};
 use tracing_subscriber::EnvFilter;
 
@@ -34,6 +35,15 @@ pub struct ServeArgs {
     /// How many days provisioning log entries are kept.
     #[arg(long, env = "PROVISIO_LOG_RETENTION_DAYS", default_value_t = 30)]
     log_retention_days: u32,
+    /// How many days processed inbound requests (and what became of their records) are kept.
+    #[arg(long, env = "PROVISIO_INBOUND_RETENTION_DAYS", default_value_t = 30, value_name = "DAYS",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    inbound_retention_days: u32,
+    /// How many requests an inbound job may have waiting to be processed; uploads beyond are
+    /// answered 429 with Retry-After.
+    #[arg(long, env = "PROVISIO_INBOUND_QUEUE_LIMIT", default_value_t = 100, value_name = "REQUESTS",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    inbound_queue_limit: u32,
     /// Seed demo data where nothing is set yet: the default domain contoso.com, and a directory of
     /// about 300 people in 8 departments and 5 countries with managers and groups when it is empty.
     #[arg(long)]
@@ -63,6 +73,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_secure_cookies(args.secure_cookies)
         .with_log_retention(provisio_server::logs::LogRetention::days(args.log_retention_days))
         .with_target_policy(args.targets.policy())
+        .with_inbound_retention(InboundRetention::days(args.inbound_retention_days))
+        .with_inbound_queue_limit(QueueLimit::requests(args.inbound_queue_limit))
         .launch()
         .await
         .context("cannot start the server")?;
@@ -116,6 +128,38 @@ impl ShutdownSignals {
         {
             let _ = &mut self;
             let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<ServeArgs, String> {
+        let argv = ["serve"].iter().chain(args);
+        Cli::try_parse_from(argv)
+            .map(|cli| cli.serve)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn inbound_retention_and_queue_limit_flags() {
+        let args = parse(&[]).unwrap();
+        assert_eq!((args.inbound_retention_days, args.inbound_queue_limit), (30, 100));
+        let args = parse(&["--inbound-retention-days", "7", "--inbound-queue-limit", "5"]).unwrap();
+        assert_eq!((args.inbound_retention_days, args.inbound_queue_limit), (7, 5));
+        for flag in ["--inbound-retention-days", "--inbound-queue-limit"] {
+            let refused = parse(&[flag, "0"]).unwrap_err();
+            assert!(refused.contains(flag), "{refused}");
         }
     }
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Subcommand, ValueEnum};
 use provisio_api::auth::{TokenCreateRequest, TokenScope};
+use provisio_server::store::TokenCreateError;
 
 use crate::admin::{Stop, human_time, table, with_store};
 use crate::database::DatabaseArgs;
@@ -21,7 +22,8 @@ pub enum TokenCommand {
         /// A name to recognise it by [default: the scope and today's date].
         #[arg(long)]
         name: Option<String>,
-        /// The inbound job the token may upload to (inbound tokens only, and required for them).
+        /// The inbound job the token may upload to, by name or id (inbound tokens only, and required
+        /// for them); the token stays with that job when it is renamed and goes when it is deleted.
         #[arg(long, value_name = "NAME", required_if_eq("scope", "inbound"))]
         job: Option<String>,
         /// The on-premises agent the token authenticates (agent tokens only) [default: the
@@ -85,7 +87,10 @@ pub fn run(command: TokenCommand) -> ExitCode {
                 .map(|()| request)
                 .map_err(|e| Stop::Input(format!("error: {e}")));
             with_store(&database, input, |store, request| async move {
-                let created = store.create_token(&request).await?;
+                let created = store.create_token(&request).await.map_err(|e| match e {
+                    TokenCreateError::Storage(e) => Stop::from(e),
+                    refused => Stop::Input(format!("error: {refused}")),
+                })?;
                 let summary = &created.summary;
                 eprintln!(
                     "Created {} token `{}` (id {}). Copy it now: it will not be shown again.",

@@ -28,9 +28,10 @@ use super::extract::{Params, Segments};
 use super::{AdminErrors, AppState};
 use crate::auth::extract::{AdminCaller, InboundCaller};
 use crate::auth::failure::ScimAuthFailure;
+use crate::inbound::requests::Stored;
 use crate::jobs::JobError;
 use crate::scim::error::ScimError;
-use provisio_api::jobs::JobDetail;
+use provisio_api::jobs::{JobDetail, JobState};
 
 /// A bulk request of [`MAX_BULK_OPERATIONS`] records of a few KiB each.
 const MAX_UPLOAD_BYTES: usize = 16 * 1024 * 1024;
@@ -50,7 +51,9 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 /// it, stores it and answers 202 before processing it. Records are matched
 /// (by default `externalId` ↔ `employeeId`) and create, update, enable or
 /// disable directory users as the job's mappings say; the `Location`
-/// header names the request's status.
+/// header names the request's status. A stopped job accepts too (the
+/// answer's `job_state` says `stopped`): its requests wait until it is
+/// started, up to the server's limit of waiting requests per job.
 #[utoipa::path(
     post,
     path = BULK_UPLOAD_PATH,
@@ -66,7 +69,8 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         (status = 403, description = "Not an inbound token of this job."),
         (status = 404, description = "No inbound job has that id or name."),
         (status = 413, description = "The body is too large."),
-        (status = 429, description = "Over the job's requests per second.",
+        (status = 429, description = "Over the job's requests per second, or the job already has as many \
+            requests waiting to be processed as the server allows (`--inbound-queue-limit`).",
             headers(("Retry-After" = u64, description = "Seconds to wait."))),
     ),
     security(("bearer" = [])),
@@ -93,9 +97,9 @@ async fn accept(
 ) -> Result<Response, Response> {
     let caller = caller.map_err(IntoResponse::into_response)?;
     let job = inbound_job(&state, job).await.map_err(IntoResponse::into_response)?;
-    if !names_job(&caller.job, &job) {
+    if caller.job != job.id {
         return Err(ScimAuthFailure::forbidden(format!(
-            "this token uploads to the job `{}`, not to `{}`",
+            "this token uploads to another job (id `{}`), not to `{}`",
             caller.job, job.definition.name
         ))
         .into_response());
@@ -120,15 +124,30 @@ async fn accept(
     let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let operations = crate::inbound::envelope::parse(content_type, &body, settings.max_operations)
         .map_err(IntoResponse::into_response)?;
-    let id = state
+    let stored = state
         .store
         .inbound()
-        .accept(&job.id, Some(&caller.token_id), &operations, Utc::now())
+        .accept(
+            &job.id,
+            Some(&caller.token_id),
+            &operations,
+            state.inbound_queue,
+            Utc::now(),
+        )
         .await
         .map_err(|e| {
             tracing::error!(job = %job.id, error = %e, "an inbound request could not be stored");
             ScimError::internal("the request could not be stored: see the server log; send it again").into_response()
         })?;
+    let id = match stored {
+        Stored::Queued(id) => id,
+        Stored::QueueFull => {
+            let running = job.state == JobState::Running;
+            let (detail, wait) = crate::inbound::queue::full(&job.definition.name, state.inbound_queue, running);
+            tracing::warn!(job = %job.id, limit = state.inbound_queue.0, running, "inbound upload refused: the job's queue is full");
+            return Err(retry_later(detail, wait.as_secs()));
+        }
+    };
     state.store.inbound_notifier().send_modify(|n| *n = n.wrapping_add(1));
     let location = request_path(&job.id, &id);
     tracing::info!(job = %job.id, request = %id, operations = operations.len(), "inbound request accepted");
@@ -139,6 +158,7 @@ async fn accept(
             job_id: job.id.clone(),
             operations: operations.len(),
             location: location.clone(),
+            job_state: job.state,
         }),
     )
         .into_response();
@@ -161,20 +181,20 @@ async fn inbound_job(state: &AppState, job: &str) -> Result<JobDetail, ScimError
     }
 }
 
-/// Whether a token's job (an id or a name) is this job.
-fn names_job(token_job: &str, job: &JobDetail) -> bool {
-    token_job == job.id || token_job.eq_ignore_ascii_case(&job.definition.name)
-}
-
 fn too_many_requests(per_second: u32, wait_seconds: f64) -> Response {
     let seconds = (wait_seconds as u64).max(1);
-    let mut response = ScimError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        None,
+    retry_later(
         format!("this job accepts {per_second} requests per second: retry after {seconds} s"),
+        seconds,
     )
-    .into_response();
-    response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
+}
+
+/// A SCIM 429 saying why, with `Retry-After: seconds` (at least one).
+fn retry_later(detail: String, seconds: u64) -> Response {
+    let mut response = ScimError::new(StatusCode::TOO_MANY_REQUESTS, None, detail).into_response();
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(seconds.max(1)));
     response
 }
 
@@ -197,7 +217,7 @@ async fn may_read(
         return Err(Failure::not_found(format!("no inbound job has the id or name `{job}`")));
     }
     match token_job {
-        Some(token_job) if !names_job(&token_job, &detail) => {
+        Some(token_job) if token_job != detail.id => {
             Err(Failure::forbidden("this token belongs to another inbound job"))
         }
         _ => Ok(detail),

@@ -94,7 +94,14 @@ impl Uploader {
             if status == StatusCode::TOO_MANY_REQUESTS && rate_limited < MAX_RATE_LIMITED {
                 rate_limited += 1;
                 let wait = retry_after(&response);
-                eprintln!("rate-limited: sending {which} again in {} s", wait.as_secs());
+                // The server's words say which limit: the rate, or a full queue of a stopped job.
+                let said = said(&response.text().await.unwrap_or_default());
+                let why = if said.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — {said}")
+                };
+                eprintln!("rate-limited: sending {which} again in {} s{why}", wait.as_secs());
                 tokio::time::sleep(wait).await;
                 continue;
             }
@@ -177,19 +184,7 @@ impl Uploader {
     /// What a refusal says: the status and the server's own words.
     async fn refusal(&self, response: Response) -> String {
         let status = response.status();
-        let text = response.text().await.unwrap_or_default();
-        let said = if let Ok(scim) = serde_json::from_str::<ScimError>(&text)
-            && let Some(detail) = scim.detail
-        {
-            match scim.scim_type {
-                Some(kind) => format!("{detail} (scimType {kind})"),
-                None => detail,
-            }
-        } else if let Ok(api) = serde_json::from_str::<ApiError>(&text) {
-            api.message
-        } else {
-            text.chars().take(300).collect::<String>().trim().to_owned()
-        };
+        let said = said(&response.text().await.unwrap_or_default());
         let said = if said.is_empty() {
             String::new()
         } else {
@@ -204,6 +199,23 @@ impl Uploader {
             StatusCode::NOT_FOUND => format!("no inbound job {:?} on {} ({status}){said}", self.job, self.server),
             _ => format!("{status}{said}"),
         }
+    }
+}
+
+/// What an error body says: a SCIM error's `detail` (and `scimType`), an
+/// admin API error's `message`, or the start of the text.
+fn said(text: &str) -> String {
+    if let Ok(scim) = serde_json::from_str::<ScimError>(text)
+        && let Some(detail) = scim.detail
+    {
+        match scim.scim_type {
+            Some(kind) => format!("{detail} (scimType {kind})"),
+            None => detail,
+        }
+    } else if let Ok(api) = serde_json::from_str::<ApiError>(text) {
+        api.message
+    } else {
+        text.chars().take(300).collect::<String>().trim().to_owned()
     }
 }
 
@@ -243,6 +255,7 @@ mod tests {
             job_id: "j-1".to_owned(),
             operations: 1,
             location: location.to_owned(),
+            job_state: provisio_api::jobs::JobState::Running,
         }
     }
 
