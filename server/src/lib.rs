@@ -39,4 +39,5 @@ pub mod store;
 
 pub use config::ServerConfig;
 pub use error::ServerError;
+pub use http::HttpLimits;
 pub use server::{RunningServer, Server};

@@ -8,7 +8,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::http::{self, AppState};
+use crate::http::{self, AppState, HttpLimits};
 use crate::store::Store;
 use crate::{ServerConfig, ServerError};
 
@@ -23,6 +23,7 @@ pub struct Server {
     secret_key_file: Option<std::path::PathBuf>,
     secure_cookies: bool,
     log_retention: crate::logs::LogRetention,
+    limits: HttpLimits,
 }
 
 impl Server {
@@ -38,6 +39,7 @@ impl Server {
             secret_key_file: None,
             secure_cookies: false,
             log_retention: crate::logs::LogRetention::DEFAULT,
+            limits: HttpLimits::default(),
         }
     }
 
@@ -68,6 +70,12 @@ impl Server {
         self
     }
 
+    /// How long clients may take and how many may be connected at once.
+    pub fn with_http_limits(mut self, limits: HttpLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// Opens and migrates the database, binds the address and starts serving
     /// in the background. Returns once the server accepts connections.
     pub async fn launch(self) -> Result<RunningServer, ServerError> {
@@ -77,6 +85,7 @@ impl Server {
             secret_key_file,
             secure_cookies,
             log_retention,
+            limits,
         } = self;
         let secrets = crate::secrets::SecretBox::from_environment(&config.database_url, secret_key_file.as_deref())?;
         let store = Store::open(&config.database_url).await?;
@@ -103,7 +112,7 @@ impl Server {
                 "the portal is not built: `/` answers 503 until it is (run `cargo xtask run`)"
             );
         }
-        let app = http::router(state);
+        let app = http::router(state, &limits);
         // Housekeeping, stopped with the server.
         let housekeeping = vec![
             tokio::spawn(store.directory().purge_expired_forever()),
@@ -113,12 +122,11 @@ impl Server {
         ];
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async {
-                    // A dropped sender also stops the server.
-                    let _ = stopped.await;
-                })
-                .await
+            http::serve(listener, app, limits, async {
+                // A dropped sender also stops the server.
+                let _ = stopped.await;
+            })
+            .await
         });
         tracing::info!(url = %format!("http://{addr}"), "listening");
         Ok(RunningServer {

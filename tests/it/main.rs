@@ -15,6 +15,7 @@ mod cycle_run;
 mod cycle_state;
 mod directory;
 mod directory_connector;
+mod http_limits;
 mod inbound;
 mod inbound_cli;
 mod job_cli;

@@ -25,6 +25,7 @@ use super::failure::{Failure, ScimAuthFailure};
 use super::session::ActiveSession;
 use super::token::constant_time_eq;
 use super::{Auth, token};
+use crate::ServerError;
 
 /// How an [`AdminCaller`] authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -247,6 +248,33 @@ where
             None => Err(Failure::unauthenticated("the bearer token is not valid or was revoked")),
         }
     }
+}
+
+/// Whether the request presents valid credentials of any kind, whatever
+/// they may call: an active API token, or else a live session. `Ok(Err)`
+/// says what is wrong, as the extractors would. Used to refuse a request
+/// before its body is read; the handler's extractor still judges the scope.
+pub(crate) async fn check_credentials(auth: &Auth, headers: &HeaderMap) -> Result<Result<(), String>, ServerError> {
+    if let Some(presented) = bearer(headers) {
+        let presented = match presented {
+            Ok(presented) => presented,
+            Err(message) => return Ok(Err(message)),
+        };
+        return Ok(match auth.bearer_token(presented.expose()).await? {
+            Some(_) => Ok(()),
+            None => Err("the bearer token is not valid or was revoked".to_owned()),
+        });
+    }
+    let jar = CookieJar::from_headers(headers);
+    let Some(cookie) = jar.get(SESSION_COOKIE) else {
+        return Ok(Err(
+            "send credentials before a body: Authorization: Bearer with an API token, or a session cookie".to_owned(),
+        ));
+    };
+    Ok(match auth.session(cookie.value()).await? {
+        Some(_) => Ok(()),
+        None => Err("the session has ended: sign in again".to_owned()),
+    })
 }
 
 /// The bearer token of the `Authorization` header: `None` without the

@@ -7,7 +7,7 @@
 //! Signing in takes JSON only, so a cross-site HTML form cannot post it.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRef, Path, State};
+use axum::extract::{DefaultBodyLimit, FromRef, Path, State};
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
 use axum::response::{IntoResponse, Response};
@@ -25,6 +25,10 @@ use super::extract::{AdminCaller, ClientIp, SessionCaller};
 use super::failure::Failure;
 use super::session::SignIn;
 
+/// The most a sign-in's body may hold (anyone may send one): a name and a
+/// password, with room to spare.
+pub(crate) const SIGN_IN_MAX_BYTES: usize = 16 * 1024;
+
 /// The routes at their full paths (`/api/v1/...`), for any state that
 /// [`Auth`] can be taken from.
 pub(crate) fn routes<S>() -> Router<S>
@@ -33,7 +37,13 @@ where
     S: Clone + Send + Sync + 'static,
 {
     Router::new()
-        .route(SESSION_PATH, post(sign_in).get(session_info).delete(sign_out))
+        .route(
+            SESSION_PATH,
+            post(sign_in)
+                .layer(DefaultBodyLimit::max(SIGN_IN_MAX_BYTES))
+                .get(session_info)
+                .delete(sign_out),
+        )
         .route(ADMINS_PATH, post(create_admin).get(list_admins))
         .route(ADMIN_PATH, delete(delete_admin))
         .route(TOKENS_PATH, post(create_token).get(list_tokens))

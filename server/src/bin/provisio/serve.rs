@@ -3,10 +3,11 @@
 use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
-use provisio_server::{Server, ServerConfig};
+use provisio_server::{HttpLimits, Server, ServerConfig};
 use tracing_subscriber::EnvFilter;
 
 use crate::database::DatabaseArgs;
@@ -31,6 +32,22 @@ pub struct ServeArgs {
     /// How many days provisioning log entries are kept.
     #[arg(long, env = "PROVISIO_LOG_RETENTION_DAYS", default_value_t = 30)]
     log_retention_days: u32,
+    /// Seconds a connection may take to send a request's head, counted from its opening or
+    /// from its previous answer: slow and idle connections are closed after it.
+    #[arg(long, env = "PROVISIO_HEADER_TIMEOUT_SECS", value_name = "SECONDS",
+        default_value_t = HttpLimits::DEFAULT_HEADER_TIMEOUT_SECS,
+        value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    header_timeout_secs: u64,
+    /// Seconds within which a request, its body included, must be answered (else 408).
+    #[arg(long, env = "PROVISIO_REQUEST_TIMEOUT_SECS", value_name = "SECONDS",
+        default_value_t = HttpLimits::DEFAULT_REQUEST_TIMEOUT_SECS,
+        value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    request_timeout_secs: u64,
+    /// Connections served at once; further clients wait until one closes.
+    #[arg(long, env = "PROVISIO_MAX_CONNECTIONS", value_name = "COUNT",
+        default_value_t = HttpLimits::DEFAULT_MAX_CONNECTIONS as u64,
+        value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
     /// Seed demo data where nothing is set yet: the default domain contoso.com, and a directory of
     /// about 300 people in 8 departments and 5 countries with managers and groups when it is empty.
     #[arg(long)]
@@ -59,6 +76,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_secret_key_file(args.secret_key_file)
         .with_secure_cookies(args.secure_cookies)
         .with_log_retention(provisio_server::logs::LogRetention::days(args.log_retention_days))
+        .with_http_limits(HttpLimits {
+            header_timeout: Duration::from_secs(args.header_timeout_secs),
+            request_timeout: Duration::from_secs(args.request_timeout_secs),
+            // The range above keeps it well within usize.
+            max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+        })
         .launch()
         .await
         .context("cannot start the server")?;
