@@ -24,6 +24,7 @@ pub struct Server {
     secure_cookies: bool,
     log_retention: crate::logs::LogRetention,
     limits: HttpLimits,
+    trusted_proxies: crate::auth::TrustedProxies,
 }
 
 impl Server {
@@ -40,6 +41,7 @@ impl Server {
             secure_cookies: false,
             log_retention: crate::logs::LogRetention::DEFAULT,
             limits: HttpLimits::default(),
+            trusted_proxies: crate::auth::TrustedProxies::default(),
         }
     }
 
@@ -76,6 +78,13 @@ impl Server {
         self
     }
 
+    /// The reverse proxies whose `X-Forwarded-For` names the client (for
+    /// the sign-in rate limit and the logs); none by default.
+    pub fn with_trusted_proxies(mut self, proxies: crate::auth::TrustedProxies) -> Self {
+        self.trusted_proxies = proxies;
+        self
+    }
+
     /// Opens and migrates the database, binds the address and starts serving
     /// in the background. Returns once the server accepts connections.
     pub async fn launch(self) -> Result<RunningServer, ServerError> {
@@ -86,6 +95,7 @@ impl Server {
             secure_cookies,
             log_retention,
             limits,
+            trusted_proxies,
         } = self;
         let secrets = crate::secrets::SecretBox::from_environment(&config.database_url, secret_key_file.as_deref())?;
         let store = Store::open(&config.database_url).await?;
@@ -101,6 +111,7 @@ impl Server {
         let addr = listener.local_addr().map_err(bind_error)?;
         let options = crate::auth::AuthOptions {
             secure_cookies,
+            trusted_proxies,
             ..crate::auth::AuthOptions::default()
         };
         let auth = crate::auth::Auth::new(store.clone(), options);

@@ -84,22 +84,27 @@ pub(crate) struct AgentCaller {
     pub(crate) agent: String,
 }
 
-/// The client's IP address, as the connection reports it. Needs the router
-/// served with `into_make_service_with_connect_info::<SocketAddr>()`;
-/// without it every client counts as `0.0.0.0`. Behind a reverse proxy it
-/// is the proxy's address (forwarding headers are not trusted).
+/// The client's IP address: the connection's peer (from the request's
+/// `ConnectInfo<SocketAddr>`, which the server adds; without it every
+/// client counts as `0.0.0.0`), or behind one of the trusted proxies the
+/// address its `X-Forwarded-For` names (see [`super::forwarded`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ClientIp(pub(crate) IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl<S> FromRequestParts<S> for ClientIp
+where
+    Auth: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(addr)| addr.ip());
-        Ok(ClientIp(ip))
+        let auth = Auth::from_ref(state);
+        Ok(ClientIp(auth.options().trusted_proxies.client(peer, &parts.headers)))
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
-use provisio_server::{HttpLimits, Server, ServerConfig};
+use provisio_server::{HttpLimits, Server, ServerConfig, TrustedProxies};
 use tracing_subscriber::EnvFilter;
 
 use crate::database::DatabaseArgs;
@@ -32,6 +32,11 @@ pub struct ServeArgs {
     /// How many days provisioning log entries are kept.
     #[arg(long, env = "PROVISIO_LOG_RETENTION_DAYS", default_value_t = 30)]
     log_retention_days: u32,
+    /// Reverse proxies whose X-Forwarded-For header names the client, as comma-separated
+    /// address ranges (10.0.0.0/8,::1): the right-most forwarded address not itself a trusted
+    /// proxy is the client. Without it, the connection's address is.
+    #[arg(long, env = "PROVISIO_TRUSTED_PROXIES", value_name = "CIDRS", default_value = "")]
+    trusted_proxies: TrustedProxies,
     /// Seconds a connection may take to send a request's head, counted from its opening or
     /// from its previous answer: slow and idle connections are closed after it.
     #[arg(long, env = "PROVISIO_HEADER_TIMEOUT_SECS", value_name = "SECONDS",
@@ -76,6 +81,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_secret_key_file(args.secret_key_file)
         .with_secure_cookies(args.secure_cookies)
         .with_log_retention(provisio_server::logs::LogRetention::days(args.log_retention_days))
+        .with_trusted_proxies(args.trusted_proxies)
         .with_http_limits(HttpLimits {
             header_timeout: Duration::from_secs(args.header_timeout_secs),
             request_timeout: Duration::from_secs(args.request_timeout_secs),
