@@ -1,7 +1,9 @@
 //! The HTTP surface: the routes, the middleware every request passes
-//! through (request tracing, timeouts, credentials before bodies, gzip),
+//! through (security headers, the access log, timeouts, credentials before
+//! bodies, gzip),
 //! the state handlers share, and serving connections within the limits.
 
+mod access_log;
 mod api;
 mod credentials_first;
 pub(crate) mod failure;
@@ -10,6 +12,7 @@ mod limits;
 mod metrics;
 mod openapi;
 mod portal;
+mod security_headers;
 mod serve;
 mod state;
 
@@ -18,8 +21,6 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
-use tracing::Level;
 
 pub use limits::HttpLimits;
 pub(crate) use serve::serve;
@@ -47,9 +48,6 @@ pub(crate) fn router(state: AppState, limits: &HttpLimits) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,
         ))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
-        )
+        .layer(access_log::layer())
+        .layer(axum::middleware::from_fn(security_headers::add))
 }
