@@ -29,6 +29,10 @@ pub enum ServerError {
     /// The key that encrypts job secrets could not be had (see `crate::secrets`).
     #[error(transparent)]
     SecretKey(#[from] crate::secrets::SecretKeyError),
+    /// A request the storage was handed breaks a rule its caller should
+    /// have checked (an API token's lifetime that is not one).
+    #[error("invalid request: {0}")]
+    Invalid(String),
     /// The operating system's random generator failed.
     #[error("the operating system's random generator failed: {0}")]
     Random(String),

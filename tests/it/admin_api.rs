@@ -143,6 +143,7 @@ async fn create_token(server: &RunningServer, scope: TokenScope) -> String {
         scope,
         job: None,
         agent: None,
+        expires_in: None,
     };
     let created = server.store().create_token(&request).await.unwrap();
     created.token.expose().to_owned()

@@ -84,6 +84,7 @@ async fn a_body_without_valid_credentials_is_refused_before_it_is_read() {
             scope: TokenScope::Scim,
             job: None,
             agent: None,
+            expires_in: None,
         })
         .await
         .unwrap()

@@ -101,6 +101,7 @@ async fn a_csv_of_three_people_lands_in_the_directory() {
         scope: TokenScope::Inbound,
         job: Some("HR".to_owned()),
         agent: None,
+        expires_in: None,
     };
     let token = api
         .server

@@ -160,15 +160,15 @@ where
         };
         let presented = presented.map_err(Failure::unauthenticated)?;
         match auth.bearer_token(presented.expose()).await? {
-            Some(token) if token.scope == TokenScope::Admin => Ok(AdminCaller {
+            Ok(token) if token.scope == TokenScope::Admin => Ok(AdminCaller {
                 admin: token.name,
                 via: Via::Token { token_id: token.id },
             }),
-            Some(token) => Err(Failure::forbidden(format!(
+            Ok(token) => Err(Failure::forbidden(format!(
                 "a {} token cannot call the admin API: use an admin token",
                 token.scope
             ))),
-            None => Err(Failure::unauthenticated("the bearer token is not valid or was revoked")),
+            Err(refused) => Err(Failure::unauthenticated(refused.to_string())),
         }
     }
 }
@@ -186,17 +186,15 @@ where
             .unwrap_or_else(|| Err("send Authorization: Bearer with a scim token".to_owned()))
             .map_err(ScimAuthFailure::unauthenticated)?;
         match auth.bearer_token(presented.expose()).await? {
-            Some(token) if matches!(token.scope, TokenScope::Scim | TokenScope::Admin) => Ok(ScimCaller {
+            Ok(token) if matches!(token.scope, TokenScope::Scim | TokenScope::Admin) => Ok(ScimCaller {
                 token_id: token.id,
                 name: token.name,
             }),
-            Some(token) => Err(ScimAuthFailure::forbidden(format!(
+            Ok(token) => Err(ScimAuthFailure::forbidden(format!(
                 "a {} token cannot call the SCIM API: use a scim token",
                 token.scope
             ))),
-            None => Err(ScimAuthFailure::unauthenticated(
-                "the bearer token is not valid or was revoked",
-            )),
+            Err(refused) => Err(ScimAuthFailure::unauthenticated(refused.to_string())),
         }
     }
 }
@@ -215,7 +213,7 @@ where
             .unwrap_or_else(|| Err("send Authorization: Bearer with an inbound token".to_owned()))
             .map_err(ScimAuthFailure::unauthenticated)?;
         match auth.bearer_token(presented.expose()).await? {
-            Some(token) => match (token.scope, token.job) {
+            Ok(token) => match (token.scope, token.job) {
                 (TokenScope::Inbound, Some(job)) => Ok(InboundCaller {
                     token_id: token.id,
                     job,
@@ -224,9 +222,7 @@ where
                     "uploading inbound records takes an inbound token, not a token of scope `{scope}`"
                 ))),
             },
-            None => Err(ScimAuthFailure::unauthenticated(
-                "the bearer token is not valid or was revoked",
-            )),
+            Err(refused) => Err(ScimAuthFailure::unauthenticated(refused.to_string())),
         }
     }
 }
@@ -244,13 +240,13 @@ where
             .unwrap_or_else(|| Err("send Authorization: Bearer with an agent token".to_owned()))
             .map_err(Failure::unauthenticated)?;
         match auth.bearer_token(presented.expose()).await? {
-            Some(token) => match (token.scope, token.agent) {
+            Ok(token) => match (token.scope, token.agent) {
                 (TokenScope::Agent, Some(agent)) => Ok(AgentCaller { agent }),
                 (scope, _) => Err(Failure::forbidden(format!(
                     "only an agent token can poll for agent operations, not a token of scope `{scope}`"
                 ))),
             },
-            None => Err(Failure::unauthenticated("the bearer token is not valid or was revoked")),
+            Err(refused) => Err(Failure::unauthenticated(refused.to_string())),
         }
     }
 }
@@ -265,10 +261,11 @@ pub(crate) async fn check_credentials(auth: &Auth, headers: &HeaderMap) -> Resul
             Ok(presented) => presented,
             Err(message) => return Ok(Err(message)),
         };
-        return Ok(match auth.bearer_token(presented.expose()).await? {
-            Some(_) => Ok(()),
-            None => Err("the bearer token is not valid or was revoked".to_owned()),
-        });
+        return Ok(auth
+            .bearer_token(presented.expose())
+            .await?
+            .map(|_| ())
+            .map_err(|refused| refused.to_string()));
     }
     let jar = CookieJar::from_headers(headers);
     let Some(cookie) = jar.get(SESSION_COOKIE) else {

@@ -127,6 +127,7 @@ impl Harness {
             scope,
             job: job.map(str::to_owned),
             agent: None,
+            expires_in: None,
         };
         let created = self.auth.store().create_token(&request).await.unwrap();
         created.token.expose().to_owned()

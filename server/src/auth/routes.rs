@@ -233,6 +233,7 @@ pub(crate) async fn list_tokens(
 }
 
 /// Creates an API token and shows it this once: only its hash is stored.
+/// With `expires_in`, it is refused from `expires_at` on.
 #[utoipa::path(
     post,
     path = TOKENS_PATH,
@@ -240,7 +241,7 @@ pub(crate) async fn list_tokens(
     request_body = TokenCreateRequest,
     responses(
         (status = 201, description = "Created; `token` is never shown again.", body = TokenCreated),
-        (status = 400, description = "A bad name, or a job missing (inbound) or not allowed (other scopes).", body = ApiError),
+        (status = 400, description = "A bad name or lifetime (`expires_in`), or a job missing (inbound) or not allowed (other scopes).", body = ApiError),
         (status = 401, description = "Not signed in.", body = ApiError),
         (status = 403, description = "No CSRF token, or a token of another scope.", body = ApiError),
     ),

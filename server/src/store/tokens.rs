@@ -22,16 +22,18 @@ pub(crate) struct TokenRow {
     pub(crate) agent: Option<String>,
     pub(crate) token_hash: String,
     pub(crate) last_used_at: Option<DateTime<Utc>>,
+    pub(crate) expires_at: Option<DateTime<Utc>>,
 }
 
 impl Store {
     /// Creates a token as requested (checked first with
     /// [`TokenCreateRequest::check`]); the answer holds the token, which
     /// cannot be recovered later. Unnamed tokens are named after their scope
-    /// and the date.
+    /// and the date; a token with `expires_in` expires that long from now.
     pub async fn create_token(&self, request: &TokenCreateRequest) -> Result<TokenCreated, ServerError> {
         let secret = token::generate()?;
         let now = Utc::now();
+        let expires_at = request.expires_at(now).map_err(ServerError::Invalid)?;
         let name = match &request.name {
             Some(name) => name.clone(),
             None => match &request.agent {
@@ -48,10 +50,11 @@ impl Store {
             created_at: db_time(now),
             last_used_at: None,
             revoked_at: None,
+            expires_at: expires_at.map(db_time),
         };
         sqlx::query(
-            "INSERT INTO api_tokens (id, name, scope, job, agent, token_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO api_tokens (id, name, scope, job, agent, token_hash, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&summary.id)
         .bind(&summary.name)
@@ -60,6 +63,7 @@ impl Store {
         .bind(summary.agent.as_deref())
         .bind(token::hash(secret.expose()))
         .bind(&summary.created_at)
+        .bind(summary.expires_at.as_deref())
         .execute(&self.pool)
         .await?;
         Ok(TokenCreated { summary, token: secret })
@@ -68,7 +72,8 @@ impl Store {
     /// Every token, revoked ones included, oldest first.
     pub async fn tokens(&self) -> Result<Vec<TokenSummary>, ServerError> {
         let rows = sqlx::query(
-            "SELECT id, name, scope, job, agent, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY created_at, id",
+            "SELECT id, name, scope, job, agent, created_at, last_used_at, revoked_at, expires_at FROM api_tokens \
+             ORDER BY created_at, id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -84,7 +89,8 @@ impl Store {
             .execute(&self.pool)
             .await?;
         let row = sqlx::query(
-            "SELECT id, name, scope, job, agent, created_at, last_used_at, revoked_at FROM api_tokens WHERE id = $1",
+            "SELECT id, name, scope, job, agent, created_at, last_used_at, revoked_at, expires_at FROM api_tokens \
+             WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -92,10 +98,11 @@ impl Store {
         row.as_ref().map(summary).transpose()
     }
 
-    /// The unrevoked token whose hash is `token_hash`.
+    /// The unrevoked token whose hash is `token_hash`, expired or not
+    /// (authentication tells an expired token from an unknown one).
     pub(crate) async fn active_token_by_hash(&self, token_hash: &str) -> Result<Option<TokenRow>, ServerError> {
         let row = sqlx::query(
-            "SELECT id, name, scope, job, agent, token_hash, last_used_at FROM api_tokens \
+            "SELECT id, name, scope, job, agent, token_hash, last_used_at, expires_at FROM api_tokens \
              WHERE token_hash = $1 AND revoked_at IS NULL",
         )
         .bind(token_hash)
@@ -109,11 +116,8 @@ impl Store {
                 job: row.try_get("job")?,
                 agent: row.try_get("agent")?,
                 token_hash: row.try_get("token_hash")?,
-                last_used_at: row
-                    .try_get::<Option<String>, _>("last_used_at")?
-                    .as_deref()
-                    .map(parse_db_time)
-                    .transpose()?,
+                last_used_at: optional_time(&row, "last_used_at")?,
+                expires_at: optional_time(&row, "expires_at")?,
             })
         })
         .transpose()
@@ -139,7 +143,15 @@ fn summary(row: &AnyRow) -> Result<TokenSummary, ServerError> {
         created_at: row.try_get("created_at")?,
         last_used_at: row.try_get("last_used_at")?,
         revoked_at: row.try_get("revoked_at")?,
+        expires_at: row.try_get("expires_at")?,
     })
+}
+
+fn optional_time(row: &AnyRow, column: &str) -> Result<Option<DateTime<Utc>>, ServerError> {
+    row.try_get::<Option<String>, _>(column)?
+        .as_deref()
+        .map(parse_db_time)
+        .transpose()
 }
 
 fn scope(row: &AnyRow) -> Result<TokenScope, ServerError> {
@@ -160,6 +172,7 @@ mod tests {
             scope,
             job: job.map(str::to_owned),
             agent: None,
+            expires_in: None,
         }
     }
 
