@@ -148,10 +148,10 @@ async fn closed_within(stream: &mut TcpStream, within: Duration, keep_sending: O
         {
             return true;
         }
-        match tokio::time::timeout(Duration::from_millis(200), stream.read(&mut buffer)).await {
-            Ok(Ok(0) | Err(_)) => return true,
-            // An answer (a 408, say) may come before the close.
-            Ok(Ok(_)) | Err(_) => {}
+        // Anything read (an answer, a 408 say) may come before the close.
+        let read = tokio::time::timeout(Duration::from_millis(200), stream.read(&mut buffer)).await;
+        if let Ok(Ok(0) | Err(_)) = read {
+            return true;
         }
     }
     false
