@@ -227,6 +227,18 @@ async fn every_response_carries_the_security_headers() {
         };
         assert!(policy.contains(&script_src), "{path}: {policy}");
     }
+    // A revalidated page keeps its policy: a 304's headers replace the cached ones.
+    let page = client.get(format!("{}/", server.base_url())).send().await.unwrap();
+    let modified = page.headers()["last-modified"].clone();
+    let again = client
+        .get(format!("{}/applications", server.base_url()))
+        .header("if-modified-since", modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let policy = again.headers()["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains(TRUNK_LOADER_HASH), "{policy}");
     server.shutdown().await;
 }
 

@@ -67,7 +67,8 @@ pub(super) async fn serve(State(state): State<AppState>, request: Request) -> Re
         Ok(response) => response,
         Err(never) => match never {},
     };
-    if is_html(&response) {
+    // A 304 too: its headers replace the cached page's, policy included.
+    if is_html(&response) || response.status() == StatusCode::NOT_MODIFIED {
         // The page's inline scripts (Trunk's loader) are allowed by their
         // hashes, read from the very file being served.
         if let Ok(page) = tokio::fs::read_to_string(&portal.index).await
