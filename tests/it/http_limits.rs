@@ -95,7 +95,7 @@ async fn a_body_without_valid_credentials_is_refused_before_it_is_read() {
         "/scim/v2/Bulk",
         "/api/v1/jobs",
         "/api/v1/tokens",
-        "/api/v1/agents/poll",
+        "/api/v1/agent/poll",
         "/no/such/route",
     ];
     let unknown = format!("Bearer pvs_{}", "A".repeat(43));
