@@ -75,14 +75,6 @@ impl fmt::Display for Cidr {
 pub struct TrustedProxies(Vec<Cidr>);
 
 impl TrustedProxies {
-    pub fn new(ranges: Vec<Cidr>) -> Self {
-        TrustedProxies(ranges)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     fn trusts(&self, ip: IpAddr) -> bool {
         self.0.iter().any(|range| range.contains(ip))
     }
