@@ -11,11 +11,16 @@
 //! assert_eq!(SESSION_PATH, "/api/v1/session");
 //! ```
 
+mod lifetime;
+
 use std::fmt;
 use std::str::FromStr;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+pub use lifetime::{MAX_LIFETIME_DAYS, parse_lifetime};
 
 /// `POST` signs in ([`SignInRequest`] → [`SessionInfo`]), `GET` answers the
 /// current session's [`SessionInfo`], `DELETE` signs out.
@@ -180,8 +185,9 @@ impl FromStr for TokenScope {
 
 /// The body of `POST /api/v1/tokens`: the new token's scope, an optional
 /// name (default: the scope and creation date), for `inbound` tokens only
-/// the job it may upload to, and for `agent` tokens only the agent it
-/// authenticates (by default the token's name). See [`TokenCreateRequest::check`].
+/// the job it may upload to, for `agent` tokens only the agent it
+/// authenticates (by default the token's name), and optionally how long it
+/// lives. See [`TokenCreateRequest::check`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TokenCreateRequest {
     #[serde(default)]
@@ -191,15 +197,24 @@ pub struct TokenCreateRequest {
     pub job: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<String>,
+    /// How long the token lives from its creation: a whole number and `m`
+    /// (minutes), `h` (hours), `d` (days) or `w` (weeks), e.g. `30d`; at
+    /// most ten years. Without it, the token lives until revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "30d")]
+    pub expires_in: Option<String>,
 }
 
 impl TokenCreateRequest {
     /// The first problem with the request, if any: a blank or overlong name,
     /// job or agent, an inbound token without a job, an agent token without
-    /// an agent, or a job or agent on another scope.
+    /// an agent, a job or agent on another scope, or a lifetime that is not one.
     pub fn check(&self) -> Result<(), String> {
         if let Some(name) = &self.name {
             check_label("token name", name)?;
+        }
+        if let Some(lifetime) = &self.expires_in {
+            parse_lifetime(lifetime).map_err(|e| format!("expires_in: {e}"))?;
         }
         match (self.scope, &self.job) {
             (TokenScope::Inbound, Some(job)) => check_label("job name", job)?,
@@ -213,6 +228,22 @@ impl TokenCreateRequest {
             (scope, Some(_)) => Err(format!("only agent tokens name an agent, not {scope} tokens")),
             (_, None) => Ok(()),
         }
+    }
+
+    /// When a token created `now` from this request expires, if it does.
+    pub fn expires_at(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, String> {
+        self.expires_in
+            .as_deref()
+            .map(|lifetime| {
+                let lifetime = parse_lifetime(lifetime).map_err(|e| format!("expires_in: {e}"))?;
+                now.checked_add_signed(lifetime).ok_or_else(|| {
+                    format!(
+                        "expires_in: `{}` ends after the end of time",
+                        self.expires_in.as_deref().unwrap_or_default()
+                    )
+                })
+            })
+            .transpose()
     }
 
     /// The agent an `agent` token authenticates: `agent`, or else the
@@ -244,6 +275,32 @@ pub struct TokenSummary {
     pub last_used_at: Option<String>,
     /// When it was revoked; a revoked token authenticates nothing.
     pub revoked_at: Option<String>,
+    /// When it expires (RFC 3339, UTC), if it does; an expired token
+    /// authenticates nothing.
+    #[serde(default)]
+    pub expires_at: Option<String>,
+}
+
+impl TokenSummary {
+    /// Whether the token has expired at `now`.
+    pub fn expired(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at
+            .as_deref()
+            .and_then(|at| DateTime::parse_from_rfc3339(at).ok())
+            .is_some_and(|at| at <= now)
+    }
+
+    /// Whether it is active, revoked or expired, with when, for listings:
+    /// `"active"`, `"expired 2026-12-01 …"`, `"revoked 2026-11-30 …"`, the
+    /// times as `time` writes them (a revoked token is shown revoked,
+    /// whether or not it has expired since).
+    pub fn status(&self, now: DateTime<Utc>, time: impl Fn(&str) -> String) -> String {
+        match (&self.revoked_at, &self.expires_at) {
+            (Some(revoked), _) => format!("revoked {}", time(revoked)),
+            (None, Some(expires)) if self.expired(now) => format!("expired {}", time(expires)),
+            (None, _) => "active".to_owned(),
+        }
+    }
 }
 
 /// The answer to `POST /api/v1/tokens`: the token's summary and the token
@@ -348,6 +405,7 @@ mod tests {
             scope,
             job: job.map(str::to_owned),
             agent: None,
+            expires_in: None,
         }
         .check()
     }
@@ -358,6 +416,7 @@ mod tests {
             scope,
             job: None,
             agent: agent.map(str::to_owned),
+            expires_in: None,
         }
         .check()
     }
@@ -447,6 +506,7 @@ mod tests {
             scope: TokenScope::Agent,
             job: None,
             agent: None,
+            expires_in: None,
         };
         assert_eq!((named.check(), named.agent_name()), (Ok(()), Some("datacenter-1")));
         assert_eq!("agent".parse::<TokenScope>(), Ok(TokenScope::Agent));
@@ -482,6 +542,7 @@ mod tests {
                 created_at: "2026-11-26T09:30:00.000000Z".into(),
                 last_used_at: None,
                 revoked_at: None,
+                expires_at: None,
             },
             token: Secret::new("pvs_SECRET"),
         };
@@ -491,11 +552,65 @@ mod tests {
             json!({
                 "id": "0b8e", "name": "Okta", "scope": "scim", "job": null,
                 "created_at": "2026-11-26T09:30:00.000000Z", "last_used_at": null, "revoked_at": null,
-                "token": "pvs_SECRET"
+                "expires_at": null, "token": "pvs_SECRET"
             })
         );
         let back: TokenCreated = serde_json::from_value(serde_json::to_value(&created).unwrap()).unwrap();
         assert_eq!(back, created);
+    }
+
+    #[test]
+    fn a_token_request_may_give_a_lifetime() {
+        let now = DateTime::parse_from_rfc3339("2026-11-26T09:30:00Z").unwrap().to_utc();
+        let request: TokenCreateRequest =
+            serde_json::from_value(json!({"scope": "admin", "expires_in": "12h"})).unwrap();
+        assert_eq!(request.check(), Ok(()));
+        assert_eq!(
+            request.expires_at(now),
+            Ok(Some(
+                DateTime::parse_from_rfc3339("2026-11-26T21:30:00Z").unwrap().to_utc()
+            ))
+        );
+        let forever: TokenCreateRequest = serde_json::from_value(json!({"scope": "admin"})).unwrap();
+        assert_eq!(forever.expires_at(now), Ok(None));
+        let bad: TokenCreateRequest =
+            serde_json::from_value(json!({"scope": "admin", "expires_in": "tomorrow"})).unwrap();
+        let message = bad.check().unwrap_err();
+        assert!(
+            message.starts_with("expires_in: `tomorrow` is not a lifetime"),
+            "{message}"
+        );
+        assert_eq!(bad.expires_at(now).unwrap_err(), message);
+    }
+
+    #[test]
+    fn token_status_says_active_expired_or_revoked() {
+        let now = DateTime::parse_from_rfc3339("2026-11-26T09:30:00Z").unwrap().to_utc();
+        let token = |revoked: Option<&str>, expires: Option<&str>| TokenSummary {
+            id: "t".into(),
+            name: "ci".into(),
+            scope: TokenScope::Admin,
+            job: None,
+            agent: None,
+            created_at: "2026-11-01T00:00:00.000000Z".into(),
+            last_used_at: None,
+            revoked_at: revoked.map(str::to_owned),
+            expires_at: expires.map(str::to_owned),
+        };
+        let same = |time: &str| time.to_owned();
+        assert_eq!(token(None, None).status(now, same), "active");
+        let later = "2026-12-01T00:00:00.000000Z";
+        let earlier = "2026-11-26T09:29:59.000000Z";
+        assert_eq!(token(None, Some(later)).status(now, same), "active");
+        assert_eq!(
+            token(None, Some(earlier)).status(now, same),
+            format!("expired {earlier}")
+        );
+        assert!(token(None, Some(earlier)).expired(now) && !token(None, Some(later)).expired(now));
+        assert_eq!(
+            token(Some("2026-11-20T00:00:00.000000Z"), Some(earlier)).status(now, same),
+            "revoked 2026-11-20T00:00:00.000000Z"
+        );
     }
 
     #[test]
@@ -508,6 +623,7 @@ mod tests {
                 scope: TokenScope::Admin,
                 job: None,
                 agent: None,
+                expires_in: None,
             }
         );
     }

@@ -42,6 +42,7 @@ impl Bench {
                 scope: TokenScope::Scim,
                 job: None,
                 agent: None,
+                expires_in: None,
             };
             let token = server
                 .store()

@@ -13,6 +13,7 @@
 mod bootstrap;
 pub(crate) mod extract;
 pub(crate) mod failure;
+pub(crate) mod forwarded;
 #[cfg(test)]
 mod http_tests;
 pub(crate) mod password;
@@ -41,6 +42,7 @@ pub(crate) use bootstrap::bootstrap_admin;
 pub(crate) use extract::{AdminCaller, ClientIp, InboundCaller, ScimCaller, SessionCaller, Via};
 #[allow(unused_imports)]
 pub(crate) use failure::{Failure, ScimAuthFailure};
+pub use forwarded::TrustedProxies;
 pub(crate) use rate_limit::Limit;
 #[allow(unused_imports)]
 pub(crate) use routes::{SecuritySchemes, routes};
@@ -59,8 +61,14 @@ pub(crate) struct AuthOptions {
     pub secure_cookies: bool,
     /// Failed sign-ins allowed per client IP and name (default 5 per 15 minutes).
     pub sign_in_limit: Limit,
-    /// Failed sign-ins allowed per client IP, any name (default 20 per 15 minutes).
+    /// Failed sign-ins per client IP, any name, after which only a right
+    /// password is let in (default 20 per 15 minutes).
     pub sign_in_limit_per_ip: Limit,
+    /// How many sign-in counters are kept at most (the least recently used
+    /// makes room for a new one).
+    pub sign_in_counters: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
     /// Where the time comes from: the system clock except in tests.
     pub clock: Clock,
 }
@@ -74,6 +82,8 @@ impl Default for AuthOptions {
             secure_cookies: false,
             sign_in_limit: Limit::new(5, FIFTEEN_MINUTES),
             sign_in_limit_per_ip: Limit::new(20, FIFTEEN_MINUTES),
+            sign_in_counters: rate_limit::DEFAULT_CAPACITY,
+            trusted_proxies: TrustedProxies::default(),
             clock: Clock::system(),
         }
     }
@@ -118,7 +128,11 @@ struct Inner {
 
 impl Auth {
     pub(crate) fn new(store: Store, options: AuthOptions) -> Self {
-        let limiter = rate_limit::SignInLimiter::new(options.sign_in_limit, options.sign_in_limit_per_ip);
+        let limiter = rate_limit::SignInLimiter::new(
+            options.sign_in_limit,
+            options.sign_in_limit_per_ip,
+            options.sign_in_counters,
+        );
         Auth(Arc::new(Inner {
             store,
             options,
@@ -211,10 +225,15 @@ pub(crate) mod testing {
 
     /// Default options on a manual clock, over a fresh in-memory database.
     pub(crate) async fn auth() -> (Auth, ManualClock) {
+        auth_with(AuthOptions::default()).await
+    }
+
+    /// `options` on a manual clock, over a fresh in-memory database.
+    pub(crate) async fn auth_with(options: AuthOptions) -> (Auth, ManualClock) {
         let clock = ManualClock::new();
         let options = AuthOptions {
             clock: clock.clock(),
-            ..AuthOptions::default()
+            ..options
         };
         (Auth::new(Store::open("sqlite::memory:").await.unwrap(), options), clock)
     }

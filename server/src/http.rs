@@ -1,25 +1,39 @@
-//! The HTTP surface: the routes, the middleware every response passes
-//! through (request tracing, gzip) and the state handlers share.
+//! The HTTP surface: the routes, the middleware every request passes
+//! through (security headers, the access log, timeouts, credentials before
+//! bodies, gzip),
+//! the state handlers share, and serving connections within the limits.
 
+mod access_log;
 mod api;
+mod credentials_first;
 pub(crate) mod failure;
 mod health;
+mod limits;
 mod metrics;
 mod openapi;
 mod portal;
+mod security_headers;
+mod serve;
 mod state;
 
 use axum::Router;
+use axum::http::StatusCode;
 use axum::routing::get;
 use tower_http::compression::CompressionLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
-use tracing::Level;
+use tower_http::timeout::TimeoutLayer;
 
+pub use limits::HttpLimits;
+pub(crate) use serve::serve;
 pub(crate) use state::AppState;
 
 /// Every route; anything unrouted is the portal's.
-pub(crate) fn router(state: AppState) -> Router {
+pub(crate) fn router(state: AppState, limits: &HttpLimits) -> Router {
     let track = axum::middleware::from_fn_with_state(state.metrics.clone(), metrics::track);
+    let gate = credentials_first::Gate {
+        auth: state.auth.clone(),
+        anonymous_body_deadline: limits.header_timeout,
+    };
+    let credentials_first = axum::middleware::from_fn_with_state(gate, credentials_first::credentials_first);
     Router::new()
         .route(provisio_api::health::HEALTH_PATH, get(health::health))
         .merge(crate::auth::routes())
@@ -28,10 +42,12 @@ pub(crate) fn router(state: AppState) -> Router {
         .fallback(portal::serve)
         .layer(track)
         .with_state(state)
+        .layer(credentials_first)
         .layer(CompressionLayer::new())
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
-        )
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
+        .layer(access_log::layer())
+        .layer(axum::middleware::from_fn(security_headers::add))
 }

@@ -37,6 +37,8 @@ pub mod secrets;
 mod server;
 pub mod store;
 
+pub use auth::TrustedProxies;
 pub use config::ServerConfig;
 pub use error::ServerError;
+pub use http::HttpLimits;
 pub use server::{RunningServer, Server};

@@ -8,7 +8,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::http::{self, AppState};
+use crate::http::{self, AppState, HttpLimits};
 use crate::store::Store;
 use crate::{ServerConfig, ServerError};
 
@@ -26,6 +26,8 @@ pub struct Server {
     targets: crate::connectors::TargetPolicy,
     inbound_retention: crate::inbound::InboundRetention,
     inbound_queue: crate::inbound::QueueLimit,
+    limits: HttpLimits,
+    trusted_proxies: crate::auth::TrustedProxies,
 }
 
 impl Server {
@@ -44,6 +46,8 @@ impl Server {
             targets: crate::connectors::TargetPolicy::default(),
             inbound_retention: crate::inbound::InboundRetention::DEFAULT,
             inbound_queue: crate::inbound::QueueLimit::DEFAULT,
+            limits: HttpLimits::default(),
+            trusted_proxies: crate::auth::TrustedProxies::default(),
         }
     }
 
@@ -95,6 +99,19 @@ impl Server {
         self
     }
 
+    /// How long clients may take and how many may be connected at once.
+    pub fn with_http_limits(mut self, limits: HttpLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The reverse proxies whose `X-Forwarded-For` names the client (for
+    /// the sign-in rate limit and the logs); none by default.
+    pub fn with_trusted_proxies(mut self, proxies: crate::auth::TrustedProxies) -> Self {
+        self.trusted_proxies = proxies;
+        self
+    }
+
     /// Opens and migrates the database, binds the address and starts serving
     /// in the background. Returns once the server accepts connections.
     pub async fn launch(self) -> Result<RunningServer, ServerError> {
@@ -107,6 +124,8 @@ impl Server {
             mut targets,
             inbound_retention,
             inbound_queue,
+            limits,
+            trusted_proxies,
         } = self;
         targets.own_database = crate::store::sqlite_file(&config.database_url);
         let secrets = crate::secrets::SecretBox::from_environment(&config.database_url, secret_key_file.as_deref())?;
@@ -123,6 +142,7 @@ impl Server {
         let addr = listener.local_addr().map_err(bind_error)?;
         let options = crate::auth::AuthOptions {
             secure_cookies,
+            trusted_proxies,
             ..crate::auth::AuthOptions::default()
         };
         let auth = crate::auth::Auth::new(store.clone(), options);
@@ -138,7 +158,7 @@ impl Server {
                 "the portal is not built: `/` answers 503 until it is (run `cargo xtask run`)"
             );
         }
-        let app = http::router(state);
+        let app = http::router(state, &limits);
         // Housekeeping, stopped with the server.
         let housekeeping = vec![
             tokio::spawn(store.directory().purge_expired_forever()),
@@ -149,12 +169,11 @@ impl Server {
         ];
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async {
-                    // A dropped sender also stops the server.
-                    let _ = stopped.await;
-                })
-                .await
+            http::serve(listener, app, limits, async {
+                // A dropped sender also stops the server.
+                let _ = stopped.await;
+            })
+            .await
         });
         tracing::info!(url = %format!("http://{addr}"), "listening");
         Ok(RunningServer {

@@ -65,6 +65,7 @@ async fn run() {
             scope: TokenScope::Inbound,
             job: Some(job.clone()),
             agent: None,
+            expires_in: None,
         })
         .await
         .unwrap()
@@ -78,6 +79,7 @@ async fn run() {
             scope: TokenScope::Admin,
             job: None,
             agent: None,
+            expires_in: None,
         })
         .await
         .unwrap()

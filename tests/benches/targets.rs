@@ -169,6 +169,7 @@ async fn start_agent(
             scope: TokenScope::Agent,
             job: None,
             agent: Some(agent.to_owned()),
+            expires_in: None,
         })
         .await
         .unwrap()

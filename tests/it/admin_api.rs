@@ -151,6 +151,7 @@ async fn create_token(server: &RunningServer, scope: TokenScope) -> String {
         scope,
         job: None,
         agent: None,
+        expires_in: None,
     };
     let created = server.store().create_token(&request).await.unwrap();
     created.token.expose().to_owned()
@@ -375,5 +376,56 @@ async fn metrics_count_requests_and_measure_the_directory_and_jobs() {
         "{other_text}"
     );
     other.stop().await;
+    api.stop().await;
+}
+
+/// The `provisio_http_*` series in a scrape.
+fn http_series(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|line| line.starts_with("provisio_http_"))
+        .filter_map(|line| line.rsplit_once(' ').map(|(series, _)| series.to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn made_up_methods_and_paths_add_no_metric_series() {
+    let (api, _backend) = sqlite_api().await;
+    let client = reqwest::Client::new();
+    let base = api.server.base_url();
+    let flood = |round: usize| {
+        let client = client.clone();
+        let base = base.clone();
+        async move {
+            for i in 0..40 {
+                let method = Method::from_bytes(format!("MADEUP{round}X{i}").as_bytes()).unwrap();
+                for path in [
+                    format!("/api/v1/jobs/job-{round}-{i}"),
+                    format!("/scim/v2/Users/user-{round}-{i}"),
+                    format!("/scim/v2/Nothing{round}{i}/x"),
+                    format!("/no/such/page/{round}/{i}.js"),
+                    format!("/api/v1/nothing-{round}-{i}"),
+                ] {
+                    for method in [method.clone(), Method::GET, Method::TRACE] {
+                        client.request(method, format!("{base}{path}")).send().await.unwrap();
+                    }
+                }
+            }
+        }
+    };
+    // Scraping counts too: once before, so both scrapes below see its series.
+    api.get("/metrics").await.expect(200);
+    flood(1).await;
+    let first = http_series(&api.get("/metrics").await.text);
+    flood(2).await;
+    let text = api.get("/metrics").await.text;
+    let second = http_series(&text);
+    assert_eq!(first.len(), second.len(), "{text}");
+    assert!(second.len() < 150, "{} series:\n{text}", second.len());
+    assert!(!text.contains("MADEUP") && !text.contains("TRACE"), "{text}");
+    assert!(
+        !text.contains("job-1-") && !text.contains("user-2-") && !text.contains("/no/such"),
+        "{text}"
+    );
+    assert!(text.contains(r#"method="other""#), "{text}");
     api.stop().await;
 }

@@ -102,6 +102,7 @@ async fn a_csv_of_three_people_lands_in_the_directory() {
         scope: TokenScope::Inbound,
         job: Some("HR".to_owned()),
         agent: None,
+        expires_in: None,
     };
     let token = api
         .server
@@ -232,6 +233,7 @@ async fn sending_to_a_stopped_job_says_so_once_and_the_records_wait() {
         scope: TokenScope::Inbound,
         job: Some("HR".to_owned()),
         agent: None,
+        expires_in: None,
     };
     let created = api.server.store().create_token(&request).await.unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -72,6 +72,7 @@ async fn an_agent_registered_in_the_portal_lists_its_token_and_jobs() -> TestRes
             scope: TokenScope::Admin,
             job: None,
             agent: None,
+            expires_in: None,
         })
         .await?;
     let definition = json!({

@@ -59,6 +59,7 @@ async fn ldap_and_sql_applications_are_made_from_their_forms() -> TestResult {
         scope,
         job: None,
         agent: agent.map(str::to_owned),
+        expires_in: None,
     };
     store
         .create_token(&token("agent", TokenScope::Agent, Some(AGENT)))

@@ -39,6 +39,7 @@ async fn a_started_job_shows_its_progress_then_its_counts() -> TestResult {
             scope: TokenScope::Admin,
             job: None,
             agent: None,
+            expires_in: None,
         })
         .await?;
     let bearer = format!("Bearer {}", token.token.expose());

@@ -49,6 +49,7 @@ impl Scim {
                 scope: TokenScope::Scim,
                 job: None,
                 agent: None,
+                expires_in: None,
             })
             .await
             .unwrap()

@@ -154,6 +154,148 @@ async fn built_files_are_sent_precompressed_and_cached_by_their_hash() {
     server.shutdown().await;
 }
 
+/// A page shaped like Trunk's, with its inline loader script; and the
+/// loader's hash as a Content-Security-Policy source.
+const TRUNK_INDEX: &str = "<!doctype html><html><head><link rel=\"stylesheet\" href=\"/style-0123456789abcdef.css\">\
+    <script type=\"module\">\nimport init from '/app-0123456789abcdef.js';\n\
+    await init({ module_or_path: '/app-0123456789abcdef_bg.wasm' });\n</script></head><body></body></html>";
+const TRUNK_LOADER_HASH: &str = "'sha256-itXW83FnTNn8EMB35Go22RNuT8Nb6Pe1GtyVGjQmnPw='";
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let fixture = Fixture::new();
+    std::fs::write(fixture.dir.path().join("dist/index.html"), TRUNK_INDEX).unwrap();
+    let server = fixture.start().await;
+    let client = reqwest::Client::new();
+    for (method, path, status) in [
+        ("GET", "/", 200),
+        ("GET", "/applications/42", 200),
+        ("GET", "/index.html", 200),
+        ("GET", "/app.js", 200),
+        ("GET", "/missing-3f2a.wasm", 404),
+        ("GET", HEALTH_PATH, 200),
+        ("GET", "/api/v1/openapi.json", 200),
+        ("GET", "/api/v1/jobs", 401),
+        ("POST", "/api/v1/jobs", 401),
+        ("GET", "/scim/v2/Users?filter=userName%20eq%20%22x%22", 401),
+        ("POST", "/api/v1/session", 400),
+    ] {
+        let response = client
+            .request(method.parse().unwrap(), format!("{}{path}", server.base_url()))
+            .header(CONTENT_TYPE, "application/json")
+            .body(if method == "POST" { "{}" } else { "" })
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), status, "{method} {path}");
+        let headers = response.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+        let policy = headers["content-security-policy"].to_str().unwrap();
+        for directive in [
+            "default-src 'none'",
+            "frame-ancestors 'none'",
+            "style-src 'self'",
+            "base-uri 'none'",
+            "object-src",
+        ] {
+            if directive == "object-src" {
+                // default-src 'none' covers plugins.
+                assert!(!policy.contains(directive), "{path}: {policy}");
+            } else {
+                assert!(policy.contains(directive), "{path}: {policy}");
+            }
+        }
+        assert!(
+            !policy.contains("unsafe-inline") && !policy.contains("'unsafe-eval'"),
+            "{path}: {policy}"
+        );
+        let page = headers
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.starts_with("text/html"));
+        assert_eq!(
+            page,
+            path == "/" || path.starts_with("/applications") || path == "/index.html",
+            "{path}"
+        );
+        let script_src = if page {
+            format!("script-src 'self' 'wasm-unsafe-eval' {TRUNK_LOADER_HASH};")
+        } else {
+            "script-src 'self' 'wasm-unsafe-eval';".to_owned()
+        };
+        assert!(policy.contains(&script_src), "{path}: {policy}");
+    }
+    // A revalidated page keeps its policy: a 304's headers replace the cached ones.
+    let page = client.get(format!("{}/", server.base_url())).send().await.unwrap();
+    let modified = page.headers()["last-modified"].clone();
+    let again = client
+        .get(format!("{}/applications", server.base_url()))
+        .header("if-modified-since", modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let policy = again.headers()["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains(TRUNK_LOADER_HASH), "{policy}");
+    server.shutdown().await;
+}
+
+#[test]
+fn the_access_log_names_paths_but_never_queries() {
+    let fixture = Fixture::new();
+    let log = fixture.dir.path().join("server.log");
+    let mut child = Command::new(crate::cli::provisio_binary())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("PROVISIO_DATABASE", &fixture.config().database_url)
+        .env("PROVISIO_PORTAL_DIR", fixture.dir.path().join("dist"))
+        // Queries are logged at debug, redacted: ask for that too.
+        .env("RUST_LOG", "info,provisio_server::http::access_log=debug")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|word| word.starts_with("http://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .trim_end_matches('/')
+        .to_owned();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        for path in [
+            "/scim/v2/Users?filter=userName%20eq%20%22grace.hopper%40contoso.com%22&count=5",
+            "/api/v1/directory/users?search=grace.hopper",
+        ] {
+            let response = client
+                .get(format!("{url}{path}"))
+                .bearer_auth(format!("pvs_{}", "A".repeat(43)))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        }
+    });
+    terminate(child.id());
+    assert!(child.wait().unwrap().success());
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(!log.contains("grace") && !log.contains("contoso"), "{log}");
+    assert!(
+        log.contains("/scim/v2/Users") && log.contains("/api/v1/directory/users"),
+        "{log}"
+    );
+    assert!(log.contains("filter=…&count=…") && log.contains("search=…"), "{log}");
+    for line in log.lines().filter(|line| line.contains("query parameters")) {
+        assert!(line.contains("DEBUG"), "a query logged above debug: {line}");
+    }
+}
+
 #[tokio::test]
 async fn without_a_built_portal_the_root_says_how_to_build_it() {
     let fixture = Fixture::new();

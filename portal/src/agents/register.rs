@@ -25,6 +25,7 @@ pub fn Register(on_created: Callback<()>) -> impl IntoView {
             scope: TokenScope::Agent,
             job: None,
             agent: Some(name.get_untracked().trim().to_owned()),
+            expires_in: None,
         };
         problem.set(request.check().err());
         if problem.get_untracked().is_some() {

@@ -25,6 +25,7 @@ use super::failure::{Failure, ScimAuthFailure};
 use super::session::ActiveSession;
 use super::token::constant_time_eq;
 use super::{Auth, token};
+use crate::ServerError;
 
 /// How an [`AdminCaller`] authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,22 +85,27 @@ pub(crate) struct AgentCaller {
     pub(crate) agent: String,
 }
 
-/// The client's IP address, as the connection reports it. Needs the router
-/// served with `into_make_service_with_connect_info::<SocketAddr>()`;
-/// without it every client counts as `0.0.0.0`. Behind a reverse proxy it
-/// is the proxy's address (forwarding headers are not trusted).
+/// The client's IP address: the connection's peer (from the request's
+/// `ConnectInfo<SocketAddr>`, which the server adds; without it every
+/// client counts as `0.0.0.0`), or behind one of the trusted proxies the
+/// address its `X-Forwarded-For` names (see [`super::forwarded`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ClientIp(pub(crate) IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl<S> FromRequestParts<S> for ClientIp
+where
+    Auth: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(addr)| addr.ip());
-        Ok(ClientIp(ip))
+        let auth = Auth::from_ref(state);
+        Ok(ClientIp(auth.options().trusted_proxies.client(peer, &parts.headers)))
     }
 }
 
@@ -155,15 +161,15 @@ where
         };
         let presented = presented.map_err(Failure::unauthenticated)?;
         match auth.bearer_token(presented.expose()).await? {
-            Some(token) if token.scope == TokenScope::Admin => Ok(AdminCaller {
+            Ok(token) if token.scope == TokenScope::Admin => Ok(AdminCaller {
                 admin: token.name,
                 via: Via::Token { token_id: token.id },
             }),
-            Some(token) => Err(Failure::forbidden(format!(
+            Ok(token) => Err(Failure::forbidden(format!(
                 "a {} token cannot call the admin API: use an admin token",
                 token.scope
             ))),
-            None => Err(Failure::unauthenticated("the bearer token is not valid or was revoked")),
+            Err(refused) => Err(Failure::unauthenticated(refused.to_string())),
         }
     }
 }
@@ -181,17 +187,15 @@ where
             .unwrap_or_else(|| Err("send Authorization: Bearer with a scim token".to_owned()))
             .map_err(ScimAuthFailure::unauthenticated)?;
         match auth.bearer_token(presented.expose()).await? {
-            Some(token) if matches!(token.scope, TokenScope::Scim | TokenScope::Admin) => Ok(ScimCaller {
+            Ok(token) if matches!(token.scope, TokenScope::Scim | TokenScope::Admin) => Ok(ScimCaller {
                 token_id: token.id,
                 name: token.name,
             }),
-            Some(token) => Err(ScimAuthFailure::forbidden(format!(
+            Ok(token) => Err(ScimAuthFailure::forbidden(format!(
                 "a {} token cannot call the SCIM API: use a scim token",
                 token.scope
             ))),
-            None => Err(ScimAuthFailure::unauthenticated(
-                "the bearer token is not valid or was revoked",
-            )),
+            Err(refused) => Err(ScimAuthFailure::unauthenticated(refused.to_string())),
         }
     }
 }
@@ -210,7 +214,7 @@ where
             .unwrap_or_else(|| Err("send Authorization: Bearer with an inbound token".to_owned()))
             .map_err(ScimAuthFailure::unauthenticated)?;
         match auth.bearer_token(presented.expose()).await? {
-            Some(token) => match (token.scope, token.job) {
+            Ok(token) => match (token.scope, token.job) {
                 (TokenScope::Inbound, Some(job)) => Ok(InboundCaller {
                     token_id: token.id,
                     job,
@@ -219,9 +223,7 @@ where
                     "uploading inbound records takes an inbound token, not a token of scope `{scope}`"
                 ))),
             },
-            None => Err(ScimAuthFailure::unauthenticated(
-                "the bearer token is not valid or was revoked",
-            )),
+            Err(refused) => Err(ScimAuthFailure::unauthenticated(refused.to_string())),
         }
     }
 }
@@ -239,15 +241,43 @@ where
             .unwrap_or_else(|| Err("send Authorization: Bearer with an agent token".to_owned()))
             .map_err(Failure::unauthenticated)?;
         match auth.bearer_token(presented.expose()).await? {
-            Some(token) => match (token.scope, token.agent) {
+            Ok(token) => match (token.scope, token.agent) {
                 (TokenScope::Agent, Some(agent)) => Ok(AgentCaller { agent }),
                 (scope, _) => Err(Failure::forbidden(format!(
                     "only an agent token can poll for agent operations, not a token of scope `{scope}`"
                 ))),
             },
-            None => Err(Failure::unauthenticated("the bearer token is not valid or was revoked")),
+            Err(refused) => Err(Failure::unauthenticated(refused.to_string())),
         }
     }
+}
+
+/// Whether the request presents valid credentials of any kind, whatever
+/// they may call: an active API token, or else a live session. `Ok(Err)`
+/// says what is wrong, as the extractors would. Used to refuse a request
+/// before its body is read; the handler's extractor still judges the scope.
+pub(crate) async fn check_credentials(auth: &Auth, headers: &HeaderMap) -> Result<Result<(), String>, ServerError> {
+    if let Some(presented) = bearer(headers) {
+        let presented = match presented {
+            Ok(presented) => presented,
+            Err(message) => return Ok(Err(message)),
+        };
+        return Ok(auth
+            .bearer_token(presented.expose())
+            .await?
+            .map(|_| ())
+            .map_err(|refused| refused.to_string()));
+    }
+    let jar = CookieJar::from_headers(headers);
+    let Some(cookie) = jar.get(SESSION_COOKIE) else {
+        return Ok(Err(
+            "send credentials before a body: Authorization: Bearer with an API token, or a session cookie".to_owned(),
+        ));
+    };
+    Ok(match auth.session(cookie.value()).await? {
+        Some(_) => Ok(()),
+        None => Err("the session has ended: sign in again".to_owned()),
+    })
 }
 
 /// The bearer token of the `Authorization` header: `None` without the

@@ -20,8 +20,8 @@ use provisio_api::auth::{
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
-use super::testing::{ManualClock, auth, inbound_job};
-use super::{AdminCaller, Auth, InboundCaller, ScimCaller, Via, routes};
+use super::testing::{ManualClock, auth, auth_with, inbound_job};
+use super::{AdminCaller, Auth, AuthOptions, InboundCaller, ScimCaller, Via, routes};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -48,7 +48,10 @@ struct Answer {
 impl Harness {
     /// The routes and probes over a database with the administrator `alice`.
     async fn new() -> Self {
-        let (auth, clock) = auth().await;
+        Self::with(auth().await).await
+    }
+
+    async fn with((auth, clock): (Auth, ManualClock)) -> Self {
         auth.store()
             .create_admin("alice", &Secret::new(PASSWORD))
             .await
@@ -132,6 +135,7 @@ impl Harness {
             scope,
             job: job.map(str::to_owned),
             agent: None,
+            expires_in: None,
         };
         let created = self.auth.store().create_token(&request).await.unwrap();
         created.token.expose().to_owned()
@@ -202,6 +206,43 @@ async fn failed_sign_ins_are_rate_limited() {
     assert_eq!(limited.headers[RETRY_AFTER], "900");
     h.clock.advance(Duration::from_secs(900));
     assert_eq!(h.sign_in_as("alice", PASSWORD).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_full_sign_in_table_still_counts_new_clients() {
+    // Room for two clients' counters; the harness's peer is a trusted proxy.
+    let options = AuthOptions {
+        sign_in_counters: 4,
+        trusted_proxies: "192.0.2.1".parse().unwrap(),
+        ..AuthOptions::default()
+    };
+    let h = Harness::with(auth_with(options).await).await;
+    let sign_in_from = |client: &'static str, password: &'static str| {
+        let body = json!({"name": "alice", "password": password});
+        let h = &h;
+        async move {
+            h.send(Method::POST, SESSION_PATH, &[("x-forwarded-for", client)], Some(body))
+                .await
+                .status
+        }
+    };
+    for client in ["198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4"] {
+        assert_eq!(
+            sign_in_from(client, "wrong horse battery").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    for _ in 0..5 {
+        assert_eq!(
+            sign_in_from("198.51.100.9", "wrong horse battery").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        sign_in_from("198.51.100.9", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(sign_in_from("198.51.100.8", PASSWORD).await, StatusCode::OK);
 }
 
 #[tokio::test]

@@ -3,9 +3,12 @@
 //! strings. Hashing takes tens of milliseconds, so it runs on the blocking
 //! thread pool, never on the async workers.
 
+use std::sync::LazyLock;
+
 use argon2::password_hash::SaltString;
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use provisio_api::auth::Secret;
+use tokio::sync::Semaphore;
 
 use crate::ServerError;
 
@@ -50,9 +53,18 @@ pub(crate) async fn verify(password: Secret, hash: Option<String>) -> Result<boo
     .await
 }
 
+/// Hashes computed at once: each takes 19 MiB and a core for tens of
+/// milliseconds, so a flood of sign-ins (from many addresses, which the
+/// rate limit counts apart) queues here instead of exhausting memory.
+static HASHING: LazyLock<Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    Semaphore::new(cores.clamp(2, 16))
+});
+
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ServerError> + Send + 'static,
 ) -> Result<T, ServerError> {
+    let _permit = HASHING.acquire().await.map_err(failed)?;
     tokio::task::spawn_blocking(work).await.map_err(failed)?
 }
 

@@ -7,7 +7,7 @@
 //! Signing in takes JSON only, so a cross-site HTML form cannot post it.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRef, Path, State};
+use axum::extract::{DefaultBodyLimit, FromRef, Path, State};
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
 use axum::response::{IntoResponse, Response};
@@ -26,6 +26,10 @@ use super::failure::Failure;
 use super::session::SignIn;
 use crate::store::TokenCreateError;
 
+/// The most a sign-in's body may hold (anyone may send one): a name and a
+/// password, with room to spare.
+pub(crate) const SIGN_IN_MAX_BYTES: usize = 16 * 1024;
+
 /// The routes at their full paths (`/api/v1/...`), for any state that
 /// [`Auth`] can be taken from.
 pub(crate) fn routes<S>() -> Router<S>
@@ -34,7 +38,13 @@ where
     S: Clone + Send + Sync + 'static,
 {
     Router::new()
-        .route(SESSION_PATH, post(sign_in).get(session_info).delete(sign_out))
+        .route(
+            SESSION_PATH,
+            post(sign_in)
+                .layer(DefaultBodyLimit::max(SIGN_IN_MAX_BYTES))
+                .get(session_info)
+                .delete(sign_out),
+        )
         .route(ADMINS_PATH, post(create_admin).get(list_admins))
         .route(ADMIN_PATH, delete(delete_admin))
         .route(TOKENS_PATH, post(create_token).get(list_tokens))
@@ -224,6 +234,7 @@ pub(crate) async fn list_tokens(
 }
 
 /// Creates an API token and shows it this once: only its hash is stored.
+/// With `expires_in`, it is refused from `expires_at` on.
 #[utoipa::path(
     post,
     path = TOKENS_PATH,
@@ -231,8 +242,8 @@ pub(crate) async fn list_tokens(
     request_body = TokenCreateRequest,
     responses(
         (status = 201, description = "Created; `token` is never shown again.", body = TokenCreated),
-        (status = 400, description = "A bad name, or a job missing (inbound) or not allowed (other scopes); \
-            an inbound token's job is not an existing inbound job.", body = ApiError),
+        (status = 400, description = "A bad name or lifetime (`expires_in`), or a job missing (inbound) or not \
+            allowed (other scopes); an inbound token's job is not an existing inbound job.", body = ApiError),
         (status = 401, description = "Not signed in.", body = ApiError),
         (status = 403, description = "No CSRF token, or a token of another scope.", body = ApiError),
     ),

@@ -15,6 +15,7 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use provisio_api::auth::{SESSION_COOKIE, Secret, SessionInfo};
 
+use super::rate_limit::Attempt;
 use super::{Auth, earlier, later, password, random_secret, token};
 use crate::ServerError;
 
@@ -43,19 +44,38 @@ pub(crate) struct ActiveSession {
 }
 
 impl Auth {
-    /// Checks the password of `name` (unless `ip` has failed too often) and
-    /// on success starts a session.
+    /// Checks the password of `name` (unless the name has failed too often
+    /// from `ip`, see [`super::rate_limit`]) and on success starts a session.
     pub(crate) async fn sign_in(&self, ip: IpAddr, name: &str, password: &Secret) -> Result<SignIn, ServerError> {
         let now = self.now();
-        if let Some(retry_after) = self.limiter().attempt(ip, name, now) {
-            tracing::warn!(%ip, "sign-in refused: too many failures");
-            return Ok(SignIn::Limited { retry_after });
-        }
         let credentials = self.store().admin_credentials(name).await?;
         let known = credentials.is_some();
-        let hash = credentials.as_ref().map(|c| c.password_hash.clone());
+        let attempt = self.limiter().attempt(ip, name, known, now);
+        let (hash, over_limit) = match attempt {
+            Attempt::Refused { retry_after } => {
+                tracing::warn!(%ip, "sign-in refused: too many failures of this name from this address");
+                return Ok(SignIn::Limited { retry_after });
+            }
+            Attempt::Go => (credentials.as_ref().map(|c| c.password_hash.clone()), None),
+            // Checked all the same (against the dummy when the name may not
+            // succeed), so the answer takes as long whichever names exist.
+            Attempt::AddressOverLimit {
+                retry_after,
+                may_succeed,
+            } => (
+                credentials
+                    .as_ref()
+                    .filter(|_| may_succeed)
+                    .map(|c| c.password_hash.clone()),
+                Some(retry_after),
+            ),
+        };
         let matches = password::verify(password.clone(), hash).await?;
         let Some(admin) = credentials.filter(|_| matches) else {
+            if let Some(retry_after) = over_limit {
+                tracing::warn!(%ip, "sign-in refused: too many failures from this address");
+                return Ok(SignIn::Limited { retry_after });
+            }
             if known {
                 tracing::warn!(%ip, admin = %name, "sign-in failed: wrong password");
             } else {
@@ -63,7 +83,7 @@ impl Auth {
             }
             return Ok(SignIn::Refused);
         };
-        self.limiter().succeeded(ip, name);
+        self.limiter().succeeded(ip, name, attempt, now);
         let options = self.options();
         let swept = self
             .store()

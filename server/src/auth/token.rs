@@ -8,6 +8,8 @@
 //! unsalted hash also lets a request's token be found by an indexed lookup
 //! of its hash, without hashing once per stored token on every request.
 
+use std::fmt;
+
 use chrono::{DateTime, Utc};
 use provisio_api::auth::{Secret, TokenScope};
 use sha2::{Digest, Sha256};
@@ -64,26 +66,51 @@ pub(crate) struct TokenCaller {
     pub(crate) agent: Option<String>,
 }
 
+/// Why a presented bearer token authenticates nothing, as the caller is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TokenRefused {
+    /// Not a token, not one of ours, or revoked: the caller learns no more.
+    Unknown,
+    /// A real token past its expiry (RFC 3339).
+    Expired { at: String },
+}
+
+impl fmt::Display for TokenRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenRefused::Unknown => f.write_str("the bearer token is not valid or was revoked"),
+            TokenRefused::Expired { at } => write!(f, "the bearer token expired at {at}: create a new one"),
+        }
+    }
+}
+
 impl Auth {
-    /// The active token `presented` is, if any; notes when it was used.
-    pub(crate) async fn bearer_token(&self, presented: &str) -> Result<Option<TokenCaller>, ServerError> {
+    /// The active, unexpired token `presented` is, or why it is refused;
+    /// notes when it was used.
+    pub(crate) async fn bearer_token(&self, presented: &str) -> Result<Result<TokenCaller, TokenRefused>, ServerError> {
         if !well_formed(presented) {
-            return Ok(None);
+            return Ok(Err(TokenRefused::Unknown));
         }
         let presented_hash = hash(presented);
         let Some(row) = self.store().active_token_by_hash(&presented_hash).await? else {
-            return Ok(None);
+            return Ok(Err(TokenRefused::Unknown));
         };
         // The lookup already matched the hash; comparing again in constant
         // time costs nothing and does not rely on how the database compares.
         if !constant_time_eq(&row.token_hash, &presented_hash) {
-            return Ok(None);
+            return Ok(Err(TokenRefused::Unknown));
         }
         let now = self.now();
+        if let Some(expires_at) = row.expires_at.filter(|at| *at <= now) {
+            tracing::info!(token = %row.id, name = %row.name, "an expired API token was refused");
+            return Ok(Err(TokenRefused::Expired {
+                at: expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            }));
+        }
         if stale(row.last_used_at, now) {
             self.store().mark_token_used(&row.id, now).await?;
         }
-        Ok(Some(TokenCaller {
+        Ok(Ok(TokenCaller {
             id: row.id,
             name: row.name,
             scope: row.scope,
@@ -112,6 +139,7 @@ mod tests {
             scope,
             job: job.map(str::to_owned),
             agent: None,
+            expires_in: None,
         }
     }
 
@@ -163,9 +191,46 @@ mod tests {
                 agent: None,
             }
         );
-        assert_eq!(auth.bearer_token(generate().unwrap().expose()).await.unwrap(), None);
+        assert_eq!(
+            auth.bearer_token(generate().unwrap().expose()).await.unwrap(),
+            Err(TokenRefused::Unknown)
+        );
         auth.store().revoke_token(&created.summary.id).await.unwrap().unwrap();
-        assert_eq!(auth.bearer_token(created.token.expose()).await.unwrap(), None);
+        assert_eq!(
+            auth.bearer_token(created.token.expose()).await.unwrap(),
+            Err(TokenRefused::Unknown)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_token_with_a_lifetime_authenticates_until_it_ends() {
+        let (auth, clock) = auth().await;
+        // The store dates tokens by the system clock; the manual clock is set past it.
+        let created = auth
+            .store()
+            .create_token(&TokenCreateRequest {
+                expires_in: Some("90m".into()),
+                ..request(TokenScope::Admin, None)
+            })
+            .await
+            .unwrap();
+        let expires_at = created.summary.expires_at.clone().unwrap();
+        let expires = DateTime::parse_from_rfc3339(&expires_at).unwrap().to_utc();
+        let minutes = (expires - Utc::now()).num_minutes();
+        assert!((88..=90).contains(&minutes), "{expires_at}");
+        let at = |time: DateTime<Utc>| {
+            let clock = clock.clone();
+            async move {
+                let now = clock.clock().now();
+                clock.advance((time - now).to_std().unwrap());
+            }
+        };
+        at(expires - chrono::TimeDelta::seconds(1)).await;
+        assert!(auth.bearer_token(created.token.expose()).await.unwrap().is_ok());
+        at(expires).await;
+        let refused = auth.bearer_token(created.token.expose()).await.unwrap().unwrap_err();
+        assert!(matches!(refused, TokenRefused::Expired { .. }));
+        assert!(refused.to_string().contains("expired at 20"), "{refused}");
     }
 
     #[tokio::test]

@@ -7,12 +7,14 @@
 //! servers run side by side in one process, as the tests do. Scraping needs
 //! an administrator: an admin API token as `Authorization: Bearer`.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics::{Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
@@ -105,25 +107,64 @@ impl fmt::Debug for Metrics {
     }
 }
 
-/// Middleware counting and timing every request by its route pattern
-/// (`/api/v1/jobs/{id}`, never the concrete path, so ids do not multiply
-/// the series); requests no route matched count as `unmatched`. Add it
-/// with `axum::middleware::from_fn_with_state(state.metrics.clone(), track)`.
+/// Middleware counting and timing every request. Every label has a
+/// bounded set of values, whatever clients send: the route is the matched
+/// route's pattern (`/api/v1/jobs/{id}`, never the concrete path; requests
+/// no route matched count as `unmatched`), the method one of the
+/// standard ones or `other`, the status a code the server answers or its
+/// class (`5xx`). Add it with
+/// `axum::middleware::from_fn_with_state(state.metrics.clone(), track)`.
 pub(crate) async fn track(State(metrics): State<Metrics>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method());
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
     let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
+    let status = status_label(response.status());
     let seconds = started.elapsed().as_secs_f64();
     metrics.record(|| {
-        counter!(REQUESTS, "method" => method.clone(), "route" => route.clone(), "status" => status).increment(1);
+        counter!(REQUESTS, "method" => method, "route" => route.clone(), "status" => status).increment(1);
         histogram!(DURATION, "method" => method, "route" => route).record(seconds);
     });
     response
+}
+
+/// The methods counted by name; any other (HTTP allows made-up ones) is `other`.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// The statuses counted by code: those the server answers. Any other is
+/// counted by its class, `1xx` to `5xx`.
+const KNOWN_STATUSES: &[u16] = &[
+    200, 201, 202, 204, 206, 301, 302, 304, 307, 308, 400, 401, 403, 404, 405, 406, 408, 409, 410, 411, 412, 413, 414,
+    415, 416, 422, 429, 431, 500, 501, 502, 503, 504, 507,
+];
+
+fn status_label(status: StatusCode) -> Cow<'static, str> {
+    let code = status.as_u16();
+    if KNOWN_STATUSES.contains(&code) {
+        Cow::Owned(code.to_string())
+    } else {
+        Cow::Borrowed(match code / 100 {
+            1 => "1xx",
+            2 => "2xx",
+            3 => "3xx",
+            4 => "4xx",
+            _ => "5xx",
+        })
+    }
 }
 
 /// The server's metrics in the Prometheus text format (version 0.0.4).
@@ -202,6 +243,34 @@ mod tests {
             a.render()
         );
         assert!(!b.render().contains("route=\"/x\""));
+    }
+
+    #[test]
+    fn unknown_methods_are_other() {
+        for (method, label) in [
+            ("GET", "GET"),
+            ("DELETE", "DELETE"),
+            ("OPTIONS", "OPTIONS"),
+            ("TRACE", "other"),
+            ("PROPFIND", "other"),
+            ("XYZZY", "other"),
+        ] {
+            assert_eq!(method_label(&Method::from_bytes(method.as_bytes()).unwrap()), label);
+        }
+    }
+
+    #[test]
+    fn statuses_are_known_codes_or_their_class() {
+        for (code, label) in [
+            (200, "200"),
+            (429, "429"),
+            (599, "5xx"),
+            (418, "4xx"),
+            (299, "2xx"),
+            (103, "1xx"),
+        ] {
+            assert_eq!(status_label(StatusCode::from_u16(code).unwrap()), label, "{code}");
+        }
     }
 
     #[test]

@@ -67,6 +67,16 @@ pub(super) async fn serve(State(state): State<AppState>, request: Request) -> Re
         Ok(response) => response,
         Err(never) => match never {},
     };
+    // A 304 too: its headers replace the cached page's, policy included.
+    if is_html(&response) || response.status() == StatusCode::NOT_MODIFIED {
+        // The page's inline scripts (Trunk's loader) are allowed by their
+        // hashes, read from the very file being served.
+        if let Ok(page) = tokio::fs::read_to_string(&portal.index).await
+            && let Ok(policy) = header::HeaderValue::from_str(&super::security_headers::portal_policy(&page))
+        {
+            response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
+        }
+    }
     if response.status().is_success() {
         let cache = if is_content_hashed(&path) {
             "public, max-age=31536000, immutable"
@@ -78,6 +88,14 @@ pub(super) async fn serve(State(state): State<AppState>, request: Request) -> Re
             .insert(header::CACHE_CONTROL, header::HeaderValue::from_static(cache));
     }
     response
+}
+
+fn is_html(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"))
 }
 
 /// Trunk names built files `name-<16 hex digits>.ext`: such a file never

@@ -25,6 +25,7 @@ pub(crate) struct TokenRow {
     pub(crate) agent: Option<String>,
     pub(crate) token_hash: String,
     pub(crate) last_used_at: Option<DateTime<Utc>>,
+    pub(crate) expires_at: Option<DateTime<Utc>>,
 }
 
 /// Why a token was not created.
@@ -34,6 +35,9 @@ pub enum TokenCreateError {
     /// An inbound token names no job.
     #[error("no job has the id or name `{0}`: an inbound token uploads to an existing inbound job")]
     UnknownJob(String),
+    /// The lifetime (`expires_in`) is not one (callers check it first).
+    #[error("{0}")]
+    Invalid(String),
     /// An inbound token names an outbound job.
     #[error("the job `{0}` is an outbound job: inbound tokens upload to inbound jobs only")]
     NotInbound(String),
@@ -50,14 +54,15 @@ impl From<sqlx::Error> for TokenCreateError {
 /// The tokens' columns as listings show them: an inbound token's job by its
 /// current name.
 const SUMMARY: &str = "SELECT t.id, t.name, t.scope, COALESCE(j.name, t.job) AS job, t.agent, t.created_at, \
-                       t.last_used_at, t.revoked_at FROM api_tokens t LEFT JOIN jobs j ON j.id = t.job";
+                       t.last_used_at, t.revoked_at, t.expires_at FROM api_tokens t LEFT JOIN jobs j ON j.id = t.job";
 
 impl Store {
     /// Creates a token as requested (checked first with
     /// [`TokenCreateRequest::check`]); the answer holds the token, which
     /// cannot be recovered later. Unnamed tokens are named after their scope
     /// and the date. An inbound token's job, named by id or name, must be an
-    /// inbound job; the token is bound to its id.
+    /// inbound job; the token is bound to its id. A token with `expires_in`
+    /// expires that long from now.
     pub async fn create_token(&self, request: &TokenCreateRequest) -> Result<TokenCreated, TokenCreateError> {
         let job = match (request.scope, request.job.as_deref()) {
             (TokenScope::Inbound, Some(job)) => Some(self.inbound_job(job).await?),
@@ -65,6 +70,7 @@ impl Store {
         };
         let secret = token::generate()?;
         let now = Utc::now();
+        let expires_at = request.expires_at(now).map_err(TokenCreateError::Invalid)?;
         let name = match &request.name {
             Some(name) => name.clone(),
             None => match &request.agent {
@@ -81,6 +87,7 @@ impl Store {
             created_at: db_time(now),
             last_used_at: None,
             revoked_at: None,
+            expires_at: expires_at.map(db_time),
         };
         // An inbound token is stored only while its job exists, so a job
         // deleted meanwhile leaves no token behind. A job on another scope
@@ -90,8 +97,8 @@ impl Store {
             None => request.job.as_deref(),
         };
         let inserted = sqlx::query(
-            "INSERT INTO api_tokens (id, name, scope, job, agent, token_hash, created_at) \
-             SELECT $1, $2, $3, $4, $5, $6, $7 \
+            "INSERT INTO api_tokens (id, name, scope, job, agent, token_hash, created_at, expires_at) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8 \
              WHERE $3 <> 'inbound' OR $4 IS NULL OR EXISTS (SELECT 1 FROM jobs WHERE id = $4)",
         )
         .bind(&summary.id)
@@ -101,6 +108,7 @@ impl Store {
         .bind(summary.agent.as_deref())
         .bind(token::hash(secret.expose()))
         .bind(&summary.created_at)
+        .bind(summary.expires_at.as_deref())
         .execute(&self.pool)
         .await?;
         if inserted.rows_affected() == 0 {
@@ -154,10 +162,11 @@ impl Store {
         row.as_ref().map(summary).transpose()
     }
 
-    /// The unrevoked token whose hash is `token_hash`.
+    /// The unrevoked token whose hash is `token_hash`, expired or not
+    /// (authentication tells an expired token from an unknown one).
     pub(crate) async fn active_token_by_hash(&self, token_hash: &str) -> Result<Option<TokenRow>, ServerError> {
         let row = sqlx::query(
-            "SELECT id, name, scope, job, agent, token_hash, last_used_at FROM api_tokens \
+            "SELECT id, name, scope, job, agent, token_hash, last_used_at, expires_at FROM api_tokens \
              WHERE token_hash = $1 AND revoked_at IS NULL",
         )
         .bind(token_hash)
@@ -171,11 +180,8 @@ impl Store {
                 job: row.try_get("job")?,
                 agent: row.try_get("agent")?,
                 token_hash: row.try_get("token_hash")?,
-                last_used_at: row
-                    .try_get::<Option<String>, _>("last_used_at")?
-                    .as_deref()
-                    .map(parse_db_time)
-                    .transpose()?,
+                last_used_at: optional_time(&row, "last_used_at")?,
+                expires_at: optional_time(&row, "expires_at")?,
             })
         })
         .transpose()
@@ -211,7 +217,15 @@ fn summary(row: &AnyRow) -> Result<TokenSummary, ServerError> {
         created_at: row.try_get("created_at")?,
         last_used_at: row.try_get("last_used_at")?,
         revoked_at: row.try_get("revoked_at")?,
+        expires_at: row.try_get("expires_at")?,
     })
+}
+
+fn optional_time(row: &AnyRow, column: &str) -> Result<Option<DateTime<Utc>>, ServerError> {
+    row.try_get::<Option<String>, _>(column)?
+        .as_deref()
+        .map(parse_db_time)
+        .transpose()
 }
 
 fn scope(row: &AnyRow) -> Result<TokenScope, ServerError> {
@@ -232,6 +246,7 @@ mod tests {
             scope,
             job: job.map(str::to_owned),
             agent: None,
+            expires_in: None,
         }
     }
 

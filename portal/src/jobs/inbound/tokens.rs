@@ -48,6 +48,7 @@ pub fn Tokens(job: JobSignal) -> impl IntoView {
             scope: TokenScope::Inbound,
             job: Some(job.with_untracked(|j| j.definition.name.clone())),
             agent: None,
+            expires_in: None,
         };
         spawn_local(async move {
             match api::post::<_, TokenCreated>(TOKENS_PATH, &request).await {

@@ -3,11 +3,12 @@
 use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
 use provisio_server::inbound::{InboundRetention, QueueLimit};
-use provisio_server::{Server, ServerConfig};
+use provisio_server::{HttpLimits, Server, ServerConfig, TrustedProxies};
 use tracing_subscriber::EnvFilter;
 
 use crate::database::DatabaseArgs;
@@ -44,6 +45,27 @@ pub struct ServeArgs {
     #[arg(long, env = "PROVISIO_INBOUND_QUEUE_LIMIT", default_value_t = 100, value_name = "REQUESTS",
           value_parser = clap::value_parser!(u32).range(1..))]
     inbound_queue_limit: u32,
+    /// Reverse proxies whose X-Forwarded-For header names the client, as comma-separated
+    /// address ranges (10.0.0.0/8,::1): the right-most forwarded address not itself a trusted
+    /// proxy is the client. Without it, the connection's address is.
+    #[arg(long, env = "PROVISIO_TRUSTED_PROXIES", value_name = "CIDRS", default_value = "")]
+    trusted_proxies: TrustedProxies,
+    /// Seconds a connection may take to send a request's head, counted from its opening or
+    /// from its previous answer: slow and idle connections are closed after it.
+    #[arg(long, env = "PROVISIO_HEADER_TIMEOUT_SECS", value_name = "SECONDS",
+        default_value_t = HttpLimits::DEFAULT_HEADER_TIMEOUT_SECS,
+        value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    header_timeout_secs: u64,
+    /// Seconds within which a request, its body included, must be answered (else 408).
+    #[arg(long, env = "PROVISIO_REQUEST_TIMEOUT_SECS", value_name = "SECONDS",
+        default_value_t = HttpLimits::DEFAULT_REQUEST_TIMEOUT_SECS,
+        value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    request_timeout_secs: u64,
+    /// Connections served at once; further clients wait until one closes.
+    #[arg(long, env = "PROVISIO_MAX_CONNECTIONS", value_name = "COUNT",
+        default_value_t = HttpLimits::DEFAULT_MAX_CONNECTIONS as u64,
+        value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
     /// Seed demo data where nothing is set yet: the default domain contoso.com, and a directory of
     /// about 300 people in 8 departments and 5 countries with managers and groups when it is empty.
     #[arg(long)]
@@ -75,6 +97,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_target_policy(args.targets.policy())
         .with_inbound_retention(InboundRetention::days(args.inbound_retention_days))
         .with_inbound_queue_limit(QueueLimit::requests(args.inbound_queue_limit))
+        .with_trusted_proxies(args.trusted_proxies)
+        .with_http_limits(HttpLimits {
+            header_timeout: Duration::from_secs(args.header_timeout_secs),
+            request_timeout: Duration::from_secs(args.request_timeout_secs),
+            // The range above keeps it well within usize.
+            max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+        })
         .launch()
         .await
         .context("cannot start the server")?;

@@ -30,6 +30,10 @@ pub enum TokenCommand {
         /// token's --name]; jobs reach it with `"via_agent": "NAME"`.
         #[arg(long, value_name = "NAME")]
         agent: Option<String>,
+        /// How long the token lives: a whole number and m (minutes), h (hours), d (days) or w
+        /// (weeks), e.g. 90m, 12h, 30d [default: until revoked].
+        #[arg(long, value_name = "LIFETIME", value_parser = lifetime)]
+        expires_in: Option<String>,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -45,6 +49,11 @@ pub enum TokenCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+}
+
+/// `--expires-in`, refused by clap with the reason when it is no lifetime.
+fn lifetime(text: &str) -> Result<String, String> {
+    provisio_api::auth::parse_lifetime(text).map(|_| text.to_owned())
 }
 
 /// [`TokenScope`] on the command line.
@@ -74,6 +83,7 @@ pub fn run(command: TokenCommand) -> ExitCode {
             name,
             job,
             agent,
+            expires_in,
             database,
         } => {
             let request = TokenCreateRequest {
@@ -81,6 +91,7 @@ pub fn run(command: TokenCommand) -> ExitCode {
                 scope: scope.into(),
                 job,
                 agent,
+                expires_in,
             };
             let input = request
                 .check()
@@ -92,8 +103,13 @@ pub fn run(command: TokenCommand) -> ExitCode {
                     refused => Stop::Input(format!("error: {refused}")),
                 })?;
                 let summary = &created.summary;
+                let lifetime = summary
+                    .expires_at
+                    .as_deref()
+                    .map(|at| format!(", expiring {}", human_time(at)))
+                    .unwrap_or_default();
                 eprintln!(
-                    "Created {} token `{}` (id {}). Copy it now: it will not be shown again.",
+                    "Created {} token `{}` (id {}{lifetime}). Copy it now: it will not be shown again.",
                     summary.scope, summary.name, summary.id
                 );
                 Ok(format!("{}\n", created.token.expose()))
@@ -105,13 +121,11 @@ pub fn run(command: TokenCommand) -> ExitCode {
                 eprintln!("No API tokens yet: create one with `provisio token create --scope SCOPE`.");
                 return Ok(String::new());
             }
+            let now = chrono::Utc::now();
             let rows = tokens
                 .into_iter()
                 .map(|t| {
-                    let status = t
-                        .revoked_at
-                        .as_deref()
-                        .map_or_else(|| "active".to_owned(), |at| format!("revoked {}", human_time(at)));
+                    let status = t.status(now, human_time);
                     vec![
                         t.id,
                         t.name,
@@ -119,12 +133,22 @@ pub fn run(command: TokenCommand) -> ExitCode {
                         t.job.or(t.agent).unwrap_or_else(|| "-".to_owned()),
                         human_time(&t.created_at),
                         t.last_used_at.as_deref().map_or_else(|| "never".to_owned(), human_time),
+                        t.expires_at.as_deref().map_or_else(|| "never".to_owned(), human_time),
                         status,
                     ]
                 })
                 .collect();
             Ok(table(
-                &["ID", "NAME", "SCOPE", "JOB/AGENT", "CREATED", "LAST USED", "STATUS"],
+                &[
+                    "ID",
+                    "NAME",
+                    "SCOPE",
+                    "JOB/AGENT",
+                    "CREATED",
+                    "LAST USED",
+                    "EXPIRES",
+                    "STATUS",
+                ],
                 rows,
             ))
         }),

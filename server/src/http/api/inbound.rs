@@ -6,8 +6,7 @@
 use std::time::Instant;
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header::{CONTENT_TYPE, LOCATION, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -39,7 +38,9 @@ const MAX_UPLOAD_BYTES: usize = 16 * 1024 * 1024;
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(bulk_upload))
-        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+        // The handler reads the body itself, within MAX_UPLOAD_BYTES, once
+        // the caller, the job and its rate limit allow.
+        .layer(DefaultBodyLimit::disable())
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(list_requests))
@@ -76,26 +77,27 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     security(("bearer" = [])),
 )]
 pub(crate) async fn bulk_upload(
+    caller: InboundCaller,
     State(state): State<AppState>,
-    caller: Result<InboundCaller, ScimAuthFailure>,
     Segments(job): Segments<String>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
     match accept(state, caller, &job, &headers, body).await {
         Ok(response) => response,
-        Err(error) => error.into_response(),
+        Err(error) => error,
     }
 }
 
+/// Checks the caller, the job and its rate first, and reads the body only
+/// then: a refused upload costs no more than its head.
 async fn accept(
     state: AppState,
-    caller: Result<InboundCaller, ScimAuthFailure>,
+    caller: InboundCaller,
     job: &str,
     headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Response, Response> {
-    let caller = caller.map_err(IntoResponse::into_response)?;
     let job = inbound_job(&state, job).await.map_err(IntoResponse::into_response)?;
     if caller.job != job.id {
         return Err(ScimAuthFailure::forbidden(format!(
@@ -114,9 +116,9 @@ async fn accept(
             wait.as_secs_f64().ceil(),
         ));
     }
-    let body = body.map_err(|rejection| {
+    let body = axum::body::to_bytes(body, MAX_UPLOAD_BYTES).await.map_err(|error| {
         ScimError::payload_too_large(format!(
-            "the request body could not be read ({rejection}); at most {} MiB and {MAX_BULK_OPERATIONS} operations",
+            "the request body could not be read ({error}); at most {} MiB and {MAX_BULK_OPERATIONS} operations",
             MAX_UPLOAD_BYTES / (1024 * 1024)
         ))
         .into_response()
