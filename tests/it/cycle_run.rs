@@ -343,6 +343,38 @@ async fn a_wrong_token_quarantines_the_job_until_a_retry_after_the_fix() {
     .await;
 }
 
+/// An initial cycle reads the live users; one provisioned and deleted
+/// before it (a restarted job, a server that was down) is still
+/// deprovisioned, since the watermark moves past its deletion.
+#[tokio::test]
+async fn an_initial_cycle_disables_the_accounts_of_users_deleted_since_they_were_provisioned() {
+    for_each_backend(async |api: &Api| {
+        let Some(target) = ScimTarget::start() else { return };
+        let job_id = api.post(JOBS_PATH, job(&target)).await.expect(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let jobs = jobs_of(api);
+        add_user(api, "ada@contoso.com", "Ada").await;
+        let grace = add_user(api, "grace@contoso.com", "Grace").await;
+        let report = cycle(api, &jobs, &job_id, Mode::Initial).await;
+        assert_eq!(report.actions.get("create"), Some(&2), "{report:?}");
+
+        api.delete(&format!("{USERS}/{grace}")).await.expect(204);
+        api.server.store().cycle_state(&job_id).restart().await.unwrap();
+        let report = cycle(api, &jobs, &job_id, Mode::Initial).await;
+        assert_eq!(report.actions.get("disable"), Some(&1), "{report:?}");
+        assert_eq!(report.failures, 0, "{report:?}");
+        let users = target_users(&target).await;
+        assert_eq!(by_name(&users, "grace@contoso.com")["active"], false);
+        assert_eq!(by_name(&users, "ada@contoso.com")["active"], true);
+        // Nothing left behind for the next incremental cycle.
+        let report = cycle(api, &jobs, &job_id, Mode::Incremental).await;
+        assert_eq!(report.objects, 0, "{report:?}");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_stopped_cycle_ends_after_its_page_and_the_next_one_resumes() {
     for_each_backend(async |api: &Api| {

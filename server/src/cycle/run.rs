@@ -11,9 +11,10 @@
 //! provisioning log entry.
 //!
 //! - An **initial** cycle reads every live user, then every live group, a
-//!   page at a time (memory does not grow with the directory), then moves
-//!   the watermark to the directory's latest change as it was when the
-//!   cycle began.
+//!   page at a time (memory does not grow with the directory), then the
+//!   objects it had provisioned that are no longer live (deleted since:
+//!   their accounts are disabled or deleted), then moves the watermark to
+//!   the directory's latest change as it was when the cycle began.
 //! - An **incremental** cycle reads the directory's changes after the
 //!   watermark, a batch at a time, handles each changed object once per
 //!   batch (users, then groups; deleted and purged ones through the engine's
@@ -366,6 +367,9 @@ async fn cycle(
                     }
                 }
                 if pipeline.halted().is_none() && report.stopped.is_none() {
+                    gone_since_linked(pipeline, store, &kinds, &mut report, &mut exported).await?;
+                }
+                if pipeline.halted().is_none() && report.stopped.is_none() {
                     pipeline.settle_references(&mut report).await?;
                 }
                 if pipeline.halted().is_none() && report.stopped.is_none() {
@@ -517,6 +521,46 @@ async fn cycle(
     });
     state.finish_cycle(&counts, Utc::now()).await?;
     Ok(report)
+}
+
+/// The initial cycle's last sweep: objects the job provisioned that the
+/// directory no longer has live (soft-deleted, or purged) were not on the
+/// pages of live objects, yet the watermark moves past their deletion: each
+/// goes through the pipeline now, read as deleted or gone, so its account is
+/// disabled or deleted as the job says. Memory holds one page of links.
+async fn gone_since_linked(
+    pipeline: &Pipeline,
+    store: &Store,
+    kinds: &[ObjectType],
+    report: &mut CycleReport,
+    exported: &mut u64,
+) -> Result<(), CycleError> {
+    for kind in kinds.iter().copied() {
+        let mut after: Option<String> = None;
+        loop {
+            let links = pipeline
+                .state
+                .links_page(kind, after.as_deref(), u32::try_from(PAGE).unwrap_or(200))
+                .await?;
+            let Some(last) = links.last().map(|l| l.source_id.clone()) else {
+                break;
+            };
+            let ids: Vec<String> = links.iter().map(|l| l.source_id.clone()).collect();
+            let live = store.directory().live_among(kind, &ids).await?;
+            let mut gone = Vec::new();
+            for id in ids.iter().filter(|id| !live.contains(*id)) {
+                gone.push((read_object(store, kind, id, false).await?, None));
+            }
+            for outcome in process_all(pipeline, &gone).await? {
+                count(report, exported, &outcome);
+            }
+            if pipeline.halted().is_some() || links.len() < PAGE {
+                return Ok(());
+            }
+            after = Some(last);
+        }
+    }
+    Ok(())
 }
 
 /// Objects a cycle handles at the same time: as many as the connector

@@ -287,6 +287,32 @@ impl Directory {
             .collect()
     }
 
+    /// Which of these ids name a live (not soft-deleted) object of the kind:
+    /// one query per 500 ids.
+    pub async fn live_among(
+        &self,
+        kind: ObjectType,
+        ids: &[String],
+    ) -> Result<std::collections::HashSet<String>, DirectoryError> {
+        let table = match kind {
+            ObjectType::User => "directory_users",
+            ObjectType::Group => "directory_groups",
+        };
+        let mut live = std::collections::HashSet::new();
+        for chunk in ids.chunks(500) {
+            let sql = format!(
+                "SELECT id FROM {table} WHERE deleted_at IS NULL AND id IN ({})",
+                rows::placeholders(1, chunk.len())
+            );
+            let mut query = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(id.clone());
+            }
+            live.extend(query.fetch_all(self.store.pool()).await?);
+        }
+        Ok(live)
+    }
+
     /// The live groups the object (a user or a group) belongs to, directly
     /// or through nested groups, `(id, displayName)` by display name: what
     /// a provisioning source reads as `memberOf`. Membership passes only
