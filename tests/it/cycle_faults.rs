@@ -311,10 +311,11 @@ async fn cycles_converge_through_a_faulty_target_without_losing_or_duplicating_u
             }
         }
         assert!(settled, "escrows left after {SETTLE_CYCLES} cycles without faults");
-        // Nothing is left to do: an initial cycle finds every live user as it should be.
+        // Nothing is left to do: an initial cycle finds every live user as it
+        // should be, and the deleted one's account (still linked) disabled.
         let report = runner.cycle(Mode::Initial).await;
-        let live = (USERS + ADDED - 1) as u64;
-        assert_eq!(report.actions.get("skip"), Some(&live), "{report:?}");
+        let provisioned = (USERS + ADDED) as u64;
+        assert_eq!(report.actions.get("skip"), Some(&provisioned), "{report:?}");
         let after = proxy.counts();
         assert_eq!(
             (after.server_errors, after.throttled, after.ambiguous, after.delayed),
