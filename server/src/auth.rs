@@ -10,6 +10,7 @@
 //! carry them in [`Secret`], whose `Debug` prints `***`, and the database
 //! holds only their hashes.
 
+mod admins;
 mod bootstrap;
 pub(crate) mod extract;
 pub(crate) mod failure;
@@ -20,7 +21,9 @@ pub(crate) mod password;
 mod rate_limit;
 pub(crate) mod routes;
 mod session;
+mod sessions;
 pub(crate) mod token;
+mod tokens;
 
 use std::fmt;
 use std::sync::Arc;
@@ -33,6 +36,11 @@ use provisio_api::auth::Secret;
 
 use crate::ServerError;
 use crate::store::Store;
+
+pub use admins::Admins;
+pub(crate) use sessions::Sessions;
+pub(crate) use tokens::delete_job_tokens;
+pub use tokens::{TokenCreateError, Tokens};
 
 // The router, the OpenAPI document and later issues use these; until the
 // router is wired only tests do.

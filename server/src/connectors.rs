@@ -53,11 +53,12 @@ use provisio_engine::scim_path::{AttributeChange, TargetAttributes};
 pub async fn connect(
     store: &crate::store::Store,
     definition: &JobDefinition,
-    policy: &TargetPolicy,
+    reach: &crate::jobs::Reach,
 ) -> Result<Arc<dyn Connector>, ConnectorError> {
+    let policy = &reach.policy;
     if let Some(agent) = definition.target.via_agent() {
         return Ok(Arc::new(via_agent::AgentConnector::new(
-            store.relay().clone(),
+            reach.relay.clone(),
             agent,
             definition,
         )));

@@ -51,8 +51,17 @@ use rows::{JobRow, name_key};
 pub struct Jobs {
     store: Store,
     secrets: SecretBox,
-    /// What the jobs' targets may reach from this server.
-    targets: std::sync::Arc<crate::connectors::TargetPolicy>,
+    /// How this server reaches the jobs' targets.
+    reach: std::sync::Arc<Reach>,
+}
+
+/// How a server reaches its jobs' targets: what they may reach (the
+/// operator's [`TargetPolicy`](crate::connectors::TargetPolicy)) and the
+/// relay to on-premises agents for targets behind one.
+#[derive(Debug, Default)]
+pub struct Reach {
+    pub policy: crate::connectors::TargetPolicy,
+    pub relay: std::sync::Arc<crate::relay::Relay>,
 }
 
 /// Why a job read or write did not happen. Nothing is written when one is
@@ -133,24 +142,39 @@ pub enum Applied {
 impl Jobs {
     /// The jobs of the store, their secrets under `secrets`, their targets
     /// under the default [`TargetPolicy`](crate::connectors::TargetPolicy)
-    /// (no SQLite targets; link-local and metadata networks denied).
+    /// (no SQLite targets; link-local and metadata networks denied) and a
+    /// relay of their own.
     pub fn new(store: Store, secrets: SecretBox) -> Jobs {
         Jobs {
             store,
             secrets,
-            targets: std::sync::Arc::default(),
+            reach: std::sync::Arc::default(),
         }
     }
 
-    /// These jobs with their targets under `policy`.
-    pub fn with_target_policy(mut self, policy: crate::connectors::TargetPolicy) -> Jobs {
-        self.targets = std::sync::Arc::new(policy);
+    /// These jobs reaching their targets this way.
+    pub fn with_reach(mut self, reach: Reach) -> Jobs {
+        self.reach = std::sync::Arc::new(reach);
         self
+    }
+
+    /// These jobs with their targets under `policy` (and the same relay).
+    pub fn with_target_policy(mut self, policy: crate::connectors::TargetPolicy) -> Jobs {
+        self.reach = std::sync::Arc::new(Reach {
+            policy,
+            relay: self.reach.relay.clone(),
+        });
+        self
+    }
+
+    /// How the jobs' targets are reached.
+    pub fn reach(&self) -> &Reach {
+        &self.reach
     }
 
     /// What the jobs' targets may reach.
     pub fn target_policy(&self) -> &crate::connectors::TargetPolicy {
-        &self.targets
+        &self.reach.policy
     }
 
     /// Every job, by name.
@@ -352,7 +376,7 @@ impl Jobs {
         // Its inbound requests go with it, and its inbound tokens: a token
         // is bound to the job's id, which nothing will have again.
         crate::inbound::requests::purge_job(&mut tx, &current.id).await?;
-        let tokens = crate::store::delete_job_tokens(&mut tx, &current.id).await?;
+        let tokens = crate::auth::delete_job_tokens(&mut tx, &current.id).await?;
         // Its links, watermark, escrows and staged deletes go with it.
         crate::cycle::state::purge_job(&mut tx, &current.id)
             .await

@@ -18,11 +18,11 @@
 //! ```
 
 pub mod agent;
-mod auth;
+pub mod auth;
 mod config;
 pub mod connectors;
 pub mod cycle;
-mod demo_org;
+mod demo;
 pub mod directory;
 mod error;
 mod http;

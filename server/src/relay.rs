@@ -8,6 +8,11 @@
 //! The queue lives in memory: an operation only exists while a connector
 //! call awaits it, and a restarted server repeats its cycle from its
 //! watermark and escrows anyway, matching what an earlier attempt created.
+//! The server owns the relay (not the store); agents' last contacts are
+//! kept in the database ([`Contacts`]) so the portal can show them after a
+//! restart.
+
+mod contacts;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -19,6 +24,8 @@ use provisio_api::agents::{
     CONNECTED_WITHIN_SECONDS,
 };
 use tokio::sync::{Notify, oneshot};
+
+pub(crate) use contacts::Contacts;
 
 /// At most this many operations go out in one poll's answer.
 const MAX_BATCH: usize = 64;

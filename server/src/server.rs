@@ -132,7 +132,7 @@ impl Server {
         let store = Store::open(&config.database_url).await?;
         let notice = crate::auth::bootstrap_admin(&store, demo).await?;
         if demo {
-            store.seed_demo().await?;
+            crate::demo::seed(&store).await?;
         }
         let bind_error = |source| ServerError::Bind {
             addr: config.listen,
@@ -146,8 +146,12 @@ impl Server {
             ..crate::auth::AuthOptions::default()
         };
         let auth = crate::auth::Auth::new(store.clone(), options);
-        let jobs = crate::jobs::Jobs::new(store.clone(), secrets).with_target_policy(targets);
+        let jobs = crate::jobs::Jobs::new(store.clone(), secrets).with_reach(crate::jobs::Reach {
+            policy: targets,
+            relay: std::sync::Arc::new(crate::relay::Relay::new()),
+        });
         let scheduler_jobs = jobs.clone();
+        let served_jobs = jobs.clone();
         let state = AppState {
             inbound_queue,
             ..AppState::new(store.clone(), &config.portal_dir, auth, jobs)
@@ -179,6 +183,7 @@ impl Server {
         Ok(RunningServer {
             addr,
             store,
+            jobs: served_jobs,
             notice,
             housekeeping,
             stop,
@@ -192,6 +197,7 @@ impl Server {
 pub struct RunningServer {
     addr: SocketAddr,
     store: Store,
+    jobs: crate::jobs::Jobs,
     notice: Option<String>,
     housekeeping: Vec<JoinHandle<()>>,
     stop: oneshot::Sender<()>,
@@ -220,6 +226,12 @@ impl RunningServer {
         &self.store
     }
 
+    /// The server's jobs: their key, and how it reaches their targets (its
+    /// target policy and its relay to on-premises agents).
+    pub fn jobs(&self) -> &crate::jobs::Jobs {
+        &self.jobs
+    }
+
     /// Stops accepting connections, lets requests in flight finish (for up
     /// to ten seconds) and closes the database.
     pub async fn shutdown(self) {
@@ -228,7 +240,7 @@ impl RunningServer {
         }
         let _ = self.stop.send(());
         // Agents' long polls would otherwise hold the shutdown for their whole wait.
-        self.store.relay().close();
+        self.jobs.reach().relay.close();
         let mut task = self.task;
         match tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await {
             Ok(Ok(Ok(()))) => {}

@@ -5,13 +5,9 @@
 //! Queries are portable SQL with `$1`-style placeholders, which both SQLite
 //! and PostgreSQL accept, run through sqlx's `Any` driver.
 
-mod admins;
-mod agents;
-mod demo;
-mod sessions;
 mod settings;
 mod sqlite;
-mod tokens;
+mod time;
 
 use std::sync::Arc;
 
@@ -22,11 +18,9 @@ use tokio::sync::watch;
 
 use crate::ServerError;
 
-pub use demo::DEMO_DOMAIN;
 pub use settings::{DEFAULT_DOMAIN, INSTANCE_ID};
 pub use sqlite::sqlite_file;
-pub use tokens::TokenCreateError;
-pub(crate) use tokens::delete_job_tokens;
+pub use time::{db_time, parse_db_time};
 
 /// `server/migrations/`, compiled into the binary and applied on every
 /// start; applying them again is a no-op.
@@ -64,8 +58,6 @@ pub struct Store {
     changes: Arc<watch::Sender<i64>>,
     /// Bumped when an inbound request is stored, to wake its job's worker.
     inbound: Arc<watch::Sender<u64>>,
-    /// Operations on their way to on-premises agents (kept in memory).
-    relay: Arc<crate::relay::Relay>,
 }
 
 impl Store {
@@ -98,7 +90,6 @@ impl Store {
             backend,
             changes: Arc::new(watch::Sender::new(latest)),
             inbound: Arc::new(watch::Sender::new(0)),
-            relay: Arc::new(crate::relay::Relay::new()),
         };
         store.ensure_instance_id().await?;
         tracing::info!(backend = ?backend, "database ready");
@@ -119,10 +110,6 @@ impl Store {
 
     pub(crate) fn inbound_notifier(&self) -> &watch::Sender<u64> {
         &self.inbound
-    }
-
-    pub(crate) fn relay(&self) -> &Arc<crate::relay::Relay> {
-        &self.relay
     }
 
     /// Waits for queries in flight and closes every connection.

@@ -58,9 +58,8 @@ async fn run() {
     });
     let job = jobs.create(definition).await.unwrap().id;
     jobs.change_state(&job, StateChange::Start).await.unwrap();
-    let token = server
-        .store()
-        .create_token(&TokenCreateRequest {
+    let token = provisio_server::auth::Tokens::new(server.store())
+        .create(&TokenCreateRequest {
             name: None,
             scope: TokenScope::Inbound,
             job: Some(job.clone()),
@@ -72,9 +71,8 @@ async fn run() {
         .token
         .expose()
         .to_owned();
-    let admin = server
-        .store()
-        .create_token(&TokenCreateRequest {
+    let admin = provisio_server::auth::Tokens::new(server.store())
+        .create(&TokenCreateRequest {
             name: None,
             scope: TokenScope::Admin,
             job: None,

@@ -162,9 +162,8 @@ async fn start_agent(
     agent: &str,
     stop: tokio::sync::oneshot::Receiver<()>,
 ) -> impl std::future::Future<Output = Result<(), String>> + use<> {
-    let token = server
-        .store()
-        .create_token(&TokenCreateRequest {
+    let token = provisio_server::auth::Tokens::new(server.store())
+        .create(&TokenCreateRequest {
             name: None,
             scope: TokenScope::Agent,
             job: None,

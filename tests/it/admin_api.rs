@@ -153,7 +153,10 @@ async fn create_token(server: &RunningServer, scope: TokenScope) -> String {
         agent: None,
         expires_in: None,
     };
-    let created = server.store().create_token(&request).await.unwrap();
+    let created = provisio_server::auth::Tokens::new(&server.store())
+        .create(&request)
+        .await
+        .unwrap();
     created.token.expose().to_owned()
 }
 

@@ -21,7 +21,6 @@ use provisio_engine::scim_path::TargetAttributes;
 use provisio_server::agent::Executor;
 use provisio_server::cycle::run::{CycleReport, Mode, run_cycle};
 use provisio_server::jobs::Jobs;
-use provisio_server::secrets::SecretBox;
 use provisio_tests::slapd::{ADMIN_PASSWORD, PEOPLE, Slapd};
 use serde_json::{Value, json};
 
@@ -97,10 +96,7 @@ impl Fixture {
         let created = api.post(JOBS_PATH, definition).await;
         let job_id = created.expect(201)["id"].as_str().unwrap().to_owned();
         let token = new_token(&api, json!({"scope": "agent", "agent": AGENT})).await;
-        let jobs = Jobs::new(
-            api.server.store().clone(),
-            SecretBox::from_key_file(&api.key_file).unwrap(),
-        );
+        let jobs = api.server.jobs().clone();
         Some(Fixture {
             api,
             ldap,
@@ -526,10 +522,7 @@ async fn a_sql_table_is_provisioned_through_the_agent() {
         &token,
         &dir.path().join("agent.log"),
     );
-    let jobs = Jobs::new(
-        api.server.store().clone(),
-        SecretBox::from_key_file(&api.key_file).unwrap(),
-    );
+    let jobs = api.server.jobs().clone();
     let mut ids = Vec::new();
     for name in ["ada", "alan"] {
         let attributes = json!({"userPrincipalName": format!("{name}@contoso.com"), "displayName": name});

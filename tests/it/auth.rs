@@ -61,9 +61,8 @@ impl Fixture {
             .launch()
             .await
             .unwrap();
-        server
-            .store()
-            .create_admin("admin", &Secret::new(PASSWORD))
+        provisio_server::auth::Admins::new(server.store())
+            .create("admin", &Secret::new(PASSWORD))
             .await
             .unwrap();
         server
@@ -315,9 +314,8 @@ fn token_create_prints_only_the_token_and_list_never_shows_it() {
 async fn a_password_session_drives_the_admin_api_with_its_csrf_token() {
     let f = Fixture::new();
     let server = f.start().await;
-    server
-        .store()
-        .create_admin("alice", &Secret::new(PASSWORD))
+    provisio_server::auth::Admins::new(server.store())
+        .create("alice", &Secret::new(PASSWORD))
         .await
         .unwrap();
     let mut browser = Client::new(&server.base_url());
@@ -420,9 +418,8 @@ async fn every_auth_endpoint_but_sign_in_requires_credentials() {
 async fn wrong_passwords_are_refused_alike_and_then_rate_limited() {
     let f = Fixture::new();
     let server = f.start().await;
-    server
-        .store()
-        .create_admin("alice", &Secret::new(PASSWORD))
+    provisio_server::auth::Admins::new(server.store())
+        .create("alice", &Secret::new(PASSWORD))
         .await
         .unwrap();
     let mut client = Client::new(&server.base_url());
@@ -466,7 +463,12 @@ async fn scim_and_the_admin_api_want_tokens_of_their_scope() {
         StatusCode::FORBIDDEN,
         "forbidden",
     );
-    let id = server.store().tokens().await.unwrap()[0].id.clone();
+    let id = provisio_server::auth::Tokens::new(&server.store())
+        .list()
+        .await
+        .unwrap()[0]
+        .id
+        .clone();
     f.ok(&["token", "revoke", &id], None);
     let revoked = scim_client.send(Method::GET, "/scim/v2/Users", None).await;
     assert_eq!(revoked.status, StatusCode::UNAUTHORIZED);
@@ -514,22 +516,25 @@ async fn sessions_admins_and_tokens_work_on_every_database() {
         .unwrap();
         let store = server.store();
         assert!(
-            store
-                .create_admin("alice", &Secret::new(PASSWORD))
+            provisio_server::auth::Admins::new(&store)
+                .create("alice", &Secret::new(PASSWORD))
                 .await
                 .unwrap()
                 .is_some(),
             "{label}"
         );
         assert!(
-            store
-                .create_admin("alice", &Secret::new(PASSWORD))
+            provisio_server::auth::Admins::new(&store)
+                .create("alice", &Secret::new(PASSWORD))
                 .await
                 .unwrap()
                 .is_none(),
             "{label}"
         );
-        store.create_admin("bob", &Secret::new(PASSWORD)).await.unwrap();
+        provisio_server::auth::Admins::new(&store)
+            .create("bob", &Secret::new(PASSWORD))
+            .await
+            .unwrap();
 
         let mut browser = Client::new(&server.base_url());
         assert_eq!(
@@ -561,24 +566,34 @@ async fn sessions_admins_and_tokens_work_on_every_database() {
             StatusCode::FORBIDDEN,
             "forbidden",
         );
-        let tokens = store.tokens().await.unwrap();
+        let tokens = provisio_server::auth::Tokens::new(&store).list().await.unwrap();
         assert!(tokens[0].last_used_at.is_some(), "{label}");
         assert_eq!(tokens[0].job.as_deref(), Some("workday"), "{label}");
-        store.revoke_token(&tokens[0].id).await.unwrap().unwrap();
+        provisio_server::auth::Tokens::new(&store)
+            .revoke(&tokens[0].id)
+            .await
+            .unwrap()
+            .unwrap();
         refused(
             &robot.send(Method::GET, ADMINS_PATH, None).await,
             StatusCode::UNAUTHORIZED,
             "unauthenticated",
         );
 
-        assert!(store.delete_admin("bob").await.unwrap(), "{label}");
         assert!(
-            !store.delete_admin("alice").await.unwrap(),
+            provisio_server::auth::Admins::new(&store).delete("bob").await.unwrap(),
+            "{label}"
+        );
+        assert!(
+            !provisio_server::auth::Admins::new(&store)
+                .delete("alice")
+                .await
+                .unwrap(),
             "{label}: the last one stays"
         );
         assert!(
-            store
-                .set_admin_password("alice", &Secret::new("a brand new password"))
+            provisio_server::auth::Admins::new(&store)
+                .set_password("alice", &Secret::new("a brand new password"))
                 .await
                 .unwrap()
         );
@@ -920,7 +935,12 @@ async fn an_expired_token_is_refused_with_the_reason_on_every_database() {
                 agent: None,
                 expires_in: expires_in.map(str::to_owned),
             };
-            async move { store.create_token(&request).await.unwrap() }
+            async move {
+                provisio_server::auth::Tokens::new(&store)
+                    .create(&request)
+                    .await
+                    .unwrap()
+            }
         };
         let admin = Client::with_token(&server.base_url(), token(TokenScope::Admin, None).await.token.expose());
 

@@ -276,9 +276,8 @@ impl Portal {
         .await
         .map_err(|e| format!("starting the server: {e}"))?;
         if demo {
-            server
-                .store()
-                .create_admin(ADMIN, &provisio_api::auth::Secret::new(ADMIN_PASSWORD))
+            provisio_server::auth::Admins::new(server.store())
+                .create(ADMIN, &provisio_api::auth::Secret::new(ADMIN_PASSWORD))
                 .await
                 .map_err(|e| format!("creating the administrator: {e}"))?;
         }

@@ -17,7 +17,6 @@ use provisio_server::cycle::run::{CycleReport, Mode, RunOptions, run_cycle_with}
 use provisio_server::directory::{DirectoryError, User, UserDraft};
 use provisio_server::jobs::Jobs;
 use provisio_server::logs::{LogAction, LogEntry, LogFilter, LogStatus};
-use provisio_server::secrets::SecretBox;
 use provisio_tests::fault_proxy::{Fault, FaultProxy, Faults};
 use provisio_tests::scim_target::ScimTarget;
 use serde_json::{Map, Value, json};
@@ -253,10 +252,7 @@ async fn cycles_converge_through_a_faulty_target_without_losing_or_duplicating_u
         let job_id = created.expect(201)["id"].as_str().unwrap().to_owned();
         let mut runner = Runner {
             api,
-            jobs: Jobs::new(
-                api.server.store().clone(),
-                SecretBox::from_key_file(&api.key_file).unwrap(),
-            ),
+            jobs: api.server.jobs().clone(),
             job_id: job_id.clone(),
             started: SystemTime::now(),
             cycles: 0,

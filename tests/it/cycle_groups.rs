@@ -12,7 +12,6 @@ use provisio_server::cycle::run::{CycleReport, Mode, run_cycle};
 use provisio_server::cycle::state::RunStatus;
 use provisio_server::jobs::Jobs;
 use provisio_server::logs::{LogAction, LogFilter};
-use provisio_server::secrets::SecretBox;
 use provisio_tests::scim_target::ScimTarget;
 use serde_json::{Value, json};
 
@@ -53,10 +52,7 @@ impl Fixture<'_> {
         let target = ScimTarget::start()?;
         let created = api.post(JOBS_PATH, job(&target, threshold)).await;
         let job_id = created.expect(201)["id"].as_str().unwrap().to_owned();
-        let jobs = Jobs::new(
-            api.server.store().clone(),
-            SecretBox::from_key_file(&api.key_file).unwrap(),
-        );
+        let jobs = api.server.jobs().clone();
         Some(Fixture {
             api,
             target,

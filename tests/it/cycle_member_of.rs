@@ -7,8 +7,6 @@
 
 use provisio_api::jobs::JOBS_PATH;
 use provisio_server::cycle::run::{CycleReport, Mode, run_cycle};
-use provisio_server::jobs::Jobs;
-use provisio_server::secrets::SecretBox;
 use provisio_tests::scim_target::ScimTarget;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -93,10 +91,7 @@ async fn a_job_scoped_to_a_group_follows_members_who_join_and_leave() {
             .as_str()
             .unwrap()
             .to_owned();
-        let jobs = Jobs::new(
-            api.server.store().clone(),
-            SecretBox::from_key_file(&api.key_file).unwrap(),
-        );
+        let jobs = api.server.jobs().clone();
         let cycle = async |mode: Mode| -> CycleReport {
             let report = run_cycle(api.server.store(), &jobs, &job_id, mode).await.unwrap();
             assert_eq!(report.failures, 0, "{report:?}");

@@ -14,7 +14,6 @@ use provisio_server::cycle::state::RunStatus;
 use provisio_server::directory::{DirectoryError, User};
 use provisio_server::jobs::Jobs;
 use provisio_server::logs::{LogAction, LogFilter, RunKind};
-use provisio_server::secrets::SecretBox;
 use provisio_tests::scim_target::ScimTarget;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -81,10 +80,7 @@ async fn cycles_and_on_demand_provision_users_into_a_scim_server() {
         let Some(target) = ScimTarget::start() else { return };
         let created = api.post(JOBS_PATH, job(&target)).await;
         let job_id = created.expect(201)["id"].as_str().unwrap().to_owned();
-        let jobs = Jobs::new(
-            api.server.store().clone(),
-            SecretBox::from_key_file(&api.key_file).unwrap(),
-        );
+        let jobs = api.server.jobs().clone();
         let mut ids = Vec::new();
         for (upn, given, title) in [
             ("ada@contoso.com", "Ada", "Engineer"),
@@ -183,10 +179,7 @@ async fn cycles_and_on_demand_provision_users_into_a_scim_server() {
 }
 
 fn jobs_of(api: &Api) -> Jobs {
-    Jobs::new(
-        api.server.store().clone(),
-        SecretBox::from_key_file(&api.key_file).unwrap(),
-    )
+    api.server.jobs().clone()
 }
 
 async fn add_user(api: &Api, upn: &str, given: &str) -> String {
@@ -381,10 +374,7 @@ async fn a_stopped_cycle_ends_after_its_page_and_the_next_one_resumes() {
         let Some(target) = ScimTarget::start() else { return };
         let created = api.post(JOBS_PATH, job(&target)).await;
         let job_id = created.expect(201)["id"].as_str().unwrap().to_owned();
-        let jobs = Jobs::new(
-            api.server.store().clone(),
-            SecretBox::from_key_file(&api.key_file).unwrap(),
-        );
+        let jobs = api.server.jobs().clone();
         let drafts = (0..230)
             .map(|i| provisio_server::directory::UserDraft {
                 attributes: json!({"userPrincipalName": format!("u{i:03}@contoso.com"), "givenName": "U"})

@@ -11,8 +11,6 @@ use provisio_api::settings::SETTINGS_PATH;
 use provisio_engine::expr::{self, EvalContext};
 use provisio_engine::object::SourceObject;
 use provisio_server::cycle::run::{Mode, run_cycle};
-use provisio_server::jobs::Jobs;
-use provisio_server::secrets::SecretBox;
 use provisio_tests::scim_target::ScimTarget;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -82,10 +80,7 @@ async fn random_values_differ_per_account_and_default_domain_is_the_setting() {
             let answer = api.post(&on_demand, json!({"user": upn})).await;
             assert_eq!(answer.expect(200)["decision"]["action"], "create", "{}", answer.text);
         }
-        let jobs = Jobs::new(
-            api.server.store().clone(),
-            SecretBox::from_key_file(&api.key_file).unwrap(),
-        );
+        let jobs = api.server.jobs().clone();
         let report = run_cycle(api.server.store(), &jobs, &job_id, Mode::Initial)
             .await
             .unwrap();

@@ -77,9 +77,8 @@ fn upload_head(path: &str, authorization: Option<&str>) -> String {
 async fn a_body_without_valid_credentials_is_refused_before_it_is_read() {
     let fixture = Fixture::new();
     let server = fixture.start(HttpLimits::default()).await;
-    let scim_token = server
-        .store()
-        .create_token(&TokenCreateRequest {
+    let scim_token = provisio_server::auth::Tokens::new(server.store())
+        .create(&TokenCreateRequest {
             name: None,
             scope: TokenScope::Scim,
             job: None,

@@ -104,10 +104,8 @@ async fn a_csv_of_three_people_lands_in_the_directory() {
         agent: None,
         expires_in: None,
     };
-    let token = api
-        .server
-        .store()
-        .create_token(&request)
+    let token = provisio_server::auth::Tokens::new(api.server.store())
+        .create(&request)
         .await
         .unwrap()
         .token
@@ -235,7 +233,10 @@ async fn sending_to_a_stopped_job_says_so_once_and_the_records_wait() {
         agent: None,
         expires_in: None,
     };
-    let created = api.server.store().create_token(&request).await.unwrap();
+    let created = provisio_server::auth::Tokens::new(&api.server.store())
+        .create(&request)
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("people.csv");
     std::fs::write(&file, PEOPLE).unwrap();

@@ -14,9 +14,7 @@ use std::time::{Duration, Instant};
 use provisio_api::jobs::JOBS_PATH;
 use provisio_server::cycle::lease::JobLease;
 use provisio_server::cycle::run::{Mode, run_cycle};
-use provisio_server::jobs::Jobs;
 use provisio_server::logs::{LogFilter, LogStatus};
-use provisio_server::secrets::SecretBox;
 use provisio_tests::scim_target::ScimTarget;
 use serde_json::{Value, json};
 
@@ -127,10 +125,7 @@ async fn a_cycle_and_on_demand_calls_together_create_each_account_once() {
             .unwrap()
             .to_owned();
         let names = create_users(api, 40).await;
-        let jobs = Jobs::new(
-            api.server.store().clone(),
-            SecretBox::from_key_file(&api.key_file).unwrap(),
-        );
+        let jobs = api.server.jobs().clone();
         let store = api.server.store().clone();
         let cycle = {
             let (jobs, job_id) = (jobs.clone(), job_id.clone());

@@ -8,7 +8,6 @@ use provisio_api::jobs::JOBS_PATH;
 use provisio_api::jobs::status::job_status_path;
 use provisio_server::cycle::run::{Mode, run_cycle};
 use provisio_server::jobs::Jobs;
-use provisio_server::secrets::SecretBox;
 use provisio_tests::scim_target::ScimTarget;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -49,10 +48,7 @@ async fn add_users(api: &Api, upns: &[&str]) {
 }
 
 fn jobs_of(api: &Api) -> Jobs {
-    Jobs::new(
-        api.server.store().clone(),
-        SecretBox::from_key_file(&api.key_file).unwrap(),
-    )
+    api.server.jobs().clone()
 }
 
 async fn status(api: &Api, job: &str) -> Value {

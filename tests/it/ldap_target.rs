@@ -13,7 +13,6 @@ use provisio_engine::scim_path::{AttributeChange, TargetAttributes};
 use provisio_server::connectors::ConnectorError;
 use provisio_server::cycle::run::{CycleReport, Mode, run_cycle};
 use provisio_server::jobs::Jobs;
-use provisio_server::secrets::SecretBox;
 use provisio_tests::slapd::{ADMIN_DN, ADMIN_PASSWORD, GROUPS as LDAP_GROUPS, PEOPLE, Slapd};
 use serde_json::{Value, json};
 
@@ -71,10 +70,7 @@ impl Fixture {
         let api = Api::start(&backend).await;
         let created = api.post(JOBS_PATH, job(&ldap)).await;
         let job_id = created.expect(201)["id"].as_str().unwrap().to_owned();
-        let jobs = Jobs::new(
-            api.server.store().clone(),
-            SecretBox::from_key_file(&api.key_file).unwrap(),
-        );
+        let jobs = api.server.jobs().clone();
         Some(Fixture {
             api,
             ldap,

@@ -64,10 +64,8 @@ async fn an_agent_registered_in_the_portal_lists_its_token_and_jobs() -> TestRes
     assert!(tokens.contains("active"), "{tokens}");
 
     // A job routed through the agent, made through the admin API.
-    let admin = portal
-        .server()
-        .store()
-        .create_token(&TokenCreateRequest {
+    let admin = provisio_server::auth::Tokens::new(portal.server().store())
+        .create(&TokenCreateRequest {
             name: Some("agents test".into()),
             scope: TokenScope::Admin,
             job: None,

@@ -61,10 +61,12 @@ async fn ldap_and_sql_applications_are_made_from_their_forms() -> TestResult {
         agent: agent.map(str::to_owned),
         expires_in: None,
     };
-    store
-        .create_token(&token("agent", TokenScope::Agent, Some(AGENT)))
+    provisio_server::auth::Tokens::new(&store)
+        .create(&token("agent", TokenScope::Agent, Some(AGENT)))
         .await?;
-    let admin = store.create_token(&token("test", TokenScope::Admin, None)).await?;
+    let admin = provisio_server::auth::Tokens::new(&store)
+        .create(&token("test", TokenScope::Admin, None))
+        .await?;
     let bearer = format!("Bearer {}", admin.token.expose());
 
     // The known agent is offered in the forms' agent fields.

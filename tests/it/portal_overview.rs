@@ -31,10 +31,8 @@ async fn a_started_job_shows_its_progress_then_its_counts() -> TestResult {
 
     // The job goes through the API, so the server's own key keeps its token
     // and its own scheduler runs the cycle.
-    let token = portal
-        .server()
-        .store()
-        .create_token(&TokenCreateRequest {
+    let token = provisio_server::auth::Tokens::new(portal.server().store())
+        .create(&TokenCreateRequest {
             name: Some("overview test".into()),
             scope: TokenScope::Admin,
             job: None,

@@ -19,7 +19,6 @@ use provisio_server::connectors::{Connector, ConnectorError};
 use provisio_server::cycle::run::{CycleReport, Mode, run_cycle};
 use provisio_server::cycle::state::RunStatus;
 use provisio_server::jobs::Jobs;
-use provisio_server::secrets::SecretBox;
 use provisio_tests::rest_target::RestService;
 use serde_json::{Value, json};
 
@@ -84,10 +83,7 @@ impl Fixture<'_> {
         let definition = job(&service, token.unwrap_or(service.token()), users);
         let created = api.post(JOBS_PATH, definition).await;
         let job_id = created.expect(201)["id"].as_str().unwrap().to_owned();
-        let jobs = Jobs::new(
-            api.server.store().clone(),
-            SecretBox::from_key_file(&api.key_file).unwrap(),
-        );
+        let jobs = api.server.jobs().clone();
         Fixture {
             api,
             service,

@@ -42,9 +42,8 @@ impl Scim {
         .launch()
         .await
         .unwrap();
-        let token = server
-            .store()
-            .create_token(&TokenCreateRequest {
+        let token = provisio_server::auth::Tokens::new(server.store())
+            .create(&TokenCreateRequest {
                 name: Some("scim tests".into()),
                 scope: TokenScope::Scim,
                 job: None,

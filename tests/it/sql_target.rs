@@ -18,7 +18,6 @@ use provisio_api::jobs::connection::test_connection_path;
 use provisio_server::cycle::run::{CycleReport, Mode, run_cycle};
 use provisio_server::jobs::Jobs;
 use provisio_server::logs::{LogAction, LogFilter, LogStatus};
-use provisio_server::secrets::SecretBox;
 use serde_json::{Value, json};
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, AssertSqlSafe, Row as _};
@@ -205,11 +204,7 @@ impl Fixture {
         let api = Api::start(&backend).await;
         let created = api.post(JOBS_PATH, definition).await;
         let job_id = created.expect(201)["id"].as_str().unwrap().to_owned();
-        let jobs = Jobs::new(
-            api.server.store().clone(),
-            SecretBox::from_key_file(&api.key_file).unwrap(),
-        )
-        .with_target_policy(crate::admin_api::test_targets());
+        let jobs = api.server.jobs().clone();
         Fixture {
             api,
             jobs,

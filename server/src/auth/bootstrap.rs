@@ -3,6 +3,7 @@
 //! or with a generated password in demo mode, or else a hint on how to
 //! create one. Passwords never reach the log.
 
+use super::Admins;
 use provisio_api::auth::{Secret, check_admin_name, check_password};
 
 use super::random_text;
@@ -29,7 +30,7 @@ async fn bootstrap(
 ) -> Result<Option<String>, ServerError> {
     let env = |key: &str| env(key).filter(|value| !value.is_empty());
     let password = env(ADMIN_PASSWORD_ENV).map(Secret::from);
-    if store.admin_count().await? > 0 {
+    if Admins::new(&store).count().await? > 0 {
         if password.is_some() {
             tracing::debug!("administrators exist: {ADMIN_PASSWORD_ENV} is not used");
         }
@@ -44,14 +45,18 @@ async fn bootstrap(
                  Fix it and restart, or run `provisio admin create NAME`."
             )));
         }
-        if store.create_admin(&name, &password).await?.is_some() {
+        if Admins::new(&store).create(&name, &password).await?.is_some() {
             tracing::info!(admin = %name, "first start: administrator created from {ADMIN_PASSWORD_ENV}");
         }
         return Ok(None);
     }
     if demo {
         let password = Secret::new(random_text::<15>()?);
-        if store.create_admin(DEFAULT_ADMIN_NAME, &password).await?.is_none() {
+        if Admins::new(&store)
+            .create(DEFAULT_ADMIN_NAME, &password)
+            .await?
+            .is_none()
+        {
             return Ok(None);
         }
         tracing::info!(
@@ -85,11 +90,21 @@ mod tests {
     }
 
     async fn names(store: &Store) -> Vec<String> {
-        store.admins().await.unwrap().into_iter().map(|a| a.name).collect()
+        Admins::new(&store)
+            .list()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.name)
+            .collect()
     }
 
     async fn password_is(store: &Store, name: &str, text: &str) -> bool {
-        let hash = store.admin_credentials(name).await.unwrap().map(|c| c.password_hash);
+        let hash = Admins::new(&store)
+            .credentials(name)
+            .await
+            .unwrap()
+            .map(|c| c.password_hash);
         password::verify(Secret::new(text), hash).await.unwrap()
     }
 
@@ -142,8 +157,8 @@ mod tests {
     #[tokio::test]
     async fn nothing_happens_once_an_administrator_exists() {
         let store = Store::open("sqlite::memory:").await.unwrap();
-        store
-            .create_admin("alice", &Secret::new("correct horse battery"))
+        Admins::new(&store)
+            .create("alice", &Secret::new("correct horse battery"))
             .await
             .unwrap();
         let message = bootstrap(&store, true, |_| Some("another password".into()))

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
 use super::testing::{ManualClock, auth, auth_with, inbound_job};
-use super::{AdminCaller, Auth, AuthOptions, InboundCaller, ScimCaller, Via, routes};
+use super::{AdminCaller, Admins, Auth, AuthOptions, InboundCaller, ScimCaller, Tokens, Via, routes};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -52,8 +52,8 @@ impl Harness {
     }
 
     async fn with((auth, clock): (Auth, ManualClock)) -> Self {
-        auth.store()
-            .create_admin("alice", &Secret::new(PASSWORD))
+        Admins::new(&auth.store())
+            .create("alice", &Secret::new(PASSWORD))
             .await
             .unwrap();
         let workday = inbound_job(auth.store(), "workday").await;
@@ -137,7 +137,7 @@ impl Harness {
             agent: None,
             expires_in: None,
         };
-        let created = self.auth.store().create_token(&request).await.unwrap();
+        let created = Tokens::new(&self.auth.store()).create(&request).await.unwrap();
         created.token.expose().to_owned()
     }
 }
@@ -378,7 +378,7 @@ async fn every_admin_endpoint_requires_authentication() {
         assert_eq!(answer.headers[WWW_AUTHENTICATE], "Bearer", "{method} {path}");
         assert_eq!(answer.body["error"], "unauthenticated", "{method} {path}");
     }
-    assert_eq!(h.auth.store().admins().await.unwrap().len(), 1);
+    assert_eq!(Admins::new(&h.auth.store()).list().await.unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -484,9 +484,8 @@ async fn administrators_are_created_listed_and_deleted() {
 #[tokio::test]
 async fn a_deleted_administrators_sessions_end() {
     let h = Harness::new().await;
-    h.auth
-        .store()
-        .create_admin("bob", &Secret::new(PASSWORD))
+    Admins::new(h.auth.store())
+        .create("bob", &Secret::new(PASSWORD))
         .await
         .unwrap();
     let alice = h.browser().await;

@@ -6,6 +6,7 @@
 //!
 //! Signing in takes JSON only, so a cross-site HTML form cannot post it.
 
+use super::{Admins, Tokens};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRef, Path, State};
 use axum::http::StatusCode;
@@ -24,7 +25,7 @@ use super::Auth;
 use super::extract::{AdminCaller, ClientIp, SessionCaller};
 use super::failure::Failure;
 use super::session::SignIn;
-use crate::store::TokenCreateError;
+use crate::auth::TokenCreateError;
 
 /// The most a sign-in's body may hold (anyone may send one): a name and a
 /// password, with room to spare.
@@ -136,7 +137,7 @@ pub(crate) async fn list_admins(
     State(auth): State<Auth>,
     _caller: AdminCaller,
 ) -> Result<Json<Vec<AdminSummary>>, Failure> {
-    Ok(Json(auth.store().admins().await?))
+    Ok(Json(Admins::new(&auth.store()).list().await?))
 }
 
 /// Creates an administrator with a name and a password of at least 12 characters.
@@ -163,7 +164,10 @@ pub(crate) async fn create_admin(
     check_admin_name(&request.name)
         .and_then(|()| check_password(&request.password))
         .map_err(Failure::invalid)?;
-    let Some(created) = auth.store().create_admin(&request.name, &request.password).await? else {
+    let Some(created) = Admins::new(&auth.store())
+        .create(&request.name, &request.password)
+        .await?
+    else {
         return Err(Failure::conflict(format!(
             "an administrator named `{}` exists",
             request.name
@@ -200,11 +204,11 @@ pub(crate) async fn delete_admin(
         ));
     }
     let not_found = || Failure::not_found(format!("no administrator is named `{name}`"));
-    if !auth.store().admin_exists(&name).await? {
+    if !Admins::new(&auth.store()).exists(&name).await? {
         return Err(not_found());
     }
-    if !auth.store().delete_admin(&name).await? {
-        return Err(if auth.store().admin_exists(&name).await? {
+    if !Admins::new(&auth.store()).delete(&name).await? {
+        return Err(if Admins::new(&auth.store()).exists(&name).await? {
             Failure::conflict(format!("`{name}` is the last administrator: create another first"))
         } else {
             not_found()
@@ -230,7 +234,7 @@ pub(crate) async fn list_tokens(
     State(auth): State<Auth>,
     _caller: AdminCaller,
 ) -> Result<Json<Vec<TokenSummary>>, Failure> {
-    Ok(Json(auth.store().tokens().await?))
+    Ok(Json(Tokens::new(&auth.store()).list().await?))
 }
 
 /// Creates an API token and shows it this once: only its hash is stored.
@@ -256,7 +260,7 @@ pub(crate) async fn create_token(
 ) -> Result<Response, Failure> {
     let request = json(body)?;
     request.check().map_err(Failure::invalid)?;
-    let created = auth.store().create_token(&request).await.map_err(|e| match e {
+    let created = Tokens::new(&auth.store()).create(&request).await.map_err(|e| match e {
         TokenCreateError::Storage(e) => Failure::from(e),
         refused => Failure::invalid(refused.to_string()),
     })?;
@@ -289,7 +293,7 @@ pub(crate) async fn revoke_token(
     caller: AdminCaller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, Failure> {
-    let Some(revoked) = auth.store().revoke_token(&id).await? else {
+    let Some(revoked) = Tokens::new(&auth.store()).revoke(&id).await? else {
         return Err(Failure::not_found(format!("no token has the id `{id}`")));
     };
     tracing::info!(token = %revoked.id, name = %revoked.name, by = %caller.admin, "API token revoked");

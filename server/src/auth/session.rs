@@ -8,6 +8,7 @@
 //! end may come up to a minute early); an expired session is refused and
 //! deleted when next presented, and every sign-in sweeps the others.
 
+use super::{Admins, Sessions};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -48,7 +49,7 @@ impl Auth {
     /// from `ip`, see [`super::rate_limit`]) and on success starts a session.
     pub(crate) async fn sign_in(&self, ip: IpAddr, name: &str, password: &Secret) -> Result<SignIn, ServerError> {
         let now = self.now();
-        let credentials = self.store().admin_credentials(name).await?;
+        let credentials = Admins::new(&self.store()).credentials(name).await?;
         let known = credentials.is_some();
         let attempt = self.limiter().attempt(ip, name, known, now);
         let (hash, over_limit) = match attempt {
@@ -85,9 +86,8 @@ impl Auth {
         };
         self.limiter().succeeded(ip, name, attempt, now);
         let options = self.options();
-        let swept = self
-            .store()
-            .delete_expired_sessions(earlier(now, options.session_idle), earlier(now, options.session_max))
+        let swept = Sessions::new(self.store())
+            .delete_expired(earlier(now, options.session_idle), earlier(now, options.session_max))
             .await?;
         if swept > 0 {
             tracing::debug!(sessions = swept, "expired sessions deleted");
@@ -95,10 +95,10 @@ impl Auth {
         let cookie = random_secret()?;
         let csrf_token = random_secret()?;
         let id_hash = token::hash(cookie.expose());
-        self.store()
-            .create_session(&id_hash, &admin.id, &csrf_token, now)
+        Sessions::new(&self.store())
+            .create(&id_hash, &admin.id, &csrf_token, now)
             .await?;
-        self.store().record_sign_in(&admin.id, now).await?;
+        Admins::new(&self.store()).record_sign_in(&admin.id, now).await?;
         tracing::info!(%ip, admin = %admin.name, "signed in");
         let session = ActiveSession {
             id_hash,
@@ -118,18 +118,18 @@ impl Auth {
             return Ok(None);
         }
         let id_hash = token::hash(cookie);
-        let Some(row) = self.store().session(&id_hash).await? else {
+        let Some(row) = Sessions::new(&self.store()).get(&id_hash).await? else {
             return Ok(None);
         };
         let now = self.now();
         let options = self.options();
         if now >= later(row.last_seen_at, options.session_idle) || now >= later(row.created_at, options.session_max) {
-            self.store().delete_session(&id_hash).await?;
+            Sessions::new(&self.store()).delete(&id_hash).await?;
             tracing::debug!(admin = %row.admin_name, "expired session refused");
             return Ok(None);
         }
         if now - row.last_seen_at >= TOUCH_RESOLUTION {
-            self.store().touch_session(&id_hash, now).await?;
+            Sessions::new(&self.store()).touch(&id_hash, now).await?;
         }
         Ok(Some(ActiveSession {
             id_hash,
@@ -142,7 +142,7 @@ impl Auth {
 
     /// Ends the session.
     pub(crate) async fn sign_out(&self, session: &ActiveSession) -> Result<(), ServerError> {
-        self.store().delete_session(&session.id_hash).await?;
+        Sessions::new(&self.store()).delete(&session.id_hash).await?;
         tracing::info!(admin = %session.admin, "signed out");
         Ok(())
     }
@@ -203,8 +203,8 @@ mod tests {
 
     async fn with_alice() -> (Auth, crate::auth::testing::ManualClock) {
         let (auth, clock) = auth().await;
-        auth.store()
-            .create_admin("alice", &Secret::new("correct horse battery"))
+        Admins::new(&auth.store())
+            .create("alice", &Secret::new("correct horse battery"))
             .await
             .unwrap();
         (auth, clock)
@@ -223,7 +223,9 @@ mod tests {
         assert_ne!(session.csrf_token, cookie);
         assert_eq!(auth.session(random_secret().unwrap().expose()).await.unwrap(), None);
         assert_eq!(
-            auth.store().admins().await.unwrap()[0].last_sign_in_at.as_deref(),
+            Admins::new(&auth.store()).list().await.unwrap()[0]
+                .last_sign_in_at
+                .as_deref(),
             Some("2026-11-26T09:30:00.000000Z")
         );
         auth.sign_out(&session).await.unwrap();
@@ -295,14 +297,17 @@ mod tests {
             assert!(auth.session(active.expose()).await.unwrap().is_some());
         }
         assert!(
-            auth.store()
-                .session(&token::hash(idle.expose()))
+            Sessions::new(&auth.store())
+                .get(&token::hash(idle.expose()))
                 .await
                 .unwrap()
                 .is_some()
         );
         assert_eq!(auth.session(idle.expose()).await.unwrap(), None);
-        let deleted = auth.store().session(&token::hash(idle.expose())).await.unwrap();
+        let deleted = Sessions::new(&auth.store())
+            .get(&token::hash(idle.expose()))
+            .await
+            .unwrap();
         assert_eq!(deleted, None, "the expired session was deleted");
     }
 

@@ -8,6 +8,7 @@
 //! unsalted hash also lets a request's token be found by an indexed lookup
 //! of its hash, without hashing once per stored token on every request.
 
+use super::Tokens;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -92,7 +93,7 @@ impl Auth {
             return Ok(Err(TokenRefused::Unknown));
         }
         let presented_hash = hash(presented);
-        let Some(row) = self.store().active_token_by_hash(&presented_hash).await? else {
+        let Some(row) = Tokens::new(&self.store()).active_by_hash(&presented_hash).await? else {
             return Ok(Err(TokenRefused::Unknown));
         };
         // The lookup already matched the hash; comparing again in constant
@@ -108,7 +109,7 @@ impl Auth {
             }));
         }
         if stale(row.last_used_at, now) {
-            self.store().mark_token_used(&row.id, now).await?;
+            Tokens::new(&self.store()).mark_used(&row.id, now).await?;
         }
         Ok(Ok(TokenCaller {
             id: row.id,
@@ -175,9 +176,8 @@ mod tests {
     #[tokio::test]
     async fn a_token_authenticates_until_revoked() {
         let (auth, _) = auth().await;
-        let created = auth
-            .store()
-            .create_token(&request(TokenScope::Scim, None))
+        let created = Tokens::new(auth.store())
+            .create(&request(TokenScope::Scim, None))
             .await
             .unwrap();
         let caller = auth.bearer_token(created.token.expose()).await.unwrap().unwrap();
@@ -195,7 +195,11 @@ mod tests {
             auth.bearer_token(generate().unwrap().expose()).await.unwrap(),
             Err(TokenRefused::Unknown)
         );
-        auth.store().revoke_token(&created.summary.id).await.unwrap().unwrap();
+        Tokens::new(&auth.store())
+            .revoke(&created.summary.id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(
             auth.bearer_token(created.token.expose()).await.unwrap(),
             Err(TokenRefused::Unknown)
@@ -206,9 +210,8 @@ mod tests {
     async fn a_token_with_a_lifetime_authenticates_until_it_ends() {
         let (auth, clock) = auth().await;
         // The store dates tokens by the system clock; the manual clock is set past it.
-        let created = auth
-            .store()
-            .create_token(&TokenCreateRequest {
+        let created = Tokens::new(auth.store())
+            .create(&TokenCreateRequest {
                 expires_in: Some("90m".into()),
                 ..request(TokenScope::Admin, None)
             })
@@ -237,12 +240,11 @@ mod tests {
     async fn last_used_is_written_at_most_once_a_minute() {
         let (auth, clock) = auth().await;
         let job = inbound_job(auth.store(), "Workday").await;
-        let created = auth
-            .store()
-            .create_token(&request(TokenScope::Inbound, Some("workday")))
+        let created = Tokens::new(auth.store())
+            .create(&request(TokenScope::Inbound, Some("workday")))
             .await
             .unwrap();
-        let last_used = || async { auth.store().tokens().await.unwrap()[0].last_used_at.clone() };
+        let last_used = || async { Tokens::new(&auth.store()).list().await.unwrap()[0].last_used_at.clone() };
         assert_eq!(last_used().await, None);
         let caller = auth.bearer_token(created.token.expose()).await.unwrap().unwrap();
         assert_eq!(caller.job, Some(job), "bound to the job's id");

@@ -203,7 +203,7 @@ pub(crate) async fn scrape(_caller: AdminCaller, State(state): State<AppState>) 
         ("group", "deleted", deleted_groups),
     ];
     let jobs = state.jobs.count_by_state().await?;
-    let agents = state.store.relay().live();
+    let agents = state.relay.live();
     state.metrics.record(|| {
         for agent in agents.into_values() {
             let connected = if agent.connected { 1.0 } else { 0.0 };

@@ -26,6 +26,8 @@ pub(crate) struct AppState {
     pub(crate) inbound_rate: Arc<RateLimiter>,
     /// How many requests an inbound job may have waiting.
     pub(crate) inbound_queue: QueueLimit,
+    /// The on-premises agents' operations (the jobs' relay).
+    pub(crate) relay: Arc<crate::relay::Relay>,
 }
 
 impl AppState {
@@ -34,13 +36,14 @@ impl AppState {
     /// each state has its own metrics.
     pub(crate) fn new(store: Store, portal_dir: &Path, auth: Auth, jobs: Jobs) -> Self {
         AppState {
-            jobs,
             portal: super::portal::Portal::new(portal_dir),
             metrics: Metrics::new(),
             inbound_rate: Arc::new(RateLimiter::default()),
             inbound_queue: QueueLimit::DEFAULT,
+            relay: jobs.reach().relay.clone(),
             auth,
             store,
+            jobs,
         }
     }
 }

@@ -39,10 +39,7 @@ pub(crate) fn acme(name: &str, token: &str) -> Value {
 /// The token the job's stored definition holds, read through the store
 /// code with the server's key (the API never shows it).
 async fn stored_token(api: &Api, id: &str) -> Option<String> {
-    let jobs = Jobs::new(
-        api.server.store().clone(),
-        SecretBox::from_key_file(&api.key_file).unwrap(),
-    );
+    let jobs = api.server.jobs().clone();
     match jobs.definition_with_secrets(id).await.unwrap().target {
         Target::Scim { auth, .. } => auth.bearer_token.map(|t| t.expose().to_owned()),
         _ => None,

@@ -8,6 +8,7 @@
 //! Also the helpers `provisio token` shares: running against the store,
 //! and printing tables.
 
+use provisio_server::auth::Admins;
 use std::future::Future;
 use std::io::BufRead as _;
 use std::process::ExitCode;
@@ -80,7 +81,7 @@ pub fn run(command: AdminCommand) -> ExitCode {
                 .and_then(|()| password(password_stdin))
                 .map_err(|e| Stop::Input(format!("error: {e}")));
             with_store(&database, input, |store, password| async move {
-                match store.create_admin(&name, &password).await? {
+                match Admins::new(&store).create(&name, &password).await? {
                     Some(_) => Ok(format!("Administrator `{name}` created.\n")),
                     None => Err(Stop::Input(format!(
                         "error: an administrator named `{name}` already exists"
@@ -89,7 +90,7 @@ pub fn run(command: AdminCommand) -> ExitCode {
             })
         }
         AdminCommand::List { database } => with_store(&database, Ok(()), |store, ()| async move {
-            let admins = store.admins().await?;
+            let admins = Admins::new(&store).list().await?;
             if admins.is_empty() {
                 eprintln!("No administrators yet: create one with `provisio admin create NAME`.");
                 return Ok(String::new());
@@ -108,13 +109,13 @@ pub fn run(command: AdminCommand) -> ExitCode {
         }),
         AdminCommand::Delete { name, database } => with_store(&database, Ok(()), |store, ()| async move {
             let missing = || Stop::Input(format!("error: no administrator is named `{name}`"));
-            if !store.admin_exists(&name).await? {
+            if !Admins::new(&store).exists(&name).await? {
                 return Err(missing());
             }
-            if store.delete_admin(&name).await? {
+            if Admins::new(&store).delete(&name).await? {
                 return Ok(format!("Administrator `{name}` deleted.\n"));
             }
-            if store.admin_exists(&name).await? {
+            if Admins::new(&store).exists(&name).await? {
                 Err(Stop::Input(format!(
                     "error: `{name}` is the last administrator: create another first"
                 )))
@@ -129,7 +130,7 @@ pub fn run(command: AdminCommand) -> ExitCode {
         } => {
             let input = password(password_stdin).map_err(|e| Stop::Input(format!("error: {e}")));
             with_store(&database, input, |store, password| async move {
-                if store.set_admin_password(&name, &password).await? {
+                if Admins::new(&store).set_password(&name, &password).await? {
                     Ok(format!("Password of `{name}` changed; their sessions have ended.\n"))
                 } else {
                     Err(Stop::Input(format!("error: no administrator is named `{name}`")))

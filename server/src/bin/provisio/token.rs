@@ -2,11 +2,12 @@
 //! database. `create` prints the token alone on stdout, so scripts can
 //! capture it, and it is never shown again: only its hash is stored.
 
+use provisio_server::auth::Tokens;
 use std::process::ExitCode;
 
 use clap::{Subcommand, ValueEnum};
 use provisio_api::auth::{TokenCreateRequest, TokenScope};
-use provisio_server::store::TokenCreateError;
+use provisio_server::auth::TokenCreateError;
 
 use crate::admin::{Stop, human_time, table, with_store};
 use crate::database::DatabaseArgs;
@@ -98,7 +99,7 @@ pub fn run(command: TokenCommand) -> ExitCode {
                 .map(|()| request)
                 .map_err(|e| Stop::Input(format!("error: {e}")));
             with_store(&database, input, |store, request| async move {
-                let created = store.create_token(&request).await.map_err(|e| match e {
+                let created = Tokens::new(&store).create(&request).await.map_err(|e| match e {
                     TokenCreateError::Storage(e) => Stop::from(e),
                     refused => Stop::Input(format!("error: {refused}")),
                 })?;
@@ -116,7 +117,7 @@ pub fn run(command: TokenCommand) -> ExitCode {
             })
         }
         TokenCommand::List { database } => with_store(&database, Ok(()), |store, ()| async move {
-            let tokens = store.tokens().await?;
+            let tokens = Tokens::new(&store).list().await?;
             if tokens.is_empty() {
                 eprintln!("No API tokens yet: create one with `provisio token create --scope SCOPE`.");
                 return Ok(String::new());
@@ -153,7 +154,7 @@ pub fn run(command: TokenCommand) -> ExitCode {
             ))
         }),
         TokenCommand::Revoke { id, database } => with_store(&database, Ok(()), |store, ()| async move {
-            match store.revoke_token(&id).await? {
+            match Tokens::new(&store).revoke(&id).await? {
                 Some(token) => Ok(format!(
                     "Token `{}` ({}) revoked{}.\n",
                     token.name,

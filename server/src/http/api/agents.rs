@@ -3,6 +3,7 @@
 //! results; and `/api/v1/agents`, the agents an administrator sees, with
 //! their last contact. See [`crate::relay`] for how operations travel.
 
+use crate::auth::Tokens;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -22,7 +23,7 @@ use super::error::Failure;
 use super::extract::Body;
 use super::{AdminErrors, AppState};
 use crate::auth::extract::{AdminCaller, AgentCaller};
-use crate::relay::Contact;
+use crate::relay::{Contact, Contacts};
 
 /// Results carry whole objects; a batch of them stays well below this.
 const MAX_RESULTS_BYTES: usize = 32 * 1024 * 1024;
@@ -64,8 +65,7 @@ pub(crate) async fn poll(
     }
     let hold = Duration::from_secs(POLL_HOLD_SECONDS);
     let (work, contact) = state
-        .store
-        .relay()
+        .relay
         .poll(&caller.agent, &poll, hold)
         .await
         .map_err(|superseded| Failure::conflict(superseded.to_string()))?;
@@ -97,10 +97,7 @@ pub(crate) async fn results(
     State(state): State<AppState>,
     Body(results): Body<AgentResults>,
 ) -> Result<Json<ResultsAccepted>, Failure> {
-    let (accepted, contact) = state
-        .store
-        .relay()
-        .complete(&caller.agent, &results.session, results.results);
+    let (accepted, contact) = state.relay.complete(&caller.agent, &results.session, results.results);
     record(&state, contact).await;
     Ok(Json(ResultsAccepted { accepted }))
 }
@@ -108,7 +105,7 @@ pub(crate) async fn results(
 /// The contact is worth keeping, not worth failing an agent's call over.
 async fn record(state: &AppState, contact: Option<Contact>) {
     if let Some(contact) = contact
-        && let Err(error) = state.store.record_agent_contact(&contact).await
+        && let Err(error) = Contacts::new(&state.store).record(&contact).await
     {
         tracing::warn!(agent = %contact.name, %error, "could not store the agent's last contact");
     }
@@ -132,8 +129,11 @@ pub(crate) async fn list_agents(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<AgentSummary>>, Failure> {
     let mut agents: BTreeMap<String, AgentSummary> = BTreeMap::new();
-    let stored = state.store.agent_contacts().await.map_err(|e| Failure::internal(&e))?;
-    let live = state.store.relay().live();
+    let stored = Contacts::new(&state.store)
+        .all()
+        .await
+        .map_err(|e| Failure::internal(&e))?;
+    let live = state.relay.live();
     for contact in stored.iter().chain(live.values().filter_map(|l| l.contact.as_ref())) {
         show_contact(summary(&mut agents, &contact.name), contact);
     }
@@ -143,7 +143,10 @@ pub(crate) async fn list_agents(
         summary.operations_queued = agent.queued;
         summary.operations_in_progress = agent.in_progress;
     }
-    let tokens = state.store.tokens().await.map_err(|e| Failure::internal(&e))?;
+    let tokens = Tokens::new(&state.store)
+        .list()
+        .await
+        .map_err(|e| Failure::internal(&e))?;
     for token in tokens
         .iter()
         .filter(|t| t.scope == TokenScope::Agent && t.revoked_at.is_none())

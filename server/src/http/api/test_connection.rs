@@ -104,7 +104,7 @@ async fn connect_and_test(
     state: &AppState,
     definition: &JobDefinition,
 ) -> Result<(), crate::connectors::ConnectorError> {
-    crate::connectors::connect(&state.store, definition, state.jobs.target_policy())
+    crate::connectors::connect(&state.store, definition, state.jobs.reach())
         .await?
         .test_connection()
         .await

@@ -10,10 +10,10 @@ use provisio_api::auth::{TokenCreateRequest, TokenCreated, TokenScope, TokenSumm
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 
-use super::Store;
-use super::admins::{db_time, parse_db_time};
+use super::token;
 use crate::ServerError;
-use crate::auth::token;
+use crate::store::Store;
+use crate::store::{db_time, parse_db_time};
 
 /// An active token as authentication needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,14 +56,24 @@ impl From<sqlx::Error> for TokenCreateError {
 const SUMMARY: &str = "SELECT t.id, t.name, t.scope, COALESCE(j.name, t.job) AS job, t.agent, t.created_at, \
                        t.last_used_at, t.revoked_at, t.expires_at FROM api_tokens t LEFT JOIN jobs j ON j.id = t.job";
 
-impl Store {
+/// The API tokens of a store.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    store: Store,
+}
+
+impl Tokens {
+    pub fn new(store: &Store) -> Tokens {
+        Tokens { store: store.clone() }
+    }
+
     /// Creates a token as requested (checked first with
     /// [`TokenCreateRequest::check`]); the answer holds the token, which
     /// cannot be recovered later. Unnamed tokens are named after their scope
     /// and the date. An inbound token's job, named by id or name, must be an
     /// inbound job; the token is bound to its id. A token with `expires_in`
     /// expires that long from now.
-    pub async fn create_token(&self, request: &TokenCreateRequest) -> Result<TokenCreated, TokenCreateError> {
+    pub async fn create(&self, request: &TokenCreateRequest) -> Result<TokenCreated, TokenCreateError> {
         let job = match (request.scope, request.job.as_deref()) {
             (TokenScope::Inbound, Some(job)) => Some(self.inbound_job(job).await?),
             _ => None,
@@ -109,7 +119,7 @@ impl Store {
         .bind(token::hash(secret.expose()))
         .bind(&summary.created_at)
         .bind(summary.expires_at.as_deref())
-        .execute(&self.pool)
+        .execute(self.store.pool())
         .await?;
         if inserted.rows_affected() == 0 {
             return Err(TokenCreateError::UnknownJob(request.job.clone().unwrap_or_default()));
@@ -127,7 +137,7 @@ impl Store {
         )
         .bind(job)
         .bind(job.trim().to_lowercase())
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.store.pool())
         .await?;
         let Some(row) = row else {
             return Err(TokenCreateError::UnknownJob(job.to_owned()));
@@ -140,37 +150,37 @@ impl Store {
     }
 
     /// Every token, revoked ones included, oldest first.
-    pub async fn tokens(&self) -> Result<Vec<TokenSummary>, ServerError> {
+    pub async fn list(&self) -> Result<Vec<TokenSummary>, ServerError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{SUMMARY} ORDER BY t.created_at, t.id")))
-            .fetch_all(&self.pool)
+            .fetch_all(self.store.pool())
             .await?;
         rows.iter().map(summary).collect()
     }
 
     /// Revokes the token (again, harmlessly, when it already is); `None`
     /// when there is no token with that id.
-    pub async fn revoke_token(&self, id: &str) -> Result<Option<TokenSummary>, ServerError> {
+    pub async fn revoke(&self, id: &str) -> Result<Option<TokenSummary>, ServerError> {
         sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(db_time(Utc::now()))
             .bind(id)
-            .execute(&self.pool)
+            .execute(self.store.pool())
             .await?;
         let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SUMMARY} WHERE t.id = $1")))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.store.pool())
             .await?;
         row.as_ref().map(summary).transpose()
     }
 
     /// The unrevoked token whose hash is `token_hash`, expired or not
     /// (authentication tells an expired token from an unknown one).
-    pub(crate) async fn active_token_by_hash(&self, token_hash: &str) -> Result<Option<TokenRow>, ServerError> {
+    pub(crate) async fn active_by_hash(&self, token_hash: &str) -> Result<Option<TokenRow>, ServerError> {
         let row = sqlx::query(
             "SELECT id, name, scope, job, agent, token_hash, last_used_at, expires_at FROM api_tokens \
              WHERE token_hash = $1 AND revoked_at IS NULL",
         )
         .bind(token_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.store.pool())
         .await?;
         row.map(|row: AnyRow| {
             Ok(TokenRow {
@@ -187,11 +197,11 @@ impl Store {
         .transpose()
     }
 
-    pub(crate) async fn mark_token_used(&self, id: &str, now: DateTime<Utc>) -> Result<(), ServerError> {
+    pub(crate) async fn mark_used(&self, id: &str, now: DateTime<Utc>) -> Result<(), ServerError> {
         sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
             .bind(db_time(now))
             .bind(id)
-            .execute(&self.pool)
+            .execute(self.store.pool())
             .await?;
         Ok(())
     }
@@ -306,7 +316,7 @@ mod tests {
         pool.close().await;
 
         let store = Store::open(&url).await.unwrap();
-        let tokens = store.tokens().await.unwrap();
+        let tokens = Tokens::new(&store).list().await.unwrap();
         assert_eq!(tokens.len(), 1);
         let token = &tokens[0];
         assert_eq!((token.id.as_str(), token.name.as_str()), ("t1", "HR"));
@@ -320,7 +330,13 @@ mod tests {
             ..request(None, TokenScope::Agent, None)
         };
         assert_eq!(
-            store.create_token(&agent).await.unwrap().summary.agent.as_deref(),
+            Tokens::new(&store)
+                .create(&agent)
+                .await
+                .unwrap()
+                .summary
+                .agent
+                .as_deref(),
             Some("dc-1")
         );
     }
@@ -328,28 +344,31 @@ mod tests {
     #[tokio::test]
     async fn only_the_hash_is_stored() {
         let s = store().await;
-        let created = s
-            .create_token(&request(Some("Okta"), TokenScope::Scim, None))
+        let created = Tokens::new(&s)
+            .create(&request(Some("Okta"), TokenScope::Scim, None))
             .await
             .unwrap();
         assert!(token::well_formed(created.token.expose()));
         let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM api_tokens")
-            .fetch_all(&s.pool)
+            .fetch_all(s.pool())
             .await
             .unwrap();
         assert_eq!(stored, [token::hash(created.token.expose())]);
-        let row = s.active_token_by_hash(&stored[0]).await.unwrap().unwrap();
+        let row = Tokens::new(&s).active_by_hash(&stored[0]).await.unwrap().unwrap();
         assert_eq!(
             (row.id.as_str(), row.scope),
             (created.summary.id.as_str(), TokenScope::Scim)
         );
-        assert_eq!(s.tokens().await.unwrap(), [created.summary]);
+        assert_eq!(Tokens::new(&s).list().await.unwrap(), [created.summary]);
     }
 
     #[tokio::test]
     async fn unnamed_tokens_are_named_after_their_scope_and_date() {
         let s = store().await;
-        let created = s.create_token(&request(None, TokenScope::Admin, None)).await.unwrap();
+        let created = Tokens::new(&s)
+            .create(&request(None, TokenScope::Admin, None))
+            .await
+            .unwrap();
         assert!(
             created.summary.name.starts_with("admin token 20"),
             "{}",
@@ -390,8 +409,8 @@ mod tests {
         pool.close().await;
 
         let store = Store::open(&url).await.unwrap();
-        let listed: Vec<(String, Option<String>)> = store
-            .tokens()
+        let listed: Vec<(String, Option<String>)> = Tokens::new(&store)
+            .list()
             .await
             .unwrap()
             .into_iter()
@@ -409,7 +428,7 @@ mod tests {
             .collect();
         assert_eq!(listed, expected);
         let stored: Vec<(String, Option<String>)> = sqlx::query("SELECT id, job FROM api_tokens ORDER BY id")
-            .fetch_all(&store.pool)
+            .fetch_all(store.pool())
             .await
             .unwrap()
             .iter()
@@ -426,19 +445,20 @@ mod tests {
             .map(|(id, job)| ((*id).to_owned(), job.map(str::to_owned)))
             .collect();
         assert_eq!(stored, ids, "bound to the jobs' ids");
-        let caller = store.active_token_by_hash("t-name").await.unwrap().unwrap();
+        let caller = Tokens::new(&store).active_by_hash("t-name").await.unwrap().unwrap();
         assert_eq!(caller.job.as_deref(), Some("j-hr"));
     }
 
     #[tokio::test]
     async fn an_inbound_token_names_an_existing_inbound_job_and_stays_with_it() {
         let s = store().await;
-        job(&s.pool, "j-hr", "HR", "inbound").await;
-        job(&s.pool, "j-acme", "Acme", "outbound").await;
+        job(s.pool(), "j-hr", "HR", "inbound").await;
+        job(s.pool(), "j-acme", "Acme", "outbound").await;
         let refused = |job: &'static str| {
             let s = s.clone();
             async move {
-                s.create_token(&request(None, TokenScope::Inbound, Some(job)))
+                Tokens::new(&s)
+                    .create(&request(None, TokenScope::Inbound, Some(job)))
                     .await
                     .unwrap_err()
                     .to_string()
@@ -448,28 +468,40 @@ mod tests {
         assert!(unknown.contains("no job has the id or name `Ghost`"), "{unknown}");
         let outbound = refused("acme").await;
         assert!(outbound.contains("the job `Acme` is an outbound job"), "{outbound}");
-        assert_eq!(s.tokens().await.unwrap(), []);
+        assert_eq!(Tokens::new(&s).list().await.unwrap(), []);
 
-        let by_name = s
-            .create_token(&request(None, TokenScope::Inbound, Some(" hr ")))
+        let by_name = Tokens::new(&s)
+            .create(&request(None, TokenScope::Inbound, Some(" hr ")))
             .await
             .unwrap();
         assert_eq!(by_name.summary.job.as_deref(), Some("HR"), "the job's own name");
-        let by_id = s
-            .create_token(&request(None, TokenScope::Inbound, Some("j-hr")))
+        let by_id = Tokens::new(&s)
+            .create(&request(None, TokenScope::Inbound, Some("j-hr")))
             .await
             .unwrap();
         let hash = token::hash(by_id.token.expose());
         assert_eq!(
-            s.active_token_by_hash(&hash).await.unwrap().unwrap().job.as_deref(),
+            Tokens::new(&s)
+                .active_by_hash(&hash)
+                .await
+                .unwrap()
+                .unwrap()
+                .job
+                .as_deref(),
             Some("j-hr")
         );
 
         sqlx::query("UPDATE jobs SET name = 'People', name_key = 'people' WHERE id = 'j-hr'")
-            .execute(&s.pool)
+            .execute(s.pool())
             .await
             .unwrap();
-        let listed: Vec<Option<String>> = s.tokens().await.unwrap().into_iter().map(|t| t.job).collect();
+        let listed: Vec<Option<String>> = Tokens::new(&s)
+            .list()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.job)
+            .collect();
         assert_eq!(
             listed,
             [Some("People".to_owned()), Some("People".to_owned())],
@@ -478,41 +510,47 @@ mod tests {
 
         // The in-memory database has one connection: give it back before listing.
         {
-            let mut connection = s.pool.acquire().await.unwrap();
+            let mut connection = s.pool().acquire().await.unwrap();
             assert_eq!(delete_job_tokens(&mut connection, "j-acme").await.unwrap(), 0);
             assert_eq!(delete_job_tokens(&mut connection, "j-hr").await.unwrap(), 2);
         }
-        assert_eq!(s.tokens().await.unwrap(), []);
+        assert_eq!(Tokens::new(&s).list().await.unwrap(), []);
     }
 
     #[tokio::test]
     async fn revoked_tokens_stay_listed_but_authenticate_nothing() {
         let s = store().await;
-        job(&s.pool, "j-1", "Workday", "inbound").await;
-        let created = s
-            .create_token(&request(Some("HR"), TokenScope::Inbound, Some("workday")))
+        job(s.pool(), "j-1", "Workday", "inbound").await;
+        let created = Tokens::new(&s)
+            .create(&request(Some("HR"), TokenScope::Inbound, Some("workday")))
             .await
             .unwrap();
-        let revoked = s.revoke_token(&created.summary.id).await.unwrap().unwrap();
+        let revoked = Tokens::new(&s).revoke(&created.summary.id).await.unwrap().unwrap();
         let when = revoked.revoked_at.clone().unwrap();
         assert_eq!(revoked.job.as_deref(), Some("Workday"));
-        let again = s.revoke_token(&created.summary.id).await.unwrap().unwrap();
+        let again = Tokens::new(&s).revoke(&created.summary.id).await.unwrap().unwrap();
         assert_eq!(again.revoked_at, Some(when), "revoking again keeps the first time");
-        assert_eq!(s.revoke_token("no-such-id").await.unwrap(), None);
-        assert_eq!(s.tokens().await.unwrap(), [again]);
+        assert_eq!(Tokens::new(&s).revoke("no-such-id").await.unwrap(), None);
+        assert_eq!(Tokens::new(&s).list().await.unwrap(), [again]);
         let hash = token::hash(created.token.expose());
-        assert_eq!(s.active_token_by_hash(&hash).await.unwrap(), None);
+        assert_eq!(Tokens::new(&s).active_by_hash(&hash).await.unwrap(), None);
     }
 
     #[tokio::test]
     async fn the_database_refuses_a_job_on_the_wrong_scope() {
         let s = store().await;
-        assert!(s.create_token(&request(None, TokenScope::Inbound, None)).await.is_err());
         assert!(
-            s.create_token(&request(None, TokenScope::Scim, Some("x")))
+            Tokens::new(&s)
+                .create(&request(None, TokenScope::Inbound, None))
                 .await
                 .is_err()
         );
-        assert_eq!(s.tokens().await.unwrap(), []);
+        assert!(
+            Tokens::new(&s)
+                .create(&request(None, TokenScope::Scim, Some("x")))
+                .await
+                .is_err()
+        );
+        assert_eq!(Tokens::new(&s).list().await.unwrap(), []);
     }
 }

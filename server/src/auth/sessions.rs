@@ -7,9 +7,9 @@ use provisio_api::auth::Secret;
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
-use super::Store;
-use super::admins::{db_time, parse_db_time};
 use crate::ServerError;
+use crate::store::Store;
+use crate::store::{db_time, parse_db_time};
 
 /// A stored session and the administrator it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,8 +21,18 @@ pub(crate) struct SessionRow {
     pub(crate) last_seen_at: DateTime<Utc>,
 }
 
-impl Store {
-    pub(crate) async fn create_session(
+/// Administrators' sessions in a store.
+#[derive(Debug, Clone)]
+pub(crate) struct Sessions {
+    store: Store,
+}
+
+impl Sessions {
+    pub fn new(store: &Store) -> Sessions {
+        Sessions { store: store.clone() }
+    }
+
+    pub(crate) async fn create(
         &self,
         id_hash: &str,
         admin_id: &str,
@@ -39,19 +49,19 @@ impl Store {
         .bind(csrf_token.expose())
         .bind(&now)
         .bind(&now)
-        .execute(&self.pool)
+        .execute(self.store.pool())
         .await?;
         Ok(())
     }
 
     /// The session whose id hashes to `id_hash`, expired or not.
-    pub(crate) async fn session(&self, id_hash: &str) -> Result<Option<SessionRow>, ServerError> {
+    pub(crate) async fn get(&self, id_hash: &str) -> Result<Option<SessionRow>, ServerError> {
         let row = sqlx::query(
             "SELECT s.admin_id, a.name, s.csrf_token, s.created_at, s.last_seen_at \
              FROM sessions s JOIN admins a ON a.id = s.admin_id WHERE s.id_hash = $1",
         )
         .bind(id_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.store.pool())
         .await?;
         row.map(|row: AnyRow| {
             Ok(SessionRow {
@@ -66,27 +76,27 @@ impl Store {
     }
 
     /// Notes activity on the session, which pushes back its idle end.
-    pub(crate) async fn touch_session(&self, id_hash: &str, now: DateTime<Utc>) -> Result<(), ServerError> {
+    pub(crate) async fn touch(&self, id_hash: &str, now: DateTime<Utc>) -> Result<(), ServerError> {
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
             .bind(db_time(now))
             .bind(id_hash)
-            .execute(&self.pool)
+            .execute(self.store.pool())
             .await?;
         Ok(())
     }
 
     /// Ends the session; `false` when there was none.
-    pub(crate) async fn delete_session(&self, id_hash: &str) -> Result<bool, ServerError> {
+    pub(crate) async fn delete(&self, id_hash: &str) -> Result<bool, ServerError> {
         let deleted = sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
             .bind(id_hash)
-            .execute(&self.pool)
+            .execute(self.store.pool())
             .await?;
         Ok(deleted.rows_affected() == 1)
     }
 
     /// Deletes sessions idle since before `seen_before` or begun before
     /// `created_before`; how many.
-    pub(crate) async fn delete_expired_sessions(
+    pub(crate) async fn delete_expired(
         &self,
         seen_before: DateTime<Utc>,
         created_before: DateTime<Utc>,
@@ -94,7 +104,7 @@ impl Store {
         let deleted = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
             .bind(db_time(seen_before))
             .bind(db_time(created_before))
-            .execute(&self.pool)
+            .execute(self.store.pool())
             .await?;
         Ok(deleted.rows_affected())
     }
@@ -105,6 +115,7 @@ mod tests {
     use chrono::TimeDelta;
 
     use super::*;
+    use crate::auth::Admins;
 
     fn at(minutes: i64) -> DateTime<Utc> {
         parse_db_time("2026-11-26T09:00:00Z").unwrap() + TimeDelta::minutes(minutes)
@@ -112,23 +123,26 @@ mod tests {
 
     async fn store_with_admin() -> (Store, String) {
         let s = Store::open("sqlite::memory:").await.unwrap();
-        s.create_admin("alice", &Secret::new("correct horse battery"))
+        Admins::new(&s)
+            .create("alice", &Secret::new("correct horse battery"))
             .await
             .unwrap();
-        s.create_admin("bob", &Secret::new("correct horse battery"))
+        Admins::new(&s)
+            .create("bob", &Secret::new("correct horse battery"))
             .await
             .unwrap();
-        let id = s.admin_credentials("alice").await.unwrap().unwrap().id;
+        let id = Admins::new(&s).credentials("alice").await.unwrap().unwrap().id;
         (s, id)
     }
 
     #[tokio::test]
     async fn a_session_is_found_by_its_hash_and_touched() {
         let (s, alice) = store_with_admin().await;
-        s.create_session("h1", &alice, &Secret::new("csrf"), at(0))
+        Sessions::new(&s)
+            .create("h1", &alice, &Secret::new("csrf"), at(0))
             .await
             .unwrap();
-        let row = s.session("h1").await.unwrap().unwrap();
+        let row = Sessions::new(&s).get("h1").await.unwrap().unwrap();
         assert_eq!(
             row,
             SessionRow {
@@ -139,43 +153,55 @@ mod tests {
                 last_seen_at: at(0),
             }
         );
-        s.touch_session("h1", at(5)).await.unwrap();
-        assert_eq!(s.session("h1").await.unwrap().unwrap().last_seen_at, at(5));
-        assert_eq!(s.session("h2").await.unwrap(), None);
-        assert!(s.delete_session("h1").await.unwrap());
-        assert!(!s.delete_session("h1").await.unwrap());
-        assert_eq!(s.session("h1").await.unwrap(), None);
+        Sessions::new(&s).touch("h1", at(5)).await.unwrap();
+        assert_eq!(Sessions::new(&s).get("h1").await.unwrap().unwrap().last_seen_at, at(5));
+        assert_eq!(Sessions::new(&s).get("h2").await.unwrap(), None);
+        assert!(Sessions::new(&s).delete("h1").await.unwrap());
+        assert!(!Sessions::new(&s).delete("h1").await.unwrap());
+        assert_eq!(Sessions::new(&s).get("h1").await.unwrap(), None);
     }
 
     #[tokio::test]
     async fn expired_sessions_are_swept() {
         let (s, alice) = store_with_admin().await;
-        s.create_session("old", &alice, &Secret::new("c"), at(0)).await.unwrap();
-        s.create_session("idle", &alice, &Secret::new("c"), at(10))
+        Sessions::new(&s)
+            .create("old", &alice, &Secret::new("c"), at(0))
             .await
             .unwrap();
-        s.create_session("fresh", &alice, &Secret::new("c"), at(10))
+        Sessions::new(&s)
+            .create("idle", &alice, &Secret::new("c"), at(10))
             .await
             .unwrap();
-        s.touch_session("old", at(40)).await.unwrap();
-        s.touch_session("fresh", at(40)).await.unwrap();
-        assert_eq!(s.delete_expired_sessions(at(30), at(5)).await.unwrap(), 2);
-        assert!(s.session("fresh").await.unwrap().is_some());
+        Sessions::new(&s)
+            .create("fresh", &alice, &Secret::new("c"), at(10))
+            .await
+            .unwrap();
+        Sessions::new(&s).touch("old", at(40)).await.unwrap();
+        Sessions::new(&s).touch("fresh", at(40)).await.unwrap();
+        assert_eq!(Sessions::new(&s).delete_expired(at(30), at(5)).await.unwrap(), 2);
+        assert!(Sessions::new(&s).get("fresh").await.unwrap().is_some());
     }
 
     #[tokio::test]
     async fn new_passwords_and_deletions_end_an_administrators_sessions() {
         let (s, alice) = store_with_admin().await;
-        s.create_session("h1", &alice, &Secret::new("c"), at(0)).await.unwrap();
-        s.set_admin_password("alice", &Secret::new("a brand new password"))
+        Sessions::new(&s)
+            .create("h1", &alice, &Secret::new("c"), at(0))
             .await
             .unwrap();
-        assert_eq!(s.session("h1").await.unwrap(), None);
-        s.create_session("h2", &alice, &Secret::new("c"), at(0)).await.unwrap();
-        assert!(s.delete_admin("alice").await.unwrap());
-        assert_eq!(s.session("h2").await.unwrap(), None);
+        Admins::new(&s)
+            .set_password("alice", &Secret::new("a brand new password"))
+            .await
+            .unwrap();
+        assert_eq!(Sessions::new(&s).get("h1").await.unwrap(), None);
+        Sessions::new(&s)
+            .create("h2", &alice, &Secret::new("c"), at(0))
+            .await
+            .unwrap();
+        assert!(Admins::new(&s).delete("alice").await.unwrap());
+        assert_eq!(Sessions::new(&s).get("h2").await.unwrap(), None);
         let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
-            .fetch_one(&s.pool)
+            .fetch_one(s.pool())
             .await
             .unwrap();
         assert_eq!(left, 0);

@@ -8,14 +8,15 @@
 
 use std::fmt;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use provisio_api::auth::{AdminSummary, Secret};
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
-use super::Store;
+use super::password;
 use crate::ServerError;
-use crate::auth::password;
+use crate::store::Store;
+use crate::store::db_time;
 
 /// What signing in needs to know about an administrator.
 #[derive(Clone, PartialEq, Eq)]
@@ -35,10 +36,20 @@ impl fmt::Debug for AdminCredentials {
     }
 }
 
-impl Store {
+/// The administrators of a store: their names and password hashes.
+#[derive(Debug, Clone)]
+pub struct Admins {
+    store: Store,
+}
+
+impl Admins {
+    pub fn new(store: &Store) -> Admins {
+        Admins { store: store.clone() }
+    }
+
     /// Creates an administrator with a new hash of `password`; `None` when
     /// one of that name exists.
-    pub async fn create_admin(&self, name: &str, password: &Secret) -> Result<Option<AdminSummary>, ServerError> {
+    pub async fn create(&self, name: &str, password: &Secret) -> Result<Option<AdminSummary>, ServerError> {
         let hash = password::hash(password.clone()).await?;
         let now = db_time(Utc::now());
         let inserted = sqlx::query(
@@ -50,7 +61,7 @@ impl Store {
         .bind(hash)
         .bind(&now)
         .bind(&now)
-        .execute(&self.pool)
+        .execute(self.store.pool())
         .await?;
         Ok((inserted.rows_affected() == 1).then(|| AdminSummary {
             name: name.to_owned(),
@@ -60,9 +71,9 @@ impl Store {
     }
 
     /// Every administrator, by name.
-    pub async fn admins(&self) -> Result<Vec<AdminSummary>, ServerError> {
+    pub async fn list(&self) -> Result<Vec<AdminSummary>, ServerError> {
         let rows = sqlx::query("SELECT name, created_at, last_sign_in_at FROM admins ORDER BY name")
-            .fetch_all(&self.pool)
+            .fetch_all(self.store.pool())
             .await?;
         rows.iter()
             .map(|row| {
@@ -76,26 +87,26 @@ impl Store {
     }
 
     /// How many administrators there are.
-    pub async fn admin_count(&self) -> Result<i64, ServerError> {
+    pub async fn count(&self) -> Result<i64, ServerError> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM admins")
-            .fetch_one(&self.pool)
+            .fetch_one(self.store.pool())
             .await?)
     }
 
     /// Whether an administrator of that name exists.
-    pub async fn admin_exists(&self, name: &str) -> Result<bool, ServerError> {
+    pub async fn exists(&self, name: &str) -> Result<bool, ServerError> {
         let found: Option<String> = sqlx::query_scalar("SELECT id FROM admins WHERE name = $1")
             .bind(name)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.store.pool())
             .await?;
         Ok(found.is_some())
     }
 
     /// Replaces the administrator's password and signs them out everywhere;
     /// `false` when there is no administrator of that name.
-    pub async fn set_admin_password(&self, name: &str, password: &Secret) -> Result<bool, ServerError> {
+    pub async fn set_password(&self, name: &str, password: &Secret) -> Result<bool, ServerError> {
         let hash = password::hash(password.clone()).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.store.pool().begin().await?;
         let id: Option<String> = sqlx::query_scalar("SELECT id FROM admins WHERE name = $1")
             .bind(name)
             .fetch_optional(&mut *tx)
@@ -126,8 +137,8 @@ impl Store {
     /// deleted. On PostgreSQL, two administrators deleting each other at the
     /// same instant could both succeed: an accepted risk for a rare, manual
     /// action that `provisio admin create` repairs.
-    pub async fn delete_admin(&self, name: &str) -> Result<bool, ServerError> {
-        let mut tx = self.pool.begin().await?;
+    pub async fn delete(&self, name: &str) -> Result<bool, ServerError> {
+        let mut tx = self.store.pool().begin().await?;
         let id: Option<String> = sqlx::query_scalar("SELECT id FROM admins WHERE name = $1")
             .bind(name)
             .fetch_optional(&mut *tx)
@@ -151,10 +162,10 @@ impl Store {
     }
 
     /// The administrator's id and password hash, for signing in.
-    pub(crate) async fn admin_credentials(&self, name: &str) -> Result<Option<AdminCredentials>, ServerError> {
+    pub(crate) async fn credentials(&self, name: &str) -> Result<Option<AdminCredentials>, ServerError> {
         let row = sqlx::query("SELECT id, name, password_hash FROM admins WHERE name = $1")
             .bind(name)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.store.pool())
             .await?;
         row.map(|row: AnyRow| {
             Ok(AdminCredentials {
@@ -170,28 +181,16 @@ impl Store {
         sqlx::query("UPDATE admins SET last_sign_in_at = $1 WHERE id = $2")
             .bind(db_time(now))
             .bind(admin_id)
-            .execute(&self.pool)
+            .execute(self.store.pool())
             .await?;
         Ok(())
     }
 }
 
-/// A time as the authentication tables store it: RFC 3339 in UTC with
-/// microseconds, always the same width, so text order is time order.
-pub(crate) fn db_time(time: DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
-/// Reads a time [`db_time`] wrote.
-pub(crate) fn parse_db_time(text: &str) -> Result<DateTime<Utc>, ServerError> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|time| time.to_utc())
-        .map_err(|e| ServerError::Corrupt(format!("bad timestamp `{text}`: {e}")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::parse_db_time;
 
     async fn store() -> Store {
         Store::open("sqlite::memory:").await.unwrap()
@@ -202,60 +201,78 @@ mod tests {
     }
 
     async fn names(s: &Store) -> Vec<String> {
-        s.admins().await.unwrap().into_iter().map(|a| a.name).collect()
+        Admins::new(&s)
+            .list()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.name)
+            .collect()
     }
 
     #[tokio::test]
     async fn names_are_unique() {
         let s = store().await;
-        let alice = s
-            .create_admin("alice", &password("correct horse battery"))
+        let alice = Admins::new(&s)
+            .create("alice", &password("correct horse battery"))
             .await
             .unwrap()
             .unwrap();
         assert_eq!(alice.name, "alice");
         assert_eq!(alice.last_sign_in_at, None);
         assert_eq!(
-            s.create_admin("alice", &password("another password!")).await.unwrap(),
+            Admins::new(&s)
+                .create("alice", &password("another password!"))
+                .await
+                .unwrap(),
             None
         );
-        s.create_admin("Alice", &password("correct horse battery"))
+        Admins::new(&s)
+            .create("Alice", &password("correct horse battery"))
             .await
             .unwrap()
             .unwrap();
         assert_eq!(names(&s).await, ["Alice", "alice"]);
-        assert_eq!(s.admin_count().await.unwrap(), 2);
-        assert!(s.admin_exists("alice").await.unwrap());
-        assert!(!s.admin_exists("bob").await.unwrap());
+        assert_eq!(Admins::new(&s).count().await.unwrap(), 2);
+        assert!(Admins::new(&s).exists("alice").await.unwrap());
+        assert!(!Admins::new(&s).exists("bob").await.unwrap());
     }
 
     #[tokio::test]
     async fn only_a_hash_of_the_password_is_stored_and_it_verifies() {
         let s = store().await;
-        s.create_admin("alice", &password("correct horse battery"))
+        Admins::new(&s)
+            .create("alice", &password("correct horse battery"))
             .await
             .unwrap();
-        let credentials = s.admin_credentials("alice").await.unwrap().unwrap();
+        let credentials = Admins::new(&s).credentials("alice").await.unwrap().unwrap();
         assert!(credentials.password_hash.starts_with("$argon2id$"));
         assert!(!format!("{credentials:?}").contains("argon2"));
         let verify = |text: &str| password::verify(password(text), Some(credentials.password_hash.clone()));
         assert!(verify("correct horse battery").await.unwrap());
         assert!(!verify("wrong horse battery").await.unwrap());
-        assert_eq!(s.admin_credentials("bob").await.unwrap(), None);
+        assert_eq!(Admins::new(&s).credentials("bob").await.unwrap(), None);
     }
 
     #[tokio::test]
     async fn a_new_password_replaces_the_old_one() {
         let s = store().await;
-        s.create_admin("alice", &password("correct horse battery"))
+        Admins::new(&s)
+            .create("alice", &password("correct horse battery"))
             .await
             .unwrap();
         assert!(
-            s.set_admin_password("alice", &password("a brand new password"))
+            Admins::new(&s)
+                .set_password("alice", &password("a brand new password"))
                 .await
                 .unwrap()
         );
-        let hash = s.admin_credentials("alice").await.unwrap().unwrap().password_hash;
+        let hash = Admins::new(&s)
+            .credentials("alice")
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash;
         assert!(
             password::verify(password("a brand new password"), Some(hash.clone()))
                 .await
@@ -267,7 +284,8 @@ mod tests {
                 .unwrap()
         );
         assert!(
-            !s.set_admin_password("bob", &password("a brand new password"))
+            !Admins::new(&s)
+                .set_password("bob", &password("a brand new password"))
                 .await
                 .unwrap()
         );
@@ -276,27 +294,32 @@ mod tests {
     #[tokio::test]
     async fn the_last_administrator_cannot_be_deleted() {
         let s = store().await;
-        s.create_admin("alice", &password("correct horse battery"))
+        Admins::new(&s)
+            .create("alice", &password("correct horse battery"))
             .await
             .unwrap();
-        s.create_admin("bob", &password("correct horse battery")).await.unwrap();
-        assert!(!s.delete_admin("carol").await.unwrap());
-        assert!(s.delete_admin("alice").await.unwrap());
-        assert!(!s.delete_admin("bob").await.unwrap());
+        Admins::new(&s)
+            .create("bob", &password("correct horse battery"))
+            .await
+            .unwrap();
+        assert!(!Admins::new(&s).delete("carol").await.unwrap());
+        assert!(Admins::new(&s).delete("alice").await.unwrap());
+        assert!(!Admins::new(&s).delete("bob").await.unwrap());
         assert_eq!(names(&s).await, ["bob"]);
     }
 
     #[tokio::test]
     async fn sign_ins_are_recorded() {
         let s = store().await;
-        s.create_admin("alice", &password("correct horse battery"))
+        Admins::new(&s)
+            .create("alice", &password("correct horse battery"))
             .await
             .unwrap();
-        let id = s.admin_credentials("alice").await.unwrap().unwrap().id;
+        let id = Admins::new(&s).credentials("alice").await.unwrap().unwrap().id;
         let when = parse_db_time("2026-11-26T09:30:00Z").unwrap();
-        s.record_sign_in(&id, when).await.unwrap();
+        Admins::new(&s).record_sign_in(&id, when).await.unwrap();
         assert_eq!(
-            s.admins().await.unwrap()[0].last_sign_in_at.as_deref(),
+            Admins::new(&s).list().await.unwrap()[0].last_sign_in_at.as_deref(),
             Some("2026-11-26T09:30:00.000000Z")
         );
     }

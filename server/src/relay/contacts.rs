@@ -4,14 +4,23 @@
 
 use sqlx::Row as _;
 
-use super::Store;
-use super::admins::{db_time, parse_db_time};
+use super::Contact;
 use crate::ServerError;
-use crate::relay::Contact;
+use crate::store::{Store, db_time, parse_db_time};
 
-impl Store {
+/// The agents' stored contacts.
+#[derive(Debug, Clone)]
+pub(crate) struct Contacts {
+    store: Store,
+}
+
+impl Contacts {
+    pub(crate) fn new(store: &Store) -> Contacts {
+        Contacts { store: store.clone() }
+    }
+
     /// Stores an agent's latest contact, replacing the previous one.
-    pub(crate) async fn record_agent_contact(&self, contact: &Contact) -> Result<(), ServerError> {
+    pub(crate) async fn record(&self, contact: &Contact) -> Result<(), ServerError> {
         sqlx::query(
             "INSERT INTO agents (name, last_contact_at, connected_since, version, host) \
              VALUES ($1, $2, $3, $4, $5) \
@@ -23,16 +32,16 @@ impl Store {
         .bind(db_time(contact.connected_since))
         .bind(&contact.version)
         .bind(&contact.host)
-        .execute(&self.pool)
+        .execute(self.store.pool())
         .await?;
         Ok(())
     }
 
     /// Every agent's last stored contact, by name.
-    pub(crate) async fn agent_contacts(&self) -> Result<Vec<Contact>, ServerError> {
+    pub(crate) async fn all(&self) -> Result<Vec<Contact>, ServerError> {
         let rows =
             sqlx::query("SELECT name, last_contact_at, connected_since, version, host FROM agents ORDER BY name")
-                .fetch_all(&self.pool)
+                .fetch_all(self.store.pool())
                 .await?;
         rows.iter()
             .map(|row| {
@@ -64,14 +73,14 @@ mod tests {
             version: "0.1.0".into(),
             host: "ldap-gw".into(),
         };
-        store.record_agent_contact(&first).await.unwrap();
+        Contacts::new(&store).record(&first).await.unwrap();
         let later = Contact {
             last_contact_at: Utc::now(),
             version: "0.2.0".into(),
             ..first.clone()
         };
-        store.record_agent_contact(&later).await.unwrap();
-        let contacts = store.agent_contacts().await.unwrap();
+        Contacts::new(&store).record(&later).await.unwrap();
+        let contacts = Contacts::new(&store).all().await.unwrap();
         assert_eq!(contacts.len(), 1);
         assert_eq!(contacts[0].version, "0.2.0");
         assert_eq!(
