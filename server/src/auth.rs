@@ -39,7 +39,7 @@ use crate::store::Store;
 
 pub use admins::Admins;
 pub(crate) use sessions::Sessions;
-pub(crate) use tokens::delete_job_tokens;
+pub(crate) use tokens::purge as purge_job_tokens;
 pub use tokens::{TokenCreateError, Tokens};
 
 // The router, the OpenAPI document and later issues use these; until the
@@ -246,11 +246,26 @@ pub(crate) mod testing {
         (Auth::new(Store::open("sqlite::memory:").await.unwrap(), options), clock)
     }
 
-    /// Creates an inbound job named `name` (inbound tokens name one); its id.
+    /// Creates an inbound job named `name` (inbound tokens name one); its
+    /// id. Written directly: authentication sits below the jobs module.
     pub(crate) async fn inbound_job(store: &Store, name: &str) -> String {
-        let jobs = crate::jobs::Jobs::new(store.clone(), crate::secrets::SecretBox::ephemeral().unwrap());
-        let definition = provisio_engine::job::templates::inbound(name);
-        jobs.create(definition).await.unwrap().id
+        let id = uuid::Uuid::new_v4().to_string();
+        let definition = serde_json::to_string(&provisio_engine::job::templates::inbound(name)).unwrap();
+        let now = crate::store::db_time(Utc::now());
+        sqlx::query(
+            "INSERT INTO jobs (id, name, name_key, direction, target_kind, definition, secrets, state, \
+             state_changed_at, restart_requested_at, version, created_at, modified_at) \
+             VALUES ($1, $2, $3, 'inbound', 'directory', $4, NULL, 'stopped', $5, NULL, 1, $5, $5)",
+        )
+        .bind(&id)
+        .bind(name)
+        .bind(name.trim().to_lowercase())
+        .bind(definition)
+        .bind(now)
+        .execute(store.pool())
+        .await
+        .unwrap();
+        id
     }
 }
 

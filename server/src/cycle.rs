@@ -1,8 +1,10 @@
 //! The provisioning service: what a job remembers between cycles (`state`),
 //! the policies of escrow, quarantine and the deletion guard (`policy`), the
 //! lease that lets one run at a time work on a job (`lease`), one
-//! cycle or on-demand run (`run`), and the scheduler that runs jobs (`scheduler`).
+//! cycle or on-demand run (`run`), the scheduler that runs jobs (`scheduler`)
+//! and an inbound job's worker (`inbound_worker`).
 
+pub mod inbound_worker;
 pub mod lease;
 pub mod policy;
 pub mod run;

@@ -6,7 +6,6 @@
 mod access_log;
 mod api;
 mod credentials_first;
-pub(crate) mod failure;
 mod health;
 mod limits;
 mod metrics;

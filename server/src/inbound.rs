@@ -2,8 +2,9 @@
 //! requests to an inbound job (`POST /api/v1/inbound/{job}/bulkUpload`);
 //! the envelope is checked at once ([`envelope`]), the request stored
 //! durably ([`requests`]) and answered 202, and the job's worker
-//! ([`worker`]) processes the records into the directory through the same
-//! pipeline as outbound cycles (`cycle::run::inbound`), each record
+//! (`cycle::inbound_worker`) processes the records into the directory
+//! through the same pipeline as outbound cycles (`cycle::run::inbound`),
+//! each record
 //! flattened to source attributes by
 //! [`provisio_engine::inbound_record`]. [`rate`] keeps each job to
 //! its requests per second, [`queue`] to a number of requests waiting, and
@@ -14,7 +15,6 @@ pub mod queue;
 pub mod rate;
 pub mod requests;
 pub mod retention;
-pub mod worker;
 
 pub use queue::QueueLimit;
 pub use retention::InboundRetention;

@@ -53,7 +53,16 @@ pub struct Jobs {
     secrets: SecretBox,
     /// How this server reaches the jobs' targets.
     reach: std::sync::Arc<Reach>,
+    /// What deleting a job deletes besides it, in the same transaction.
+    purges: std::sync::Arc<Vec<JobPurge>>,
 }
+
+/// Deletes what a module keeps for one job, in the transaction that deletes
+/// the job. The modules that keep something per job (cycle state, inbound
+/// requests, inbound tokens) sit above this one: the server registers their
+/// purges ([`Jobs::with_purges`]) rather than this module calling them.
+pub type JobPurge =
+    for<'c> fn(&'c mut sqlx::AnyConnection, &'c str) -> futures_util::future::BoxFuture<'c, Result<(), ServerError>>;
 
 /// How a server reaches its jobs' targets: what they may reach (the
 /// operator's [`TargetPolicy`](crate::connectors::TargetPolicy)) and the
@@ -74,7 +83,7 @@ pub enum JobError {
     #[error("a job named `{name}` already exists (names are unique regardless of case)")]
     NameTaken { name: String },
     /// The definition has errors; every problem, warnings included.
-    #[error("{}", invalid_message(.0))]
+    #[error("{}", JobProblem::summary(.0))]
     Invalid(Vec<JobProblem>),
     /// The write named a version that is no longer current.
     #[error("the job `{id}` has changed: its version is {current}, the request expected {expected}")]
@@ -89,18 +98,6 @@ pub enum JobError {
     Secret(#[from] SecretError),
     #[error(transparent)]
     Storage(#[from] ServerError),
-}
-
-fn invalid_message(problems: &[JobProblem]) -> String {
-    let errors: Vec<&JobProblem> = problems.iter().filter(|p| p.is_error()).collect();
-    let first = errors
-        .first()
-        .map(|p| format!(": {}: {}", p.location, p.message))
-        .unwrap_or_default();
-    match errors.len() {
-        1 => format!("the job definition has 1 error{first}"),
-        n => format!("the job definition has {n} errors{first}"),
-    }
 }
 
 impl From<sqlx::Error> for JobError {
@@ -149,7 +146,14 @@ impl Jobs {
             store,
             secrets,
             reach: std::sync::Arc::default(),
+            purges: std::sync::Arc::default(),
         }
+    }
+
+    /// These jobs, deleting with each job what `purges` delete.
+    pub fn with_purges(mut self, purges: Vec<JobPurge>) -> Jobs {
+        self.purges = std::sync::Arc::new(purges);
+        self
     }
 
     /// These jobs reaching their targets this way.
@@ -349,7 +353,8 @@ impl Jobs {
         }
     }
 
-    /// Deletes a job, its assignments, inbound requests and inbound tokens.
+    /// Deletes a job, its assignments and, through the purges the server
+    /// registered ([`Jobs::with_purges`]), what other modules keep for it.
     pub async fn delete(&self, id_or_name: &str, if_version: Option<i64>) -> Result<(), JobError> {
         let current = self.find(id_or_name).await?.detail;
         check_version(&current, if_version)?;
@@ -373,19 +378,13 @@ impl Jobs {
             .bind(&current.id)
             .execute(&mut *tx)
             .await?;
-        // Its inbound requests go with it, and its inbound tokens: a token
-        // is bound to the job's id, which nothing will have again.
-        crate::inbound::requests::purge_job(&mut tx, &current.id).await?;
-        let tokens = crate::auth::delete_job_tokens(&mut tx, &current.id).await?;
-        // Its links, watermark, escrows and staged deletes go with it.
-        crate::cycle::state::purge_job(&mut tx, &current.id)
-            .await
-            .map_err(|e| match e {
-                crate::cycle::state::StateError::Storage(e) => JobError::Storage(e),
-                other => JobError::Storage(ServerError::Corrupt(other.to_string())),
-            })?;
+        // What other modules keep for it goes with it (its inbound requests
+        // and tokens, its links, watermark, escrows and staged deletes).
+        for purge in self.purges.iter() {
+            purge(&mut tx, &current.id).await?;
+        }
         tx.commit().await?;
-        tracing::info!(job = %current.id, name = %current.definition.name, tokens, "job deleted");
+        tracing::info!(job = %current.id, name = %current.definition.name, "job deleted");
         Ok(())
     }
 

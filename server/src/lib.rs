@@ -25,6 +25,7 @@ pub mod cycle;
 mod demo;
 pub mod directory;
 mod error;
+mod failure;
 mod http;
 pub mod inbound;
 pub mod jobs;

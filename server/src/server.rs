@@ -146,10 +146,16 @@ impl Server {
             ..crate::auth::AuthOptions::default()
         };
         let auth = crate::auth::Auth::new(store.clone(), options);
-        let jobs = crate::jobs::Jobs::new(store.clone(), secrets).with_reach(crate::jobs::Reach {
-            policy: targets,
-            relay: std::sync::Arc::new(crate::relay::Relay::new()),
-        });
+        let jobs = crate::jobs::Jobs::new(store.clone(), secrets)
+            .with_reach(crate::jobs::Reach {
+                policy: targets,
+                relay: std::sync::Arc::new(crate::relay::Relay::new()),
+            })
+            .with_purges(vec![
+                crate::inbound::requests::purge,
+                crate::auth::purge_job_tokens,
+                crate::cycle::state::purge,
+            ]);
         let scheduler_jobs = jobs.clone();
         let served_jobs = jobs.clone();
         let state = AppState {

@@ -67,6 +67,20 @@ pub struct JobProblem {
 }
 
 impl JobProblem {
+    /// One sentence about a definition's problems: how many errors, and the
+    /// first one with its place (warnings aside).
+    pub fn summary(problems: &[JobProblem]) -> String {
+        let errors: Vec<&JobProblem> = problems.iter().filter(|p| p.is_error()).collect();
+        let first = errors
+            .first()
+            .map(|p| format!(": {}: {}", p.location, p.message))
+            .unwrap_or_default();
+        match errors.len() {
+            1 => format!("the job definition has 1 error{first}"),
+            n => format!("the job definition has {n} errors{first}"),
+        }
+    }
+
     pub fn error(location: impl fmt::Display, message: impl Into<String>) -> JobProblem {
         JobProblem {
             location: location.to_string(),

@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::ServerError;
-pub(crate) use crate::http::failure::Failure;
+pub(crate) use crate::failure::Failure;
 use crate::scim::error::ScimError;
 
 /// A SCIM client's authentication error: a [`ScimError`] body, with

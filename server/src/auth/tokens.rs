@@ -209,6 +209,18 @@ impl Tokens {
 
 /// Deletes the inbound tokens of a job (with the job, in its transaction);
 /// returns how many went.
+pub(crate) fn purge<'c>(
+    connection: &'c mut AnyConnection,
+    job_id: &'c str,
+) -> futures_util::future::BoxFuture<'c, Result<(), ServerError>> {
+    Box::pin(async move {
+        let deleted = delete_job_tokens(connection, job_id).await?;
+        tracing::info!(job = %job_id, tokens = deleted, "the deleted job's inbound tokens deleted");
+        Ok(())
+    })
+}
+
+/// Deletes the inbound tokens of a job; how many went.
 pub(crate) async fn delete_job_tokens(connection: &mut AnyConnection, job_id: &str) -> Result<u64, ServerError> {
     let deleted = sqlx::query("DELETE FROM api_tokens WHERE scope = 'inbound' AND job = $1")
         .bind(job_id)

@@ -1,6 +1,6 @@
 //! The scheduler: one task for the whole server that runs the cycles of
 //! every job whose stored state is `running` (and, for an inbound job, its
-//! worker instead: [`crate::inbound::worker`]).
+//! worker instead: [`crate::cycle::inbound_worker`]).
 //!
 //! Every few seconds ([`POLL`]) it reads the jobs table and gives each
 //! running job without one a worker; a job created, changed, started or
@@ -130,7 +130,11 @@ pub async fn run_forever(store: Store, jobs: Jobs) {
                     if job.state == JobState::Running && !active.contains(&job.id) {
                         tracing::info!(job = %job.id, name = %job.name, "scheduling the job");
                         let handle = if job.direction == Direction::Inbound {
-                            workers.spawn(crate::inbound::worker::run(store.clone(), jobs.clone(), job.id.clone()))
+                            workers.spawn(crate::cycle::inbound_worker::run(
+                                store.clone(),
+                                jobs.clone(),
+                                job.id.clone(),
+                            ))
                         } else {
                             workers.spawn(run_job(store.clone(), jobs.clone(), job.id.clone()))
                         };

@@ -143,6 +143,19 @@ impl CycleState {
 
 /// Deletes every cycle-state row of the job on the given connection, meant
 /// to run in the transaction that deletes the job itself.
+pub(crate) fn purge<'c>(
+    connection: &'c mut AnyConnection,
+    job_id: &'c str,
+) -> futures_util::future::BoxFuture<'c, Result<(), ServerError>> {
+    Box::pin(async move {
+        purge_job(connection, job_id).await.map_err(|e| match e {
+            StateError::Storage(e) => e,
+            other => ServerError::Corrupt(other.to_string()),
+        })
+    })
+}
+
+/// Deletes every cycle-state row of the job on the given connection.
 pub async fn purge_job(connection: &mut AnyConnection, job_id: &str) -> Result<(), StateError> {
     for table in TABLES {
         sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE job_id = $1")))

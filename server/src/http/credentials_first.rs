@@ -22,11 +22,11 @@ use provisio_api::auth::SESSION_PATH;
 use provisio_api::inbound::BULK_UPLOAD_PATH;
 use tower_http::timeout::DeadlineBody;
 
-use super::failure::Failure;
 use crate::auth::Auth;
 use crate::auth::extract::check_credentials;
 use crate::auth::failure::ScimAuthFailure;
 use crate::auth::routes::SIGN_IN_MAX_BYTES;
+use crate::failure::Failure;
 
 /// What the middleware needs: authentication, and how long an anonymous
 /// body (a sign-in's) may take to arrive.

@@ -297,6 +297,14 @@ impl InboundRequests {
 }
 
 /// Deletes a job's requests and records (with the job, in its transaction).
+pub(crate) fn purge<'c>(
+    connection: &'c mut AnyConnection,
+    job_id: &'c str,
+) -> futures_util::future::BoxFuture<'c, Result<(), ServerError>> {
+    Box::pin(purge_job(connection, job_id))
+}
+
+/// Deletes the job's requests and records.
 pub(crate) async fn purge_job(connection: &mut AnyConnection, job_id: &str) -> Result<(), ServerError> {
     for table in ["inbound_records", "inbound_requests"] {
         sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE job_id = $1")))

@@ -4,7 +4,7 @@
 use crate::directory::DirectoryError;
 use crate::jobs::JobError;
 
-pub(crate) use crate::http::failure::Failure;
+pub(crate) use crate::failure::Failure;
 
 impl From<DirectoryError> for Failure {
     fn from(error: DirectoryError) -> Self {

@@ -1,4 +1,5 @@
-//! How the JSON endpoints refuse: one type, [`Failure`], with the HTTP
+//! How the JSON endpoints refuse (the admin API, sign-in, and the
+//! authentication in front of them): one type, [`Failure`], with the HTTP
 //! status and the body every client reads (`{"error": CODE, "message":
 //! SENTENCE}`, plus the engine's `problems` for an invalid job definition),
 //! a bearer challenge on 401 and `Retry-After` on 429.
@@ -82,7 +83,7 @@ impl Failure {
 
     /// 400 with every problem of a job definition.
     pub(crate) fn job_problems(problems: Vec<JobProblem>) -> Self {
-        let message = crate::jobs::JobError::Invalid(problems.clone()).to_string();
+        let message = JobProblem::summary(&problems);
         Failure {
             problems: Some(problems),
             ..Self::invalid(message)
