@@ -25,6 +25,9 @@ pub mod cycle;
 mod demo_org;
 pub mod directory;
 mod error;
+// The fuzz targets' way in (fuzz/): not part of the server's API.
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 pub mod inbound;
 pub mod jobs;

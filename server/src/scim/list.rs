@@ -73,19 +73,19 @@ impl ListRequest {
         })
     }
 
-    fn start_index(&self) -> Result<usize, ScimError> {
+    pub(crate) fn start_index(&self) -> Result<usize, ScimError> {
         // RFC 7644 §3.4.2.4: a startIndex below 1 is read as 1.
         Ok(parse_number(self.start_index.as_deref(), "startIndex")?.map_or(1, |n| n.max(1)) as usize)
     }
 
-    fn count(&self) -> Result<usize, ScimError> {
+    pub(crate) fn count(&self) -> Result<usize, ScimError> {
         // A negative count is read as 0.
         Ok(parse_number(self.count.as_deref(), "count")?
             .map_or(DEFAULT_COUNT as i64, |n| n.max(0))
             .min(MAX_RESULTS as i64) as usize)
     }
 
-    fn descending(&self) -> Result<bool, ScimError> {
+    pub(crate) fn descending(&self) -> Result<bool, ScimError> {
         match self.sort_order.as_deref().map(str::trim) {
             None | Some("") => Ok(false),
             Some(order) if order.eq_ignore_ascii_case("ascending") => Ok(false),
