@@ -3,6 +3,8 @@
 //! on (the fuzzer itself catches panics). Hidden from the documentation and
 //! used by nothing else; the parsers stay private to their modules.
 
+use std::sync::OnceLock;
+
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
@@ -24,8 +26,8 @@ pub fn scim_filter(text: &str) {
     match filter::parse(text) {
         Ok(parsed) => {
             for (schema, resource) in samples() {
-                if parsed.check(&schema).is_ok() {
-                    let _ = parsed.matches(&resource, &schema);
+                if parsed.check(schema).is_ok() {
+                    let _ = parsed.matches(resource, schema);
                 }
             }
             let _ = parsed.equality_lookup();
@@ -56,11 +58,10 @@ pub fn scim_patch(body: &[u8], group: bool) {
     let Ok(body) = serde_json::from_slice::<Value>(body) else {
         return;
     };
-    let (schema, original) = match samples().into_iter().nth(usize::from(group)) {
-        Some(sample) => sample,
-        None => return,
+    let Some((schema, original)) = samples().get(usize::from(group)) else {
+        return;
     };
-    let operations = match patch::parse(&body, &schema) {
+    let operations = match patch::parse(&body, schema) {
         Ok(operations) => operations,
         Err(error) => {
             assert_client_error(&error);
@@ -68,16 +69,16 @@ pub fn scim_patch(body: &[u8], group: bool) {
         }
     };
     let mut resource = original.clone();
-    match patch::apply(&mut resource, &operations, &schema) {
+    match patch::apply(&mut resource, &operations, schema) {
         Ok(()) => {
             assert!(resource.is_object(), "a patched resource is an object: {resource}");
-            if let Err(error) = validate::normalize(resource, &schema, validate::Mode::Replace) {
+            if let Err(error) = validate::normalize(resource, schema, validate::Mode::Replace) {
                 assert_client_error(&error);
             }
         }
         Err(error) => {
             assert_client_error(&error);
-            assert_eq!(resource, original, "a failed PATCH changes nothing");
+            assert_eq!(&resource, original, "a failed PATCH changes nothing");
         }
     }
 }
@@ -96,10 +97,10 @@ pub fn scim_path(text: &str) {
         assert_syntax_error(&error, ScimType::InvalidPath, text);
     }
     for (schema, _) in samples() {
-        if let Err(error) = projection::check_attribute_lists(Some(text), Some(text), &schema) {
+        if let Err(error) = projection::check_attribute_lists(Some(text), Some(text), schema) {
             assert_client_error(&error);
         }
-        if let Err(error) = projection::check_sort_by(text, &schema) {
+        if let Err(error) = projection::check_sort_by(text, schema) {
             assert_client_error(&error);
         }
     }
@@ -129,8 +130,14 @@ pub fn inbound_envelope(content_type: Option<&str>, body: &[u8]) {
 }
 
 /// A User (with the enterprise extension and a custom attribute) and a
-/// Group, each with its schema.
-fn samples() -> [(ResourceSchema, Value); 2] {
+/// Group, each with its schema: built once, as the schemas cost more than
+/// most inputs.
+fn samples() -> &'static [(ResourceSchema, Value); 2] {
+    static SAMPLES: OnceLock<[(ResourceSchema, Value); 2]> = OnceLock::new();
+    SAMPLES.get_or_init(build_samples)
+}
+
+fn build_samples() -> [(ResourceSchema, Value); 2] {
     let custom = [CustomAttribute {
         name: "costCode".into(),
         kind: AttrType::String,
