@@ -231,7 +231,8 @@ fn config(dir: &Path, tls: bool) -> String {
 }
 
 /// Unwrapped LDIF (`-o ldif-wrap=no`) to entries by DN; base64 values
-/// (`attr:: …`) are kept encoded.
+/// (`attr:: …`, as LDIF writes a value with a leading space or non-ASCII
+/// text) are decoded when they are UTF-8 text and kept encoded otherwise.
 fn parse_ldif(ldif: &str) -> BTreeMap<String, Entry> {
     let mut entries = BTreeMap::new();
     for block in ldif.split("\n\n") {
@@ -241,7 +242,10 @@ fn parse_ldif(ldif: &str) -> BTreeMap<String, Entry> {
             let Some((name, value)) = line.split_once(':') else {
                 continue;
             };
-            let value = value.trim_start_matches(':').trim().to_owned();
+            let value = match value.strip_prefix(':') {
+                Some(encoded) => decode_text(encoded.trim()),
+                None => value.trim().to_owned(),
+            };
             if name.eq_ignore_ascii_case("dn") {
                 dn = Some(value);
             } else {
@@ -253,6 +257,16 @@ fn parse_ldif(ldif: &str) -> BTreeMap<String, Entry> {
         }
     }
     entries
+}
+
+/// A base64 LDIF value as text, or as it came when it is not UTF-8 text.
+fn decode_text(encoded: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .unwrap_or_else(|| encoded.to_owned())
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -57,7 +57,11 @@ fuzz_target!(|input: Input| {
             (None, Some(n)) => Value::Int(*n),
             (None, None) => Value::Null,
         };
-        let value = if *multi { Value::Multi(vec![value.clone(), value]) } else { value };
+        let value = if *multi {
+            Value::Multi(vec![value.clone(), value])
+        } else {
+            value
+        };
         source.insert(ATTRIBUTES[usize::from(*i) % 4], value);
     }
     let _ = program.evaluate(&source, &mut EvalContext::default());

@@ -9,6 +9,7 @@ mod changes;
 mod extensions;
 mod groups;
 mod model;
+mod names;
 mod retention;
 mod rows;
 mod users;
@@ -23,7 +24,7 @@ pub use changes::{Change, ChangeKind, ObjectType};
 pub use groups::{GroupLookup, GroupQuery, group_source_attributes};
 pub use model::{Group, GroupDraft, Member, MemberKind, Meta, Page, User, UserDraft};
 pub use retention::RETENTION;
-pub use users::{UserLookup, UserQuery, source_attributes};
+pub use users::{UnknownManager, UserLookup, UserQuery, source_attributes};
 
 /// The directory of a store: `store.directory()`.
 #[derive(Debug, Clone)]

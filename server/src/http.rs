@@ -18,6 +18,7 @@ mod state;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
+use tower::ServiceExt as _;
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -33,7 +34,7 @@ pub(crate) fn router(state: AppState, limits: &HttpLimits) -> Router {
         anonymous_body_deadline: limits.header_timeout,
     };
     let credentials_first = axum::middleware::from_fn_with_state(gate, credentials_first::credentials_first);
-    Router::new()
+    let routes = Router::new()
         .route(provisio_api::health::HEALTH_PATH, get(health::health))
         .merge(crate::auth::routes())
         .merge(api::router())
@@ -48,5 +49,9 @@ pub(crate) fn router(state: AppState, limits: &HttpLimits) -> Router {
             limits.request_timeout,
         ))
         .layer(access_log::layer())
-        .layer(axum::middleware::from_fn(security_headers::add))
+        .layer(axum::middleware::from_fn(security_headers::add));
+    // SCIM clients spell endpoints in any letter case and with a trailing
+    // slash: their paths are made canonical before routing, which a layer
+    // on `routes` (run after routing) could not do.
+    Router::new().fallback_service(routes.map_request(crate::scim::endpoint::canonical_request))
 }

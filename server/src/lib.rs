@@ -26,6 +26,9 @@ mod demo;
 pub mod directory;
 mod error;
 mod failure;
+// The fuzz targets' way in (fuzz/): not part of the server's API.
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 pub mod inbound;
 pub mod jobs;

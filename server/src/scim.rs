@@ -2,6 +2,7 @@
 //! schemas, filters, PATCH, projection and errors, and the `/scim/v2` routes.
 
 pub(crate) mod bulk;
+pub(crate) mod endpoint;
 pub(crate) mod error;
 pub(crate) mod filter;
 pub(crate) mod list;

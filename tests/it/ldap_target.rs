@@ -3,11 +3,12 @@
 //! step is checked with the real `ldapsearch`: entries created, one changed
 //! attribute written, a rename after a changed mailNickname, disable by
 //! attribute, delete after a purge, group members added and removed, a user
-//! provisioned on demand, and the connector's errors (refused bind,
-//! conflicting entry).
+//! provisioned on demand, names that RFC 4514 must escape in a DN, and the
+//! connector's errors (refused bind, conflicting entry).
 
 use provisio_api::jobs::JOBS_PATH;
 use provisio_engine::Value as EngineValue;
+use provisio_engine::expr::functions::escape_dn_component;
 use provisio_engine::job::{LdapDisable, LdapGroupClass, LdapTarget, SourceKind};
 use provisio_engine::scim_path::{AttributeChange, TargetAttributes};
 use provisio_server::connectors::ConnectorError;
@@ -36,7 +37,7 @@ pub(crate) fn job(ldap: &Slapd) -> Value {
         "target": target(ldap, json!({"mode": "attribute", "attribute": "description", "value": "disabled"})),
         "objects": [
             {"source": "user", "target": "inetOrgPerson", "mappings": [
-                {"target": "dn", "expression": format!("Join(\",\", Join(\"=\", \"uid\", [mailNickname]), \"{PEOPLE}\")")},
+                {"target": "dn", "expression": format!("Join(\",\", Join(\"=\", \"uid\", EscapeDNComponent([mailNickname])), \"{PEOPLE}\")")},
                 {"target": "uid", "expression": "[mailNickname]", "match_precedence": 1},
                 {"target": "cn", "expression": "[displayName]"},
                 {"target": "sn", "expression": "[surname]"},
@@ -47,7 +48,7 @@ pub(crate) fn job(ldap: &Slapd) -> Value {
                 {"target": "description", "expression": "Switch([IsSoftDeleted], , \"True\", \"disabled\")"}
             ]},
             {"source": "group", "target": "groupOfNames", "mappings": [
-                {"target": "dn", "expression": format!("Join(\",\", Join(\"=\", \"cn\", [displayName]), \"{LDAP_GROUPS}\")")},
+                {"target": "dn", "expression": format!("Join(\",\", Join(\"=\", \"cn\", EscapeDNComponent([displayName])), \"{LDAP_GROUPS}\")")},
                 {"target": "cn", "expression": "[displayName]", "match_precedence": 1},
                 {"target": "members", "expression": "[members]"}
             ]}
@@ -254,6 +255,124 @@ async fn group_members_are_added_and_removed() {
     fx.cycle(Mode::Incremental).await;
     assert_eq!(fx.values(&engineers, "member"), [ADMIN_DN]);
     fx.api.stop().await;
+}
+
+/// Names with the characters RFC 4514 reserves: the DNs the job builds with
+/// EscapeDNComponent keep each name as one RDN value, the entries land
+/// directly under their base, memberships hold, and a second cycle (which
+/// reads every DN back and compares members as DNs) has nothing to do.
+#[tokio::test]
+async fn names_with_dn_special_characters_are_escaped() {
+    let Some(fx) = Fixture::start().await else {
+        return;
+    };
+    let nicknames = ["smith, john", "r+d", r"back\slash", " leading", "#hash", "a=b;<c>\"q\""];
+    let mut users = Vec::new();
+    for (i, nickname) in nicknames.iter().enumerate() {
+        let attributes = json!({
+            "userPrincipalName": format!("user{i}@contoso.com"), "mailNickname": nickname,
+            "displayName": format!("User {i}"), "surname": "Example"
+        });
+        let answer = fx.api.post(USERS, json!({ "attributes": attributes })).await;
+        users.push(answer.expect(201)["id"].as_str().unwrap().to_owned());
+    }
+    let groups = [
+        ("Sales, EMEA", vec![0, 1]),
+        (r"R+D\Lab", vec![2]),
+        (" Leading", vec![3, 4]),
+        ("#Ops", vec![0, 5]),
+    ];
+    let mut group_ids = Vec::new();
+    for (name, members) in &groups {
+        let members: Vec<&String> = members.iter().map(|i| &users[*i]).collect();
+        let body = json!({"attributes": {"displayName": name}, "members": members});
+        let answer = fx.api.post(GROUPS, body).await;
+        group_ids.push(answer.expect(201)["id"].as_str().unwrap().to_owned());
+    }
+
+    let report = fx.cycle(Mode::Initial).await;
+    assert_eq!(report.actions.get("create"), Some(&10), "{report:?}");
+    let people = fx.ldap.entries(PEOPLE, "(objectClass=inetOrgPerson)");
+    assert_eq!(
+        people.len(),
+        nicknames.len(),
+        "one entry per user, no stray RDNs: {people:?}"
+    );
+    let mut user_dns = Vec::new();
+    for nickname in nicknames {
+        let dn = person(&escape_dn_component(nickname));
+        let entry = fx
+            .ldap
+            .entry(&dn)
+            .unwrap_or_else(|| panic!("no entry {dn}: {people:?}"));
+        assert_eq!(entry["uid"], [nickname], "{dn}");
+        // The DN slapd reports names the same entry, directly under PEOPLE.
+        let (reported, _) = people
+            .iter()
+            .find(|(_, e)| e["uid"] == [nickname])
+            .unwrap_or_else(|| panic!("{nickname} not listed: {people:?}"));
+        assert!(reported.ends_with(&format!(",{PEOPLE}")), "{reported}");
+        user_dns.push(reported.clone());
+    }
+    for (name, members) in &groups {
+        let dn = group(&escape_dn_component(name));
+        let entry = fx.ldap.entry(&dn).unwrap_or_else(|| panic!("no group {dn}"));
+        assert_eq!(entry["cn"], [*name], "{dn}");
+        let mut expected: Vec<&String> = members.iter().map(|i| &user_dns[*i]).collect();
+        expected.sort();
+        assert_eq!(fx.values(&dn, "member").iter().collect::<Vec<_>>(), expected, "{dn}");
+    }
+    assert_eq!(
+        fx.ldap.entries(LDAP_GROUPS, "(objectClass=groupOfNames)").len(),
+        groups.len()
+    );
+    // Matched by DN on the server too: slapd finds each user's groups.
+    for (i, dn) in user_dns.iter().enumerate() {
+        let listed = fx.ldap.entries(LDAP_GROUPS, &format!("(member={})", filter_value(dn)));
+        let wanted = groups.iter().filter(|(_, members)| members.contains(&i)).count();
+        assert_eq!(listed.len(), wanted, "{dn}: {listed:?}");
+    }
+
+    let again = fx.cycle(Mode::Initial).await;
+    assert_eq!(again.actions.get("skip"), Some(&10), "{again:?}");
+    assert_eq!(again.references, 0, "{again:?}");
+
+    // A member leaves a group whose name holds a comma; a renamed user
+    // keeps its memberships under its new, escaped DN.
+    fx.api
+        .patch(&format!("{GROUPS}/{}", group_ids[0]), json!({"members": [users[0]]}))
+        .await
+        .expect(200);
+    fx.patch_user(&users[0], json!({"mailNickname": "smith, john jr."}))
+        .await;
+    fx.cycle(Mode::Incremental).await;
+    let renamed = person(&escape_dn_component("smith, john jr."));
+    assert!(fx.ldap.entry(&person(&escape_dn_component("smith, john"))).is_none());
+    assert_eq!(fx.values(&renamed, "uid"), ["smith, john jr."]);
+    let sales_dn = group(&escape_dn_component("Sales, EMEA"));
+    let members = fx
+        .ldap
+        .entries(LDAP_GROUPS, &format!("(member={})", filter_value(&renamed)));
+    assert_eq!(members.len(), 2, "Sales, EMEA and #Ops: {members:?}");
+    assert_eq!(fx.values(&sales_dn, "member").len(), 1);
+    let again = fx.cycle(Mode::Initial).await;
+    assert_eq!(again.actions.get("skip"), Some(&10), "{again:?}");
+    fx.api.stop().await;
+}
+
+/// A value escaped for an LDAP filter (RFC 4515).
+fn filter_value(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| match c {
+            '\\' => r"\5c".to_owned(),
+            '*' => r"\2a".to_owned(),
+            '(' => r"\28".to_owned(),
+            ')' => r"\29".to_owned(),
+            '\0' => r"\00".to_owned(),
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 #[tokio::test]

@@ -46,6 +46,7 @@ mod scheduler;
 mod scim;
 mod scim_compliance;
 mod scim_connector;
+mod scim_leniency;
 mod server;
 mod sql_target;
 mod target;

@@ -82,7 +82,7 @@ async fn an_agent_registered_in_the_portal_lists_its_token_and_jobs() -> TestRes
         },
         "objects": [
             {"source": "user", "target": "inetOrgPerson", "mappings": [
-                {"target": "dn", "expression": "Join(\",\", Join(\"=\", \"uid\", [mailNickname]), \"ou=people,dc=example,dc=org\")"},
+                {"target": "dn", "expression": "Join(\",\", Join(\"=\", \"uid\", EscapeDNComponent([mailNickname])), \"ou=people,dc=example,dc=org\")"},
                 {"target": "uid", "expression": "[mailNickname]", "match_precedence": 1},
                 {"target": "cn", "expression": "[displayName]"},
                 {"target": "sn", "expression": "[surname]"}

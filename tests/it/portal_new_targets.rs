@@ -111,7 +111,7 @@ async fn ldap_and_sql_applications_are_made_from_their_forms() -> TestResult {
     assert_eq!(job["secrets"]["target.bind_password"], true, "{job}");
     assert_eq!(
         expression(&job, 0, "dn"),
-        Some(r#"Join(",", Join("=", "uid", [mailNickname]), "ou=people,dc=example,dc=org")"#),
+        Some(r#"Join(",", Join("=", "uid", EscapeDNComponent([mailNickname])), "ou=people,dc=example,dc=org")"#),
         "{job}"
     );
     assert_eq!(job["definition"]["objects"][1]["target"], "groupOfNames", "{job}");

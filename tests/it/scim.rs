@@ -11,11 +11,11 @@ use serde_json::{Value, json};
 
 use crate::backends;
 
-const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-const BULK: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
+pub(crate) const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub(crate) const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+pub(crate) const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub(crate) const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+pub(crate) const BULK: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 
 pub struct Scim {
     pub server: RunningServer,
@@ -128,7 +128,7 @@ impl Scim {
     }
 }
 
-async fn each_backend<F>(test: F)
+pub(crate) async fn each_backend<F>(test: F)
 where
     F: AsyncFn(&Scim),
 {
@@ -140,7 +140,7 @@ where
     }
 }
 
-fn error_type(reply: &Reply) -> (u16, Option<&str>) {
+pub(crate) fn error_type(reply: &Reply) -> (u16, Option<&str>) {
     assert_eq!(
         reply.body["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error",
         "{}",
@@ -637,7 +637,7 @@ async fn bulk_requests_resolve_bulk_ids_and_isolate_failures() {
     .await;
 }
 
-fn urlencode(text: &str) -> String {
+pub(crate) fn urlencode(text: &str) -> String {
     let mut out = String::new();
     for byte in text.bytes() {
         match byte {

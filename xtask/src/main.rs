@@ -16,7 +16,7 @@ usage: cargo xtask <task>
 
 tasks:
   run     build the portal and the server, then serve http://127.0.0.1:8080 with demo data
-  test    formatting, clippy (native and wasm), the portal build and every test
+  test    formatting, clippy (native with the fuzz targets, and wasm), the portal build and every test
   bench   the expression engine's benchmarks, native and in wasm";
 
 fn main() -> ExitCode {

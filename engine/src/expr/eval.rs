@@ -229,6 +229,7 @@ impl<'a> State<'a, '_, '_> {
                     }
                 }
             }
+            Func::EscapeDNComponent => a.map_text(0, f::escape_dn_component)?,
             Func::FormatDateTime => {
                 let (Some(input_format), Some(output_format)) = (a.text(2)?, a.text(3)?) else {
                     return Ok(Value::Null);

@@ -5,6 +5,7 @@
 mod catalogue;
 mod dates;
 mod diacritics;
+mod dn;
 mod dotnet_datetime;
 mod generate;
 mod logic;
@@ -17,6 +18,7 @@ use serde::Serialize;
 pub use catalogue::FUNCTIONS;
 pub(crate) use dates::parse_datetime;
 pub(crate) use diacritics::normalize_diacritics;
+pub use dn::escape_dn_component;
 
 /// Every built-in function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -36,6 +38,7 @@ pub enum Func {
     DateDiff,
     DateFromNum,
     DefaultDomain,
+    EscapeDNComponent,
     FormatDateTime,
     Guid,
     IgnoreFlowIfNullOrEmpty,
@@ -236,7 +239,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(names, sorted);
-        assert_eq!(FUNCTIONS.len(), 45);
+        assert_eq!(FUNCTIONS.len(), 46);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::Secret;
 
 /// An LDAP directory. Each entry's DN is the value of the object mapping's
 /// `dn` mapping (an expression such as
-/// `Join(",", Join("=", "uid", [mailNickname]), "ou=people,dc=example,dc=org")`);
+/// `Join(",", Join("=", "uid", EscapeDNComponent([mailNickname])), "ou=people,dc=example,dc=org")`);
 /// when that value changes, the entry is renamed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

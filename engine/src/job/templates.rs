@@ -127,7 +127,8 @@ pub fn scim(name: &str, base_url: &str) -> JobDefinition {
 
 /// An LDAP job writing users (`inetOrgPerson`, DN `uid=<mailNickname>,<users_base_dn>`)
 /// and, when `groups_base_dn` is given, groups (`groupOfNames`, DN
-/// `cn=<displayName>,<groups_base_dn>`). Soft-deleted users are deleted.
+/// `cn=<displayName>,<groups_base_dn>`), the RDN values escaped with
+/// EscapeDNComponent. Soft-deleted users are deleted.
 pub fn ldap(name: &str, url: &str, bind_dn: &str, users_base_dn: &str, groups_base_dn: Option<&str>) -> JobDefinition {
     let users = vec![
         always("dn", &dn("uid", "mailNickname", users_base_dn), None),
@@ -230,10 +231,15 @@ pub fn rest(name: &str, base_url: &str) -> JobDefinition {
     outbound(name, target, vec![outbound_object(SourceKind::User, "User", users)])
 }
 
-/// `Join(",", Join("=", "<rdn>", [<source>]), "<base>")`: an entry's DN.
+/// `Join(",", Join("=", "<rdn>", EscapeDNComponent([<source>])), "<base>")`:
+/// an entry's DN, whose value stays one RDN value whatever characters it holds.
 fn dn(rdn: &str, source: &str, base: &str) -> String {
     let quote = |text: &str| serde_json::Value::String(text.to_owned()).to_string();
-    format!("Join(\",\", Join(\"=\", {}, [{source}]), {})", quote(rdn), quote(base))
+    format!(
+        "Join(\",\", Join(\"=\", {}, EscapeDNComponent([{source}])), {})",
+        quote(rdn),
+        quote(base)
+    )
 }
 
 /// An outbound job to `target`, stopped, with Entra's deletion guard.
@@ -327,11 +333,11 @@ mod tests {
         assert_eq!(errors(&job), []);
         assert_eq!(
             expression(&job, 0, "dn"),
-            Some(r#"Join(",", Join("=", "uid", [mailNickname]), "ou=people,dc=example,dc=org")"#)
+            Some(r#"Join(",", Join("=", "uid", EscapeDNComponent([mailNickname])), "ou=people,dc=example,dc=org")"#)
         );
         assert_eq!(
             expression(&job, 1, "dn"),
-            Some(r#"Join(",", Join("=", "cn", [displayName]), "ou=groups,dc=example,dc=org")"#)
+            Some(r#"Join(",", Join("=", "cn", EscapeDNComponent([displayName])), "ou=groups,dc=example,dc=org")"#)
         );
         assert_eq!(job.objects.get(1).map(|o| o.target.as_str()), Some("groupOfNames"));
     }
@@ -349,7 +355,7 @@ mod tests {
         assert_eq!(errors(&job), []);
         assert_eq!(
             expression(&job, 0, "dn"),
-            Some(r#"Join(",", Join("=", "uid", [mailNickname]), "ou=\"odd\",dc=x")"#)
+            Some(r#"Join(",", Join("=", "uid", EscapeDNComponent([mailNickname])), "ou=\"odd\",dc=x")"#)
         );
     }
 

@@ -219,6 +219,37 @@ fn multi_valued_arguments_need_one_value() {
 }
 
 #[test]
+fn escape_dn_component() {
+    let esc = |value: &str, expected: &str| {
+        let object = serde_json::json!({ "v": value }).to_string();
+        eval_str("EscapeDNComponent([v])", &object, expected);
+    };
+    eval_ok("EscapeDNComponent([a])", NONE, "null");
+    esc("", "");
+    esc("Sales, EMEA", r"Sales\, EMEA");
+    esc("R+D", r"R\+D");
+    esc("a=b", "a=b");
+    esc(r"C:\Temp", r"C:\\Temp");
+    esc(" Ada", r"\ Ada");
+    esc("Ada ", r"Ada\ ");
+    esc(" ", r"\ ");
+    esc("#1", r"\#1");
+    esc("No #1", "No #1");
+    esc(r#"The "A" team"#, r#"The \"A\" team"#);
+    esc("a;b", r"a\;b");
+    esc("<admins>", r"\<admins\>");
+    esc("a\0b", r"a\00b");
+    esc("Zoë Åström 😀", "Zoë Åström 😀");
+    eval_str("EscapeDNComponent([list])", r#"{"list": ["x,y"]}"#, r"x\,y");
+    eval_err(
+        "EscapeDNComponent([list])",
+        r#"{"list": ["a", "b"]}"#,
+        Code::InvalidArgument,
+    );
+    eval_str("EscapeDNComponent(42)", NONE, "42");
+}
+
+#[test]
 fn normalize_diacritics() {
     eval_ok("NormalizeDiacritics([a])", NONE, "null");
     eval_str("NormalizeDiacritics([a])", EMPTY, "");

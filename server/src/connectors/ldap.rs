@@ -10,6 +10,7 @@
 //! elsewhere the bind password would cross the network in clear.
 
 mod convert;
+mod dn;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -23,7 +24,8 @@ use provisio_engine::scim_path::{AttributeChange, TargetAttributes};
 use tokio::sync::Mutex;
 
 use super::{Connector, ConnectorError, ConnectorFuture};
-use convert::{DN, Piece, attribute_name, dn_set, from_ldap, from_result, normalised_dn, split_dn};
+use convert::{DN, Piece, attribute_name, dn_set, from_ldap, from_result};
+use dn::{normalised_dn, split_dn, trim as trim_dn};
 
 /// How long opening a connection may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -308,7 +310,7 @@ impl LdapConnector {
         attributes: &TargetAttributes,
     ) -> Result<TargetObject, ConnectorError> {
         let dn = match attributes.iter().find(|(path, _)| path.eq_ignore_ascii_case(DN)) {
-            Some((_, Value::Str(dn))) if !dn.trim().is_empty() => dn.trim().to_owned(),
+            Some((_, Value::Str(dn))) if !trim_dn(dn).is_empty() => trim_dn(dn).to_owned(),
             _ => {
                 return Err(ConnectorError::Invalid {
                     detail: "no mapping gives the entry's DN: map the target attribute `dn`".into(),
@@ -364,12 +366,13 @@ impl LdapConnector {
         let mut dn = self.dn(kind, id).await?;
         if let Some(change) = changes.iter().find(|c| c.path.eq_ignore_ascii_case(DN))
             && let Value::Str(new) = &change.new
-            && !new.trim().is_empty()
+            && !trim_dn(new).is_empty()
             && normalised_dn(new) != normalised_dn(&dn)
         {
-            self.rename(&dn, new.trim()).await?;
-            self.repoint(&dn, new.trim()).await?;
-            dn = new.trim().to_owned();
+            let new = trim_dn(new);
+            self.rename(&dn, new).await?;
+            self.repoint(&dn, new).await?;
+            dn = new.to_owned();
         }
         let mut mods = Vec::new();
         for change in changes.iter().filter(|c| !c.path.eq_ignore_ascii_case(DN)) {

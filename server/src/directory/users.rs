@@ -51,11 +51,21 @@ pub struct UserQuery {
 impl Directory {
     /// Creates a user; `accountEnabled` defaults to true.
     pub async fn create_user(&self, draft: UserDraft) -> Result<User, DirectoryError> {
+        self.create_user_with(draft, UnknownManager::Refuse).await
+    }
+
+    /// [`Directory::create_user`], with a manager that names no user
+    /// handled as `unknown_manager` says.
+    pub async fn create_user_with(
+        &self,
+        draft: UserDraft,
+        unknown_manager: UnknownManager,
+    ) -> Result<User, DirectoryError> {
         let mut write = self.begin().await?;
         let id = uuid::Uuid::new_v4().to_string();
         let mut draft = draft;
         draft.attributes.entry("accountEnabled").or_insert(Value::Bool(true));
-        let user = self.store_user(&mut write, &id, draft, None).await?;
+        let user = self.store_user(&mut write, &id, draft, None, unknown_manager).await?;
         write.log(ObjectType::User, &id, ChangeKind::Created).await?;
         write.commit().await?;
         Ok(user)
@@ -69,7 +79,10 @@ impl Directory {
         for mut draft in drafts {
             let id = uuid::Uuid::new_v4().to_string();
             draft.attributes.entry("accountEnabled").or_insert(Value::Bool(true));
-            users.push(self.store_user(&mut write, &id, draft, None).await?);
+            users.push(
+                self.store_user(&mut write, &id, draft, None, UnknownManager::Refuse)
+                    .await?,
+            );
             write.log(ObjectType::User, &id, ChangeKind::Created).await?;
         }
         write.commit().await?;
@@ -114,11 +127,29 @@ impl Directory {
     where
         E: From<DirectoryError>,
     {
+        self.modify_user_with(id, if_version, UnknownManager::Refuse, change)
+            .await
+    }
+
+    /// [`Directory::modify_user`], with a new manager that names no user
+    /// handled as `unknown_manager` says.
+    pub async fn modify_user_with<E>(
+        &self,
+        id: &str,
+        if_version: Option<i64>,
+        unknown_manager: UnknownManager,
+        change: impl FnOnce(&User) -> Result<UserDraft, E>,
+    ) -> Result<User, E>
+    where
+        E: From<DirectoryError>,
+    {
         let mut write = self.begin().await?;
         let current = live_user(&mut write, id).await?;
         check_version(ObjectType::User, &current.id, current.meta.version, if_version)?;
         let draft = change(&current)?;
-        let user = self.store_user(&mut write, id, draft, Some(&current)).await?;
+        let user = self
+            .store_user(&mut write, id, draft, Some(&current), unknown_manager)
+            .await?;
         if user.attributes != current.attributes || user.scim_extra != current.scim_extra {
             write.log(ObjectType::User, id, ChangeKind::Updated).await?;
             write.commit().await?;
@@ -371,9 +402,10 @@ impl Directory {
         id: &str,
         draft: UserDraft,
         current: Option<&User>,
+        unknown_manager: UnknownManager,
     ) -> Result<User, DirectoryError> {
         let extensions = read_extensions(&mut *write.tx).await?;
-        let attributes = normalise(draft.attributes, &user_catalogue(&extensions))?;
+        let mut attributes = normalise(draft.attributes, &user_catalogue(&extensions))?;
         let upn = text(&attributes, "userPrincipalName")
             .ok_or_else(|| DirectoryError::invalid("userPrincipalName", "is required"))?;
         check_upn_free(write, id, &upn).await?;
@@ -382,7 +414,20 @@ impl Directory {
         let unchanged =
             |manager: &str| current.and_then(|c| text(&c.attributes, "manager")).as_deref() == Some(manager);
         if let Some(manager) = text(&attributes, "manager").filter(|m| !unchanged(m)) {
-            check_manager(write, id, &manager).await?;
+            match check_manager(write, id, &manager).await {
+                // The client's word is the user without a manager: one it
+                // had before is not kept either, as it would be stale.
+                Err(ManagerError::Unknown(_)) if unknown_manager == UnknownManager::Leave => {
+                    tracing::warn!(
+                        user = id,
+                        manager = %manager,
+                        "the user's manager names no user in the directory: the user is stored without a manager"
+                    );
+                    attributes.remove("manager");
+                }
+                Err(ManagerError::Unknown(error) | ManagerError::Other(error)) => return Err(error),
+                Ok(()) => {}
+            }
         }
         let scim_extra = draft.scim_extra.filter(|extra| !is_empty(extra));
         let attributes_json = serde_json::to_string(&attributes)?;
@@ -539,20 +584,42 @@ async fn check_upn_free(write: &mut Write, id: &str, upn: &str) -> Result<(), Di
     })
 }
 
-async fn check_manager(write: &mut Write, id: &str, manager: &str) -> Result<(), DirectoryError> {
+/// What a write does with a new `manager` that names no live user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnknownManager {
+    /// The write is refused: an administrator can correct the id.
+    Refuse,
+    /// The user is written without a manager, and a warning names both ids:
+    /// SCIM clients may send a user before its manager, or a manager that
+    /// is not in scope.
+    Leave,
+}
+
+/// Why a manager cannot be stored: it names no live user, or it is wrong
+/// in another way (the user itself, a storage failure).
+enum ManagerError {
+    Unknown(DirectoryError),
+    Other(DirectoryError),
+}
+
+async fn check_manager(write: &mut Write, id: &str, manager: &str) -> Result<(), ManagerError> {
     if manager == id {
-        return Err(DirectoryError::invalid("manager", "cannot be the user itself"));
+        return Err(ManagerError::Other(DirectoryError::invalid(
+            "manager",
+            "cannot be the user itself",
+        )));
     }
     let exists: Option<String> =
         sqlx::query_scalar("SELECT id FROM directory_users WHERE id = $1 AND deleted_at IS NULL")
             .bind(manager)
             .fetch_optional(&mut *write.tx)
-            .await?;
+            .await
+            .map_err(|e| ManagerError::Other(e.into()))?;
     if exists.is_none() {
-        return Err(DirectoryError::invalid(
+        return Err(ManagerError::Unknown(DirectoryError::invalid(
             "manager",
             &format!("names no user: `{manager}`"),
-        ));
+        )));
     }
     Ok(())
 }

@@ -286,9 +286,10 @@ fn substitute_json(value: &mut Value, created: &HashMap<String, String>, missing
     }
 }
 
-/// `/Users`, `/Users/ID`, `/Groups/ID` → kind and id.
+/// `/Users`, `/Users/ID`, `/Groups/ID` → kind and id; like request paths,
+/// endpoint names in any letter case and a trailing slash are accepted.
 fn target(path: &str) -> Result<(Kind, Option<String>), ScimError> {
-    let trimmed = path.trim_start_matches('/');
+    let trimmed = path.trim_start_matches('/').trim_end_matches('/');
     let mut parts = trimmed.splitn(2, '/');
     let endpoint = parts.next().unwrap_or_default();
     let kind = Kind::of_endpoint(endpoint).ok_or_else(|| {
@@ -363,5 +364,7 @@ mod tests {
         assert!(post_without_bulk_id.detail.contains("bulkId"));
         assert!(target("/Printers").is_err());
         assert_eq!(target("/Users/x").unwrap(), (Kind::User, Some("x".into())));
+        assert_eq!(target("/users/x/").unwrap(), (Kind::User, Some("x".into())));
+        assert_eq!(target("/GROUPS/").unwrap(), (Kind::Group, None));
     }
 }

@@ -415,12 +415,17 @@ impl Filter {
 
     /// Whether any path of the filter names the derived `groups` attribute.
     pub(crate) fn mentions_groups(&self) -> bool {
+        self.mentions("groups")
+    }
+
+    /// Whether any path of the filter names the top-level attribute `attribute`.
+    pub(crate) fn mentions(&self, attribute: &str) -> bool {
         match self {
             Filter::Compare { path, .. } | Filter::Present(path) | Filter::ValuePath { path, .. } => {
-                path.attr.eq_ignore_ascii_case("groups")
+                path.attr.eq_ignore_ascii_case(attribute)
             }
-            Filter::And(parts) | Filter::Or(parts) => parts.iter().any(Filter::mentions_groups),
-            Filter::Not(inner) => inner.mentions_groups(),
+            Filter::And(parts) | Filter::Or(parts) => parts.iter().any(|part| part.mentions(attribute)),
+            Filter::Not(inner) => inner.mentions(attribute),
         }
     }
 

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::error::ScimError;
 use super::filter::{self, Filter};
 use super::projection;
+use super::resource;
 use super::service::{Kind, Scim};
 use crate::directory::{GroupLookup, GroupQuery, UserLookup, UserQuery};
 
@@ -72,19 +73,19 @@ impl ListRequest {
         })
     }
 
-    fn start_index(&self) -> Result<usize, ScimError> {
+    pub(crate) fn start_index(&self) -> Result<usize, ScimError> {
         // RFC 7644 §3.4.2.4: a startIndex below 1 is read as 1.
         Ok(parse_number(self.start_index.as_deref(), "startIndex")?.map_or(1, |n| n.max(1)) as usize)
     }
 
-    fn count(&self) -> Result<usize, ScimError> {
+    pub(crate) fn count(&self) -> Result<usize, ScimError> {
         // A negative count is read as 0.
         Ok(parse_number(self.count.as_deref(), "count")?
             .map_or(DEFAULT_COUNT as i64, |n| n.max(0))
             .min(MAX_RESULTS as i64) as usize)
     }
 
-    fn descending(&self) -> Result<bool, ScimError> {
+    pub(crate) fn descending(&self) -> Result<bool, ScimError> {
         match self.sort_order.as_deref().map(str::trim) {
             None | Some("") => Ok(false),
             Some(order) if order.eq_ignore_ascii_case("ascending") => Ok(false),
@@ -149,8 +150,9 @@ impl Scim {
                 (total, page)
             }
         };
-        if kind == Kind::User {
-            self.attach_groups(&mut page).await?;
+        match kind {
+            Kind::User => self.attach_groups(&mut page).await?,
+            Kind::Group => self.attach_member_names(&mut page).await?,
         }
         let resources = page
             .iter()
@@ -228,8 +230,9 @@ impl Scim {
         let mut resources = Vec::with_capacity(page.len());
         for (kind, resource) in page {
             let mut one = [resource];
-            if kind == Kind::User {
-                self.attach_groups(&mut one).await?;
+            match kind {
+                Kind::User => self.attach_groups(&mut one).await?,
+                Kind::Group => self.attach_member_names(&mut one).await?,
             }
             let [resource] = one;
             resources.push(projection::project(
@@ -319,8 +322,20 @@ impl Scim {
             }
             Kind::Group => {
                 let lookup = lookup.and_then(|(path, value)| group_lookup(&path, value));
+                // Members' `display` is derived: read every member's name once
+                // when the filter may look at it, never otherwise.
+                let names = match filter.is_some_and(|f| f.mentions("members")) {
+                    true => Some(self.directory.all_member_names().await?),
+                    false => None,
+                };
                 self.directory
-                    .scan_groups(lookup.as_ref(), |group| keep(self.group_json(&group)))
+                    .scan_groups(lookup.as_ref(), |group| {
+                        let mut resource = self.group_json(&group);
+                        if let Some(names) = &names {
+                            resource::attach_member_names(&mut resource, names);
+                        }
+                        keep(resource)
+                    })
                     .await?;
             }
         }

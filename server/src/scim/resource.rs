@@ -217,6 +217,21 @@ pub(crate) fn group_resource(group: &Group, base: &Base) -> Value {
     )
 }
 
+/// Gives each of a Group resource's members its `display`: the member
+/// user's or nested group's displayName, from `names` (member id → name).
+/// Members without a name are left without `display`.
+pub(crate) fn attach_member_names(resource: &mut Value, names: &std::collections::HashMap<String, String>) {
+    let Some(members) = resource.get_mut("members").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for member in members {
+        let name = member.get("value").and_then(Value::as_str).and_then(|id| names.get(id));
+        if let (Some(name), Value::Object(member)) = (name, &mut *member) {
+            member.insert("display".to_owned(), Value::String(name.clone()));
+        }
+    }
+}
+
 /// Splits a checked User resource into directory attributes and the
 /// SCIM-only rest.
 pub(crate) fn user_draft(resource: Value, extensions: &[AttributeSpec]) -> UserDraft {
@@ -584,6 +599,12 @@ mod tests {
             json!({"value": "g2", "$ref": "http://h/scim/v2/Groups/g2", "type": "Group"})
         );
         assert_eq!(resource[DIRECTORY_GROUP_SCHEMA]["description"], "Sellers");
+        let mut named = resource.clone();
+        let names = std::collections::HashMap::from([("u1".to_owned(), "Ada".to_owned())]);
+        attach_member_names(&mut named, &names);
+        assert_eq!(named["members"][0]["display"], "Ada");
+        assert_eq!(named["members"][1].get("display"), None, "no name, no display");
+        assert_eq!(group_draft(named).members, vec!["u1".to_owned(), "g2".to_owned()]);
         let draft = group_draft(resource);
         assert_eq!(draft.members, vec!["u1".to_owned(), "g2".to_owned()]);
         assert_eq!(draft.attributes["description"], "Sellers");

@@ -9,7 +9,7 @@ use super::error::ScimError;
 use super::resource::{self, Base, USER_MAPPING};
 use super::schema::{self, AttrType, CustomAttribute, ResourceSchema};
 use super::{patch, validate};
-use crate::directory::{AttributeSpec, AttributeType, Directory, DirectoryError, Group, User};
+use crate::directory::{AttributeSpec, AttributeType, Directory, DirectoryError, Group, UnknownManager, User};
 use crate::store::Store;
 
 /// Users or groups: the two resource types.
@@ -27,10 +27,11 @@ impl Kind {
         }
     }
 
+    /// The kind of `Users` or `Groups`, in any letter case.
     pub(crate) fn of_endpoint(name: &str) -> Option<Kind> {
         [Kind::User, Kind::Group]
             .into_iter()
-            .find(|kind| kind.endpoint() == name)
+            .find(|kind| kind.endpoint().eq_ignore_ascii_case(name))
     }
 }
 
@@ -72,13 +73,13 @@ impl Scim {
             Kind::User => {
                 let user = self
                     .directory
-                    .create_user(resource::user_draft(resource, &self.extensions))
+                    .create_user_with(resource::user_draft(resource, &self.extensions), UNKNOWN_MANAGER)
                     .await?;
                 Ok(self.user_json(&user, &[]))
             }
             Kind::Group => {
                 let group = self.directory.create_group(resource::group_draft(resource)).await?;
-                Ok(resource::group_resource(&group, &self.base))
+                self.group_answer(&group).await
             }
         }
     }
@@ -93,7 +94,7 @@ impl Scim {
             }
             Kind::Group => {
                 let group = self.directory.group(id).await?.ok_or_else(|| not_found(kind, id))?;
-                Ok(resource::group_resource(&group, &self.base))
+                self.group_answer(&group).await
             }
         }
     }
@@ -111,7 +112,7 @@ impl Scim {
                 let mut draft = resource::user_draft(resource, &self.extensions);
                 let user = self
                     .directory
-                    .modify_user(id, if_match, |current| {
+                    .modify_user_with(id, if_match, UNKNOWN_MANAGER, |current| {
                         resource::keep_unwritable(&mut draft, current, &self.extensions);
                         Ok::<_, ScimError>(draft)
                     })
@@ -127,7 +128,7 @@ impl Scim {
                     .replace_group(id, draft, if_match)
                     .await
                     .map_err(|e| ScimError::from(e).for_object(kind, id))?;
-                Ok(resource::group_resource(&group, &self.base))
+                self.group_answer(&group).await
             }
         }
     }
@@ -147,7 +148,7 @@ impl Scim {
             Kind::User => {
                 let user = self
                     .directory
-                    .modify_user(id, if_match, |current| {
+                    .modify_user_with(id, if_match, UNKNOWN_MANAGER, |current| {
                         let mut resource = self.user_json(current, &[]);
                         patch::apply(&mut resource, &operations, schema)?;
                         let resource = validate::normalize(resource, schema, validate::Mode::Replace)?;
@@ -171,7 +172,7 @@ impl Scim {
                     })
                     .await
                     .map_err(|e| e.for_object(kind, id))?;
-                Ok(resource::group_resource(&group, &self.base))
+                self.group_answer(&group).await
             }
         }
     }
@@ -191,7 +192,38 @@ impl Scim {
     pub(crate) fn group_json(&self, group: &Group) -> Value {
         resource::group_resource(group, &self.base)
     }
+
+    /// A Group resource as answers show it: members with their `display`.
+    async fn group_answer(&self, group: &Group) -> Result<Value, ScimError> {
+        let mut resource = [self.group_json(group)];
+        self.attach_member_names(&mut resource).await?;
+        let [resource] = resource;
+        Ok(resource)
+    }
+
+    /// Gives the members of these Group resources their `display` (the
+    /// member's displayName), read in one query per 500 groups.
+    pub(crate) async fn attach_member_names(&self, groups: &mut [Value]) -> Result<(), ScimError> {
+        let ids: Vec<&str> = groups
+            .iter()
+            .filter(|group| group.get("members").is_some())
+            .filter_map(|group| group.get("id").and_then(Value::as_str))
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let names = self.directory.member_names(&ids).await?;
+        for group in groups {
+            resource::attach_member_names(group, &names);
+        }
+        Ok(())
+    }
 }
+
+/// SCIM clients may send a user before its manager (or a manager outside
+/// their scope): such a user is stored without the manager, with a warning
+/// in the log, rather than refused (docs/scim.md).
+const UNKNOWN_MANAGER: UnknownManager = UnknownManager::Leave;
 
 fn custom_attribute(spec: &AttributeSpec) -> CustomAttribute {
     CustomAttribute {

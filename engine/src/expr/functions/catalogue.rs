@@ -210,6 +210,16 @@ pub static FUNCTIONS: &[FunctionInfo] = &[
         None
     ),
     f!(
+        EscapeDNComponent,
+        [req("value", T::String)],
+        "String",
+        "Escapes one attribute value of an LDAP DN as RFC 4514 requires: \" + , ; < > and \\ get a backslash, as do a leading space or # and a trailing space; NUL becomes \\00. Use it for every value a DN is built from, so that \"Sales, EMEA\" stays one value.",
+        "Null gives null.",
+        r#"Join(",", Join("=", "cn", EscapeDNComponent([displayName])), "ou=groups,dc=contoso,dc=com")"#,
+        r#"{"displayName": "Sales, EMEA"}"#,
+        Some(r#""cn=Sales\\, EMEA,ou=groups,dc=contoso,dc=com""#)
+    ),
+    f!(
         FormatDateTime,
         [
             req("source", T::String),

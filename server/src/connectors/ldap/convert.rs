@@ -1,6 +1,6 @@
 //! Conversions of the LDAP connector: engine values to attribute values and
-//! back, result codes to [`ConnectorError`], and the few DN manipulations a
-//! rename needs. No I/O here, so all of it is unit-tested.
+//! back, and result codes to [`ConnectorError`]. No I/O here, so all of it is
+//! unit-tested.
 
 use std::collections::HashSet;
 
@@ -8,6 +8,7 @@ use ldap3::{LdapError, LdapResult, SearchEntry};
 use provisio_engine::Value;
 use provisio_engine::scim_path::TargetAttributes;
 
+use super::dn::{canonical_dn, normalised_dn};
 use crate::connectors::ConnectorError;
 
 /// The target path that holds an entry's DN.
@@ -80,7 +81,8 @@ pub(super) fn attribute_name(path: &str) -> Result<&str, ConnectorError> {
 }
 
 /// An entry as the engine sees it: every attribute under the name the
-/// server spells it with, one value as text, several as a list, plus `dn`.
+/// server spells it with, one value as text, several as a list, plus `dn`
+/// with its values escaped as EscapeDNComponent escapes them.
 pub(super) fn attributes(entry: &SearchEntry) -> TargetAttributes {
     let mut attributes = TargetAttributes::new();
     for (name, values) in &entry.attrs {
@@ -94,7 +96,7 @@ pub(super) fn attributes(entry: &SearchEntry) -> TargetAttributes {
         };
         attributes.insert(name.clone(), value);
     }
-    attributes.insert(DN.to_owned(), Value::Str(entry.dn.clone()));
+    attributes.insert(DN.to_owned(), Value::Str(canonical_dn(&entry.dn)));
     attributes
 }
 
@@ -114,41 +116,6 @@ pub(super) fn values_of<'a>(entry: &'a SearchEntry, attribute: &str) -> &'a [Str
         .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case(attribute))
         .map_or(&[], |(_, values)| values.as_slice())
-}
-
-/// The first RDN of a DN and its parent (`None` for a one-RDN DN).
-pub(super) fn split_dn(dn: &str) -> (&str, Option<&str>) {
-    let mut escaped = false;
-    for (i, c) in dn.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' => escaped = true,
-            ',' => return (dn[..i].trim(), Some(dn[i + 1..].trim())),
-            _ => {}
-        }
-    }
-    (dn.trim(), None)
-}
-
-/// A DN in a form that compares equal to the same DN spelled with other
-/// letter case or spaces around `,` and `=` (good enough for the DNs jobs
-/// build; not full RFC 4514 normalisation).
-pub(super) fn normalised_dn(dn: &str) -> String {
-    let mut parts = Vec::new();
-    let mut rest = dn;
-    loop {
-        let (rdn, parent) = split_dn(rest);
-        let rdn = match rdn.split_once('=') {
-            Some((attr, value)) => format!("{}={}", attr.trim(), value.trim()),
-            None => rdn.to_owned(),
-        };
-        parts.push(rdn.to_lowercase());
-        match parent {
-            Some(parent) => rest = parent,
-            None => break,
-        }
-    }
-    parts.join(",")
 }
 
 /// Values compared as DNs.
@@ -300,18 +267,5 @@ mod tests {
         assert!(attribute_name("cn;lang-de").is_ok());
         assert!(attribute_name("emails[type eq \"work\"].value").is_err());
         assert!(attribute_name("").is_err());
-    }
-
-    #[test]
-    fn dns_split_and_compare() {
-        assert_eq!(
-            split_dn("uid=a\\,b,ou=people,dc=x"),
-            ("uid=a\\,b", Some("ou=people,dc=x"))
-        );
-        assert_eq!(split_dn("dc=x"), ("dc=x", None));
-        assert_eq!(
-            normalised_dn("UID=Ada, ou=People,dc=X"),
-            normalised_dn("uid=ada,ou=people,dc=x")
-        );
     }
 }
