@@ -22,7 +22,6 @@ use provisio_engine::job::{SourceKind, Target};
 use provisio_engine::matching::TargetObject;
 use provisio_engine::scim_path::{AttributeChange, TargetAttributes};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::auth::Secret;
 
@@ -44,7 +43,8 @@ pub const CONNECTED_WITHIN_SECONDS: u64 = 45;
 /// An agent asking for work. `session` is new each time the agent process
 /// starts: a new session tells the server that operations handed to the
 /// previous one will never be answered, so it hands them out again.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentPoll {
     pub session: String,
     /// The agent's release version.
@@ -58,12 +58,13 @@ pub struct AgentPoll {
 }
 
 /// Operations for the agent, with the connections they use.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentWork {
-    #[schema(value_type = Vec<Object>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub operations: Vec<AgentOperation>,
     /// Each connection the operations name, by [`AgentOperation::connection`].
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub connections: BTreeMap<String, AgentConnection>,
 }
 
@@ -160,10 +161,11 @@ impl AgentRequest {
 }
 
 /// Completed operations, acknowledged. Sending a result twice is harmless.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentResults {
     pub session: String,
-    #[schema(value_type = Vec<Object>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub results: Vec<AgentResult>,
 }
 
@@ -240,14 +242,16 @@ pub enum AgentFailure {
 
 /// The acknowledgement of [`AgentResults`]: how many results answered an
 /// operation still waiting for one (the rest came too late or twice).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResultsAccepted {
     pub accepted: u32,
 }
 
 /// An agent as administrators see it: known from its tokens, from jobs that
 /// route through it, or from having polled.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentSummary {
     pub name: String,
     /// Polling now, or polled within [`CONNECTED_WITHIN_SECONDS`].

@@ -18,7 +18,6 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 pub use lifetime::{MAX_LIFETIME_DAYS, parse_lifetime};
 
@@ -61,9 +60,10 @@ pub fn token_path(id: &str) -> String {
 
 /// A password, token or other credential: plain text on the wire, but
 /// `Debug` prints `Secret("***")` so logging a request never leaks it.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
-#[schema(value_type = String, format = Password)]
+#[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
 pub struct Secret(String);
 
 impl Secret {
@@ -96,7 +96,8 @@ impl From<&str> for Secret {
 }
 
 /// The body of `POST /api/v1/session`: an administrator's name and password.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignInRequest {
     pub name: String,
     pub password: Secret,
@@ -104,7 +105,8 @@ pub struct SignInRequest {
 
 /// A signed-in browser session: who it belongs to, the CSRF token its
 /// state-changing requests must send in [`CSRF_HEADER`], and when it ends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionInfo {
     /// The administrator's name.
     pub name: String,
@@ -117,7 +119,8 @@ pub struct SessionInfo {
 }
 
 /// An administrator as the admin API lists them (never the password hash).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdminSummary {
     pub name: String,
     /// RFC 3339, UTC.
@@ -128,7 +131,8 @@ pub struct AdminSummary {
 
 /// The body of `POST /api/v1/admins`: a new administrator's name and
 /// password (see [`check_admin_name`] and [`check_password`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdminCreateRequest {
     pub name: String,
     pub password: Secret,
@@ -138,7 +142,8 @@ pub struct AdminCreateRequest {
 /// the SCIM service provider (`/scim/v2`), `inbound` one inbound
 /// provisioning job's upload endpoint, `agent` the poll and results
 /// endpoints of one on-premises agent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum TokenScope {
     Admin,
@@ -188,7 +193,8 @@ impl FromStr for TokenScope {
 /// the job it may upload to, for `agent` tokens only the agent it
 /// authenticates (by default the token's name), and optionally how long it
 /// lives. See [`TokenCreateRequest::check`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenCreateRequest {
     #[serde(default)]
     pub name: Option<String>,
@@ -201,7 +207,7 @@ pub struct TokenCreateRequest {
     /// (minutes), `h` (hours), `d` (days) or `w` (weeks), e.g. `30d`; at
     /// most ten years. Without it, the token lives until revoked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "30d")]
+    #[cfg_attr(feature = "openapi", schema(example = "30d"))]
     pub expires_in: Option<String>,
 }
 
@@ -258,7 +264,8 @@ impl TokenCreateRequest {
 }
 
 /// An API token as the admin API lists it: never the token itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenSummary {
     /// The token's id (a UUID), which `DELETE /api/v1/tokens/{id}` revokes.
     pub id: String,
@@ -305,7 +312,8 @@ impl TokenSummary {
 
 /// The answer to `POST /api/v1/tokens`: the token's summary and the token
 /// itself, shown this once (only a hash of it is stored).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenCreated {
     #[serde(flatten)]
     pub summary: TokenSummary,
@@ -316,7 +324,8 @@ pub struct TokenCreated {
 /// The body of every admin API error: a stable code such as
 /// `unauthenticated`, `csrf`, `forbidden`, `rate_limited`, `invalid`,
 /// `not_found`, `conflict` or `internal`, and a sentence for people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     pub error: String,
     pub message: String,

@@ -18,7 +18,6 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use utoipa::{IntoParams, ToSchema};
 
 /// `GET` pages through users ([`DirectoryQuery`] → [`Page`] of
 /// [`DirectoryUser`]); `POST` creates one from a [`UserWrite`].
@@ -61,8 +60,9 @@ pub fn group_path(id: &str) -> String {
 }
 
 /// The query of `GET /api/v1/directory/users` and `/groups`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, IntoParams)]
-#[into_params(parameter_in = Query)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct DirectoryQuery {
     /// Text to look for (case-insensitive): in users' userPrincipalName,
     /// displayName or mail; in groups' displayName.
@@ -91,8 +91,9 @@ impl DirectoryQuery {
 }
 
 /// The query of `DELETE /api/v1/directory/users/{id}` and `/groups/{id}`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, IntoParams)]
-#[into_params(parameter_in = Query)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct DeleteQuery {
     /// Hard-delete an object that is already soft-deleted (default false:
     /// soft-delete a live one).
@@ -101,7 +102,8 @@ pub struct DeleteQuery {
 }
 
 /// One page of a listing, and how many objects the whole listing has.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub total: usize,
     pub items: Vec<T>,
@@ -109,7 +111,8 @@ pub struct Page<T> {
 
 /// When an object was created and changed, its version (send it back in
 /// `If-Match`), and when it was soft-deleted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ObjectMeta {
     pub version: i64,
     /// RFC 3339, UTC.
@@ -120,24 +123,27 @@ pub struct ObjectMeta {
 }
 
 /// A user as listings show it: id, attributes (Entra names) and meta.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DirectoryUser {
     pub id: String,
     /// `userPrincipalName`, `displayName`, `manager` (an id), …
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub attributes: Map<String, Value>,
     pub meta: ObjectMeta,
 }
 
 /// Another directory object named by a user or group: its id and display name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ObjectRef {
     pub id: String,
     pub display_name: String,
 }
 
 /// One user with the groups it is a direct member of and its manager.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserDetail {
     #[serde(flatten)]
     pub user: DirectoryUser,
@@ -153,22 +159,25 @@ pub struct UserDetail {
 
 /// The body of `POST /api/v1/directory/users` and `PUT …/users/{id}`: every
 /// attribute of the user (`userPrincipalName` is required).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserWrite {
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub attributes: Map<String, Value>,
 }
 
 /// The body of `PATCH …/users/{id}`: attributes to set; `null` clears one.
 /// Attributes left out keep their values.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttributesPatch {
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub attributes: Map<String, Value>,
 }
 
 /// User or group, as a member of a group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum MemberType {
     User,
@@ -176,7 +185,8 @@ pub enum MemberType {
 }
 
 /// A direct member of a group; the display name when it is known.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GroupMember {
     pub id: String,
     #[serde(rename = "type")]
@@ -187,10 +197,11 @@ pub struct GroupMember {
 
 /// A group: attributes (`displayName`, `description`, `mailNickname`,
 /// `externalId`), direct members and meta.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DirectoryGroup {
     pub id: String,
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub attributes: Map<String, Value>,
     pub members: Vec<GroupMember>,
     pub meta: ObjectMeta,
@@ -198,9 +209,10 @@ pub struct DirectoryGroup {
 
 /// The body of `POST /api/v1/directory/groups` and `PUT …/groups/{id}`:
 /// the attributes (`displayName` is required) and the members' ids.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GroupWrite {
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub attributes: Map<String, Value>,
     #[serde(default)]
     pub members: Vec<String>,
@@ -208,23 +220,26 @@ pub struct GroupWrite {
 
 /// The body of `PATCH …/groups/{id}`: attributes to set (`null` clears
 /// one) and, when given, the new list of members' ids.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GroupPatch {
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub attributes: Map<String, Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<String>>,
 }
 
 /// The body of `POST …/groups/{id}/members`: users and groups to add.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MembersRequest {
     pub ids: Vec<String>,
 }
 
 /// What an attribute holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum AttributeKind {
     String,
@@ -237,7 +252,8 @@ pub enum AttributeKind {
 }
 
 /// One attribute of the catalogue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttributeDefinition {
     pub name: String,
     #[serde(rename = "type")]
@@ -249,7 +265,8 @@ pub struct AttributeDefinition {
 }
 
 /// Every attribute users and groups may carry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttributeCatalogue {
     /// Built-in user attributes, then the extension attributes.
     pub user: Vec<AttributeDefinition>,
@@ -258,7 +275,8 @@ pub struct AttributeCatalogue {
 
 /// The body of `POST /api/v1/directory/attributes`: a new user attribute,
 /// named with a letter then letters, digits or underscores.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExtensionAttributeRequest {
     pub name: String,
     #[serde(rename = "type")]

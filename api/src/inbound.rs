@@ -10,7 +10,6 @@
 //! ```
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::jobs::{JobState, encode_segment};
 
@@ -54,7 +53,8 @@ pub fn request_path(job: &str, id: &str) -> String {
 
 /// The answer to an accepted bulk upload (202): stored durably, processed
 /// asynchronously.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Accepted {
     /// The request's id.
     pub id: String,
@@ -69,7 +69,8 @@ pub struct Accepted {
 }
 
 /// Where a request is in its processing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum RequestState {
     /// Stored; no record processed yet (the job may be stopped).
@@ -81,7 +82,8 @@ pub enum RequestState {
 }
 
 /// What became of one record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum RecordStatus {
     /// Not processed yet.
@@ -95,7 +97,8 @@ pub enum RecordStatus {
 }
 
 /// One request as the job's list of requests shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RequestSummary {
     pub id: String,
     pub job_id: String,
@@ -112,7 +115,8 @@ pub struct RequestSummary {
 }
 
 /// One record of a request and its outcome.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecordResult {
     /// Its place in the request's `Operations` (from 0).
     pub index: usize,
@@ -131,7 +135,8 @@ pub struct RecordResult {
 }
 
 /// `GET` [`REQUEST_PATH`]: a request and every record's outcome.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RequestStatus {
     #[serde(flatten)]
     pub summary: RequestSummary,

@@ -19,7 +19,6 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::engine::job::{Direction, JobDefinition, JobProblem};
 
@@ -56,7 +55,8 @@ pub const JOB_ASSIGNMENT_PATH: &str = "/api/v1/jobs/{id}/assignments/{principal_
 pub const JOB_PROVISION_ON_DEMAND_PATH: &str = "/api/v1/jobs/{id}/provision-on-demand";
 
 /// The body of a provision-on-demand request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProvisionOnDemandRequest {
     /// The directory user's id or userPrincipalName (leave empty with `group`).
     #[serde(default)]
@@ -71,7 +71,7 @@ pub struct ProvisionOnDemandRequest {
     /// For an inbound job, instead: a SCIM user record as a bulk upload's
     /// `data` carries it, processed now into the directory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub record: Option<serde_json::Value>,
 }
 
@@ -103,7 +103,8 @@ pub fn encode_segment(text: &str) -> String {
 }
 
 /// Whether the provisioning service runs a job. New jobs are `stopped`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum JobState {
@@ -136,13 +137,14 @@ impl fmt::Display for JobState {
 }
 
 /// A job as `GET /api/v1/jobs` lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobSummary {
     /// The job's id (a UUID).
     pub id: String,
     pub name: String,
     /// `outbound` (directory → application) or `inbound`.
-    #[schema(value_type = String, example = "outbound")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "outbound"))]
     pub direction: Direction,
     /// The target's `kind`: `scim` or `directory`.
     pub target_kind: String,
@@ -153,12 +155,13 @@ pub struct JobSummary {
 
 /// A job: its definition with secrets masked, which secrets are set, its
 /// state and bookkeeping.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobDetail {
     /// The job's id (a UUID).
     pub id: String,
     /// The job definition (see docs/jobs.md); every secret reads `"********"`.
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub definition: JobDefinition,
     /// Each secret field the definition has, by its place in the document
     /// (`target.auth.bearer_token`), and whether a value is stored.
@@ -203,7 +206,8 @@ pub fn target_kind(definition: &JobDefinition) -> &'static str {
 }
 
 /// Users or groups.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum PrincipalType {
     User,
@@ -234,7 +238,8 @@ impl fmt::Display for PrincipalType {
 /// A user or group assigned to a job (a job scoped to `assigned` provisions
 /// only them, and the members of assigned groups). The server adds the
 /// display name when it lists them; requests leave it out.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assignment {
     /// The directory id of the user or group.
     pub id: String,
@@ -260,7 +265,8 @@ impl Assignment {
 /// place in the document (`objects[0].mappings[2].expression`) and, for
 /// expressions, the expression's own diagnostics. A client that reads every
 /// error as an `ApiError` still reads this one.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobInvalid {
     /// Always `invalid`.
     pub error: String,
@@ -269,7 +275,7 @@ pub struct JobInvalid {
     /// Errors and warnings, in document order: `location`, `severity`
     /// (`error` or `warning`), `message`, and for expressions `diagnostics`
     /// (code, message, byte span, labels, help) and `source`.
-    #[schema(value_type = Vec<Object>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub problems: Vec<JobProblem>,
 }
 

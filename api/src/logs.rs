@@ -15,7 +15,6 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
 /// `GET` pages through entries, newest first ([`LogQuery`] → `Page` of
 /// [`LogEntry`]).
@@ -39,7 +38,8 @@ pub fn log_path(id: &str) -> String {
 }
 
 /// What was done (or would have been done) to the target object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LogAction {
     Create,
@@ -55,7 +55,8 @@ pub enum LogAction {
 }
 
 /// How it went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LogStatus {
     Success,
@@ -67,7 +68,8 @@ pub enum LogStatus {
 /// Whether the entry comes from a scheduled cycle, an on-demand run or the
 /// processing of an inbound bulk request (whose id is then the entry's
 /// `cycle_id`, and the record's bulkId its `change_id`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RunKind {
     Cycle,
@@ -128,7 +130,8 @@ names!(RunKind {
 
 /// An object in the source or the target: its id there and a text to
 /// recognise it by (a userPrincipalName, a group's display name).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Identity {
     pub id: Option<String>,
     pub display: Option<String>,
@@ -145,18 +148,20 @@ impl Identity {
 
 /// One target attribute with its value before and after (JSON null when
 /// absent). A value computed through `Redact` reads `"[Redact]"`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModifiedAttribute {
     pub name: String,
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub old: serde_json::Value,
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub new: serde_json::Value,
 }
 
 /// One provisioning log entry: what happened to one object in one cycle
 /// or on-demand run, and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LogEntry {
     pub id: String,
     /// RFC 3339, UTC, with milliseconds.
@@ -176,7 +181,7 @@ pub struct LogEntry {
     pub modified: Vec<ModifiedAttribute>,
     /// The steps that led to the action (import, scoping, matching,
     /// action), as the engine describes them.
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub steps: serde_json::Value,
     /// A stable code such as `DuplicateTargetEntries` or `TooManyRequests`.
     pub error_code: Option<String>,
@@ -187,8 +192,9 @@ pub struct LogEntry {
 }
 
 /// The filters of `GET /api/v1/logs` and its export. Filters combine with AND.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, IntoParams)]
-#[into_params(parameter_in = Query)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct LogQuery {
     /// A job's id (or its name, any case).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -231,7 +237,8 @@ impl LogQuery {
 }
 
 /// The format of an export.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ExportFormat {
     /// A JSON array of [`LogEntry`].
@@ -242,8 +249,9 @@ pub enum ExportFormat {
 }
 
 /// The query of `GET /api/v1/logs/export` besides the [`LogQuery`] filters.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, IntoParams)]
-#[into_params(parameter_in = Query)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ExportQuery {
     /// `json` (default) or `csv`.
     #[serde(default)]
@@ -251,7 +259,8 @@ pub struct ExportQuery {
 }
 
 /// How many entries a job (or one of its cycles) has, per action and per status.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LogCounts {
     pub total: u64,
     pub by_action: BTreeMap<LogAction, u64>,

@@ -9,7 +9,8 @@ pub const SETTINGS_PATH: &str = "/api/v1/settings";
 
 /// The settings, as read and as written. A `PUT` replaces them: a setting
 /// left out or `null` is cleared.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Settings {
     /// The organisation's default domain, e.g. `contoso.com`: what
     /// `DefaultDomain()` returns. `null` when not set (then DefaultDomain()

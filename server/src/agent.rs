@@ -48,7 +48,7 @@ pub struct AgentConfig {
     pub concurrency: usize,
     /// What the agent's targets may reach (`--deny-target-networks`,
     /// `--sqlite-target-dir`).
-    pub targets: crate::connectors::TargetPolicy,
+    pub targets: provisio_connectors::TargetPolicy,
     /// How the agent names its machine to the server.
     pub host: String,
 }
@@ -59,7 +59,7 @@ impl AgentConfig {
         Ok(AgentConfig {
             client: ServerClient::new(server, token, ca_cert)?,
             concurrency: DEFAULT_CONCURRENCY,
-            targets: crate::connectors::TargetPolicy::default(),
+            targets: provisio_connectors::TargetPolicy::default(),
             host: host_name(),
         })
     }

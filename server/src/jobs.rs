@@ -65,11 +65,11 @@ pub type JobPurge =
     for<'c> fn(&'c mut sqlx::AnyConnection, &'c str) -> futures_util::future::BoxFuture<'c, Result<(), ServerError>>;
 
 /// How a server reaches its jobs' targets: what they may reach (the
-/// operator's [`TargetPolicy`](crate::connectors::TargetPolicy)) and the
+/// operator's [`TargetPolicy`](provisio_connectors::TargetPolicy)) and the
 /// relay to on-premises agents for targets behind one.
 #[derive(Debug, Default)]
 pub struct Reach {
-    pub policy: crate::connectors::TargetPolicy,
+    pub policy: provisio_connectors::TargetPolicy,
     pub relay: std::sync::Arc<crate::relay::Relay>,
 }
 
@@ -138,7 +138,7 @@ pub enum Applied {
 
 impl Jobs {
     /// The jobs of the store, their secrets under `secrets`, their targets
-    /// under the default [`TargetPolicy`](crate::connectors::TargetPolicy)
+    /// under the default [`TargetPolicy`](provisio_connectors::TargetPolicy)
     /// (no SQLite targets; link-local and metadata networks denied) and a
     /// relay of their own.
     pub fn new(store: Store, secrets: SecretBox) -> Jobs {
@@ -163,7 +163,7 @@ impl Jobs {
     }
 
     /// These jobs with their targets under `policy` (and the same relay).
-    pub fn with_target_policy(mut self, policy: crate::connectors::TargetPolicy) -> Jobs {
+    pub fn with_target_policy(mut self, policy: provisio_connectors::TargetPolicy) -> Jobs {
         self.reach = std::sync::Arc::new(Reach {
             policy,
             relay: self.reach.relay.clone(),
@@ -177,7 +177,7 @@ impl Jobs {
     }
 
     /// What the jobs' targets may reach.
-    pub fn target_policy(&self) -> &crate::connectors::TargetPolicy {
+    pub fn target_policy(&self) -> &provisio_connectors::TargetPolicy {
         &self.reach.policy
     }
 

@@ -20,7 +20,6 @@
 pub mod agent;
 pub mod auth;
 mod config;
-pub mod connectors;
 pub mod cycle;
 mod demo;
 pub mod directory;
@@ -33,13 +32,13 @@ mod http;
 pub mod inbound;
 pub mod jobs;
 pub mod logs;
-mod pem;
 pub mod random;
 mod relay;
 mod scim;
 pub mod secrets;
 mod server;
 pub mod store;
+pub mod targets;
 
 pub use auth::TrustedProxies;
 pub use config::ServerConfig;

@@ -23,7 +23,7 @@ pub struct Server {
     secret_key_file: Option<std::path::PathBuf>,
     secure_cookies: bool,
     log_retention: crate::logs::LogRetention,
-    targets: crate::connectors::TargetPolicy,
+    targets: provisio_connectors::TargetPolicy,
     inbound_retention: crate::inbound::InboundRetention,
     inbound_queue: crate::inbound::QueueLimit,
     limits: HttpLimits,
@@ -43,7 +43,7 @@ impl Server {
             secret_key_file: None,
             secure_cookies: false,
             log_retention: crate::logs::LogRetention::DEFAULT,
-            targets: crate::connectors::TargetPolicy::default(),
+            targets: provisio_connectors::TargetPolicy::default(),
             inbound_retention: crate::inbound::InboundRetention::DEFAULT,
             inbound_queue: crate::inbound::QueueLimit::DEFAULT,
             limits: HttpLimits::default(),
@@ -54,7 +54,7 @@ impl Server {
     /// What jobs' targets may reach: denied networks, the folder of SQLite
     /// targets (`provisio serve --deny-target-networks`, `--sqlite-target-dir`).
     /// The server's own SQLite database is never a target, whatever is set.
-    pub fn with_target_policy(mut self, policy: crate::connectors::TargetPolicy) -> Self {
+    pub fn with_target_policy(mut self, policy: provisio_connectors::TargetPolicy) -> Self {
         self.targets = policy;
         self
     }

@@ -18,8 +18,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use provisio_connectors::scim::ScimOptions;
 use provisio_engine::job::JobDefinition;
-use provisio_server::connectors::scim::ScimOptions;
 use provisio_server::cycle::run::{CycleReport, Mode, run_cycle};
 use provisio_server::directory::{DirectoryError, ObjectType, User, UserDraft};
 use provisio_server::jobs::{Jobs, StateChange};
@@ -60,7 +60,7 @@ fn main() {
     let wanted = |part: &str| filters.is_empty() || filters.iter().any(|f| part.contains(f.as_str()));
     let began = Instant::now();
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let concurrency = ScimOptions::default().max_concurrency;
+    let concurrency = ScimOptions::default().http.max_concurrency;
     let mut summary = vec![
         String::new(),
         "Provisioning into scim2-server on loopback (SQLite, release build):".to_owned(),
@@ -192,7 +192,7 @@ fn names(n: usize) -> (String, String) {
 
 /// A SCIM client like the connector's: one pool, its timeouts.
 fn client() -> reqwest::Client {
-    let options = ScimOptions::default();
+    let options = ScimOptions::default().http;
     reqwest::Client::builder()
         .connect_timeout(options.connect_timeout)
         .timeout(options.request_timeout)

@@ -194,8 +194,8 @@ impl Answer {
 
 /// What the tests' jobs may reach: SQLite targets in the temporary folders
 /// the tests make (the server's own database among them stays refused).
-pub(crate) fn test_targets() -> provisio_server::connectors::TargetPolicy {
-    provisio_server::connectors::TargetPolicy {
+pub(crate) fn test_targets() -> provisio_connectors::TargetPolicy {
+    provisio_connectors::TargetPolicy {
         sqlite_dir: Some(std::env::temp_dir()),
         ..Default::default()
     }

@@ -5,12 +5,12 @@
 
 use std::sync::Arc;
 
+use provisio_connectors::{Connector, ConnectorError};
 use provisio_engine::Value;
 use provisio_engine::job::SourceKind;
 use provisio_engine::scim_path::{AttributeChange, TargetAttributes};
-use provisio_server::connectors::directory::DirectoryConnector;
-use provisio_server::connectors::{Connector, ConnectorError};
 use provisio_server::store::Store;
+use provisio_server::targets::directory::DirectoryConnector;
 use serde_json::json;
 
 use crate::backends;

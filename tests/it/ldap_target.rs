@@ -7,11 +7,11 @@
 //! connector's errors (refused bind, conflicting entry).
 
 use provisio_api::jobs::JOBS_PATH;
+use provisio_connectors::ConnectorError;
 use provisio_engine::Value as EngineValue;
 use provisio_engine::expr::functions::escape_dn_component;
 use provisio_engine::job::{LdapDisable, LdapGroupClass, LdapTarget, SourceKind};
 use provisio_engine::scim_path::{AttributeChange, TargetAttributes};
-use provisio_server::connectors::ConnectorError;
 use provisio_server::cycle::run::{CycleReport, Mode, run_cycle};
 use provisio_server::jobs::Jobs;
 use provisio_tests::slapd::{ADMIN_DN, ADMIN_PASSWORD, GROUPS as LDAP_GROUPS, PEOPLE, Slapd};
@@ -406,7 +406,7 @@ async fn the_connector_reports_ldap_errors_as_the_cycle_needs_them() {
     let Some(ldap) = Slapd::start() else {
         return;
     };
-    use provisio_server::connectors::ldap::connect;
+    use provisio_connectors::ldap::connect;
     let refused = connect(&ldap_target(&ldap, "wrong")).await.err();
     assert_eq!(refused, Some(ConnectorError::InvalidCredentials { status: 49 }));
     let mut unreachable = ldap_target(&ldap, ADMIN_PASSWORD);
@@ -468,7 +468,7 @@ async fn the_connector_moves_clears_disables_and_uses_unique_members() {
     let Some(ldap) = Slapd::start() else {
         return;
     };
-    use provisio_server::connectors::ldap::connect;
+    use provisio_connectors::ldap::connect;
     ldap.add(&format!(
         "dn: ou=staff,{PEOPLE}\nobjectClass: organizationalUnit\nou: staff\n"
     ));
@@ -578,7 +578,7 @@ async fn ldaps_and_starttls_verify_the_directory_with_the_jobs_ca() {
     let Some(ldap) = Slapd::start_with_tls() else {
         return;
     };
-    use provisio_server::connectors::ldap::connect;
+    use provisio_connectors::ldap::connect;
     let mut ldaps = ldap_target(&ldap, ADMIN_PASSWORD);
     ldaps.url = ldap.ldaps_url();
     let untrusted = connect(&ldaps).await.err().expect("an unknown CA is refused");

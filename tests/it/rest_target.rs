@@ -12,10 +12,11 @@
 use std::time::Duration;
 
 use provisio_api::jobs::JOBS_PATH;
+use provisio_connectors::http::HttpOptions;
+use provisio_connectors::rest::RestConnector;
+use provisio_connectors::{Connector, ConnectorError};
 use provisio_engine::job::{RestTarget, SourceKind};
 use provisio_engine::scim_path::TargetAttributes;
-use provisio_server::connectors::rest::{RestConnector, RestOptions};
-use provisio_server::connectors::{Connector, ConnectorError};
 use provisio_server::cycle::run::{CycleReport, Mode, run_cycle};
 use provisio_server::cycle::state::RunStatus;
 use provisio_server::jobs::Jobs;
@@ -370,12 +371,12 @@ fn connector(service: &RestService, token: &str, id_pointer: &str) -> RestConnec
     fields.remove("kind");
     fields["users"]["id"] = json!(id_pointer);
     let target: RestTarget = serde_json::from_value(target).unwrap();
-    let options = RestOptions {
+    let options = HttpOptions {
         max_attempts: 3,
         backoff_base: Duration::from_millis(10),
         backoff_max: Duration::from_millis(20),
         max_retry_after: Duration::from_secs(1),
-        ..RestOptions::default()
+        ..HttpOptions::default()
     };
     RestConnector::new(&target, options).unwrap()
 }

@@ -10,22 +10,30 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use provisio_connectors::http::HttpOptions;
+use provisio_connectors::scim::{ScimConnector, ScimOptions};
+use provisio_connectors::{Connector, ConnectorError};
 use provisio_engine::Value;
 use provisio_engine::job::{Secret, SourceKind};
 use provisio_engine::scim_path::{AttributeChange, TargetAttributes};
-use provisio_server::connectors::scim::{ScimConnector, ScimOptions};
-use provisio_server::connectors::{Connector, ConnectorError};
 use provisio_tests::scim_target::ScimTarget;
 use serde_json::{Value as Json, json};
 
 const WORK_EMAIL: &str = r#"emails[type eq "work"].value"#;
 
-fn fast_options() -> ScimOptions {
-    ScimOptions {
+fn fast_http() -> HttpOptions {
+    HttpOptions {
         backoff_base: Duration::from_millis(10),
         backoff_max: Duration::from_millis(50),
         max_retry_after: Duration::from_secs(5),
         request_timeout: Duration::from_secs(10),
+        ..HttpOptions::default()
+    }
+}
+
+fn fast_options() -> ScimOptions {
+    ScimOptions {
+        http: fast_http(),
         ..ScimOptions::default()
     }
 }
@@ -411,7 +419,10 @@ async fn throttling_that_does_not_end_is_reported() {
         ..answer(429, json!(null))
     });
     let options = ScimOptions {
-        max_attempts: 3,
+        http: HttpOptions {
+            max_attempts: 3,
+            ..fast_http()
+        },
         ..fast_options()
     };
     let error = connector(&stub.base_url, "tok", options)
@@ -481,7 +492,10 @@ async fn the_concurrency_limit_is_respected() {
         ..answer(200, user("u1"))
     });
     let options = ScimOptions {
-        max_concurrency: 3,
+        http: HttpOptions {
+            max_concurrency: 3,
+            ..fast_http()
+        },
         ..fast_options()
     };
     let scim: Arc<dyn Connector> = Arc::new(connector(&stub.base_url, "tok", options));
@@ -626,7 +640,7 @@ async fn redirects_are_errors_naming_the_location_and_never_followed() {
     );
     assert!(elsewhere.received().is_empty(), "nothing reached the other host");
 
-    let rest = provisio_server::connectors::rest::RestConnector::new(
+    let rest = provisio_connectors::rest::RestConnector::new(
         &serde_json::from_value(json!({
             "base_url": redirecting.base_url, "bearer_token": "tok",
             "users": {
@@ -638,7 +652,7 @@ async fn redirects_are_errors_naming_the_location_and_never_followed() {
             }
         }))
         .unwrap(),
-        provisio_server::connectors::rest::RestOptions::default(),
+        provisio_connectors::http::HttpOptions::default(),
     )
     .unwrap();
     let error = rest.read(SourceKind::User, "u1").await.unwrap_err();
@@ -664,13 +678,16 @@ async fn a_targets_error_text_is_quoted_short_and_printable() {
 
 #[tokio::test]
 async fn an_answer_past_the_size_limit_is_refused() {
-    let huge = "y".repeat(provisio_server::connectors::network::MAX_RESPONSE_BYTES + 1);
+    let huge = "y".repeat(provisio_connectors::network::MAX_RESPONSE_BYTES + 1);
     let stub = Stub::start(move |_, _| answer(200, json!({"id": "u1", "userName": huge.clone()})));
     let scim = connector(
         &stub.base_url,
         "tok",
         ScimOptions {
-            max_attempts: 1,
+            http: HttpOptions {
+                max_attempts: 1,
+                ..fast_http()
+            },
             ..fast_options()
         },
     );
@@ -680,11 +697,14 @@ async fn an_answer_past_the_size_limit_is_refused() {
 
 #[tokio::test]
 async fn denied_networks_are_refused_before_anything_is_sent() {
-    use provisio_server::connectors::network::NetworkPolicy;
+    use provisio_connectors::network::NetworkPolicy;
     let stub = Stub::start(|_, _| answer(200, user("u1")));
     // By name (localhost resolves into the denied network) and by address.
     let deny_loopback = ScimOptions {
-        network: NetworkPolicy::parse("127.0.0.0/8,::1").unwrap(),
+        http: HttpOptions {
+            network: NetworkPolicy::parse("127.0.0.0/8,::1").unwrap(),
+            ..fast_http()
+        },
         ..fast_options()
     };
     let by_name = stub.base_url.replace("127.0.0.1", "localhost");

@@ -473,10 +473,10 @@ async fn the_connection_test_names_a_missing_table_or_column_or_an_unreachable_s
 /// integer key the database generates.
 #[tokio::test]
 async fn the_connector_binds_typed_columns_and_maps_database_errors() {
+    use provisio_connectors::ConnectorError;
     use provisio_engine::Value as V;
     use provisio_engine::job::{SourceKind, SqlTarget};
     use provisio_engine::scim_path::{AttributeChange, TargetAttributes};
-    use provisio_server::connectors::ConnectorError;
 
     for db in TargetDb::each().await {
         eprintln!("— target on {}", db.label);
@@ -495,7 +495,7 @@ async fn the_connector_binds_typed_columns_and_maps_database_errors() {
             definition["password"] = json!(password);
         }
         let target: SqlTarget = serde_json::from_value(definition).unwrap();
-        let sql = provisio_server::connectors::sql::connect(&target).await.unwrap();
+        let sql = provisio_connectors::sql::connect(&target).await.unwrap();
         let attrs =
             |pairs: Vec<(&str, V)>| -> TargetAttributes { pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect() };
 

@@ -8,8 +8,8 @@
 use std::process::Command;
 
 use provisio_api::jobs::JOBS_PATH;
-use provisio_server::connectors::Connector as _;
-use provisio_server::connectors::sql::SqlConnector;
+use provisio_connectors::Connector as _;
+use provisio_connectors::sql::SqlConnector;
 use provisio_server::store::Store;
 use provisio_tests::postgres::TestPostgres;
 use serde_json::{Value, json};

@@ -12,7 +12,6 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
 use super::job_path;
 
@@ -33,8 +32,9 @@ pub fn allow_deletes_path(id_or_name: &str) -> String {
 }
 
 /// Which held deletes to list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct StagedDeletesQuery {
     /// `user` (the default) or `group`.
     pub kind: Option<String>,
@@ -45,7 +45,8 @@ pub struct StagedDeletesQuery {
 }
 
 /// A disable or delete held back by the guard.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StagedDeleteItem {
     /// `user` or `group`.
     pub object_type: String,
@@ -61,7 +62,8 @@ pub struct StagedDeleteItem {
 }
 
 /// A page of held deletes, by target id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StagedDeletesPage {
     pub items: Vec<StagedDeleteItem>,
     /// Pass as `after` for the next page; absent on the last one.
@@ -73,7 +75,8 @@ pub struct StagedDeletesPage {
 /// What approving the held deletes did. Each held object went through the
 /// pipeline again with the guard lifted, so one that came back into scope
 /// meanwhile is updated, not deleted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AllowDeletesResult {
     /// The run's id in the provisioning logs.
     pub run_id: String,

@@ -9,7 +9,6 @@
 //! ```
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use super::job_path;
 
@@ -24,7 +23,8 @@ pub fn test_connection_path(id_or_name: &str) -> String {
 
 /// How the target answered. A refused or unreachable target is still a
 /// `200` answer with `ok: false`: the test ran, the target failed it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConnectionTest {
     /// Whether the target answered as a SCIM service that accepts the credentials.
     pub ok: bool,

@@ -14,7 +14,6 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use super::{JobState, job_path};
 
@@ -28,7 +27,8 @@ pub fn job_status_path(id_or_name: &str) -> String {
 
 /// A job's status: what its cycles are doing and how the last one went.
 /// Times are RFC 3339, UTC.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobStatus {
     /// The job's id (a UUID).
     pub id: String,
@@ -61,7 +61,8 @@ pub struct JobStatus {
 }
 
 /// Where a job's cycles stand.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum RunStatus {
@@ -78,7 +79,8 @@ pub enum RunStatus {
 }
 
 /// Why and since when a job is quarantined, and when it is tried again.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Quarantine {
     /// Entra's code, then the explanation, e.g.
     /// `EncounteredQuarantineException: the target rejected the credentials…`.
@@ -88,7 +90,8 @@ pub struct Quarantine {
 }
 
 /// The cycle under way.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CycleProgress {
     pub cycle_id: String,
     pub started_at: Option<String>,
@@ -100,7 +103,8 @@ pub struct CycleProgress {
 }
 
 /// A finished cycle in figures.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LastCycle {
     /// The cycle's id (its provisioning log entries carry it). `null`
     /// while a later cycle runs: the job's record then holds that one's id

@@ -65,8 +65,8 @@ impl ServerClient {
             .user_agent(concat!("provisio-agent/", env!("CARGO_PKG_VERSION")));
         if let Some(path) = ca_cert {
             let pem = std::fs::read(path).map_err(|e| format!("--ca-cert {}: {e}", path.display()))?;
-            let certificates =
-                crate::pem::certificates(&pem).map_err(|e| format!("--ca-cert {}: {e}", path.display()))?;
+            let certificates = provisio_connectors::pem::certificates(&pem)
+                .map_err(|e| format!("--ca-cert {}: {e}", path.display()))?;
             for certificate in certificates {
                 let certificate = reqwest::Certificate::from_der(&certificate)
                     .map_err(|e| format!("--ca-cert {}: {e}", path.display()))?;

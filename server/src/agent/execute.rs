@@ -10,8 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use provisio_api::agents::{
-    AgentConnection, AgentFailure, AgentOperation, AgentOutcome, AgentReply, AgentRequest, WireObject,
-    target_attributes,
+    AgentConnection, AgentOperation, AgentOutcome, AgentReply, AgentRequest, WireObject, target_attributes,
 };
 use provisio_engine::Value;
 use provisio_engine::job::{Secret, SourceKind};
@@ -19,8 +18,8 @@ use provisio_engine::matching::TargetObject;
 use provisio_engine::scim_path::TargetAttributes;
 use tokio::sync::Mutex;
 
-use crate::connectors::{Connector, ConnectorError, TargetPolicy, connect_directly};
 use crate::jobs::target_secret_slots;
+use provisio_connectors::{Connector, ConnectorError, TargetPolicy, connect};
 
 /// Connections kept open at most; beyond, the oldest ones are dropped.
 const MAX_CONNECTIONS: usize = 32;
@@ -66,7 +65,7 @@ impl Executor {
                     self.connectors.lock().await.remove(&operation.connection);
                 }
                 AgentOutcome::Failed {
-                    failure: AgentFailure::from(&error),
+                    failure: crate::targets::via_agent::failure_of(&error),
                 }
             }
         }
@@ -81,7 +80,7 @@ impl Executor {
         for (name, slot) in target_secret_slots(&mut target) {
             *slot = connection.secrets.get(name).map(|secret| Secret::new(secret.expose()));
         }
-        let connector = connect_directly(&target, &self.policy).await?;
+        let connector = connect(&target, &self.policy).await?;
         if connectors.len() >= MAX_CONNECTIONS {
             connectors.clear();
         }

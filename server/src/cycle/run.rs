@@ -81,7 +81,6 @@ use super::policy::escrow::{Escrow as EscrowPolicy, FailureClass};
 use super::policy::quarantine::{self, CycleOutcome, QuarantineOptions, QuarantineReason, QuarantineState, Verdict};
 use super::state::{CycleState, Failure, Linked, RunStatus, StagedAction, StagedDelete, StateError, StatusRecord};
 use crate::ServerError;
-use crate::connectors::{Connector, ConnectorError};
 use crate::directory::{
     ChangeKind, DirectoryError, Group, GroupLookup, ObjectType, User, UserLookup, group_source_attributes,
     source_attributes,
@@ -89,6 +88,7 @@ use crate::directory::{
 use crate::jobs::{JobError, Jobs};
 use crate::logs::{EntryBuilder, Identity, LogEntry, RunInfo};
 use crate::store::Store;
+use provisio_connectors::{Connector, ConnectorError};
 
 mod approval;
 mod inbound;

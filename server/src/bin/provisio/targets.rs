@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use provisio_server::connectors::TargetPolicy;
-use provisio_server::connectors::network::NetworkPolicy;
+use provisio_connectors::TargetPolicy;
+use provisio_connectors::network::NetworkPolicy;
 
 #[derive(Debug, Clone, Args)]
 pub struct TargetArgs {

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::connectors::ConnectorError;
+use provisio_connectors::ConnectorError;
 
 /// A connector failure, reduced to what escrow and quarantine act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -196,7 +196,7 @@ impl Pipeline {
             }
             _ => {}
         }
-        let connector = crate::connectors::connect(store, &definition, jobs.reach()).await?;
+        let connector = crate::targets::connect(store, &definition, jobs.reach()).await?;
         let assigned = if definition.scope == ScopeMode::All {
             None
         } else {

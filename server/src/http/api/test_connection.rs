@@ -14,8 +14,9 @@ use super::error::Failure;
 use super::extract::Segments;
 use super::{AdminErrors, AppState};
 use crate::auth::extract::AdminCaller;
-use crate::connectors::Connector as _;
-use crate::connectors::scim::{ScimConnector, ScimOptions};
+use provisio_connectors::Connector as _;
+use provisio_connectors::http::HttpOptions;
+use provisio_connectors::scim::{ScimConnector, ScimOptions};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(test_connection))
@@ -50,8 +51,11 @@ pub(crate) async fn test_connection(
             // cycle's retries with back-off, so an unreachable target is
             // reported at once.
             let options = ScimOptions {
-                max_attempts: 1,
-                network: state.jobs.target_policy().networks.clone(),
+                http: HttpOptions {
+                    max_attempts: 1,
+                    network: state.jobs.target_policy().networks.clone(),
+                    ..HttpOptions::default()
+                },
                 ..ScimOptions::default()
             };
             let outcome = match ScimConnector::from_target(&definition.target, options) {
@@ -103,8 +107,8 @@ pub(crate) async fn test_connection(
 async fn connect_and_test(
     state: &AppState,
     definition: &JobDefinition,
-) -> Result<(), crate::connectors::ConnectorError> {
-    crate::connectors::connect(&state.store, definition, state.jobs.reach())
+) -> Result<(), provisio_connectors::ConnectorError> {
+    crate::targets::connect(&state.store, definition, state.jobs.reach())
         .await?
         .test_connection()
         .await

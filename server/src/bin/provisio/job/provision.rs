@@ -23,7 +23,7 @@ use serde::Serialize;
 use crate::database::DatabaseArgs;
 use crate::inputs::FAILED;
 use crate::targets::TargetArgs;
-use provisio_server::connectors::TargetPolicy;
+use provisio_connectors::TargetPolicy;
 
 #[derive(Debug, Args)]
 pub struct ProvisionArgs {

@@ -12,10 +12,10 @@ use provisio_engine::matching::TargetObject;
 use provisio_engine::scim_path::{AttributeChange, TargetAttributes};
 use serde_json::Value as Json;
 
-use super::{Connector, ConnectorError, ConnectorFuture};
 use crate::directory::attributes::user_catalogue;
 use crate::directory::{AttributeSpec, AttributeType, Directory, DirectoryError, User, UserDraft, UserLookup};
 use crate::store::Store;
+use provisio_connectors::{Connector, ConnectorError, ConnectorFuture};
 
 /// Writes users of the store's directory.
 #[derive(Debug, Clone)]

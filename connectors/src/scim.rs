@@ -7,23 +7,20 @@
 //! (honouring `Retry-After`) and of transient failures with back-off,
 //! paginated finds, and member changes in batches.
 
+mod errors;
 mod request;
-mod transport;
-
-use std::time::Duration;
 
 use provisio_engine::Value;
 use provisio_engine::job::{Secret, SourceKind, Target};
 use provisio_engine::matching::TargetObject;
 use provisio_engine::scim_path::{AttributeChange, TargetAttributes, to_resource};
+use reqwest::header::HeaderMap;
 use reqwest::{Method, Url};
 use serde_json::Value as Json;
-use tokio::sync::Semaphore;
 
 use self::request::Dialect;
-use self::transport::{RetryPolicy, Transport};
-use crate::connectors::network::NetworkPolicy;
-use crate::connectors::{Connector, ConnectorError, ConnectorFuture};
+use crate::http::{Answer, HttpOptions, Transport};
+use crate::{Connector, ConnectorError, ConnectorFuture};
 
 const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -32,32 +29,20 @@ const ENTRA_GROUP_SCHEMA: &str = "http://schemas.microsoft.com/2006/11/ResourceM
 /// A find stops after this many pages, whatever `totalResults` says.
 const MAX_PAGES: u32 = 1000;
 
-/// How a [`ScimConnector`] talks to its target. The defaults suit a real
-/// application; tests shorten the waits.
+/// How a [`ScimConnector`] talks to its target: the SCIM dialect, paging,
+/// and the HTTP options every HTTP connector shares. The defaults suit a
+/// real application; tests shorten the waits.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScimOptions {
     /// Send Entra-style requests (§9) instead of strictly RFC 7644 ones.
     pub entra_compatible: bool,
     /// Whether the target supports `active`; when false, disabling deletes.
     pub soft_delete: bool,
-    pub connect_timeout: Duration,
-    /// For a whole request, response body included.
-    pub request_timeout: Duration,
-    /// Requests in flight to this target at most.
-    pub max_concurrency: usize,
-    /// Attempts per request, the first included.
-    pub max_attempts: u32,
-    /// The first back-off wait; it doubles per attempt up to `backoff_max`.
-    pub backoff_base: Duration,
-    pub backoff_max: Duration,
-    /// The longest `Retry-After` honoured; longer ones are cut to this.
-    pub max_retry_after: Duration,
     /// `count` of each page of a find.
     pub page_size: u32,
     /// Members per PATCH when adding or removing members.
     pub member_batch: usize,
-    /// Networks the target may not be reached in.
-    pub network: NetworkPolicy,
+    pub http: HttpOptions,
 }
 
 impl Default for ScimOptions {
@@ -65,16 +50,9 @@ impl Default for ScimOptions {
         ScimOptions {
             entra_compatible: false,
             soft_delete: true,
-            connect_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(30),
-            max_concurrency: 4,
-            max_attempts: 4,
-            backoff_base: Duration::from_millis(500),
-            backoff_max: Duration::from_secs(30),
-            max_retry_after: Duration::from_secs(120),
             page_size: 100,
             member_batch: 50,
-            network: NetworkPolicy::default(),
+            http: HttpOptions::default(),
         }
     }
 }
@@ -114,10 +92,9 @@ impl ScimConnector {
         if let Some(problem) = provisio_engine::job::urls::plain_http_problem(base_url) {
             return Err(ConnectorError::Invalid { detail: problem });
         }
-        options.network.check_url(&base)?;
+        options.http.network.check_url(&base)?;
         base.set_query(None);
         base.set_fragment(None);
-        let client = super::network::client(&options.network, options.connect_timeout, options.request_timeout)?;
         Ok(ScimConnector {
             base,
             dialect: if options.entra_compatible {
@@ -128,18 +105,21 @@ impl ScimConnector {
             soft_delete: options.soft_delete,
             page_size: options.page_size.max(1),
             member_batch: options.member_batch.max(1),
-            transport: Transport {
-                client,
-                token: bearer_token,
-                limit: Semaphore::new(options.max_concurrency.max(1)),
-                retry: RetryPolicy {
-                    max_attempts: options.max_attempts.max(1),
-                    backoff_base: options.backoff_base,
-                    backoff_max: options.backoff_max,
-                    max_retry_after: options.max_retry_after,
-                },
-            },
+            transport: Transport::new(&options.http, bearer_token, HeaderMap::new(), errors::PROTOCOL)?,
         })
+    }
+
+    /// One request through the transport, named in logs by its method and
+    /// path (never its query: filters hold personal data).
+    async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Json>,
+        idempotent: bool,
+    ) -> Result<Answer, ConnectorError> {
+        let what = format!("SCIM {method} {}", url.path());
+        self.transport.send(&what, method, url, body, idempotent).await
     }
 
     /// The connector for a job's target, with the job's `entra_compatible`
@@ -198,7 +178,7 @@ impl ScimConnector {
             .append_pair("startIndex", &start.to_string())
             .append_pair("count", &count.to_string());
         exclude_members(kind, &mut url);
-        let reply = self.transport.send(Method::GET, url, None, true).await?;
+        let reply = self.send(Method::GET, url, None, true).await?;
         list_response(reply.body)
     }
 
@@ -228,7 +208,6 @@ impl ScimConnector {
     async fn test(&self) -> Result<(), ConnectorError> {
         // Discovery is optional for a target; when it answers, it must allow PATCH.
         match self
-            .transport
             .send(Method::GET, self.url(&["ServiceProviderConfig"])?, None, true)
             .await
         {
@@ -261,11 +240,7 @@ impl ScimConnector {
     }
 
     async fn read_one(&self, kind: SourceKind, id: &str) -> Result<Option<TargetObject>, ConnectorError> {
-        match self
-            .transport
-            .send(Method::GET, self.resource_url(kind, id)?, None, true)
-            .await
-        {
+        match self.send(Method::GET, self.resource_url(kind, id)?, None, true).await {
             Ok(reply) => target_object(&reply.body).map(Some),
             Err(ConnectorError::NotFound { .. }) => Ok(None),
             Err(error) => Err(error),
@@ -285,7 +260,6 @@ impl ScimConnector {
         let body = to_resource(attributes, &schemas);
         // Not retried after the request may have arrived: a retry could create twice.
         let reply = self
-            .transport
             .send(Method::POST, self.url(&[endpoint(kind)])?, Some(&body), false)
             .await?;
         target_object(&reply.body)
@@ -293,15 +267,12 @@ impl ScimConnector {
 
     async fn patch(&self, kind: SourceKind, id: &str, body: Json) -> Result<(), ConnectorError> {
         let url = self.url(&[endpoint(kind), id])?;
-        self.transport
-            .send(Method::PATCH, url, Some(&body), true)
-            .await
-            .map(drop)
+        self.send(Method::PATCH, url, Some(&body), true).await.map(drop)
     }
 
     async fn delete_one(&self, kind: SourceKind, id: &str) -> Result<(), ConnectorError> {
         let url = self.url(&[endpoint(kind), id])?;
-        self.transport.send(Method::DELETE, url, None, true).await.map(drop)
+        self.send(Method::DELETE, url, None, true).await.map(drop)
     }
 
     async fn disable_one(&self, kind: SourceKind, id: &str) -> Result<(), ConnectorError> {

@@ -16,9 +16,9 @@ use provisio_engine::matching::TargetObject;
 use provisio_engine::scim_path::{AttributeChange, TargetAttributes};
 use sha2::{Digest as _, Sha256};
 
-use super::{Connector, ConnectorError, ConnectorFuture};
 use crate::jobs::target_secret_slots;
 use crate::relay::{Relay, Unanswered};
+use provisio_connectors::{Connector, ConnectorError, ConnectorFuture};
 
 /// How long one operation may take, from queueing to the agent's result.
 /// Generous: a group of thousands of members is one operation.
@@ -70,7 +70,7 @@ impl AgentConnector {
             .map_err(|unanswered| self.unanswered(unanswered))?;
         match outcome {
             AgentOutcome::Done { reply } => Ok(reply),
-            AgentOutcome::Failed { failure } => Err(failure.into()),
+            AgentOutcome::Failed { failure } => Err(error_of(failure)),
         }
     }
 
@@ -265,53 +265,52 @@ impl Connector for AgentConnector {
     }
 }
 
-impl From<AgentFailure> for ConnectorError {
-    fn from(failure: AgentFailure) -> Self {
-        match failure {
-            AgentFailure::InvalidCredentials { status } => ConnectorError::InvalidCredentials { status },
-            AgentFailure::Incompatible { detail } => ConnectorError::Incompatible { detail },
-            AgentFailure::NotFound { detail } => ConnectorError::NotFound { detail },
-            AgentFailure::Conflict { scim_type, detail } => ConnectorError::Conflict { scim_type, detail },
-            AgentFailure::Throttled { retry_after_seconds } => ConnectorError::Throttled {
-                retry_after: retry_after_seconds.map(Duration::from_secs),
-            },
-            AgentFailure::Transient { detail } => ConnectorError::Transient { detail },
-            AgentFailure::Rejected {
-                status,
-                scim_type,
-                detail,
-            } => ConnectorError::Rejected {
-                status,
-                scim_type,
-                detail,
-            },
-            AgentFailure::Invalid { detail } => ConnectorError::Invalid { detail },
-        }
+/// An agent's failure as the cycle acts on it (the wire form of a
+/// [`ConnectorError`]).
+pub(crate) fn error_of(failure: AgentFailure) -> ConnectorError {
+    match failure {
+        AgentFailure::InvalidCredentials { status } => ConnectorError::InvalidCredentials { status },
+        AgentFailure::Incompatible { detail } => ConnectorError::Incompatible { detail },
+        AgentFailure::NotFound { detail } => ConnectorError::NotFound { detail },
+        AgentFailure::Conflict { scim_type, detail } => ConnectorError::Conflict { scim_type, detail },
+        AgentFailure::Throttled { retry_after_seconds } => ConnectorError::Throttled {
+            retry_after: retry_after_seconds.map(Duration::from_secs),
+        },
+        AgentFailure::Transient { detail } => ConnectorError::Transient { detail },
+        AgentFailure::Rejected {
+            status,
+            scim_type,
+            detail,
+        } => ConnectorError::Rejected {
+            status,
+            scim_type,
+            detail,
+        },
+        AgentFailure::Invalid { detail } => ConnectorError::Invalid { detail },
     }
 }
 
-impl From<&ConnectorError> for AgentFailure {
-    fn from(error: &ConnectorError) -> Self {
-        match error.clone() {
-            ConnectorError::InvalidCredentials { status } => AgentFailure::InvalidCredentials { status },
-            ConnectorError::Incompatible { detail } => AgentFailure::Incompatible { detail },
-            ConnectorError::NotFound { detail } => AgentFailure::NotFound { detail },
-            ConnectorError::Conflict { scim_type, detail } => AgentFailure::Conflict { scim_type, detail },
-            ConnectorError::Throttled { retry_after } => AgentFailure::Throttled {
-                retry_after_seconds: retry_after.map(|d| d.as_secs()),
-            },
-            ConnectorError::Transient { detail } => AgentFailure::Transient { detail },
-            ConnectorError::Rejected {
-                status,
-                scim_type,
-                detail,
-            } => AgentFailure::Rejected {
-                status,
-                scim_type,
-                detail,
-            },
-            ConnectorError::Invalid { detail } => AgentFailure::Invalid { detail },
-        }
+/// A connector's failure as the agent reports it.
+pub(crate) fn failure_of(error: &ConnectorError) -> AgentFailure {
+    match error.clone() {
+        ConnectorError::InvalidCredentials { status } => AgentFailure::InvalidCredentials { status },
+        ConnectorError::Incompatible { detail } => AgentFailure::Incompatible { detail },
+        ConnectorError::NotFound { detail } => AgentFailure::NotFound { detail },
+        ConnectorError::Conflict { scim_type, detail } => AgentFailure::Conflict { scim_type, detail },
+        ConnectorError::Throttled { retry_after } => AgentFailure::Throttled {
+            retry_after_seconds: retry_after.map(|d| d.as_secs()),
+        },
+        ConnectorError::Transient { detail } => AgentFailure::Transient { detail },
+        ConnectorError::Rejected {
+            status,
+            scim_type,
+            detail,
+        } => AgentFailure::Rejected {
+            status,
+            scim_type,
+            detail,
+        },
+        ConnectorError::Invalid { detail } => AgentFailure::Invalid { detail },
     }
 }
 
@@ -361,7 +360,7 @@ mod tests {
             ConnectorError::Transient { detail: "down".into() },
         ];
         for error in errors {
-            assert_eq!(ConnectorError::from(AgentFailure::from(&error)), error);
+            assert_eq!(error_of(failure_of(&error)), error);
         }
     }
 }

@@ -8,7 +8,7 @@ use sqlx::AnyPool;
 use sqlx::Row as _;
 
 use super::errors::from_sqlx;
-use crate::connectors::ConnectorError;
+use crate::ConnectorError;
 
 /// The database kinds a SQL target may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

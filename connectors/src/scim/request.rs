@@ -13,7 +13,7 @@ use provisio_engine::scim_path::{
 };
 use serde_json::{Map, Value as Json, json};
 
-use crate::connectors::ConnectorError;
+use crate::ConnectorError;
 
 pub(super) const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 

@@ -1,17 +1,24 @@
-//! Connectors: how the provisioning service reaches a target application.
-//! One [`Connector`] trait covers what every target kind needs, so the cycle
-//! holds an `Arc<dyn Connector>` and LDAP, SQL or REST targets can sit next to
-//! [`scim`] without touching it. Errors are a [`ConnectorError`] whose variant
+//! Provisio's connectors: how the provisioning service reaches a target
+//! application. One [`Connector`] trait covers what every target kind needs,
+//! so the cycle holds an `Arc<dyn Connector>` and SCIM, LDAP, SQL and REST
+//! targets sit side by side. Errors are a [`ConnectorError`] whose variant
 //! says what the cycle should do (quarantine, escrow and retry, log as a
-//! permanent failure), while keeping the protocol's own codes.
+//! permanent failure), while keeping the protocol's own codes. What the
+//! operator lets targets reach is a [`TargetPolicy`].
+//!
+//! This crate does its own I/O (HTTP, LDAP, SQL) and depends on the engine
+//! only; it must never depend on the server (its store, its HTTP layer):
+//! the connectors that need the server — Provisio's own directory, and the
+//! relay to on-premises agents — live there. `provisio agent` runs these
+//! connectors next to the targets.
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), provisio_server::connectors::ConnectorError> {
+//! # async fn run() -> Result<(), provisio_connectors::ConnectorError> {
 //! use std::sync::Arc;
 //! use provisio_engine::job::{Secret, SourceKind};
 //! use provisio_engine::Value;
-//! use provisio_server::connectors::Connector;
-//! use provisio_server::connectors::scim::{ScimConnector, ScimOptions};
+//! use provisio_connectors::Connector;
+//! use provisio_connectors::scim::{ScimConnector, ScimOptions};
 //!
 //! let target: Arc<dyn Connector> = Arc::new(ScimConnector::new(
 //!     "https://app.example/scim/v2",
@@ -24,15 +31,15 @@
 //! # }
 //! ```
 
-pub mod directory;
+pub mod http;
 pub mod ldap;
 pub mod network;
+pub mod pem;
 pub mod policy;
 pub mod rest;
 mod retry;
 pub mod scim;
 pub mod sql;
-pub mod via_agent;
 
 pub use policy::TargetPolicy;
 
@@ -41,41 +48,24 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use provisio_engine::Value;
-use provisio_engine::job::{JobDefinition, SourceKind, Target};
+use provisio_engine::job::{SourceKind, Target};
 use provisio_engine::matching::TargetObject;
 use provisio_engine::scim_path::{AttributeChange, TargetAttributes};
 
-/// The connector for a job's target (its definition with secrets): SCIM,
-/// the directory (inbound jobs), LDAP, SQL or REST, or the on-premises
-/// agent the target names in `via_agent`. LDAP and SQL targets connect
-/// (and bind, or read the table's schema) here, so a wrong address or
-/// credential is reported before any object is touched.
-pub async fn connect(
-    store: &crate::store::Store,
-    definition: &JobDefinition,
-    reach: &crate::jobs::Reach,
-) -> Result<Arc<dyn Connector>, ConnectorError> {
-    let policy = &reach.policy;
-    if let Some(agent) = definition.target.via_agent() {
-        return Ok(Arc::new(via_agent::AgentConnector::new(
-            reach.relay.clone(),
-            agent,
-            definition,
-        )));
-    }
-    match &definition.target {
-        Target::Directory => Ok(Arc::new(directory::DirectoryConnector::new(store.clone()))),
-        target => connect_directly(target, policy).await,
-    }
-}
-
-/// The connector for a target reached from this process: what
-/// `provisio agent` runs on its side. The directory is not among them.
-pub async fn connect_directly(target: &Target, policy: &TargetPolicy) -> Result<Arc<dyn Connector>, ConnectorError> {
+/// The connector for a target this process reaches itself, under the
+/// operator's `policy`: what the server runs for targets it reaches, and
+/// `provisio agent` for those behind it. LDAP and SQL targets connect (and
+/// bind, or read the table's schema) here, so a wrong address or credential
+/// is reported before any object is touched. Provisio's own directory (the
+/// target of inbound jobs) is the server's, not a connector of this crate.
+pub async fn connect(target: &Target, policy: &TargetPolicy) -> Result<Arc<dyn Connector>, ConnectorError> {
     Ok(match target {
         Target::Scim { .. } => {
             let options = scim::ScimOptions {
-                network: policy.networks.clone(),
+                http: http::HttpOptions {
+                    network: policy.networks.clone(),
+                    ..http::HttpOptions::default()
+                },
                 ..scim::ScimOptions::default()
             };
             Arc::new(scim::ScimConnector::from_target(target, options)?)
@@ -90,7 +80,7 @@ pub async fn connect_directly(target: &Target, policy: &TargetPolicy) -> Result<
         Target::Rest(rest) => rest::connect(rest, &policy.networks).await?,
         Target::Directory => {
             return Err(ConnectorError::Incompatible {
-                detail: "the directory is Provisio's own: an agent cannot reach it".into(),
+                detail: "the directory is Provisio's own: it is no connector's target".into(),
             });
         }
     })
@@ -152,8 +142,10 @@ pub trait Connector: Send + Sync {
 
 /// Why a connector operation failed, by what the cycle does about it. No
 /// message ever contains a credential.
+///
+/// Exhaustive on purpose: the cycle decides what to do per variant, so a
+/// new kind of failure must be decided there too.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
 pub enum ConnectorError {
     /// The target refused the credentials (HTTP 401 or 403, LDAP 49, a
     /// database's authentication failure): quarantine the

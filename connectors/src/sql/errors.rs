@@ -5,7 +5,7 @@
 
 use sqlx::error::ErrorKind;
 
-use crate::connectors::ConnectorError;
+use crate::ConnectorError;
 
 pub(super) fn from_sqlx(error: sqlx::Error) -> ConnectorError {
     match error {

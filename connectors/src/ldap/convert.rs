@@ -9,7 +9,7 @@ use provisio_engine::Value;
 use provisio_engine::scim_path::TargetAttributes;
 
 use super::dn::{canonical_dn, normalised_dn};
-use crate::connectors::ConnectorError;
+use crate::ConnectorError;
 
 /// The target path that holds an entry's DN.
 pub(super) const DN: &str = "dn";

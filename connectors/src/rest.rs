@@ -24,11 +24,10 @@
 //!   retried then escrowed, other 4xx are permanent failures carrying the
 //!   answer's text (cut short; never the token).
 
-mod http;
+mod errors;
 mod template;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use provisio_engine::Value;
 use provisio_engine::job::{RestCall, RestResource, RestTarget, SourceKind};
@@ -37,58 +36,22 @@ use provisio_engine::scim_path::{AttributeChange, TargetAttributes};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Url};
 use serde_json::Value as Json;
-use tokio::sync::Semaphore;
 
-use self::http::{Http, Reply, RetryPolicy};
 use self::template::Vars;
 use super::network::NetworkPolicy;
 use super::{Connector, ConnectorError, ConnectorFuture};
+use crate::http::{Answer, HttpOptions, Transport};
 
 /// The attribute group members are written to.
 const MEMBERS: &str = "members";
 
 /// The connector for a job's REST target, with the default options.
 pub async fn connect(target: &RestTarget, network: &NetworkPolicy) -> Result<Arc<dyn Connector>, ConnectorError> {
-    let options = RestOptions {
+    let options = HttpOptions {
         network: network.clone(),
-        ..RestOptions::default()
+        ..HttpOptions::default()
     };
     Ok(Arc::new(RestConnector::new(target, options)?))
-}
-
-/// How a [`RestConnector`] talks to its target. The defaults suit a real
-/// API; tests shorten the waits.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RestOptions {
-    pub connect_timeout: Duration,
-    /// For a whole request, answer included.
-    pub request_timeout: Duration,
-    /// Requests in flight to this target at most.
-    pub max_concurrency: usize,
-    /// Attempts per request, the first included.
-    pub max_attempts: u32,
-    /// The first back-off wait; it doubles per attempt up to `backoff_max`.
-    pub backoff_base: Duration,
-    pub backoff_max: Duration,
-    /// The longest `Retry-After` honoured; longer ones are cut to this.
-    pub max_retry_after: Duration,
-    /// Networks the target may not be reached in.
-    pub network: NetworkPolicy,
-}
-
-impl Default for RestOptions {
-    fn default() -> Self {
-        RestOptions {
-            connect_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(30),
-            max_concurrency: 4,
-            max_attempts: 4,
-            backoff_base: Duration::from_millis(500),
-            backoff_max: Duration::from_secs(30),
-            max_retry_after: Duration::from_secs(120),
-            network: NetworkPolicy::default(),
-        }
-    }
 }
 
 /// A JSON REST API target.
@@ -96,7 +59,7 @@ pub struct RestConnector {
     base: Url,
     users: RestResource,
     groups: Option<RestResource>,
-    http: Http,
+    http: Transport,
 }
 
 impl std::fmt::Debug for RestConnector {
@@ -110,7 +73,7 @@ impl std::fmt::Debug for RestConnector {
 impl RestConnector {
     /// A connector for the API `target` describes. A bad base URL, method
     /// or header is [`ConnectorError::Invalid`].
-    pub fn new(target: &RestTarget, options: RestOptions) -> Result<Self, ConnectorError> {
+    pub fn new(target: &RestTarget, options: HttpOptions) -> Result<Self, ConnectorError> {
         let mut base = Url::parse(&target.base_url).map_err(|e| ConnectorError::Invalid {
             detail: format!("the REST base URL is not a URL: {e}"),
         })?;
@@ -139,24 +102,22 @@ impl RestConnector {
                 method(call)?;
             }
         }
-        let client = super::network::client(&options.network, options.connect_timeout, options.request_timeout)?;
         Ok(RestConnector {
             base,
             users: target.users.clone(),
             groups: target.groups.clone(),
-            http: Http {
-                client,
-                token: target.bearer_token.clone(),
-                headers,
-                limit: Semaphore::new(options.max_concurrency.max(1)),
-                retry: RetryPolicy {
-                    max_attempts: options.max_attempts.max(1),
-                    backoff_base: options.backoff_base,
-                    backoff_max: options.backoff_max,
-                    max_retry_after: options.max_retry_after,
-                },
-            },
+            http: Transport::new(&options, target.bearer_token.clone(), headers, errors::PROTOCOL)?,
         })
+    }
+
+    /// One request through the transport, named in logs by its call
+    /// (`users.create`): never its URL, whose path and query hold values.
+    /// GET, PUT and DELETE are retried after a transient failure; others
+    /// only when they never reached the API.
+    async fn send(&self, name: &str, method: Method, url: Url, body: Option<&Json>) -> Result<Answer, ConnectorError> {
+        let idempotent = matches!(method, Method::GET | Method::PUT | Method::DELETE);
+        let what = format!("REST {method} {name}");
+        self.http.send(&what, method, url, body, idempotent).await
     }
 
     fn resource(&self, kind: SourceKind) -> Result<&RestResource, ConnectorError> {
@@ -175,10 +136,10 @@ impl RestConnector {
         call: &RestCall,
         id: Option<&str>,
         body: Option<&Json>,
-    ) -> Result<Reply, ConnectorError> {
+    ) -> Result<Answer, ConnectorError> {
         let vars = Vars { id, ..Vars::default() };
         let url = template::url(&self.base, &call.path, &vars)?;
-        self.http.send(name, method(call)?, url, body).await
+        self.send(name, method(call)?, url, body).await
     }
 
     async fn read_json(&self, kind: SourceKind, id: &str) -> Result<Option<Json>, ConnectorError> {
@@ -214,7 +175,7 @@ impl RestConnector {
             value: Some(&text),
         };
         let url = template::url(&self.base, &resource.find.path, &vars)?;
-        let reply = self.http.send(&name(kind, "find"), Method::GET, url, None).await?;
+        let reply = self.send(&name(kind, "find"), Method::GET, url, None).await?;
         let Some(Json::Array(items)) = reply.body.pointer(&resource.find.results) else {
             return Err(ConnectorError::Incompatible {
                 detail: format!(

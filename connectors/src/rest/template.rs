@@ -12,7 +12,7 @@ use provisio_engine::scim_path::TargetAttributes;
 use reqwest::Url;
 use serde_json::{Map, Value as Json};
 
-use crate::connectors::ConnectorError;
+use crate::ConnectorError;
 
 /// What `{id}`, `{attribute}` and `{value}` stand for in a path template.
 #[derive(Debug, Default, Clone, Copy)]
