@@ -20,7 +20,6 @@ mod scoping;
 mod settings;
 
 pub use list::JobsPage;
-pub(crate) use list::short_time;
 pub use new::NewJobPage;
 pub use page::JobPage;
 pub use state::JobSignal;

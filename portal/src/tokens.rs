@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use provisio_api::auth::TokenSummary;
 
 use crate::directory::confirm::ConfirmButton;
-use crate::jobs::short_time;
 use crate::overview::time::now;
+use crate::ui::short_time;
 
 /// `list` in a table; `revoke` gets the id of a token to revoke once
 /// confirmed, whose consequence `refused` states ("Uploads with it are

@@ -1,5 +1,6 @@
 //! Small pieces every page uses: an error shown where it belongs, a
-//! loading line, a pager, and a read-only field with a Copy button.
+//! loading line, a pager, a read-only field with a Copy button, and times
+//! as tables show them.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -81,5 +82,13 @@ pub fn CopyField(id: &'static str, label: &'static str, value: String) -> impl I
             }>"Copy"</button>
             <span class="saved-note" role="status">{move || copied.get()}</span>
         </div>
+    }
+}
+
+/// `2026-11-26T09:30:00.000Z` → `2026-11-26 09:30` (UTC), short enough for a table.
+pub fn short_time(rfc3339: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(rfc3339) {
+        Ok(time) => time.format("%Y-%m-%d %H:%M UTC").to_string(),
+        Err(_) => rfc3339.to_owned(),
     }
 }

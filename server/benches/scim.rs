@@ -44,9 +44,8 @@ impl Bench {
                 agent: None,
                 expires_in: None,
             };
-            let token = server
-                .store()
-                .create_token(&request)
+            let token = provisio_server::auth::Tokens::new(server.store())
+                .create(&request)
                 .await
                 .unwrap()
                 .token

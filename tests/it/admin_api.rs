@@ -153,7 +153,7 @@ async fn create_token(server: &RunningServer, scope: TokenScope) -> String {
         agent: None,
         expires_in: None,
     };
-    let created = provisio_server::auth::Tokens::new(&server.store())
+    let created = provisio_server::auth::Tokens::new(server.store())
         .create(&request)
         .await
         .unwrap();

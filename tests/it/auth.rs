@@ -463,10 +463,7 @@ async fn scim_and_the_admin_api_want_tokens_of_their_scope() {
         StatusCode::FORBIDDEN,
         "forbidden",
     );
-    let id = provisio_server::auth::Tokens::new(&server.store())
-        .list()
-        .await
-        .unwrap()[0]
+    let id = provisio_server::auth::Tokens::new(server.store()).list().await.unwrap()[0]
         .id
         .clone();
     f.ok(&["token", "revoke", &id], None);
@@ -516,7 +513,7 @@ async fn sessions_admins_and_tokens_work_on_every_database() {
         .unwrap();
         let store = server.store();
         assert!(
-            provisio_server::auth::Admins::new(&store)
+            provisio_server::auth::Admins::new(store)
                 .create("alice", &Secret::new(PASSWORD))
                 .await
                 .unwrap()
@@ -524,14 +521,14 @@ async fn sessions_admins_and_tokens_work_on_every_database() {
             "{label}"
         );
         assert!(
-            provisio_server::auth::Admins::new(&store)
+            provisio_server::auth::Admins::new(store)
                 .create("alice", &Secret::new(PASSWORD))
                 .await
                 .unwrap()
                 .is_none(),
             "{label}"
         );
-        provisio_server::auth::Admins::new(&store)
+        provisio_server::auth::Admins::new(store)
             .create("bob", &Secret::new(PASSWORD))
             .await
             .unwrap();
@@ -566,10 +563,10 @@ async fn sessions_admins_and_tokens_work_on_every_database() {
             StatusCode::FORBIDDEN,
             "forbidden",
         );
-        let tokens = provisio_server::auth::Tokens::new(&store).list().await.unwrap();
+        let tokens = provisio_server::auth::Tokens::new(store).list().await.unwrap();
         assert!(tokens[0].last_used_at.is_some(), "{label}");
         assert_eq!(tokens[0].job.as_deref(), Some("workday"), "{label}");
-        provisio_server::auth::Tokens::new(&store)
+        provisio_server::auth::Tokens::new(store)
             .revoke(&tokens[0].id)
             .await
             .unwrap()
@@ -581,18 +578,15 @@ async fn sessions_admins_and_tokens_work_on_every_database() {
         );
 
         assert!(
-            provisio_server::auth::Admins::new(&store).delete("bob").await.unwrap(),
+            provisio_server::auth::Admins::new(store).delete("bob").await.unwrap(),
             "{label}"
         );
         assert!(
-            !provisio_server::auth::Admins::new(&store)
-                .delete("alice")
-                .await
-                .unwrap(),
+            !provisio_server::auth::Admins::new(store).delete("alice").await.unwrap(),
             "{label}: the last one stays"
         );
         assert!(
-            provisio_server::auth::Admins::new(&store)
+            provisio_server::auth::Admins::new(store)
                 .set_password("alice", &Secret::new("a brand new password"))
                 .await
                 .unwrap()

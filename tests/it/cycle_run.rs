@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use provisio_api::jobs::JOBS_PATH;
+use provisio_api::jobs::status::QuarantineChange;
 use provisio_server::cycle::run::{CycleReport, Mode, RunOptions, run_cycle, run_cycle_with};
 use provisio_server::cycle::state::RunStatus;
 use provisio_server::directory::{DirectoryError, User};
@@ -285,7 +286,7 @@ async fn a_wrong_token_quarantines_the_job_until_a_retry_after_the_fix() {
             report.stopped.as_deref().unwrap_or_default().contains("credentials"),
             "{report:?}"
         );
-        assert_eq!(report.quarantine.as_deref(), Some("quarantined"));
+        assert_eq!(report.quarantine, Some(QuarantineChange::Quarantined));
         let status = state.status().await.unwrap();
         assert_eq!(status.status, RunStatus::Quarantined, "{status:?}");
         let reason = status.quarantine_reason.clone().unwrap_or_default();
@@ -325,7 +326,7 @@ async fn a_wrong_token_quarantines_the_job_until_a_retry_after_the_fix() {
         )
         .await;
         assert_eq!(report.skipped, None, "{report:?}");
-        assert_eq!(report.quarantine.as_deref(), Some("released"), "{report:?}");
+        assert_eq!(report.quarantine, Some(QuarantineChange::Released), "{report:?}");
         assert_eq!(report.actions.get("create"), Some(&8), "{report:?}");
         let status = state.status().await.unwrap();
         assert_eq!(status.status, RunStatus::Idle, "{status:?}");

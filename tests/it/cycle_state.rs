@@ -2,12 +2,12 @@
 //! and PostgreSQL): links, watermark, escrows, run status, staged deletes,
 //! restart and purge.
 
+use provisio_api::jobs::status::CycleCounts;
 use provisio_server::cycle::state::{
     CycleState, Failure, Linked, RunStatus, StagedAction, StagedDelete, StateError, StatusRecord,
 };
 use provisio_server::directory::ObjectType;
 use provisio_server::store::Store;
-use serde_json::json;
 
 use crate::backends;
 
@@ -172,7 +172,12 @@ async fn the_run_record_round_trips() {
         let running = s.status().await.unwrap();
         assert_eq!(running.status, RunStatus::Running);
         assert_eq!((running.progress_done, running.progress_total), (10, 40));
-        s.finish_cycle(&json!({"create": 40}), at!(2)).await.unwrap();
+        let counts = CycleCounts {
+            objects: 40,
+            actions: [("create".to_owned(), 40)].into(),
+            ..CycleCounts::default()
+        };
+        s.finish_cycle(&counts, at!(2)).await.unwrap();
         let done = s.status().await.unwrap();
         assert_eq!(done.status, RunStatus::Idle);
         assert_eq!(done.last_cycle_id.as_deref(), Some("c1"));
@@ -180,7 +185,7 @@ async fn the_run_record_round_trips() {
             (done.last_cycle_started_at, done.last_cycle_finished_at),
             (Some(at!(1)), Some(at!(2)))
         );
-        assert_eq!(done.last_cycle_counts, Some(json!({"create": 40})));
+        assert_eq!(done.last_cycle_counts, Some(counts));
 
         s.quarantine("EncounteredQuarantineException", at!(7), at!(1))
             .await

@@ -233,7 +233,7 @@ async fn sending_to_a_stopped_job_says_so_once_and_the_records_wait() {
         agent: None,
         expires_in: None,
     };
-    let created = provisio_server::auth::Tokens::new(&api.server.store())
+    let created = provisio_server::auth::Tokens::new(api.server.store())
         .create(&request)
         .await
         .unwrap();

@@ -5,6 +5,7 @@
 //! a request without credentials.
 
 use provisio_api::jobs::JOBS_PATH;
+use provisio_api::jobs::status::QuarantineChange;
 use provisio_api::jobs::status::job_status_path;
 use provisio_server::cycle::run::{Mode, run_cycle};
 use provisio_server::jobs::Jobs;
@@ -134,7 +135,7 @@ async fn a_quarantined_job_shows_why_and_when_it_is_retried() {
         let report = run_cycle(api.server.store(), &jobs_of(api), &id, Mode::Initial)
             .await
             .unwrap();
-        assert_eq!(report.quarantine.as_deref(), Some("quarantined"), "{report:?}");
+        assert_eq!(report.quarantine, Some(QuarantineChange::Quarantined), "{report:?}");
 
         let body = status(api, "ACME").await;
         assert_eq!(body["run_status"], "quarantined");

@@ -61,10 +61,10 @@ async fn ldap_and_sql_applications_are_made_from_their_forms() -> TestResult {
         agent: agent.map(str::to_owned),
         expires_in: None,
     };
-    provisio_server::auth::Tokens::new(&store)
+    provisio_server::auth::Tokens::new(store)
         .create(&token("agent", TokenScope::Agent, Some(AGENT)))
         .await?;
-    let admin = provisio_server::auth::Tokens::new(&store)
+    let admin = provisio_server::auth::Tokens::new(store)
         .create(&token("test", TokenScope::Admin, None))
         .await?;
     let bearer = format!("Bearer {}", admin.token.expose());

@@ -12,6 +12,7 @@
 use std::time::Duration;
 
 use provisio_api::jobs::JOBS_PATH;
+use provisio_api::jobs::status::QuarantineChange;
 use provisio_connectors::http::HttpOptions;
 use provisio_connectors::rest::RestConnector;
 use provisio_connectors::{Connector, ConnectorError};
@@ -310,7 +311,7 @@ async fn a_wrong_token_quarantines_the_job() {
         let fx = Fixture::start(api, Some("not-the-token"), json!({})).await;
         fx.user("ada@contoso.com", "Ada", "Engineer").await;
         let report = fx.cycle(Mode::Initial).await;
-        assert_eq!(report.quarantine.as_deref(), Some("quarantined"), "{report:?}");
+        assert_eq!(report.quarantine, Some(QuarantineChange::Quarantined), "{report:?}");
         let status = api.server.store().cycle_state(&fx.job_id).status().await.unwrap();
         assert_eq!(status.status, RunStatus::Quarantined, "{status:?}");
         let reason = status.quarantine_reason.unwrap_or_default();

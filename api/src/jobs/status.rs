@@ -61,12 +61,12 @@ pub struct JobStatus {
 }
 
 /// Where a job's cycles stand.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
-#[non_exhaustive]
 pub enum RunStatus {
     /// Between cycles (or never run).
+    #[default]
     Idle,
     /// A cycle is under way.
     Running,
@@ -76,6 +76,74 @@ pub enum RunStatus {
     WaitingForApproval,
     /// Too long in quarantine: no cycle runs until the job is restarted.
     Disabled,
+}
+
+impl RunStatus {
+    pub const ALL: [RunStatus; 5] = [
+        RunStatus::Idle,
+        RunStatus::Running,
+        RunStatus::Quarantined,
+        RunStatus::WaitingForApproval,
+        RunStatus::Disabled,
+    ];
+
+    /// The status as the wire (and the job's record) spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Idle => "idle",
+            RunStatus::Running => "running",
+            RunStatus::Quarantined => "quarantined",
+            RunStatus::WaitingForApproval => "waiting_for_approval",
+            RunStatus::Disabled => "disabled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<RunStatus> {
+        RunStatus::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// What a cycle meant for its job's quarantine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum QuarantineChange {
+    /// The cycle put the job in quarantine.
+    Quarantined,
+    /// A retry of a quarantined job failed again.
+    StillQuarantined,
+    /// A retry succeeded: the job left quarantine.
+    Released,
+    /// Too long in quarantine: the job runs no more cycles until restarted.
+    Disabled,
+}
+
+/// A finished cycle's figures, as the job's record keeps them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct CycleCounts {
+    /// Objects handled.
+    pub objects: u64,
+    /// Escrowed objects retried at the start of the cycle (counted in `objects` too).
+    pub retried: u64,
+    /// Manager and member references written.
+    pub references: u64,
+    /// Reference writes the target refused.
+    pub failed_references: u64,
+    /// Disables and deletes held for approval after the cycle.
+    pub staged_deletes: u64,
+    /// Objects per action: `create`, `update`, `disable`, `delete`,
+    /// `stageddelete`, `skip`.
+    pub actions: BTreeMap<String, u64>,
+    /// Objects whose decision or application failed.
+    pub failures: u64,
+    /// Why the cycle stopped before handling every object.
+    pub stopped: Option<String>,
+    /// What the cycle meant for quarantine (`null` when healthy).
+    pub quarantine: Option<QuarantineChange>,
+    /// How long the cycle took.
+    pub duration_ms: Option<u64>,
 }
 
 /// Why and since when a job is quarantined, and when it is tried again.
@@ -127,7 +195,7 @@ pub struct LastCycle {
     pub stopped: Option<String>,
     /// What the cycle meant for quarantine: `quarantined`,
     /// `still_quarantined`, `released` or `disabled` (`null` when healthy).
-    pub quarantine: Option<String>,
+    pub quarantine: Option<QuarantineChange>,
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use provisio_api::jobs::{JOBS_PATH, JobSummary};
 
 use crate::api::{self, Failure};
-use crate::ui::{ErrorNote, Loading};
+use crate::ui::{ErrorNote, Loading, short_time};
 
 #[component]
 pub fn JobsPage() -> impl IntoView {
@@ -60,13 +60,5 @@ fn JobsTable(jobs: Vec<JobSummary>) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
-    }
-}
-
-/// `2026-11-26T09:30:00.000Z` → `2026-11-26 09:30` (UTC), short enough for a table.
-pub(crate) fn short_time(rfc3339: &str) -> String {
-    match chrono::DateTime::parse_from_rfc3339(rfc3339) {
-        Ok(time) => time.format("%Y-%m-%d %H:%M UTC").to_string(),
-        Err(_) => rfc3339.to_owned(),
     }
 }

@@ -76,7 +76,6 @@ fn state_label(status: &JobStatus) -> (String, &'static str) {
         RunStatus::Quarantined => ("Quarantined".into(), "quarantined"),
         RunStatus::WaitingForApproval => ("Waiting for deletion approval".into(), "waiting"),
         RunStatus::Disabled => ("Disabled: restart the job to resume".into(), "disabled"),
-        _ => (format!("{:?}", status.run_status), "idle"),
     }
 }
 

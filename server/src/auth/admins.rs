@@ -201,7 +201,7 @@ mod tests {
     }
 
     async fn names(s: &Store) -> Vec<String> {
-        Admins::new(&s)
+        Admins::new(s)
             .list()
             .await
             .unwrap()

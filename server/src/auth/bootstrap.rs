@@ -30,7 +30,7 @@ async fn bootstrap(
 ) -> Result<Option<String>, ServerError> {
     let env = |key: &str| env(key).filter(|value| !value.is_empty());
     let password = env(ADMIN_PASSWORD_ENV).map(Secret::from);
-    if Admins::new(&store).count().await? > 0 {
+    if Admins::new(store).count().await? > 0 {
         if password.is_some() {
             tracing::debug!("administrators exist: {ADMIN_PASSWORD_ENV} is not used");
         }
@@ -45,14 +45,14 @@ async fn bootstrap(
                  Fix it and restart, or run `provisio admin create NAME`."
             )));
         }
-        if Admins::new(&store).create(&name, &password).await?.is_some() {
+        if Admins::new(store).create(&name, &password).await?.is_some() {
             tracing::info!(admin = %name, "first start: administrator created from {ADMIN_PASSWORD_ENV}");
         }
         return Ok(None);
     }
     if demo {
         let password = Secret::new(random_text::<15>()?);
-        if Admins::new(&store)
+        if Admins::new(store)
             .create(DEFAULT_ADMIN_NAME, &password)
             .await?
             .is_none()
@@ -90,7 +90,7 @@ mod tests {
     }
 
     async fn names(store: &Store) -> Vec<String> {
-        Admins::new(&store)
+        Admins::new(store)
             .list()
             .await
             .unwrap()
@@ -100,7 +100,7 @@ mod tests {
     }
 
     async fn password_is(store: &Store, name: &str, text: &str) -> bool {
-        let hash = Admins::new(&store)
+        let hash = Admins::new(store)
             .credentials(name)
             .await
             .unwrap()

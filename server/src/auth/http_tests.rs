@@ -52,7 +52,7 @@ impl Harness {
     }
 
     async fn with((auth, clock): (Auth, ManualClock)) -> Self {
-        Admins::new(&auth.store())
+        Admins::new(auth.store())
             .create("alice", &Secret::new(PASSWORD))
             .await
             .unwrap();
@@ -137,7 +137,7 @@ impl Harness {
             agent: None,
             expires_in: None,
         };
-        let created = Tokens::new(&self.auth.store()).create(&request).await.unwrap();
+        let created = Tokens::new(self.auth.store()).create(&request).await.unwrap();
         created.token.expose().to_owned()
     }
 }
@@ -378,7 +378,7 @@ async fn every_admin_endpoint_requires_authentication() {
         assert_eq!(answer.headers[WWW_AUTHENTICATE], "Bearer", "{method} {path}");
         assert_eq!(answer.body["error"], "unauthenticated", "{method} {path}");
     }
-    assert_eq!(Admins::new(&h.auth.store()).list().await.unwrap().len(), 1);
+    assert_eq!(Admins::new(h.auth.store()).list().await.unwrap().len(), 1);
 }
 
 #[tokio::test]

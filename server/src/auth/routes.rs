@@ -137,7 +137,7 @@ pub(crate) async fn list_admins(
     State(auth): State<Auth>,
     _caller: AdminCaller,
 ) -> Result<Json<Vec<AdminSummary>>, Failure> {
-    Ok(Json(Admins::new(&auth.store()).list().await?))
+    Ok(Json(Admins::new(auth.store()).list().await?))
 }
 
 /// Creates an administrator with a name and a password of at least 12 characters.
@@ -164,7 +164,7 @@ pub(crate) async fn create_admin(
     check_admin_name(&request.name)
         .and_then(|()| check_password(&request.password))
         .map_err(Failure::invalid)?;
-    let Some(created) = Admins::new(&auth.store())
+    let Some(created) = Admins::new(auth.store())
         .create(&request.name, &request.password)
         .await?
     else {
@@ -204,11 +204,11 @@ pub(crate) async fn delete_admin(
         ));
     }
     let not_found = || Failure::not_found(format!("no administrator is named `{name}`"));
-    if !Admins::new(&auth.store()).exists(&name).await? {
+    if !Admins::new(auth.store()).exists(&name).await? {
         return Err(not_found());
     }
-    if !Admins::new(&auth.store()).delete(&name).await? {
-        return Err(if Admins::new(&auth.store()).exists(&name).await? {
+    if !Admins::new(auth.store()).delete(&name).await? {
+        return Err(if Admins::new(auth.store()).exists(&name).await? {
             Failure::conflict(format!("`{name}` is the last administrator: create another first"))
         } else {
             not_found()
@@ -234,7 +234,7 @@ pub(crate) async fn list_tokens(
     State(auth): State<Auth>,
     _caller: AdminCaller,
 ) -> Result<Json<Vec<TokenSummary>>, Failure> {
-    Ok(Json(Tokens::new(&auth.store()).list().await?))
+    Ok(Json(Tokens::new(auth.store()).list().await?))
 }
 
 /// Creates an API token and shows it this once: only its hash is stored.
@@ -260,7 +260,7 @@ pub(crate) async fn create_token(
 ) -> Result<Response, Failure> {
     let request = json(body)?;
     request.check().map_err(Failure::invalid)?;
-    let created = Tokens::new(&auth.store()).create(&request).await.map_err(|e| match e {
+    let created = Tokens::new(auth.store()).create(&request).await.map_err(|e| match e {
         TokenCreateError::Storage(e) => Failure::from(e),
         refused => Failure::invalid(refused.to_string()),
     })?;
@@ -293,7 +293,7 @@ pub(crate) async fn revoke_token(
     caller: AdminCaller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, Failure> {
-    let Some(revoked) = Tokens::new(&auth.store()).revoke(&id).await? else {
+    let Some(revoked) = Tokens::new(auth.store()).revoke(&id).await? else {
         return Err(Failure::not_found(format!("no token has the id `{id}`")));
     };
     tracing::info!(token = %revoked.id, name = %revoked.name, by = %caller.admin, "API token revoked");

@@ -49,7 +49,7 @@ impl Auth {
     /// from `ip`, see [`super::rate_limit`]) and on success starts a session.
     pub(crate) async fn sign_in(&self, ip: IpAddr, name: &str, password: &Secret) -> Result<SignIn, ServerError> {
         let now = self.now();
-        let credentials = Admins::new(&self.store()).credentials(name).await?;
+        let credentials = Admins::new(self.store()).credentials(name).await?;
         let known = credentials.is_some();
         let attempt = self.limiter().attempt(ip, name, known, now);
         let (hash, over_limit) = match attempt {
@@ -95,10 +95,10 @@ impl Auth {
         let cookie = random_secret()?;
         let csrf_token = random_secret()?;
         let id_hash = token::hash(cookie.expose());
-        Sessions::new(&self.store())
+        Sessions::new(self.store())
             .create(&id_hash, &admin.id, &csrf_token, now)
             .await?;
-        Admins::new(&self.store()).record_sign_in(&admin.id, now).await?;
+        Admins::new(self.store()).record_sign_in(&admin.id, now).await?;
         tracing::info!(%ip, admin = %admin.name, "signed in");
         let session = ActiveSession {
             id_hash,
@@ -118,18 +118,18 @@ impl Auth {
             return Ok(None);
         }
         let id_hash = token::hash(cookie);
-        let Some(row) = Sessions::new(&self.store()).get(&id_hash).await? else {
+        let Some(row) = Sessions::new(self.store()).get(&id_hash).await? else {
             return Ok(None);
         };
         let now = self.now();
         let options = self.options();
         if now >= later(row.last_seen_at, options.session_idle) || now >= later(row.created_at, options.session_max) {
-            Sessions::new(&self.store()).delete(&id_hash).await?;
+            Sessions::new(self.store()).delete(&id_hash).await?;
             tracing::debug!(admin = %row.admin_name, "expired session refused");
             return Ok(None);
         }
         if now - row.last_seen_at >= TOUCH_RESOLUTION {
-            Sessions::new(&self.store()).touch(&id_hash, now).await?;
+            Sessions::new(self.store()).touch(&id_hash, now).await?;
         }
         Ok(Some(ActiveSession {
             id_hash,
@@ -142,7 +142,7 @@ impl Auth {
 
     /// Ends the session.
     pub(crate) async fn sign_out(&self, session: &ActiveSession) -> Result<(), ServerError> {
-        Sessions::new(&self.store()).delete(&session.id_hash).await?;
+        Sessions::new(self.store()).delete(&session.id_hash).await?;
         tracing::info!(admin = %session.admin, "signed out");
         Ok(())
     }
@@ -203,7 +203,7 @@ mod tests {
 
     async fn with_alice() -> (Auth, crate::auth::testing::ManualClock) {
         let (auth, clock) = auth().await;
-        Admins::new(&auth.store())
+        Admins::new(auth.store())
             .create("alice", &Secret::new("correct horse battery"))
             .await
             .unwrap();
@@ -223,7 +223,7 @@ mod tests {
         assert_ne!(session.csrf_token, cookie);
         assert_eq!(auth.session(random_secret().unwrap().expose()).await.unwrap(), None);
         assert_eq!(
-            Admins::new(&auth.store()).list().await.unwrap()[0]
+            Admins::new(auth.store()).list().await.unwrap()[0]
                 .last_sign_in_at
                 .as_deref(),
             Some("2026-11-26T09:30:00.000000Z")
@@ -297,14 +297,14 @@ mod tests {
             assert!(auth.session(active.expose()).await.unwrap().is_some());
         }
         assert!(
-            Sessions::new(&auth.store())
+            Sessions::new(auth.store())
                 .get(&token::hash(idle.expose()))
                 .await
                 .unwrap()
                 .is_some()
         );
         assert_eq!(auth.session(idle.expose()).await.unwrap(), None);
-        let deleted = Sessions::new(&auth.store())
+        let deleted = Sessions::new(auth.store())
             .get(&token::hash(idle.expose()))
             .await
             .unwrap();

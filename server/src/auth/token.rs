@@ -93,7 +93,7 @@ impl Auth {
             return Ok(Err(TokenRefused::Unknown));
         }
         let presented_hash = hash(presented);
-        let Some(row) = Tokens::new(&self.store()).active_by_hash(&presented_hash).await? else {
+        let Some(row) = Tokens::new(self.store()).active_by_hash(&presented_hash).await? else {
             return Ok(Err(TokenRefused::Unknown));
         };
         // The lookup already matched the hash; comparing again in constant
@@ -109,7 +109,7 @@ impl Auth {
             }));
         }
         if stale(row.last_used_at, now) {
-            Tokens::new(&self.store()).mark_used(&row.id, now).await?;
+            Tokens::new(self.store()).mark_used(&row.id, now).await?;
         }
         Ok(Ok(TokenCaller {
             id: row.id,
@@ -195,7 +195,7 @@ mod tests {
             auth.bearer_token(generate().unwrap().expose()).await.unwrap(),
             Err(TokenRefused::Unknown)
         );
-        Tokens::new(&auth.store())
+        Tokens::new(auth.store())
             .revoke(&created.summary.id)
             .await
             .unwrap()
@@ -244,7 +244,7 @@ mod tests {
             .create(&request(TokenScope::Inbound, Some("workday")))
             .await
             .unwrap();
-        let last_used = || async { Tokens::new(&auth.store()).list().await.unwrap()[0].last_used_at.clone() };
+        let last_used = || async { Tokens::new(auth.store()).list().await.unwrap()[0].last_used_at.clone() };
         assert_eq!(last_used().await, None);
         let caller = auth.bearer_token(created.token.expose()).await.unwrap().unwrap();
         assert_eq!(caller.job, Some(job), "bound to the job's id");

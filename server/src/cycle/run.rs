@@ -52,10 +52,17 @@
 //!
 //! A linked target object that is gone (404 on read) is reported as
 //! InvalidAnchor and escrowed, as Entra does (reference §5); it is not
-//! re-matched. SelectUniqueValue does not yet ask the target whether a value
-//! exists (the engine's default "nothing exists" is used).
+//! re-matched. SelectUniqueValue asks the target whether a value exists
+//! (`run/lookups.rs`).
+//!
+//! The cycle runs in phases (`run/phases.rs`), each a function with a typed
+//! result: admission, due escrows, the object pass, references, the
+//! deletion guard, the quarantine verdict. Every time a cycle records comes
+//! from one clock ([`RunOptions::now`], else the system's).
 //! [`run_cycle_with`] takes the cycle's clock, quarantine rules and stop
 //! signal ([`RunOptions`]); [`run_cycle`] uses the clock and Entra's defaults.
+//! On-demand runs are in `run/on_demand.rs`, inbound processing in
+//! `run/inbound.rs`.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -92,13 +99,22 @@ use provisio_connectors::{Connector, ConnectorError};
 
 mod approval;
 mod inbound;
+mod incoming;
+mod lookups;
+mod objects;
+mod on_demand;
+mod outcome;
+mod phases;
 mod pipeline;
 mod references;
 
 pub use approval::{AllowedDeletes, allow_deletes};
 pub use inbound::{InboundReport, process_inbound_request, provision_record_on_demand};
-use pipeline::action_name;
-pub use pipeline::{Applied, Incoming, LEASE_WAIT, ObjectOutcome, Pipeline, PipelineRun};
+pub use incoming::{Incoming, PipelineRun};
+pub use on_demand::{GroupOnDemand, ON_DEMAND_MEMBERS, provision_group_on_demand, provision_on_demand};
+pub use outcome::ObjectOutcome;
+use outcome::action_name;
+pub use pipeline::{Applied, LEASE_WAIT, Pipeline};
 
 /// Users read per page in an initial cycle, and changes per batch in an
 /// incremental one.
@@ -147,7 +163,7 @@ pub struct CycleReport {
     /// What the cycle meant for the job's quarantine: `quarantined`,
     /// `still_quarantined`, `released` or `disabled` (`None` when healthy).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub quarantine: Option<String>,
+    pub quarantine: Option<provisio_api::jobs::status::QuarantineChange>,
 }
 
 /// How a cycle runs: its clock and the quarantine rules.
@@ -220,27 +236,6 @@ pub async fn run_cycle(store: &Store, jobs: &Jobs, job_id: &str, mode: Mode) -> 
     run_cycle_with(store, jobs, job_id, mode, &RunOptions::default()).await
 }
 
-/// Counts one object's outcome in the report (and the exports for quarantine).
-fn count(report: &mut CycleReport, exported: &mut u64, outcome: &ObjectOutcome) {
-    if outcome.held {
-        return;
-    }
-    report.objects += 1;
-    *report
-        .actions
-        .entry(action_name(outcome.decision.action).to_owned())
-        .or_default() += 1;
-    if outcome.failed() {
-        report.failures += 1;
-    } else if matches!(
-        outcome.decision.action,
-        Action::Create | Action::Update | Action::Disable | Action::Delete
-    ) && outcome.applied.done
-    {
-        *exported += 1;
-    }
-}
-
 /// Runs one cycle of the job for its users (see the module docs).
 pub async fn run_cycle_with(
     store: &Store,
@@ -252,529 +247,7 @@ pub async fn run_cycle_with(
     let wait = options.lease_wait.unwrap_or(LEASE_WAIT);
     let mut pipeline = Pipeline::open_waiting(store, jobs, job_id, PipelineRun::Cycle, wait).await?;
     pipeline.clock = options.now;
-    let report = cycle(&mut pipeline, store, mode, options).await;
+    let report = phases::cycle(&mut pipeline, store, mode, options).await;
     pipeline.close().await;
     report
-}
-
-/// The cycle itself, in the job's opened pipeline.
-async fn cycle(
-    pipeline: &mut Pipeline,
-    store: &Store,
-    mode: Mode,
-    options: &RunOptions,
-) -> Result<CycleReport, CycleError> {
-    let now = pipeline.now();
-    let state = pipeline.state.clone();
-    let directory = store.directory();
-    let mut report = CycleReport {
-        cycle_id: pipeline.run_id().to_owned(),
-        ..CycleReport::default()
-    };
-
-    // Quarantine (and disabling) decide whether the cycle runs at all.
-    let status = state.status().await?;
-    if status.status == RunStatus::Disabled {
-        report.skipped = Some("the job is disabled (too long in quarantine); restart it to run again".into());
-        report.watermark = status.watermark;
-        return Ok(report);
-    }
-    let quarantined = quarantine_state(&status, now);
-    if !quarantine::may_run(quarantined.as_ref(), now) {
-        let next = quarantined
-            .as_ref()
-            .map(|q| q.next_retry_at.to_rfc3339())
-            .unwrap_or_default();
-        report.skipped = Some(format!(
-            "the job is quarantined ({}); next retry at {next}",
-            status.quarantine_reason.as_deref().unwrap_or("no reason recorded")
-        ));
-        report.watermark = status.watermark;
-        return Ok(report);
-    }
-
-    let started_at = Utc::now();
-    let mut exported = 0u64;
-    let latest_before = directory.latest_change().await?;
-    let kinds = pipeline.kinds();
-    let total = match mode {
-        Mode::Initial => {
-            let mut total = 0;
-            for kind in &kinds {
-                total += match kind {
-                    ObjectType::User => directory.user_count().await?,
-                    ObjectType::Group => directory.group_count().await?,
-                };
-            }
-            u64::try_from(total).unwrap_or(u64::MAX)
-        }
-        Mode::Incremental => 0,
-    };
-    state.start_cycle(&report.cycle_id, total, started_at).await?;
-
-    // Due escrows first, whatever the mode.
-    let mut retried: HashSet<(ObjectType, String)> = HashSet::new();
-    'retries: loop {
-        let due = state.due_escrows(now, RETRY_BATCH).await?;
-        let fresh: Vec<_> = due
-            .into_iter()
-            .filter(|e| kinds.contains(&e.object_type) && !retried.contains(&(e.object_type, e.source_id.clone())))
-            .collect();
-        if fresh.is_empty() {
-            break;
-        }
-        for escrow in fresh {
-            retried.insert((escrow.object_type, escrow.source_id.clone()));
-            let incoming = read_object(store, escrow.object_type, &escrow.source_id, false).await?;
-            let outcome = pipeline.process(&incoming, None).await?;
-            count(&mut report, &mut exported, &outcome);
-            report.retried += 1;
-            if pipeline.halted().is_some() {
-                break 'retries;
-            }
-        }
-    }
-    state.progress(report.objects).await?;
-
-    if pipeline.halted().is_none() {
-        match mode {
-            // Changes up to `latest_before` are covered by reading every
-            // object now: users, then groups.
-            Mode::Initial => {
-                'kinds: for kind in kinds.iter().copied() {
-                    let mut after: Option<String> = None;
-                    loop {
-                        let page = read_page(store, kind, after.as_deref()).await?;
-                        let n = page.len();
-                        let after_this = page.last().map(|o| o.id.clone());
-                        let page: Vec<(Incoming, Option<i64>)> = page.into_iter().map(|o| (o, None)).collect();
-                        let outcomes = process_all(pipeline, &page).await?;
-                        for outcome in &outcomes {
-                            count(&mut report, &mut exported, outcome);
-                        }
-                        if pipeline.halted().is_some() {
-                            break 'kinds;
-                        }
-                        state.progress(report.objects).await?;
-                        after = after_this;
-                        if options.stop_requested() {
-                            report.stopped = Some(STOPPED.into());
-                            break 'kinds;
-                        }
-                        if n < PAGE {
-                            break;
-                        }
-                    }
-                }
-                if pipeline.halted().is_none() && report.stopped.is_none() {
-                    gone_since_linked(pipeline, store, &kinds, &mut report, &mut exported).await?;
-                }
-                if pipeline.halted().is_none() && report.stopped.is_none() {
-                    pipeline.settle_references(&mut report).await?;
-                }
-                if pipeline.halted().is_none() && report.stopped.is_none() {
-                    state.advance_watermark(latest_before).await?;
-                    state.mark_initial_done().await?;
-                }
-            }
-            Mode::Incremental => {
-                let mut watermark = state.watermark().await?;
-                'batches: loop {
-                    let changes = directory
-                        .changes_since(watermark, i64::try_from(PAGE).unwrap_or(200))
-                        .await?;
-                    let Some(last) = changes.last().map(|c| c.seq) else {
-                        break;
-                    };
-                    // Each object once per batch, at its latest change:
-                    // users, then groups, each in change order.
-                    for kind in kinds.iter().copied() {
-                        let mut latest: BTreeMap<String, (i64, ChangeKind)> = BTreeMap::new();
-                        for change in changes.iter().filter(|c| c.object_type == kind) {
-                            latest.insert(change.object_id.clone(), (change.seq, change.change));
-                        }
-                        let mut ordered: Vec<_> = latest.into_iter().collect();
-                        ordered.sort_by_key(|(_, (seq, _))| *seq);
-                        let mut objects = Vec::with_capacity(ordered.len());
-                        for (id, (seq, change)) in ordered {
-                            objects.push((
-                                read_object(store, kind, &id, change == ChangeKind::Purged).await?,
-                                Some(seq),
-                            ));
-                        }
-                        let outcomes = process_all(pipeline, &objects).await?;
-                        for outcome in &outcomes {
-                            count(&mut report, &mut exported, outcome);
-                        }
-                        if pipeline.halted().is_some() {
-                            // The batch was not handled: the watermark stays.
-                            break 'batches;
-                        }
-                    }
-                    state.progress(report.objects).await?;
-                    // Every change of the batch was applied, escrowed or
-                    // logged; its references wait in their own rows.
-                    state.advance_watermark(last).await?;
-                    watermark = last;
-                    if options.stop_requested() {
-                        report.stopped = Some(STOPPED.into());
-                        break;
-                    }
-                }
-                if pipeline.halted().is_none() {
-                    pipeline.settle_references(&mut report).await?;
-                }
-            }
-        }
-    }
-    exported += report.references;
-
-    // The cycle's disables and deletes were held; now their count is final.
-    if pipeline.hold_deletes && pipeline.halted().is_none() {
-        let held = state.staged_count().await?;
-        let threshold = pipeline.job.definition.deletion_threshold;
-        let waiting = status.status == RunStatus::WaitingForApproval;
-        match deletion_guard::guard(held, 0, threshold, false) {
-            Guard::Proceed if !waiting => {
-                approval::release_held(pipeline, store, &mut report, &mut exported).await?;
-            }
-            _ => {
-                let why = if waiting {
-                    "the job waits for approval of deletes held by an earlier cycle".to_owned()
-                } else {
-                    format!(
-                        "{held} disables and deletes exceed the deletion threshold of {}",
-                        threshold.unwrap_or_default()
-                    )
-                };
-                approval::log_held(pipeline, &mut report, &why).await?;
-            }
-        }
-    }
-    if let Some(error) = pipeline.halted() {
-        report.stopped = Some(format!("the cycle stopped early: {error}"));
-    }
-
-    // The cycle's outcome for the quarantine rules.
-    let outcome = CycleOutcome {
-        exported,
-        failed: report.failures,
-        failed_references: report.failed_references,
-        credential_failure: match pipeline.halted() {
-            Some(ConnectorError::InvalidCredentials { status }) => Some(status),
-            _ => None,
-        },
-        incompatible: match pipeline.halted() {
-            Some(ConnectorError::Incompatible { detail }) => Some(detail),
-            _ => None,
-        },
-    };
-    let finished_at = pipeline.now();
-    let transition = quarantine::after_cycle(quarantined.as_ref(), &outcome, finished_at, &options.quarantine);
-    report.quarantine = match transition.verdict {
-        Verdict::Healthy => None,
-        Verdict::Quarantined { reason, next_retry_at }
-        | Verdict::StillQuarantined {
-            reason, next_retry_at, ..
-        } => {
-            state
-                .quarantine(&reason_text(&reason), next_retry_at, finished_at)
-                .await?;
-            Some(
-                if quarantined.is_some() {
-                    "still_quarantined"
-                } else {
-                    "quarantined"
-                }
-                .into(),
-            )
-        }
-        Verdict::Released => {
-            state.leave_quarantine().await?;
-            Some("released".into())
-        }
-        Verdict::Disabled { .. } => {
-            state.leave_quarantine().await?;
-            state.set_status(RunStatus::Disabled).await?;
-            Some("disabled".into())
-        }
-    };
-
-    // Held deletes wait for an administrator (see `allow_deletes`).
-    report.staged_deletes = state.staged_count().await?;
-    if report.staged_deletes > 0 && matches!(report.quarantine.as_deref(), None | Some("released")) {
-        state.set_status(RunStatus::WaitingForApproval).await?;
-    }
-
-    report.watermark = state.watermark().await?;
-    let counts = serde_json::json!({
-        "objects": report.objects,
-        "retried": report.retried,
-        "references": report.references,
-        "failed_references": report.failed_references,
-        "staged_deletes": report.staged_deletes,
-        "actions": report.actions,
-        "failures": report.failures,
-        "stopped": report.stopped,
-        "quarantine": report.quarantine,
-        "duration_ms": u64::try_from((Utc::now() - started_at).num_milliseconds()).unwrap_or(0),
-    });
-    state.finish_cycle(&counts, Utc::now()).await?;
-    Ok(report)
-}
-
-/// The initial cycle's last sweep: objects the job provisioned that the
-/// directory no longer has live (soft-deleted, or purged) were not on the
-/// pages of live objects, yet the watermark moves past their deletion: each
-/// goes through the pipeline now, read as deleted or gone, so its account is
-/// disabled or deleted as the job says. Memory holds one page of links.
-async fn gone_since_linked(
-    pipeline: &Pipeline,
-    store: &Store,
-    kinds: &[ObjectType],
-    report: &mut CycleReport,
-    exported: &mut u64,
-) -> Result<(), CycleError> {
-    for kind in kinds.iter().copied() {
-        let mut after: Option<String> = None;
-        loop {
-            let links = pipeline
-                .state
-                .links_page(kind, after.as_deref(), u32::try_from(PAGE).unwrap_or(200))
-                .await?;
-            let Some(last) = links.last().map(|l| l.source_id.clone()) else {
-                break;
-            };
-            let ids: Vec<String> = links.iter().map(|l| l.source_id.clone()).collect();
-            let live = store.directory().live_among(kind, &ids).await?;
-            let mut gone = Vec::new();
-            for id in ids.iter().filter(|id| !live.contains(*id)) {
-                gone.push((read_object(store, kind, id, false).await?, None));
-            }
-            for outcome in process_all(pipeline, &gone).await? {
-                count(report, exported, &outcome);
-            }
-            if pipeline.halted().is_some() || links.len() < PAGE {
-                return Ok(());
-            }
-            after = Some(last);
-        }
-    }
-    Ok(())
-}
-
-/// Objects a cycle handles at the same time: as many as the connector
-/// sends requests at once, so a slow target is kept busy.
-const IN_FLIGHT: usize = 4;
-
-/// Runs the objects through the pipeline, [`IN_FLIGHT`] at a time, and
-/// returns their outcomes in order. Once the target refuses the job itself
-/// (quarantine), no further object is started.
-async fn process_all(
-    pipeline: &Pipeline,
-    objects: &[(Incoming, Option<i64>)],
-) -> Result<Vec<ObjectOutcome>, CycleError> {
-    use futures_util::StreamExt as _;
-    let mut outcomes = Vec::with_capacity(objects.len());
-    let mut running = futures_util::stream::FuturesOrdered::new();
-    let mut next = objects.iter();
-    loop {
-        while running.len() < IN_FLIGHT && pipeline.halted().is_none() {
-            let Some((incoming, change)) = next.next() else { break };
-            running.push_back(pipeline.process(incoming, change.map(|seq| seq.to_string())));
-        }
-        match running.next().await {
-            Some(outcome) => outcomes.push(outcome?),
-            None => return Ok(outcomes),
-        }
-    }
-}
-
-/// One page of live objects of the kind by id, after `after`, for an
-/// initial cycle.
-async fn read_page(store: &Store, kind: ObjectType, after: Option<&str>) -> Result<Vec<Incoming>, CycleError> {
-    let directory = store.directory();
-    Ok(match kind {
-        ObjectType::User => directory
-            .live_users_after(after, PAGE)
-            .await?
-            .iter()
-            .map(Incoming::user)
-            .collect(),
-        ObjectType::Group => directory
-            .live_groups_after(after, PAGE)
-            .await?
-            .iter()
-            .map(Incoming::group)
-            .collect(),
-    })
-}
-
-/// One object as the directory has it now, deleted or not; `purged` (or
-/// not found) reads it as gone.
-async fn read_object(store: &Store, kind: ObjectType, id: &str, purged: bool) -> Result<Incoming, CycleError> {
-    let directory = store.directory();
-    if purged {
-        return Ok(Incoming::gone(kind, id));
-    }
-    Ok(match kind {
-        ObjectType::User => directory.user_including_deleted(id).await?.map(|u| Incoming::user(&u)),
-        ObjectType::Group => directory
-            .group_including_deleted(id)
-            .await?
-            .map(|g| Incoming::group(&g)),
-    }
-    .unwrap_or_else(|| Incoming::gone(kind, id)))
-}
-
-/// The stored quarantine reason: Entra's code, then the explanation.
-fn reason_text(reason: &QuarantineReason) -> String {
-    format!("{}: {}", reason.code(), reason.explanation())
-}
-
-/// The job's quarantine as the run record keeps it, `None` when not
-/// quarantined. The record keeps the reason as text and no retry count, so
-/// the reason is recovered by its kind only (all the rules look at) and the
-/// retry count starts from 0.
-fn quarantine_state(status: &StatusRecord, now: DateTime<Utc>) -> Option<QuarantineState> {
-    if status.status != RunStatus::Quarantined && status.quarantined_since.is_none() {
-        return None;
-    }
-    let text = status.quarantine_reason.as_deref().unwrap_or_default();
-    let reason = if text.contains("rejected the credentials") {
-        QuarantineReason::InvalidCredentials { status: 401 }
-    } else if text.contains("does not behave as a SCIM service") {
-        QuarantineReason::Incompatible { detail: String::new() }
-    } else {
-        QuarantineReason::FailureThreshold {
-            failed: 0,
-            failed_references: 0,
-            exported: 0,
-        }
-    };
-    Some(QuarantineState {
-        since: status.quarantined_since.unwrap_or(now),
-        reason,
-        attempts: 0,
-        next_retry_at: status.next_retry_at.unwrap_or(now),
-    })
-}
-
-/// Members a group's on-demand run provisions with it, at most (as Entra).
-pub const ON_DEMAND_MEMBERS: usize = 5;
-
-/// A group's on-demand run: the group's outcome, its chosen members' and how
-/// many reference writes (memberships) followed.
-#[derive(Debug, Clone, Serialize)]
-pub struct GroupOnDemand {
-    pub run_id: String,
-    pub group: ObjectOutcome,
-    pub members: Vec<ObjectOutcome>,
-    pub references: u64,
-    pub failed_references: u64,
-}
-
-/// Runs the pipeline now for a group, named by its id or displayName, and
-/// up to [`ON_DEMAND_MEMBERS`] of its direct member users (ids or
-/// userPrincipalNames): the members first, then the group, then the group's
-/// memberships for the members the job has provisioned. Logged as one
-/// on-demand run.
-pub async fn provision_group_on_demand(
-    store: &Store,
-    jobs: &Jobs,
-    job_id: &str,
-    group: &str,
-    members: &[String],
-) -> Result<GroupOnDemand, CycleError> {
-    if members.len() > ON_DEMAND_MEMBERS {
-        return Err(CycleError::Invalid(format!(
-            "members: at most {ON_DEMAND_MEMBERS} members can be provisioned on demand with a group, not {}",
-            members.len()
-        )));
-    }
-    let mut pipeline = Pipeline::open(store, jobs, job_id, PipelineRun::OnDemand).await?;
-    pipeline.require_directory_source()?;
-    let directory = store.directory();
-    let found = match directory.group_including_deleted(group).await? {
-        Some(found) => Some(found),
-        None => {
-            let mut found = None;
-            directory
-                .scan_groups(Some(&GroupLookup::DisplayName(group.to_owned())), |g| {
-                    found.get_or_insert(g);
-                })
-                .await?;
-            found
-        }
-    };
-    let found = found.ok_or_else(|| CycleError::NoSuchGroup(group.to_owned()))?;
-    let mut chosen = Vec::new();
-    for member in members {
-        let user = find_user(store, member).await?;
-        if !found.members.iter().any(|m| m.id == user.id) {
-            return Err(CycleError::Invalid(format!(
-                "members: `{member}` is not a direct member of the group `{}`",
-                found.display_name()
-            )));
-        }
-        chosen.push(user);
-    }
-    let mut outcomes = Vec::new();
-    for user in &chosen {
-        outcomes.push(pipeline.process(&Incoming::user(user), None).await?);
-    }
-    let outcome = pipeline.process(&Incoming::group(&found), None).await?;
-    let mut report = CycleReport::default();
-    for user in &chosen {
-        pipeline
-            .settle_references_of(ObjectType::User, &user.id, &mut report)
-            .await?;
-    }
-    pipeline
-        .settle_references_of(ObjectType::Group, &found.id, &mut report)
-        .await?;
-    let run = GroupOnDemand {
-        run_id: pipeline.run_id().to_owned(),
-        group: outcome,
-        members: outcomes,
-        references: report.references,
-        failed_references: report.failed_references,
-    };
-    pipeline.close().await;
-    Ok(run)
-}
-
-/// A directory user by id or userPrincipalName, deleted or not.
-async fn find_user(store: &Store, user: &str) -> Result<User, CycleError> {
-    let directory = store.directory();
-    if let Some(found) = directory.user_including_deleted(user).await? {
-        return Ok(found);
-    }
-    let mut found = None;
-    directory
-        .scan_users(Some(&UserLookup::UserPrincipalName(user.to_owned())), |u| {
-            found.get_or_insert(u);
-        })
-        .await?;
-    found.ok_or_else(|| CycleError::NoSuchUser(user.to_owned()))
-}
-
-/// Runs the pipeline now for one user, named by its directory id or its
-/// userPrincipalName, and logs it as an on-demand run.
-pub async fn provision_on_demand(
-    store: &Store,
-    jobs: &Jobs,
-    job_id: &str,
-    user: &str,
-) -> Result<(String, ObjectOutcome), CycleError> {
-    let mut pipeline = Pipeline::open(store, jobs, job_id, PipelineRun::OnDemand).await?;
-    pipeline.require_directory_source()?;
-    let found = find_user(store, user).await?;
-    let outcome = pipeline.process(&Incoming::user(&found), None).await?;
-    pipeline
-        .settle_references_of(ObjectType::User, &found.id, &mut CycleReport::default())
-        .await?;
-    let run_id = pipeline.run_id().to_owned();
-    pipeline.close().await;
-    Ok((run_id, outcome))
 }

@@ -7,8 +7,8 @@ use provisio_api::inbound::{RecordResult, RecordStatus, RequestState, RequestSta
 use provisio_api::inbound::{request_path, requests_path};
 
 use crate::api::{self, Failure};
-use crate::jobs::list::short_time;
 use crate::jobs::state::JobSignal;
+use crate::ui::short_time;
 use crate::ui::{ErrorNote, Loading};
 
 /// How many requests the list shows.

@@ -7,8 +7,8 @@ use leptos::task::spawn_local;
 use provisio_api::jobs::approval::{AllowDeletesResult, StagedDeletesPage, allow_deletes_path, staged_deletes_path};
 
 use crate::api::{self, Failure};
-use crate::jobs::list::short_time;
 use crate::jobs::state::JobSignal;
+use crate::ui::short_time;
 use crate::ui::{ErrorNote, Loading};
 
 /// How many of each kind the list shows; the total says how many there are.

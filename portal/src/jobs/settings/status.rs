@@ -10,8 +10,8 @@ use provisio_api::jobs::approval::AllowDeletesResult;
 
 use super::staged::{AllowResult, StagedDeletes};
 use crate::api::{self, Failure};
-use crate::jobs::list::short_time;
 use crate::jobs::state::JobSignal;
+use crate::ui::short_time;
 use crate::ui::{ErrorNote, Loading};
 
 /// How often the status is read again while shown.

@@ -5,7 +5,8 @@
 //! Each run is logged like a cycle's; when nothing is held any more, a job
 //! waiting for approval is idle again.
 
-use super::pipeline::bare_decision;
+use super::objects::{count, read_object};
+use super::outcome::bare_decision;
 use super::*;
 
 /// What allowing the held deletes did.

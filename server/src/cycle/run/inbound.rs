@@ -7,7 +7,8 @@
 //! waiting for those still to come. Each record's outcome is stored as it
 //! is done, so a restart resumes with the records not yet processed.
 
-use super::pipeline::action_name;
+use super::objects::IN_FLIGHT;
+use super::outcome::action_name;
 use super::*;
 use crate::inbound::requests::{PendingRecord, RecordOutcome};
 use provisio_api::inbound::RecordStatus;
@@ -187,7 +188,7 @@ fn record_outcome(outcome: &ObjectOutcome) -> RecordOutcome {
     let (error_code, error) = match (&outcome.applied.error_code, &decision.reason) {
         (Some(code), _) => (Some(code.clone()), outcome.applied.error.clone()),
         (None, Some(reason)) if status == RecordStatus::Failure => (
-            Some(super::pipeline::code_name(&reason.code)),
+            Some(super::outcome::code_name(&reason.code)),
             Some(reason.message.clone()),
         ),
         _ => (None, None),

@@ -8,87 +8,17 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use provisio_engine::Value;
-use provisio_engine::expr::ExistingValues;
 use provisio_engine::job::Direction;
 
+use super::incoming::{MEMBER_OF, member_of_value, mentions_member_of, source_kind};
+use super::lookups::{MAX_UNIQUE_LOOKUPS, TargetLookups};
+use super::outcome::{bare_decision, code_name, connector_code, exported_changes, failure_applied};
 use super::*;
 use crate::cycle::lease::JobLease;
-
-/// A source object as the pipeline reads it: a directory user or group (with
-/// its deleted state), or only the id of one the directory no longer has.
-#[derive(Debug, Clone)]
-pub struct Incoming {
-    pub kind: ObjectType,
-    pub id: String,
-    /// The user principal name or the group's display name, for the logs.
-    pub display: String,
-    /// `None` when the directory no longer has the object (purged).
-    pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-impl Incoming {
-    pub fn user(user: &User) -> Incoming {
-        Incoming {
-            kind: ObjectType::User,
-            id: user.id.clone(),
-            display: user.user_principal_name().to_owned(),
-            attributes: Some(source_attributes(user)),
-        }
-    }
-
-    pub fn group(group: &Group) -> Incoming {
-        Incoming {
-            kind: ObjectType::Group,
-            id: group.id.clone(),
-            display: group.display_name().to_owned(),
-            attributes: Some(group_source_attributes(group)),
-        }
-    }
-
-    /// An object the directory no longer has at all.
-    pub fn gone(kind: ObjectType, id: &str) -> Incoming {
-        Incoming {
-            kind,
-            id: id.to_owned(),
-            display: String::new(),
-            attributes: None,
-        }
-    }
-}
-
-/// What a pipeline runs for: the run's kind in its log entries.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PipelineRun {
-    Cycle,
-    OnDemand,
-    /// The processing of one inbound bulk request, by its id.
-    Inbound {
-        request_id: String,
-    },
-}
-
-impl PipelineRun {
-    /// The run in words, for whoever finds the job busy.
-    fn purpose(&self) -> &'static str {
-        match self {
-            PipelineRun::Cycle => "a provisioning cycle",
-            PipelineRun::OnDemand => "an on-demand run",
-            PipelineRun::Inbound { .. } => "the processing of an inbound request",
-        }
-    }
-}
 
 /// How long a run waits for another run of its job to end before it gives
 /// up (an on-demand call then answers 409).
 pub const LEASE_WAIT: Duration = Duration::from_secs(10);
-
-/// The engine's kind of source object for a directory object type.
-pub(super) fn source_kind(kind: ObjectType) -> SourceKind {
-    match kind {
-        ObjectType::User => SourceKind::User,
-        ObjectType::Group => SourceKind::Group,
-    }
-}
 
 /// What was done with one object's decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -105,26 +35,6 @@ pub struct Applied {
     pub error_code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-}
-
-/// One object through the pipeline: the engine's decision, what was done
-/// and the log entry written for it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ObjectOutcome {
-    pub decision: Decision,
-    pub applied: Applied,
-    pub log_entry: LogEntry,
-    /// A disable or delete held back until the cycle's count is final: its
-    /// log entry is written (and it is counted) when it is carried out or
-    /// staged for good.
-    #[serde(skip)]
-    pub held: bool,
-}
-
-impl ObjectOutcome {
-    pub(super) fn failed(&self) -> bool {
-        self.decision.status == Status::Failure || self.applied.error_code.is_some()
-    }
 }
 
 /// A job ready to run: compiled, with its connector and cycle state.
@@ -785,138 +695,10 @@ impl Pipeline {
     }
 }
 
-/// The source attribute that lists an object's groups (`IS MEMBER OF`).
-const MEMBER_OF: &str = "memberOf";
-
-/// Whether a job definition names `memberOf` anywhere (a scoping clause's
-/// attribute, an expression): a definition that does not never needs it
-/// looked up.
-fn mentions_member_of(definition: &provisio_engine::job::JobDefinition) -> bool {
-    serde_json::to_string(definition).is_ok_and(|json| json.to_ascii_lowercase().contains("memberof"))
-}
-
-/// Groups as `memberOf` lists them: `{"id", "displayName"}` each.
-fn member_of_value(groups: Vec<(String, String)>) -> serde_json::Value {
-    groups
-        .into_iter()
-        .map(|(id, name)| serde_json::json!({"id": id, "displayName": name}))
-        .collect::<Vec<_>>()
-        .into()
-}
-
-/// Values one object's SelectUniqueValue may ask the target about.
-const MAX_UNIQUE_LOOKUPS: usize = 32;
-
-/// SelectUniqueValue's look-ups for one decision: answers already fetched
-/// from the target, and the questions still to ask (answered "unknown",
-/// which fails that evaluation until the answer is in).
-struct TargetLookups<'a> {
-    known: &'a HashMap<(String, String), bool>,
-    unknown: &'a mut Vec<(String, String)>,
-}
-
-impl ExistingValues for TargetLookups<'_> {
-    fn exists(&mut self, value: &str) -> Result<bool, String> {
-        self.exists_in(None, value)
-    }
-
-    fn exists_in(&mut self, attribute: Option<&str>, value: &str) -> Result<bool, String> {
-        let Some(attribute) = attribute else {
-            return Err("no target attribute to look the value up in".into());
-        };
-        let key = (attribute.to_owned(), value.to_owned());
-        match self.known.get(&key) {
-            Some(exists) => Ok(*exists),
-            None => {
-                self.unknown.push(key);
-                Err("not looked up in the target yet".into())
-            }
-        }
-    }
-}
-
 /// Whether a target path holds references: `manager` or `members` itself,
 /// not a sub-attribute or an element.
 fn is_reference_path(path: &provisio_engine::scim_path::TargetPath) -> bool {
     path.filter.is_none()
         && path.sub_attribute.is_none()
         && (path.attribute.eq_ignore_ascii_case("manager") || path.attribute.eq_ignore_ascii_case("members"))
-}
-
-/// A decision the pipeline records without the engine (a failed read, a
-/// reference write, a held delete): no steps, no link, no changes.
-pub(super) fn bare_decision(
-    action: Action,
-    status: Status,
-    source_id: Option<String>,
-    target_id: Option<String>,
-) -> Decision {
-    Decision {
-        action,
-        status,
-        reason: None,
-        source_id,
-        target_id,
-        link: None,
-        changes: Vec::new(),
-        references: Vec::new(),
-        steps: Vec::new(),
-        secrets: Default::default(),
-    }
-}
-
-pub(super) fn failure_applied(target_id: Option<String>, error: &ConnectorError, what: &str) -> Applied {
-    Applied {
-        done: false,
-        target_id,
-        summary: format!("{what}; the object is escrowed"),
-        error_code: Some(connector_code(error).to_owned()),
-        error: Some(error.to_string()),
-    }
-}
-
-/// The changes as the connector sends them: redacted values restored.
-pub(super) fn exported_changes(decision: &Decision) -> Vec<AttributeChange> {
-    decision
-        .changes
-        .iter()
-        .map(|change| {
-            let mut change = change.clone();
-            if let Some(value) = decision.secrets.get(&*change.path) {
-                change.new = value.clone();
-            }
-            change
-        })
-        .collect()
-}
-
-/// A stable code for a connector failure, as the logs' recommendations know them.
-pub(super) fn connector_code(error: &ConnectorError) -> &'static str {
-    match error {
-        ConnectorError::InvalidCredentials { .. } => "Unauthorized",
-        ConnectorError::Incompatible { .. } => "ServiceIncompatible",
-        ConnectorError::NotFound { .. } => "InvalidAnchor",
-        ConnectorError::Conflict { .. } => "EntryConflict",
-        ConnectorError::Throttled { .. } => "TooManyRequests",
-        ConnectorError::Transient { .. } => "InternalServerError",
-        ConnectorError::Rejected { .. } | ConnectorError::Invalid { .. } => "WebExceptionProtocolError",
-    }
-}
-
-pub(super) fn code_name(code: &provisio_engine::plan::ReasonCode) -> String {
-    match serde_json::to_value(code) {
-        Ok(serde_json::Value::String(name)) => name,
-        _ => format!("{code:?}"),
-    }
-}
-
-pub(super) fn action_name(action: Action) -> &'static str {
-    match action {
-        Action::Create => "create",
-        Action::Update => "update",
-        Action::Disable => "disable",
-        Action::Delete => "delete",
-        Action::StagedDelete => "stageddelete",
-        Action::Skip => "skip",
-    }
 }

@@ -8,7 +8,8 @@
 //! the row waiting; such rows are looked at again when a run links new
 //! objects. Each write is logged as an update of the referencing object.
 
-use super::pipeline::{bare_decision, connector_code, source_kind};
+use super::incoming::source_kind;
+use super::outcome::{bare_decision, connector_code};
 use super::*;
 use provisio_engine::Value;
 

@@ -7,45 +7,7 @@ use sqlx::Row as _;
 
 use super::{CycleState, StateError, corrupt, count, optional_time, text};
 
-/// Where a job's cycles stand.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum RunStatus {
-    /// Between cycles.
-    #[default]
-    Idle,
-    /// A cycle is under way.
-    Running,
-    /// Cycles fail; retried on a back-off schedule (reference §6).
-    Quarantined,
-    /// The accidental-deletion guard holds staged deletes back.
-    WaitingForApproval,
-    /// Too long in quarantine: no cycle runs until the job is restarted.
-    Disabled,
-}
-
-impl RunStatus {
-    pub const ALL: [RunStatus; 5] = [
-        RunStatus::Idle,
-        RunStatus::Running,
-        RunStatus::Quarantined,
-        RunStatus::WaitingForApproval,
-        RunStatus::Disabled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunStatus::Idle => "idle",
-            RunStatus::Running => "running",
-            RunStatus::Quarantined => "quarantined",
-            RunStatus::WaitingForApproval => "waiting_for_approval",
-            RunStatus::Disabled => "disabled",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<RunStatus> {
-        RunStatus::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-}
+pub use provisio_api::jobs::status::{CycleCounts, RunStatus};
 
 /// Everything the run record holds. A job never written to reads as
 /// [`StatusRecord::default`]: idle, watermark 0, no initial cycle done.
@@ -67,8 +29,8 @@ pub struct StatusRecord {
     pub last_cycle_started_at: Option<DateTime<Utc>>,
     /// `None` while that cycle runs (or if it never finished).
     pub last_cycle_finished_at: Option<DateTime<Utc>>,
-    /// The finished cycle's counts as the cycle gave them (a JSON object).
-    pub last_cycle_counts: Option<serde_json::Value>,
+    /// The finished cycle's figures.
+    pub last_cycle_counts: Option<CycleCounts>,
     pub progress_done: u64,
     pub progress_total: u64,
     /// How many deletes the deletion guard holds (counted, not stored).
@@ -182,10 +144,10 @@ impl CycleState {
         Ok(())
     }
 
-    /// The running cycle is over, with these counts (a JSON object, e.g.
-    /// per action). A running job becomes idle; one the cycle quarantined
-    /// or left waiting for approval stays so.
-    pub async fn finish_cycle(&self, counts: &serde_json::Value, now: DateTime<Utc>) -> Result<(), StateError> {
+    /// The running cycle is over, with these figures. A running job
+    /// becomes idle; one the cycle quarantined or left waiting for approval
+    /// stays so.
+    pub async fn finish_cycle(&self, counts: &CycleCounts, now: DateTime<Utc>) -> Result<(), StateError> {
         self.ensure_row().await?;
         let counts =
             serde_json::to_string(counts).map_err(|e| corrupt(format!("counts that do not serialise ({e})")))?;
@@ -256,7 +218,6 @@ impl CycleState {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
 
     use super::super::tests::{at, state};
     use super::*;
@@ -301,13 +262,16 @@ mod tests {
         assert_eq!(running.last_cycle_finished_at, None);
         assert_eq!((running.progress_done, running.progress_total), (50, 200));
 
-        s.finish_cycle(&json!({"create": 150, "update": 50}), at(2))
-            .await
-            .unwrap();
+        let counts = CycleCounts {
+            objects: 200,
+            actions: [("create".to_owned(), 150), ("update".to_owned(), 50)].into(),
+            ..CycleCounts::default()
+        };
+        s.finish_cycle(&counts, at(2)).await.unwrap();
         let done = s.status().await.unwrap();
         assert_eq!(done.status, RunStatus::Idle);
         assert_eq!(done.last_cycle_finished_at, Some(at(2)));
-        assert_eq!(done.last_cycle_counts, Some(json!({"create": 150, "update": 50})));
+        assert_eq!(done.last_cycle_counts, Some(counts));
 
         s.start_cycle("c2", 0, at(3)).await.unwrap();
         let again = s.status().await.unwrap();
@@ -321,7 +285,7 @@ mod tests {
         s.quarantine("EncounteredQuarantineException", at(7), at(1))
             .await
             .unwrap();
-        s.finish_cycle(&json!({}), at(2)).await.unwrap();
+        s.finish_cycle(&CycleCounts::default(), at(2)).await.unwrap();
         s.quarantine("EncounteredEscrowProportionThreshold", at(19), at(7))
             .await
             .unwrap();

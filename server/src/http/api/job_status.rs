@@ -6,10 +6,9 @@ use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, TimeDelta, Utc};
 use provisio_api::ApiError;
-use provisio_api::jobs::status::{CycleProgress, LastCycle, Quarantine, RunStatus as WireRunStatus};
+use provisio_api::jobs::status::{CycleProgress, LastCycle, Quarantine};
 use provisio_api::jobs::{JOB_STATUS_PATH, JobStatus};
 use provisio_api::logs::LogStatus;
-use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -66,7 +65,7 @@ pub(crate) async fn job_status(
         id: job.id,
         name: job.definition.name,
         state: job.state,
-        run_status: run_status(record.status),
+        run_status: record.status,
         watermark: record.watermark,
         initial_cycle_done: record.initial_done,
         restart_requested_at: job.restart_requested_at,
@@ -81,16 +80,6 @@ pub(crate) async fn job_status(
 
 fn storage(error: StateError) -> Failure {
     Failure::internal(&error)
-}
-
-fn run_status(status: RunStatus) -> WireRunStatus {
-    match status {
-        RunStatus::Idle => WireRunStatus::Idle,
-        RunStatus::Running => WireRunStatus::Running,
-        RunStatus::Quarantined => WireRunStatus::Quarantined,
-        RunStatus::WaitingForApproval => WireRunStatus::WaitingForApproval,
-        RunStatus::Disabled => WireRunStatus::Disabled,
-    }
 }
 
 fn time(at: Option<DateTime<Utc>>) -> Option<String> {
@@ -129,9 +118,7 @@ fn last_cycle(record: &StatusRecord) -> Option<LastCycle> {
         Some(_) => (record.last_cycle_id.clone(), record.last_cycle_started_at),
         None => (None, None),
     };
-    let number = |name: &str| counts.get(name).and_then(Value::as_u64);
-    let text = |name: &str| counts.get(name).and_then(Value::as_str).map(str::to_owned);
-    let duration_ms = number("duration_ms").or_else(|| {
+    let duration_ms = counts.duration_ms.or_else(|| {
         let (started, finished) = (started_at?, finished?);
         u64::try_from((finished - started).num_milliseconds()).ok()
     });
@@ -140,21 +127,12 @@ fn last_cycle(record: &StatusRecord) -> Option<LastCycle> {
         started_at: time(started_at),
         finished_at: time(finished),
         duration_ms,
-        objects: number("objects").unwrap_or(0),
-        retried: number("retried").unwrap_or(0),
-        actions: counts
-            .get("actions")
-            .and_then(Value::as_object)
-            .map(|actions| {
-                actions
-                    .iter()
-                    .filter_map(|(action, n)| Some((action.clone(), n.as_u64()?)))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        failures: number("failures").unwrap_or(0),
-        stopped: text("stopped"),
-        quarantine: text("quarantine"),
+        objects: counts.objects,
+        retried: counts.retried,
+        actions: counts.actions.clone(),
+        failures: counts.failures,
+        stopped: counts.stopped.clone(),
+        quarantine: counts.quarantine,
     })
 }
 
@@ -162,6 +140,8 @@ fn last_cycle(record: &StatusRecord) -> Option<LastCycle> {
 mod tests {
     use chrono::TimeZone;
     use serde_json::json;
+
+    use provisio_api::jobs::status::{CycleCounts, QuarantineChange};
 
     use super::*;
 
@@ -184,10 +164,14 @@ mod tests {
             last_cycle_id: Some("c1".into()),
             last_cycle_started_at: Some(at(0)),
             last_cycle_finished_at: Some(at(2)),
-            last_cycle_counts: Some(json!({
-                "objects": 3, "retried": 1, "actions": {"create": 2, "skip": 1},
-                "failures": 1, "stopped": null, "quarantine": "quarantined", "duration_ms": 1500
-            })),
+            // As an earlier version stored them: read as typed figures.
+            last_cycle_counts: Some(
+                serde_json::from_value(json!({
+                    "objects": 3, "retried": 1, "actions": {"create": 2, "skip": 1},
+                    "failures": 1, "stopped": null, "quarantine": "quarantined", "duration_ms": 1500
+                }))
+                .unwrap(),
+            ),
             ..StatusRecord::default()
         };
         assert_eq!(current_cycle(&record), None);
@@ -197,7 +181,10 @@ mod tests {
         assert_eq!((last.objects, last.retried, last.failures), (3, 1, 1));
         assert_eq!(last.actions.get("create"), Some(&2));
         assert_eq!(last.duration_ms, Some(1500));
-        assert_eq!((last.stopped, last.quarantine.as_deref()), (None, Some("quarantined")));
+        assert_eq!(
+            (last.stopped, last.quarantine),
+            (None, Some(QuarantineChange::Quarantined))
+        );
     }
 
     #[test]
@@ -206,7 +193,11 @@ mod tests {
             status: RunStatus::Running,
             last_cycle_id: Some("c2".into()),
             last_cycle_started_at: Some(at(5)),
-            last_cycle_counts: Some(json!({"objects": 4, "actions": {"update": 4}})),
+            last_cycle_counts: Some(CycleCounts {
+                objects: 4,
+                actions: [("update".to_owned(), 4)].into(),
+                ..CycleCounts::default()
+            }),
             progress_done: 10,
             progress_total: 40,
             ..StatusRecord::default()
