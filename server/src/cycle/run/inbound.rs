@@ -60,7 +60,7 @@ async fn process_pending(pipeline: &mut Pipeline, request_id: &str) -> Result<In
         pipeline.settle_references(&mut cycle).await?;
         report.references = cycle.references;
     }
-    requests.finish_if_done(request_id, Utc::now()).await?;
+    requests.finish_if_done(request_id, pipeline.now()).await?;
     Ok(report)
 }
 
@@ -171,7 +171,7 @@ async fn process_record(pipeline: &Pipeline, record: &PendingRecord) -> Result<R
     pipeline
         .store
         .inbound()
-        .record_done(record, &outcome, Utc::now())
+        .record_done(record, &outcome, pipeline.now())
         .await?;
     Ok(outcome)
 }
