@@ -149,8 +149,7 @@ where
     type Rejection = Failure;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let auth = Auth::from_ref(state);
-        let Some(presented) = bearer(&parts.headers) else {
+        if bearer(&parts.headers).is_none() {
             let caller = SessionCaller::from_request_parts(parts, state).await?;
             return Ok(AdminCaller {
                 admin: caller.session.admin,
@@ -158,19 +157,20 @@ where
                     csrf_verified: caller.csrf_verified,
                 },
             });
-        };
-        let presented = presented.map_err(Failure::unauthenticated)?;
-        match auth.bearer_token(presented.expose()).await? {
-            Ok(token) if token.scope == TokenScope::Admin => Ok(AdminCaller {
-                admin: token.name,
-                via: Via::Token { token_id: token.id },
-            }),
-            Ok(token) => Err(Failure::forbidden(format!(
-                "a {} token cannot call the admin API: use an admin token",
-                token.scope
-            ))),
-            Err(refused) => Err(Failure::unauthenticated(refused.to_string())),
         }
+        token_caller(
+            &Auth::from_ref(state),
+            &parts.headers,
+            "an admin",
+            |token| match token.scope {
+                TokenScope::Admin => Ok(AdminCaller {
+                    admin: token.name,
+                    via: Via::Token { token_id: token.id },
+                }),
+                scope => Err(format!("a {scope} token cannot call the admin API: use an admin token")),
+            },
+        )
+        .await
     }
 }
 
@@ -182,21 +182,16 @@ where
     type Rejection = ScimAuthFailure;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let auth = Auth::from_ref(state);
-        let presented = bearer(&parts.headers)
-            .unwrap_or_else(|| Err("send Authorization: Bearer with a scim token".to_owned()))
-            .map_err(ScimAuthFailure::unauthenticated)?;
-        match auth.bearer_token(presented.expose()).await? {
-            Ok(token) if matches!(token.scope, TokenScope::Scim | TokenScope::Admin) => Ok(ScimCaller {
-                token_id: token.id,
-                name: token.name,
-            }),
-            Ok(token) => Err(ScimAuthFailure::forbidden(format!(
-                "a {} token cannot call the SCIM API: use a scim token",
-                token.scope
-            ))),
-            Err(refused) => Err(ScimAuthFailure::unauthenticated(refused.to_string())),
-        }
+        token_caller(&Auth::from_ref(state), &parts.headers, "a scim", |token| {
+            match token.scope {
+                TokenScope::Scim | TokenScope::Admin => Ok(ScimCaller {
+                    token_id: token.id,
+                    name: token.name,
+                }),
+                scope => Err(format!("a {scope} token cannot call the SCIM API: use a scim token")),
+            }
+        })
+        .await
     }
 }
 
@@ -209,22 +204,18 @@ where
     type Rejection = ScimAuthFailure;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let auth = Auth::from_ref(state);
-        let presented = bearer(&parts.headers)
-            .unwrap_or_else(|| Err("send Authorization: Bearer with an inbound token".to_owned()))
-            .map_err(ScimAuthFailure::unauthenticated)?;
-        match auth.bearer_token(presented.expose()).await? {
-            Ok(token) => match (token.scope, token.job) {
+        token_caller(&Auth::from_ref(state), &parts.headers, "an inbound", |token| {
+            match (token.scope, token.job) {
                 (TokenScope::Inbound, Some(job)) => Ok(InboundCaller {
                     token_id: token.id,
                     job,
                 }),
-                (scope, _) => Err(ScimAuthFailure::forbidden(format!(
+                (scope, _) => Err(format!(
                     "uploading inbound records takes an inbound token, not a token of scope `{scope}`"
-                ))),
-            },
-            Err(refused) => Err(ScimAuthFailure::unauthenticated(refused.to_string())),
-        }
+                )),
+            }
+        })
+        .await
     }
 }
 
@@ -236,19 +227,61 @@ where
     type Rejection = Failure;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let auth = Auth::from_ref(state);
-        let presented = bearer(&parts.headers)
-            .unwrap_or_else(|| Err("send Authorization: Bearer with an agent token".to_owned()))
-            .map_err(Failure::unauthenticated)?;
-        match auth.bearer_token(presented.expose()).await? {
-            Ok(token) => match (token.scope, token.agent) {
+        token_caller(&Auth::from_ref(state), &parts.headers, "an agent", |token| {
+            match (token.scope, token.agent) {
                 (TokenScope::Agent, Some(agent)) => Ok(AgentCaller { agent }),
-                (scope, _) => Err(Failure::forbidden(format!(
+                (scope, _) => Err(format!(
                     "only an agent token can poll for agent operations, not a token of scope `{scope}`"
-                ))),
-            },
-            Err(refused) => Err(Failure::unauthenticated(refused.to_string())),
-        }
+                )),
+            }
+        })
+        .await
+    }
+}
+
+/// How a route refuses a caller, in its own error shape (the admin API's,
+/// or SCIM's): 401 for credentials missing or not valid, 403 for a valid
+/// token of another scope.
+trait Refusal: From<ServerError> {
+    fn unauthenticated(message: String) -> Self;
+    fn forbidden(message: String) -> Self;
+}
+
+impl Refusal for Failure {
+    fn unauthenticated(message: String) -> Self {
+        Failure::unauthenticated(message)
+    }
+
+    fn forbidden(message: String) -> Self {
+        Failure::forbidden(message)
+    }
+}
+
+impl Refusal for ScimAuthFailure {
+    fn unauthenticated(message: String) -> Self {
+        ScimAuthFailure::unauthenticated(message)
+    }
+
+    fn forbidden(message: String) -> Self {
+        ScimAuthFailure::forbidden(message)
+    }
+}
+
+/// The caller of a route that takes a bearer token: the presented token
+/// (`kind` names the one expected, for the message when there is none),
+/// checked, then `admit`ted by its scope (`Err` says why not).
+async fn token_caller<T, R: Refusal>(
+    auth: &Auth,
+    headers: &HeaderMap,
+    kind: &str,
+    admit: impl FnOnce(super::token::TokenCaller) -> Result<T, String>,
+) -> Result<T, R> {
+    let presented = bearer(headers)
+        .unwrap_or_else(|| Err(format!("send Authorization: Bearer with {kind} token")))
+        .map_err(R::unauthenticated)?;
+    match auth.bearer_token(presented.expose()).await? {
+        Ok(token) => admit(token).map_err(R::forbidden),
+        Err(refused) => Err(R::unauthenticated(refused.to_string())),
     }
 }
 
