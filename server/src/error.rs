@@ -14,6 +14,10 @@ pub enum ServerError {
     /// The folder that should hold the SQLite file could not be created.
     #[error("cannot create the database folder {}: {source}", path.display())]
     DataDir { path: PathBuf, source: std::io::Error },
+    /// A command other than `provisio serve` found no database where it
+    /// looked: it never creates one.
+    #[error("no database at {}", path.display())]
+    NoDatabase { path: PathBuf },
     /// Connecting to the database or running a query failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

@@ -76,6 +76,14 @@ pub enum SecretKeyError {
     /// The operating system's random generator failed.
     #[error("the operating system's random generator failed: {0}")]
     Random(String),
+    /// A command that uses the server's key found none: it never makes one,
+    /// since a key of its own would encrypt what the server cannot read.
+    #[error(
+        "no secret key file at {}: commands other than `provisio serve` use the server's key; name it with \
+         --secret-key-file (it lies beside the server's SQLite database) or set {SECRET_KEY_ENV}",
+        path.display()
+    )]
+    Missing { path: PathBuf },
 }
 
 /// Why a value could not be encrypted or decrypted. Never holds the value.
@@ -163,6 +171,23 @@ impl SecretBox {
                 );
                 SecretBox::ephemeral()
             }
+        }
+    }
+
+    /// The key a command other than `provisio serve` uses: the server's,
+    /// from `PROVISIO_SECRET_KEY` or the key file (as [`SecretBox::resolve`]
+    /// finds it), never a new one: a missing file is
+    /// [`SecretKeyError::Missing`].
+    pub fn existing(database_url: &str, key_file: Option<&Path>) -> Result<SecretBox, SecretKeyError> {
+        let env_key = std::env::var(SECRET_KEY_ENV).ok();
+        if env_key.as_deref().is_some_and(|text| !text.trim().is_empty()) {
+            return SecretBox::resolve(env_key.as_deref(), database_url, key_file);
+        }
+        match key_file.map(Path::to_path_buf).or_else(|| key_file_for(database_url)) {
+            Some(path) if !path.exists() => Err(SecretKeyError::Missing {
+                path: std::path::absolute(&path).unwrap_or(path),
+            }),
+            _ => SecretBox::resolve(None, database_url, key_file),
         }
     }
 

@@ -61,6 +61,21 @@ pub struct Store {
 }
 
 impl Store {
+    /// Connects to a database that exists, for the commands that work on
+    /// the server's database: a SQLite file that is not there is
+    /// [`ServerError::NoDatabase`] with its absolute path, never created.
+    pub async fn open_existing(url: &str) -> Result<Store, ServerError> {
+        if Backend::of(url)? == Backend::Sqlite
+            && let Some(file) = sqlite::sqlite_file(url)
+            && !file.is_file()
+        {
+            return Err(ServerError::NoDatabase {
+                path: std::path::absolute(&file).unwrap_or(file),
+            });
+        }
+        Store::open(url).await
+    }
+
     /// Connects, creating a SQLite file (and its folder) on first start in
     /// WAL mode, applies the migrations and records the instance id.
     pub async fn open(url: &str) -> Result<Store, ServerError> {
@@ -118,6 +133,27 @@ impl Store {
     }
 }
 
+/// Which database a URL names, as commands say it: a SQLite file's
+/// absolute path, or PostgreSQL's host, port and database (never the
+/// password).
+pub fn describe(url: &str) -> String {
+    if let Some(file) = sqlite::sqlite_file(url) {
+        return std::path::absolute(&file).unwrap_or(file).display().to_string();
+    }
+    if sqlite::is_in_memory(url) {
+        return "an in-memory SQLite database".to_owned();
+    }
+    match url::Url::parse(url) {
+        Ok(parsed) if parsed.scheme().starts_with("postgres") => format!(
+            "PostgreSQL database `{}` on {}:{}",
+            parsed.path().trim_start_matches('/'),
+            parsed.host_str().unwrap_or("localhost"),
+            parsed.port().unwrap_or(5432)
+        ),
+        _ => url.split('@').next_back().unwrap_or(url).to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +168,36 @@ mod tests {
             Backend::of("mysql://h/db"),
             Err(ServerError::DatabaseUrl { .. })
         ));
+    }
+
+    #[test]
+    fn databases_are_described_without_passwords() {
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(
+            describe("sqlite://data/p.db"),
+            cwd.join("data/p.db").display().to_string()
+        );
+        assert_eq!(describe("sqlite:///var/lib/p.db?mode=rwc"), "/var/lib/p.db");
+        assert_eq!(
+            describe("postgres://provisio:s3cret@db.corp:6432/prov"),
+            "PostgreSQL database `prov` on db.corp:6432"
+        );
+        assert!(!describe("postgresql://u:pw@h/d").contains("pw"));
+    }
+
+    #[tokio::test]
+    async fn an_existing_database_is_opened_and_a_missing_one_never_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("absent/provisio.db");
+        let url = format!("sqlite://{}", file.display());
+        let error = Store::open_existing(&url).await.unwrap_err();
+        assert!(
+            matches!(error, ServerError::NoDatabase { ref path } if *path == file),
+            "{error}"
+        );
+        assert!(!file.exists() && !file.parent().unwrap().exists(), "nothing created");
+        Store::open(&url).await.unwrap().close().await;
+        Store::open_existing(&url).await.unwrap().close().await;
     }
 
     #[tokio::test]

@@ -53,6 +53,17 @@ impl Fixture {
         Server::start(self.config()).await.unwrap()
     }
 
+    /// The folder as the server's first start leaves it (its database and
+    /// secret key), for commands that work on the server's database.
+    fn first_start(self) -> Self {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async { self.start().await.shutdown().await });
+        self
+    }
+
     /// A server that believes the `X-Forwarded-For` of peers in `proxies`,
     /// with the administrator `admin`.
     async fn start_behind(&self, proxies: &str) -> RunningServer {
@@ -189,7 +200,7 @@ fn refused(reply: &Reply, status: StatusCode, code: &str) {
 
 #[test]
 fn admin_commands_create_list_reset_and_delete() {
-    let f = Fixture::new();
+    let f = Fixture::new().first_start();
     assert_eq!(
         f.ok(&["admin", "create", "alice"], Some(PASSWORD)),
         "Administrator `alice` created.\n"
@@ -251,13 +262,21 @@ fn admin_commands_create_list_reset_and_delete() {
 
 #[test]
 fn token_create_prints_only_the_token_and_list_never_shows_it() {
-    let f = Fixture::new();
+    let f = Fixture::new().first_start();
     let run = f.provisio(&["token", "create", "--scope", "scim", "--name", "Okta"], None, "");
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let token = run.stdout.strip_suffix('\n').unwrap();
     assert!(token.starts_with("pvs_") && token.len() == 47, "{:?}", run.stdout);
-    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
-    assert!(run.stderr.contains("will not be shown again"), "{}", run.stderr);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stderr);
+    assert_eq!(
+        lines[0],
+        format!(
+            "provisio: using the database {}",
+            f.dir.path().join("provisio.db").display()
+        )
+    );
+    assert!(lines[1].contains("will not be shown again"), "{}", run.stderr);
 
     let unknown = f.refused(&["token", "create", "--scope", "inbound", "--job", "workday"], None, "");
     assert!(
@@ -475,8 +494,8 @@ async fn scim_and_the_admin_api_want_tokens_of_their_scope() {
 #[tokio::test]
 async fn a_password_reset_on_the_command_line_ends_sessions() {
     let f = Fixture::new();
-    f.ok(&["admin", "create", "alice"], Some(PASSWORD));
     let server = f.start().await;
+    f.ok(&["admin", "create", "alice"], Some(PASSWORD));
     let mut browser = Client::new(&server.base_url());
     assert_eq!(browser.sign_in("alice", PASSWORD).await.status, StatusCode::OK);
     f.ok(&["admin", "password", "alice"], Some("a brand new password"));
@@ -861,7 +880,7 @@ async fn expire(database_url: &str, token_id: &str) {
 
 #[test]
 fn token_create_takes_a_lifetime_and_list_shows_expiry() {
-    let f = Fixture::new();
+    let f = Fixture::new().first_start();
     let run = f.provisio(
         &[
             "token",

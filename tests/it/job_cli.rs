@@ -300,8 +300,11 @@ mod provision {
         // An unknown user or job: a clear error, exit 2.
         let run = provision(&api, &["--job", "Acme SCIM", "--user", "nobody@contoso.com"]).await;
         assert_eq!((run.code, run.stdout.as_str()), (Some(2), ""), "{}", run.stderr);
+        // The database it used, then the error.
+        let lines: Vec<&str> = run.stderr.lines().collect();
+        assert!(lines[0].starts_with("provisio: using the database "), "{}", run.stderr);
         assert!(
-            run.stderr.starts_with("error: ") && run.stderr.contains("nobody@contoso.com"),
+            lines[1].starts_with("error: ") && lines[1].contains("nobody@contoso.com"),
             "{}",
             run.stderr
         );

@@ -17,6 +17,7 @@ mod cycle_state;
 mod directory;
 mod directory_connector;
 mod evaluation_inputs;
+mod first_hour;
 mod http_limits;
 mod inbound;
 mod inbound_cli;

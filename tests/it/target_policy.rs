@@ -92,14 +92,6 @@ async fn sqlite_targets_stay_in_the_allowed_folder_and_off_provisios_own_databas
 async fn serve_refuses_targets_in_denied_networks() {
     let dir = tempfile::tempdir().unwrap();
     let database = format!("sqlite://{}", dir.path().join("p.db").display());
-    let token = {
-        let output = Command::new(provisio_binary())
-            .args(["token", "create", "--scope", "admin", "--database", &database])
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        String::from_utf8(output.stdout).unwrap().trim().to_owned()
-    };
     let mut child = Command::new(provisio_binary())
         .args([
             "serve",
@@ -122,6 +114,15 @@ async fn serve_refuses_targets_in_denied_networks() {
         .unwrap()
         .trim_end_matches('/')
         .to_owned();
+    // The server made its database: a token for it.
+    let token = {
+        let output = Command::new(provisio_binary())
+            .args(["token", "create", "--scope", "admin", "--database", &database])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    };
     let http = reqwest::Client::new();
     let created: Value = http
         .post(format!("{base}{JOBS_PATH}"))

@@ -465,6 +465,13 @@ async fn job_apply_creates_then_replaces_by_name() {
         let dir = tempfile::tempdir().unwrap();
         let key_file = dir.path().join("secret.key");
         let file = dir.path().join("acme.json");
+        // As the server's first start leaves them: its database and its key.
+        provisio_server::store::Store::open(&backend.url)
+            .await
+            .unwrap()
+            .close()
+            .await;
+        provisio_server::secrets::SecretBox::from_key_file(&key_file).unwrap();
         let apply = |definition: &Value| {
             std::fs::write(&file, definition.to_string()).unwrap();
             let output = Command::new(provisio_binary())

@@ -17,7 +17,7 @@ use clap::Subcommand;
 use provisio_api::auth::{Secret, check_admin_name, check_password};
 use provisio_server::store::Store;
 
-use crate::database::DatabaseArgs;
+use crate::database::{DatabaseArgs, NotOpened};
 use crate::inputs::fail;
 
 /// The variable `admin create` and `admin password` read the password from.
@@ -178,7 +178,10 @@ where
             .build()
             .map_err(|e| Stop::Failed(format!("error: cannot start the async runtime: {e}")))?;
         runtime.block_on(async {
-            let store = Store::open(&database.database).await?;
+            let store = database.open().await.map_err(|e| match e {
+                NotOpened::Missing(message) => Stop::Input(format!("error: {message}")),
+                NotOpened::Failed(message) => Stop::Failed(format!("error: {message}")),
+            })?;
             let outcome = work(store.clone(), input).await;
             store.close().await;
             outcome

@@ -22,9 +22,8 @@ use clap::Subcommand;
 use provisio_engine::job::{self, Format, JobDefinition, JobProblem};
 use provisio_server::jobs::{Applied, JobError, Jobs};
 use provisio_server::secrets::SecretBox;
-use provisio_server::store::Store;
 
-use crate::database::DatabaseArgs;
+use crate::database::{DatabaseArgs, NotOpened};
 use crate::inputs::FAILED;
 
 #[derive(Debug, Subcommand)]
@@ -77,7 +76,7 @@ pub fn run(command: JobCommand) -> ExitCode {
                 .enable_all()
                 .build()
                 .map_err(|e| Refused::Failed(format!("cannot start the async runtime: {e}")))
-                .and_then(|runtime| runtime.block_on(apply(job, &database.database, secret_key_file.as_deref())));
+                .and_then(|runtime| runtime.block_on(apply(job, &database, secret_key_file.as_deref())));
             match applied {
                 Ok(line) => {
                     println!("{line}");
@@ -104,10 +103,13 @@ enum Refused {
 }
 
 /// Creates or replaces the job; the line to print.
-async fn apply(job: JobDefinition, database: &str, key_file: Option<&Path>) -> Result<String, Refused> {
+async fn apply(job: JobDefinition, database: &DatabaseArgs, key_file: Option<&Path>) -> Result<String, Refused> {
     let failed = |e: &dyn std::fmt::Display| Refused::Failed(e.to_string());
-    let secrets = SecretBox::from_environment(database, key_file).map_err(|e| failed(&e))?;
-    let store = Store::open(database).await.map_err(|e| failed(&e))?;
+    // The database first: a wrong one is refused before any key is looked for.
+    let store = database.open().await.map_err(|e| match e {
+        NotOpened::Missing(message) | NotOpened::Failed(message) => Refused::Failed(message),
+    })?;
+    let secrets = SecretBox::existing(&database.database, key_file).map_err(|e| failed(&e))?;
     let applied = Jobs::new(store.clone(), secrets).apply(job).await;
     store.close().await;
     match applied {

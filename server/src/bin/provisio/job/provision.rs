@@ -17,10 +17,9 @@ use provisio_server::cycle::run::{self, Applied, CycleError, ObjectOutcome};
 use provisio_server::jobs::{JobError, Jobs};
 use provisio_server::logs::LogEntry;
 use provisio_server::secrets::SecretBox;
-use provisio_server::store::Store;
 use serde::Serialize;
 
-use crate::database::DatabaseArgs;
+use crate::database::{DatabaseArgs, NotOpened};
 use crate::inputs::FAILED;
 use crate::targets::TargetArgs;
 use provisio_connectors::TargetPolicy;
@@ -69,7 +68,7 @@ pub fn run(args: ProvisionArgs) -> ExitCode {
         .map_err(|e| Refused::Failed(format!("cannot start the async runtime: {e}")))
         .and_then(|runtime| {
             runtime.block_on(provision(
-                &args.database.database,
+                &args.database,
                 args.secret_key_file.as_deref(),
                 args.targets.policy(),
                 &args.job,
@@ -112,16 +111,20 @@ pub fn run(args: ProvisionArgs) -> ExitCode {
 }
 
 async fn provision(
-    database: &str,
+    database: &DatabaseArgs,
     key_file: Option<&Path>,
     mut targets: TargetPolicy,
     job: &str,
     user: &str,
 ) -> Result<(String, ObjectOutcome), Refused> {
     let failed = |e: &dyn std::fmt::Display| Refused::Failed(e.to_string());
-    let secrets = SecretBox::from_environment(database, key_file).map_err(|e| failed(&e))?;
-    let store = Store::open(database).await.map_err(|e| failed(&e))?;
-    targets.own_database = provisio_server::store::sqlite_file(database);
+    // The database first: a wrong one is refused before any key is looked for.
+    let store = database.open().await.map_err(|e| match e {
+        NotOpened::Missing(message) => Refused::Usage(message),
+        NotOpened::Failed(message) => Refused::Failed(message),
+    })?;
+    let secrets = SecretBox::existing(&database.database, key_file).map_err(|e| failed(&e))?;
+    targets.own_database = provisio_server::store::sqlite_file(&database.database);
     let jobs = Jobs::new(store.clone(), secrets).with_target_policy(targets);
     // The agent polls the running server, not this process.
     if let Ok(detail) = jobs.get(job).await
