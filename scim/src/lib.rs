@@ -9,7 +9,8 @@
 //!
 //! The server's SCIM service provider (`/scim/v2` on the directory) is built
 //! on it; the engine's target paths share its path syntax
-//! (`provisio_engine::scim_path::syntax`). This crate must never depend on anything that does I/O —
+//! (`provisio_engine::scim_path::syntax`) and read as its PATCH paths
+//! ([`target`]). This crate must never depend on anything that does I/O —
 //! no tokio, no HTTP client or server, no database: a request's bytes come
 //! in as values, and answers go out as values.
 //!
@@ -54,6 +55,7 @@ pub mod patch;
 pub mod path;
 pub mod projection;
 pub mod schema;
+pub mod target;
 pub mod validate;
 
 pub use error::{ScimError, ScimType};
