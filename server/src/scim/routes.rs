@@ -387,3 +387,79 @@ async fn unknown(_caller: ScimCaller) -> ScimReply {
         "no such SCIM endpoint: use {SCIM_ROOT}/Users, /Groups, /Bulk, /Schemas, /ResourceTypes or /ServiceProviderConfig"
     )))
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::http::Request;
+    use provisio_api::auth::{TokenCreateRequest, TokenScope};
+    use tower::ServiceExt as _;
+
+    use super::*;
+    use crate::auth::Tokens;
+    use crate::auth::testing::auth;
+
+    /// A state of the test's own, not the server's: the SCIM routes ask it
+    /// only for the token check and the directory.
+    #[derive(Clone)]
+    struct Minimal {
+        auth: Auth,
+        directory: Directory,
+    }
+
+    impl FromRef<Minimal> for Auth {
+        fn from_ref(state: &Minimal) -> Auth {
+            state.auth.clone()
+        }
+    }
+
+    impl FromRef<Minimal> for Directory {
+        fn from_ref(state: &Minimal) -> Directory {
+            state.directory.clone()
+        }
+    }
+
+    fn get(path: &str, token: Option<&str>) -> Request<Body> {
+        let request = Request::get(path);
+        let request = match token {
+            Some(token) => request.header(header::AUTHORIZATION, format!("Bearer {token}")),
+            None => request,
+        };
+        request.body(Body::empty()).unwrap()
+    }
+
+    async fn json(response: Response) -> Value {
+        let bytes = to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_routes_serve_any_state_with_the_token_check_and_a_directory() {
+        let (auth, _clock) = auth().await;
+        let directory = auth.store().directory();
+        let request = TokenCreateRequest {
+            name: Some("HR sync".into()),
+            scope: TokenScope::Scim,
+            job: None,
+            agent: None,
+            expires_in: None,
+        };
+        let created = Tokens::new(auth.store()).create(&request).await.unwrap();
+        let token = created.token.expose().to_owned();
+        let app = routes::<Minimal>().with_state(Minimal { auth, directory });
+
+        let refused = app.clone().oneshot(get("/scim/v2/Users", None)).await.unwrap();
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(refused.headers()[header::CONTENT_TYPE], SCIM_CONTENT_TYPE);
+        assert_eq!(json(refused).await["status"], "401");
+
+        let listed = app.clone().oneshot(get("/scim/v2/Users", Some(&token))).await.unwrap();
+        assert_eq!(listed.status(), StatusCode::OK);
+        let listed = json(listed).await;
+        assert_eq!(listed["schemas"], json!([LIST_RESPONSE_URN]));
+        assert_eq!(listed["totalResults"], 0);
+
+        let unknown = app.oneshot(get("/scim/v2/Printers/1/x", Some(&token))).await.unwrap();
+        assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+        assert_eq!(json(unknown).await["schemas"], json!([provisio_scim::error::ERROR_URN]));
+    }
+}
