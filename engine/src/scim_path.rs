@@ -3,10 +3,13 @@
 //! `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager` — and
 //! the conversion between a flat list of path → value and a SCIM resource,
 //! and the difference between desired and current target attributes.
+//! [`syntax`] holds the lexical rules these paths share with the SCIM
+//! service's filters and PATCH paths (parsed by provisio-scim).
 
 pub(crate) mod diff;
 mod parse;
 mod resource;
+pub mod syntax;
 
 use std::collections::BTreeMap;
 

@@ -38,7 +38,7 @@ pub(crate) fn router(state: AppState, limits: &HttpLimits) -> Router {
         .route(provisio_api::health::HEALTH_PATH, get(health::health))
         .merge(crate::auth::routes())
         .merge(api::router())
-        .merge(crate::scim::routes::routes())
+        .merge(crate::scim::routes::routes::<AppState>())
         .fallback(portal::serve)
         .layer(track)
         .with_state(state)

@@ -1,15 +1,15 @@
-//! The SCIM 2.0 service provider (RFC 7643, RFC 7644) for the directory:
-//! schemas, filters, PATCH, projection and errors, and the `/scim/v2` routes.
+//! The SCIM 2.0 service provider (RFC 7643, RFC 7644) for the directory: the
+//! `/scim/v2` routes, the operations on users and groups, listing, /Bulk and
+//! the mapping between SCIM resources and directory objects. The SCIM model
+//! itself (schemas, filters, PATCH, projection, validation, errors) is the
+//! pure provisio-scim crate; this module adds what touches the directory and
+//! HTTP, and needs nothing from the `http` module (its router is generic over
+//! the state, see [`routes::routes`]).
 
 pub(crate) mod bulk;
 pub(crate) mod endpoint;
-pub(crate) mod error;
-pub(crate) mod filter;
 pub(crate) mod list;
-pub(crate) mod patch;
-pub(crate) mod projection;
+pub(crate) mod reply;
 pub(crate) mod resource;
 pub(crate) mod routes;
-pub(crate) mod schema;
 pub(crate) mod service;
-pub(crate) mod validate;

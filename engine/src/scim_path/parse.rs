@@ -1,11 +1,14 @@
 //! Parsing target paths (`emails[type eq "work"].value`, extension URNs,
-//! flat LDAP/SQL names) and printing them in their canonical form.
+//! flat LDAP/SQL names) and printing them in their canonical form. The
+//! lexical rules (URNs, names, `true`/`false`) are `syntax.rs`'s, shared
+//! with provisio-scim's filter and PATCH-path parser.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use super::syntax::{boolean, has_urn_scheme, is_target_name_char, is_urn_char, split_schema};
 use super::{FilterValue, TargetPath, ValueFilter};
 
 /// Why a target path does not parse, and where (a byte offset into the path).
@@ -23,17 +26,6 @@ impl PathError {
             offset,
         }
     }
-}
-
-/// Characters allowed in attribute names: SCIM's, plus `_` and `$` for
-/// LDAP/SQL names and `$ref`.
-fn is_name_char(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '_' | '-' | '$')
-}
-
-/// Characters allowed in one `:`-separated segment of a schema URN.
-fn is_urn_char(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '+' | '%' | '$')
 }
 
 impl TargetPath {
@@ -57,8 +49,8 @@ impl TargetPath {
         // The schema is everything up to the last `:` before the filter.
         let head_end = text.find('[').unwrap_or(text.len());
         let head = text.get(..head_end).unwrap_or(text);
-        let (schema, start) = match head.rfind(':') {
-            Some(colon) => (Some(parse_schema(text.get(..colon).unwrap_or_default())?), colon + 1),
+        let (schema, start) = match split_schema(head) {
+            Some((schema, _)) => (Some(parse_schema(schema)?), schema.len() + 1),
             None => (None, 0),
         };
         let mut cursor = Cursor { text, pos: start };
@@ -102,7 +94,7 @@ impl TargetPath {
 
 /// Checks a schema URN: `urn:` then non-empty segments separated by `:`.
 fn parse_schema(schema: &str) -> Result<String, PathError> {
-    if !schema.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:")) {
+    if !has_urn_scheme(schema) {
         return Err(PathError::new(
             0,
             "expected an attribute name; a path with `:` must start with a schema URN such as \
@@ -165,7 +157,7 @@ impl Cursor<'_> {
         let len: usize = self
             .rest()
             .chars()
-            .take_while(|&c| is_name_char(c))
+            .take_while(|&c| is_target_name_char(c))
             .map(char::len_utf8)
             .sum();
         if len == 0 {
@@ -249,16 +241,13 @@ impl Cursor<'_> {
             }
         }
         let word: String = self.rest().chars().take_while(|c| c.is_ascii_alphabetic()).collect();
-        let value = if word.eq_ignore_ascii_case("true") {
-            FilterValue::Boolean(true)
-        } else if word.eq_ignore_ascii_case("false") {
-            FilterValue::Boolean(false)
-        } else {
+        let Some(value) = boolean(&word) else {
             return Err(PathError::new(
                 start,
                 format!("expected a quoted string, `true` or `false`, found {}", self.found()),
             ));
         };
+        let value = FilterValue::Boolean(value);
         self.pos += word.len();
         Ok(value)
     }

@@ -4,12 +4,9 @@
 
 use serde_json::{Map, Value as Json};
 
+use super::syntax::{CORE_SCHEMA_PREFIX, boolean, starts_with_ignore_case};
 use super::{FilterValue, TargetAttributes, TargetPath, ValueFilter};
 use crate::value::Value;
-
-/// Schemas whose attributes sit at the top level of a resource, even when a
-/// path names them explicitly.
-const CORE_SCHEMA_PREFIX: &str = "urn:ietf:params:scim:schemas:core:";
 
 /// Builds a SCIM resource from path → value. `schemas` lists the core
 /// schema(s); each extension schema a path uses is appended. Null values are
@@ -70,10 +67,6 @@ fn extension_schema(path: &TargetPath) -> Option<&str> {
         .filter(|s| !starts_with_ignore_case(s, CORE_SCHEMA_PREFIX))
 }
 
-fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
-    text.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix))
-}
-
 /// Whether references in this attribute are SCIM complex `{"value": id}`
 /// objects rather than plain ids: the enterprise `manager` and a group's
 /// `members`.
@@ -108,13 +101,7 @@ fn filter_json(filter: &ValueFilter) -> Json {
     match &filter.value {
         FilterValue::Boolean(b) => Json::Bool(*b),
         FilterValue::Text(text) if filter.attribute.eq_ignore_ascii_case("primary") => {
-            if text.eq_ignore_ascii_case("true") {
-                Json::Bool(true)
-            } else if text.eq_ignore_ascii_case("false") {
-                Json::Bool(false)
-            } else {
-                Json::String(text.clone())
-            }
+            boolean(text).map_or_else(|| Json::String(text.clone()), Json::Bool)
         }
         FilterValue::Text(text) => Json::String(text.clone()),
     }

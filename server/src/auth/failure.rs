@@ -5,9 +5,10 @@ use axum::http::header::WWW_AUTHENTICATE;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use provisio_scim::ScimError;
+
 use crate::ServerError;
 pub(crate) use crate::failure::Failure;
-use crate::scim::error::ScimError;
 
 /// A SCIM client's authentication error: a [`ScimError`] body, with
 /// `WWW-Authenticate: Bearer realm="provisio"` on 401.
@@ -34,7 +35,7 @@ impl From<ServerError> for ScimAuthFailure {
 impl IntoResponse for ScimAuthFailure {
     fn into_response(self) -> Response {
         let challenge = self.0.status == StatusCode::UNAUTHORIZED;
-        let mut response = self.0.into_response();
+        let mut response = self.0.to_response().into_response();
         if challenge {
             response
                 .headers_mut()

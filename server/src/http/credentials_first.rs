@@ -81,7 +81,7 @@ fn declared_length(request: &Request) -> Option<u64> {
 /// SCIM's routes and the inbound uploads (SCIM bulk requests) answer SCIM errors.
 fn speaks_scim(path: &str) -> bool {
     let upload = BULK_UPLOAD_PATH.split_once("{job}");
-    path.starts_with(crate::scim::routes::SCIM_ROOT)
+    path.starts_with(provisio_scim::endpoint::SCIM_ROOT)
         || upload.is_some_and(|(before, after)| {
             path.strip_prefix(before)
                 .and_then(|rest| rest.strip_suffix(after))

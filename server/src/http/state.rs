@@ -10,6 +10,7 @@ use axum::extract::FromRef;
 
 use super::metrics::Metrics;
 use crate::auth::Auth;
+use crate::directory::Directory;
 use crate::inbound::QueueLimit;
 use crate::inbound::rate::RateLimiter;
 use crate::jobs::Jobs;
@@ -52,5 +53,12 @@ impl AppState {
 impl FromRef<AppState> for Auth {
     fn from_ref(state: &AppState) -> Auth {
         state.auth.clone()
+    }
+}
+
+/// What the SCIM service (`crate::scim::routes`) reads and writes.
+impl FromRef<AppState> for Directory {
+    fn from_ref(state: &AppState) -> Directory {
+        state.store.directory()
     }
 }

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use provisio_api::inbound::{BULK_REQUEST_SCHEMA, SCIM_JSON, USER_SCHEMA};
 use serde_json::{Map, Value};
 
-use crate::scim::error::{ScimError, ScimType};
+use provisio_scim::{ScimError, ScimType};
 
 /// One operation of an accepted request: a user record.
 #[derive(Debug, Clone, PartialEq)]

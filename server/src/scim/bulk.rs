@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use axum::http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
-use super::error::ScimError;
+use provisio_scim::{ScimError, ScimType};
+
+use super::resource;
 use super::service::{Kind, Scim};
 
 pub(crate) const BULK_REQUEST_URN: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
@@ -77,7 +79,7 @@ impl Scim {
                     };
                     let error = ScimError::new(
                         StatusCode::CONFLICT,
-                        Some(super::error::ScimType::InvalidValue),
+                        Some(ScimType::InvalidValue),
                         format!(
                             "bulkId:{missing} names no operation that created a resource (or the references form a circle)"
                         ),
@@ -105,7 +107,7 @@ impl Scim {
         let if_match = operation
             .version
             .as_deref()
-            .map(super::routes::parse_version)
+            .map(resource::parse_version)
             .transpose()?
             .flatten();
         let need_data = || {
@@ -174,7 +176,7 @@ fn parse(body: Value) -> Result<(Vec<Operation>, Option<usize>), ScimError> {
     if items.len() > MAX_OPERATIONS {
         return Err(ScimError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            Some(super::error::ScimType::TooMany),
+            Some(ScimType::TooMany),
             format!(
                 "the request has {} operations; at most {MAX_OPERATIONS} are allowed",
                 items.len()

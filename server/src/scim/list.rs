@@ -1,111 +1,17 @@
-//! Listing and searching (RFC 7644 §3.4.2, §3.4.3): `filter`, `sortBy`,
-//! `sortOrder`, `startIndex`, `count`, `attributes`, `excludedAttributes`,
-//! from a query string or a POST `.search` body, answered as a ListResponse.
+//! Listing and searching the directory (RFC 7644 §3.4.2, §3.4.3): a
+//! [`ListRequest`] (provisio-scim reads it from the query string or a POST
+//! `.search` body) answered as a ListResponse, narrowed in the database
+//! where it can be and filtered, sorted and projected exactly here.
 
-use serde::Deserialize;
+use provisio_scim::ScimError;
+use provisio_scim::filter::{self, Filter};
+use provisio_scim::list::{LIST_RESPONSE_URN, ListRequest};
+use provisio_scim::projection;
 use serde_json::{Value, json};
 
-use super::error::ScimError;
-use super::filter::{self, Filter};
-use super::projection;
 use super::resource;
 use super::service::{Kind, Scim};
 use crate::directory::{GroupLookup, GroupQuery, UserLookup, UserQuery};
-
-pub(crate) const LIST_RESPONSE_URN: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
-pub(crate) const SEARCH_REQUEST_URN: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
-
-/// The most resources one response carries (ServiceProviderConfig's
-/// `filter.maxResults`); larger `count`s are cut to it, as RFC 7644 allows.
-pub(crate) const MAX_RESULTS: usize = 1000;
-const DEFAULT_COUNT: usize = 100;
-
-/// A list request, from the query string or a SearchRequest body.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct ListRequest {
-    pub(crate) filter: Option<String>,
-    pub(crate) sort_by: Option<String>,
-    pub(crate) sort_order: Option<String>,
-    pub(crate) start_index: Option<String>,
-    pub(crate) count: Option<String>,
-    pub(crate) attributes: Option<String>,
-    pub(crate) excluded_attributes: Option<String>,
-}
-
-impl ListRequest {
-    /// Reads a POST `.search` body: the attribute lists are JSON arrays there.
-    pub(crate) fn from_search_body(body: &Value) -> Result<ListRequest, ScimError> {
-        let object = body
-            .as_object()
-            .ok_or_else(|| ScimError::invalid_syntax("a SearchRequest body must be a JSON object"))?;
-        let schemas_ok = object.get("schemas").and_then(Value::as_array).is_some_and(|s| {
-            s.iter()
-                .any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(SEARCH_REQUEST_URN)))
-        });
-        if !schemas_ok {
-            return Err(ScimError::invalid_syntax(format!(
-                "a SearchRequest must list \"{SEARCH_REQUEST_URN}\" in \"schemas\""
-            )));
-        }
-        let text = |name: &str| -> Result<Option<String>, ScimError> {
-            match object.get(name) {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s.clone())),
-                Some(Value::Number(n)) => Ok(Some(n.to_string())),
-                Some(Value::Array(items)) => {
-                    let names: Option<Vec<&str>> = items.iter().map(Value::as_str).collect();
-                    names.map(|names| Some(names.join(","))).ok_or_else(|| {
-                        ScimError::invalid_syntax(format!("\"{name}\" must be an array of attribute names"))
-                    })
-                }
-                Some(_) => Err(ScimError::invalid_syntax(format!("\"{name}\" has the wrong type"))),
-            }
-        };
-        Ok(ListRequest {
-            filter: text("filter")?,
-            sort_by: text("sortBy")?,
-            sort_order: text("sortOrder")?,
-            start_index: text("startIndex")?,
-            count: text("count")?,
-            attributes: text("attributes")?,
-            excluded_attributes: text("excludedAttributes")?,
-        })
-    }
-
-    pub(crate) fn start_index(&self) -> Result<usize, ScimError> {
-        // RFC 7644 §3.4.2.4: a startIndex below 1 is read as 1.
-        Ok(parse_number(self.start_index.as_deref(), "startIndex")?.map_or(1, |n| n.max(1)) as usize)
-    }
-
-    pub(crate) fn count(&self) -> Result<usize, ScimError> {
-        // A negative count is read as 0.
-        Ok(parse_number(self.count.as_deref(), "count")?
-            .map_or(DEFAULT_COUNT as i64, |n| n.max(0))
-            .min(MAX_RESULTS as i64) as usize)
-    }
-
-    pub(crate) fn descending(&self) -> Result<bool, ScimError> {
-        match self.sort_order.as_deref().map(str::trim) {
-            None | Some("") => Ok(false),
-            Some(order) if order.eq_ignore_ascii_case("ascending") => Ok(false),
-            Some(order) if order.eq_ignore_ascii_case("descending") => Ok(true),
-            Some(other) => Err(ScimError::invalid_value(format!(
-                "sortOrder must be \"ascending\" or \"descending\", not \"{other}\""
-            ))),
-        }
-    }
-}
-
-fn parse_number(text: Option<&str>, name: &str) -> Result<Option<i64>, ScimError> {
-    text.map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(|t| {
-            t.parse::<i64>()
-                .map_err(|_| ScimError::invalid_value(format!("{name} must be an integer, not \"{t}\"")))
-        })
-        .transpose()
-}
 
 impl Scim {
     /// Answers a list request with a ListResponse.

@@ -3,17 +3,20 @@
 //! resource from a user or group, and splitting a resource a client sent
 //! into directory attributes and the SCIM-only rest kept beside them.
 
+use provisio_engine::scim_path::syntax::CORE_SCHEMA_PREFIX;
 use provisio_engine::scim_path::{FilterValue, TargetPath};
-use serde_json::{Map, Value, json};
-
-use crate::directory::{AttributeSpec, Group, GroupDraft, MemberKind, User, UserDraft};
-
-use super::schema::{
+use provisio_scim::ScimError;
+use provisio_scim::schema::{
     CUSTOM_USER_URN as CUSTOM_USER_SCHEMA, ENTERPRISE_URN as ENTERPRISE_SCHEMA, GROUP_URN as GROUP_SCHEMA,
     USER_URN as USER_SCHEMA,
 };
 #[cfg(test)]
-use super::schema::{DIRECTORY_GROUP_URN as DIRECTORY_GROUP_SCHEMA, DIRECTORY_USER_URN as DIRECTORY_USER_SCHEMA};
+use provisio_scim::schema::{
+    DIRECTORY_GROUP_URN as DIRECTORY_GROUP_SCHEMA, DIRECTORY_USER_URN as DIRECTORY_USER_SCHEMA,
+};
+use serde_json::{Map, Value, json};
+
+use crate::directory::{AttributeSpec, Group, GroupDraft, MemberKind, User, UserDraft};
 
 /// SCIM path → directory attribute, for users. Paths with a filter select
 /// (and on write create) the element of that type.
@@ -135,6 +138,18 @@ impl Base {
 /// `attributes` while the version does not.
 pub(crate) fn etag(version: i64) -> String {
     format!("W/\"{version}\"")
+}
+
+/// `If-Match` as a version, the inverse of [`etag`]: `*` matches any
+/// (`None`); `W/"3"` or `"3"` is 3.
+pub(crate) fn parse_version(text: &str) -> Result<Option<i64>, ScimError> {
+    let text = text.trim();
+    if text == "*" {
+        return Ok(None);
+    }
+    let bare = text.trim_start_matches("W/").trim_matches('"');
+    // An ETag this server never issued matches no version.
+    Ok(Some(bare.parse::<i64>().unwrap_or(-1)))
 }
 
 /// A user as a SCIM resource; `groups` are its direct groups `(id, name)`.
@@ -364,7 +379,7 @@ fn container<'a>(
     create: bool,
 ) -> Option<&'a mut Map<String, Value>> {
     match &path.schema {
-        Some(schema) if !schema.starts_with("urn:ietf:params:scim:schemas:core:") => {
+        Some(schema) if !schema.starts_with(CORE_SCHEMA_PREFIX) => {
             if create && !matches!(resource.get(schema.as_str()), Some(Value::Object(_))) {
                 resource.insert(schema.clone(), Value::Object(Map::new()));
             }

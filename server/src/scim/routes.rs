@@ -1,29 +1,38 @@
 //! The `/scim/v2` routes: discovery documents, Users and Groups (list,
 //! search, create, read, replace, patch, delete), and /Bulk — bearer-token
 //! authenticated, bodies checked for type, size and JSON before anything
-//! else, every response `application/scim+json`.
+//! else, every response `application/scim+json`. The router is generic over
+//! the server's state: it asks only for the token check ([`Auth`]) and the
+//! [`Directory`], so this module needs nothing from the `http` module.
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRef, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use provisio_scim::endpoint::SCIM_ROOT;
+use provisio_scim::error::SCIM_CONTENT_TYPE;
+use provisio_scim::list::{LIST_RESPONSE_URN, ListRequest, MAX_RESULTS};
+use provisio_scim::{ScimError, ScimType, projection, schema};
 use serde_json::{Value, json};
 
 use super::bulk::{MAX_OPERATIONS, MAX_PAYLOAD_BYTES};
-use super::error::{SCIM_CONTENT_TYPE, ScimError, ScimType};
-use super::list::{ListRequest, MAX_RESULTS};
-use super::projection;
-use super::resource::Base;
-use super::schema;
+use super::reply::ScimReply;
+use super::resource::{self, Base};
 use super::service::{Kind, Scim};
+use crate::auth::Auth;
 use crate::auth::extract::ScimCaller;
-use crate::http::AppState;
+use crate::directory::Directory;
 
-pub(crate) const SCIM_ROOT: &str = "/scim/v2";
-
-pub(crate) fn routes() -> Router<AppState> {
+/// The SCIM service under [`SCIM_ROOT`], for any state that yields the
+/// token check and the directory.
+pub(crate) fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Auth: FromRef<S>,
+    Directory: FromRef<S>,
+{
     let scim = Router::new()
         .route("/ServiceProviderConfig", get(service_provider_config))
         .route("/ResourceTypes", get(resource_types))
@@ -53,8 +62,8 @@ fn base(headers: &HeaderMap) -> Base {
     Base(format!("{scheme}://{host}{SCIM_ROOT}"))
 }
 
-async fn scim(state: &AppState, headers: &HeaderMap) -> Result<Scim, ScimError> {
-    Scim::new(&state.store, base(headers)).await
+async fn scim(directory: Directory, headers: &HeaderMap) -> Result<Scim, ScimError> {
+    Scim::new(directory, base(headers)).await
 }
 
 fn kind(endpoint: &str) -> Result<Kind, ScimError> {
@@ -90,21 +99,10 @@ fn respond_with(status: StatusCode, body: &Value, resource: &Value) -> Response 
     response
 }
 
-/// `If-Match` as a version: `*` (or none) matches any; `W/"3"` or `"3"` is 3.
-pub(crate) fn parse_version(text: &str) -> Result<Option<i64>, ScimError> {
-    let text = text.trim();
-    if text == "*" {
-        return Ok(None);
-    }
-    let bare = text.trim_start_matches("W/").trim_matches('"');
-    // An ETag this server never issued matches no version.
-    Ok(Some(bare.parse::<i64>().unwrap_or(-1)))
-}
-
 fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ScimError> {
     match headers.get(header::IF_MATCH).map(|h| h.to_str()) {
         None => Ok(None),
-        Some(Ok(text)) => parse_version(text),
+        Some(Ok(text)) => resource::parse_version(text),
         Some(Err(_)) => Err(ScimError::invalid_syntax("the If-Match header is not readable text")),
     }
 }
@@ -151,20 +149,20 @@ async fn service_provider_config(_caller: ScimCaller, headers: HeaderMap) -> Res
 
 async fn resource_types(
     _caller: ScimCaller,
-    State(state): State<AppState>,
+    State(directory): State<Directory>,
     headers: HeaderMap,
-) -> Result<Response, ScimError> {
-    let documents = discovery(&state, &headers, Discovery::ResourceTypes).await?;
+) -> Result<Response, ScimReply> {
+    let documents = discovery(directory, &headers, Discovery::ResourceTypes).await?;
     Ok(respond(StatusCode::OK, &list_of(documents)))
 }
 
 async fn resource_type(
     _caller: ScimCaller,
-    State(state): State<AppState>,
+    State(directory): State<Directory>,
     headers: HeaderMap,
     Path(name): Path<String>,
-) -> Result<Response, ScimError> {
-    let documents = discovery(&state, &headers, Discovery::ResourceTypes).await?;
+) -> Result<Response, ScimReply> {
+    let documents = discovery(directory, &headers, Discovery::ResourceTypes).await?;
     let found = by_id(documents, &name)
         .ok_or_else(|| ScimError::not_found(format!("no resource type is called \"{name}\"")))?;
     Ok(respond(StatusCode::OK, &found))
@@ -172,20 +170,20 @@ async fn resource_type(
 
 async fn schemas(
     _caller: ScimCaller,
-    State(state): State<AppState>,
+    State(directory): State<Directory>,
     headers: HeaderMap,
-) -> Result<Response, ScimError> {
-    let documents = discovery(&state, &headers, Discovery::Schemas).await?;
+) -> Result<Response, ScimReply> {
+    let documents = discovery(directory, &headers, Discovery::Schemas).await?;
     Ok(respond(StatusCode::OK, &list_of(documents)))
 }
 
 async fn one_schema(
     _caller: ScimCaller,
-    State(state): State<AppState>,
+    State(directory): State<Directory>,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> Result<Response, ScimError> {
-    let documents = discovery(&state, &headers, Discovery::Schemas).await?;
+) -> Result<Response, ScimReply> {
+    let documents = discovery(directory, &headers, Discovery::Schemas).await?;
     let found = by_id(documents, &id).ok_or_else(|| ScimError::not_found(format!("no schema has the id \"{id}\"")))?;
     Ok(respond(StatusCode::OK, &found))
 }
@@ -196,8 +194,8 @@ enum Discovery {
 }
 
 /// The resource types or schemas as they are now (extension attributes included).
-async fn discovery(state: &AppState, headers: &HeaderMap, which: Discovery) -> Result<Vec<Value>, ScimError> {
-    let scim = scim(state, headers).await?;
+async fn discovery(directory: Directory, headers: &HeaderMap, which: Discovery) -> Result<Vec<Value>, ScimError> {
+    let scim = scim(directory, headers).await?;
     let resources = [scim.user_schema.clone(), scim.group_schema.clone()];
     Ok(match which {
         Discovery::ResourceTypes => schema::resource_types_json(&resources, &scim.base.0),
@@ -213,7 +211,7 @@ fn by_id(documents: Vec<Value>, id: &str) -> Option<Value> {
 
 fn list_of(resources: Vec<Value>) -> Value {
     json!({
-        "schemas": [super::list::LIST_RESPONSE_URN],
+        "schemas": [LIST_RESPONSE_URN],
         "totalResults": resources.len(),
         "startIndex": 1,
         "itemsPerPage": resources.len(),
@@ -223,51 +221,51 @@ fn list_of(resources: Vec<Value>) -> Value {
 
 async fn list(
     _caller: ScimCaller,
-    State(state): State<AppState>,
+    State(directory): State<Directory>,
     headers: HeaderMap,
     Path(endpoint): Path<String>,
     Query(request): Query<ListRequest>,
-) -> Result<Response, ScimError> {
+) -> Result<Response, ScimReply> {
     let kind = kind(&endpoint)?;
-    let scim = scim(&state, &headers).await?;
+    let scim = scim(directory, &headers).await?;
     Ok(respond(StatusCode::OK, &scim.list(kind, &request).await?))
 }
 
 async fn search(
     _caller: ScimCaller,
-    State(state): State<AppState>,
+    State(directory): State<Directory>,
     headers: HeaderMap,
     Path(endpoint): Path<String>,
     body: Body,
-) -> Result<Response, ScimError> {
+) -> Result<Response, ScimReply> {
     let kind = kind(&endpoint)?;
     let request = ListRequest::from_search_body(&json_body(&headers, body).await?)?;
-    let scim = scim(&state, &headers).await?;
+    let scim = scim(directory, &headers).await?;
     Ok(respond(StatusCode::OK, &scim.list(kind, &request).await?))
 }
 
 async fn search_all(
     _caller: ScimCaller,
-    State(state): State<AppState>,
+    State(directory): State<Directory>,
     headers: HeaderMap,
     body: Body,
-) -> Result<Response, ScimError> {
+) -> Result<Response, ScimReply> {
     let request = ListRequest::from_search_body(&json_body(&headers, body).await?)?;
-    let scim = scim(&state, &headers).await?;
+    let scim = scim(directory, &headers).await?;
     Ok(respond(StatusCode::OK, &scim.search_all(&request).await?))
 }
 
 async fn create(
     _caller: ScimCaller,
-    State(state): State<AppState>,
+    State(directory): State<Directory>,
     headers: HeaderMap,
     Path(endpoint): Path<String>,
     Query(request): Query<ListRequest>,
     body: Body,
-) -> Result<Response, ScimError> {
+) -> Result<Response, ScimReply> {
     let kind = kind(&endpoint)?;
     let body = json_body(&headers, body).await?;
-    let scim = scim(&state, &headers).await?;
+    let scim = scim(directory, &headers).await?;
     let created = scim.create(kind, body).await?;
     Ok(respond_with(
         StatusCode::CREATED,
@@ -278,13 +276,13 @@ async fn create(
 
 async fn read(
     _caller: ScimCaller,
-    State(state): State<AppState>,
+    State(directory): State<Directory>,
     headers: HeaderMap,
     Path((endpoint, id)): Path<(String, String)>,
     Query(request): Query<ListRequest>,
-) -> Result<Response, ScimError> {
+) -> Result<Response, ScimReply> {
     let kind = kind(&endpoint)?;
-    let scim = scim(&state, &headers).await?;
+    let scim = scim(directory, &headers).await?;
     let resource = scim.read(kind, &id).await?;
     let etag = resource
         .pointer("/meta/version")
@@ -310,24 +308,24 @@ async fn read(
 
 async fn replace(
     caller: ScimCaller,
-    state: State<AppState>,
+    directory: State<Directory>,
     headers: HeaderMap,
     path: Path<(String, String)>,
     query: Query<ListRequest>,
     body: Body,
-) -> Result<Response, ScimError> {
-    update(Update::Replace, caller, state, headers, path, query, body).await
+) -> Result<Response, ScimReply> {
+    update(Update::Replace, caller, directory, headers, path, query, body).await
 }
 
 async fn patch(
     caller: ScimCaller,
-    state: State<AppState>,
+    directory: State<Directory>,
     headers: HeaderMap,
     path: Path<(String, String)>,
     query: Query<ListRequest>,
     body: Body,
-) -> Result<Response, ScimError> {
-    update(Update::Patch, caller, state, headers, path, query, body).await
+) -> Result<Response, ScimReply> {
+    update(Update::Patch, caller, directory, headers, path, query, body).await
 }
 
 enum Update {
@@ -339,16 +337,16 @@ enum Update {
 async fn update(
     how: Update,
     _caller: ScimCaller,
-    State(state): State<AppState>,
+    State(directory): State<Directory>,
     headers: HeaderMap,
     Path((endpoint, id)): Path<(String, String)>,
     Query(request): Query<ListRequest>,
     body: Body,
-) -> Result<Response, ScimError> {
+) -> Result<Response, ScimReply> {
     let kind = kind(&endpoint)?;
     let if_match = if_match(&headers)?;
     let body = json_body(&headers, body).await?;
-    let scim = scim(&state, &headers).await?;
+    let scim = scim(directory, &headers).await?;
     let resource = match how {
         Update::Replace => scim.replace(kind, &id, body, if_match).await?,
         Update::Patch => scim.patch(kind, &id, body, if_match).await?,
@@ -362,30 +360,106 @@ async fn update(
 
 async fn delete(
     _caller: ScimCaller,
-    State(state): State<AppState>,
+    State(directory): State<Directory>,
     headers: HeaderMap,
     Path((endpoint, id)): Path<(String, String)>,
-) -> Result<Response, ScimError> {
+) -> Result<Response, ScimReply> {
     let kind = kind(&endpoint)?;
     let if_match = if_match(&headers)?;
-    let scim = scim(&state, &headers).await?;
+    let scim = scim(directory, &headers).await?;
     scim.delete(kind, &id, if_match).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn bulk_request(
     _caller: ScimCaller,
-    State(state): State<AppState>,
+    State(directory): State<Directory>,
     headers: HeaderMap,
     body: Body,
-) -> Result<Response, ScimError> {
+) -> Result<Response, ScimReply> {
     let body = json_body(&headers, body).await?;
-    let scim = scim(&state, &headers).await?;
+    let scim = scim(directory, &headers).await?;
     Ok(respond(StatusCode::OK, &scim.bulk(body).await?))
 }
 
-async fn unknown(_caller: ScimCaller) -> ScimError {
-    ScimError::not_found(format!(
+async fn unknown(_caller: ScimCaller) -> ScimReply {
+    ScimReply(ScimError::not_found(format!(
         "no such SCIM endpoint: use {SCIM_ROOT}/Users, /Groups, /Bulk, /Schemas, /ResourceTypes or /ServiceProviderConfig"
-    ))
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::Request;
+    use provisio_api::auth::{TokenCreateRequest, TokenScope};
+    use tower::ServiceExt as _;
+
+    use super::*;
+    use crate::auth::Tokens;
+    use crate::auth::testing::auth;
+
+    /// A state of the test's own, not the server's: the SCIM routes ask it
+    /// only for the token check and the directory.
+    #[derive(Clone)]
+    struct Minimal {
+        auth: Auth,
+        directory: Directory,
+    }
+
+    impl FromRef<Minimal> for Auth {
+        fn from_ref(state: &Minimal) -> Auth {
+            state.auth.clone()
+        }
+    }
+
+    impl FromRef<Minimal> for Directory {
+        fn from_ref(state: &Minimal) -> Directory {
+            state.directory.clone()
+        }
+    }
+
+    fn get(path: &str, token: Option<&str>) -> Request<Body> {
+        let request = Request::get(path);
+        let request = match token {
+            Some(token) => request.header(header::AUTHORIZATION, format!("Bearer {token}")),
+            None => request,
+        };
+        request.body(Body::empty()).unwrap()
+    }
+
+    async fn json(response: Response) -> Value {
+        let bytes = to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_routes_serve_any_state_with_the_token_check_and_a_directory() {
+        let (auth, _clock) = auth().await;
+        let directory = auth.store().directory();
+        let request = TokenCreateRequest {
+            name: Some("HR sync".into()),
+            scope: TokenScope::Scim,
+            job: None,
+            agent: None,
+            expires_in: None,
+        };
+        let created = Tokens::new(auth.store()).create(&request).await.unwrap();
+        let token = created.token.expose().to_owned();
+        let app = routes::<Minimal>().with_state(Minimal { auth, directory });
+
+        let refused = app.clone().oneshot(get("/scim/v2/Users", None)).await.unwrap();
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(refused.headers()[header::CONTENT_TYPE], SCIM_CONTENT_TYPE);
+        assert_eq!(json(refused).await["status"], "401");
+
+        let listed = app.clone().oneshot(get("/scim/v2/Users", Some(&token))).await.unwrap();
+        assert_eq!(listed.status(), StatusCode::OK);
+        let listed = json(listed).await;
+        assert_eq!(listed["schemas"], json!([LIST_RESPONSE_URN]));
+        assert_eq!(listed["totalResults"], 0);
+
+        let unknown = app.oneshot(get("/scim/v2/Printers/1/x", Some(&token))).await.unwrap();
+        assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+        assert_eq!(json(unknown).await["schemas"], json!([provisio_scim::error::ERROR_URN]));
+    }
 }

@@ -3,14 +3,12 @@
 //! users and groups, each one transaction.
 
 use axum::http::StatusCode;
+use provisio_scim::schema::{self, AttrType, CustomAttribute, ResourceSchema};
+use provisio_scim::{ScimError, patch, validate};
 use serde_json::Value;
 
-use super::error::ScimError;
 use super::resource::{self, Base, USER_MAPPING};
-use super::schema::{self, AttrType, CustomAttribute, ResourceSchema};
-use super::{patch, validate};
 use crate::directory::{AttributeSpec, AttributeType, Directory, DirectoryError, Group, UnknownManager, User};
-use crate::store::Store;
 
 /// Users or groups: the two resource types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,8 +45,7 @@ pub(crate) struct Scim {
 }
 
 impl Scim {
-    pub(crate) async fn new(store: &Store, base: Base) -> Result<Scim, ScimError> {
-        let directory = store.directory();
+    pub(crate) async fn new(directory: Directory, base: Base) -> Result<Scim, ScimError> {
         let extensions = directory.extension_attributes().await?;
         let custom: Vec<CustomAttribute> = extensions.iter().map(custom_attribute).collect();
         Ok(Scim {
@@ -117,7 +114,7 @@ impl Scim {
                         Ok::<_, ScimError>(draft)
                     })
                     .await
-                    .map_err(|e| e.for_object(kind, id))?;
+                    .map_err(|e| for_object(e, kind, id))?;
                 let groups = self.directory.groups_of(id).await?;
                 Ok(self.user_json(&user, &groups))
             }
@@ -127,7 +124,7 @@ impl Scim {
                     .directory
                     .replace_group(id, draft, if_match)
                     .await
-                    .map_err(|e| ScimError::from(e).for_object(kind, id))?;
+                    .map_err(|e| for_object(ScimError::from(e), kind, id))?;
                 self.group_answer(&group).await
             }
         }
@@ -157,7 +154,7 @@ impl Scim {
                         Ok::<_, ScimError>(draft)
                     })
                     .await
-                    .map_err(|e| e.for_object(kind, id))?;
+                    .map_err(|e| for_object(e, kind, id))?;
                 let groups = self.directory.groups_of(id).await?;
                 Ok(self.user_json(&user, &groups))
             }
@@ -171,7 +168,7 @@ impl Scim {
                         Ok::<_, ScimError>(resource::group_draft(resource))
                     })
                     .await
-                    .map_err(|e| e.for_object(kind, id))?;
+                    .map_err(|e| for_object(e, kind, id))?;
                 self.group_answer(&group).await
             }
         }
@@ -182,7 +179,7 @@ impl Scim {
             Kind::User => self.directory.delete_user(id, if_match).await,
             Kind::Group => self.directory.delete_group(id, if_match).await,
         };
-        deleted.map_err(|e| ScimError::from(e).for_object(kind, id))
+        deleted.map_err(|e| for_object(ScimError::from(e), kind, id))
     }
 
     pub(crate) fn user_json(&self, user: &User, groups: &[(String, String)]) -> Value {
@@ -282,13 +279,11 @@ impl From<DirectoryError> for ScimError {
     }
 }
 
-impl ScimError {
-    /// A "no such object" from the directory, said in SCIM terms.
-    fn for_object(self, kind: Kind, id: &str) -> ScimError {
-        if self.status == StatusCode::NOT_FOUND {
-            not_found(kind, id)
-        } else {
-            self
-        }
+/// A "no such object" from the directory, said in SCIM terms.
+fn for_object(error: ScimError, kind: Kind, id: &str) -> ScimError {
+    if error.status == StatusCode::NOT_FOUND {
+        not_found(kind, id)
+    } else {
+        error
     }
 }

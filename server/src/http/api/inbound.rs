@@ -17,6 +17,7 @@ use provisio_api::inbound::{
     Accepted, BULK_UPLOAD_PATH, REQUEST_PATH, REQUESTS_PATH, RequestStatus, RequestSummary, request_path,
 };
 use provisio_engine::job::{Direction, MAX_BULK_OPERATIONS};
+use provisio_scim::ScimError;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -29,7 +30,7 @@ use crate::auth::extract::{AdminCaller, InboundCaller};
 use crate::auth::failure::ScimAuthFailure;
 use crate::inbound::requests::Stored;
 use crate::jobs::JobError;
-use crate::scim::error::ScimError;
+use crate::scim::reply::ScimReply;
 use provisio_api::jobs::{JobDetail, JobState};
 
 /// A bulk request of [`MAX_BULK_OPERATIONS`] records of a few KiB each.
@@ -98,7 +99,9 @@ async fn accept(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, Response> {
-    let job = inbound_job(&state, job).await.map_err(IntoResponse::into_response)?;
+    let job = inbound_job(&state, job)
+        .await
+        .map_err(|e| ScimReply(e).into_response())?;
     if caller.job != job.id {
         return Err(ScimAuthFailure::forbidden(format!(
             "this token uploads to another job (id `{}`), not to `{}`",
@@ -117,15 +120,15 @@ async fn accept(
         ));
     }
     let body = axum::body::to_bytes(body, MAX_UPLOAD_BYTES).await.map_err(|error| {
-        ScimError::payload_too_large(format!(
+        ScimReply(ScimError::payload_too_large(format!(
             "the request body could not be read ({error}); at most {} MiB and {MAX_BULK_OPERATIONS} operations",
             MAX_UPLOAD_BYTES / (1024 * 1024)
-        ))
+        )))
         .into_response()
     })?;
     let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let operations = crate::inbound::envelope::parse(content_type, &body, settings.max_operations)
-        .map_err(IntoResponse::into_response)?;
+        .map_err(|e| ScimReply(e).into_response())?;
     let stored = state
         .store
         .inbound()
@@ -139,7 +142,10 @@ async fn accept(
         .await
         .map_err(|e| {
             tracing::error!(job = %job.id, error = %e, "an inbound request could not be stored");
-            ScimError::internal("the request could not be stored: see the server log; send it again").into_response()
+            ScimReply(ScimError::internal(
+                "the request could not be stored: see the server log; send it again",
+            ))
+            .into_response()
         })?;
     let id = match stored {
         Stored::Queued(id) => id,
@@ -193,7 +199,7 @@ fn too_many_requests(per_second: u32, wait_seconds: f64) -> Response {
 
 /// A SCIM 429 saying why, with `Retry-After: seconds` (at least one).
 fn retry_later(detail: String, seconds: u64) -> Response {
-    let mut response = ScimError::new(StatusCode::TOO_MANY_REQUESTS, None, detail).into_response();
+    let mut response = ScimReply(ScimError::new(StatusCode::TOO_MANY_REQUESTS, None, detail)).into_response();
     response
         .headers_mut()
         .insert(RETRY_AFTER, HeaderValue::from(seconds.max(1)));

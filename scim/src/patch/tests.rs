@@ -3,8 +3,8 @@
 use serde_json::json;
 
 use super::*;
-use crate::scim::error::ScimType;
-use crate::scim::schema::{DIRECTORY_USER_URN, ENTERPRISE_URN, USER_URN, group_schema, user_schema};
+use crate::error::ScimType;
+use crate::schema::{DIRECTORY_USER_URN, ENTERPRISE_URN, USER_URN, group_schema, user_schema};
 
 const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const MANAGER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager";

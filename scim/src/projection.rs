@@ -2,17 +2,15 @@
 //! §2.2 `returned`): the `attributes` and `excludedAttributes` parameters,
 //! and ordering for `sortBy` (RFC 7644 §3.4.2.3).
 
-// A bad request is an error, never a panic (tests may unwrap: see clippy.toml).
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-
 use std::cmp::Ordering;
 
 use chrono::{DateTime, FixedOffset};
 use serde_json::{Map, Value};
 
-use super::error::ScimError;
-use super::filter::{as_bool, get_ignore_case, parse_date_time};
-use super::schema::{AttrPath, AttrType, AttributeDef, ResourceSchema, Returned};
+use crate::error::ScimError;
+use crate::filter::{as_bool, get_ignore_case, parse_date_time};
+use crate::path::AttrPath;
+use crate::schema::{AttrType, AttributeDef, ResourceSchema, Returned};
 
 /// One parsed `attributes` or `excludedAttributes` list, in canonical names.
 #[derive(Debug, Default)]
@@ -85,7 +83,7 @@ fn mode(attributes: Option<&str>, excluded: Option<&str>, schema: &ResourceSchem
 }
 
 /// Checks the two parameters without a resource, to refuse bad ones early.
-pub(crate) fn check_attribute_lists(
+pub fn check_attribute_lists(
     attributes: Option<&str>,
     excluded: Option<&str>,
     schema: &ResourceSchema,
@@ -97,7 +95,7 @@ pub(crate) fn check_attribute_lists(
 /// (password) never; `always` ones (id, schemas) always; `request` ones only
 /// when asked for; the others by default, or as the parameters say. An
 /// extension left empty is dropped, and its URN from `schemas`.
-pub(crate) fn project(
+pub fn project(
     resource: &Value,
     schema: &ResourceSchema,
     attributes: Option<&str>,
@@ -217,7 +215,7 @@ fn keep_subs(attr: &AttributeDef, value: &Value, keep: &KeepSub<'_>) -> Option<V
 
 /// What resources are ordered by: one value, normalised for comparison.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum SortKey {
+pub enum SortKey {
     /// Lower-cased unless the attribute is caseExact.
     Text(String),
     Number(f64),
@@ -248,7 +246,7 @@ impl SortKey {
 
 /// Refuses a `sortBy` that is no attribute path of the schema, or names a
 /// complex attribute without a `value` to sort by (400 `invalidValue`).
-pub(crate) fn check_sort_by(sort_by: &str, schema: &ResourceSchema) -> Result<(), ScimError> {
+pub fn check_sort_by(sort_by: &str, schema: &ResourceSchema) -> Result<(), ScimError> {
     let path =
         AttrPath::parse(sort_by.trim()).map_err(|message| ScimError::invalid_value(format!("sortBy: {message}")))?;
     let found = schema.resolve(&path).ok_or_else(|| {
@@ -275,7 +273,7 @@ pub(crate) fn check_sort_by(sort_by: &str, schema: &ResourceSchema) -> Result<()
 /// The value a resource is sorted by (RFC 7644 §3.4.2.3): of a multi-valued
 /// attribute the primary value, else the first; of a complex attribute
 /// without a sub-attribute, its `value`. `None` when it has none.
-pub(crate) fn sort_key(resource: &Value, sort_by: &str, schema: &ResourceSchema) -> Option<SortKey> {
+pub fn sort_key(resource: &Value, sort_by: &str, schema: &ResourceSchema) -> Option<SortKey> {
     let found = schema.resolve(&AttrPath::parse(sort_by.trim()).ok()?)?;
     let holder = match found.in_extension {
         true => get_ignore_case(resource, &found.schema.id)?,
@@ -318,7 +316,7 @@ pub(crate) fn sort_key(resource: &Value, sort_by: &str, schema: &ResourceSchema)
 /// Orders two keys ascending, resources without a value last; reversing
 /// the result for `sortOrder=descending` puts them first, as RFC 7644
 /// §3.4.2.3 asks.
-pub(crate) fn compare_keys(left: Option<&SortKey>, right: Option<&SortKey>) -> Ordering {
+pub fn compare_keys(left: Option<&SortKey>, right: Option<&SortKey>) -> Ordering {
     match (left, right) {
         (Some(left), Some(right)) => left.cmp(right),
         (Some(_), None) => Ordering::Less,
@@ -328,7 +326,7 @@ pub(crate) fn compare_keys(left: Option<&SortKey>, right: Option<&SortKey>) -> O
 }
 
 /// [`compare_keys`] of two resources' [`sort_key`]s.
-pub(crate) fn compare(left: &Value, right: &Value, sort_by: &str, schema: &ResourceSchema) -> Ordering {
+pub fn compare(left: &Value, right: &Value, sort_by: &str, schema: &ResourceSchema) -> Ordering {
     compare_keys(
         sort_key(left, sort_by, schema).as_ref(),
         sort_key(right, sort_by, schema).as_ref(),

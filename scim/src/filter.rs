@@ -2,26 +2,23 @@
 //! the lexer, the parser, the up-front check against a schema and the
 //! evaluation of a filter on a resource.
 
-// A bad request is an error, never a panic (tests may unwrap: see clippy.toml).
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-
 use std::cmp::Ordering;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, FixedOffset};
+use provisio_engine::scim_path::syntax::boolean;
 use serde_json::Value;
 
-use super::error::{ScimError, ScimType};
-use super::schema::{
-    AttrPath, AttrType, AttributeDef, GROUP_URN, Mutability, ResourceSchema, Returned, USER_URN, Uniqueness,
-};
+use crate::error::{ScimError, ScimType};
+use crate::path::AttrPath;
+use crate::schema::{AttrType, AttributeDef, GROUP_URN, Mutability, ResourceSchema, Returned, USER_URN, Uniqueness};
 
 /// How deeply parentheses, `not` and `[…]` may nest; deeper is refused.
 const MAX_DEPTH: usize = 32;
 
 /// A comparison operator (RFC 7644 Table 3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum CompareOp {
+pub enum CompareOp {
     Eq,
     Ne,
     Co,
@@ -75,7 +72,7 @@ impl CompareOp {
 
 /// A parsed filter. `and` and `or` hold two or more operands.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Filter {
+pub enum Filter {
     /// `userName eq "bjensen"`; the value is a JSON literal.
     Compare {
         path: AttrPath,
@@ -100,9 +97,9 @@ pub(crate) enum Filter {
 /// A PATCH `path`: `name.givenName`, `members[value eq "2819c223"]`,
 /// `emails[type eq "work"].value` (the sub-attribute is then in `path`).
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct PatchPath {
-    pub(crate) path: AttrPath,
-    pub(crate) filter: Option<Filter>,
+pub struct PatchPath {
+    pub path: AttrPath,
+    pub filter: Option<Filter>,
 }
 
 /// Where paths are looked up: the resource, or one value of a complex attribute.
@@ -177,7 +174,7 @@ fn locate<'s>(path: &AttrPath, scope: Scope<'s>) -> Option<Located<'s>> {
 }
 
 /// The member `name` of an object, compared case-insensitively.
-pub(crate) fn get_ignore_case<'v>(object: &'v Value, name: &str) -> Option<&'v Value> {
+pub fn get_ignore_case<'v>(object: &'v Value, name: &str) -> Option<&'v Value> {
     let object = object.as_object()?;
     object.get(name).or_else(|| {
         object
@@ -225,7 +222,7 @@ fn located_values<'v>(target: &'v Value, found: &Located<'_>) -> Vec<&'v Value> 
 }
 
 /// Whether a value counts as present (RFC 7644 `pr`).
-pub(crate) fn is_present(value: &Value) -> bool {
+pub fn is_present(value: &Value) -> bool {
     match value {
         Value::Null => false,
         Value::String(text) => !text.is_empty(),
@@ -235,23 +232,22 @@ pub(crate) fn is_present(value: &Value) -> bool {
     }
 }
 
-pub(crate) fn parse_date_time(text: &str) -> Option<DateTime<FixedOffset>> {
+pub fn parse_date_time(text: &str) -> Option<DateTime<FixedOffset>> {
     DateTime::parse_from_rfc3339(text).ok()
 }
 
 /// A boolean, also when a client sent it as "True" or "false".
-pub(crate) fn as_bool(value: &Value) -> Option<bool> {
+pub fn as_bool(value: &Value) -> Option<bool> {
     match value {
         Value::Bool(flag) => Some(*flag),
-        Value::String(text) if text.eq_ignore_ascii_case("true") => Some(true),
-        Value::String(text) if text.eq_ignore_ascii_case("false") => Some(false),
+        Value::String(text) => boolean(text),
         _ => None,
     }
 }
 
 /// Orders two values of one attribute the way filters and sorting compare
 /// them; `None` when they cannot be compared.
-pub(crate) fn compare_values(def: &AttributeDef, left: &Value, right: &Value) -> Option<Ordering> {
+pub fn compare_values(def: &AttributeDef, left: &Value, right: &Value) -> Option<Ordering> {
     match def.kind {
         AttrType::Boolean => Some(as_bool(left)?.cmp(&as_bool(right)?)),
         AttrType::Integer | AttrType::Decimal => left.as_f64()?.partial_cmp(&right.as_f64()?),
@@ -312,7 +308,7 @@ impl Filter {
     /// when the attribute is unassigned); `eq null` matches an unassigned
     /// attribute. Paths the schema does not know match nothing:
     /// call [`Filter::check`] first to refuse them.
-    pub(crate) fn matches(&self, resource: &Value, schema: &ResourceSchema) -> bool {
+    pub fn matches(&self, resource: &Value, schema: &ResourceSchema) -> bool {
         self.eval(resource, Scope::Resource(schema))
     }
 
@@ -357,7 +353,7 @@ impl Filter {
     /// Refuses, with 400 `invalidFilter`, attributes the schema does not
     /// have and operators that do not apply to an attribute's type
     /// (RFC 7644 §3.4.2.2: gt, ge, lt, le on booleans or binary).
-    pub(crate) fn check(&self, schema: &ResourceSchema) -> Result<(), ScimError> {
+    pub fn check(&self, schema: &ResourceSchema) -> Result<(), ScimError> {
         self.check_in(Scope::Resource(schema))
     }
 
@@ -404,22 +400,22 @@ impl Filter {
     }
 
     /// [`Filter::check`] for a value filter of the complex attribute `parent`.
-    pub(crate) fn check_element(&self, parent: &AttributeDef) -> Result<(), ScimError> {
+    pub fn check_element(&self, parent: &AttributeDef) -> Result<(), ScimError> {
         self.check_in(Scope::Element(parent))
     }
 
     /// [`Filter::matches`] for one value of the complex attribute `parent`.
-    pub(crate) fn matches_element(&self, element: &Value, parent: &AttributeDef) -> bool {
+    pub fn matches_element(&self, element: &Value, parent: &AttributeDef) -> bool {
         self.eval(element, Scope::Element(parent))
     }
 
     /// Whether any path of the filter names the derived `groups` attribute.
-    pub(crate) fn mentions_groups(&self) -> bool {
+    pub fn mentions_groups(&self) -> bool {
         self.mentions("groups")
     }
 
     /// Whether any path of the filter names the top-level attribute `attribute`.
-    pub(crate) fn mentions(&self, attribute: &str) -> bool {
+    pub fn mentions(&self, attribute: &str) -> bool {
         match self {
             Filter::Compare { path, .. } | Filter::Present(path) | Filter::ValuePath { path, .. } => {
                 path.attr.eq_ignore_ascii_case(attribute)
@@ -432,7 +428,7 @@ impl Filter {
     /// An `attr eq "string"` at the top or among top-level `and`s, to narrow
     /// a database query before exact evaluation: the lower-cased path
     /// (core User and Group paths without their URN) and the value.
-    pub(crate) fn equality_lookup(&self) -> Option<(String, String)> {
+    pub fn equality_lookup(&self) -> Option<(String, String)> {
         match self {
             Filter::Compare {
                 path,
@@ -510,7 +506,7 @@ fn check_comparison(path: &AttrPath, def: &AttributeDef, op: CompareOp, value: &
 
 mod parse;
 
-pub(crate) use parse::{parse, parse_path};
+pub use parse::{parse, parse_path};
 
 #[cfg(test)]
 mod tests;

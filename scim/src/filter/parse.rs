@@ -2,10 +2,12 @@
 //! §3.5.2: a lexer that reports the character position of every problem,
 //! and a recursive-descent parser with `and` binding tighter than `or`.
 
+use provisio_engine::scim_path::syntax::boolean;
+
 use super::*;
 
 /// Parses a filter; errors are 400 `invalidFilter` and give the character position.
-pub(crate) fn parse(text: &str) -> Result<Filter, ScimError> {
+pub fn parse(text: &str) -> Result<Filter, ScimError> {
     let mut parser = Parser::new(text, ScimType::InvalidFilter)?;
     let filter = parser.or(false, 0)?;
     match parser.peek() {
@@ -18,7 +20,7 @@ pub(crate) fn parse(text: &str) -> Result<Filter, ScimError> {
 }
 
 /// Parses a PATCH path; errors are 400 `invalidPath`.
-pub(crate) fn parse_path(text: &str) -> Result<PatchPath, ScimError> {
+pub fn parse_path(text: &str) -> Result<PatchPath, ScimError> {
     let mut parser = Parser::new(text, ScimType::InvalidPath)?;
     let Some(first) = parser.next() else {
         return Err(parser.error(0, "the path is empty".into()));
@@ -371,34 +373,24 @@ impl<'t> Parser<'t> {
         let Some(op) = CompareOp::parse(word) else {
             return Err(self.error(token.pos, format!("{expected}, found {}", token.show())));
         };
-        let value = match self.next() {
-            Some(Token {
-                tok: Tok::Literal(value),
-                ..
-            }) => value,
-            Some(Token {
-                tok: Tok::Word(word), ..
-            }) if word.eq_ignore_ascii_case("true") => Value::Bool(true),
-            Some(Token {
-                tok: Tok::Word(word), ..
-            }) if word.eq_ignore_ascii_case("false") => Value::Bool(false),
-            Some(Token {
-                tok: Tok::Word(word), ..
-            }) if word.eq_ignore_ascii_case("null") => Value::Null,
-            Some(other) => {
+        let Some(token) = self.next() else {
+            return Err(self.error(
+                self.end(),
+                format!("expected a value after \"{}\", found the end", op.as_str()),
+            ));
+        };
+        let value = match (&token.tok, token.word().and_then(boolean)) {
+            (Tok::Literal(value), _) => value.clone(),
+            (_, Some(flag)) => Value::Bool(flag),
+            _ if token.is_keyword("null") => Value::Null,
+            _ => {
                 return Err(self.error(
-                    other.pos,
+                    token.pos,
                     format!(
                         "expected a value (a quoted string, a number, true, false or null) after \"{}\", found {}",
                         op.as_str(),
-                        other.show()
+                        token.show()
                     ),
-                ));
-            }
-            None => {
-                return Err(self.error(
-                    self.end(),
-                    format!("expected a value after \"{}\", found the end", op.as_str()),
                 ));
             }
         };

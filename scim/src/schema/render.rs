@@ -234,7 +234,7 @@ fn base(base_url: &str) -> &str {
 
 /// The `/Schemas` resources (RFC 7643 §7): every schema the resource types
 /// use, then the three discovery schemas. `base_url` ends before `/Schemas`.
-pub(crate) fn schemas_json(resources: &[ResourceSchema], base_url: &str) -> Vec<Value> {
+pub fn schemas_json(resources: &[ResourceSchema], base_url: &str) -> Vec<Value> {
     let mut defs: Vec<&SchemaDef> = Vec::new();
     for resource in resources {
         for def in std::iter::once(&resource.core).chain(resource.extensions.iter().map(|(ext, _)| ext)) {
@@ -251,7 +251,7 @@ pub(crate) fn schemas_json(resources: &[ResourceSchema], base_url: &str) -> Vec<
 }
 
 /// The `/ResourceTypes` resources (RFC 7643 §6).
-pub(crate) fn resource_types_json(resources: &[ResourceSchema], base_url: &str) -> Vec<Value> {
+pub fn resource_types_json(resources: &[ResourceSchema], base_url: &str) -> Vec<Value> {
     resources
         .iter()
         .map(|resource| {
@@ -278,7 +278,7 @@ pub(crate) fn resource_types_json(resources: &[ResourceSchema], base_url: &str) 
 }
 
 /// The `/ServiceProviderConfig` resource (RFC 7643 §5).
-pub(crate) fn service_provider_config_json(
+pub fn service_provider_config_json(
     base_url: &str,
     max_bulk_operations: usize,
     max_payload_size: usize,

@@ -15,49 +15,6 @@ fn resolved(schema: &ResourceSchema, text: &str) -> Option<String> {
 }
 
 #[test]
-fn paths_split_urn_attribute_and_sub_attribute() {
-    assert_eq!(
-        path("userName"),
-        AttrPath {
-            urn: None,
-            attr: "userName".into(),
-            sub_attr: None
-        }
-    );
-    assert_eq!(path("name.givenName").sub_attr.as_deref(), Some("givenName"));
-    let manager = path("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value");
-    assert_eq!(
-        manager.urn.as_deref(),
-        Some("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
-    );
-    assert_eq!(
-        (manager.attr.as_str(), manager.sub_attr.as_deref()),
-        ("manager", Some("value"))
-    );
-    assert_eq!(
-        manager.to_string(),
-        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value"
-    );
-    assert_eq!(path("members.$ref").sub_attr.as_deref(), Some("$ref"));
-    assert_eq!(path(ENTERPRISE_URN).as_urn().as_deref(), Some(ENTERPRISE_URN));
-}
-
-#[test]
-fn bad_paths_say_why() {
-    for (text, message) in [
-        ("name.givenName.x", "more than one sub-attribute"),
-        ("1name", "\"1name\" is not an attribute name"),
-        ("", "\"\" is not an attribute name"),
-        ("name.", "\"\" is not an attribute name"),
-        ("foo:bar", "does not start with a \"urn:\""),
-        ("urn:x:", "\"\" is not an attribute name"),
-    ] {
-        let error = AttrPath::parse(text).unwrap_err();
-        assert!(error.contains(message), "{text}: {error}");
-    }
-}
-
-#[test]
 fn resolution_is_case_insensitive_and_canonical() {
     let user = user_schema(&[]);
     assert_eq!(resolved(&user, "USERNAME").as_deref(), Some("userName"));

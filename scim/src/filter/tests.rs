@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::*;
-use crate::scim::schema::{group_schema, user_schema};
+use crate::schema::{group_schema, user_schema};
 
 fn p(text: &str) -> AttrPath {
     AttrPath::parse(text).unwrap()

@@ -1,25 +1,30 @@
 //! SCIM schemas as data (RFC 7643 §2, §4, §7, §8.7): the User, Group and
 //! extension attribute definitions, attribute lookup by path, and the
 //! `/Schemas`, `/ResourceTypes` and `/ServiceProviderConfig` documents.
-
-// A bad request is an error, never a panic (tests may unwrap: see clippy.toml).
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-
-use std::fmt;
+//!
+//! ```
+//! use provisio_scim::{AttrPath, schema};
+//!
+//! let users = schema::user_schema(&[]);
+//! let path = AttrPath::parse("URN:ietf:params:scim:schemas:extension:enterprise:2.0:User:MANAGER.value").unwrap();
+//! let found = users.resolve(&path).unwrap();
+//! assert_eq!(found.canonical(), "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value");
+//! ```
 
 use serde_json::Value;
 
-pub(crate) const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-pub(crate) const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-pub(crate) const ENTERPRISE_URN: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-pub(crate) const DIRECTORY_USER_URN: &str = "urn:provisio:params:scim:schemas:extension:directory:2.0:User";
-pub(crate) const DIRECTORY_GROUP_URN: &str = "urn:provisio:params:scim:schemas:extension:directory:2.0:Group";
-pub(crate) const CUSTOM_USER_URN: &str = "urn:provisio:params:scim:schemas:extension:custom:2.0:User";
+use crate::path::AttrPath;
+
+pub const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+pub const ENTERPRISE_URN: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub const DIRECTORY_USER_URN: &str = "urn:provisio:params:scim:schemas:extension:directory:2.0:User";
+pub const DIRECTORY_GROUP_URN: &str = "urn:provisio:params:scim:schemas:extension:directory:2.0:Group";
+pub const CUSTOM_USER_URN: &str = "urn:provisio:params:scim:schemas:extension:custom:2.0:User";
 
 /// An attribute's data type (RFC 7643 §2.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(dead_code, reason = "the RFC 7643 type set; no built-in attribute is decimal")]
-pub(crate) enum AttrType {
+pub enum AttrType {
     String,
     Boolean,
     Decimal,
@@ -31,7 +36,7 @@ pub(crate) enum AttrType {
 }
 
 impl AttrType {
-    pub(crate) fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             AttrType::String => "string",
             AttrType::Boolean => "boolean",
@@ -47,7 +52,7 @@ impl AttrType {
 
 /// When an attribute may be (re)defined (RFC 7643 §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Mutability {
+pub enum Mutability {
     ReadOnly,
     ReadWrite,
     Immutable,
@@ -56,11 +61,7 @@ pub(crate) enum Mutability {
 
 /// When an attribute is returned (RFC 7643 §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(
-    dead_code,
-    reason = "the RFC 7643 set; no built-in attribute is returned on request only"
-)]
-pub(crate) enum Returned {
+pub enum Returned {
     Always,
     Never,
     Default,
@@ -69,7 +70,7 @@ pub(crate) enum Returned {
 
 /// How the service provider enforces uniqueness (RFC 7643 §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Uniqueness {
+pub enum Uniqueness {
     None,
     Server,
     Global,
@@ -77,19 +78,19 @@ pub(crate) enum Uniqueness {
 
 /// One attribute and its characteristics, as `/Schemas` publishes them.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct AttributeDef {
-    pub(crate) name: String,
-    pub(crate) kind: AttrType,
-    pub(crate) multi_valued: bool,
-    pub(crate) required: bool,
-    pub(crate) case_exact: bool,
-    pub(crate) mutability: Mutability,
-    pub(crate) returned: Returned,
-    pub(crate) uniqueness: Uniqueness,
-    pub(crate) sub_attributes: Vec<AttributeDef>,
-    pub(crate) canonical_values: Vec<String>,
-    pub(crate) reference_types: Vec<String>,
-    pub(crate) description: String,
+pub struct AttributeDef {
+    pub name: String,
+    pub kind: AttrType,
+    pub multi_valued: bool,
+    pub required: bool,
+    pub case_exact: bool,
+    pub mutability: Mutability,
+    pub returned: Returned,
+    pub uniqueness: Uniqueness,
+    pub sub_attributes: Vec<AttributeDef>,
+    pub canonical_values: Vec<String>,
+    pub reference_types: Vec<String>,
+    pub description: String,
 }
 
 impl AttributeDef {
@@ -113,7 +114,7 @@ impl AttributeDef {
     }
 
     /// The sub-attribute called `name`, compared case-insensitively.
-    pub(crate) fn sub_attribute(&self, name: &str) -> Option<&AttributeDef> {
+    pub fn sub_attribute(&self, name: &str) -> Option<&AttributeDef> {
         self.sub_attributes
             .iter()
             .find(|sub| sub.name.eq_ignore_ascii_case(name))
@@ -199,11 +200,11 @@ fn plural(name: &str, description: &str, value: AttributeDef, types: &[&str]) ->
 
 /// A schema: its URN, name and attributes.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct SchemaDef {
-    pub(crate) id: String,
-    pub(crate) name: String,
-    pub(crate) description: String,
-    pub(crate) attributes: Vec<AttributeDef>,
+pub struct SchemaDef {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub attributes: Vec<AttributeDef>,
 }
 
 impl SchemaDef {
@@ -217,134 +218,52 @@ impl SchemaDef {
     }
 
     /// The attribute called `name`, compared case-insensitively.
-    pub(crate) fn attribute(&self, name: &str) -> Option<&AttributeDef> {
+    pub fn attribute(&self, name: &str) -> Option<&AttributeDef> {
         self.attributes.iter().find(|attr| attr.name.eq_ignore_ascii_case(name))
     }
 }
 
 /// An administrator-defined attribute of the custom User extension.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct CustomAttribute {
-    pub(crate) name: String,
-    pub(crate) kind: AttrType,
-    pub(crate) multi_valued: bool,
+pub struct CustomAttribute {
+    pub name: String,
+    pub kind: AttrType,
+    pub multi_valued: bool,
 }
 
 /// A resource type with its core schema, extensions and common attributes.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ResourceSchema {
+pub struct ResourceSchema {
     /// `User` or `Group`: the resource type's id and name.
-    pub(crate) resource_type: String,
+    pub resource_type: String,
     /// The endpoint relative to the base URL, e.g. `/Users`.
-    pub(crate) endpoint: String,
-    pub(crate) core: SchemaDef,
+    pub endpoint: String,
+    pub core: SchemaDef,
     /// Each extension and whether a resource must include it.
-    pub(crate) extensions: Vec<(SchemaDef, bool)>,
+    pub extensions: Vec<(SchemaDef, bool)>,
     /// `id`, `externalId` and `meta` (RFC 7643 §3.1), which belong to no schema.
-    pub(crate) common: Vec<AttributeDef>,
-}
-
-/// An attribute path as filters and PATCH write it: an optional schema URN,
-/// the attribute and an optional sub-attribute, e.g.
-/// `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct AttrPath {
-    pub(crate) urn: Option<String>,
-    pub(crate) attr: String,
-    pub(crate) sub_attr: Option<String>,
-}
-
-impl AttrPath {
-    /// Splits a path; the error says what is wrong with it.
-    pub(crate) fn parse(text: &str) -> Result<AttrPath, String> {
-        let (urn, rest) = match text.rfind(':') {
-            Some(colon) if starts_with_ignore_case(text, "urn:") => (
-                Some(text.get(..colon).unwrap_or_default()),
-                text.get(colon + 1..).unwrap_or_default(),
-            ),
-            Some(_) => {
-                return Err(format!(
-                    "\"{text}\" has a colon but does not start with a \"urn:\" schema URN"
-                ));
-            }
-            None => (None, text),
-        };
-        let mut parts = rest.split('.');
-        let attr = parts.next().unwrap_or_default();
-        let sub_attr = parts.next();
-        if parts.next().is_some() {
-            return Err(format!("\"{text}\" has more than one sub-attribute"));
-        }
-        for name in std::iter::once(attr).chain(sub_attr) {
-            if !is_attr_name(name) {
-                return Err(format!(
-                    "\"{text}\" is not an attribute path: \"{name}\" is not an attribute name"
-                ));
-            }
-        }
-        Ok(AttrPath {
-            urn: urn.map(str::to_owned),
-            attr: attr.into(),
-            sub_attr: sub_attr.map(str::to_owned),
-        })
-    }
-
-    /// The URN this path names when it is a whole schema URN such as
-    /// `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`.
-    pub(crate) fn as_urn(&self) -> Option<String> {
-        match (&self.urn, &self.sub_attr) {
-            (Some(urn), None) => Some(format!("{urn}:{}", self.attr)),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for AttrPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(urn) = &self.urn {
-            write!(f, "{urn}:")?;
-        }
-        f.write_str(&self.attr)?;
-        if let Some(sub) = &self.sub_attr {
-            write!(f, ".{sub}")?;
-        }
-        Ok(())
-    }
-}
-
-/// ATTRNAME (RFC 7643 §2.1): a letter, then letters, digits, `-` or `_`; and `$ref`.
-fn is_attr_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    let first = chars.next();
-    (first.is_some_and(|c| c.is_ascii_alphabetic()) && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-        || name.eq_ignore_ascii_case("$ref")
-}
-
-pub(crate) fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
-    text.get(..prefix.len())
-        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+    pub common: Vec<AttributeDef>,
 }
 
 /// What a path resolved to.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct ResolvedAttr<'a> {
+pub struct ResolvedAttr<'a> {
     /// The schema the attribute belongs to (the core schema for common attributes).
-    pub(crate) schema: &'a SchemaDef,
+    pub schema: &'a SchemaDef,
     /// Whether the attribute lives in its extension's URN object.
-    pub(crate) in_extension: bool,
-    pub(crate) attr: &'a AttributeDef,
-    pub(crate) sub: Option<&'a AttributeDef>,
+    pub in_extension: bool,
+    pub attr: &'a AttributeDef,
+    pub sub: Option<&'a AttributeDef>,
 }
 
 impl ResolvedAttr<'_> {
     /// The definition of the value the path designates.
-    #[cfg(test)]
-    pub(crate) fn leaf(&self) -> &AttributeDef {
+    pub fn leaf(&self) -> &AttributeDef {
         self.sub.unwrap_or(self.attr)
     }
 
     /// The canonical spelling: `name.givenName`, `urn:…:enterprise:2.0:User:manager.value`.
-    pub(crate) fn canonical(&self) -> String {
+    pub fn canonical(&self) -> String {
         let mut text = String::new();
         if self.in_extension {
             text.push_str(&self.schema.id);
@@ -362,7 +281,7 @@ impl ResolvedAttr<'_> {
 impl ResourceSchema {
     /// Looks a path up case-insensitively. A path without URN is a common or
     /// core attribute, else the first extension attribute of that name.
-    pub(crate) fn resolve(&self, path: &AttrPath) -> Option<ResolvedAttr<'_>> {
+    pub fn resolve(&self, path: &AttrPath) -> Option<ResolvedAttr<'_>> {
         let (schema, in_extension, attr) = match &path.urn {
             Some(urn) if urn.eq_ignore_ascii_case(&self.core.id) => {
                 (&self.core, false, self.core_attribute(&path.attr)?)
@@ -401,7 +320,7 @@ impl ResourceSchema {
 
     /// The `schemas` of a resource: the URNs `listed` (the core schema when
     /// none are) less extensions it does not hold, plus those it holds.
-    pub(crate) fn schemas_value(&self, listed: Option<&Value>, holds: impl Fn(&str) -> bool) -> Value {
+    pub fn schemas_value(&self, listed: Option<&Value>, holds: impl Fn(&str) -> bool) -> Value {
         let mut urns = match listed {
             Some(Value::Array(urns)) => urns.clone(),
             _ => vec![Value::String(self.core.id.clone())],
@@ -422,7 +341,7 @@ impl ResourceSchema {
     }
 
     /// The extension whose URN is `urn`, compared case-insensitively.
-    pub(crate) fn extension(&self, urn: &str) -> Option<&SchemaDef> {
+    pub fn extension(&self, urn: &str) -> Option<&SchemaDef> {
         self.extensions
             .iter()
             .map(|(ext, _)| ext)
@@ -432,7 +351,7 @@ impl ResourceSchema {
 
 /// The User resource type; `custom` lists the administrator's attributes,
 /// published as an extension only when there are some.
-pub(crate) fn user_schema(custom: &[CustomAttribute]) -> ResourceSchema {
+pub fn user_schema(custom: &[CustomAttribute]) -> ResourceSchema {
     let mut extensions = vec![(enterprise_user(), false), (directory_user(), false)];
     if !custom.is_empty() {
         let attributes = custom
@@ -462,7 +381,7 @@ pub(crate) fn user_schema(custom: &[CustomAttribute]) -> ResourceSchema {
 }
 
 /// The Group resource type.
-pub(crate) fn group_schema() -> ResourceSchema {
+pub fn group_schema() -> ResourceSchema {
     ResourceSchema {
         resource_type: "Group".into(),
         endpoint: "/Groups".into(),
@@ -739,7 +658,7 @@ fn directory_group() -> SchemaDef {
 
 mod render;
 
-pub(crate) use render::{resource_types_json, schemas_json, service_provider_config_json};
+pub use render::{resource_types_json, schemas_json, service_provider_config_json};
 
 #[cfg(test)]
 mod tests;
