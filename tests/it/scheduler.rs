@@ -13,7 +13,8 @@ use provisio_server::cycle::state::StatusRecord;
 use provisio_tests::scim_target::ScimTarget;
 use serde_json::{Value, json};
 
-use crate::admin_api::{Api, for_each_backend};
+use crate::admin_api::{Api, with_api};
+use crate::backends::backend_test;
 
 const USERS: &str = "/api/v1/directory/users";
 
@@ -43,9 +44,11 @@ async fn eventually(target: &ScimTarget, within: Duration, check: impl Fn(&[Valu
     }
 }
 
-#[tokio::test]
-async fn a_started_realtime_job_provisions_changes_until_stopped() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    a_started_realtime_job_provisions_changes_until_stopped,
+    with_api,
+    needs = "scim2-server",
+    async |api: &Api| {
         let Some(target) = ScimTarget::start() else { return };
         let job = json!({
             "name": "scheduled",
@@ -124,9 +127,8 @@ async fn a_started_realtime_job_provisions_changes_until_stopped() {
             "{:?}",
             target_users(&target).await
         );
-    })
-    .await;
-}
+    }
+);
 
 /// A user's value of `attribute` in the target.
 fn value_of(users: &[Value], name: &str, attribute: &str) -> Option<String> {
@@ -152,9 +154,11 @@ fn titled_job(target: &ScimTarget, expression: &str, interval_seconds: u64) -> V
     })
 }
 
-#[tokio::test]
-async fn a_change_of_mappings_restarts_the_job_but_one_of_schedule_does_not() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    a_change_of_mappings_restarts_the_job_but_one_of_schedule_does_not,
+    with_api,
+    needs = "scim2-server",
+    async |api: &Api| {
         let Some(target) = ScimTarget::start() else { return };
         let people = [
             ("ada@contoso.com", "Engineer", "Analytics"),
@@ -235,9 +239,8 @@ async fn a_change_of_mappings_restarts_the_job_but_one_of_schedule_does_not() {
             target_users(&target).await
         );
         api.post(&format!("{path}/stop"), json!({})).await.expect(200);
-    })
-    .await;
-}
+    }
+);
 
 /// The run record once no cycle is running (at most 15 seconds).
 async fn wait_for_idle(state: &provisio_server::cycle::state::CycleState) -> StatusRecord {
