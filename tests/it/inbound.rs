@@ -27,6 +27,7 @@ use serde_json::{Value, json};
 
 use crate::admin_api::{Answer, Api, with_api, with_configured_api};
 use crate::backends::{Backend, backend_test, with_backend};
+use crate::scheduler::{Passes, with_fast_scheduler};
 
 /// An inbound job made from the template, its inbound token, and the server.
 struct Hr<'a> {
@@ -597,8 +598,8 @@ backend_test!(
 
 backend_test!(
     an_upload_to_a_stopped_job_is_kept_and_processed_once_it_is_started,
-    with_api,
-    async |api: &Api| {
+    with_fast_scheduler,
+    async |api: &Api, passes: &Passes| {
         let hr = Hr::create(api, |_| {}, false).await;
         let answer = hr.post_raw(Some(SCIM_JSON), bulk(&[person(4, None)]), None).await;
         assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.text);
@@ -607,7 +608,8 @@ backend_test!(
             "the answer says the job is stopped"
         );
         let location = answer.headers[LOCATION].to_str().unwrap().to_owned();
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        // The scheduler passes the stopped job by: no worker takes the request.
+        passes.noticed().await;
         let status = api.with_token(&hr.token, Method::GET, &location).await;
         assert_eq!(status.expect(200)["state"], "pending");
         assert_eq!(hr.user_count().await, 0);

@@ -311,8 +311,20 @@ async fn two_server_processes_on_one_postgres_database_provision_each_account_on
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    // Both instances had time to run the job again (incrementally).
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    // The other instance ran the job after the one that provisioned it:
+    // an incremental cycle (it reads no object) finished.
+    let status_path = provisio_api::jobs::status::job_status_path(&job_id);
+    loop {
+        let status = call(&second.url, reqwest::Method::GET, &status_path, Value::Null).await;
+        if status["initial_cycle_done"] == true
+            && status["run_status"] == "idle"
+            && status["last_cycle"]["objects"] == 0
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no second run within a minute: {status}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     let held = target_names(&target).await;
     assert_eq!(held.len(), 60);
     assert!(held.values().all(|n| *n == 1), "no account twice: {held:?}");
