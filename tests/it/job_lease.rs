@@ -311,15 +311,14 @@ async fn two_server_processes_on_one_postgres_database_provision_each_account_on
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    // The other instance ran the job after the one that provisioned it:
-    // an incremental cycle (it reads no object) finished.
+    // A run after the one that provisioned everyone finished, creating
+    // nothing (the other instance's: an incremental cycle, or an initial
+    // one that found every account linked).
     let status_path = provisio_api::jobs::status::job_status_path(&job_id);
     loop {
         let status = call(&second.url, reqwest::Method::GET, &status_path, Value::Null).await;
-        if status["initial_cycle_done"] == true
-            && status["run_status"] == "idle"
-            && status["last_cycle"]["objects"] == 0
-        {
+        let created = status["last_cycle"]["actions"]["create"].as_u64().unwrap_or(0);
+        if status["initial_cycle_done"] == true && status["run_status"] == "idle" && created == 0 {
             break;
         }
         assert!(Instant::now() < deadline, "no second run within a minute: {status}");

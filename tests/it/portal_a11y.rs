@@ -243,7 +243,7 @@ async fn href(portal: &Portal, selector: &str) -> TestResult<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs Chromium, chromedriver and the built portal (cargo xtask test)"]
+#[ignore = "needs Chromium, chromedriver, the built portal and axe-core (cargo xtask test)"]
 async fn axe_finds_nothing_above_minor_on_any_page() -> TestResult {
     if !e2e_enabled("axe_finds_nothing_above_minor_on_any_page") {
         return Ok(());
