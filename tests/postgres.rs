@@ -17,7 +17,7 @@
 //! TLS too, with a certificate from a throwaway CA
 //! ([`TestPostgres::ca_certificate`]). It is stopped
 //! and its folder removed when the test process ends, however it ends: see
-//! [`spawn_reaper`]. Runners that start one process per test (nextest) get
+//! `spawn_reaper`. Runners that start one process per test (nextest) get
 //! one cluster per test, which works but costs about a second each.
 //!
 //! Debian puts `initdb` and `pg_ctl` in `/usr/lib/postgresql/VERSION/bin`,

@@ -5,7 +5,7 @@
 //! connectors the server uses, and acknowledges each with its result once
 //! it is done. Nothing is kept on disk: an operation the agent took and did
 //! not acknowledge (it was killed, the network failed) is handed out again,
-//! and [`execute`] makes sure a repeat is not applied twice.
+//! and `execute` makes sure a repeat is not applied twice.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), String> {

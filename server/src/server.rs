@@ -28,6 +28,7 @@ pub struct Server {
     inbound_queue: crate::inbound::QueueLimit,
     limits: HttpLimits,
     trusted_proxies: crate::auth::TrustedProxies,
+    scheduler: crate::cycle::scheduler::SchedulerOptions,
 }
 
 impl Server {
@@ -48,6 +49,7 @@ impl Server {
             inbound_queue: crate::inbound::QueueLimit::DEFAULT,
             limits: HttpLimits::default(),
             trusted_proxies: crate::auth::TrustedProxies::default(),
+            scheduler: crate::cycle::scheduler::SchedulerOptions::default(),
         }
     }
 
@@ -112,6 +114,14 @@ impl Server {
         self
     }
 
+    /// How the scheduler paces itself (how often it looks at the jobs, how
+    /// long a realtime job lets a burst of changes settle); the defaults
+    /// unless set, as `provisio serve` runs it.
+    pub fn with_scheduler_options(mut self, options: crate::cycle::scheduler::SchedulerOptions) -> Self {
+        self.scheduler = options;
+        self
+    }
+
     /// Opens and migrates the database, binds the address and starts serving
     /// in the background. Returns once the server accepts connections.
     pub async fn launch(self) -> Result<RunningServer, ServerError> {
@@ -126,6 +136,7 @@ impl Server {
             inbound_queue,
             limits,
             trusted_proxies,
+            scheduler,
         } = self;
         targets.own_database = crate::store::sqlite_file(&config.database_url);
         let secrets = crate::secrets::SecretBox::from_environment(&config.database_url, secret_key_file.as_deref())?;
@@ -175,7 +186,11 @@ impl Server {
             tokio::spawn(store.logs().prune_forever(log_retention.0)),
             tokio::spawn(store.inbound().prune_forever(inbound_retention)),
             // The provisioning cycles of the running jobs.
-            tokio::spawn(crate::cycle::scheduler::run_forever(store.clone(), scheduler_jobs)),
+            tokio::spawn(crate::cycle::scheduler::run_forever(
+                store.clone(),
+                scheduler_jobs,
+                scheduler,
+            )),
         ];
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {

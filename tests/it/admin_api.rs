@@ -14,7 +14,7 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::backends::{self, Backend};
+use crate::backends::Backend;
 
 /// A server with an admin API token, on one backend.
 pub(crate) struct Api {
@@ -201,31 +201,27 @@ pub(crate) fn test_targets() -> provisio_connectors::TargetPolicy {
     }
 }
 
-/// Runs `test` against a fresh server on each backend.
-pub(crate) async fn for_each_backend<F>(test: F)
-where
-    F: AsyncFn(&Api),
-{
-    for_each_backend_with(|server| server, test).await;
+/// Runs `test` against a fresh server on `backend`: the runner of
+/// [`backend_test!`](crate::backends::backend_test) for API tests.
+pub(crate) async fn with_api(backend: Backend, test: impl AsyncFn(&Api)) {
+    with_configured_api(backend, |server| server, test).await;
 }
 
-/// Runs `test` against a fresh server on each backend, set up by `configure`.
-pub(crate) async fn for_each_backend_with<F>(configure: impl Fn(Server) -> Server, test: F)
-where
-    F: AsyncFn(&Api),
-{
-    for backend in backends::each().await {
-        eprintln!("— {}", backend.label);
-        let api = Api::start_with(&backend, &configure).await;
-        test(&api).await;
-        api.stop().await;
-    }
+/// [`with_api`] with the server set up by `configure` before it starts.
+pub(crate) async fn with_configured_api(
+    backend: Backend,
+    configure: impl FnOnce(Server) -> Server,
+    test: impl AsyncFn(&Api),
+) {
+    let api = Api::start_with(&backend, configure).await;
+    test(&api).await;
+    api.stop().await;
 }
 
 /// One fresh server on a SQLite file, for tests that do not touch storage
 /// in backend-specific ways.
 async fn sqlite_api() -> (Api, Backend) {
-    let backend = backends::each().await.into_iter().next().unwrap();
+    let backend = Backend::sqlite();
     (Api::start(&backend).await, backend)
 }
 

@@ -17,6 +17,8 @@ use reqwest::header::{CONTENT_TYPE, COOKIE, RETRY_AFTER, SET_COOKIE, WWW_AUTHENT
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::backends::{Backend, backend_test, with_backend};
+
 const PASSWORD: &str = "correct horse battery";
 
 /// A temporary folder with the database file every process here shares.
@@ -516,9 +518,10 @@ async fn a_password_reset_on_the_command_line_ends_sessions() {
     server.shutdown().await;
 }
 
-#[tokio::test]
-async fn sessions_admins_and_tokens_work_on_every_database() {
-    for backend in crate::backends::each().await {
+backend_test!(
+    sessions_admins_and_tokens_work_on_every_database,
+    with_backend,
+    async |backend: Backend| {
         let label = backend.label;
         let f = Fixture::new();
         let key = tempfile::tempdir().unwrap();
@@ -622,7 +625,7 @@ async fn sessions_admins_and_tokens_work_on_every_database() {
         );
         server.shutdown().await;
     }
-}
+);
 
 /// A `provisio serve` process, killed if a test fails before stopping it.
 struct Serving(Child);
@@ -925,9 +928,10 @@ fn token_create_takes_a_lifetime_and_list_shows_expiry() {
     }
 }
 
-#[tokio::test]
-async fn an_expired_token_is_refused_with_the_reason_on_every_database() {
-    for backend in crate::backends::each().await {
+backend_test!(
+    an_expired_token_is_refused_with_the_reason_on_every_database,
+    with_backend,
+    async |backend: Backend| {
         let label = backend.label;
         let f = Fixture::new();
         let key = tempfile::tempdir().unwrap();
@@ -1031,4 +1035,4 @@ async fn an_expired_token_is_refused_with_the_reason_on_every_database() {
         );
         server.shutdown().await;
     }
-}
+);

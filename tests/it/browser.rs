@@ -1,8 +1,8 @@
 //! The portal in headless Chromium: a WebDriver harness (chromedriver + fantoccini) and a real
 //! server on loopback serving the built portal (`dist/`). The portal engineer owns this module.
 //!
-//! These tests run only with `PROVISIO_E2E=1` (set by `cargo xtask test`, which builds `dist/`
-//! first); `PROVISIO_PORTAL_DIR` overrides where the built portal is (default: `<workspace>/dist`),
+//! These tests are ignored unless asked for (`cargo xtask test` runs them, with `PROVISIO_E2E=1`,
+//! after building `dist/`) and run only with `PROVISIO_E2E=1`; `PROVISIO_PORTAL_DIR` overrides where the built portal is (default: `<workspace>/dist`),
 //! `CHROMEDRIVER` and `CHROMIUM` where the browser is (default: `/usr/bin/...`).
 
 use std::error::Error;

@@ -251,6 +251,7 @@ async fn wait_for(target: &ScimTarget, what: &str, ready: impl Fn(&[Value]) -> O
 }
 
 #[tokio::test]
+#[ignore = "needs scim2-server (cargo xtask test)"]
 async fn a_killed_server_resumes_its_cycles_and_converges_without_duplicates() {
     let Some(target) = ScimTarget::start() else { return };
     // Only delays, so the cycles last long enough to be killed in the middle.

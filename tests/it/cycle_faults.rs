@@ -21,7 +21,8 @@ use provisio_tests::fault_proxy::{Fault, FaultProxy, Faults};
 use provisio_tests::scim_target::ScimTarget;
 use serde_json::{Map, Value, json};
 
-use crate::admin_api::{Api, for_each_backend};
+use crate::admin_api::{Api, with_api};
+use crate::backends::backend_test;
 
 /// Directory users before the first cycle.
 const USERS: usize = 150;
@@ -243,9 +244,11 @@ impl Runner<'_> {
     }
 }
 
-#[tokio::test]
-async fn cycles_converge_through_a_faulty_target_without_losing_or_duplicating_users() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    cycles_converge_through_a_faulty_target_without_losing_or_duplicating_users,
+    with_api,
+    needs = "scim2-server",
+    async |api: &Api| {
         let Some(target) = ScimTarget::start() else { return };
         let proxy = FaultProxy::start(&target.base_url(), faults());
         let created = api.post(JOBS_PATH, job(&proxy.base_url(), target.token())).await;
@@ -423,6 +426,5 @@ async fn cycles_converge_through_a_faulty_target_without_losing_or_duplicating_u
             logs.len(),
             proxy.counts()
         );
-    })
-    .await;
-}
+    }
+);

@@ -15,7 +15,8 @@ use provisio_server::logs::{LogAction, LogFilter};
 use provisio_tests::scim_target::ScimTarget;
 use serde_json::{Value, json};
 
-use crate::admin_api::{Api, for_each_backend};
+use crate::admin_api::{Api, with_api};
+use crate::backends::backend_test;
 
 const USERS: &str = "/api/v1/directory/users";
 const GROUPS: &str = "/api/v1/directory/groups";
@@ -135,9 +136,11 @@ fn sorted(mut ids: Vec<String>) -> Vec<String> {
     ids
 }
 
-#[tokio::test]
-async fn managers_groups_members_and_deletes_reach_the_target() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    managers_groups_members_and_deletes_reach_the_target,
+    with_api,
+    needs = "scim2-server",
+    async |api: &Api| {
         let Some(fx) = Fixture::start(api, None).await else {
             return;
         };
@@ -219,13 +222,14 @@ async fn managers_groups_members_and_deletes_reach_the_target() {
         let users = fx.target("Users").await;
         assert!(users.iter().all(|u| u["userName"] != "alan@contoso.com"), "{users:?}");
         assert_eq!(fx.members("Engineers").await, vec![ada_target.clone()]);
-    })
-    .await;
-}
+    }
+);
 
-#[tokio::test]
-async fn a_group_is_provisioned_on_demand_with_chosen_members() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    a_group_is_provisioned_on_demand_with_chosen_members,
+    with_api,
+    needs = "scim2-server",
+    async |api: &Api| {
         let Some(fx) = Fixture::start(api, None).await else {
             return;
         };
@@ -262,13 +266,14 @@ async fn a_group_is_provisioned_on_demand_with_chosen_members() {
         assert_eq!(fx.members("Pilots").await, vec![ada_target]);
         let users = fx.target("Users").await;
         assert_eq!(users.len(), 1, "only the chosen member: {users:?}");
-    })
-    .await;
-}
+    }
+);
 
-#[tokio::test]
-async fn deletes_above_the_threshold_wait_for_approval() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    deletes_above_the_threshold_wait_for_approval,
+    with_api,
+    needs = "scim2-server",
+    async |api: &Api| {
         let Some(fx) = Fixture::start(api, Some(2)).await else {
             return;
         };
@@ -321,6 +326,5 @@ async fn deletes_above_the_threshold_wait_for_approval() {
         );
         let status = state.status().await.unwrap();
         assert_eq!((status.status, status.staged_deletes), (RunStatus::Idle, 0));
-    })
-    .await;
-}
+    }
+);

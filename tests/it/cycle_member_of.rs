@@ -11,7 +11,8 @@ use provisio_tests::scim_target::ScimTarget;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::admin_api::{Api, for_each_backend};
+use crate::admin_api::{Api, with_api};
+use crate::backends::backend_test;
 
 const USERS: &str = "/api/v1/directory/users";
 const GROUPS: &str = "/api/v1/directory/groups";
@@ -67,9 +68,11 @@ async fn target_users(target: &ScimTarget) -> Vec<(String, bool)> {
     users
 }
 
-#[tokio::test]
-async fn a_job_scoped_to_a_group_follows_members_who_join_and_leave() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    a_job_scoped_to_a_group_follows_members_who_join_and_leave,
+    with_api,
+    needs = "scim2-server",
+    async |api: &Api| {
         let Some(target) = ScimTarget::start() else { return };
         let ada = user(api, "ada@contoso.com").await;
         let grace = user(api, "grace@contoso.com").await;
@@ -149,6 +152,5 @@ async fn a_job_scoped_to_a_group_follows_members_who_join_and_leave() {
             .cloned()
             .unwrap_or_default();
         assert_eq!(scoping["status"], "success", "{scoping}");
-    })
-    .await;
-}
+    }
+);

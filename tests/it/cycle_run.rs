@@ -19,7 +19,8 @@ use provisio_tests::scim_target::ScimTarget;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::admin_api::{Api, for_each_backend};
+use crate::admin_api::{Api, with_api};
+use crate::backends::backend_test;
 
 const USERS: &str = "/api/v1/directory/users";
 
@@ -75,9 +76,11 @@ async fn modify(api: &Api, id: &str, name: &str, value: Value) {
         .unwrap();
 }
 
-#[tokio::test]
-async fn cycles_and_on_demand_provision_users_into_a_scim_server() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    cycles_and_on_demand_provision_users_into_a_scim_server,
+    with_api,
+    needs = "scim2-server",
+    async |api: &Api| {
         let Some(target) = ScimTarget::start() else { return };
         let created = api.post(JOBS_PATH, job(&target)).await;
         let job_id = created.expect(201)["id"].as_str().unwrap().to_owned();
@@ -89,11 +92,11 @@ async fn cycles_and_on_demand_provision_users_into_a_scim_server() {
             ("alan@contoso.com", "Alan", "Mathematician"),
         ] {
             let answer = api
-                .post(
-                    USERS,
-                    json!({"attributes": {"userPrincipalName": upn, "displayName": given, "givenName": given, "jobTitle": title}}),
-                )
-                .await;
+            .post(
+                USERS,
+                json!({"attributes": {"userPrincipalName": upn, "displayName": given, "givenName": given, "jobTitle": title}}),
+            )
+            .await;
             ids.push(answer.expect(201)["id"].as_str().unwrap().to_owned());
         }
 
@@ -127,10 +130,16 @@ async fn cycles_and_on_demand_provision_users_into_a_scim_server() {
         let report = cycle(api, &jobs, &job_id, Mode::Incremental).await;
         assert_eq!(report.actions.get("update"), Some(&1), "{report:?}");
         assert_eq!(report.objects, 1);
-        assert_eq!(by_name(&target_users(&target).await, "ada@contoso.com")["title"], "Countess");
+        assert_eq!(
+            by_name(&target_users(&target).await, "ada@contoso.com")["title"],
+            "Countess"
+        );
         let after_update = state.watermark().await.unwrap();
         assert!(after_update > after_initial, "{after_update} > {after_initial}");
-        assert_eq!(after_update, api.server.store().directory().latest_change().await.unwrap());
+        assert_eq!(
+            after_update,
+            api.server.store().directory().latest_change().await.unwrap()
+        );
 
         // A disable.
         modify(api, &ids[1], "accountEnabled", json!(false)).await;
@@ -173,11 +182,16 @@ async fn cycles_and_on_demand_provision_users_into_a_scim_server() {
         let answer = api.post(&path, json!({"user": ids[2]})).await;
         assert_eq!(answer.expect(200)["decision"]["action"], "skip");
         // An unknown user, and no credentials.
-        assert_eq!(api.post(&path, json!({"user": "nobody@contoso.com"})).await.status, StatusCode::NOT_FOUND);
-        assert_eq!(api.anonymous(Method::POST, &path).await.status, StatusCode::UNAUTHORIZED);
-    })
-    .await;
-}
+        assert_eq!(
+            api.post(&path, json!({"user": "nobody@contoso.com"})).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            api.anonymous(Method::POST, &path).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+);
 
 fn jobs_of(api: &Api) -> Jobs {
     api.server.jobs().clone()
@@ -213,9 +227,11 @@ async fn cycle_with(api: &Api, jobs: &Jobs, job_id: &str, mode: Mode, options: R
     report
 }
 
-#[tokio::test]
-async fn a_later_cycle_retries_escrowed_users_once_they_are_due() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    a_later_cycle_retries_escrowed_users_once_they_are_due,
+    with_api,
+    needs = "scim2-server",
+    async |api: &Api| {
         let Some(target) = ScimTarget::start() else { return };
         // Nothing listens on port 9 here: every request fails to connect (transient).
         let created = api
@@ -262,13 +278,14 @@ async fn a_later_cycle_retries_escrowed_users_once_they_are_due() {
         let users = target_users(&target).await;
         assert_eq!(users.len(), 1, "{users:?}");
         assert_eq!(by_name(&users, "ada@contoso.com")["name"]["givenName"], "Ada");
-    })
-    .await;
-}
+    }
+);
 
-#[tokio::test]
-async fn a_wrong_token_quarantines_the_job_until_a_retry_after_the_fix() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    a_wrong_token_quarantines_the_job_until_a_retry_after_the_fix,
+    with_api,
+    needs = "scim2-server",
+    async |api: &Api| {
         let Some(target) = ScimTarget::start() else { return };
         let created = api.post(JOBS_PATH, job_at(&target.base_url(), "not-the-token")).await;
         let job_id = created.expect(201)["id"].as_str().unwrap().to_owned();
@@ -333,16 +350,17 @@ async fn a_wrong_token_quarantines_the_job_until_a_retry_after_the_fix() {
         assert_eq!((status.quarantine_reason, status.next_retry_at), (None, None));
         assert!(status.initial_done);
         assert_eq!(target_users(&target).await.len(), 8);
-    })
-    .await;
-}
+    }
+);
 
-/// An initial cycle reads the live users; one provisioned and deleted
-/// before it (a restarted job, a server that was down) is still
-/// deprovisioned, since the watermark moves past its deletion.
-#[tokio::test]
-async fn an_initial_cycle_disables_the_accounts_of_users_deleted_since_they_were_provisioned() {
-    for_each_backend(async |api: &Api| {
+// An initial cycle reads the live users; one provisioned and deleted
+// before it (a restarted job, a server that was down) is still
+// deprovisioned, since the watermark moves past its deletion.
+backend_test!(
+    an_initial_cycle_disables_the_accounts_of_users_deleted_since_they_were_provisioned,
+    with_api,
+    needs = "scim2-server",
+    async |api: &Api| {
         let Some(target) = ScimTarget::start() else { return };
         let job_id = api.post(JOBS_PATH, job(&target)).await.expect(201)["id"]
             .as_str()
@@ -365,13 +383,14 @@ async fn an_initial_cycle_disables_the_accounts_of_users_deleted_since_they_were
         // Nothing left behind for the next incremental cycle.
         let report = cycle(api, &jobs, &job_id, Mode::Incremental).await;
         assert_eq!(report.objects, 0, "{report:?}");
-    })
-    .await;
-}
+    }
+);
 
-#[tokio::test]
-async fn a_stopped_cycle_ends_after_its_page_and_the_next_one_resumes() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    a_stopped_cycle_ends_after_its_page_and_the_next_one_resumes,
+    with_api,
+    needs = "scim2-server",
+    async |api: &Api| {
         let Some(target) = ScimTarget::start() else { return };
         let created = api.post(JOBS_PATH, job(&target)).await;
         let job_id = created.expect(201)["id"].as_str().unwrap().to_owned();
@@ -413,13 +432,14 @@ async fn a_stopped_cycle_ends_after_its_page_and_the_next_one_resumes() {
         assert!(state.status().await.unwrap().initial_done);
         let users = target_users(&target).await;
         assert_eq!(users.len(), 230);
-    })
-    .await;
-}
+    }
+);
 
-#[tokio::test]
-async fn select_unique_value_asks_the_target_which_values_are_taken() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    select_unique_value_asks_the_target_which_values_are_taken,
+    with_api,
+    needs = "scim2-server",
+    async |api: &Api| {
         let Some(target) = ScimTarget::start() else { return };
         // The application already has an account whose externalId is "ada".
         let taken = reqwest::Client::new()
@@ -437,13 +457,13 @@ async fn select_unique_value_asks_the_target_which_values_are_taken() {
         assert_eq!(taken.status(), StatusCode::CREATED);
         let mut definition = job(&target);
         definition["objects"][0]["mappings"]
-            .as_array_mut()
-            .unwrap()
-            .push(json!({
-                "target": "externalId",
-                "expression": "SelectUniqueValue([mailNickname], Join(\"\", [mailNickname], \"2\"), Join(\"\", [mailNickname], \"3\"))",
-                "apply": "on_create"
-            }));
+        .as_array_mut()
+        .unwrap()
+        .push(json!({
+            "target": "externalId",
+            "expression": "SelectUniqueValue([mailNickname], Join(\"\", [mailNickname], \"2\"), Join(\"\", [mailNickname], \"3\"))",
+            "apply": "on_create"
+        }));
         let created = api.post(JOBS_PATH, definition).await;
         let job_id = created.expect(201)["id"].as_str().unwrap().to_owned();
         api.post(
@@ -463,6 +483,5 @@ async fn select_unique_value_asks_the_target_which_values_are_taken() {
         assert_eq!(body["decision"]["action"], "create", "{body}");
         let users = target_users(&target).await;
         assert_eq!(by_name(&users, "ada@contoso.com")["externalId"], "ada2", "{users:?}");
-    })
-    .await;
-}
+    }
+);

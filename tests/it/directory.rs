@@ -11,7 +11,7 @@ use provisio_server::directory::{
 use provisio_server::store::Store;
 use serde_json::{Value, json};
 
-use crate::backends;
+use crate::backends::{Backend, backend_test};
 
 fn user(value: Value) -> UserDraft {
     UserDraft {
@@ -28,16 +28,11 @@ fn group(name: &str, members: &[&str]) -> GroupDraft {
     }
 }
 
-async fn for_each_backend<F>(test: F)
-where
-    F: AsyncFn(Directory),
-{
-    for backend in backends::each().await {
-        eprintln!("— {}", backend.label);
-        let store = Store::open(&backend.url).await.unwrap();
-        test(store.directory()).await;
-        store.close().await;
-    }
+/// Runs `test` on the directory of a store on `backend`.
+async fn with_directory(backend: Backend, test: impl AsyncFn(Directory)) {
+    let store = Store::open(&backend.url).await.unwrap();
+    test(store.directory()).await;
+    store.close().await;
 }
 
 async fn kinds(directory: &Directory, since: i64) -> Vec<(ObjectType, ChangeKind)> {
@@ -45,55 +40,52 @@ async fn kinds(directory: &Directory, since: i64) -> Vec<(ObjectType, ChangeKind
     changes.iter().map(|c| (c.object_type, c.change)).collect()
 }
 
-#[tokio::test]
-async fn writes_append_to_the_change_log_in_order() {
-    for_each_backend(async |dir| {
-        let ada = dir
-            .create_user(user(
-                json!({"userPrincipalName": "Ada@Contoso.com", "givenName": "Ada"}),
-            ))
-            .await
-            .unwrap();
-        assert_eq!(ada.attributes["accountEnabled"], true, "enabled by default");
-        assert_eq!(ada.meta.version, 1);
-        let updated = dir
-            .modify_user(&ada.id, Some(1), |u| {
-                let mut draft = u.draft();
-                draft.attributes.insert("jobTitle".into(), json!("Engineer"));
-                Ok::<_, DirectoryError>(draft)
-            })
-            .await
-            .unwrap();
-        assert_eq!(updated.meta.version, 2);
-        // An unchanged write is no change at all.
-        let same = dir.replace_user(&ada.id, updated.draft(), None).await.unwrap();
-        assert_eq!(same.meta.version, 2);
-        dir.delete_user(&ada.id, None).await.unwrap();
-        dir.restore_user(&ada.id).await.unwrap();
-        let changes = dir.changes_since(0, 100).await.unwrap();
-        assert_eq!(changes.iter().map(|c| c.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
-        assert_eq!(
-            kinds(&dir, 0).await,
-            vec![
-                (ObjectType::User, ChangeKind::Created),
-                (ObjectType::User, ChangeKind::Updated),
-                (ObjectType::User, ChangeKind::Deleted),
-                (ObjectType::User, ChangeKind::Restored),
-            ]
-        );
-        assert_eq!(dir.latest_change().await.unwrap(), 4);
-        assert_eq!(
-            dir.changes_since(2, 1).await.unwrap()[0].seq,
-            3,
-            "the watermark and the limit page the log"
-        );
-    })
-    .await;
-}
+backend_test!(writes_append_to_the_change_log_in_order, with_directory, async |dir| {
+    let ada = dir
+        .create_user(user(
+            json!({"userPrincipalName": "Ada@Contoso.com", "givenName": "Ada"}),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(ada.attributes["accountEnabled"], true, "enabled by default");
+    assert_eq!(ada.meta.version, 1);
+    let updated = dir
+        .modify_user(&ada.id, Some(1), |u| {
+            let mut draft = u.draft();
+            draft.attributes.insert("jobTitle".into(), json!("Engineer"));
+            Ok::<_, DirectoryError>(draft)
+        })
+        .await
+        .unwrap();
+    assert_eq!(updated.meta.version, 2);
+    // An unchanged write is no change at all.
+    let same = dir.replace_user(&ada.id, updated.draft(), None).await.unwrap();
+    assert_eq!(same.meta.version, 2);
+    dir.delete_user(&ada.id, None).await.unwrap();
+    dir.restore_user(&ada.id).await.unwrap();
+    let changes = dir.changes_since(0, 100).await.unwrap();
+    assert_eq!(changes.iter().map(|c| c.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+    assert_eq!(
+        kinds(&dir, 0).await,
+        vec![
+            (ObjectType::User, ChangeKind::Created),
+            (ObjectType::User, ChangeKind::Updated),
+            (ObjectType::User, ChangeKind::Deleted),
+            (ObjectType::User, ChangeKind::Restored),
+        ]
+    );
+    assert_eq!(dir.latest_change().await.unwrap(), 4);
+    assert_eq!(
+        dir.changes_since(2, 1).await.unwrap()[0].seq,
+        3,
+        "the watermark and the limit page the log"
+    );
+});
 
-#[tokio::test]
-async fn a_refused_write_leaves_the_directory_and_the_log_as_they_were() {
-    for_each_backend(async |dir| {
+backend_test!(
+    a_refused_write_leaves_the_directory_and_the_log_as_they_were,
+    with_directory,
+    async |dir| {
         let ada = dir
             .create_user(user(json!({"userPrincipalName": "ada@contoso.com"})))
             .await
@@ -143,13 +135,13 @@ async fn a_refused_write_leaves_the_directory_and_the_log_as_they_were() {
         assert_eq!(dir.user_count().await.unwrap(), 1);
         assert_eq!(dir.group_count().await.unwrap(), 0);
         assert_eq!(dir.user(&ada.id).await.unwrap().unwrap(), ada);
-    })
-    .await;
-}
+    }
+);
 
-#[tokio::test]
-async fn deleted_users_are_hidden_restorable_and_purgeable() {
-    for_each_backend(async |dir| {
+backend_test!(
+    deleted_users_are_hidden_restorable_and_purgeable,
+    with_directory,
+    async |dir| {
         let boss = dir
             .create_user(user(json!({"userPrincipalName": "boss@c.com"})))
             .await
@@ -207,162 +199,146 @@ async fn deleted_users_are_hidden_restorable_and_purgeable() {
         let later = "9999-01-01T00:00:00.000Z";
         dir.delete_user(&boss.id, None).await.unwrap();
         assert_eq!(dir.purge_deleted_users(later).await.unwrap(), 1);
-    })
-    .await;
-}
+    }
+);
 
-#[tokio::test]
-async fn groups_hold_users_and_groups() {
-    for_each_backend(async |dir| {
-        let ada = dir
-            .create_user(user(json!({"userPrincipalName": "ada@c.com"})))
-            .await
-            .unwrap();
-        let inner = dir.create_group(group("Inner", &[&ada.id])).await.unwrap();
-        let outer = dir
-            .create_group(group("Outer", &[&inner.id, &ada.id, &ada.id]))
-            .await
-            .unwrap();
-        assert_eq!(outer.members.len(), 2, "duplicates collapse");
-        let read = dir.group(&outer.id).await.unwrap().unwrap();
-        assert_eq!(read.members, outer.members);
-        assert!(
-            dir.create_group(group("", &[])).await.is_err(),
-            "displayName is required"
-        );
-        let selfish = dir
-            .modify_group(&outer.id, None, |g| {
-                let mut draft = g.draft();
-                draft.members.push(g.id.clone());
-                Ok::<_, DirectoryError>(draft)
-            })
-            .await
-            .unwrap_err();
-        assert!(selfish.to_string().contains("itself"));
-        let emptied = dir.replace_group(&outer.id, group("Outer", &[]), None).await.unwrap();
-        assert!(emptied.members.is_empty());
-        assert_eq!(
-            dir.groups_of(&ada.id).await.unwrap(),
-            vec![(inner.id.clone(), "Inner".to_owned())]
-        );
-        dir.delete_group(&inner.id, None).await.unwrap();
-        assert_eq!(dir.group(&inner.id).await.unwrap(), None);
-        assert!(dir.groups_of(&ada.id).await.unwrap().is_empty());
-        dir.purge_group(&inner.id).await.unwrap();
-    })
-    .await;
-}
+backend_test!(groups_hold_users_and_groups, with_directory, async |dir| {
+    let ada = dir
+        .create_user(user(json!({"userPrincipalName": "ada@c.com"})))
+        .await
+        .unwrap();
+    let inner = dir.create_group(group("Inner", &[&ada.id])).await.unwrap();
+    let outer = dir
+        .create_group(group("Outer", &[&inner.id, &ada.id, &ada.id]))
+        .await
+        .unwrap();
+    assert_eq!(outer.members.len(), 2, "duplicates collapse");
+    let read = dir.group(&outer.id).await.unwrap().unwrap();
+    assert_eq!(read.members, outer.members);
+    assert!(
+        dir.create_group(group("", &[])).await.is_err(),
+        "displayName is required"
+    );
+    let selfish = dir
+        .modify_group(&outer.id, None, |g| {
+            let mut draft = g.draft();
+            draft.members.push(g.id.clone());
+            Ok::<_, DirectoryError>(draft)
+        })
+        .await
+        .unwrap_err();
+    assert!(selfish.to_string().contains("itself"));
+    let emptied = dir.replace_group(&outer.id, group("Outer", &[]), None).await.unwrap();
+    assert!(emptied.members.is_empty());
+    assert_eq!(
+        dir.groups_of(&ada.id).await.unwrap(),
+        vec![(inner.id.clone(), "Inner".to_owned())]
+    );
+    dir.delete_group(&inner.id, None).await.unwrap();
+    assert_eq!(dir.group(&inner.id).await.unwrap(), None);
+    assert!(dir.groups_of(&ada.id).await.unwrap().is_empty());
+    dir.purge_group(&inner.id).await.unwrap();
+});
 
-#[tokio::test]
-async fn listings_search_page_and_narrow() {
-    for_each_backend(async |dir| {
-        for n in 0..25 {
-            dir.create_user(user(json!({
-                "userPrincipalName": format!("user{n:02}@c.com"),
-                "displayName": format!("User {n:02}"),
-                "employeeId": format!("E{n}"),
-            })))
-            .await
-            .unwrap();
-        }
-        let page = dir
-            .users_page(&UserQuery {
-                offset: 20,
-                limit: 10,
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-        assert_eq!((page.total, page.items.len()), (25, 5));
-        assert_eq!(page.items[0].text("displayName"), Some("User 20"));
-        let found = dir
-            .users_page(&UserQuery {
-                search: Some("USER1".into()),
-                limit: 100,
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-        assert_eq!(found.total, 10);
-        let wild = dir
-            .users_page(&UserQuery {
-                search: Some("%".into()),
-                limit: 5,
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-        assert_eq!(wild.total, 0, "% is literal");
-        let mut seen = Vec::new();
-        dir.scan_users(Some(&UserLookup::EmployeeId("E7".into())), |u| seen.push(u))
-            .await
-            .unwrap();
-        assert_eq!(seen.len(), 1);
-        let mut all = 0;
-        dir.scan_users(None, |_| all += 1).await.unwrap();
-        assert_eq!(all, 25);
-    })
-    .await;
-}
+backend_test!(listings_search_page_and_narrow, with_directory, async |dir| {
+    for n in 0..25 {
+        dir.create_user(user(json!({
+            "userPrincipalName": format!("user{n:02}@c.com"),
+            "displayName": format!("User {n:02}"),
+            "employeeId": format!("E{n}"),
+        })))
+        .await
+        .unwrap();
+    }
+    let page = dir
+        .users_page(&UserQuery {
+            offset: 20,
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!((page.total, page.items.len()), (25, 5));
+    assert_eq!(page.items[0].text("displayName"), Some("User 20"));
+    let found = dir
+        .users_page(&UserQuery {
+            search: Some("USER1".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.total, 10);
+    let wild = dir
+        .users_page(&UserQuery {
+            search: Some("%".into()),
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(wild.total, 0, "% is literal");
+    let mut seen = Vec::new();
+    dir.scan_users(Some(&UserLookup::EmployeeId("E7".into())), |u| seen.push(u))
+        .await
+        .unwrap();
+    assert_eq!(seen.len(), 1);
+    let mut all = 0;
+    dir.scan_users(None, |_| all += 1).await.unwrap();
+    assert_eq!(all, 25);
+});
 
-#[tokio::test]
-async fn extension_attributes_extend_users() {
-    for_each_backend(async |dir| {
-        let spec = AttributeSpec {
-            name: "badgeNumber".into(),
-            kind: AttributeType::Integer,
-            multi_valued: false,
-            description: "Door badge".into(),
-        };
-        dir.define_extension(spec.clone()).await.unwrap();
-        assert!(matches!(
-            dir.define_extension(spec).await,
-            Err(DirectoryError::Conflict { .. })
-        ));
-        let ada = dir
-            .create_user(user(json!({"userPrincipalName": "a@c.com", "badgenumber": "42"})))
-            .await
-            .unwrap();
-        assert_eq!(ada.attributes["badgeNumber"], 42);
-        let seq = dir.latest_change().await.unwrap();
-        dir.remove_extension("badgeNumber").await.unwrap();
-        assert!(
-            !dir.user(&ada.id)
-                .await
-                .unwrap()
-                .unwrap()
-                .attributes
-                .contains_key("badgeNumber")
-        );
-        assert_eq!(kinds(&dir, seq).await, vec![(ObjectType::User, ChangeKind::Updated)]);
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn subscribers_hear_of_each_commit_at_once() {
-    for_each_backend(async |dir| {
-        let mut changes = dir.subscribe();
-        let start = *changes.borrow_and_update();
-        let writer = dir.clone();
-        tokio::spawn(async move {
-            writer
-                .create_user(user(json!({"userPrincipalName": "n@c.com"})))
-                .await
-                .unwrap();
-        });
-        tokio::time::timeout(Duration::from_secs(1), changes.changed())
+backend_test!(extension_attributes_extend_users, with_directory, async |dir| {
+    let spec = AttributeSpec {
+        name: "badgeNumber".into(),
+        kind: AttributeType::Integer,
+        multi_valued: false,
+        description: "Door badge".into(),
+    };
+    dir.define_extension(spec.clone()).await.unwrap();
+    assert!(matches!(
+        dir.define_extension(spec).await,
+        Err(DirectoryError::Conflict { .. })
+    ));
+    let ada = dir
+        .create_user(user(json!({"userPrincipalName": "a@c.com", "badgenumber": "42"})))
+        .await
+        .unwrap();
+    assert_eq!(ada.attributes["badgeNumber"], 42);
+    let seq = dir.latest_change().await.unwrap();
+    dir.remove_extension("badgeNumber").await.unwrap();
+    assert!(
+        !dir.user(&ada.id)
             .await
             .unwrap()
-            .unwrap();
-        assert_eq!(*changes.borrow(), start + 1);
-    })
-    .await;
-}
+            .unwrap()
+            .attributes
+            .contains_key("badgeNumber")
+    );
+    assert_eq!(kinds(&dir, seq).await, vec![(ObjectType::User, ChangeKind::Updated)]);
+});
 
-#[tokio::test]
-async fn concurrent_writers_get_distinct_ordered_sequence_numbers() {
-    for_each_backend(async |dir| {
+backend_test!(subscribers_hear_of_each_commit_at_once, with_directory, async |dir| {
+    let mut changes = dir.subscribe();
+    let start = *changes.borrow_and_update();
+    let writer = dir.clone();
+    tokio::spawn(async move {
+        writer
+            .create_user(user(json!({"userPrincipalName": "n@c.com"})))
+            .await
+            .unwrap();
+    });
+    tokio::time::timeout(Duration::from_secs(1), changes.changed())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(*changes.borrow(), start + 1);
+});
+
+backend_test!(
+    concurrent_writers_get_distinct_ordered_sequence_numbers,
+    with_directory,
+    async |dir| {
         let writers = (0..24).map(|n| {
             let dir = dir.clone();
             tokio::spawn(async move {
@@ -375,9 +351,8 @@ async fn concurrent_writers_get_distinct_ordered_sequence_numbers() {
         }
         let seqs: Vec<i64> = dir.changes_since(0, 100).await.unwrap().iter().map(|c| c.seq).collect();
         assert_eq!(seqs, (1..=24).collect::<Vec<_>>());
-    })
-    .await;
-}
+    }
+);
 
 #[tokio::test]
 async fn the_server_purges_users_deleted_more_than_thirty_days_ago() {
@@ -429,9 +404,10 @@ async fn the_server_purges_users_deleted_more_than_thirty_days_ago() {
     server.shutdown().await;
 }
 
-#[tokio::test]
-async fn a_sweep_by_id_misses_no_one_when_others_are_deleted_between_pages() {
-    for_each_backend(async |dir| {
+backend_test!(
+    a_sweep_by_id_misses_no_one_when_others_are_deleted_between_pages,
+    with_directory,
+    async |dir| {
         let mut ids = Vec::new();
         for n in 0..12 {
             let created = dir
@@ -460,13 +436,13 @@ async fn a_sweep_by_id_misses_no_one_when_others_are_deleted_between_pages() {
         let groups = dir.live_groups_after(None, 10).await.unwrap();
         assert_eq!(groups.iter().map(|g| g.id.clone()).collect::<Vec<_>>(), vec![g.id]);
         assert!(dir.live_users_after(Some(&ids[11]), 5).await.unwrap().is_empty());
-    })
-    .await;
-}
+    }
+);
 
-#[tokio::test]
-async fn a_user_whose_manager_was_deleted_stays_editable() {
-    for_each_backend(async |dir| {
+backend_test!(
+    a_user_whose_manager_was_deleted_stays_editable,
+    with_directory,
+    async |dir| {
         let boss = dir
             .create_user(user(json!({"userPrincipalName": "boss@c.com"})))
             .await
@@ -501,6 +477,5 @@ async fn a_user_whose_manager_was_deleted_stays_editable() {
             })
             .await;
         assert!(refused.is_err(), "{refused:?}");
-    })
-    .await;
-}
+    }
+);

@@ -13,7 +13,7 @@ use provisio_server::store::Store;
 use provisio_server::targets::directory::DirectoryConnector;
 use serde_json::json;
 
-use crate::backends;
+use crate::backends::{Backend, backend_test};
 
 const USER: SourceKind = SourceKind::User;
 
@@ -29,17 +29,11 @@ fn change(path: &str, new: Value) -> AttributeChange {
     }
 }
 
-/// Runs `test` with a connector and the store it writes, on each backend.
-async fn for_each_backend<F>(test: F)
-where
-    F: AsyncFn(DirectoryConnector, Store),
-{
-    for backend in backends::each().await {
-        eprintln!("— {}", backend.label);
-        let store = Store::open(&backend.url).await.unwrap();
-        test(DirectoryConnector::new(store.clone()), store.clone()).await;
-        store.close().await;
-    }
+/// Runs `test` with a connector and the store it writes, on `backend`.
+async fn with_connector(backend: Backend, test: impl AsyncFn(DirectoryConnector, Store)) {
+    let store = Store::open(&backend.url).await.unwrap();
+    test(DirectoryConnector::new(store.clone()), store.clone()).await;
+    store.close().await;
 }
 
 async fn create(connector: &DirectoryConnector, upn: &str, extra: &[(&str, Value)]) -> String {
@@ -53,9 +47,10 @@ async fn ids(connector: &DirectoryConnector, attribute: &str, value: Value) -> V
     found.into_iter().map(|object| object.id).collect()
 }
 
-#[tokio::test]
-async fn created_users_read_back_with_engine_types() {
-    for_each_backend(async |connector, store| {
+backend_test!(
+    created_users_read_back_with_engine_types,
+    with_connector,
+    async |connector, store| {
         connector.test_connection().await.unwrap();
         let created = connector
             .create(
@@ -83,13 +78,13 @@ async fn created_users_read_back_with_engine_types() {
         assert_eq!(read.attributes["displayName"], Value::str("Ada Lovelace"));
         assert!(matches!(read.attributes["employeeHireDate"], Value::DateTime(_)));
         assert_eq!(connector.read(USER, "no-such-id").await.unwrap(), None);
-    })
-    .await;
-}
+    }
+);
 
-#[tokio::test]
-async fn find_uses_indexes_and_scans_and_skips_deleted_users() {
-    for_each_backend(async |connector, _store| {
+backend_test!(
+    find_uses_indexes_and_scans_and_skips_deleted_users,
+    with_connector,
+    async |connector, _store| {
         let ada = create(
             &connector,
             "ada@contoso.com",
@@ -142,13 +137,13 @@ async fn find_uses_indexes_and_scans_and_skips_deleted_users() {
                 .await
                 .unwrap()
         );
-    })
-    .await;
-}
+    }
+);
 
-#[tokio::test]
-async fn updates_apply_every_change_in_one_write() {
-    for_each_backend(async |connector, store| {
+backend_test!(
+    updates_apply_every_change_in_one_write,
+    with_connector,
+    async |connector, store| {
         let boss = create(&connector, "boss@contoso.com", &[]).await;
         let ada = create(
             &connector,
@@ -180,13 +175,13 @@ async fn updates_apply_every_change_in_one_write() {
             .unwrap();
         let user = store.directory().user(&ada).await.unwrap().unwrap();
         assert!(!user.attributes.contains_key("manager"));
-    })
-    .await;
-}
+    }
+);
 
-#[tokio::test]
-async fn refused_writes_become_the_errors_the_cycle_acts_on() {
-    for_each_backend(async |connector, store| {
+backend_test!(
+    refused_writes_become_the_errors_the_cycle_acts_on,
+    with_connector,
+    async |connector, store| {
         let ada = create(&connector, "ada@contoso.com", &[("jobTitle", Value::str("Engineer"))]).await;
         let bob = create(&connector, "bob@contoso.com", &[]).await;
 
@@ -234,50 +229,46 @@ async fn refused_writes_become_the_errors_the_cycle_acts_on() {
             .await
             .unwrap_err();
         assert!(matches!(err, ConnectorError::NotFound { .. }), "{err:?}");
-    })
-    .await;
-}
+    }
+);
 
-#[tokio::test]
-async fn disable_and_delete() {
-    for_each_backend(async |connector, store| {
-        let ada = create(&connector, "ada@contoso.com", &[]).await;
-        connector.disable(USER, &ada).await.unwrap();
-        let user = store.directory().user(&ada).await.unwrap().unwrap();
-        assert_eq!(user.attributes["accountEnabled"], json!(false));
+backend_test!(disable_and_delete, with_connector, async |connector, store| {
+    let ada = create(&connector, "ada@contoso.com", &[]).await;
+    connector.disable(USER, &ada).await.unwrap();
+    let user = store.directory().user(&ada).await.unwrap().unwrap();
+    assert_eq!(user.attributes["accountEnabled"], json!(false));
 
-        connector.delete(USER, &ada).await.unwrap();
-        assert_eq!(connector.read(USER, &ada).await.unwrap(), None);
-        let deleted = store.directory().user_including_deleted(&ada).await.unwrap().unwrap();
-        assert!(deleted.is_deleted(), "soft-deleted, restorable");
-        assert!(matches!(
-            connector.delete(USER, &ada).await,
-            Err(ConnectorError::NotFound { .. })
-        ));
-        assert!(matches!(
-            connector.disable(USER, &ada).await,
-            Err(ConnectorError::NotFound { .. })
-        ));
-    })
-    .await;
-}
+    connector.delete(USER, &ada).await.unwrap();
+    assert_eq!(connector.read(USER, &ada).await.unwrap(), None);
+    let deleted = store.directory().user_including_deleted(&ada).await.unwrap().unwrap();
+    assert!(deleted.is_deleted(), "soft-deleted, restorable");
+    assert!(matches!(
+        connector.delete(USER, &ada).await,
+        Err(ConnectorError::NotFound { .. })
+    ));
+    assert!(matches!(
+        connector.disable(USER, &ada).await,
+        Err(ConnectorError::NotFound { .. })
+    ));
+});
 
-#[tokio::test]
-async fn groups_are_incompatible() {
-    for_each_backend(async |connector, _store| {
-        let incompatible = |result: Result<_, ConnectorError>| {
-            matches!(result, Err(ConnectorError::Incompatible { ref detail }) if detail.contains("users"))
-        };
-        let group = SourceKind::Group;
-        assert!(incompatible(connector.find(group, "displayName", &Value::str("x")).await.map(drop)));
-        assert!(incompatible(connector.read(group, "g").await.map(drop)));
-        assert!(incompatible(connector.create(group, &attributes(&[])).await.map(drop)));
-        assert!(incompatible(connector.update(group, "g", &[]).await));
-        assert!(incompatible(connector.disable(group, "g").await));
-        assert!(incompatible(connector.delete(group, "g").await));
-        assert!(incompatible(connector.value_exists(group, "displayName", &Value::str("x")).await.map(drop)));
-        assert!(incompatible(connector.add_members("g", &["u".to_owned()]).await));
-        assert!(incompatible(connector.remove_members("g", &["u".to_owned()]).await));
-    })
-    .await;
-}
+backend_test!(groups_are_incompatible, with_connector, async |connector, _store| {
+    let incompatible = |result: Result<_, ConnectorError>| matches!(result, Err(ConnectorError::Incompatible { ref detail }) if detail.contains("users"));
+    let group = SourceKind::Group;
+    assert!(incompatible(
+        connector.find(group, "displayName", &Value::str("x")).await.map(drop)
+    ));
+    assert!(incompatible(connector.read(group, "g").await.map(drop)));
+    assert!(incompatible(connector.create(group, &attributes(&[])).await.map(drop)));
+    assert!(incompatible(connector.update(group, "g", &[]).await));
+    assert!(incompatible(connector.disable(group, "g").await));
+    assert!(incompatible(connector.delete(group, "g").await));
+    assert!(incompatible(
+        connector
+            .value_exists(group, "displayName", &Value::str("x"))
+            .await
+            .map(drop)
+    ));
+    assert!(incompatible(connector.add_members("g", &["u".to_owned()]).await));
+    assert!(incompatible(connector.remove_members("g", &["u".to_owned()]).await));
+});

@@ -15,7 +15,8 @@ use provisio_tests::scim_target::ScimTarget;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::admin_api::{Api, for_each_backend};
+use crate::admin_api::{Api, with_api};
+use crate::backends::backend_test;
 
 const USERS: &str = "/api/v1/directory/users";
 
@@ -43,9 +44,11 @@ fn seeded(expression: &str) -> String {
     evaluation.value.as_text().unwrap_or_default().into_owned()
 }
 
-#[tokio::test]
-async fn random_values_differ_per_account_and_default_domain_is_the_setting() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    random_values_differ_per_account_and_default_domain_is_the_setting,
+    with_api,
+    needs = "scim2-server",
+    async |api: &Api| {
         let Some(target) = ScimTarget::start() else { return };
         // No default domain yet: the settings say so.
         assert_eq!(api.get(SETTINGS_PATH).await.expect(200)["default_domain"], Value::Null);
@@ -131,6 +134,5 @@ async fn random_values_differ_per_account_and_default_domain_is_the_setting() {
         let body = answer.expect(200);
         assert_eq!(body["decision"]["status"], "failure", "{body}");
         assert!(answer.text.contains("default domain"), "{}", answer.text);
-    })
-    .await;
-}
+    }
+);

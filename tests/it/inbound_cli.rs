@@ -15,6 +15,7 @@ use provisio_api::jobs::{JOBS_PATH, job_path};
 use serde_json::{Value, json};
 
 use crate::admin_api::Api;
+use crate::backends::Backend;
 use crate::cli::provisio_binary;
 
 const PEOPLE: &str = "\
@@ -90,7 +91,7 @@ async fn send(token: &str, args: Vec<String>) -> Run {
 
 #[tokio::test]
 async fn a_csv_of_three_people_lands_in_the_directory() {
-    let backend = crate::backends::each().await.remove(0);
+    let backend = Backend::sqlite();
     let api = Api::start(&backend).await;
     let job = api.post(JOBS_PATH, hr_job()).await;
     let job_id = job.expect(201)["id"].as_str().unwrap().to_owned();
@@ -220,7 +221,7 @@ async fn a_csv_of_three_people_lands_in_the_directory() {
 
 #[tokio::test]
 async fn sending_to_a_stopped_job_says_so_once_and_the_records_wait() {
-    let backend = crate::backends::each().await.remove(0);
+    let backend = Backend::sqlite();
     let api = Api::start(&backend).await;
     let job_id = api.post(JOBS_PATH, hr_job()).await.expect(201)["id"]
         .as_str()

@@ -1,7 +1,7 @@
 //! `GET /api/v1/jobs/{id}/status` over HTTP, on SQLite and PostgreSQL: a
 //! job never run, a job after a cycle into a real SCIM server
-//! (scim2-server, see `provisio_tests::scim_target`; skipped when
-//! `PROVISIO_SCIM2_PYTHON` is unset), a quarantined job, an unknown job and
+//! (scim2-server, see `provisio_tests::scim_target`; ignored unless asked
+//! for, as `cargo xtask test` does), a quarantined job, an unknown job and
 //! a request without credentials.
 
 use provisio_api::jobs::JOBS_PATH;
@@ -13,7 +13,8 @@ use provisio_tests::scim_target::ScimTarget;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::admin_api::{Api, for_each_backend};
+use crate::admin_api::{Api, with_api};
+use crate::backends::backend_test;
 
 const USERS: &str = "/api/v1/directory/users";
 
@@ -59,9 +60,10 @@ async fn status(api: &Api, job: &str) -> Value {
     body
 }
 
-#[tokio::test]
-async fn a_job_never_run_is_idle_with_nothing_to_show() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    a_job_never_run_is_idle_with_nothing_to_show,
+    with_api,
+    async |api: &Api| {
         let id = create_job(api, job("Never Run", "https://acme.example/scim/v2", "t")).await;
         let body = status(api, "never run").await;
         assert_eq!(
@@ -88,13 +90,14 @@ async fn a_job_never_run_is_idle_with_nothing_to_show() {
         let body = status(api, &id).await;
         assert_eq!(body["state"], "running");
         assert!(body["restart_requested_at"].is_string(), "{body}");
-    })
-    .await;
-}
+    }
+);
 
-#[tokio::test]
-async fn after_a_cycle_the_status_counts_its_actions() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    after_a_cycle_the_status_counts_its_actions,
+    with_api,
+    needs = "scim2-server",
+    async |api: &Api| {
         let Some(target) = ScimTarget::start() else { return };
         let id = create_job(api, job("acme", &target.base_url(), target.token())).await;
         add_users(api, &["ada@contoso.com", "grace@contoso.com"]).await;
@@ -122,13 +125,14 @@ async fn after_a_cycle_the_status_counts_its_actions() {
         );
         assert!(last["duration_ms"].is_u64(), "{last}");
         assert_eq!((&body["escrowed"], &body["failures_last_24h"]), (&json!(0), &json!(0)));
-    })
-    .await;
-}
+    }
+);
 
-#[tokio::test]
-async fn a_quarantined_job_shows_why_and_when_it_is_retried() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    a_quarantined_job_shows_why_and_when_it_is_retried,
+    with_api,
+    needs = "scim2-server",
+    async |api: &Api| {
         let Some(target) = ScimTarget::start() else { return };
         let id = create_job(api, job("acme", &target.base_url(), "not-the-token")).await;
         add_users(api, &["ada@contoso.com"]).await;
@@ -156,19 +160,18 @@ async fn a_quarantined_job_shows_why_and_when_it_is_retried() {
         );
         assert_eq!((&last["objects"], &last["failures"]), (&json!(1), &json!(1)));
         assert_eq!(body["failures_last_24h"], 1, "the refused user is logged as a failure");
-    })
-    .await;
-}
+    }
+);
 
-#[tokio::test]
-async fn an_unknown_job_is_not_found_and_credentials_are_needed() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    an_unknown_job_is_not_found_and_credentials_are_needed,
+    with_api,
+    async |api: &Api| {
         let id = create_job(api, job("acme", "https://acme.example/scim/v2", "t")).await;
         api.get(&job_status_path("no-such-job"))
             .await
             .expect_error(404, "not_found", "no-such-job");
         let anonymous = api.anonymous(Method::GET, &job_status_path(&id)).await;
         assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{}", anonymous.text);
-    })
-    .await;
-}
+    }
+);

@@ -8,7 +8,8 @@ use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::admin_api::{Api, for_each_backend};
+use crate::admin_api::{Api, with_api};
+use crate::backends::backend_test;
 
 #[allow(clippy::too_many_arguments)]
 fn entry(id: &str, job: &str, cycle: &str, action: LogAction, status: LogStatus, upn: &str, time: &str) -> LogEntry {
@@ -101,76 +102,65 @@ async fn ids(api: &Api, query: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn logs_need_an_admin() {
-    for_each_backend(async |api: &Api| {
-        for path in ["/api/v1/logs", "/api/v1/logs/e1", "/api/v1/logs/export?format=csv"] {
-            let answer = api.anonymous(Method::GET, path).await;
-            assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{path}");
-        }
-    })
-    .await;
-}
+backend_test!(logs_need_an_admin, with_api, async |api: &Api| {
+    for path in ["/api/v1/logs", "/api/v1/logs/e1", "/api/v1/logs/export?format=csv"] {
+        let answer = api.anonymous(Method::GET, path).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{path}");
+    }
+});
 
-#[tokio::test]
-async fn logs_are_filtered_and_paged() {
-    for_each_backend(async |api: &Api| {
-        seed(api).await;
-        assert_eq!(ids(api, "").await, ["e4", "e3", "e2", "e1"]);
-        assert_eq!(ids(api, "?job=j1").await, ["e3", "e2", "e1"]);
-        assert_eq!(ids(api, "?job=J2%20APP").await, ["e4"]);
-        assert_eq!(ids(api, "?action=staged_delete").await, ["e4"]);
-        assert_eq!(ids(api, "?status=failure").await, ["e2"]);
-        assert_eq!(ids(api, "?status=skipped&job=j1").await, ["e3"]);
-        assert_eq!(ids(api, "?q=bob%40example").await, ["e2"]);
-        assert_eq!(ids(api, "?q=ZO%C3%8B").await, ["e3"]);
-        assert_eq!(ids(api, "?q=acct-e1").await, ["e1"]);
-        assert_eq!(ids(api, "?cycle=c1").await, ["e2", "e1"]);
-        assert_eq!(
-            ids(api, "?since=2026-01-10T09:00:00Z&until=2026-01-12T00:00:00Z").await,
-            ["e3", "e2"]
-        );
-        assert_eq!(ids(api, "?since=2026-01-11T09:00:00%2B01:00").await, ["e4", "e3"]);
+backend_test!(logs_are_filtered_and_paged, with_api, async |api: &Api| {
+    seed(api).await;
+    assert_eq!(ids(api, "").await, ["e4", "e3", "e2", "e1"]);
+    assert_eq!(ids(api, "?job=j1").await, ["e3", "e2", "e1"]);
+    assert_eq!(ids(api, "?job=J2%20APP").await, ["e4"]);
+    assert_eq!(ids(api, "?action=staged_delete").await, ["e4"]);
+    assert_eq!(ids(api, "?status=failure").await, ["e2"]);
+    assert_eq!(ids(api, "?status=skipped&job=j1").await, ["e3"]);
+    assert_eq!(ids(api, "?q=bob%40example").await, ["e2"]);
+    assert_eq!(ids(api, "?q=ZO%C3%8B").await, ["e3"]);
+    assert_eq!(ids(api, "?q=acct-e1").await, ["e1"]);
+    assert_eq!(ids(api, "?cycle=c1").await, ["e2", "e1"]);
+    assert_eq!(
+        ids(api, "?since=2026-01-10T09:00:00Z&until=2026-01-12T00:00:00Z").await,
+        ["e3", "e2"]
+    );
+    assert_eq!(ids(api, "?since=2026-01-11T09:00:00%2B01:00").await, ["e4", "e3"]);
 
-        let page = api.get("/api/v1/logs?limit=2&offset=1").await.expect(200).clone();
-        assert_eq!(page["total"], 4);
-        assert_eq!(page["items"][0]["id"], "e3");
-        assert_eq!(page["items"].as_array().unwrap().len(), 2);
-        let filtered = api.get("/api/v1/logs?job=j1&limit=1").await.expect(200).clone();
-        assert_eq!(filtered["total"], 3);
-    })
-    .await;
-}
+    let page = api.get("/api/v1/logs?limit=2&offset=1").await.expect(200).clone();
+    assert_eq!(page["total"], 4);
+    assert_eq!(page["items"][0]["id"], "e3");
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    let filtered = api.get("/api/v1/logs?job=j1&limit=1").await.expect(200).clone();
+    assert_eq!(filtered["total"], 3);
+});
 
-#[tokio::test]
-async fn bad_parameters_are_named() {
-    for_each_backend(async |api: &Api| {
-        api.get("/api/v1/logs?since=yesterday")
-            .await
-            .expect_error(400, "invalid", "`since`");
-        api.get("/api/v1/logs?until=2026-02-30T00:00:00Z")
-            .await
-            .expect_error(400, "invalid", "`until`");
-        api.get("/api/v1/logs?action=Created")
-            .await
-            .expect_error(400, "invalid", "`action`");
-        api.get("/api/v1/logs?status=ok")
-            .await
-            .expect_error(400, "invalid", "`status`");
-        api.get("/api/v1/logs?limit=501")
-            .await
-            .expect_error(400, "invalid", "`limit`");
-        api.get("/api/v1/logs/export?since=soon")
-            .await
-            .expect_error(400, "invalid", "`since`");
-        api.get("/api/v1/logs/export?format=xml").await.expect(400);
-    })
-    .await;
-}
+backend_test!(bad_parameters_are_named, with_api, async |api: &Api| {
+    api.get("/api/v1/logs?since=yesterday")
+        .await
+        .expect_error(400, "invalid", "`since`");
+    api.get("/api/v1/logs?until=2026-02-30T00:00:00Z")
+        .await
+        .expect_error(400, "invalid", "`until`");
+    api.get("/api/v1/logs?action=Created")
+        .await
+        .expect_error(400, "invalid", "`action`");
+    api.get("/api/v1/logs?status=ok")
+        .await
+        .expect_error(400, "invalid", "`status`");
+    api.get("/api/v1/logs?limit=501")
+        .await
+        .expect_error(400, "invalid", "`limit`");
+    api.get("/api/v1/logs/export?since=soon")
+        .await
+        .expect_error(400, "invalid", "`since`");
+    api.get("/api/v1/logs/export?format=xml").await.expect(400);
+});
 
-#[tokio::test]
-async fn one_entry_has_its_steps_and_modified_attributes() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    one_entry_has_its_steps_and_modified_attributes,
+    with_api,
+    async |api: &Api| {
         seed(api).await;
         let entry = api.get(&log_path("e2")).await.expect(200).clone();
         assert_eq!(entry["job_id"], "j1");
@@ -186,55 +176,50 @@ async fn one_entry_has_its_steps_and_modified_attributes() {
         assert_eq!(entry["steps"][0]["kind"], "action");
         assert_eq!(entry["duration_ms"], 12);
         api.get(&log_path("nope")).await.expect_error(404, "not_found", "nope");
-    })
-    .await;
-}
+    }
+);
 
-#[tokio::test]
-async fn exports_download_json_and_csv() {
-    for_each_backend(async |api: &Api| {
-        seed(api).await;
-        let json = api.get("/api/v1/logs/export?format=json&job=j1").await;
-        json.expect(200);
-        assert_eq!(json.headers[CONTENT_TYPE], "application/json");
-        assert_eq!(
-            json.headers[CONTENT_DISPOSITION],
-            "attachment; filename=\"provisioning-logs.json\""
-        );
-        let entries: Vec<LogEntry> = serde_json::from_str(&json.text).unwrap();
-        assert_eq!(
-            entries.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
-            ["e3", "e2", "e1"]
-        );
-        assert_eq!(entries[1].error_code.as_deref(), Some("TooManyRequests"));
+backend_test!(exports_download_json_and_csv, with_api, async |api: &Api| {
+    seed(api).await;
+    let json = api.get("/api/v1/logs/export?format=json&job=j1").await;
+    json.expect(200);
+    assert_eq!(json.headers[CONTENT_TYPE], "application/json");
+    assert_eq!(
+        json.headers[CONTENT_DISPOSITION],
+        "attachment; filename=\"provisioning-logs.json\""
+    );
+    let entries: Vec<LogEntry> = serde_json::from_str(&json.text).unwrap();
+    assert_eq!(
+        entries.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+        ["e3", "e2", "e1"]
+    );
+    assert_eq!(entries[1].error_code.as_deref(), Some("TooManyRequests"));
 
-        // No filters and no format: JSON of everything; offset and limit do not apply.
-        let all = api.get("/api/v1/logs/export?limit=1&offset=3").await;
-        assert_eq!(serde_json::from_str::<Vec<LogEntry>>(&all.text).unwrap().len(), 4);
-        let none = api.get("/api/v1/logs/export?job=nobody").await;
-        assert_eq!(none.text, "[]");
+    // No filters and no format: JSON of everything; offset and limit do not apply.
+    let all = api.get("/api/v1/logs/export?limit=1&offset=3").await;
+    assert_eq!(serde_json::from_str::<Vec<LogEntry>>(&all.text).unwrap().len(), 4);
+    let none = api.get("/api/v1/logs/export?job=nobody").await;
+    assert_eq!(none.text, "[]");
 
-        let csv = api.get("/api/v1/logs/export?format=csv&cycle=c1").await;
-        csv.expect(200);
-        assert_eq!(csv.headers[CONTENT_TYPE], "text/csv; charset=utf-8");
-        assert_eq!(
-            csv.headers[CONTENT_DISPOSITION],
-            "attachment; filename=\"provisioning-logs.csv\""
-        );
-        let lines: Vec<&str> = csv.text.split("\r\n").collect();
-        assert_eq!(
-            lines[0],
-            "time,job,action,status,source,target,modified attributes,error code,reason,recommended action,cycle,id"
-        );
-        assert_eq!(lines.len(), 4, "{}", csv.text); // header, two rows, and the empty text after the last CRLF
-        assert!(lines[1].starts_with(
-            "2026-01-10T09:00:00.000Z,j1 app,update,failure,Bob@Example.org (user-e2),acct-e2,\
-             \"title: Engineer → CEO, \"\"acting\"\"; password: (none) → [Redact]\",TooManyRequests,\
-             the application answered 429,"
-        ));
-        assert!(lines[1].ends_with(",c1,e2"));
-        assert!(lines[2].starts_with("2026-01-10T08:00:00.000Z,j1 app,create,success,ada@example.org (user-e1)"));
-        assert_eq!(lines[3], "");
-    })
-    .await;
-}
+    let csv = api.get("/api/v1/logs/export?format=csv&cycle=c1").await;
+    csv.expect(200);
+    assert_eq!(csv.headers[CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert_eq!(
+        csv.headers[CONTENT_DISPOSITION],
+        "attachment; filename=\"provisioning-logs.csv\""
+    );
+    let lines: Vec<&str> = csv.text.split("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "time,job,action,status,source,target,modified attributes,error code,reason,recommended action,cycle,id"
+    );
+    assert_eq!(lines.len(), 4, "{}", csv.text); // header, two rows, and the empty text after the last CRLF
+    assert!(lines[1].starts_with(
+        "2026-01-10T09:00:00.000Z,j1 app,update,failure,Bob@Example.org (user-e2),acct-e2,\
+         \"title: Engineer → CEO, \"\"acting\"\"; password: (none) → [Redact]\",TooManyRequests,\
+         the application answered 429,"
+    ));
+    assert!(lines[1].ends_with(",c1,e2"));
+    assert!(lines[2].starts_with("2026-01-10T08:00:00.000Z,j1 app,create,success,ada@example.org (user-e1)"));
+    assert_eq!(lines[3], "");
+});

@@ -36,6 +36,7 @@ async fn retype(portal: &Portal, selector: &str, text: &str) -> TestResult {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium, chromedriver and the built portal (cargo xtask test)"]
 async fn the_default_expression_shows_the_users_address() -> TestResult {
     if !e2e_enabled("the_default_expression_shows_the_users_address") {
         return Ok(());
@@ -58,6 +59,7 @@ async fn the_default_expression_shows_the_users_address() -> TestResult {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium, chromedriver and the built portal (cargo xtask test)"]
 async fn typing_updates_the_result_on_each_keystroke() -> TestResult {
     if !e2e_enabled("typing_updates_the_result_on_each_keystroke") {
         return Ok(());
@@ -84,6 +86,7 @@ async fn typing_updates_the_result_on_each_keystroke() -> TestResult {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium, chromedriver and the built portal (cargo xtask test)"]
 async fn an_unknown_function_is_underlined_with_a_suggestion() -> TestResult {
     if !e2e_enabled("an_unknown_function_is_underlined_with_a_suggestion") {
         return Ok(());
@@ -114,6 +117,7 @@ async fn an_unknown_function_is_underlined_with_a_suggestion() -> TestResult {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium, chromedriver and the built portal (cargo xtask test)"]
 async fn insert_puts_a_function_example_in_the_editor() -> TestResult {
     if !e2e_enabled("insert_puts_a_function_example_in_the_editor") {
         return Ok(());
@@ -140,6 +144,7 @@ async fn insert_puts_a_function_example_in_the_editor() -> TestResult {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium, chromedriver and the built portal (cargo xtask test)"]
 async fn invalid_source_json_shows_an_error() -> TestResult {
     if !e2e_enabled("invalid_source_json_shows_an_error") {
         return Ok(());

@@ -243,6 +243,7 @@ async fn href(portal: &Portal, selector: &str) -> TestResult<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium, chromedriver, the built portal and axe-core (cargo xtask test)"]
 async fn axe_finds_nothing_above_minor_on_any_page() -> TestResult {
     if !e2e_enabled("axe_finds_nothing_above_minor_on_any_page") {
         return Ok(());
@@ -400,6 +401,7 @@ async fn tab_to(portal: &Portal, wanted: &str, limit: usize) -> TestResult<Vec<S
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium, chromedriver and the built portal (cargo xtask test)"]
 async fn sign_in_works_from_the_keyboard_alone() -> TestResult {
     if !e2e_enabled("sign_in_works_from_the_keyboard_alone") {
         return Ok(());
@@ -517,6 +519,7 @@ const KEYBOARD_PROBLEMS: &str = "
 ";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium, chromedriver and the built portal (cargo xtask test)"]
 async fn every_control_takes_a_visible_keyboard_focus() -> TestResult {
     if !e2e_enabled("every_control_takes_a_visible_keyboard_focus") {
         return Ok(());

@@ -19,6 +19,7 @@ fn portal_dir() -> PathBuf {
 }
 
 #[tokio::test]
+#[ignore = "needs Chromium, chromedriver and the built portal (cargo xtask test)"]
 async fn the_wasm_size_is_guarded_and_first_paint_is_reported() -> TestResult {
     if !e2e_enabled("portal_budget") {
         return Ok(());

@@ -29,6 +29,7 @@ async fn show(portal: &Portal, selector: &str) -> TestResult {
 }
 
 #[tokio::test]
+#[ignore = "needs Chromium, chromedriver, the built portal and scim2-server (cargo xtask test)"]
 async fn create_test_provision_start_and_edit_an_application() -> TestResult {
     if !e2e_enabled("portal_jobs") {
         return Ok(());

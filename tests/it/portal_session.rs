@@ -5,6 +5,7 @@
 use crate::browser::{ADMIN, ADMIN_PASSWORD, Portal, TestResult, e2e_enabled};
 
 #[tokio::test]
+#[ignore = "needs Chromium, chromedriver and the built portal (cargo xtask test)"]
 async fn sign_in_sign_out_and_back_to_the_page_asked_for() -> TestResult {
     if !e2e_enabled("portal_session") {
         return Ok(());

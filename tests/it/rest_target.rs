@@ -12,7 +12,6 @@
 use std::time::Duration;
 
 use provisio_api::jobs::JOBS_PATH;
-use provisio_api::jobs::status::QuarantineChange;
 use provisio_connectors::http::HttpOptions;
 use provisio_connectors::rest::RestConnector;
 use provisio_connectors::{Connector, ConnectorError};
@@ -24,7 +23,8 @@ use provisio_server::jobs::Jobs;
 use provisio_tests::rest_target::RestService;
 use serde_json::{Value, json};
 
-use crate::admin_api::{Api, for_each_backend};
+use crate::admin_api::{Api, with_api};
+use crate::backends::backend_test;
 
 const USERS: &str = "/api/v1/directory/users";
 const GROUPS: &str = "/api/v1/directory/groups";
@@ -144,9 +144,10 @@ fn sorted(mut ids: Vec<String>) -> Vec<String> {
     ids
 }
 
-#[tokio::test]
-async fn cycles_create_update_disable_and_delete_through_the_api() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    cycles_create_update_disable_and_delete_through_the_api,
+    with_api,
+    async |api: &Api| {
         let fx = Fixture::start(api, None, json!({})).await;
         let ada = fx.user("ada@contoso.com", "Ada", "Engineer").await;
         let grace = fx.user("grace@contoso.com", "Grace", "Admiral").await;
@@ -201,13 +202,13 @@ async fn cycles_create_update_disable_and_delete_through_the_api() {
                 .is_none()
         );
         assert_eq!(fx.service.objects("users").len(), 1);
-    })
-    .await;
-}
+    }
+);
 
-#[tokio::test]
-async fn matching_links_an_existing_object_instead_of_a_duplicate() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    matching_links_an_existing_object_instead_of_a_duplicate,
+    with_api,
+    async |api: &Api| {
         let fx = Fixture::start(api, None, json!({})).await;
         // An API that ignores the filter: only the matching object may link.
         let existing = fx.service.insert(
@@ -226,13 +227,13 @@ async fn matching_links_an_existing_object_instead_of_a_duplicate() {
         let patches = fx.service.calls_to("PATCH", &format!("/api/users/{existing}"));
         assert_eq!(patches.len(), 1, "the linked object is updated: {patches:?}");
         assert_eq!(fx.target_user("ADA@contoso.com")["title"], "Engineer");
-    })
-    .await;
-}
+    }
+);
 
-#[tokio::test]
-async fn a_found_object_without_the_matching_attribute_is_not_linked() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    a_found_object_without_the_matching_attribute_is_not_linked,
+    with_api,
+    async |api: &Api| {
         let fx = Fixture::start(api, None, json!({})).await;
         // An API that ignores the filter and answers an account that does not
         // carry the matching attribute at all: it must not be linked.
@@ -251,80 +252,72 @@ async fn a_found_object_without_the_matching_attribute_is_not_linked() {
             "the unrelated account is left alone"
         );
         assert_eq!(fx.target_user("ada@contoso.com")["title"], "Engineer");
-    })
-    .await;
-}
+    }
+);
 
-#[tokio::test]
-async fn groups_are_written_with_their_member_ids() {
-    for_each_backend(async |api: &Api| {
-        let fx = Fixture::start(api, None, json!({})).await;
-        let ada = fx.user("ada@contoso.com", "Ada", "Engineer").await;
-        let grace = fx.user("grace@contoso.com", "Grace", "Admiral").await;
-        let alan = fx.user("alan@contoso.com", "Alan", "Mathematician").await;
-        let group = api
-            .post(
-                GROUPS,
-                json!({"attributes": {"displayName": "Engineers"}, "members": [ada, grace]}),
-            )
-            .await;
-        let group_id = group.expect(201)["id"].as_str().unwrap().to_owned();
+backend_test!(groups_are_written_with_their_member_ids, with_api, async |api: &Api| {
+    let fx = Fixture::start(api, None, json!({})).await;
+    let ada = fx.user("ada@contoso.com", "Ada", "Engineer").await;
+    let grace = fx.user("grace@contoso.com", "Grace", "Admiral").await;
+    let alan = fx.user("alan@contoso.com", "Alan", "Mathematician").await;
+    let group = api
+        .post(
+            GROUPS,
+            json!({"attributes": {"displayName": "Engineers"}, "members": [ada, grace]}),
+        )
+        .await;
+    let group_id = group.expect(201)["id"].as_str().unwrap().to_owned();
 
-        let report = fx.cycle(Mode::Initial).await;
-        assert_eq!(report.actions.get("create"), Some(&4), "{report:?}");
-        assert_eq!((report.failures, report.failed_references), (0, 0), "{report:?}");
-        let id = |upn: &str| fx.target_user(upn)["id"].as_str().unwrap().to_owned();
-        let (ada_t, grace_t, alan_t) = (id("ada@contoso.com"), id("grace@contoso.com"), id("alan@contoso.com"));
-        assert_eq!(fx.members("Engineers"), sorted(vec![ada_t.clone(), grace_t.clone()]));
+    let report = fx.cycle(Mode::Initial).await;
+    assert_eq!(report.actions.get("create"), Some(&4), "{report:?}");
+    assert_eq!((report.failures, report.failed_references), (0, 0), "{report:?}");
+    let id = |upn: &str| fx.target_user(upn)["id"].as_str().unwrap().to_owned();
+    let (ada_t, grace_t, alan_t) = (id("ada@contoso.com"), id("grace@contoso.com"), id("alan@contoso.com"));
+    assert_eq!(fx.members("Engineers"), sorted(vec![ada_t.clone(), grace_t.clone()]));
 
-        api.patch(&format!("{GROUPS}/{group_id}"), json!({"members": [ada, alan]}))
-            .await
-            .expect(200);
-        let report = fx.cycle(Mode::Incremental).await;
-        assert_eq!(report.failed_references, 0, "{report:?}");
-        assert_eq!(fx.members("Engineers"), sorted(vec![ada_t, alan_t]));
-        assert!(!fx.members("Engineers").contains(&grace_t));
-    })
-    .await;
-}
+    api.patch(&format!("{GROUPS}/{group_id}"), json!({"members": [ada, alan]}))
+        .await
+        .expect(200);
+    let report = fx.cycle(Mode::Incremental).await;
+    assert_eq!(report.failed_references, 0, "{report:?}");
+    assert_eq!(fx.members("Engineers"), sorted(vec![ada_t, alan_t]));
+    assert!(!fx.members("Engineers").contains(&grace_t));
+});
 
-#[tokio::test]
-async fn a_user_is_provisioned_on_demand() {
-    for_each_backend(async |api: &Api| {
-        let fx = Fixture::start(api, None, json!({})).await;
-        fx.user("ada@contoso.com", "Ada", "Engineer").await;
-        fx.user("grace@contoso.com", "Grace", "Admiral").await;
-        let path = format!("{JOBS_PATH}/{}/provision-on-demand", fx.job_id);
-        let answer = api.post(&path, json!({"user": "ada@contoso.com"})).await;
-        let body = answer.expect(200);
-        assert_eq!(body["decision"]["action"], "create", "{body}");
-        let users = fx.service.objects("users");
-        assert_eq!(users.len(), 1, "{users:?}");
-        assert_eq!(users[0]["userName"], "ada@contoso.com");
-    })
-    .await;
-}
+backend_test!(a_user_is_provisioned_on_demand, with_api, async |api: &Api| {
+    let fx = Fixture::start(api, None, json!({})).await;
+    fx.user("ada@contoso.com", "Ada", "Engineer").await;
+    fx.user("grace@contoso.com", "Grace", "Admiral").await;
+    let path = format!("{JOBS_PATH}/{}/provision-on-demand", fx.job_id);
+    let answer = api.post(&path, json!({"user": "ada@contoso.com"})).await;
+    let body = answer.expect(200);
+    assert_eq!(body["decision"]["action"], "create", "{body}");
+    let users = fx.service.objects("users");
+    assert_eq!(users.len(), 1, "{users:?}");
+    assert_eq!(users[0]["userName"], "ada@contoso.com");
+});
 
-#[tokio::test]
-async fn a_wrong_token_quarantines_the_job() {
-    for_each_backend(async |api: &Api| {
-        let fx = Fixture::start(api, Some("not-the-token"), json!({})).await;
-        fx.user("ada@contoso.com", "Ada", "Engineer").await;
-        let report = fx.cycle(Mode::Initial).await;
-        assert_eq!(report.quarantine, Some(QuarantineChange::Quarantined), "{report:?}");
-        let status = api.server.store().cycle_state(&fx.job_id).status().await.unwrap();
-        assert_eq!(status.status, RunStatus::Quarantined, "{status:?}");
-        let reason = status.quarantine_reason.unwrap_or_default();
-        assert!(reason.contains("credentials"), "{reason}");
-        assert!(!reason.contains("not-the-token"), "{reason}");
-        assert!(fx.service.objects("users").is_empty());
-    })
-    .await;
-}
+backend_test!(a_wrong_token_quarantines_the_job, with_api, async |api: &Api| {
+    let fx = Fixture::start(api, Some("not-the-token"), json!({})).await;
+    fx.user("ada@contoso.com", "Ada", "Engineer").await;
+    let report = fx.cycle(Mode::Initial).await;
+    assert_eq!(
+        report.quarantine,
+        Some(provisio_api::jobs::status::QuarantineChange::Quarantined),
+        "{report:?}"
+    );
+    let status = api.server.store().cycle_state(&fx.job_id).status().await.unwrap();
+    assert_eq!(status.status, RunStatus::Quarantined, "{status:?}");
+    let reason = status.quarantine_reason.unwrap_or_default();
+    assert!(reason.contains("credentials"), "{reason}");
+    assert!(!reason.contains("not-the-token"), "{reason}");
+    assert!(fx.service.objects("users").is_empty());
+});
 
-#[tokio::test]
-async fn body_templates_shape_creates_and_full_updates() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    body_templates_shape_creates_and_full_updates,
+    with_api,
+    async |api: &Api| {
         let template = json!({
             "userName": "{{userName}}",
             "name": {"givenName": "{{name.givenName}}"},
@@ -361,9 +354,8 @@ async fn body_templates_shape_creates_and_full_updates() {
             (updated["title"].clone(), updated["source"].clone()),
             (json!("Countess"), json!("provisio"))
         );
-    })
-    .await;
-}
+    }
+);
 
 /// The job's target as the connector takes it, waits shortened.
 fn connector(service: &RestService, token: &str, id_pointer: &str) -> RestConnector {

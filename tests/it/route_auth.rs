@@ -6,7 +6,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::backends;
+use crate::backends::Backend;
 
 /// The `/scim/v2` routes (server/src/scim/routes.rs), with every method each serves.
 const SCIM_ROUTES: &[(&str, &[&str])] = &[
@@ -33,7 +33,7 @@ fn is_public(method: &Method, path: &str) -> bool {
 
 #[tokio::test]
 async fn every_route_refuses_an_unauthenticated_request() {
-    let backend = backends::each().await.remove(0);
+    let backend = Backend::sqlite();
     let dir = tempfile::tempdir().unwrap();
     let server = provisio_server::Server::new(provisio_server::ServerConfig {
         listen: "127.0.0.1:0".parse().unwrap(),

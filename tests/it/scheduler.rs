@@ -1,19 +1,66 @@
 //! The scheduler against a real, independent SCIM server (scim2-server, see
-//! `provisio_tests::scim_target`; skipped when `PROVISIO_SCIM2_PYTHON` is
-//! unset): starting a realtime job provisions the directory without anyone
-//! running a cycle, a change reaches the target within seconds, and once
-//! the job is stopped changes no longer do; a change of a job's mappings
-//! restarts it (an initial cycle re-provisions every user, whether the job
-//! is running or started later), a change of its schedule does not.
+//! `provisio_tests::scim_target`; ignored unless asked for, as `cargo
+//! xtask test` does): starting a realtime job provisions the directory
+//! without anyone running a cycle, a change reaches the target within
+//! seconds, and once the job is stopped changes no longer do; a change of a
+//! job's mappings restarts it (an initial cycle re-provisions every user,
+//! whether the job is running or started later), a change of its schedule
+//! does not.
+//!
+//! The server's scheduler runs fast here ([`with_fast_scheduler`]) and
+//! counts its passes over the jobs table ([`Passes`]): what must not happen
+//! is checked once the scheduler has looked several times, against the
+//! job's run record, rather than after a sleep.
 
 use std::time::{Duration, Instant};
 
 use provisio_api::jobs::JOBS_PATH;
+use provisio_server::cycle::scheduler::SchedulerOptions;
 use provisio_server::cycle::state::StatusRecord;
 use provisio_tests::scim_target::ScimTarget;
 use serde_json::{Value, json};
+use tokio::sync::watch;
 
-use crate::admin_api::{Api, for_each_backend};
+use crate::admin_api::{Api, with_configured_api};
+use crate::backends::{Backend, backend_test};
+
+/// The fast scheduler's poll: a worker looks at its job at least this often.
+const POLL: Duration = Duration::from_millis(50);
+/// Passes enough for every worker to have looked at its job since (each
+/// waits a poll at most, and a realtime burst settles sooner): at least
+/// three polls.
+const PASSES_TO_NOTICE: u64 = 4;
+
+/// The scheduler's passes over the jobs table, as it counts them.
+pub(crate) struct Passes(watch::Receiver<u64>);
+
+impl Passes {
+    /// Waits until the scheduler has made [`PASSES_TO_NOTICE`] more passes:
+    /// by then every worker has acted on what happened before the call.
+    pub(crate) async fn noticed(&self) {
+        let mut passes = self.0.clone();
+        let target = *passes.borrow_and_update() + PASSES_TO_NOTICE;
+        tokio::time::timeout(Duration::from_secs(10), passes.wait_for(|done| *done >= target))
+            .await
+            .expect("the scheduler made no pass for 10 s")
+            .expect("the scheduler stopped");
+    }
+}
+
+/// Runs `test` against a fresh server on `backend` whose scheduler polls
+/// every 50 ms and settles realtime bursts within 40 ms, with its passes.
+pub(crate) async fn with_fast_scheduler(backend: Backend, test: impl AsyncFn(&Api, &Passes)) {
+    let (passes, counted) = watch::channel(0);
+    let options = SchedulerOptions {
+        poll: POLL,
+        quiet: Duration::from_millis(10),
+        max_delay: Duration::from_millis(40),
+        passes: Some(passes),
+    };
+    let passes = Passes(counted);
+    let configure = |server: provisio_server::Server| server.with_scheduler_options(options);
+    with_configured_api(backend, configure, async |api: &Api| test(api, &passes).await).await;
+}
 
 const USERS: &str = "/api/v1/directory/users";
 
@@ -39,13 +86,15 @@ async fn eventually(target: &ScimTarget, within: Duration, check: impl Fn(&[Valu
         if Instant::now() >= deadline {
             return false;
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(POLL).await;
     }
 }
 
-#[tokio::test]
-async fn a_started_realtime_job_provisions_changes_until_stopped() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    a_started_realtime_job_provisions_changes_until_stopped,
+    with_fast_scheduler,
+    needs = "scim2-server",
+    async |api: &Api, passes: &Passes| {
         let Some(target) = ScimTarget::start() else { return };
         let job = json!({
             "name": "scheduled",
@@ -72,8 +121,10 @@ async fn a_started_realtime_job_provisions_changes_until_stopped() {
                 .await;
             ids.push(answer.expect(201)["id"].as_str().unwrap().to_owned());
         }
-        // Nothing happens while the job is stopped.
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        // Nothing happens while the job is stopped: the scheduler passes it by.
+        let state = api.server.store().cycle_state(&job_id);
+        passes.noticed().await;
+        assert_eq!(state.status().await.unwrap().last_cycle_id, None);
         assert!(target_users(&target).await.is_empty());
 
         // Started: the initial cycle provisions both users.
@@ -106,27 +157,28 @@ async fn a_started_realtime_job_provisions_changes_until_stopped() {
             target_users(&target).await
         );
 
-        // Stopped: a change no longer does.
+        // Stopped: a change no longer does; no cycle starts for it.
         api.post(&format!("{JOBS_PATH}/{job_id}/stop"), json!({}))
             .await
             .expect(200);
+        let last = wait_for_idle(&state).await;
         api.patch(
             &format!("{USERS}/{}", ids[1]),
             json!({"attributes": {"jobTitle": "Rear Admiral"}}),
         )
         .await
         .expect(200);
-        assert!(
-            !eventually(&target, Duration::from_secs(3), |users| {
-                title_of(users, "grace@contoso.com").as_deref() != Some("Admiral")
-            })
-            .await,
-            "{:?}",
-            target_users(&target).await
+        passes.noticed().await;
+        let after = state.status().await.unwrap();
+        assert_eq!(after.last_cycle_id, last.last_cycle_id, "{after:?}");
+        let users = target_users(&target).await;
+        assert_eq!(
+            title_of(&users, "grace@contoso.com").as_deref(),
+            Some("Admiral"),
+            "{users:?}"
         );
-    })
-    .await;
-}
+    }
+);
 
 /// A user's value of `attribute` in the target.
 fn value_of(users: &[Value], name: &str, attribute: &str) -> Option<String> {
@@ -152,9 +204,11 @@ fn titled_job(target: &ScimTarget, expression: &str, interval_seconds: u64) -> V
     })
 }
 
-#[tokio::test]
-async fn a_change_of_mappings_restarts_the_job_but_one_of_schedule_does_not() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    a_change_of_mappings_restarts_the_job_but_one_of_schedule_does_not,
+    with_fast_scheduler,
+    needs = "scim2-server",
+    async |api: &Api, passes: &Passes| {
         let Some(target) = ScimTarget::start() else { return };
         let people = [
             ("ada@contoso.com", "Engineer", "Analytics"),
@@ -200,7 +254,7 @@ async fn a_change_of_mappings_restarts_the_job_but_one_of_schedule_does_not() {
         // Only the schedule changes: no restart, no cycle.
         let replaced = api.put(&path, titled_job(&target, "[jobTitle]", 43200)).await;
         assert_eq!(replaced.expect(200)["restart_requested_at"], Value::Null);
-        tokio::time::sleep(Duration::from_secs(5)).await;
+        passes.noticed().await;
         let same = state.status().await.unwrap();
         assert_eq!(same.last_cycle_id, first.last_cycle_id, "{same:?}");
 
@@ -221,12 +275,15 @@ async fn a_change_of_mappings_restarts_the_job_but_one_of_schedule_does_not() {
         assert_eq!(counts.objects, 2, "an initial cycle reads every user: {counts:?}");
         assert_eq!(counts.actions.get("update"), Some(&2), "{counts:?}");
 
-        // Stopped, changed, started again: it begins with an initial cycle.
+        // Stopped (its worker ends), changed, started again: it begins
+        // with an initial cycle.
         api.post(&format!("{path}/stop"), json!({})).await.expect(200);
-        tokio::time::sleep(Duration::from_secs(3)).await;
+        passes.noticed().await;
         api.put(&path, titled_job(&target, "[jobTitle]", 43200))
             .await
             .expect(200);
+        passes.noticed().await;
+        assert_eq!(state.status().await.unwrap().last_cycle_id, restarted.last_cycle_id);
         assert!(!titles_from(1)(&target_users(&target).await));
         api.post(&format!("{path}/start"), json!({})).await.expect(200);
         assert!(
@@ -235,9 +292,8 @@ async fn a_change_of_mappings_restarts_the_job_but_one_of_schedule_does_not() {
             target_users(&target).await
         );
         api.post(&format!("{path}/stop"), json!({})).await.expect(200);
-    })
-    .await;
-}
+    }
+);
 
 /// The run record once no cycle is running (at most 15 seconds).
 async fn wait_for_idle(state: &provisio_server::cycle::state::CycleState) -> StatusRecord {
@@ -247,6 +303,6 @@ async fn wait_for_idle(state: &provisio_server::cycle::state::CycleState) -> Sta
         if status.last_cycle_finished_at.is_some() || Instant::now() >= deadline {
             return status;
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(POLL).await;
     }
 }

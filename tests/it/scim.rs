@@ -9,12 +9,12 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, ETAG, IF_MATCH, IF_NONE_MATCH, LOCATION};
 use serde_json::{Value, json};
 
-use crate::backends;
+use crate::backends::{Backend, backend_test};
 
 pub(crate) const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub(crate) const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 pub(crate) const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-pub(crate) const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 pub(crate) const BULK: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 
 pub struct Scim {
@@ -128,16 +128,11 @@ impl Scim {
     }
 }
 
-pub(crate) async fn each_backend<F>(test: F)
-where
-    F: AsyncFn(&Scim),
-{
-    for backend in backends::each().await {
-        eprintln!("— {}", backend.label);
-        let scim = Scim::start(&backend.url).await;
-        test(&scim).await;
-        scim.server.shutdown().await;
-    }
+/// Runs `test` against a SCIM service on `backend`.
+pub(crate) async fn with_scim(backend: Backend, test: impl AsyncFn(&Scim)) {
+    let scim = Scim::start(&backend.url).await;
+    test(&scim).await;
+    scim.server.shutdown().await;
 }
 
 pub(crate) fn error_type(reply: &Reply) -> (u16, Option<&str>) {
@@ -152,7 +147,7 @@ pub(crate) fn error_type(reply: &Reply) -> (u16, Option<&str>) {
 
 #[tokio::test]
 async fn requests_without_a_valid_token_are_refused() {
-    let backend = backends::each().await.remove(0);
+    let backend = Backend::sqlite();
     let scim = Scim::start(&backend.url).await;
     let http = reqwest::Client::new();
     for path in [
@@ -171,133 +166,124 @@ async fn requests_without_a_valid_token_are_refused() {
     scim.server.shutdown().await;
 }
 
-#[tokio::test]
-async fn discovery_documents_describe_the_service() {
-    each_backend(async |scim| {
-        let config = scim.get("/ServiceProviderConfig").await;
-        assert_eq!(config.status, StatusCode::OK);
-        assert_eq!(config.headers[CONTENT_TYPE], "application/scim+json");
-        assert_eq!(config.body["patch"]["supported"], true);
-        assert_eq!(config.body["bulk"]["supported"], true);
-        assert_eq!(config.body["etag"]["supported"], true);
-        let types = scim.get("/ResourceTypes").await;
-        let ids: Vec<&str> = types.body["Resources"]
+backend_test!(discovery_documents_describe_the_service, with_scim, async |scim| {
+    let config = scim.get("/ServiceProviderConfig").await;
+    assert_eq!(config.status, StatusCode::OK);
+    assert_eq!(config.headers[CONTENT_TYPE], "application/scim+json");
+    assert_eq!(config.body["patch"]["supported"], true);
+    assert_eq!(config.body["bulk"]["supported"], true);
+    assert_eq!(config.body["etag"]["supported"], true);
+    let types = scim.get("/ResourceTypes").await;
+    let ids: Vec<&str> = types.body["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["User", "Group"]);
+    assert_eq!(scim.get("/ResourceTypes/User").await.body["schema"], USER);
+    let schemas = scim.get("/Schemas").await;
+    assert!(
+        schemas.body["Resources"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|t| t["id"].as_str().unwrap())
-            .collect();
-        assert_eq!(ids, ["User", "Group"]);
-        assert_eq!(scim.get("/ResourceTypes/User").await.body["schema"], USER);
-        let schemas = scim.get("/Schemas").await;
-        assert!(
-            schemas.body["Resources"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|s| s["id"] == ENTERPRISE)
-        );
-        let user_schema = scim.get(&format!("/Schemas/{USER}")).await;
-        let user_name = user_schema.body["attributes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["name"] == "userName")
-            .unwrap();
-        assert_eq!(user_name["uniqueness"], "server");
-        assert_eq!(scim.get("/Schemas/urn:nope").await.status, StatusCode::NOT_FOUND);
-    })
-    .await;
-}
+            .any(|s| s["id"] == ENTERPRISE)
+    );
+    let user_schema = scim.get(&format!("/Schemas/{USER}")).await;
+    let user_name = user_schema.body["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "userName")
+        .unwrap();
+    assert_eq!(user_name["uniqueness"], "server");
+    assert_eq!(scim.get("/Schemas/urn:nope").await.status, StatusCode::NOT_FOUND);
+});
 
-#[tokio::test]
-async fn users_are_created_read_replaced_and_deleted() {
-    each_backend(async |scim| {
-        let reply = scim
-            .post(
-                "/Users",
-                json!({
-                    "schemas": [USER, ENTERPRISE],
-                    "userName": "ada@contoso.com",
-                    "externalId": "E-1",
-                    "name": {"givenName": "Ada", "familyName": "Lovelace"},
-                    "emails": [{"value": "ada@contoso.com", "type": "work", "primary": true}],
-                    "active": "True",
-                    ENTERPRISE: {"department": "Engineering", "employeeNumber": "1001"}
-                }),
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-        let id = reply.body["id"].as_str().unwrap().to_owned();
-        assert_eq!(reply.headers[LOCATION], scim.url(&format!("/Users/{id}")).as_str());
-        assert_eq!(reply.body["active"], true, "\"True\" is read as a boolean");
-        assert_eq!(reply.body["meta"]["resourceType"], "User");
+backend_test!(users_are_created_read_replaced_and_deleted, with_scim, async |scim| {
+    let reply = scim
+        .post(
+            "/Users",
+            json!({
+                "schemas": [USER, ENTERPRISE],
+                "userName": "ada@contoso.com",
+                "externalId": "E-1",
+                "name": {"givenName": "Ada", "familyName": "Lovelace"},
+                "emails": [{"value": "ada@contoso.com", "type": "work", "primary": true}],
+                "active": "True",
+                ENTERPRISE: {"department": "Engineering", "employeeNumber": "1001"}
+            }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let id = reply.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(reply.headers[LOCATION], scim.url(&format!("/Users/{id}")).as_str());
+    assert_eq!(reply.body["active"], true, "\"True\" is read as a boolean");
+    assert_eq!(reply.body["meta"]["resourceType"], "User");
 
-        // The directory holds it under Entra's attribute names.
-        let stored = scim.server.store().directory().user(&id).await.unwrap().unwrap();
-        assert_eq!(stored.attributes["userPrincipalName"], "ada@contoso.com");
-        assert_eq!(stored.attributes["department"], "Engineering");
-        assert_eq!(stored.attributes["employeeId"], "1001");
-        assert_eq!(stored.attributes["mail"], "ada@contoso.com");
+    // The directory holds it under Entra's attribute names.
+    let stored = scim.server.store().directory().user(&id).await.unwrap().unwrap();
+    assert_eq!(stored.attributes["userPrincipalName"], "ada@contoso.com");
+    assert_eq!(stored.attributes["department"], "Engineering");
+    assert_eq!(stored.attributes["employeeId"], "1001");
+    assert_eq!(stored.attributes["mail"], "ada@contoso.com");
 
-        let read = scim.get(&format!("/Users/{id}")).await;
-        assert_eq!(read.status, StatusCode::OK);
-        assert_eq!(read.body["name"]["familyName"], "Lovelace");
-        let etag = read.headers[ETAG].to_str().unwrap().to_owned();
-        let unchanged = scim
-            .send(
-                reqwest::Method::GET,
-                &format!("/Users/{id}"),
-                None,
-                &[(IF_NONE_MATCH.as_str(), &etag)],
-            )
-            .await;
-        assert_eq!(unchanged.status, StatusCode::NOT_MODIFIED);
+    let read = scim.get(&format!("/Users/{id}")).await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert_eq!(read.body["name"]["familyName"], "Lovelace");
+    let etag = read.headers[ETAG].to_str().unwrap().to_owned();
+    let unchanged = scim
+        .send(
+            reqwest::Method::GET,
+            &format!("/Users/{id}"),
+            None,
+            &[(IF_NONE_MATCH.as_str(), &etag)],
+        )
+        .await;
+    assert_eq!(unchanged.status, StatusCode::NOT_MODIFIED);
 
-        let replaced = scim
-            .send(
-                reqwest::Method::PUT,
-                &format!("/Users/{id}"),
-                Some(
-                    json!({"schemas": [USER], "userName": "ada@contoso.com", "displayName": "Ada L.", "active": false}),
-                ),
-                &[(IF_MATCH.as_str(), &etag)],
-            )
-            .await;
-        assert_eq!(replaced.status, StatusCode::OK, "{}", replaced.body);
-        assert_eq!(replaced.body["displayName"], "Ada L.");
-        assert!(replaced.body.get("name").is_none(), "PUT replaces everything");
-        let stale = scim
-            .send(
-                reqwest::Method::PUT,
-                &format!("/Users/{id}"),
-                Some(json!({"schemas": [USER], "userName": "ada@contoso.com"})),
-                &[(IF_MATCH.as_str(), &etag)],
-            )
-            .await;
-        assert_eq!(error_type(&stale).0, 412);
+    let replaced = scim
+        .send(
+            reqwest::Method::PUT,
+            &format!("/Users/{id}"),
+            Some(json!({"schemas": [USER], "userName": "ada@contoso.com", "displayName": "Ada L.", "active": false})),
+            &[(IF_MATCH.as_str(), &etag)],
+        )
+        .await;
+    assert_eq!(replaced.status, StatusCode::OK, "{}", replaced.body);
+    assert_eq!(replaced.body["displayName"], "Ada L.");
+    assert!(replaced.body.get("name").is_none(), "PUT replaces everything");
+    let stale = scim
+        .send(
+            reqwest::Method::PUT,
+            &format!("/Users/{id}"),
+            Some(json!({"schemas": [USER], "userName": "ada@contoso.com"})),
+            &[(IF_MATCH.as_str(), &etag)],
+        )
+        .await;
+    assert_eq!(error_type(&stale).0, 412);
 
-        let deleted = scim
-            .send(reqwest::Method::DELETE, &format!("/Users/{id}"), None, &[])
-            .await;
-        assert_eq!(deleted.status, StatusCode::NO_CONTENT);
-        assert_eq!(error_type(&scim.get(&format!("/Users/{id}")).await).0, 404);
-        let soft = scim
-            .server
-            .store()
-            .directory()
-            .user_including_deleted(&id)
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(soft.is_deleted(), "a SCIM delete soft-deletes");
-    })
-    .await;
-}
+    let deleted = scim
+        .send(reqwest::Method::DELETE, &format!("/Users/{id}"), None, &[])
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    assert_eq!(error_type(&scim.get(&format!("/Users/{id}")).await).0, 404);
+    let soft = scim
+        .server
+        .store()
+        .directory()
+        .user_including_deleted(&id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(soft.is_deleted(), "a SCIM delete soft-deletes");
+});
 
-#[tokio::test]
-async fn bad_requests_say_what_is_wrong_and_write_nothing() {
-    each_backend(async |scim| {
+backend_test!(
+    bad_requests_say_what_is_wrong_and_write_nothing,
+    with_scim,
+    async |scim| {
         scim.create_user("taken@contoso.com", json!({})).await;
         let before = scim.latest_change().await;
 
@@ -373,98 +359,124 @@ async fn bad_requests_say_what_is_wrong_and_write_nothing() {
 
         assert_eq!(scim.latest_change().await, before, "nothing was written");
         assert_eq!(scim.server.store().directory().user_count().await.unwrap(), 1);
-    })
-    .await;
-}
+    }
+);
 
-#[tokio::test]
-async fn filters_sorting_paging_and_projection() {
-    each_backend(async |scim| {
-        for (n, (name, dept, active)) in [
-            ("ada", "Engineering", true),
-            ("bob", "Sales", true),
-            ("cyd", "Engineering", false),
-            ("dee", "Sales", true),
-            ("eve", "Legal", true),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            scim.create_user(
-                &format!("{name}@contoso.com"),
-                json!({
-                    "schemas": [USER, ENTERPRISE],
-                    "externalId": format!("X{n}"),
-                    "displayName": name.to_uppercase(),
-                    "active": active,
-                    "emails": [{"value": format!("{name}@contoso.com"), "type": "work"}],
-                    ENTERPRISE: {"department": dept}
-                }),
-            )
-            .await;
-        }
-        let names = |reply: &Reply| -> Vec<String> {
-            reply.body["Resources"].as_array().unwrap().iter().map(|r| r["userName"].as_str().unwrap().to_owned()).collect()
-        };
-        let query = |filter: &str| format!("/Users?filter={}", urlencode(filter));
-        let eq = scim.get(&query("userName eq \"ADA@contoso.com\"")).await;
-        assert_eq!(names(&eq), ["ada@contoso.com"], "userName compares case-insensitively");
-        let ext = scim.get(&query("externalId eq \"x1\"")).await;
-        assert_eq!(ext.body["totalResults"], 0, "externalId is case-exact");
-        let dept = scim.get(&format!("{}&sortBy=userName&sortOrder=descending", query(&format!("{ENTERPRISE}:department eq \"Sales\"")))).await;
-        assert_eq!(names(&dept), ["dee@contoso.com", "bob@contoso.com"]);
-        let logic = scim.get(&query("(active eq true and not (userName sw \"b\")) or displayName eq \"CYD\"")).await;
-        assert_eq!(logic.body["totalResults"], 4);
-        let value_path = scim.get(&query("emails[type eq \"work\" and value co \"eve\"]")).await;
-        assert_eq!(names(&value_path), ["eve@contoso.com"]);
-        let present = scim.get(&query("title pr")).await;
-        assert_eq!(present.body["totalResults"], 0);
+backend_test!(filters_sorting_paging_and_projection, with_scim, async |scim| {
+    for (n, (name, dept, active)) in [
+        ("ada", "Engineering", true),
+        ("bob", "Sales", true),
+        ("cyd", "Engineering", false),
+        ("dee", "Sales", true),
+        ("eve", "Legal", true),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        scim.create_user(
+            &format!("{name}@contoso.com"),
+            json!({
+                "schemas": [USER, ENTERPRISE],
+                "externalId": format!("X{n}"),
+                "displayName": name.to_uppercase(),
+                "active": active,
+                "emails": [{"value": format!("{name}@contoso.com"), "type": "work"}],
+                ENTERPRISE: {"department": dept}
+            }),
+        )
+        .await;
+    }
+    let names = |reply: &Reply| -> Vec<String> {
+        reply.body["Resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["userName"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let query = |filter: &str| format!("/Users?filter={}", urlencode(filter));
+    let eq = scim.get(&query("userName eq \"ADA@contoso.com\"")).await;
+    assert_eq!(names(&eq), ["ada@contoso.com"], "userName compares case-insensitively");
+    let ext = scim.get(&query("externalId eq \"x1\"")).await;
+    assert_eq!(ext.body["totalResults"], 0, "externalId is case-exact");
+    let dept = scim
+        .get(&format!(
+            "{}&sortBy=userName&sortOrder=descending",
+            query(&format!("{ENTERPRISE}:department eq \"Sales\""))
+        ))
+        .await;
+    assert_eq!(names(&dept), ["dee@contoso.com", "bob@contoso.com"]);
+    let logic = scim
+        .get(&query(
+            "(active eq true and not (userName sw \"b\")) or displayName eq \"CYD\"",
+        ))
+        .await;
+    assert_eq!(logic.body["totalResults"], 4);
+    let value_path = scim.get(&query("emails[type eq \"work\" and value co \"eve\"]")).await;
+    assert_eq!(names(&value_path), ["eve@contoso.com"]);
+    let present = scim.get(&query("title pr")).await;
+    assert_eq!(present.body["totalResults"], 0);
 
-        let page = scim.get("/Users?sortBy=userName&startIndex=2&count=2").await;
-        assert_eq!(page.body["totalResults"], 5);
-        assert_eq!(page.body["startIndex"], 2);
-        assert_eq!(page.body["itemsPerPage"], 2);
-        assert_eq!(names(&page), ["bob@contoso.com", "cyd@contoso.com"]);
-        let count_only = scim.get("/Users?count=0").await;
-        assert_eq!((count_only.body["totalResults"].clone(), count_only.body["Resources"].as_array().map(Vec::len)), (json!(5), Some(0)));
+    let page = scim.get("/Users?sortBy=userName&startIndex=2&count=2").await;
+    assert_eq!(page.body["totalResults"], 5);
+    assert_eq!(page.body["startIndex"], 2);
+    assert_eq!(page.body["itemsPerPage"], 2);
+    assert_eq!(names(&page), ["bob@contoso.com", "cyd@contoso.com"]);
+    let count_only = scim.get("/Users?count=0").await;
+    assert_eq!(
+        (
+            count_only.body["totalResults"].clone(),
+            count_only.body["Resources"].as_array().map(Vec::len)
+        ),
+        (json!(5), Some(0))
+    );
 
-        let projected = scim.get(&format!("{}&attributes=userName", query("userName eq \"ada@contoso.com\""))).await;
-        let only = &projected.body["Resources"][0];
-        assert!(only.get("id").is_some(), "id is always returned");
-        assert!(only.get("displayName").is_none());
-        let excluded = scim.get(&format!("{}&excludedAttributes=emails,meta", query("userName eq \"ada@contoso.com\""))).await;
-        assert!(excluded.body["Resources"][0].get("emails").is_none());
-        assert!(excluded.body["Resources"][0].get("displayName").is_some());
+    let projected = scim
+        .get(&format!(
+            "{}&attributes=userName",
+            query("userName eq \"ada@contoso.com\"")
+        ))
+        .await;
+    let only = &projected.body["Resources"][0];
+    assert!(only.get("id").is_some(), "id is always returned");
+    assert!(only.get("displayName").is_none());
+    let excluded = scim
+        .get(&format!(
+            "{}&excludedAttributes=emails,meta",
+            query("userName eq \"ada@contoso.com\"")
+        ))
+        .await;
+    assert!(excluded.body["Resources"][0].get("emails").is_none());
+    assert!(excluded.body["Resources"][0].get("displayName").is_some());
 
-        let search = scim
-            .post(
-                "/Users/.search",
-                json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "displayName sw \"D\"", "attributes": ["userName"]}),
-            )
-            .await;
-        assert_eq!(search.status, StatusCode::OK, "{}", search.body);
-        assert_eq!(names(&search), ["dee@contoso.com"]);
-    })
-    .await;
-}
+    let search = scim
+        .post(
+            "/Users/.search",
+            json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "displayName sw \"D\"", "attributes": ["userName"]}),
+        )
+        .await;
+    assert_eq!(search.status, StatusCode::OK, "{}", search.body);
+    assert_eq!(names(&search), ["dee@contoso.com"]);
+});
 
-#[tokio::test]
-async fn patch_accepts_rfc_and_entra_requests_all_or_nothing() {
-    each_backend(async |scim| {
+backend_test!(
+    patch_accepts_rfc_and_entra_requests_all_or_nothing,
+    with_scim,
+    async |scim| {
         let user = scim.create_user("pat@contoso.com", json!({"displayName": "Pat"})).await;
         let id = user["id"].as_str().unwrap();
         let path = format!("/Users/{id}");
 
         let entra = scim
-            .patch(
-                &path,
-                json!([
-                    {"op": "Replace", "path": "active", "value": "False"},
-                    {"op": "Add", "path": "emails[type eq \"work\"].value", "value": "pat@contoso.com"},
-                    {"op": "replace", "value": {"name.givenName": "Pat", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department": "Sales"}}
-                ]),
-            )
-            .await;
+        .patch(
+            &path,
+            json!([
+                {"op": "Replace", "path": "active", "value": "False"},
+                {"op": "Add", "path": "emails[type eq \"work\"].value", "value": "pat@contoso.com"},
+                {"op": "replace", "value": {"name.givenName": "Pat", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department": "Sales"}}
+            ]),
+        )
+        .await;
         assert_eq!(entra.status, StatusCode::OK, "{}", entra.body);
         assert_eq!(entra.body["active"], false);
         assert_eq!(entra.body["emails"][0]["value"], "pat@contoso.com");
@@ -484,117 +496,132 @@ async fn patch_accepts_rfc_and_entra_requests_all_or_nothing() {
             )
             .await;
         assert_eq!(error_type(&half_bad), (400, Some("mutability")));
-        let bad_path = scim.patch(&path, json!([{"op": "replace", "path": "emails[type eq", "value": "x"}])).await;
+        let bad_path = scim
+            .patch(
+                &path,
+                json!([{"op": "replace", "path": "emails[type eq", "value": "x"}]),
+            )
+            .await;
         assert_eq!(error_type(&bad_path).0, 400);
-        let bad_op = scim.patch(&path, json!([{"op": "move", "path": "displayName", "value": "x"}])).await;
+        let bad_op = scim
+            .patch(&path, json!([{"op": "move", "path": "displayName", "value": "x"}]))
+            .await;
         assert_eq!(error_type(&bad_op).0, 400);
         assert_eq!(scim.latest_change().await, before, "a failed PATCH writes nothing");
         assert_eq!(scim.get(&path).await.body["displayName"], "Pat");
 
-        let removed = scim.patch(&path, json!([{"op": "remove", "path": "emails[type eq \"work\"]"}])).await;
+        let removed = scim
+            .patch(&path, json!([{"op": "remove", "path": "emails[type eq \"work\"]"}]))
+            .await;
         assert_eq!(removed.status, StatusCode::OK);
         assert!(removed.body.get("emails").is_none(), "{}", removed.body);
-        assert_eq!(error_type(&scim.patch("/Users/missing", json!([{"op": "remove", "path": "title"}])).await).0, 404);
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn groups_and_their_members() {
-    each_backend(async |scim| {
-        let ada = scim.create_user("ada@contoso.com", json!({})).await["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let bob = scim.create_user("bob@contoso.com", json!({})).await["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let created = scim
-            .post(
-                "/Groups",
-                json!({"schemas": [GROUP], "displayName": "Engineers", "members": [{"value": ada, "$ref": null}]}),
+        assert_eq!(
+            error_type(
+                &scim
+                    .patch("/Users/missing", json!([{"op": "remove", "path": "title"}]))
+                    .await
             )
-            .await;
-        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
-        let gid = created.body["id"].as_str().unwrap().to_owned();
-        let path = format!("/Groups/{gid}");
-
-        let added = scim
-            .patch(
-                &path,
-                json!([{"op": "Add", "path": "members", "value": [{"value": bob}]}]),
-            )
-            .await;
-        assert_eq!(added.status, StatusCode::OK, "{}", added.body);
-        assert_eq!(added.body["members"].as_array().unwrap().len(), 2);
-        let user = scim.get(&format!("/Users/{bob}")).await;
-        assert_eq!(user.body["groups"][0]["value"], gid.as_str());
-        let filter = urlencode(&format!("groups.value eq \"{gid}\""));
-        let members = scim.get(&format!("/Users?filter={filter}&sortBy=userName")).await;
-        assert_eq!(members.body["totalResults"], 2, "{}", members.body);
-        assert_eq!(members.body["Resources"][1]["id"], bob.as_str());
-
-        let filtered = scim
-            .patch(
-                &path,
-                json!([{"op": "remove", "path": format!("members[value eq \"{ada}\"]")}]),
-            )
-            .await;
-        assert_eq!(filtered.body["members"].as_array().unwrap().len(), 1);
-        let entra = scim
-            .patch(
-                &path,
-                json!([{"op": "Remove", "path": "members", "value": [{"value": bob}]}]),
-            )
-            .await;
-        assert!(
-            entra
-                .body
-                .get("members")
-                .is_none_or(|m| m.as_array().unwrap().is_empty()),
-            "{}",
-            entra.body
+            .0,
+            404
         );
+    }
+);
 
-        let ghost = scim
-            .patch(
-                &path,
-                json!([{"op": "add", "path": "members", "value": [{"value": "ghost"}]}]),
-            )
-            .await;
-        assert_eq!(error_type(&ghost).0, 400);
-        let by_name = scim
-            .get(&format!("/Groups?filter={}", urlencode("displayName eq \"engineers\"")))
-            .await;
-        assert_eq!(by_name.body["totalResults"], 1);
-    })
-    .await;
-}
+backend_test!(groups_and_their_members, with_scim, async |scim| {
+    let ada = scim.create_user("ada@contoso.com", json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bob = scim.create_user("bob@contoso.com", json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let created = scim
+        .post(
+            "/Groups",
+            json!({"schemas": [GROUP], "displayName": "Engineers", "members": [{"value": ada, "$ref": null}]}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let gid = created.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/Groups/{gid}");
 
-#[tokio::test]
-async fn bulk_requests_resolve_bulk_ids_and_isolate_failures() {
-    each_backend(async |scim| {
+    let added = scim
+        .patch(
+            &path,
+            json!([{"op": "Add", "path": "members", "value": [{"value": bob}]}]),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    assert_eq!(added.body["members"].as_array().unwrap().len(), 2);
+    let user = scim.get(&format!("/Users/{bob}")).await;
+    assert_eq!(user.body["groups"][0]["value"], gid.as_str());
+    let filter = urlencode(&format!("groups.value eq \"{gid}\""));
+    let members = scim.get(&format!("/Users?filter={filter}&sortBy=userName")).await;
+    assert_eq!(members.body["totalResults"], 2, "{}", members.body);
+    assert_eq!(members.body["Resources"][1]["id"], bob.as_str());
+
+    let filtered = scim
+        .patch(
+            &path,
+            json!([{"op": "remove", "path": format!("members[value eq \"{ada}\"]")}]),
+        )
+        .await;
+    assert_eq!(filtered.body["members"].as_array().unwrap().len(), 1);
+    let entra = scim
+        .patch(
+            &path,
+            json!([{"op": "Remove", "path": "members", "value": [{"value": bob}]}]),
+        )
+        .await;
+    assert!(
+        entra
+            .body
+            .get("members")
+            .is_none_or(|m| m.as_array().unwrap().is_empty()),
+        "{}",
+        entra.body
+    );
+
+    let ghost = scim
+        .patch(
+            &path,
+            json!([{"op": "add", "path": "members", "value": [{"value": "ghost"}]}]),
+        )
+        .await;
+    assert_eq!(error_type(&ghost).0, 400);
+    let by_name = scim
+        .get(&format!("/Groups?filter={}", urlencode("displayName eq \"engineers\"")))
+        .await;
+    assert_eq!(by_name.body["totalResults"], 1);
+});
+
+backend_test!(
+    bulk_requests_resolve_bulk_ids_and_isolate_failures,
+    with_scim,
+    async |scim| {
         let reply = scim
-            .post(
-                "/Bulk",
-                json!({
-                    "schemas": [BULK],
-                    "Operations": [
-                        {"method": "POST", "path": "/Groups", "bulkId": "g", "data": {"schemas": [GROUP], "displayName": "Team", "members": [{"value": "bulkId:u"}]}},
-                        {"method": "POST", "path": "/Users", "bulkId": "u", "data": {"schemas": [USER], "userName": "new@contoso.com"}},
-                        {"method": "POST", "path": "/Users", "bulkId": "dup", "data": {"schemas": [USER], "userName": "NEW@contoso.com"}},
-                        {"method": "PATCH", "path": "/Users/bulkId:u", "data": {"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "title", "value": "Lead"}]}},
-                        {"method": "DELETE", "path": "/Users/nobody"}
-                    ]
-                }),
-            )
-            .await;
+        .post(
+            "/Bulk",
+            json!({
+                "schemas": [BULK],
+                "Operations": [
+                    {"method": "POST", "path": "/Groups", "bulkId": "g", "data": {"schemas": [GROUP], "displayName": "Team", "members": [{"value": "bulkId:u"}]}},
+                    {"method": "POST", "path": "/Users", "bulkId": "u", "data": {"schemas": [USER], "userName": "new@contoso.com"}},
+                    {"method": "POST", "path": "/Users", "bulkId": "dup", "data": {"schemas": [USER], "userName": "NEW@contoso.com"}},
+                    {"method": "PATCH", "path": "/Users/bulkId:u", "data": {"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "title", "value": "Lead"}]}},
+                    {"method": "DELETE", "path": "/Users/nobody"}
+                ]
+            }),
+        )
+        .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         let ops = reply.body["Operations"].as_array().unwrap();
         let status_of = |bulk_or_method: &str| -> Vec<String> {
             ops.iter()
-                .filter(|o| o["bulkId"] == bulk_or_method || (o.get("bulkId").is_none() && o["method"] == bulk_or_method))
+                .filter(|o| {
+                    o["bulkId"] == bulk_or_method || (o.get("bulkId").is_none() && o["method"] == bulk_or_method)
+                })
                 .map(|o| o["status"].as_str().unwrap().to_owned())
                 .collect()
         };
@@ -602,40 +629,57 @@ async fn bulk_requests_resolve_bulk_ids_and_isolate_failures() {
         assert_eq!(status_of("g"), ["201"]);
         assert_eq!(status_of("dup"), ["409"]);
         assert_eq!(status_of("DELETE"), ["404"]);
-        let group = scim.get(ops.iter().find(|o| o["bulkId"] == "g").unwrap()["location"].as_str().unwrap().rsplit_once("/scim/v2").unwrap().1).await;
+        let group = scim
+            .get(
+                ops.iter().find(|o| o["bulkId"] == "g").unwrap()["location"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit_once("/scim/v2")
+                    .unwrap()
+                    .1,
+            )
+            .await;
         assert_eq!(group.body["members"].as_array().unwrap().len(), 1);
         assert_eq!(scim.server.store().directory().user_count().await.unwrap(), 1);
 
         let stop = scim
-            .post(
-                "/Bulk",
-                json!({
-                    "schemas": [BULK],
-                    "failOnErrors": 1,
-                    "Operations": [
-                        {"method": "DELETE", "path": "/Users/nobody"},
-                        {"method": "POST", "path": "/Users", "bulkId": "late", "data": {"schemas": [USER], "userName": "late@contoso.com"}}
-                    ]
-                }),
-            )
-            .await;
-        assert_eq!(stop.body["Operations"].as_array().unwrap().len(), 1, "stops after the first error");
+        .post(
+            "/Bulk",
+            json!({
+                "schemas": [BULK],
+                "failOnErrors": 1,
+                "Operations": [
+                    {"method": "DELETE", "path": "/Users/nobody"},
+                    {"method": "POST", "path": "/Users", "bulkId": "late", "data": {"schemas": [USER], "userName": "late@contoso.com"}}
+                ]
+            }),
+        )
+        .await;
+        assert_eq!(
+            stop.body["Operations"].as_array().unwrap().len(),
+            1,
+            "stops after the first error"
+        );
         let circular = scim
-            .post(
-                "/Bulk",
-                json!({"schemas": [BULK], "Operations": [
-                    {"method": "POST", "path": "/Groups", "bulkId": "a", "data": {"schemas": [GROUP], "displayName": "A", "members": [{"value": "bulkId:b"}]}},
-                    {"method": "POST", "path": "/Groups", "bulkId": "b", "data": {"schemas": [GROUP], "displayName": "B", "members": [{"value": "bulkId:a"}]}}
-                ]}),
-            )
-            .await;
-        let statuses: Vec<&str> = circular.body["Operations"].as_array().unwrap().iter().map(|o| o["status"].as_str().unwrap()).collect();
+        .post(
+            "/Bulk",
+            json!({"schemas": [BULK], "Operations": [
+                {"method": "POST", "path": "/Groups", "bulkId": "a", "data": {"schemas": [GROUP], "displayName": "A", "members": [{"value": "bulkId:b"}]}},
+                {"method": "POST", "path": "/Groups", "bulkId": "b", "data": {"schemas": [GROUP], "displayName": "B", "members": [{"value": "bulkId:a"}]}}
+            ]}),
+        )
+        .await;
+        let statuses: Vec<&str> = circular.body["Operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["status"].as_str().unwrap())
+            .collect();
         assert_eq!(statuses, ["409", "409"]);
         let malformed = scim.post("/Bulk", json!({"Operations": []})).await;
         assert_eq!(error_type(&malformed), (400, Some("invalidSyntax")));
-    })
-    .await;
-}
+    }
+);
 
 pub(crate) fn urlencode(text: &str) -> String {
     let mut out = String::new();

@@ -4,7 +4,8 @@
 //! create`, once on SQLite and once on PostgreSQL.
 //!
 //! Needs the virtualenv `cargo xtask test` makes (its Python in
-//! `PROVISIO_SCIM2_PYTHON`); skipped without it, unless `PROVISIO_E2E=1`.
+//! `PROVISIO_SCIM2_PYTHON`): ignored unless asked for, as `cargo xtask test`
+//! does; skipped without it, unless `PROVISIO_E2E=1`.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -20,6 +21,7 @@ const PYTHON: &str = "PROVISIO_SCIM2_PYTHON";
 const CHECK_TIMEOUT: Duration = Duration::from_secs(300);
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs scim2-tester (cargo xtask test)"]
 async fn scim2_tester_finds_no_failure_on_sqlite() {
     let Some(python) = checker_python() else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -28,6 +30,7 @@ async fn scim2_tester_finds_no_failure_on_sqlite() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs PostgreSQL and scim2-tester (cargo xtask test)"]
 async fn scim2_tester_finds_no_failure_on_postgres() {
     let Some(python) = checker_python() else { return };
     let Some(database_url) = provisio_tests::postgres::fresh_database().await else {

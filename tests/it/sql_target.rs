@@ -1,7 +1,7 @@
 //! SQL targets end to end: a real Provisio server provisions users and
 //! groups into tables of a real SQLite file and of a real PostgreSQL
 //! database (a fresh one of the test cluster, not Provisio's own store;
-//! skipped when PostgreSQL is not installed). The tests create the target
+//! those tests are ignored unless asked for). The tests create the target
 //! tables themselves and check them with plain SQL: rows inserted by an
 //! initial cycle, an update writing only the changed column, a disable
 //! setting `active` to false, a purge deleting the row and its memberships,
@@ -23,7 +23,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, AssertSqlSafe, Row as _};
 
 use crate::admin_api::Api;
-use crate::backends;
+use crate::backends::{Backend, backend_test};
 
 const USERS: &str = "/api/v1/directory/users";
 const GROUPS: &str = "/api/v1/directory/groups";
@@ -44,46 +44,35 @@ struct TargetDb {
     url: String,
     password: Option<&'static str>,
     pool: AnyPool,
-    _dir: Option<tempfile::TempDir>,
+    _backend: Backend,
 }
 
 impl TargetDb {
-    /// A SQLite file and, when PostgreSQL is installed, a fresh database.
-    async fn each() -> Vec<TargetDb> {
+    /// The tables above in `backend`'s database (a fresh SQLite file or
+    /// PostgreSQL database: not a Provisio store).
+    async fn on(backend: Backend) -> TargetDb {
         sqlx::any::install_default_drivers();
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("hr.db").display());
+        let postgres = backend.label == "postgres";
+        let url = if postgres {
+            backend.url.clone()
+        } else {
+            format!("{}?mode=rwc", backend.url)
+        };
         let pool = AnyPoolOptions::new()
-            .max_connections(1)
-            .connect(&format!("{url}?mode=rwc"))
+            .max_connections(if postgres { 2 } else { 1 })
+            .connect(&url)
             .await
             .unwrap();
-        let mut dbs = vec![TargetDb {
-            label: "sqlite",
-            url,
-            password: None,
+        for table in TABLES {
+            sqlx::query(table).execute(&pool).await.unwrap();
+        }
+        TargetDb {
+            label: backend.label,
+            url: backend.url.clone(),
+            password: postgres.then_some(PASSWORD),
             pool,
-            _dir: Some(dir),
-        }];
-        match provisio_tests::postgres::fresh_database().await {
-            Some(url) => {
-                let pool = AnyPoolOptions::new().max_connections(2).connect(&url).await.unwrap();
-                dbs.push(TargetDb {
-                    label: "postgres",
-                    url,
-                    password: Some(PASSWORD),
-                    pool,
-                    _dir: None,
-                });
-            }
-            None => eprintln!("PostgreSQL is not installed: SQL target on SQLite only"),
+            _backend: backend,
         }
-        for db in &dbs {
-            for table in TABLES {
-                sqlx::query(table).execute(&db.pool).await.unwrap();
-            }
-        }
-        dbs
     }
 
     fn target(&self, disable: Value) -> Value {
@@ -195,12 +184,12 @@ struct Fixture {
     api: Api,
     jobs: Jobs,
     job_id: String,
-    _backend: backends::Backend,
+    _backend: Backend,
 }
 
 impl Fixture {
     async fn start(definition: Value) -> Fixture {
-        let backend = backends::each().await.remove(0);
+        let backend = Backend::sqlite();
         let api = Api::start(&backend).await;
         let created = api.post(JOBS_PATH, definition).await;
         let job_id = created.expect(201)["id"].as_str().unwrap().to_owned();
@@ -263,15 +252,20 @@ impl Fixture {
     }
 }
 
+/// Runs `test` on the target tables in `backend`'s database.
+async fn with_target_db(backend: Backend, test: impl AsyncFnOnce(TargetDb)) {
+    test(TargetDb::on(backend).await).await;
+}
+
 fn sorted(mut ids: Vec<String>) -> Vec<String> {
     ids.sort();
     ids
 }
 
-#[tokio::test]
-async fn cycles_and_on_demand_write_rows_of_sql_tables() {
-    for db in TargetDb::each().await {
-        eprintln!("— target on {}", db.label);
+backend_test!(
+    cycles_and_on_demand_write_rows_of_sql_tables,
+    with_target_db,
+    async |db: TargetDb| {
         let disable = json!({"mode": "column", "column": "active", "value": false});
         let fx = Fixture::start(job("HR DB", db.target(disable), None)).await;
         let ada = fx.user("ada@contoso.com", "Engineer").await;
@@ -391,12 +385,12 @@ async fn cycles_and_on_demand_write_rows_of_sql_tables() {
         assert!(!tested.to_string().contains(PASSWORD), "{tested}");
         fx.api.stop().await;
     }
-}
+);
 
-#[tokio::test]
-async fn a_mapping_to_a_missing_column_fails_in_the_log_and_writes_nothing() {
-    for db in TargetDb::each().await {
-        eprintln!("— target on {}", db.label);
+backend_test!(
+    a_mapping_to_a_missing_column_fails_in_the_log_and_writes_nothing,
+    with_target_db,
+    async |db: TargetDb| {
         let extra = json!({"target": "department", "expression": "[department]"});
         let disable = json!({"mode": "column", "column": "active", "value": false});
         let fx = Fixture::start(job("HR DB", db.target(disable), Some(extra))).await;
@@ -416,12 +410,12 @@ async fn a_mapping_to_a_missing_column_fails_in_the_log_and_writes_nothing() {
         assert!(entry.contains("user_name, display_name"), "names the columns: {entry}");
         fx.api.stop().await;
     }
-}
+);
 
-#[tokio::test]
-async fn in_delete_mode_a_soft_deleted_user_is_deleted() {
-    for db in TargetDb::each().await {
-        eprintln!("— target on {}", db.label);
+backend_test!(
+    in_delete_mode_a_soft_deleted_user_is_deleted,
+    with_target_db,
+    async |db: TargetDb| {
         let fx = Fixture::start(job("HR DB", db.target(json!({"mode": "delete"})), None)).await;
         let ada = fx.user("ada@contoso.com", "Engineer").await;
         fx.user("grace@contoso.com", "Admiral").await;
@@ -434,12 +428,12 @@ async fn in_delete_mode_a_soft_deleted_user_is_deleted() {
         assert!(db.user("grace@contoso.com").await.is_some());
         fx.api.stop().await;
     }
-}
+);
 
 #[tokio::test]
 async fn the_connection_test_names_a_missing_table_or_column_or_an_unreachable_server() {
-    let db = TargetDb::each().await.remove(0);
-    let backend = backends::each().await.remove(0);
+    let db = TargetDb::on(Backend::sqlite()).await;
+    let backend = Backend::sqlite();
     let api = Api::start(&backend).await;
     let disable = json!({"mode": "column", "column": "active", "value": false});
     let mut missing_table = job("no table", db.target(disable.clone()), None);
@@ -469,17 +463,17 @@ async fn the_connection_test_names_a_missing_table_or_column_or_an_unreachable_s
     api.stop().await;
 }
 
-/// The connector on its own, on a table with typed columns and an
-/// integer key the database generates.
-#[tokio::test]
-async fn the_connector_binds_typed_columns_and_maps_database_errors() {
-    use provisio_connectors::ConnectorError;
-    use provisio_engine::Value as V;
-    use provisio_engine::job::{SourceKind, SqlTarget};
-    use provisio_engine::scim_path::{AttributeChange, TargetAttributes};
+// The connector on its own, on a table with typed columns and an
+// integer key the database generates.
+backend_test!(
+    the_connector_binds_typed_columns_and_maps_database_errors,
+    with_target_db,
+    async |db: TargetDb| {
+        use provisio_connectors::ConnectorError;
+        use provisio_engine::Value as V;
+        use provisio_engine::job::{SourceKind, SqlTarget};
+        use provisio_engine::scim_path::{AttributeChange, TargetAttributes};
 
-    for db in TargetDb::each().await {
-        eprintln!("— target on {}", db.label);
         let (key, hired) = if db.label == "sqlite" {
             ("INTEGER PRIMARY KEY", "TIMESTAMP")
         } else {
@@ -487,7 +481,7 @@ async fn the_connector_binds_typed_columns_and_maps_database_errors() {
         };
         let ddl = format!(
             "CREATE TABLE people (id {key}, login TEXT NOT NULL UNIQUE, age INTEGER, hired {hired}, \
-             admin BOOLEAN, tags TEXT)"
+         admin BOOLEAN, tags TEXT)"
         );
         sqlx::query(AssertSqlSafe(ddl)).execute(&db.pool).await.unwrap();
         let mut definition = json!({"url": db.url, "users_table": "people"});
@@ -546,7 +540,7 @@ async fn the_connector_binds_typed_columns_and_maps_database_errors() {
         let unknown = sql.find(SourceKind::User, "nope", &V::str("x")).await.unwrap_err();
         assert!(
             matches!(&unknown, ConnectorError::Rejected { status: 400, detail, .. }
-                if detail.contains("`nope`") && detail.contains("id, login, age, hired, admin, tags")),
+            if detail.contains("`nope`") && detail.contains("id, login, age, hired, admin, tags")),
             "{unknown}"
         );
 
@@ -594,4 +588,4 @@ async fn the_connector_binds_typed_columns_and_maps_database_errors() {
         assert!(matches!(gone, Err(ConnectorError::NotFound { .. })), "{gone:?}");
         sql.test_connection().await.unwrap();
     }
-}
+);

@@ -15,7 +15,8 @@ use provisio_tests::postgres::TestPostgres;
 use serde_json::{Value, json};
 use sqlx::Row as _;
 
-use crate::admin_api::{Api, for_each_backend};
+use crate::admin_api::{Api, with_api};
+use crate::backends::{Backend, backend_test};
 use crate::cli::provisio_binary;
 
 fn scim_job(base_url: &str) -> Value {
@@ -38,9 +39,10 @@ fn sql_job(url: &str) -> Value {
     })
 }
 
-#[tokio::test]
-async fn plain_http_targets_are_refused_unless_on_loopback() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    plain_http_targets_are_refused_unless_on_loopback,
+    with_api,
+    async |api: &Api| {
         for (kind, job) in [
             ("scim", scim_job("http://scim.example.com/scim/v2")),
             (
@@ -62,13 +64,12 @@ async fn plain_http_targets_are_refused_unless_on_loopback() {
         api.post(JOBS_PATH, scim_job("http://127.0.0.1:9/scim/v2"))
             .await
             .expect(201);
-    })
-    .await;
-}
+    }
+);
 
 #[tokio::test]
 async fn sqlite_targets_stay_in_the_allowed_folder_and_off_provisios_own_database() {
-    let backend = crate::backends::each().await.remove(0);
+    let backend = Backend::sqlite();
     let api = Api::start(&backend).await;
     // The server's own database lies in the allowed (temporary) folder.
     for (url, says) in [
@@ -152,6 +153,7 @@ async fn serve_refuses_targets_in_denied_networks() {
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL (cargo xtask test)"]
 async fn postgresql_is_reached_over_tls_as_sslmode_asks() {
     let Some(cluster) = TestPostgres::shared() else {
         eprintln!("skipped: PostgreSQL is not installed (cargo xtask test installs it)");

@@ -1,6 +1,7 @@
-//! `cargo xtask run | test | bench`: installs what Provisio needs (each step
-//! skipped in about a second when already satisfied) and runs the server,
-//! every check, or the benchmarks. Plain `std::process::Command`, no shell.
+//! `cargo xtask run | test [--quick] | bench`: installs what Provisio needs
+//! (each step skipped in about a second when already satisfied) and runs
+//! the server, every check (or the quick ones), or the benchmarks. Plain
+//! `std::process::Command`, no shell.
 
 mod bench;
 mod run;
@@ -15,21 +16,49 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  run     build the portal and the server, then serve http://127.0.0.1:8080 with demo data
-  test    formatting, clippy (native with the fuzz targets, and wasm), the portal build and every test
-  bench   the expression engine's benchmarks, native and in wasm";
+  run           build the portal and the server, then serve http://127.0.0.1:8080 with demo data
+  test          formatting, clippy (native with the fuzz targets, and wasm), the portal build, the docs and every test,
+                those that need a tool (PostgreSQL, slapd, scim2-server, the browser) included
+  test --quick  formatting, clippy (native) and the tests that need no tool: no browser, no
+                portal build, no wasm
+  bench         the expression engine's benchmarks, native and in wasm";
+
+/// What the command line asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Task {
+    Run,
+    Test,
+    QuickTest,
+    Bench,
+    Help,
+}
+
+/// The task named by the arguments after `cargo xtask`; `None` when they
+/// name none (or add options it does not take).
+fn task(args: &[&str]) -> Option<Task> {
+    match args {
+        ["run"] => Some(Task::Run),
+        ["test"] => Some(Task::Test),
+        ["test", "--quick"] => Some(Task::QuickTest),
+        ["bench"] => Some(Task::Bench),
+        ["-h" | "--help" | "help", ..] => Some(Task::Help),
+        _ => None,
+    }
+}
 
 fn main() -> ExitCode {
-    let task = std::env::args().nth(1).unwrap_or_default();
-    let result = match task.as_str() {
-        "run" => run::run(),
-        "test" => test::test(),
-        "bench" => bench::bench(),
-        "-h" | "--help" | "help" => {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match task(&args) {
+        Some(Task::Run) => run::run(),
+        Some(Task::Test) => test::test(),
+        Some(Task::QuickTest) => test::quick(),
+        Some(Task::Bench) => bench::bench(),
+        Some(Task::Help) => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
         }
-        _ => {
+        None => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
         }
@@ -37,8 +66,26 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("xtask {task}: {error}");
+            eprintln!("xtask {}: {error}", args.join(" "));
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tasks_and_their_options() {
+        assert_eq!(task(&["test"]), Some(Task::Test));
+        assert_eq!(task(&["test", "--quick"]), Some(Task::QuickTest));
+        assert_eq!(task(&["run"]), Some(Task::Run));
+        assert_eq!(task(&["bench"]), Some(Task::Bench));
+        assert_eq!(task(&["--help"]), Some(Task::Help));
+        assert_eq!(task(&["test", "--quik"]), None);
+        assert_eq!(task(&["run", "--quick"]), None);
+        assert_eq!(task(&[]), None);
+        assert_eq!(task(&["deploy"]), None);
     }
 }

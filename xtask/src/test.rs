@@ -1,4 +1,12 @@
-//! `cargo xtask test`: every check in order, stopping at the first failure.
+//! `cargo xtask test`: every check in order, stopping at the first failure;
+//! `cargo xtask test --quick`: the checks of the edit–test loop.
+//!
+//! The tests come in tiers. A plain `cargo test` runs every test that needs
+//! nothing but Rust: the unit tests, the engine's, and the end-to-end tests
+//! on SQLite. Tests that need a tool (PostgreSQL, slapd, scim2-server or
+//! scim2-tester, Chromium with the built portal) are `#[ignore = "needs …"]`;
+//! the full run installs the tools and runs them too (`--include-ignored`),
+//! with `PROVISIO_E2E=1` so that a missing tool fails rather than skips.
 
 use std::path::Path;
 
@@ -9,18 +17,14 @@ use crate::workspace::{cargo, root};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
+/// Every check: the tools installed first, then formatting, lints, docs,
+/// the portal build and every test, tool-bound ones included.
 pub fn test() -> Result<(), String> {
     let mut steps = Steps::new();
     tools::for_tests(&mut steps)?;
     let dist = root().join("dist");
 
-    steps.run("cargo fmt --check", cargo().args(["fmt", "--all", "--check"]))?;
-    // --workspace includes fuzz/: every fuzz target is compiled (checked)
-    // here, without cargo-fuzz or its sanitizer build.
-    steps.run(
-        "clippy (native, fuzz targets included)",
-        cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
-    )?;
+    format_and_lint(&mut steps)?;
     steps.run(
         "clippy (wasm: portal, engine)",
         cargo()
@@ -35,12 +39,18 @@ pub fn test() -> Result<(), String> {
                 "warnings",
             ]),
     )?;
+    steps.run(
+        "cargo doc --no-deps (warnings denied)",
+        cargo()
+            .args(["doc", "--no-deps", "--workspace"])
+            .env("RUSTDOCFLAGS", "-D warnings"),
+    )?;
     steps.run("portal: trunk build --release", &mut trunk_build())?;
     steps.run("server: cargo build", cargo().args(["build", "-p", "provisio-server"]))?;
     steps.run(
-        "cargo test --workspace (with the browser end-to-end tests)",
+        "cargo test --workspace, ignored tests included (they need the tools above)",
         cargo()
-            .args(["test", "--workspace"])
+            .args(["test", "--workspace", "--", "--include-ignored"])
             .env("PROVISIO_E2E", "1")
             .env("PROVISIO_PORTAL_DIR", &dist)
             .env("CHROMEDRIVER", CHROMEDRIVER)
@@ -70,6 +80,31 @@ pub fn test() -> Result<(), String> {
     }
     steps.print_summary();
     Ok(())
+}
+
+/// The edit–test loop: formatting, native clippy and every test that needs
+/// no tool (no PostgreSQL, slapd, SCIM server or browser; no portal build,
+/// no wasm). Installs nothing.
+pub fn quick() -> Result<(), String> {
+    let mut steps = Steps::new();
+    format_and_lint(&mut steps)?;
+    steps.run(
+        "cargo test --workspace (the tests that need no tool)",
+        cargo().args(["test", "--workspace"]).env_remove("PROVISIO_E2E"),
+    )?;
+    steps.print_summary();
+    Ok(())
+}
+
+/// `cargo fmt --check` and native clippy with warnings denied, every target.
+fn format_and_lint(steps: &mut Steps) -> Result<(), String> {
+    steps.run("cargo fmt --check", cargo().args(["fmt", "--all", "--check"]))?;
+    // --workspace includes the fuzz crates: every fuzz target is compiled
+    // (checked) here, without cargo-fuzz or its sanitizer build.
+    steps.run(
+        "clippy (native, fuzz targets included)",
+        cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+    )
 }
 
 /// Whether `portal/tests/*.rs` exists or a source file uses wasm_bindgen_test.

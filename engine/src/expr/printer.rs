@@ -10,7 +10,7 @@ pub fn print(expr: &Expr) -> String {
     out
 }
 
-/// Like [`print`], but a call that does not fit in `width` columns puts each
+/// Like [`print()`], but a call that does not fit in `width` columns puts each
 /// argument on its own line, indented by two spaces per level.
 pub fn pretty(expr: &Expr, width: usize) -> String {
     let mut out = String::new();

@@ -1,28 +1,32 @@
 //! An inbound job's worker, started by the scheduler while the job runs:
 //! it processes the job's requests oldest first, each to the end, and when
 //! none is open waits for the next upload (woken at once by the upload, or
-//! after [`POLL`] at the latest). A stopped job keeps its requests: they are
-//! processed when it is started again. A failure (the database away) is
-//! logged and the request tried again after [`POLL`]; its records already
-//! done stay done.
+//! after the scheduler's poll at the latest, [`POLL`] by default). A stopped
+//! job keeps its requests: they are processed when it is started again. A
+//! failure (the database away) is logged and the request tried again after
+//! a poll; its records already done stay done.
+//!
+//! [`POLL`]: crate::cycle::scheduler::POLL
+
+use std::time::Duration;
 
 use provisio_api::jobs::JobState;
 use tokio::time::sleep;
 
 use crate::cycle::run::process_inbound_request;
-use crate::cycle::scheduler::POLL;
 use crate::jobs::{JobError, Jobs};
 use crate::store::Store;
 
-/// Runs until the job is stopped or deleted.
-pub async fn run(store: Store, jobs: Jobs, job_id: String) {
+/// Runs until the job is stopped or deleted, looking at the job and its
+/// requests at least every `poll`.
+pub async fn run(store: Store, jobs: Jobs, job_id: String, poll: Duration) {
     let mut uploads = store.inbound_notifier().subscribe();
     loop {
         match jobs.get(&job_id).await {
             Ok(job) if job.state == JobState::Running => {}
             Err(e) if !matches!(e, JobError::NotFound { .. }) => {
                 tracing::warn!(job = %job_id, error = %e, "could not read the inbound job");
-                sleep(POLL).await;
+                sleep(poll).await;
                 continue;
             }
             _ => {
@@ -40,18 +44,18 @@ pub async fn run(store: Store, jobs: Jobs, job_id: String) {
                 ),
                 Err(e) => {
                     tracing::warn!(job = %job_id, request = %request, error = %e, "inbound request not processed; trying again");
-                    sleep(POLL).await;
+                    sleep(poll).await;
                 }
             },
             Ok(None) => {
                 tokio::select! {
                     _ = uploads.changed() => {}
-                    () = sleep(POLL) => {}
+                    () = sleep(poll) => {}
                 }
             }
             Err(e) => {
                 tracing::warn!(job = %job_id, error = %e, "could not read the inbound requests");
-                sleep(POLL).await;
+                sleep(poll).await;
             }
         }
     }

@@ -2,7 +2,8 @@
 //! every job whose stored state is `running` (and, for an inbound job, its
 //! worker instead: [`crate::cycle::inbound_worker`]).
 //!
-//! Every few seconds ([`POLL`]) it reads the jobs table and gives each
+//! Every few seconds ([`SchedulerOptions::poll`], [`POLL`] unless set
+//! otherwise) it reads the jobs table and gives each
 //! running job without one a worker; a job created, changed, started or
 //! restarted through the API is picked up that way, without a server
 //! restart. A worker runs one cycle at a time for its job (cycles of
@@ -13,18 +14,19 @@
 //! - then an incremental cycle every `schedule.interval_seconds`;
 //! - with `schedule.realtime`, also within about a second of a directory
 //!   change: it waits for the change, then for [`QUIET`] without another
-//!   one (at most [`MAX_DELAY`] in all), so a burst becomes one cycle;
+//!   one (at most [`MAX_DELAY`] in all), so a burst becomes one cycle (both
+//!   are [`SchedulerOptions`] too);
 //! - on a new `restart_requested_at`: [`CycleState::restart`] then an
 //!   initial cycle. A restart requested while the server was down, or
 //!   while the job was stopped, counts when no cycle started after it. An
 //!   explicit restart records one, and so does a change to the job's
 //!   mappings or scoping ([`crate::jobs::needs_restart`]): a running job
-//!   restarts after its current cycle (within [`POLL`] when idle), a
+//!   restarts after its current cycle (within a poll when idle), a
 //!   stopped one when it is started.
 //!
 //! The worker reads the job again before every cycle and ends when the job
 //! is stopped or deleted: a stopped job starts no new cycle, and a cycle
-//! already running ends after its current page (checked every [`POLL`]). A cycle that is skipped (quarantine) is tried
+//! already running ends after its current page (checked every poll). A cycle that is skipped (quarantine) is tried
 //! again at the next interval, or at the quarantine's next retry if that is
 //! sooner. Errors are logged and never end the scheduler; a failing job
 //! does not hold the others up. Aborting the scheduler's task (server
@@ -40,6 +42,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use provisio_api::jobs::JobState;
 use provisio_engine::job::{Direction, MIN_INTERVAL_SECONDS};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep, sleep_until};
 
@@ -54,6 +57,46 @@ pub const POLL: Duration = Duration::from_secs(2);
 pub const QUIET: Duration = Duration::from_millis(300);
 /// The longest a realtime job lets a burst of changes delay its cycle.
 pub const MAX_DELAY: Duration = Duration::from_secs(1);
+
+/// How the scheduler paces itself: [`POLL`], [`QUIET`] and [`MAX_DELAY`]
+/// by default, as `provisio serve` runs it. Tests shorten them and count
+/// the passes, so they wait for what the scheduler does rather than for
+/// fixed times.
+#[derive(Debug, Clone)]
+pub struct SchedulerOptions {
+    /// How often the jobs table is read, a waiting worker (and an inbound
+    /// job's worker) looks at its job, and a running cycle checks whether
+    /// its job was stopped.
+    pub poll: Duration,
+    /// How long a realtime job waits after a directory change for another one.
+    pub quiet: Duration,
+    /// The longest a realtime job lets a burst of changes delay its cycle.
+    pub max_delay: Duration,
+    /// Told the number of passes over the jobs table so far after each one
+    /// (a pass gives every running job without one its worker, and notes
+    /// the workers that ended): an event to wait for.
+    pub passes: Option<watch::Sender<u64>>,
+}
+
+impl Default for SchedulerOptions {
+    fn default() -> Self {
+        SchedulerOptions {
+            poll: POLL,
+            quiet: QUIET,
+            max_delay: MAX_DELAY,
+            passes: None,
+        }
+    }
+}
+
+impl SchedulerOptions {
+    /// When a burst of directory changes that began at `first` and last
+    /// changed at `last` is over: [`quiet`](Self::quiet) after the last
+    /// change, but no later than [`max_delay`](Self::max_delay) after the first.
+    pub fn settled_at(&self, first: Instant, last: Instant) -> Instant {
+        (last + self.quiet).min(first + self.max_delay)
+    }
+}
 
 /// What a worker does when it wakes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,13 +125,6 @@ pub fn next_step(restart_pending: bool, initial_done: bool, due: bool, changed: 
     }
 }
 
-/// When a burst of directory changes that began at `first` and last
-/// changed at `last` is over: [`QUIET`] after the last change, but no later
-/// than [`MAX_DELAY`] after the first.
-pub fn settled_at(first: Instant, last: Instant) -> Instant {
-    (last + QUIET).min(first + MAX_DELAY)
-}
-
 /// Whether a restart requested at `requested` is still to be done, given
 /// the last one done (in this process) and when the job's last cycle began.
 pub fn restart_pending(
@@ -106,10 +142,11 @@ pub fn restart_pending(
 }
 
 /// Runs the scheduler until its task is aborted.
-pub async fn run_forever(store: Store, jobs: Jobs) {
+pub async fn run_forever(store: Store, jobs: Jobs, options: SchedulerOptions) {
     let mut workers: JoinSet<()> = JoinSet::new();
     let mut by_task: HashMap<tokio::task::Id, String> = HashMap::new();
     let mut active: HashSet<String> = HashSet::new();
+    let mut passes: u64 = 0;
     loop {
         // Reap the workers that ended (job stopped or deleted).
         while let Some(ended) = workers.try_join_next_with_id() {
@@ -134,9 +171,10 @@ pub async fn run_forever(store: Store, jobs: Jobs) {
                                 store.clone(),
                                 jobs.clone(),
                                 job.id.clone(),
+                                options.poll,
                             ))
                         } else {
-                            workers.spawn(run_job(store.clone(), jobs.clone(), job.id.clone()))
+                            workers.spawn(run_job(store.clone(), jobs.clone(), job.id.clone(), options.clone()))
                         };
                         by_task.insert(handle.id(), job.id.clone());
                         active.insert(job.id);
@@ -145,7 +183,11 @@ pub async fn run_forever(store: Store, jobs: Jobs) {
             }
             Err(e) => tracing::warn!(error = %e, "the scheduler could not read the jobs"),
         }
-        sleep(POLL).await;
+        passes += 1;
+        if let Some(counter) = &options.passes {
+            counter.send_replace(passes);
+        }
+        sleep(options.poll).await;
     }
 }
 
@@ -155,10 +197,10 @@ fn parse_time(text: Option<&str>) -> Option<DateTime<Utc>> {
 }
 
 /// Raises `stop` once the job is stopped or deleted, checking every
-/// [`POLL`]; the running cycle ends after its current page.
-async fn watch_for_stop(jobs: Jobs, job_id: String, stop: Arc<AtomicBool>) {
+/// `poll`; the running cycle ends after its current page.
+async fn watch_for_stop(jobs: Jobs, job_id: String, stop: Arc<AtomicBool>, poll: Duration) {
     loop {
-        sleep(POLL).await;
+        sleep(poll).await;
         match jobs.get(&job_id).await {
             Ok(job) if job.state == JobState::Running => {}
             Err(e) if !matches!(e, JobError::NotFound { .. }) => {}
@@ -172,7 +214,8 @@ async fn watch_for_stop(jobs: Jobs, job_id: String, stop: Arc<AtomicBool>) {
 }
 
 /// One job's loop; returns when the job is no longer running.
-async fn run_job(store: Store, jobs: Jobs, job_id: String) {
+async fn run_job(store: Store, jobs: Jobs, job_id: String, options: SchedulerOptions) {
+    let poll = options.poll;
     let state = store.cycle_state(&job_id);
     let mut changes = store.directory().subscribe();
     changes.borrow_and_update();
@@ -190,7 +233,7 @@ async fn run_job(store: Store, jobs: Jobs, job_id: String) {
             }
             Err(e) => {
                 tracing::warn!(job = %job_id, error = %e, "could not read the job");
-                sleep(POLL).await;
+                sleep(poll).await;
                 continue;
             }
         };
@@ -204,7 +247,7 @@ async fn run_job(store: Store, jobs: Jobs, job_id: String) {
             Ok(status) => status,
             Err(e) => {
                 tracing::warn!(job = %job_id, error = %e, "could not read the job's cycle state");
-                sleep(POLL).await;
+                sleep(poll).await;
                 continue;
             }
         };
@@ -234,7 +277,7 @@ async fn run_job(store: Store, jobs: Jobs, job_id: String) {
             changes.borrow_and_update();
             next_due = Instant::now() + interval;
             let stop = Arc::new(AtomicBool::new(false));
-            let watcher = tokio::spawn(watch_for_stop(jobs.clone(), job_id.clone(), stop.clone()));
+            let watcher = tokio::spawn(watch_for_stop(jobs.clone(), job_id.clone(), stop.clone(), poll));
             let options = RunOptions {
                 stop: Some(stop),
                 // Another run holds the job (on-demand here, a cycle on
@@ -264,7 +307,7 @@ async fn run_job(store: Store, jobs: Jobs, job_id: String) {
                 Err(CycleError::Busy(e)) => {
                     tracing::info!(job = %job_id, ?mode, reason = %e, "cycle not run: another run holds the job");
                     // Soon again, rather than a whole interval later.
-                    next_due = Instant::now() + POLL;
+                    next_due = Instant::now() + poll;
                 }
                 Err(e) => tracing::error!(job = %job_id, ?mode, error = %e, "cycle failed"),
             }
@@ -276,7 +319,7 @@ async fn run_job(store: Store, jobs: Jobs, job_id: String) {
         let realtime = schedule.realtime && changes_open;
         tokio::select! {
             _ = sleep_until(next_due) => {}
-            _ = sleep(POLL) => {}
+            _ = sleep(poll) => {}
             result = changes.changed(), if realtime => match result {
                 Ok(()) => {
                     let first = Instant::now();
@@ -284,7 +327,7 @@ async fn run_job(store: Store, jobs: Jobs, job_id: String) {
                     loop {
                         changes.borrow_and_update();
                         tokio::select! {
-                            _ = sleep_until(settled_at(first, last)) => break,
+                            _ = sleep_until(options.settled_at(first, last)) => break,
                             result = changes.changed() => match result {
                                 Ok(()) => last = Instant::now(),
                                 Err(_) => break,
@@ -317,12 +360,37 @@ mod tests {
 
     #[test]
     fn a_burst_settles_after_a_quiet_spell_but_within_a_second() {
+        let options = SchedulerOptions::default();
         let first = Instant::now();
-        assert_eq!(settled_at(first, first), first + QUIET);
+        assert_eq!(options.settled_at(first, first), first + QUIET);
         let last = first + Duration::from_millis(200);
-        assert_eq!(settled_at(first, last), last + QUIET);
+        assert_eq!(options.settled_at(first, last), last + QUIET);
         let late = first + Duration::from_millis(900);
-        assert_eq!(settled_at(first, late), first + MAX_DELAY);
+        assert_eq!(options.settled_at(first, late), first + MAX_DELAY);
+    }
+
+    #[test]
+    fn shorter_options_settle_a_burst_sooner() {
+        let options = SchedulerOptions {
+            quiet: Duration::from_millis(10),
+            max_delay: Duration::from_millis(30),
+            ..SchedulerOptions::default()
+        };
+        let first = Instant::now();
+        assert_eq!(options.settled_at(first, first), first + Duration::from_millis(10));
+        let late = first + Duration::from_millis(25);
+        assert_eq!(options.settled_at(first, late), first + Duration::from_millis(30));
+    }
+
+    #[test]
+    fn the_defaults_are_the_served_ones() {
+        let options = SchedulerOptions::default();
+        assert_eq!(
+            (options.poll, options.quiet, options.max_delay),
+            (POLL, QUIET, MAX_DELAY)
+        );
+        assert_eq!(POLL, Duration::from_secs(2));
+        assert!(options.passes.is_none());
     }
 
     #[test]

@@ -40,7 +40,7 @@ impl Default for InboundRetention {
 
 impl InboundRequests {
     /// Deletes the requests past `retention` (see [`InboundRequests::prune`])
-    /// as of `now`; one round of [`InboundRequests::prune_forever`].
+    /// as of `now`; one round of `InboundRequests::prune_forever`.
     pub async fn prune_expired(
         &self,
         retention: InboundRetention,

@@ -1,6 +1,6 @@
 //! A job's target reached through an on-premises agent (`"via_agent"`):
 //! every connector call becomes an operation the agent executes next to the
-//! target, queued in the [`Relay`] and answered by the agent's result. The
+//! target, queued in the `Relay` and answered by the agent's result. The
 //! agent receives the job's target and its secrets, so it needs no
 //! configuration of its own beyond the server's address and its token.
 

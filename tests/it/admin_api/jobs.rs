@@ -13,7 +13,8 @@ use reqwest::header::{CONTENT_TYPE, ETAG, IF_MATCH, LOCATION};
 use serde_json::{Value, json};
 use sqlx::Row as _;
 
-use super::{Api, for_each_backend};
+use super::{Api, with_api};
+use crate::backends::{Backend, backend_test, with_backend};
 use crate::cli::provisio_binary;
 
 const TOKEN_PLACE: &str = "target.auth.bearer_token";
@@ -46,9 +47,10 @@ async fn stored_token(api: &Api, id: &str) -> Option<String> {
     }
 }
 
-#[tokio::test]
-async fn jobs_are_created_read_listed_and_deleted_with_secrets_masked() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    jobs_are_created_read_listed_and_deleted_with_secrets_masked,
+    with_api,
+    async |api: &Api| {
         let created = api.post("/api/v1/jobs", acme("Acme SCIM", "pvs-clear-token")).await;
         let job = created.expect(201).clone();
         let id = job["id"].as_str().unwrap().to_owned();
@@ -73,7 +75,7 @@ async fn jobs_are_created_read_listed_and_deleted_with_secrets_masked() {
         assert_eq!(
             list.expect(200),
             &json!([{"id": id, "name": "Acme SCIM", "direction": "outbound", "target_kind": "scim",
-                     "state": "stopped", "modified_at": job["modified_at"]}])
+                 "state": "stopped", "modified_at": job["modified_at"]}])
         );
 
         // The database holds the definition masked and the token encrypted.
@@ -110,13 +112,13 @@ async fn jobs_are_created_read_listed_and_deleted_with_secrets_masked() {
             .unwrap();
         assert_eq!(left, 0);
         pool.close().await;
-    })
-    .await;
-}
+    }
+);
 
-#[tokio::test]
-async fn invalid_definitions_are_answered_with_every_problem() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    invalid_definitions_are_answered_with_every_problem,
+    with_api,
+    async |api: &Api| {
         let mut bad = acme("", "t");
         bad["target"]["base_url"] = json!("ftp://acme");
         bad["objects"][0]["mappings"][1]["expression"] = json!("Left([givenName], )");
@@ -160,30 +162,28 @@ async fn invalid_definitions_are_answered_with_every_problem() {
             .await;
         huge.expect_error(413, "too_large", "larger than");
         assert!(api.get("/api/v1/jobs").await.expect(200).as_array().unwrap().is_empty());
-    })
-    .await;
-}
+    }
+);
 
-#[tokio::test]
-async fn yaml_definitions_are_accepted() {
-    for_each_backend(async |api: &Api| {
-        let yaml = "name: HR inbound\ndirection: inbound\ntarget: { kind: directory }\nobjects:\n  - source: user\n    \
-                    target: User\n    mappings:\n      - { target: userPrincipalName, expression: \"[upn]\", match_precedence: 1 }\n";
-        let created = api
-            .send_with(Method::POST, "/api/v1/jobs", |r| r.header(CONTENT_TYPE, "application/yaml").body(yaml))
-            .await;
-        let job = created.expect(201);
-        assert_eq!(job["definition"]["direction"], "inbound");
-        assert_eq!(job["secrets"], json!({}), "a directory target has no secrets");
-        let listed = api.get("/api/v1/jobs").await;
-        assert_eq!(listed.expect(200)[0]["target_kind"], "directory");
-    })
-    .await;
-}
+backend_test!(yaml_definitions_are_accepted, with_api, async |api: &Api| {
+    let yaml = "name: HR inbound\ndirection: inbound\ntarget: { kind: directory }\nobjects:\n  - source: user\n    \
+                target: User\n    mappings:\n      - { target: userPrincipalName, expression: \"[upn]\", match_precedence: 1 }\n";
+    let created = api
+        .send_with(Method::POST, "/api/v1/jobs", |r| {
+            r.header(CONTENT_TYPE, "application/yaml").body(yaml)
+        })
+        .await;
+    let job = created.expect(201);
+    assert_eq!(job["definition"]["direction"], "inbound");
+    assert_eq!(job["secrets"], json!({}), "a directory target has no secrets");
+    let listed = api.get("/api/v1/jobs").await;
+    assert_eq!(listed.expect(200)[0]["target_kind"], "directory");
+});
 
-#[tokio::test]
-async fn replacing_a_job_keeps_masked_secrets_and_replaces_new_ones() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    replacing_a_job_keeps_masked_secrets_and_replaces_new_ones,
+    with_api,
+    async |api: &Api| {
         let id = api.post("/api/v1/jobs", acme("Acme", "first")).await.body["id"]
             .as_str()
             .unwrap()
@@ -261,9 +261,8 @@ async fn replacing_a_job_keeps_masked_secrets_and_replaces_new_ones() {
         api.put("/api/v1/jobs/nope", acme("Nope", "t"))
             .await
             .expect_error(404, "not_found", "nope");
-    })
-    .await;
-}
+    }
+);
 
 /// A loopback HTTP listener that answers 401 to everything and keeps the
 /// `Authorization` header of each request it gets: a server of the
@@ -293,9 +292,10 @@ async fn token_catcher() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>
     (url, caught)
 }
 
-#[tokio::test]
-async fn a_stored_secret_is_not_kept_when_its_destination_changes() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    a_stored_secret_is_not_kept_when_its_destination_changes,
+    with_api,
+    async |api: &Api| {
         let id = api.post("/api/v1/jobs", acme("Acme", "the-real-token")).await.body["id"]
             .as_str()
             .unwrap()
@@ -348,13 +348,13 @@ async fn a_stored_secret_is_not_kept_when_its_destination_changes() {
             caught.iter().all(|auth| auth.ends_with("Bearer a-new-token")),
             "{caught:?}"
         );
-    })
-    .await;
-}
+    }
+);
 
-#[tokio::test]
-async fn start_stop_and_restart_change_the_observable_state() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    start_stop_and_restart_change_the_observable_state,
+    with_api,
+    async |api: &Api| {
         let id = api.post("/api/v1/jobs", acme("Acme", "t")).await.body["id"]
             .as_str()
             .unwrap()
@@ -380,13 +380,13 @@ async fn start_stop_and_restart_change_the_observable_state() {
         api.post("/api/v1/jobs/missing/start", json!({}))
             .await
             .expect_error(404, "not_found", "missing");
-    })
-    .await;
-}
+    }
+);
 
-#[tokio::test]
-async fn assignments_must_name_live_users_and_groups() {
-    for_each_backend(async |api: &Api| {
+backend_test!(
+    assignments_must_name_live_users_and_groups,
+    with_api,
+    async |api: &Api| {
         let user = api
             .post(
                 "/api/v1/directory/users",
@@ -413,7 +413,7 @@ async fn assignments_must_name_live_users_and_groups() {
         assert_eq!(
             assigned.expect(200),
             &json!([{"id": user, "type": "user", "display_name": "Ada"},
-                    {"id": group, "type": "group", "display_name": "Sales"}])
+                {"id": group, "type": "group", "display_name": "Sales"}])
         );
 
         let unknown = api
@@ -452,16 +452,15 @@ async fn assignments_must_name_live_users_and_groups() {
             .unwrap();
         assert_eq!(left, 0, "deleting a job deletes its assignments");
         pool.close().await;
-    })
-    .await;
-}
+    }
+);
 
-/// `provisio job apply` creates, then replaces by name, through the same
-/// store as the API; the server then serves the job.
-#[tokio::test]
-async fn job_apply_creates_then_replaces_by_name() {
-    for backend in crate::backends::each().await {
-        eprintln!("— {}", backend.label);
+// `provisio job apply` creates, then replaces by name, through the same
+// store as the API; the server then serves the job.
+backend_test!(
+    job_apply_creates_then_replaces_by_name,
+    with_backend,
+    async |backend: Backend| {
         let dir = tempfile::tempdir().unwrap();
         let key_file = dir.path().join("secret.key");
         let file = dir.path().join("acme.json");
@@ -529,4 +528,4 @@ async fn job_apply_creates_then_replaces_by_name() {
         assert_eq!(auth.bearer_token.unwrap().expose(), "from-cli");
         server.shutdown().await;
     }
-}
+);

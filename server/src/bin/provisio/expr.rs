@@ -2,6 +2,10 @@
 //! command line. Values go to stdout as one line of JSON; diagnostics go to
 //! stderr in compiler style, with exit code 2.
 
+// clap makes the doc comments below the `--help` text, where `[mail]` is an
+// expression's attribute reference, not a link to an item.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
