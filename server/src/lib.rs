@@ -24,6 +24,7 @@ pub mod cycle;
 mod demo;
 pub mod directory;
 mod error;
+pub mod events;
 mod failure;
 // The fuzz targets' way in (fuzz/): not part of the server's API.
 #[doc(hidden)]

@@ -169,9 +169,11 @@ impl Server {
             ]);
         let scheduler_jobs = jobs.clone();
         let served_jobs = jobs.clone();
+        // What running work waits for: the server's, not the store's.
+        let events = crate::events::Events::new(store.directory().latest_change().await.unwrap_or(0));
         let state = AppState {
             inbound_queue,
-            ..AppState::new(store.clone(), &config.portal_dir, auth, jobs)
+            ..AppState::new(store.clone(), &config.portal_dir, auth, jobs, events.clone())
         };
         if !state.portal.is_built() {
             tracing::warn!(
@@ -185,10 +187,16 @@ impl Server {
             tokio::spawn(store.directory().purge_expired_forever()),
             tokio::spawn(store.logs().prune_forever(log_retention.0)),
             tokio::spawn(store.inbound().prune_forever(inbound_retention)),
+            tokio::spawn(crate::events::follow_directory(
+                store.clone(),
+                events.clone(),
+                crate::events::FOLLOW_EVERY,
+            )),
             // The provisioning cycles of the running jobs.
             tokio::spawn(crate::cycle::scheduler::run_forever(
                 store.clone(),
                 scheduler_jobs,
+                events,
                 scheduler,
             )),
         ];

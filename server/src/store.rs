@@ -9,12 +9,9 @@ mod settings;
 mod sqlite;
 mod time;
 
-use std::sync::Arc;
-
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
-use tokio::sync::watch;
 
 use crate::ServerError;
 
@@ -54,10 +51,6 @@ impl Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    /// The directory change log's latest sequence number, sent on each commit.
-    changes: Arc<watch::Sender<i64>>,
-    /// Bumped when an inbound request is stored, to wake its job's worker.
-    inbound: Arc<watch::Sender<u64>>,
 }
 
 impl Store {
@@ -97,15 +90,7 @@ impl Store {
         }
         let pool = options.connect(url).await?;
         MIGRATOR.run(&pool).await?;
-        let latest: i64 = sqlx::query_scalar("SELECT value FROM directory_sequence WHERE name = 'changes'")
-            .fetch_one(&pool)
-            .await?;
-        let store = Store {
-            pool,
-            backend,
-            changes: Arc::new(watch::Sender::new(latest)),
-            inbound: Arc::new(watch::Sender::new(0)),
-        };
+        let store = Store { pool, backend };
         store.ensure_instance_id().await?;
         tracing::info!(backend = ?backend, "database ready");
         Ok(store)
@@ -117,14 +102,6 @@ impl Store {
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
-    }
-
-    pub(crate) fn change_notifier(&self) -> &watch::Sender<i64> {
-        &self.changes
-    }
-
-    pub(crate) fn inbound_notifier(&self) -> &watch::Sender<u64> {
-        &self.inbound
     }
 
     /// Waits for queries in flight and closes every connection.

@@ -1,6 +1,7 @@
 //! The directory on real databases (a SQLite file and PostgreSQL): writes
 //! with their change-log entries, uniqueness, references, soft deletion,
-//! memberships, extension attributes, notifications and concurrent writers.
+//! memberships, extension attributes, the server hearing of commits made
+//! elsewhere, and concurrent writers.
 
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use provisio_server::directory::{
     AttributeSpec, AttributeType, ChangeKind, Directory, DirectoryError, GroupDraft, ObjectType, UserDraft, UserLookup,
     UserQuery,
 };
+use provisio_server::events::{Events, FOLLOW_EVERY, follow_directory};
 use provisio_server::store::Store;
 use serde_json::{Value, json};
 
@@ -318,22 +320,39 @@ backend_test!(extension_attributes_extend_users, with_directory, async |dir| {
     assert_eq!(kinds(&dir, seq).await, vec![(ObjectType::User, ChangeKind::Updated)]);
 });
 
-backend_test!(subscribers_hear_of_each_commit_at_once, with_directory, async |dir| {
-    let mut changes = dir.subscribe();
-    let start = *changes.borrow_and_update();
-    let writer = dir.clone();
-    tokio::spawn(async move {
-        writer
+/// Runs `test` on a store on `backend` and the database's URL, for tests
+/// that open the same database twice.
+async fn with_store_and_url(backend: Backend, test: impl AsyncFn((Store, String))) {
+    let store = Store::open(&backend.url).await.unwrap();
+    test((store.clone(), backend.url.clone())).await;
+    store.close().await;
+}
+
+backend_test!(
+    the_server_hears_of_a_commit_made_by_another_process,
+    with_store_and_url,
+    async |(store, url)| {
+        let events = Events::new(store.directory().latest_change().await.unwrap());
+        let mut changes = events.changes();
+        let start = *changes.borrow_and_update();
+        let follower = tokio::spawn(follow_directory(store.clone(), events.clone(), FOLLOW_EVERY));
+        // A second handle on the same database stands for another instance or
+        // a command-line import: nothing in this process is told of its write.
+        let other = Store::open_existing(&url).await.unwrap();
+        other
+            .directory()
             .create_user(user(json!({"userPrincipalName": "n@c.com"})))
             .await
             .unwrap();
-    });
-    tokio::time::timeout(Duration::from_secs(1), changes.changed())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(*changes.borrow(), start + 1);
-});
+        tokio::time::timeout(Duration::from_secs(2), changes.changed())
+            .await
+            .expect("the follower announces the commit")
+            .unwrap();
+        assert_eq!(*changes.borrow(), start + 1);
+        follower.abort();
+        other.close().await;
+    }
+);
 
 backend_test!(
     concurrent_writers_get_distinct_ordered_sequence_numbers,

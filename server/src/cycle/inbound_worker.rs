@@ -11,6 +11,7 @@
 use std::time::Duration;
 
 use provisio_api::jobs::JobState;
+use tokio::sync::watch;
 use tokio::time::sleep;
 
 use crate::cycle::run::process_inbound_request;
@@ -19,8 +20,7 @@ use crate::store::Store;
 
 /// Runs until the job is stopped or deleted, looking at the job and its
 /// requests at least every `poll`.
-pub async fn run(store: Store, jobs: Jobs, job_id: String, poll: Duration) {
-    let mut uploads = store.inbound_notifier().subscribe();
+pub async fn run(store: Store, jobs: Jobs, job_id: String, mut uploads: watch::Receiver<u64>, poll: Duration) {
     loop {
         match jobs.get(&job_id).await {
             Ok(job) if job.state == JobState::Running => {}

@@ -47,6 +47,7 @@ use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep, sleep_until};
 
 use crate::cycle::run::{CycleError, Mode, RunOptions, run_cycle_with};
+use crate::events::Events;
 use crate::jobs::{JobError, Jobs};
 use crate::store::Store;
 
@@ -142,7 +143,7 @@ pub fn restart_pending(
 }
 
 /// Runs the scheduler until its task is aborted.
-pub async fn run_forever(store: Store, jobs: Jobs, options: SchedulerOptions) {
+pub async fn run_forever(store: Store, jobs: Jobs, events: Events, options: SchedulerOptions) {
     let mut workers: JoinSet<()> = JoinSet::new();
     let mut by_task: HashMap<tokio::task::Id, String> = HashMap::new();
     let mut active: HashSet<String> = HashSet::new();
@@ -171,10 +172,17 @@ pub async fn run_forever(store: Store, jobs: Jobs, options: SchedulerOptions) {
                                 store.clone(),
                                 jobs.clone(),
                                 job.id.clone(),
+                                events.uploads(),
                                 options.poll,
                             ))
                         } else {
-                            workers.spawn(run_job(store.clone(), jobs.clone(), job.id.clone(), options.clone()))
+                            workers.spawn(run_job(
+                                store.clone(),
+                                jobs.clone(),
+                                job.id.clone(),
+                                events.changes(),
+                                options.clone(),
+                            ))
                         };
                         by_task.insert(handle.id(), job.id.clone());
                         active.insert(job.id);
@@ -214,10 +222,15 @@ async fn watch_for_stop(jobs: Jobs, job_id: String, stop: Arc<AtomicBool>, poll:
 }
 
 /// One job's loop; returns when the job is no longer running.
-async fn run_job(store: Store, jobs: Jobs, job_id: String, options: SchedulerOptions) {
+async fn run_job(
+    store: Store,
+    jobs: Jobs,
+    job_id: String,
+    mut changes: watch::Receiver<i64>,
+    options: SchedulerOptions,
+) {
     let poll = options.poll;
     let state = store.cycle_state(&job_id);
-    let mut changes = store.directory().subscribe();
     changes.borrow_and_update();
     let mut changes_open = true;
     let mut handled_restart: Option<DateTime<Utc>> = None;

@@ -1,13 +1,13 @@
 //! The change log: every directory write runs in a [`Write`], which takes
 //! the log's counter first (serialising writers, so sequence numbers commit
-//! in order), appends one entry per changed object and notifies
-//! subscribers once it commits.
+//! in order) and appends one entry per changed object, committed with the
+//! write. Who waits for changes follows the log's counter in the database
+//! ([`crate::events`]).
 
 use std::fmt;
 
 use serde::Serialize;
 use sqlx::{Any, Row, Transaction};
-use tokio::sync::watch;
 
 use super::{Directory, DirectoryError};
 
@@ -89,7 +89,6 @@ pub(crate) struct Write {
     pub(crate) at: String,
     seq: i64,
     first_seq: i64,
-    notify: watch::Sender<i64>,
 }
 
 impl Write {
@@ -114,8 +113,8 @@ impl Write {
         Ok(())
     }
 
-    /// Commits the write and its log entries together, then tells the
-    /// subscribers the new latest sequence number.
+    /// Commits the write and its log entries together (the server's
+    /// [`crate::events`] sees the new latest sequence number in the database).
     pub(crate) async fn commit(mut self) -> Result<(), DirectoryError> {
         if self.seq != self.first_seq {
             sqlx::query("UPDATE directory_sequence SET value = $1 WHERE name = 'changes'")
@@ -124,14 +123,6 @@ impl Write {
                 .await?;
         }
         self.tx.commit().await?;
-        let seq = self.seq;
-        self.notify.send_if_modified(|latest| {
-            let newer = seq > *latest;
-            if newer {
-                *latest = seq;
-            }
-            newer
-        });
         Ok(())
     }
 }
@@ -153,7 +144,6 @@ impl Directory {
             at: super::now(),
             seq,
             first_seq: seq,
-            notify: self.store.change_notifier().clone(),
         })
     }
 
@@ -196,12 +186,5 @@ impl Directory {
                 })
             })
             .collect()
-    }
-
-    /// A receiver that sees the latest sequence number change on every
-    /// commit made through this process (`changed().await` wakes a waiting
-    /// job within milliseconds).
-    pub fn subscribe(&self) -> watch::Receiver<i64> {
-        self.store.change_notifier().subscribe()
     }
 }

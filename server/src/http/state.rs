@@ -29,19 +29,22 @@ pub(crate) struct AppState {
     pub(crate) inbound_queue: QueueLimit,
     /// The on-premises agents' operations (the jobs' relay).
     pub(crate) relay: Arc<crate::relay::Relay>,
+    /// What running work waits for (uploads stored here are announced).
+    pub(crate) events: crate::events::Events,
 }
 
 impl AppState {
     /// `jobs` carries the deployment's key (see
     /// [`crate::secrets::SecretBox::from_environment`]) and target policy;
     /// each state has its own metrics.
-    pub(crate) fn new(store: Store, portal_dir: &Path, auth: Auth, jobs: Jobs) -> Self {
+    pub(crate) fn new(store: Store, portal_dir: &Path, auth: Auth, jobs: Jobs, events: crate::events::Events) -> Self {
         AppState {
             portal: super::portal::Portal::new(portal_dir),
             metrics: Metrics::new(),
             inbound_rate: Arc::new(RateLimiter::default()),
             inbound_queue: QueueLimit::DEFAULT,
             relay: jobs.reach().relay.clone(),
+            events,
             auth,
             store,
             jobs,

@@ -156,7 +156,7 @@ async fn accept(
             return Err(retry_later(detail, wait.as_secs()));
         }
     };
-    state.store.inbound_notifier().send_modify(|n| *n = n.wrapping_add(1));
+    state.events.upload_stored();
     let location = request_path(&job.id, &id);
     tracing::info!(job = %job.id, request = %id, operations = operations.len(), "inbound request accepted");
     let mut response = (
