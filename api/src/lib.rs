@@ -1,6 +1,11 @@
 //! Provisio's wire types: every JSON request and response the server's
 //! endpoints exchange, each beside the path it travels on, shared by the
-//! server and the portal so the two cannot drift.
+//! server, the `provisio` command line and the portal so they cannot drift.
+//! Their OpenAPI descriptions are behind the `openapi` feature, which the
+//! server enables and the portal does not. It depends on the engine (for
+//! the types a job and a decision carry) and must never depend on the
+//! server, a runtime or anything that does I/O: the portal compiles it to
+//! wasm32.
 //!
 //! ```
 //! use provisio_api::health::{Health, HEALTH_PATH};

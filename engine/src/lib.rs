@@ -1,8 +1,11 @@
-//! Provisio's pure engine: the Entra-compatible mapping expression language and,
-//! in later modules, every provisioning decision. It performs no I/O and never
-//! reads the clock or a global random source, so the server and the browser
-//! portal reach the same results (regular expressions aside, which the
-//! browser matches with its own engine: see `pattern`).
+//! Provisio's pure engine: the Entra-compatible mapping expression language,
+//! scoping filters, matching, mappings, job definitions and every
+//! provisioning decision. It performs no I/O and never reads the clock or a
+//! global random source (both are parameters), so the server and the
+//! browser portal reach the same results (regular expressions aside, which
+//! the browser matches with its own engine: see `pattern`). It must never
+//! depend on a Provisio crate, nor on anything that does I/O (tokio, sqlx,
+//! reqwest): it builds for wasm32-unknown-unknown.
 //!
 //! ```
 //! use provisio_engine::expr::{self, EvalContext};

@@ -2,6 +2,9 @@
 //!
 //! The binary (`src/main.rs`, built by Trunk) only mounts [`App`]; the components live here so
 //! that browser component tests can mount them on their own.
+//!
+//! It reaches the server only through HTTP and the `provisio-api` types, and
+//! must never depend on the server or the connectors.
 
 pub mod agents;
 pub mod api;

@@ -1,5 +1,9 @@
-//! Provisio's server: storage, the HTTP endpoints and the portal's files,
-//! started in-process by the `provisio` binary and by the end-to-end tests.
+//! Provisio's server: storage, the directory, the SCIM service provider,
+//! jobs, cycles, inbound processing, the agent relay, the HTTP endpoints and
+//! the portal's files, started in-process by the `provisio` binary and by
+//! the end-to-end tests. Its modules form floors (docs/architecture.md):
+//! each uses those below it, never one above, and none imports another in
+//! a circle. Nothing in the workspace but the tests depends on it.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), provisio_server::ServerError> {

@@ -2,7 +2,7 @@
 //! the log's counter first (serialising writers, so sequence numbers commit
 //! in order) and appends one entry per changed object, committed with the
 //! write. Who waits for changes follows the log's counter in the database
-//! ([`crate::events`]).
+//! (the server's `events` module).
 
 use std::fmt;
 
@@ -114,7 +114,7 @@ impl Write {
     }
 
     /// Commits the write and its log entries together (the server's
-    /// [`crate::events`] sees the new latest sequence number in the database).
+    /// the server's `events` module sees the new latest sequence number in the database).
     pub(crate) async fn commit(mut self) -> Result<(), DirectoryError> {
         if self.seq != self.first_seq {
             sqlx::query("UPDATE directory_sequence SET value = $1 WHERE name = 'changes'")
