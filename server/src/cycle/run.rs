@@ -89,8 +89,7 @@ use super::policy::quarantine::{self, CycleOutcome, QuarantineOptions, Quarantin
 use super::state::{CycleState, Failure, Linked, RunStatus, StagedAction, StagedDelete, StateError, StatusRecord};
 use crate::ServerError;
 use crate::directory::{
-    ChangeKind, DirectoryError, Group, GroupLookup, ObjectType, User, UserLookup, group_source_attributes,
-    source_attributes,
+    ChangeKind, DirectoryError, Group, GroupLookup, ObjectType, User, group_source_attributes, source_attributes,
 };
 use crate::jobs::{JobError, Jobs};
 use crate::logs::{EntryBuilder, Identity, LogEntry, RunInfo};

@@ -104,6 +104,21 @@ impl Directory {
         row.as_ref().map(rows::user).transpose()
     }
 
+    /// The user whose id is `key`, else the one whose userPrincipalName it
+    /// is (any case), deleted or not: how people and the API name a user.
+    pub async fn user_by_id_or_upn(&self, key: &str) -> Result<Option<User>, DirectoryError> {
+        if let Some(user) = self.user_including_deleted(key).await? {
+            return Ok(Some(user));
+        }
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {OBJECT_COLUMNS} FROM directory_users WHERE upn_key = $1"
+        )))
+        .bind(key.to_lowercase())
+        .fetch_optional(self.store.pool())
+        .await?;
+        row.as_ref().map(rows::user).transpose()
+    }
+
     /// Replaces every attribute of a live user.
     pub async fn replace_user(
         &self,

@@ -19,6 +19,38 @@ async fn create_user(api: &Api, attributes: Value) -> String {
 }
 
 backend_test!(
+    a_user_path_takes_the_userprincipalname_in_any_case_as_well_as_the_id,
+    with_api,
+    async |api: &Api| {
+        let ada = create_user(api, json!({"userPrincipalName": "ada@contoso.com", "givenName": "Ada"})).await;
+        let by_name = format!("{USERS}/ADA@Contoso.com");
+        assert_eq!(api.get(&by_name).await.expect(200)["id"], ada.as_str());
+        let patched = api
+            .patch(&by_name, json!({"attributes": {"jobTitle": "Engineer"}}))
+            .await;
+        assert_eq!(patched.expect(200)["attributes"]["jobTitle"], "Engineer");
+        let replaced = api
+            .put(
+                &by_name,
+                json!({"attributes": {"userPrincipalName": "ada@contoso.com", "givenName": "Augusta"}}),
+            )
+            .await;
+        assert_eq!(replaced.expect(200)["attributes"]["givenName"], "Augusta");
+        api.delete(&by_name).await.expect(204);
+        // A deleted user keeps its name: it is found, restored and purged by it too.
+        assert!(api.get(&by_name).await.expect(200)["meta"]["deleted_at"].is_string());
+        api.post(&format!("{by_name}/restore"), json!({})).await.expect(200);
+        api.delete(&by_name).await.expect(204);
+        api.delete(&format!("{by_name}?purge=true")).await.expect(204);
+        api.get(&by_name).await.expect_error(
+            404,
+            "not_found",
+            "no user has the id or userPrincipalName `ADA@Contoso.com`",
+        );
+    }
+);
+
+backend_test!(
     users_are_created_read_changed_deleted_restored_and_purged,
     with_api,
     async |api: &Api| {

@@ -90,17 +90,11 @@ pub async fn provision_group_on_demand(
 
 /// A directory user by id or userPrincipalName, deleted or not.
 async fn find_user(store: &Store, user: &str) -> Result<User, CycleError> {
-    let directory = store.directory();
-    if let Some(found) = directory.user_including_deleted(user).await? {
-        return Ok(found);
-    }
-    let mut found = None;
-    directory
-        .scan_users(Some(&UserLookup::UserPrincipalName(user.to_owned())), |u| {
-            found.get_or_insert(u);
-        })
-        .await?;
-    found.ok_or_else(|| CycleError::NoSuchUser(user.to_owned()))
+    store
+        .directory()
+        .user_by_id_or_upn(user)
+        .await?
+        .ok_or_else(|| CycleError::NoSuchUser(user.to_owned()))
 }
 
 /// Runs the pipeline now for one user, named by its directory id or its

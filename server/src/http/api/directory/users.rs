@@ -19,7 +19,7 @@ use super::super::extract::{Body, IfMatch, Params, Segments, tagged};
 use super::super::{AdminErrors, AppState};
 use super::{patched, user, user_detail, user_query};
 use crate::auth::extract::AdminCaller;
-use crate::directory::UserDraft;
+use crate::directory::{Directory, User, UserDraft};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -97,10 +97,10 @@ pub(crate) async fn create_user(
     get,
     path = USER_PATH,
     tag = "directory",
-    params(("id" = String, Path, description = "The user's id.")),
+    params(("id" = String, Path, description = "The user's id or userPrincipalName.")),
     responses(
         (status = 200, description = "The user.", body = UserDetail, headers(("etag" = String))),
-        (status = 404, description = "No user has that id.", body = ApiError),
+        (status = 404, description = "No user has that id or userPrincipalName.", body = ApiError),
         AdminErrors,
     ),
     security(("session_cookie" = []), ("bearer" = [])),
@@ -111,10 +111,7 @@ pub(crate) async fn get_user(
     Segments(id): Segments<String>,
 ) -> Result<Response, Failure> {
     let directory = state.store.directory();
-    let found = directory
-        .user_including_deleted(&id)
-        .await?
-        .ok_or_else(|| Failure::not_found(format!("no user has the id `{id}`")))?;
+    let found = named_user(&directory, &id).await?;
     let detail = user_detail(&directory, found).await?;
     Ok(tagged(StatusCode::OK, detail.user.meta.version, &detail))
 }
@@ -125,14 +122,14 @@ pub(crate) async fn get_user(
     path = USER_PATH,
     tag = "directory",
     params(
-        ("id" = String, Path, description = "The user's id."),
+        ("id" = String, Path, description = "The user's id or userPrincipalName."),
         ("if-match" = Option<String>, Header, description = "The version read (its ETag)."),
     ),
     request_body = UserWrite,
     responses(
         (status = 200, description = "Replaced.", body = UserDetail, headers(("etag" = String))),
         (status = 400, description = "An unknown attribute or a value of the wrong type.", body = ApiError),
-        (status = 404, description = "No live user has that id.", body = ApiError),
+        (status = 404, description = "No live user has that id or userPrincipalName.", body = ApiError),
         (status = 409, description = "The userPrincipalName is taken.", body = ApiError),
         (status = 412, description = "The user has changed since the If-Match version.", body = ApiError),
         AdminErrors,
@@ -147,6 +144,7 @@ pub(crate) async fn replace_user(
     Body(body): Body<UserWrite>,
 ) -> Result<Response, Failure> {
     let directory = state.store.directory();
+    let id = named_user(&directory, &id).await?.id;
     let replaced = directory
         .modify_user(&id, version, |current| {
             Ok::<_, Failure>(UserDraft {
@@ -166,14 +164,14 @@ pub(crate) async fn replace_user(
     path = USER_PATH,
     tag = "directory",
     params(
-        ("id" = String, Path, description = "The user's id."),
+        ("id" = String, Path, description = "The user's id or userPrincipalName."),
         ("if-match" = Option<String>, Header, description = "The version read (its ETag)."),
     ),
     request_body = AttributesPatch,
     responses(
         (status = 200, description = "Changed.", body = UserDetail, headers(("etag" = String))),
         (status = 400, description = "An unknown attribute or a value of the wrong type.", body = ApiError),
-        (status = 404, description = "No live user has that id.", body = ApiError),
+        (status = 404, description = "No live user has that id or userPrincipalName.", body = ApiError),
         (status = 409, description = "The userPrincipalName is taken.", body = ApiError),
         (status = 412, description = "The user has changed since the If-Match version.", body = ApiError),
         AdminErrors,
@@ -188,6 +186,7 @@ pub(crate) async fn patch_user(
     Body(body): Body<AttributesPatch>,
 ) -> Result<Response, Failure> {
     let directory = state.store.directory();
+    let id = named_user(&directory, &id).await?.id;
     let changed = directory
         .modify_user(&id, version, |current| {
             let mut draft = current.draft();
@@ -206,13 +205,13 @@ pub(crate) async fn patch_user(
     path = USER_PATH,
     tag = "directory",
     params(
-        ("id" = String, Path, description = "The user's id."),
+        ("id" = String, Path, description = "The user's id or userPrincipalName."),
         DeleteQuery,
         ("if-match" = Option<String>, Header, description = "The version read (its ETag)."),
     ),
     responses(
         (status = 204, description = "Deleted (or purged)."),
-        (status = 404, description = "No user has that id.", body = ApiError),
+        (status = 404, description = "No user has that id or userPrincipalName.", body = ApiError),
         (status = 409, description = "Purging a live user, or deleting a deleted one without `purge`.", body = ApiError),
         (status = 412, description = "The user has changed since the If-Match version.", body = ApiError),
         AdminErrors,
@@ -227,10 +226,8 @@ pub(crate) async fn delete_user(
     IfMatch(version): IfMatch,
 ) -> Result<StatusCode, Failure> {
     let directory = state.store.directory();
-    let found = directory
-        .user_including_deleted(&id)
-        .await?
-        .ok_or_else(|| Failure::not_found(format!("no user has the id `{id}`")))?;
+    let found = named_user(&directory, &id).await?;
+    let id = found.id.clone();
     match super::removal("user", &id, found.is_deleted(), query.purge)? {
         super::Removal::SoftDelete => directory.delete_user(&id, version).await?,
         super::Removal::Purge => directory.purge_user(&id).await?,
@@ -243,10 +240,10 @@ pub(crate) async fn delete_user(
     post,
     path = USER_RESTORE_PATH,
     tag = "directory",
-    params(("id" = String, Path, description = "The user's id.")),
+    params(("id" = String, Path, description = "The user's id or userPrincipalName.")),
     responses(
         (status = 200, description = "Restored.", body = UserDetail, headers(("etag" = String))),
-        (status = 404, description = "No user has that id.", body = ApiError),
+        (status = 404, description = "No user has that id or userPrincipalName.", body = ApiError),
         (status = 409, description = "The user is not deleted.", body = ApiError),
         AdminErrors,
     ),
@@ -258,7 +255,17 @@ pub(crate) async fn restore_user(
     Segments(id): Segments<String>,
 ) -> Result<Response, Failure> {
     let directory = state.store.directory();
+    let id = named_user(&directory, &id).await?.id;
     let restored = directory.restore_user(&id).await?;
     let detail = user_detail(&directory, restored).await?;
     Ok(tagged(StatusCode::OK, detail.user.meta.version, &detail))
+}
+
+/// The user a path names: by id, else by userPrincipalName (any case), as
+/// provision on demand and the command line name users; deleted or not.
+async fn named_user(directory: &Directory, key: &str) -> Result<User, Failure> {
+    directory
+        .user_by_id_or_upn(key)
+        .await?
+        .ok_or_else(|| Failure::not_found(format!("no user has the id or userPrincipalName `{key}`")))
 }
