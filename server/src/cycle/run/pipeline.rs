@@ -90,22 +90,8 @@ pub(super) fn source_kind(kind: ObjectType) -> SourceKind {
     }
 }
 
-/// What was done with one object's decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Applied {
-    /// Whether the target was written (or a link or a staged delete kept).
-    pub done: bool,
-    /// The target object after applying (the new id on create).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub target_id: Option<String>,
-    /// What was done, in words.
-    pub summary: String,
-    /// The failure's stable code (`TooManyRequests`, `EntryConflict`…).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
+/// What was done with one object's decision: the admin API's wire type.
+pub use provisio_api::jobs::Applied;
 
 /// One object through the pipeline: the engine's decision, what was done
 /// and the log entry written for it.
