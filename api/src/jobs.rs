@@ -1,6 +1,7 @@
 //! Wire types of the jobs admin API: provisioning jobs (their definitions
-//! with secrets masked, their state) and the users and groups assigned to
-//! them, each beside the path it travels on.
+//! with secrets masked, their state), the users and groups assigned to
+//! them and provisioning on demand ([`on_demand`]), each beside the path it
+//! travels on.
 //!
 //! A job's definition is the engine's [`JobDefinition`], the same document
 //! `provisio job check` reads. Its secrets (today the SCIM bearer token) are
@@ -8,10 +9,11 @@
 //! says which are set.
 //!
 //! ```
-//! use provisio_api::jobs::{job_path, JobState, JOBS_PATH};
+//! use provisio_api::jobs::{job_path, job_restart_path, JobState, JOBS_PATH};
 //!
 //! assert_eq!(JOBS_PATH, "/api/v1/jobs");
 //! assert_eq!(job_path("Acme SCIM"), "/api/v1/jobs/Acme%20SCIM");
+//! assert_eq!(job_restart_path("Acme SCIM"), "/api/v1/jobs/Acme%20SCIM/restart");
 //! assert_eq!(serde_json::to_value(JobState::Running).unwrap(), "running");
 //! ```
 
@@ -24,8 +26,13 @@ use crate::engine::job::{Direction, JobDefinition, JobProblem};
 
 pub mod approval;
 pub mod connection;
+pub mod on_demand;
 pub mod status;
 
+pub use on_demand::{
+    Applied, JOB_PROVISION_ON_DEMAND_PATH, MemberResult, OnDemandResult, ProvisionOnDemandRequest,
+    provision_on_demand_path,
+};
 pub use status::{JOB_STATUS_PATH, JobStatus};
 
 /// `GET` lists [`JobSummary`]s; `POST` creates a job from a job definition
@@ -49,38 +56,27 @@ pub const JOB_ASSIGNMENTS_PATH: &str = "/api/v1/jobs/{id}/assignments";
 /// `DELETE` unassigns one user or group from the job.
 pub const JOB_ASSIGNMENT_PATH: &str = "/api/v1/jobs/{id}/assignments/{principal_id}";
 
-/// `POST` with a [`ProvisionOnDemandRequest`] runs the provisioning
-/// pipeline for one user now and answers the decision's steps and what was
-/// done.
-pub const JOB_PROVISION_ON_DEMAND_PATH: &str = "/api/v1/jobs/{id}/provision-on-demand";
-
-/// The body of a provision-on-demand request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ProvisionOnDemandRequest {
-    /// The directory user's id or userPrincipalName (leave empty with `group`).
-    #[serde(default)]
-    pub user: String,
-    /// Or a directory group's id or displayName: the group is provisioned
-    /// with up to five of its direct members, chosen in `members`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
-    /// The group's members to provision with it (ids or userPrincipalNames, at most five).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub members: Vec<String>,
-    /// For an inbound job, instead: a SCIM user record as a bulk upload's
-    /// `data` carries it, processed now into the directory.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
-    pub record: Option<serde_json::Value>,
-}
-
 /// What a job's secrets read back as.
 pub const MASK: &str = "********";
 
 /// [`JOB_PATH`] for a job id or name (percent-encoded as a path segment).
 pub fn job_path(id_or_name: &str) -> String {
     format!("{JOBS_PATH}/{}", encode_segment(id_or_name))
+}
+
+/// [`JOB_START_PATH`] for a job id or name.
+pub fn job_start_path(id_or_name: &str) -> String {
+    format!("{}/start", job_path(id_or_name))
+}
+
+/// [`JOB_STOP_PATH`] for a job id or name.
+pub fn job_stop_path(id_or_name: &str) -> String {
+    format!("{}/stop", job_path(id_or_name))
+}
+
+/// [`JOB_RESTART_PATH`] for a job id or name.
+pub fn job_restart_path(id_or_name: &str) -> String {
+    format!("{}/restart", job_path(id_or_name))
 }
 
 /// [`JOB_ASSIGNMENTS_PATH`] for a job id or name.
@@ -298,6 +294,28 @@ mod tests {
             JOB_ASSIGNMENTS_PATH,
         ] {
             assert!(path.starts_with(JOBS_PATH), "{path}");
+        }
+    }
+
+    #[test]
+    fn path_functions_fill_their_templates() {
+        let name = "Acme/SCIM ü";
+        let filled = |template: &str| template.replace("{id}", &encode_segment(name));
+        type PathFn = fn(&str) -> String;
+        let pairs: [(PathFn, &str); 10] = [
+            (job_path, JOB_PATH),
+            (job_start_path, JOB_START_PATH),
+            (job_stop_path, JOB_STOP_PATH),
+            (job_restart_path, JOB_RESTART_PATH),
+            (job_assignments_path, JOB_ASSIGNMENTS_PATH),
+            (status::job_status_path, JOB_STATUS_PATH),
+            (provision_on_demand_path, JOB_PROVISION_ON_DEMAND_PATH),
+            (connection::test_connection_path, connection::JOB_TEST_CONNECTION_PATH),
+            (approval::staged_deletes_path, approval::JOB_STAGED_DELETES_PATH),
+            (approval::allow_deletes_path, approval::JOB_ALLOW_DELETES_PATH),
+        ];
+        for (path, template) in pairs {
+            assert_eq!(path(name), filled(template), "{template}");
         }
     }
 

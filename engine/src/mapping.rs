@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Diagnostic;
 use crate::expr::{self, EvalContext, Program};
@@ -57,14 +57,14 @@ pub enum Purpose {
 
 /// A reference attribute (manager, members) whose source object ids must be
 /// turned into target ids once those objects exist in the target.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PendingReference {
     pub path: String,
     pub source_ids: Vec<String>,
 }
 
 /// A mapping whose expression failed for this object.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MappingFailure {
     pub target: String,
     pub expression: String,

@@ -3,7 +3,7 @@
 //! target object wins. The engine says what to look for; the caller asks the
 //! target and hands the answers back.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::expr::EvalContext;
 use crate::mapping::{CompiledMapping, MappingFailure};
@@ -12,14 +12,14 @@ use crate::scim_path::TargetAttributes;
 use crate::value::Value;
 
 /// A target object as the target holds it: its id and its attributes by path.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TargetObject {
     pub id: String,
     pub attributes: TargetAttributes,
 }
 
 /// "Find target objects whose `target` equals `value`."
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MatchQuery {
     pub target: String,
     pub value: Value,

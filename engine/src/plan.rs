@@ -10,7 +10,7 @@ mod decide;
 mod source;
 mod steps;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::mapping::PendingReference;
 use crate::matching::{MatchAttempt, TargetObject};
@@ -55,7 +55,7 @@ impl TargetState {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     Create,
@@ -67,7 +67,7 @@ pub enum Action {
     Skip,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Success,
@@ -76,7 +76,7 @@ pub enum Status {
 }
 
 /// Reason codes, Entra's where one fits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ReasonCode {
     /// Out of scope, or already in sync.
     EntrySynchronizationSkipped,
@@ -96,33 +96,35 @@ pub enum ReasonCode {
     DeletionThresholdExceeded,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reason {
     pub code: ReasonCode,
     pub message: String,
 }
 
-/// The decision for one source object.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The decision for one source object. It reads back from its JSON (as
+/// clients of an on-demand run read it) with references and date-times as
+/// the text they are written as, and without `secrets`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Decision {
     pub action: Action,
     pub status: Status,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<Reason>,
     pub source_id: Option<String>,
     /// The target object acted on, when there is one.
     pub target_id: Option<String>,
     /// A link to remember: the source object matched this target object.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
     /// Attribute changes with old and new values; redacted values show `[Redact]`.
     pub changes: Vec<AttributeChange>,
     /// Manager and member references to resolve once their objects exist.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<PendingReference>,
     pub steps: Vec<Step>,
     /// The real values of redacted changes, which `changes` shows as
-    /// `[Redact]`; never serialised.
+    /// `[Redact]`; never serialised (a deserialised decision has none).
     #[serde(skip)]
     pub secrets: TargetAttributes,
 }

@@ -107,7 +107,7 @@ fn format_and_functions() {
     let all = json(&functions().unwrap());
     let left = all.as_array().unwrap().iter().find(|f| f["name"] == "Left").unwrap();
     assert_eq!(left["signature"], "Left(string, numChars)");
-    assert_eq!(all.as_array().unwrap().len(), 45);
+    assert_eq!(all.as_array().unwrap().len(), 46);
 }
 
 const JOB: &str = r#"{

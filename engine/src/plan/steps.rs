@@ -1,11 +1,11 @@
 //! The steps of a decision — import, scoping, matching, action — each with
 //! its outcome and typed details, as provisioning logs and on-demand runs
-//! show them.
+//! show them, and read back from that JSON.
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize, de};
 
 use crate::job::ScopeMode;
 use crate::mapping::MappingFailure;
@@ -14,7 +14,7 @@ use crate::object::SourceObject;
 use crate::plan::{Lifecycle, ReasonCode};
 use crate::scope::FilterOutcome;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StepKind {
     Import,
@@ -23,7 +23,7 @@ pub enum StepKind {
     Action,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StepStatus {
     Success,
@@ -39,7 +39,9 @@ pub struct Step {
     pub details: StepDetails,
 }
 
-/// What each step found. Serialised without a tag: the step's `kind` says which.
+/// What each step found. Serialised without a tag: the step's `kind` says
+/// which, so only a whole [`Step`] deserialises (the matching and action
+/// details can both be `{}`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum StepDetails {
@@ -74,6 +76,86 @@ pub enum StepDetails {
     },
 }
 
+/// A step as it reads back: `kind` says which details it has. The details
+/// are read as the fields of every kind, each optional, then checked
+/// against the kind — in one pass, whatever the order of the fields (no
+/// buffering, which would cost the portal's wasm tens of kilobytes).
+#[derive(Deserialize)]
+struct StepWire {
+    kind: StepKind,
+    status: StepStatus,
+    description: Cow<'static, str>,
+    details: DetailsWire,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct DetailsWire {
+    // Import.
+    id: Option<String>,
+    lifecycle: Option<Lifecycle>,
+    attributes: Option<Arc<SourceObject>>,
+    // Scoping.
+    scope: Option<ScopeMode>,
+    assigned: Option<bool>,
+    active_in_source: Option<bool>,
+    passed_scoping_filters: Option<bool>,
+    filters: Option<Vec<FilterOutcome>>,
+    // Matching.
+    linked: Option<String>,
+    queries: Vec<MatchQuery>,
+    matched: Option<TargetObject>,
+    candidates: Vec<TargetObject>,
+    // Action.
+    reason: Option<ReasonCode>,
+    failures: Vec<MappingFailure>,
+}
+
+impl DetailsWire {
+    /// The details of a step of `kind`, or the field it lacks.
+    fn of<E: de::Error>(self, kind: StepKind) -> Result<StepDetails, E> {
+        fn needs<T, E: de::Error>(value: Option<T>, field: &'static str) -> Result<T, E> {
+            value.ok_or_else(|| E::missing_field(field))
+        }
+        Ok(match kind {
+            StepKind::Import => StepDetails::Import {
+                id: self.id,
+                lifecycle: needs(self.lifecycle, "lifecycle")?,
+                attributes: needs(self.attributes, "attributes")?,
+            },
+            StepKind::Scoping => StepDetails::Scoping {
+                scope: needs(self.scope, "scope")?,
+                assigned: needs(self.assigned, "assigned")?,
+                active_in_source: needs(self.active_in_source, "active_in_source")?,
+                passed_scoping_filters: needs(self.passed_scoping_filters, "passed_scoping_filters")?,
+                filters: needs(self.filters, "filters")?,
+            },
+            StepKind::Matching => StepDetails::Matching {
+                linked: self.linked,
+                queries: self.queries,
+                matched: self.matched,
+                candidates: self.candidates,
+            },
+            StepKind::Action => StepDetails::Action {
+                reason: self.reason,
+                failures: self.failures,
+            },
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Step {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Step, D::Error> {
+        let wire = StepWire::deserialize(deserializer)?;
+        Ok(Step {
+            kind: wire.kind,
+            status: wire.status,
+            description: wire.description,
+            details: wire.details.of(wire.kind)?,
+        })
+    }
+}
+
 impl Step {
     pub fn new(
         kind: StepKind,
@@ -87,5 +169,63 @@ impl Step {
             description: description.into(),
             details,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn step(json: serde_json::Value) -> Step {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn the_kind_picks_the_shape_of_empty_details() {
+        let action = step(json!({"kind": "action", "status": "success", "description": "Create", "details": {}}));
+        assert_eq!(
+            action.details,
+            StepDetails::Action {
+                reason: None,
+                failures: Vec::new()
+            }
+        );
+        let matching = step(json!({"details": {}, "description": "None", "status": "skipped", "kind": "matching"}));
+        assert_eq!(matching.kind, StepKind::Matching);
+        assert_eq!(
+            matching.details,
+            StepDetails::Matching {
+                linked: None,
+                queries: Vec::new(),
+                matched: None,
+                candidates: Vec::new()
+            }
+        );
+    }
+
+    #[test]
+    fn a_step_reads_back_as_it_was_written() {
+        let written = Step::new(
+            StepKind::Action,
+            StepStatus::Skipped,
+            "Nothing to do",
+            StepDetails::Action {
+                reason: Some(ReasonCode::EntrySynchronizationSkipped),
+                failures: Vec::new(),
+            },
+        );
+        let json = serde_json::to_value(&written).unwrap();
+        assert_eq!(json["details"], json!({"reason": "EntrySynchronizationSkipped"}));
+        assert_eq!(step(json), written);
+    }
+
+    #[test]
+    fn details_that_do_not_fit_the_kind_are_refused() {
+        let wrong = json!({"kind": "import", "status": "success", "description": "Imported", "details": {}});
+        let error = serde_json::from_value::<Step>(wrong).unwrap_err().to_string();
+        assert!(error.contains("lifecycle"), "{error}");
+        let unknown = json!({"kind": "export", "status": "success", "description": "?", "details": {}});
+        assert!(serde_json::from_value::<Step>(unknown).is_err());
     }
 }

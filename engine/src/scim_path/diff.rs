@@ -5,14 +5,14 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::TargetAttributes;
 use crate::value::Value;
 
 /// One target attribute to change: `old` is the current value (`Null` when
 /// absent), `new` the desired one (`Null` to clear it).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttributeChange {
     /// Shared with the mapping it comes from, so changes copy no path text.
     pub path: Arc<str>,

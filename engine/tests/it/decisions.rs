@@ -1,6 +1,9 @@
 //! Decisions for one object and for a cycle: every action and skip reason,
-//! a full decision as a snapshot, and the property that deciding again after
-//! applying a decision finds nothing to do.
+//! a full decision as a snapshot, the property that deciding again after
+//! applying a decision finds nothing to do, and decisions reading back from
+//! their JSON (as clients of an on-demand run read them) as it tells them.
+
+use std::sync::Arc;
 
 use proptest::prelude::*;
 use provisio_engine::expr::EvalContext;
@@ -8,8 +11,8 @@ use provisio_engine::job::{JobDefinition, SourceKind};
 use provisio_engine::matching::{MatchAttempt, MatchQuery, TargetObject};
 use provisio_engine::object::SourceObject;
 use provisio_engine::plan::{
-    Action, CompiledJob, CycleOptions, Decision, Lifecycle, ReasonCode, SourceRecord, Status, TargetState, decide,
-    plan_cycle,
+    Action, CompiledJob, CycleOptions, Decision, Lifecycle, ReasonCode, SourceRecord, Status, StepDetails, TargetState,
+    decide, plan_cycle,
 };
 use provisio_engine::scim_path::TargetAttributes;
 use provisio_engine::value::Value;
@@ -493,6 +496,112 @@ proptest! {
         let Some(after) = first.applied(current.as_ref()) else { return Ok(()) };
         let second = run(&job, &source, &TargetState::Linked(after));
         prop_assert_eq!(second.action, Action::Skip, "{:#?}", second);
+    }
+}
+
+/// The decision read back from its JSON, which it writes again unchanged.
+fn read_back(d: &Decision) -> Decision {
+    let json = serde_json::to_string(d).unwrap();
+    let back: Decision = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    assert_eq!(serde_json::to_string(&back).unwrap(), json);
+    back
+}
+
+/// A value as JSON tells it: a reference (a manager, a member) is its id's text.
+fn told(value: &Value) -> Value {
+    serde_json::from_value(value.to_json()).unwrap()
+}
+
+/// The decision as its JSON tells it: the source values the steps show
+/// (read, and compared by scoping) with references as text.
+fn as_told(d: &Decision) -> Decision {
+    let mut d = d.clone();
+    for step in &mut d.steps {
+        match &mut step.details {
+            StepDetails::Import { attributes, .. } => {
+                let values = attributes
+                    .attributes
+                    .iter()
+                    .map(|(name, value)| (name.clone(), told(value)));
+                *attributes = Arc::new(values.collect());
+            }
+            StepDetails::Scoping { filters, .. } => {
+                for clause in filters.iter_mut().flat_map(|f| &mut f.clauses) {
+                    clause.actual = told(&clause.actual);
+                }
+            }
+            StepDetails::Matching { .. } | StepDetails::Action { .. } => {}
+        }
+    }
+    d
+}
+
+#[test]
+fn every_kind_of_decision_reads_back_from_its_json() {
+    let job = job();
+    let stale = target(json!({ "userName": "zoe@contoso.com", "name.givenName": "Zoe", "active": "True" }));
+    let group = SourceRecord::from_attributes(
+        SourceKind::Group,
+        serde_json::from_value(json!({ "id": "g-1", "displayName": "Sales", "members": ["u-1", "u-2"] })).unwrap(),
+    );
+    let mut failing = job.definition.clone();
+    failing.objects[0].mappings[2].expression = "Mid([givenName], [start], 1)".into();
+    let failing = CompiledJob::compile(failing).unwrap();
+    let decisions = [
+        run(&job, &zoe(json!({})), &unlinked()),
+        run(&job, &zoe(json!({})), &attempt(vec![stale.clone()])),
+        run(&job, &zoe(json!({})), &TargetState::Linked(stale)),
+        run(&job, &zoe(json!({})), &attempt(vec![in_sync(), target(json!({}))])),
+        run(&job, &zoe(json!({ "userPrincipalName": null })), &unlinked()),
+        run(
+            &job,
+            &zoe(json!({ "department": "Finance" })),
+            &TargetState::Linked(in_sync()),
+        ),
+        run(&job, &zoe(json!({})), &TargetState::LinkedMissing { id: "t-1".into() }),
+        run(&failing, &zoe(json!({ "start": 0 })), &unlinked()),
+        run(&job, &group, &unlinked()),
+        run(
+            &job,
+            &SourceRecord {
+                lifecycle: Lifecycle::HardDeleted,
+                ..zoe(json!({}))
+            },
+            &TargetState::Linked(in_sync()),
+        ),
+    ];
+    for d in &decisions {
+        assert_eq!(read_back(d), as_told(d));
+    }
+    let with_failures = &decisions[7];
+    assert!(
+        serde_json::to_string(with_failures).unwrap().contains("\"failures\""),
+        "the sample has mapping failures"
+    );
+}
+
+#[test]
+fn a_redacted_decision_reads_back_without_its_secrets() {
+    let mut definition = job().definition;
+    definition.objects[0].mappings[4].expression = "Redact(\"Initial-Passw0rd\")".into();
+    let d = run(&CompiledJob::compile(definition).unwrap(), &zoe(json!({})), &unlinked());
+    let back = read_back(&d);
+    assert!(back.secrets.is_empty());
+    assert_eq!(back.changes, d.changes);
+    assert_eq!(back.steps, as_told(&d).steps);
+    assert_eq!(back.export().get("title"), Some(&Value::str("[Redact]")));
+}
+
+proptest! {
+    #[test]
+    fn any_decision_reads_back_from_its_json(source in person(), start in proptest::option::of(any::<bool>())) {
+        let state = match start {
+            None => unlinked(),
+            Some(true) => attempt(vec![in_sync()]),
+            Some(false) => TargetState::Linked(target(json!({ "userName": "old", "title": 7 }))),
+        };
+        let d = run(&job(), &source, &state);
+        prop_assert_eq!(read_back(&d), as_told(&d));
     }
 }
 

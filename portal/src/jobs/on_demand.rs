@@ -7,7 +7,7 @@ mod steps;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use provisio_api::directory::{DirectoryUser, Page, USERS_PATH};
-use provisio_api::jobs::{JOB_PROVISION_ON_DEMAND_PATH, ProvisionOnDemandRequest, encode_segment};
+use provisio_api::jobs::{OnDemandResult, ProvisionOnDemandRequest, provision_on_demand_path};
 use serde_json::Value;
 
 use super::state::JobSignal;
@@ -32,7 +32,7 @@ pub fn OnDemandTab(job: JobSignal) -> impl IntoView {
     let searching = RwSignal::new(false);
     let search_failure = RwSignal::new(None::<Failure>);
     let chosen = RwSignal::new(None::<DirectoryUser>);
-    let answer = RwSignal::new(None::<Value>);
+    let answer = RwSignal::new(None::<OnDemandResult>);
     let running = RwSignal::new(false);
     let run_failure = RwSignal::new(None::<Failure>);
 
@@ -57,7 +57,7 @@ pub fn OnDemandTab(job: JobSignal) -> impl IntoView {
         run_failure.set(None);
         answer.set(None);
         running.set(true);
-        let path = JOB_PROVISION_ON_DEMAND_PATH.replace("{id}", &encode_segment(&job.with_untracked(|j| j.id.clone())));
+        let path = job.with_untracked(|j| provision_on_demand_path(&j.id));
         let request = ProvisionOnDemandRequest {
             record: None,
             user: user.id,
@@ -65,7 +65,7 @@ pub fn OnDemandTab(job: JobSignal) -> impl IntoView {
             members: Vec::new(),
         };
         spawn_local(async move {
-            match api::post::<_, Value>(&path, &request).await {
+            match api::post::<_, OnDemandResult>(&path, &request).await {
                 Ok(result) => answer.set(Some(result)),
                 Err(e) => run_failure.set(Some(e)),
             }

@@ -8,7 +8,7 @@ mod status;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use provisio_api::engine::job::{JobProblem, MIN_INTERVAL_SECONDS};
-use provisio_api::jobs::{JOB_RESTART_PATH, JOB_START_PATH, JOB_STOP_PATH, JobDetail, JobState, encode_segment};
+use provisio_api::jobs::{JobDetail, JobState, job_restart_path, job_start_path, job_stop_path};
 
 use super::definition::problems::{FieldProblems, ProblemList, has_problem};
 use super::definition::show_failure;
@@ -34,10 +34,10 @@ pub fn SettingsTab(job: JobSignal) -> impl IntoView {
 fn RunControls(job: JobSignal, changed: RwSignal<u32>) -> impl IntoView {
     let failure = RwSignal::new(None::<Failure>);
     let busy = RwSignal::new(false);
-    let act = move |template: &'static str| {
+    let act = move |path_of: fn(&str) -> String| {
         failure.set(None);
         busy.set(true);
-        let path = template.replace("{id}", &encode_segment(&job.with_untracked(|j| j.id.clone())));
+        let path = job.with_untracked(|j| path_of(&j.id));
         spawn_local(async move {
             match api::post::<_, JobDetail>(&path, &serde_json::Map::new()).await {
                 Ok(detail) => {
@@ -56,11 +56,11 @@ fn RunControls(job: JobSignal, changed: RwSignal<u32>) -> impl IntoView {
             <p>"The job is "<strong class="job-run-state">{move || job.with(|j| j.state.as_str())}</strong>"."</p>
             <div class="actions">
                 <button type="button" class="primary" disabled=move || busy.get() || running()
-                    on:click=move |_| act(JOB_START_PATH)>"Start"</button>
+                    on:click=move |_| act(job_start_path)>"Start"</button>
                 <button type="button" disabled=move || busy.get() || !running()
-                    on:click=move |_| act(JOB_STOP_PATH)>"Stop"</button>
+                    on:click=move |_| act(job_stop_path)>"Stop"</button>
                 <button type="button" disabled=move || busy.get()
-                    on:click=move |_| act(JOB_RESTART_PATH)>"Restart"</button>
+                    on:click=move |_| act(job_restart_path)>"Restart"</button>
             </div>
             <p class="hint">"Restart forgets the job's progress and runs an initial cycle, checking every user and group again."</p>
             <ErrorNote failure=failure />

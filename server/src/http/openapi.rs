@@ -115,8 +115,51 @@ mod tests {
         for scheme in ["bearer", "session_cookie", "csrf_header"] {
             assert!(schemes.contains_key(scheme), "{scheme}");
         }
-        for schema in ["ApiError", "JobInvalid", "JobDetail", "UserDetail", "Assignment"] {
+        for schema in [
+            "ApiError",
+            "JobInvalid",
+            "JobDetail",
+            "UserDetail",
+            "Assignment",
+            "OnDemandResult",
+            "Applied",
+            "MemberResult",
+        ] {
             assert!(doc["components"]["schemas"].get(schema).is_some(), "{schema}");
+        }
+        let on_demand = &doc["paths"]["/api/v1/jobs/{id}/provision-on-demand"]["post"]["responses"]["200"];
+        assert_eq!(
+            on_demand["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/OnDemandResult",
+            "{on_demand}"
+        );
+    }
+
+    #[test]
+    fn the_on_demand_answer_is_described_to_its_leaves() {
+        fn references(value: &serde_json::Value, found: &mut Vec<String>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    if let Some(serde_json::Value::String(target)) = map.get("$ref") {
+                        found.push(target.trim_start_matches("#/components/schemas/").to_owned());
+                    }
+                    map.values().for_each(|v| references(v, found));
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|v| references(v, found)),
+                _ => {}
+            }
+        }
+        let doc = serde_json::to_value(document()).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        let mut seen = BTreeSet::new();
+        let mut pending = vec!["OnDemandResult".to_owned()];
+        while let Some(name) = pending.pop() {
+            let schema = schemas.get(&name).unwrap_or_else(|| panic!("no schema {name}"));
+            if seen.insert(name) {
+                references(schema, &mut pending);
+            }
+        }
+        for name in ["Applied", "MemberResult", "LogEntry", "Identity"] {
+            assert!(seen.contains(name), "{name} in {seen:?}");
         }
     }
 

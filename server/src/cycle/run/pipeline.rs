@@ -20,22 +20,8 @@ use crate::cycle::lease::JobLease;
 /// up (an on-demand call then answers 409).
 pub const LEASE_WAIT: Duration = Duration::from_secs(10);
 
-/// What was done with one object's decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Applied {
-    /// Whether the target was written (or a link or a staged delete kept).
-    pub done: bool,
-    /// The target object after applying (the new id on create).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub target_id: Option<String>,
-    /// What was done, in words.
-    pub summary: String,
-    /// The failure's stable code (`TooManyRequests`, `EntryConflict`…).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
+/// What was done with one object's decision: the admin API's wire type.
+pub use provisio_api::jobs::Applied;
 
 /// A job ready to run: compiled, with its connector and cycle state.
 pub struct Pipeline {

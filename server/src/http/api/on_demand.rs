@@ -5,8 +5,7 @@
 use axum::Json;
 use axum::extract::State;
 use provisio_api::ApiError;
-use provisio_api::jobs::{JOB_PROVISION_ON_DEMAND_PATH, ProvisionOnDemandRequest};
-use serde::Serialize;
+use provisio_api::jobs::{JOB_PROVISION_ON_DEMAND_PATH, MemberResult, OnDemandResult, ProvisionOnDemandRequest};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -14,52 +13,23 @@ use super::error::Failure;
 use super::extract::{Body, Segments};
 use super::{AdminErrors, AppState};
 use crate::auth::extract::AdminCaller;
-use crate::cycle::run::{self, Applied, CycleError, ObjectOutcome};
-use crate::logs::LogEntry;
+use crate::cycle::run::{self, CycleError, ObjectOutcome};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(provision_on_demand))
 }
 
-/// The answer: the run's id, the engine's decision (action, status, reason,
-/// changes with old and new values, and the steps: import, scoping,
-/// matching, action), what was done, and the log entry written.
-#[derive(Debug, Serialize)]
-pub(crate) struct OnDemandResult {
-    run_id: String,
-    decision: provisio_engine::plan::Decision,
-    applied: Applied,
-    log_entry: LogEntry,
-    /// For a group: its chosen members' runs, and the membership writes.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    members: Vec<MemberResult>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    references: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    failed_references: Option<u64>,
-}
-
-impl OnDemandResult {
-    /// The answer for one object (a user, or a record).
-    fn one(run_id: String, outcome: ObjectOutcome) -> OnDemandResult {
-        OnDemandResult {
-            run_id,
-            decision: outcome.decision,
-            applied: outcome.applied,
-            log_entry: outcome.log_entry,
-            members: Vec::new(),
-            references: None,
-            failed_references: None,
-        }
+/// The answer for one object (a user, or a record).
+fn one(run_id: String, outcome: ObjectOutcome) -> OnDemandResult {
+    OnDemandResult {
+        run_id,
+        decision: outcome.decision,
+        applied: outcome.applied,
+        log_entry: outcome.log_entry,
+        members: Vec::new(),
+        references: None,
+        failed_references: None,
     }
-}
-
-/// One chosen member's run in a group's on-demand run.
-#[derive(Debug, Serialize)]
-pub(crate) struct MemberResult {
-    decision: provisio_engine::plan::Decision,
-    applied: Applied,
-    log_entry: LogEntry,
 }
 
 /// Provisions one user now: the real pipeline (import, scoping, matching,
@@ -71,7 +41,7 @@ pub(crate) struct MemberResult {
     params(("id" = String, Path, description = "The job's id, or its name.")),
     request_body = ProvisionOnDemandRequest,
     responses(
-        (status = 200, description = "The decision, its steps and what was done.", body = Object),
+        (status = 200, description = "The decision, its steps and what was done.", body = OnDemandResult),
         (status = 400, description = "The job cannot be run (no user mapping, not a SCIM target).", body = ApiError),
         (status = 404, description = "No job, or no directory user, has that id or name.", body = ApiError),
         (status = 409, description = "Another run of the job (a cycle, an on-demand run) did not end within 10 seconds.", body = ApiError),
@@ -92,7 +62,7 @@ pub(crate) async fn provision_on_demand(
         let (run_id, outcome) = run::provision_record_on_demand(&state.store, &state.jobs, &id, data)
             .await
             .map_err(failure)?;
-        return Ok(Json(OnDemandResult::one(run_id, outcome)));
+        return Ok(Json(one(run_id, outcome)));
     }
     if let Some(group) = request.group.as_deref() {
         if !request.user.trim().is_empty() {
@@ -127,7 +97,7 @@ pub(crate) async fn provision_on_demand(
     let (run_id, outcome) = run::provision_on_demand(&state.store, &state.jobs, &id, request.user.trim())
         .await
         .map_err(failure)?;
-    Ok(Json(OnDemandResult::one(run_id, outcome)))
+    Ok(Json(one(run_id, outcome)))
 }
 
 pub(super) fn failure(error: CycleError) -> Failure {

@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
+use provisio_api::jobs::OnDemandResult;
 use provisio_engine::plan::{Decision, Status, Step, StepDetails};
 use provisio_engine::value::Value;
-use provisio_server::cycle::run::{self, Applied, CycleError, ObjectOutcome};
+use provisio_server::cycle::run::{self, CycleError, ObjectOutcome};
 use provisio_server::jobs::{JobError, Jobs};
-use provisio_server::logs::LogEntry;
 use provisio_server::secrets::SecretBox;
 use serde::Serialize;
 
@@ -44,15 +44,6 @@ pub struct ProvisionArgs {
     /// done, the log entry) instead of the steps in words.
     #[arg(long)]
     json: bool,
-}
-
-/// What the run answers with `--json`: the admin API's provision-on-demand answer.
-#[derive(Debug, Serialize)]
-struct OnDemandResult<'a> {
-    run_id: &'a str,
-    decision: &'a Decision,
-    applied: &'a Applied,
-    log_entry: &'a LogEntry,
 }
 
 /// Why nothing was run: a usage error (exit 2) or a failure (exit 1).
@@ -86,12 +77,17 @@ pub fn run(args: ProvisionArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let failure = failed(&outcome);
     if args.json {
+        // The admin API's provision-on-demand answer.
         let result = OnDemandResult {
-            run_id: &run_id,
-            decision: &outcome.decision,
-            applied: &outcome.applied,
-            log_entry: &outcome.log_entry,
+            run_id,
+            decision: outcome.decision,
+            applied: outcome.applied,
+            log_entry: outcome.log_entry,
+            members: Vec::new(),
+            references: None,
+            failed_references: None,
         };
         match serde_json::to_string_pretty(&result) {
             Ok(json) => println!("{json}"),
@@ -103,11 +99,7 @@ pub fn run(args: ProvisionArgs) -> ExitCode {
     } else {
         print!("{}", render(&run_id, &outcome));
     }
-    if failed(&outcome) {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    }
+    if failure { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 
 async fn provision(
