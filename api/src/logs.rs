@@ -217,6 +217,10 @@ pub struct LogQuery {
     /// A cycle's (or an on-demand run's) id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cycle: Option<String>,
+    /// An entry's code (any case): an error's, such as `DuplicateTargetEntries`,
+    /// or a skip's, such as `ImportSkipped` (no value to match on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     /// How many matching entries to skip (default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<usize>,

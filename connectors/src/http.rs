@@ -1,10 +1,10 @@
 //! The one HTTP transport of the HTTP-based connectors (SCIM, REST, and
 //! whatever HTTP kinds come next): one set of [`HttpOptions`], the target's
 //! concurrency limit, retries of throttling (honouring `Retry-After`) and of
-//! transient failures with back-off and jitter ([`crate::retry`]), the
+//! transient failures with back-off and jitter (`retry`), the
 //! network policy and size limit ([`crate::network`]), no redirects, and the
 //! classification of an error answer — the one thing each protocol does its
-//! own way ([`Protocol`]). Only the method, a label the caller chooses (never
+//! own way (`Protocol`). Only the method, a label the caller chooses (never
 //! a value) and the status are logged: never headers, bodies or queries.
 
 use std::time::{Duration, Instant};

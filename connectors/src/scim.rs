@@ -3,7 +3,7 @@
 //! of reference §9 when the job sets `entra_compatible`.
 //!
 //! One HTTP client per target with connect and request timeouts, at most
-//! [`ScimOptions::max_concurrency`] requests in flight, retries of 429/503
+//! [`HttpOptions::max_concurrency`](crate::http::HttpOptions::max_concurrency) requests in flight, retries of 429/503
 //! (honouring `Retry-After`) and of transient failures with back-off,
 //! paginated finds, and member changes in batches.
 

@@ -135,6 +135,26 @@ impl Decision {
         self.action == Action::Skip
     }
 
+    /// Whether the object was skipped for want of a value to match on
+    /// (`ImportSkipped`) while in scope and active in the source: one the
+    /// job would provision if it had the value, so one an administrator
+    /// should hear of. A deleted or disabled object without the value is
+    /// left alone quietly: there is nothing to fix.
+    pub fn is_unmatched(&self) -> bool {
+        self.reason
+            .as_ref()
+            .is_some_and(|r| r.code == ReasonCode::ImportSkipped)
+            && self.steps.iter().any(|step| {
+                matches!(
+                    step.details,
+                    StepDetails::Scoping {
+                        active_in_source: true,
+                        ..
+                    }
+                )
+            })
+    }
+
     /// What the connector writes: every attribute on create, the changed
     /// ones on update (null clears), with redacted values restored.
     pub fn export(&self) -> TargetAttributes {

@@ -5,7 +5,9 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::api::Failure;
+use provisio_api::jobs::status::Unmatched;
+
+use crate::api::{Failure, encode};
 
 /// A request's failure, read out to screen readers as it appears.
 #[component]
@@ -91,4 +93,21 @@ pub fn short_time(rfc3339: &str) -> String {
         Ok(time) => time.format("%Y-%m-%d %H:%M UTC").to_string(),
         Err(_) => rfc3339.to_owned(),
     }
+}
+
+/// A job's objects that could not be matched for want of a value, as a
+/// warning with a link to their log entries (code `ImportSkipped`); nothing
+/// when there are none.
+#[component]
+pub fn UnmatchedNote(job_id: String, unmatched: Vec<Unmatched>) -> impl IntoView {
+    let logs = format!("/logs?job={}&code=ImportSkipped", encode(&job_id));
+    (!unmatched.is_empty()).then(|| {
+        view! {
+            <ul class="unmatched-note" aria-label="Objects that could not be matched">
+                {unmatched.into_iter().map(|group| view! {
+                    <li>{group.message}" "<a href=logs.clone()>"see the log entries"</a></li>
+                }).collect_view()}
+            </ul>
+        }
+    })
 }

@@ -1,9 +1,9 @@
 //! Authentication: administrators sign in to the portal with a password
 //! and get an HttpOnly, SameSite=Strict session cookie (state-changing
 //! requests also carry the session's CSRF token); programs send API tokens
-//! as `Authorization: Bearer`. [`Auth`] holds the store and the sign-in
-//! rate limiter; the extractors in [`extract`] guard every admin, SCIM and
-//! inbound endpoint; [`routes`] signs in and out and manages
+//! as `Authorization: Bearer`. `Auth` holds the store and the sign-in
+//! rate limiter; the extractors in `extract` guard every admin, SCIM and
+//! inbound endpoint; `routes` signs in and out and manages
 //! administrators and tokens.
 //!
 //! Neither passwords, session ids nor tokens are ever logged: the wire types

@@ -145,7 +145,7 @@ impl Api {
     }
 }
 
-async fn create_token(server: &RunningServer, scope: TokenScope) -> String {
+pub(crate) async fn create_token(server: &RunningServer, scope: TokenScope) -> String {
     let request = TokenCreateRequest {
         name: Some(format!("{scope} tests")),
         scope,

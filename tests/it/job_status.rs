@@ -81,7 +81,8 @@ backend_test!(
                 "last_cycle": null,
                 "escrowed": 0,
                 "staged_deletes": 0,
-                "failures_last_24h": 0
+                "failures_last_24h": 0,
+                "unmatched": []
             })
         );
         api.post(&format!("{JOBS_PATH}/{id}/restart"), json!({}))

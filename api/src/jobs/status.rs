@@ -58,6 +58,49 @@ pub struct JobStatus {
     pub staged_deletes: u64,
     /// Provisioning log entries with status `failure` in the last 24 hours.
     pub failures_last_24h: u64,
+    /// Source objects the job skips because they have no value for the
+    /// attribute they are matched on (log entries with code
+    /// `ImportSkipped`), by type and attributes: a warning, since they are
+    /// not failures and would otherwise go unseen. Empty when there are none.
+    #[serde(default)]
+    pub unmatched: Vec<Unmatched>,
+}
+
+/// Source objects of one type that could not be matched for want of a value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Unmatched {
+    /// `user` or `group`.
+    pub object_type: String,
+    /// The source attributes the job matches these objects on, which they
+    /// have no value for, e.g. `["mailNickname"]`.
+    pub attributes: Vec<String>,
+    pub count: u64,
+    /// In words: `12 users could not be matched: no value for mailNickname`.
+    pub message: String,
+}
+
+impl Unmatched {
+    /// The group, with its message.
+    pub fn new(object_type: &str, attributes: Vec<String>, count: u64) -> Unmatched {
+        let noun = match (object_type, count) {
+            ("group", 1) => "group",
+            ("group", _) => "groups",
+            (_, 1) => "user",
+            _ => "users",
+        };
+        let lacking = match attributes.as_slice() {
+            [] => "no value for any attribute they are matched on".to_owned(),
+            [one] => format!("no value for {one}"),
+            [first @ .., last] => format!("no value for {} or {last}", first.join(", ")),
+        };
+        Unmatched {
+            object_type: object_type.to_owned(),
+            message: format!("{count} {noun} could not be matched: {lacking}"),
+            attributes,
+            count,
+        }
+    }
 }
 
 /// Where a job's cycles stand.
@@ -225,6 +268,7 @@ mod tests {
             escrowed: 1,
             staged_deletes: 0,
             failures_last_24h: 2,
+            unmatched: vec![Unmatched::new("user", vec!["mailNickname".into()], 12)],
         };
         let value = serde_json::to_value(&status).unwrap();
         assert_eq!(value["run_status"], "running");
@@ -232,6 +276,21 @@ mod tests {
             value["current_cycle"],
             json!({"cycle_id": "c2", "started_at": "2026-11-26T10:00:00.000Z", "done": 50, "total": 200})
         );
+        assert_eq!(
+            value["unmatched"][0]["message"],
+            "12 users could not be matched: no value for mailNickname"
+        );
         assert_eq!(serde_json::from_value::<JobStatus>(value).unwrap(), status);
+    }
+
+    #[test]
+    fn unmatched_objects_are_told_in_words() {
+        let one = Unmatched::new("group", vec!["displayName".into()], 1);
+        assert_eq!(one.message, "1 group could not be matched: no value for displayName");
+        let both = Unmatched::new("user", vec!["mail".into(), "mailNickname".into(), "upn".into()], 3);
+        assert_eq!(
+            both.message,
+            "3 users could not be matched: no value for mail, mailNickname or upn"
+        );
     }
 }

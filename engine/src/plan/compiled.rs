@@ -106,6 +106,17 @@ impl CompiledObject {
         self.matching.iter().filter_map(|&i| self.mappings.get(i)).collect()
     }
 
+    /// The source attributes the matching mappings read, in name order:
+    /// what an object needs a value for to be matched at all.
+    pub fn matched_on(&self) -> Vec<&str> {
+        let read: std::collections::BTreeSet<&str> = self
+            .matching_mappings()
+            .into_iter()
+            .flat_map(|m| m.program.attributes())
+            .collect();
+        read.into_iter().collect()
+    }
+
     pub fn allows(&self, action: ObjectAction) -> bool {
         self.spec.actions.contains(&action)
     }

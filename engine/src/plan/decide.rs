@@ -111,12 +111,10 @@ pub fn decide(job: &CompiledJob, source: &SourceRecord, target: &TargetState, ct
                     "the object is out of scope and was never provisioned",
                 );
             }
-            match matching::queries(&object.matching_mappings(), &attributes, ctx) {
+            let matching_mappings = object.matching_mappings();
+            match matching::queries(&matching_mappings, &attributes, ctx) {
                 Queries::NoValues => {
-                    return d.skip(
-                        ReasonCode::ImportSkipped,
-                        "the object has no value for any matching attribute",
-                    );
+                    return d.skip(ReasonCode::ImportSkipped, no_matching_value(&object.matched_on()));
                 }
                 Queries::Failed(failures) => return d.expression_failed(&failures),
                 Queries::Run(queries) => match matching::resolve(attempts) {
@@ -468,5 +466,19 @@ impl Draft {
         decision.references = mapped.references;
         decision.secrets = secrets;
         decision
+    }
+}
+
+/// Why an object without a value to match on is skipped, naming the source
+/// attributes the matching mappings read, so that an administrator sees
+/// which attribute to fill in (`no value for mailNickname`).
+fn no_matching_value(matched_on: &[&str]) -> String {
+    match matched_on {
+        [] => "the object has no value for any matching attribute".to_owned(),
+        [one] => format!("the object has no value for {one}, the attribute it is matched on"),
+        [first @ .., last] => format!(
+            "the object has no value for {} or {last}, the attributes it is matched on",
+            first.join(", ")
+        ),
     }
 }

@@ -179,6 +179,18 @@ fn several_candidates_are_duplicate_target_entries() {
 fn no_matching_value_is_import_skipped() {
     let d = run(&job(), &zoe(json!({ "userPrincipalName": null })), &unlinked());
     expect(&d, Action::Skip, Status::Skipped, Some(ReasonCode::ImportSkipped));
+    // The reason names the attribute to fill in, not "a matching attribute".
+    let reason = d.reason.as_ref().map(|r| r.message.as_str()).unwrap_or_default();
+    assert_eq!(
+        reason,
+        "the object has no value for userPrincipalName, the attribute it is matched on"
+    );
+    assert!(d.is_unmatched());
+    // A disabled user without the value: nothing an administrator must fix.
+    let disabled = zoe(json!({ "userPrincipalName": null, "accountEnabled": false }));
+    let d = run(&job(), &disabled, &unlinked());
+    expect(&d, Action::Skip, Status::Skipped, Some(ReasonCode::ImportSkipped));
+    assert!(!d.is_unmatched());
 }
 
 #[test]

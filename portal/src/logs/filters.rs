@@ -40,8 +40,9 @@ pub fn Filters(#[prop(into)] current: Signal<LogQuery>) -> impl IntoView {
             q: some(q.get_untracked().trim().to_owned()),
             since: from_input_time(&since.get_untracked()),
             until: from_input_time(&until.get_untracked()),
-            // A cycle filter comes from a link; it stays until cleared.
+            // Cycle and code filters come from links; they stay until cleared.
             cycle: current.get_untracked().cycle,
+            code: current.get_untracked().code,
             ..LogQuery::default()
         };
         navigate(&format!("/logs{}", query::to_string(&filters)), Default::default());
@@ -105,6 +106,9 @@ pub fn Filters(#[prop(into)] current: Signal<LogQuery>) -> impl IntoView {
             </div>
             {move || current.get().cycle.map(|cycle| view! {
                 <p class="cycle-filter">"Only cycle " <code>{cycle}</code></p>
+            })}
+            {move || current.get().code.map(|code| view! {
+                <p class="code-filter">"Only entries with code " <code>{code}</code></p>
             })}
         </form>
     }

@@ -18,6 +18,7 @@ pub fn from_map(map: &ParamsMap) -> LogQuery {
         since: text("since"),
         until: text("until"),
         cycle: text("cycle"),
+        code: text("code"),
         offset: text("offset").and_then(|o| o.parse().ok()).filter(|o| *o > 0),
         limit: None,
     }
@@ -35,6 +36,7 @@ pub fn to_string(query: &LogQuery) -> String {
         ("since", query.since.as_deref()),
         ("until", query.until.as_deref()),
         ("cycle", query.cycle.as_deref()),
+        ("code", query.code.as_deref()),
         ("offset", offset.as_deref()),
         ("limit", limit.as_deref()),
     ];

@@ -1,5 +1,5 @@
 //! One job on the overview: its state, the running cycle's progress, the
-//! last cycle's counts and its recent failures.
+//! last cycle's counts, the objects it cannot match and its recent failures.
 
 use leptos::prelude::*;
 use provisio_api::jobs::JobState;
@@ -8,6 +8,7 @@ use provisio_api::jobs::status::{CycleProgress, JobStatus, LastCycle, RunStatus}
 use super::load::JobOverview;
 use super::time::readable;
 use crate::api::encode;
+use crate::ui::UnmatchedNote;
 
 #[component]
 pub fn JobRow(job: JobOverview) -> impl IntoView {
@@ -54,6 +55,7 @@ fn StatusView(status: JobStatus) -> impl IntoView {
             Some(last) => view! { <LastCycleView last=last /> }.into_any(),
             None => view! { <p class="hint">"No cycle has finished yet."</p> }.into_any(),
         }}
+        <UnmatchedNote job_id=status.id.clone() unmatched=status.unmatched />
         <p class="failures">
             <a href=failures_link class:has-failures={failures > 0}>
                 {match failures {

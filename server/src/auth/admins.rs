@@ -131,7 +131,7 @@ impl Admins {
     /// Deletes the administrator and their sessions, unless they are the
     /// only administrator left. `false` when nothing was deleted: no
     /// administrator has that name, or it is the last one (callers tell the
-    /// two apart with [`admin_exists`](Store::admin_exists)).
+    /// two apart with [`exists`](Self::exists)).
     ///
     /// On SQLite, which has one writer, the last administrator can never be
     /// deleted. On PostgreSQL, two administrators deleting each other at the

@@ -1,8 +1,9 @@
 //! What a provisioning job remembers between cycles: its links between
 //! source and target objects ([`links`]), its run status and directory
 //! watermark ([`status`]), its escrowed failures ([`escrows`]) and the
-//! deletes the accidental-deletion guard holds back ([`staged`]) and the
-//! manager and member references it keeps in step ([`references`]). Storage
+//! deletes the accidental-deletion guard holds back ([`staged`]), the
+//! manager and member references it keeps in step ([`references`]) and the
+//! objects it could not match for want of a value ([`unmatched`]). Storage
 //! only: the cycle decides what to write.
 //!
 //! Every time is a parameter (the clock belongs to the caller), stored as
@@ -32,6 +33,7 @@ pub mod links;
 pub mod references;
 pub mod staged;
 pub mod status;
+pub mod unmatched;
 
 use chrono::{DateTime, Utc};
 use sqlx::AnyConnection;
@@ -45,6 +47,7 @@ pub use links::{Link, Linked};
 pub use references::{Pending, ReferenceRow};
 pub use staged::{StagedAction, StagedDelete};
 pub use status::{RunStatus, StatusRecord};
+pub use unmatched::UnmatchedGroup;
 
 /// One job's cycle state in a store. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -87,12 +90,13 @@ impl Store {
 }
 
 /// The job's tables, for [`purge_job`].
-const TABLES: [&str; 5] = [
+const TABLES: [&str; 6] = [
     "cycle_links",
     "cycle_status",
     "cycle_escrows",
     "cycle_staged_deletes",
     "cycle_references",
+    "cycle_unmatched",
 ];
 
 impl CycleState {
@@ -106,7 +110,8 @@ impl CycleState {
     /// escrows are dropped; quarantine is lifted (a quarantined or
     /// waiting-for-approval job becomes idle). Staged deletes are dropped
     /// too: the initial cycle decides again, and restarting is how an
-    /// administrator rejects them. Links are kept: the initial cycle
+    /// administrator rejects them; so are the notes of unmatched objects,
+    /// which the initial cycle makes again. Links are kept: the initial cycle
     /// re-establishes them by matching anyway, and keeping them means a
     /// target object whose matching attribute changed is still found.
     /// A running or disabled job keeps its status. All or nothing.
@@ -124,6 +129,7 @@ impl CycleState {
         for sql in [
             "DELETE FROM cycle_escrows WHERE job_id = $1",
             "DELETE FROM cycle_staged_deletes WHERE job_id = $1",
+            "DELETE FROM cycle_unmatched WHERE job_id = $1",
         ] {
             sqlx::query(sql).bind(&self.job_id).execute(&mut *tx).await?;
         }

@@ -18,6 +18,8 @@ pub struct LogFilter {
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
     pub cycle: Option<String>,
+    /// An entry's code, e.g. `ImportSkipped` (any case).
+    pub code: Option<String>,
     pub offset: usize,
     pub limit: usize,
 }
@@ -32,6 +34,7 @@ impl Default for LogFilter {
             since: None,
             until: None,
             cycle: None,
+            code: None,
             offset: 0,
             limit: DEFAULT_LIMIT,
         }
@@ -75,6 +78,7 @@ impl LogFilter {
             since: time("since", text(&query.since))?,
             until: time("until", text(&query.until))?,
             cycle: text(&query.cycle),
+            code: text(&query.code),
             offset: query.offset.unwrap_or(0),
             limit: query.limit()?,
         })
@@ -113,6 +117,12 @@ impl LogFilter {
         }
         if let Some(cycle) = &self.cycle {
             clauses.push(format!("cycle_id = {}", next(cycle.clone(), &mut values)));
+        }
+        if let Some(code) = &self.code {
+            clauses.push(format!(
+                "LOWER(error_code) = {}",
+                next(code.to_lowercase(), &mut values)
+            ));
         }
         if clauses.is_empty() {
             clauses.push("1 = 1".to_owned());

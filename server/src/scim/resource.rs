@@ -278,6 +278,25 @@ pub(crate) fn user_draft(resource: Value, extensions: &[AttributeSpec]) -> UserD
     }
 }
 
+/// Gives a user created without a `mailNickname` the one Entra would: the
+/// userName's part before the `@`. Jobs commonly match on it (Entra's
+/// default mappings do), and SCIM clients rarely send Provisio's extension,
+/// so without it such users would be skipped as unmatched. Only creation
+/// fills it: a client that replaces or removes it later means it.
+pub(crate) fn default_mail_nickname(draft: &mut UserDraft) {
+    let attributes = &mut draft.attributes;
+    let missing = attributes.get("mailNickname").is_none_or(is_empty);
+    let alias = attributes
+        .get("userPrincipalName")
+        .and_then(Value::as_str)
+        .and_then(|upn| upn.split('@').next())
+        .map(str::trim)
+        .filter(|alias| !alias.is_empty());
+    if let (true, Some(alias)) = (missing, alias) {
+        attributes.insert("mailNickname".to_owned(), Value::String(alias.to_owned()));
+    }
+}
+
 /// Splits a checked Group resource into attributes, member ids and the rest.
 pub(crate) fn group_draft(resource: Value) -> GroupDraft {
     let mut resource = strip_server_attributes(resource);
@@ -507,6 +526,32 @@ mod tests {
 
     fn base() -> Base {
         Base("http://h/scim/v2".into())
+    }
+
+    #[test]
+    fn a_user_sent_without_a_mail_nickname_gets_the_usernames_alias() {
+        let created = |resource| {
+            let mut draft = user_draft(resource, &[]);
+            default_mail_nickname(&mut draft);
+            draft.attributes
+        };
+        let draft = created(json!({"schemas": [USER_SCHEMA], "userName": "Ada.L@contoso.com"}));
+        assert_eq!(draft["mailNickname"], "Ada.L");
+        let sent = json!({
+            "schemas": [USER_SCHEMA, DIRECTORY_USER_SCHEMA],
+            "userName": "ada@contoso.com",
+            DIRECTORY_USER_SCHEMA: {"mailNickname": "lovelace"}
+        });
+        assert_eq!(created(sent)["mailNickname"], "lovelace", "one given is kept");
+        assert_eq!(
+            created(json!({"schemas": [USER_SCHEMA], "userName": "grace"}))["mailNickname"],
+            "grace"
+        );
+        let replaced = user_draft(json!({"schemas": [USER_SCHEMA], "userName": "grace"}), &[]);
+        assert!(
+            replaced.attributes.get("mailNickname").is_none(),
+            "only creation fills it"
+        );
     }
 
     #[test]

@@ -68,10 +68,9 @@ impl Scim {
         let resource = validate::normalize(body, self.schema(kind), validate::Mode::Create)?;
         match kind {
             Kind::User => {
-                let user = self
-                    .directory
-                    .create_user_with(resource::user_draft(resource, &self.extensions), UNKNOWN_MANAGER)
-                    .await?;
+                let mut draft = resource::user_draft(resource, &self.extensions);
+                resource::default_mail_nickname(&mut draft);
+                let user = self.directory.create_user_with(draft, UNKNOWN_MANAGER).await?;
                 Ok(self.user_json(&user, &[]))
             }
             Kind::Group => {

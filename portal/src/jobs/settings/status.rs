@@ -11,8 +11,8 @@ use provisio_api::jobs::approval::AllowDeletesResult;
 use super::staged::{AllowResult, StagedDeletes};
 use crate::api::{self, Failure};
 use crate::jobs::state::JobSignal;
-use crate::ui::short_time;
 use crate::ui::{ErrorNote, Loading};
+use crate::ui::{UnmatchedNote, short_time};
 
 /// How often the status is read again while shown.
 const POLL: std::time::Duration = std::time::Duration::from_secs(5);
@@ -93,6 +93,7 @@ fn StatusView(status: JobStatus) -> impl IntoView {
                 })}
             </dd>
         </dl>
+        <UnmatchedNote job_id=status.id.clone() unmatched=status.unmatched />
         {status.quarantine.map(|q| view! {
             <div class="quarantine" role="alert">
                 <p><strong>"Quarantined"</strong>

@@ -44,6 +44,10 @@ pub struct Pipeline {
     /// Whether this run linked an object it had not linked before: rows
     /// waiting for unresolved references may now resolve.
     pub(super) linked_new: AtomicBool,
+    /// Whether the job may have objects noted as unmatched (it had some
+    /// when the run began, or this run noted one): only then is a note
+    /// cleared when an object is decided otherwise.
+    may_have_unmatched: AtomicBool,
     /// The job's lease, held for the whole run (`None` once closed).
     lease: Option<JobLease>,
     /// What `DefaultDomain()` returns: the stored setting.
@@ -107,6 +111,8 @@ impl Pipeline {
             return Err(CycleError::Invalid("the job has no object mapping".into()));
         }
         let default_domain = store.setting(crate::store::DEFAULT_DOMAIN).await?;
+        let state = store.cycle_state(&detail.id);
+        let may_have_unmatched = AtomicBool::new(state.has_unmatched().await?);
         let reads_member_of = job.definition.direction == Direction::Outbound && mentions_member_of(&job.definition);
         let run_id = uuid::Uuid::new_v4().to_string();
         let run = match run {
@@ -116,7 +122,7 @@ impl Pipeline {
         };
         Ok(Pipeline {
             store: store.clone(),
-            state: store.cycle_state(&detail.id),
+            state,
             job_id: detail.id,
             job,
             connector,
@@ -126,6 +132,7 @@ impl Pipeline {
             clock: None,
             halt: std::sync::Mutex::new(None),
             linked_new: AtomicBool::new(false),
+            may_have_unmatched,
             lease: Some(lease),
             default_domain,
             reads_member_of,
@@ -252,6 +259,8 @@ impl Pipeline {
             }
         };
 
+        self.keep_unmatched(kind, source_id, &decision, now).await?;
+
         let target = Identity {
             id: applied.target_id.clone().or_else(|| decision.target_id.clone()),
             display: None,
@@ -278,6 +287,30 @@ impl Pipeline {
             log_entry: entry,
             held,
         })
+    }
+
+    /// Notes an object skipped for want of a value to match on, so the
+    /// job's status counts it, and forgets the note once the object is
+    /// decided otherwise (a failure says nothing either way).
+    async fn keep_unmatched(
+        &self,
+        kind: ObjectType,
+        source_id: &str,
+        decision: &Decision,
+        now: DateTime<Utc>,
+    ) -> Result<(), CycleError> {
+        if decision.is_unmatched() {
+            let matched_on = self
+                .job
+                .object(source_kind(kind))
+                .map(|object| object.matched_on())
+                .unwrap_or_default();
+            self.state.note_unmatched(kind, source_id, &matched_on, now).await?;
+            self.may_have_unmatched.store(true, Ordering::Relaxed);
+        } else if decision.status != Status::Failure && self.may_have_unmatched.load(Ordering::Relaxed) {
+            self.state.clear_unmatched(kind, source_id).await?;
+        }
+        Ok(())
     }
 
     /// The engine's decision, with SelectUniqueValue's questions put to the

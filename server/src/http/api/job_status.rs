@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, TimeDelta, Utc};
 use provisio_api::ApiError;
-use provisio_api::jobs::status::{CycleProgress, LastCycle, Quarantine};
+use provisio_api::jobs::status::{CycleProgress, LastCycle, Quarantine, Unmatched};
 use provisio_api::jobs::{JOB_STATUS_PATH, JobStatus};
 use provisio_api::logs::LogStatus;
 use utoipa_axum::router::OpenApiRouter;
@@ -27,8 +27,9 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 /// A job's status: its state, where its cycles stand (quarantine,
 /// watermark, whether the initial cycle is done, the running cycle's
 /// progress), the last finished cycle's figures (duration, counts per
-/// action, failures), its escrowed objects and staged deletes, and its
-/// failures in the last 24 hours.
+/// action, failures), its escrowed objects and staged deletes, its
+/// failures in the last 24 hours, and the objects it cannot match for want
+/// of a value.
 #[utoipa::path(
     get,
     path = JOB_STATUS_PATH,
@@ -50,6 +51,7 @@ pub(crate) async fn job_status(
     let cycles = state.store.cycle_state(&job.id);
     let record = cycles.status().await.map_err(storage)?;
     let escrowed = cycles.escrow_count().await.map_err(storage)?;
+    let unmatched = cycles.unmatched().await.map_err(storage)?;
     let since = Utc::now() - TimeDelta::hours(24);
     let failures = state
         .store
@@ -75,6 +77,10 @@ pub(crate) async fn job_status(
         escrowed,
         staged_deletes: record.staged_deletes,
         failures_last_24h: u64::try_from(failures).unwrap_or(u64::MAX),
+        unmatched: unmatched
+            .into_iter()
+            .map(|group| Unmatched::new(group.object_type.as_str(), group.attributes, group.count))
+            .collect(),
     }))
 }
 
