@@ -174,6 +174,11 @@ pub struct JobDetail {
     pub state_changed_at: String,
     /// The last `restart`, if any.
     pub restart_requested_at: Option<String>,
+    /// When the target or its secrets last changed, if ever since the job
+    /// was created: a quarantine caused by refused credentials or an
+    /// incompatible target that began before it is released.
+    #[serde(default)]
+    pub connection_changed_at: Option<String>,
 }
 
 impl JobDetail {
@@ -366,6 +371,7 @@ mod tests {
             modified_at: "2026-11-26T09:30:00.000Z".into(),
             state_changed_at: "2026-11-26T09:30:00.000Z".into(),
             restart_requested_at: None,
+            connection_changed_at: None,
         };
         let json = serde_json::to_value(&detail).unwrap();
         assert_eq!(json["definition"]["target"]["auth"]["bearer_token"], MASK);

@@ -228,6 +228,7 @@ impl Jobs {
             modified_at: now.clone(),
             state_changed_at: now,
             restart_requested_at: None,
+            connection_changed_at: None,
             definition,
         };
         sqlx::query(
@@ -259,7 +260,9 @@ impl Jobs {
     /// replaced. A change to the job's object mappings or scope
     /// ([`needs_restart`]) also records a restart (a new
     /// `restart_requested_at`, as [`StateChange::Restart`] does) without
-    /// starting or stopping the job: its next cycle is an initial one.
+    /// starting or stopping the job: its next cycle is an initial one. A
+    /// change to its target or secrets ([`connection_changed`]) records its
+    /// time in `connection_changed_at`.
     pub async fn replace(
         &self,
         id_or_name: &str,
@@ -296,10 +299,13 @@ impl Jobs {
             let sealed = secret_fields::seal(&self.secrets, &id, &values)?;
             let now = timestamp(Utc::now());
             let restart = needs_restart(&current.detail.definition, &definition).then_some(now.as_str());
+            let reconnected =
+                connection_changed(&current.detail.definition, &definition, values != stored).then_some(now.as_str());
             let updated = sqlx::query(
                 "UPDATE jobs SET name = $1, name_key = $2, direction = $3, target_kind = $4, definition = $5, \
                  secrets = $6, version = version + 1, modified_at = $7, \
-                 restart_requested_at = COALESCE($10, restart_requested_at) WHERE id = $8 AND version = $9",
+                 restart_requested_at = COALESCE($10, restart_requested_at), \
+                 connection_changed_at = COALESCE($11, connection_changed_at) WHERE id = $8 AND version = $9",
             )
             .bind(&definition.name)
             .bind(name_key(&definition.name))
@@ -311,6 +317,7 @@ impl Jobs {
             .bind(&id)
             .bind(current.detail.version)
             .bind(restart)
+            .bind(reconnected)
             .execute(self.store.pool())
             .await
             .map_err(|e| name_taken_or(e, &definition.name))?;
@@ -318,7 +325,11 @@ impl Jobs {
                 tracing::info!(job = %id, name = %definition.name, restart = restart.is_some(), "job replaced");
                 let restart_requested_at = match restart {
                     Some(_) => Some(now.clone()),
-                    None => current.detail.restart_requested_at,
+                    None => current.detail.restart_requested_at.clone(),
+                };
+                let connection_changed_at = match reconnected {
+                    Some(_) => Some(now.clone()),
+                    None => current.detail.connection_changed_at.clone(),
                 };
                 let detail = JobDetail {
                     secrets: secret_fields::secret_flags(&definition),
@@ -326,6 +337,7 @@ impl Jobs {
                     version: current.detail.version + 1,
                     modified_at: now,
                     restart_requested_at,
+                    connection_changed_at,
                     ..current.detail
                 };
                 return Ok((detail, true));
@@ -490,6 +502,13 @@ pub fn check(definition: &JobDefinition) -> Result<(), JobError> {
 /// target, credentials or deletion settings keeps its progress.
 pub fn needs_restart(old: &JobDefinition, new: &JobDefinition) -> bool {
     old.objects != new.objects || old.scope != new.scope
+}
+
+/// Whether replacing `old` by `new` changes how the job reaches its target:
+/// the target (its kind, address, options, agent) or any secret
+/// (`secrets_changed`, since the definitions hold them masked).
+pub fn connection_changed(old: &JobDefinition, new: &JobDefinition, secrets_changed: bool) -> bool {
+    secrets_changed || old.target != new.target
 }
 
 fn check_version(current: &JobDetail, expected: Option<i64>) -> Result<(), JobError> {

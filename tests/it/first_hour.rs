@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use crate::cli::provisio_binary;
 
 /// `provisio ARGS…` run in `dir`, with no database or key in the environment.
-fn provisio_in(dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn provisio_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(provisio_binary())
         .args(args)
         .current_dir(dir)
@@ -20,7 +20,7 @@ fn provisio_in(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 

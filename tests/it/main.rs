@@ -43,6 +43,7 @@ mod portal_overview;
 mod portal_session;
 mod portal_unmatched;
 mod postgres_harness;
+mod quarantine_release;
 mod rest_target;
 mod route_auth;
 mod scheduler;

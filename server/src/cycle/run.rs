@@ -113,6 +113,7 @@ pub use incoming::{Incoming, PipelineRun};
 pub use on_demand::{GroupOnDemand, ON_DEMAND_MEMBERS, provision_group_on_demand, provision_on_demand};
 pub use outcome::ObjectOutcome;
 use outcome::action_name;
+pub use phases::retries_quarantine_at_once;
 pub use pipeline::{Applied, LEASE_WAIT, Pipeline};
 
 /// Users read per page in an initial cycle, and changes per batch in an

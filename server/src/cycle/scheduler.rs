@@ -28,7 +28,8 @@
 //! is stopped or deleted: a stopped job starts no new cycle, and a cycle
 //! already running ends after its current page (checked every poll). A cycle that is skipped (quarantine) is tried
 //! again at the next interval, or at the quarantine's next retry if that is
-//! sooner. Errors are logged and never end the scheduler; a failing job
+//! sooner; when a quarantined job's target or secrets change, at once
+//! (the cycle retries a refusal of credentials then). Errors are logged and never end the scheduler; a failing job
 //! does not hold the others up. Aborting the scheduler's task (server
 //! shutdown) aborts its workers too.
 //!
@@ -41,6 +42,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use provisio_api::jobs::JobState;
+use provisio_api::jobs::status::RunStatus;
 use provisio_engine::job::{Direction, MIN_INTERVAL_SECONDS};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -237,6 +239,9 @@ async fn run_job(
     // Run at once when the job starts.
     let mut next_due = Instant::now();
     let mut changed = false;
+    // The job's `connection_changed_at` as last read: a change wakes a
+    // quarantined job, whose cycle then decides whether to retry at once.
+    let mut connection_seen: Option<Option<String>> = None;
     loop {
         let job = match jobs.get(&job_id).await {
             Ok(job) => job,
@@ -264,6 +269,14 @@ async fn run_job(
                 continue;
             }
         };
+        if connection_seen
+            .replace(job.connection_changed_at.clone())
+            .is_some_and(|seen| seen != job.connection_changed_at)
+            && status.status == RunStatus::Quarantined
+        {
+            tracing::info!(job = %job_id, "the quarantined job's connection changed: trying it now");
+            next_due = Instant::now();
+        }
         let requested = parse_time(job.restart_requested_at.as_deref());
         let pending = restart_pending(requested, handled_restart, status.last_cycle_started_at);
         let due = Instant::now() >= next_due;

@@ -290,6 +290,9 @@ pub(crate) mod tests {
             s.want_references(ObjectType::Group, "g1", "members", "t3", &["u1".into()])
                 .await
                 .unwrap();
+            s.note_unmatched(ObjectType::User, "u2", &["mailNickname"], at(1))
+                .await
+                .unwrap();
         }
         store.cycle_state("a").purge().await.unwrap();
         for table in TABLES {

@@ -12,9 +12,9 @@ use crate::ServerError;
 
 // The job's columns by id and by name (literals: sqlx wants `'static` SQL).
 pub(super) const SELECT_BY_ID: &str = "SELECT id, name, definition, secrets, state, state_changed_at, \
-                                        restart_requested_at, version, created_at, modified_at FROM jobs WHERE id = $1";
+                                        restart_requested_at, connection_changed_at, version, created_at, modified_at FROM jobs WHERE id = $1";
 pub(super) const SELECT_BY_NAME: &str = "SELECT id, name, definition, secrets, state, state_changed_at, \
-                                          restart_requested_at, version, created_at, modified_at FROM jobs \
+                                          restart_requested_at, connection_changed_at, version, created_at, modified_at FROM jobs \
                                           WHERE name_key = $1";
 
 /// A job as stored: what the API shows, and the sealed secrets.
@@ -38,6 +38,7 @@ pub(super) fn job(row: &AnyRow) -> Result<JobRow, JobError> {
             modified_at: row.try_get("modified_at")?,
             state_changed_at: row.try_get("state_changed_at")?,
             restart_requested_at: row.try_get("restart_requested_at")?,
+            connection_changed_at: row.try_get("connection_changed_at")?,
         },
         secrets: row.try_get("secrets")?,
     })

@@ -12,6 +12,7 @@
 //! ([`provision`]).
 
 mod provision;
+mod quarantine_note;
 
 use std::fmt::Write as _;
 use std::fs;
@@ -111,10 +112,14 @@ async fn apply(job: JobDefinition, database: &DatabaseArgs, key_file: Option<&Pa
     })?;
     let secrets = SecretBox::existing(&database.database, key_file).map_err(|e| failed(&e))?;
     let applied = Jobs::new(store.clone(), secrets).apply(job).await;
+    let note = match &applied {
+        Ok(Applied::Replaced { job, changed: true }) => quarantine_note::quarantine_note(&store, job).await,
+        _ => String::new(),
+    };
     store.close().await;
     match applied {
         Ok(Applied::Created(job)) => Ok(format!("created job {} ({})", job.definition.name, job.id)),
-        Ok(Applied::Replaced { job, changed: true }) => Ok(format!("replaced job {}", job.definition.name)),
+        Ok(Applied::Replaced { job, changed: true }) => Ok(format!("replaced job {}{note}", job.definition.name)),
         Ok(Applied::Replaced { job, changed: false }) => {
             Ok(format!("replaced job {} (no changes)", job.definition.name))
         }

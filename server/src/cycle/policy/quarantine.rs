@@ -115,12 +115,13 @@ impl QuarantineReason {
     pub fn explanation(&self) -> String {
         match self {
             QuarantineReason::InvalidCredentials { status } => format!(
-                "The application rejected the credentials (HTTP {status}); fix them on the Connection tab, \
-                 then restart the job."
+                "The application rejected the credentials (HTTP {status}); correct them on the job's Connection \
+                 tab, with `provisio job apply` or with PUT /api/v1/jobs/{{id}}: the job then tries again at once."
             ),
             QuarantineReason::Incompatible { detail } => format!(
-                "The application does not behave as a SCIM service should ({detail}); check its address and \
-                 SCIM support on the Connection tab, then restart the job."
+                "The application does not behave as a SCIM service should ({detail}); correct its address on the \
+                 job's Connection tab, with `provisio job apply` or with PUT /api/v1/jobs/{{id}}, or make it \
+                 SCIM-compliant and run `provisio job restart`: a new connection is tried at once."
             ),
             QuarantineReason::FailureThreshold {
                 failed,
@@ -268,6 +269,24 @@ pub fn after_cycle(
 /// otherwise once its next retry is due.
 pub fn may_run(state: Option<&QuarantineState>, now: DateTime<Utc>) -> bool {
     state.is_none_or(|s| now >= s.next_retry_at)
+}
+
+/// Whether a quarantine the target's refusal caused (credentials, an
+/// incompatible target) is retried at once because the job's connection
+/// (target or secrets) changed after the last attempt: waiting hours for
+/// the schedule would only delay a fix the administrator has made. A
+/// quarantine for failures is not: a new connection does not explain them.
+pub fn retry_at_once(
+    state: &QuarantineState,
+    connection_changed_at: Option<DateTime<Utc>>,
+    last_attempt: Option<DateTime<Utc>>,
+) -> bool {
+    let refused = matches!(
+        state.reason,
+        QuarantineReason::InvalidCredentials { .. } | QuarantineReason::Incompatible { .. }
+    );
+    let attempted = last_attempt.map_or(state.since, |last| last.max(state.since));
+    refused && connection_changed_at.is_some_and(|changed| changed > attempted)
 }
 
 /// The first retry time strictly after `now` for a quarantine that started
@@ -574,8 +593,8 @@ mod tests {
     fn explanations_are_plain_words() {
         assert_eq!(
             QuarantineReason::InvalidCredentials { status: 401 }.explanation(),
-            "The application rejected the credentials (HTTP 401); fix them on the Connection tab, then restart \
-             the job."
+            "The application rejected the credentials (HTTP 401); correct them on the job's Connection tab, with \
+             `provisio job apply` or with PUT /api/v1/jobs/{id}: the job then tries again at once."
         );
         let threshold = QuarantineReason::FailureThreshold {
             failed: 30_000,
@@ -604,5 +623,33 @@ mod tests {
         let json = serde_json::to_string(&state).unwrap();
         assert!(json.contains(r#""kind":"invalid_credentials""#), "{json}");
         assert_eq!(serde_json::from_str::<QuarantineState>(&json).unwrap(), state);
+    }
+
+    #[test]
+    fn a_new_connection_retries_a_refusal_at_once_but_not_failures() {
+        let refused = after_cycle(None, &bad_credentials(), t0(), &small()).state.unwrap();
+        assert!(!retry_at_once(&refused, None, None), "never changed");
+        assert!(
+            !retry_at_once(&refused, Some(h(-1)), None),
+            "changed before the quarantine"
+        );
+        assert!(retry_at_once(&refused, Some(h(1)), None));
+        assert!(
+            retry_at_once(&refused, Some(h(2)), Some(h(1))),
+            "changed after the last retry"
+        );
+        assert!(
+            !retry_at_once(&refused, Some(h(1)), Some(h(2))),
+            "a retry has tried the new connection already"
+        );
+        let failing = QuarantineState {
+            reason: QuarantineReason::FailureThreshold {
+                failed: 9,
+                failed_references: 0,
+                exported: 1,
+            },
+            ..refused
+        };
+        assert!(!retry_at_once(&failing, Some(h(1)), None));
     }
 }

@@ -63,7 +63,7 @@ pub(super) async fn cycle(
         },
         exported: 0,
     };
-    let quarantined = match admit(&status, now) {
+    let quarantined = match admit(&status, now, pipeline.connection_changed_at) {
         Admission::Run(quarantined) => quarantined,
         Admission::Skip(why) => {
             tally.report.skipped = Some(why);
@@ -129,12 +129,20 @@ pub(super) async fn cycle(
 }
 
 /// A disabled job does not run, nor does a quarantined one whose next retry
-/// is still ahead.
-fn admit(status: &StatusRecord, now: DateTime<Utc>) -> Admission {
+/// is still ahead, unless the target refused it and its connection changed
+/// since ([`quarantine::retry_at_once`]).
+fn admit(status: &StatusRecord, now: DateTime<Utc>, connection_changed_at: Option<DateTime<Utc>>) -> Admission {
     if status.status == RunStatus::Disabled {
-        return Admission::Skip("the job is disabled (too long in quarantine); restart it to run again".into());
+        return Admission::Skip(
+            "the job is disabled (too long in quarantine); restart it to run again (`provisio job restart`)".into(),
+        );
     }
-    let quarantined = quarantine_state(status, now);
+    let mut quarantined = quarantine_state(status, now);
+    if let Some(q) = quarantined.as_mut()
+        && quarantine::retry_at_once(q, connection_changed_at, status.last_cycle_started_at)
+    {
+        q.next_retry_at = now;
+    }
     if quarantine::may_run(quarantined.as_ref(), now) {
         return Admission::Run(quarantined);
     }
@@ -388,6 +396,14 @@ async fn judge(
 /// The stored quarantine reason: Entra's code, then the explanation.
 fn reason_text(reason: &QuarantineReason) -> String {
     format!("{}: {}", reason.code(), reason.explanation())
+}
+
+/// Whether the job's next cycle retries its quarantine at once: the target
+/// refused the job (credentials, an incompatible target) and its connection
+/// changed since the last attempt ([`quarantine::retry_at_once`]).
+pub fn retries_quarantine_at_once(status: &StatusRecord, connection_changed_at: Option<DateTime<Utc>>) -> bool {
+    quarantine_state(status, Utc::now())
+        .is_some_and(|q| quarantine::retry_at_once(&q, connection_changed_at, status.last_cycle_started_at))
 }
 
 /// The job's quarantine as the run record keeps it, `None` when not

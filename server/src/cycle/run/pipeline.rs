@@ -55,6 +55,9 @@ pub struct Pipeline {
     /// Whether the job reads `memberOf` (a scoping clause, a mapping) of
     /// directory objects: only then is it looked up, object by object.
     reads_member_of: bool,
+    /// When the job's target or secrets last changed (a quarantine the
+    /// target's refusal caused is retried at once after it).
+    pub(super) connection_changed_at: Option<DateTime<Utc>>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -114,6 +117,11 @@ impl Pipeline {
         let state = store.cycle_state(&detail.id);
         let may_have_unmatched = AtomicBool::new(state.has_unmatched().await?);
         let reads_member_of = job.definition.direction == Direction::Outbound && mentions_member_of(&job.definition);
+        let connection_changed_at = detail
+            .connection_changed_at
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc));
         let run_id = uuid::Uuid::new_v4().to_string();
         let run = match run {
             PipelineRun::OnDemand => RunInfo::on_demand(&detail.id, &job.definition.name, run_id),
@@ -136,6 +144,7 @@ impl Pipeline {
             lease: Some(lease),
             default_domain,
             reads_member_of,
+            connection_changed_at,
         })
     }
 
