@@ -41,7 +41,8 @@ pub(crate) const OPENAPI_PATH: &str = "/api/v1/openapi.json";
         crate::auth::routes::create_token,
         crate::auth::routes::revoke_token,
     ),
-    components(schemas(ApiError, JobInvalid)),
+    // Schemas only a query parameter refers to are not collected on their own.
+    components(schemas(ApiError, JobInvalid, provisio_api::logs::ExportFormat)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "auth", description = "Signing in and out, administrators and API tokens."),
@@ -134,20 +135,34 @@ mod tests {
         );
     }
 
+    /// The schema names `value` refers to (`$ref`), anywhere within it.
+    fn references(value: &serde_json::Value, found: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(target)) = map.get("$ref") {
+                    found.push(target.trim_start_matches("#/components/schemas/").to_owned());
+                }
+                map.values().for_each(|v| references(v, found));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| references(v, found)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_schema_reference_resolves() {
+        let doc = serde_json::to_value(document()).unwrap();
+        let mut found = Vec::new();
+        references(&doc, &mut found);
+        let missing: BTreeSet<_> = found
+            .into_iter()
+            .filter(|name| doc["components"]["schemas"].get(name).is_none())
+            .collect();
+        assert!(missing.is_empty(), "undefined schemas: {missing:?}");
+    }
+
     #[test]
     fn the_on_demand_answer_is_described_to_its_leaves() {
-        fn references(value: &serde_json::Value, found: &mut Vec<String>) {
-            match value {
-                serde_json::Value::Object(map) => {
-                    if let Some(serde_json::Value::String(target)) = map.get("$ref") {
-                        found.push(target.trim_start_matches("#/components/schemas/").to_owned());
-                    }
-                    map.values().for_each(|v| references(v, found));
-                }
-                serde_json::Value::Array(items) => items.iter().for_each(|v| references(v, found)),
-                _ => {}
-            }
-        }
         let doc = serde_json::to_value(document()).unwrap();
         let schemas = &doc["components"]["schemas"];
         let mut seen = BTreeSet::new();
