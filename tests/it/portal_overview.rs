@@ -6,13 +6,14 @@
 
 use std::time::{Duration, Instant};
 
-use provisio_api::auth::{TokenCreateRequest, TokenScope};
+use provisio_api::auth::TokenScope;
 use provisio_api::jobs::JOBS_PATH;
 use provisio_api::jobs::status::job_status_path;
 use provisio_tests::scim_target::ScimTarget;
 use reqwest::header::AUTHORIZATION;
 use serde_json::{Value, json};
 
+use crate::admin_api::create_token;
 use crate::browser::{Portal, TestResult, e2e_enabled};
 
 /// How long the initial cycle of the demo organisation's 300 users may take.
@@ -32,16 +33,7 @@ async fn a_started_job_shows_its_progress_then_its_counts() -> TestResult {
 
     // The job goes through the API, so the server's own key keeps its token
     // and its own scheduler runs the cycle.
-    let token = provisio_server::auth::Tokens::new(portal.server().store())
-        .create(&TokenCreateRequest {
-            name: Some("overview test".into()),
-            scope: TokenScope::Admin,
-            job: None,
-            agent: None,
-            expires_in: None,
-        })
-        .await?;
-    let bearer = format!("Bearer {}", token.token.expose());
+    let bearer = format!("Bearer {}", create_token(portal.server(), TokenScope::Admin).await);
     let http = reqwest::Client::new();
     let base = portal.server().base_url();
     let definition = json!({

@@ -3,7 +3,7 @@
 //! (scim2-server) whose userName is the mailNickname, the overview says how many users lack it, in the status's
 //! own words, and its link opens the logs filtered to their entries.
 
-use provisio_api::auth::{TokenCreateRequest, TokenScope};
+use provisio_api::auth::TokenScope;
 use provisio_api::jobs::JOBS_PATH;
 use provisio_api::jobs::status::job_status_path;
 use provisio_server::cycle::run::{Mode, run_cycle};
@@ -11,6 +11,7 @@ use provisio_tests::scim_target::ScimTarget;
 use reqwest::header::AUTHORIZATION;
 use serde_json::{Value, json};
 
+use crate::admin_api::create_token;
 use crate::browser::{Portal, TestResult, e2e_enabled};
 
 #[tokio::test]
@@ -24,16 +25,7 @@ async fn the_overview_warns_about_unmatched_users_and_links_to_them() -> TestRes
     };
     let portal = Portal::open_signed_in("/", ".overview h1").await?;
     let server = portal.server();
-    let token = provisio_server::auth::Tokens::new(server.store())
-        .create(&TokenCreateRequest {
-            name: Some("unmatched test".into()),
-            scope: TokenScope::Admin,
-            job: None,
-            agent: None,
-            expires_in: None,
-        })
-        .await?;
-    let bearer = format!("Bearer {}", token.token.expose());
+    let bearer = format!("Bearer {}", create_token(portal.server(), TokenScope::Admin).await);
     let http = reqwest::Client::new();
     let base = server.base_url();
 
