@@ -7,8 +7,10 @@
 
 mod admin;
 mod agent;
+mod csv_table;
 mod database;
 mod expr;
+mod file_problems;
 mod inbound;
 mod inputs;
 mod job;
