@@ -26,6 +26,7 @@ mod job_connection;
 mod job_lease;
 mod job_status;
 mod ldap_target;
+mod lifecycle_cli;
 mod logs;
 mod plan_cli;
 mod playground;

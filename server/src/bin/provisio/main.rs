@@ -15,9 +15,11 @@ mod inbound;
 mod inputs;
 mod job;
 mod plan;
+mod remote;
 mod serve;
 mod targets;
 mod token;
+mod via;
 
 use std::process::ExitCode;
 
