@@ -28,6 +28,7 @@ mod job_status;
 mod ldap_target;
 mod lifecycle_cli;
 mod logs;
+mod logs_cli;
 mod plan_cli;
 mod playground;
 mod portal_a11y;

@@ -14,6 +14,7 @@ mod file_problems;
 mod inbound;
 mod inputs;
 mod job;
+mod logs;
 mod plan;
 mod remote;
 mod serve;
@@ -47,6 +48,8 @@ enum Command {
         #[command(subcommand)]
         command: job::JobCommand,
     },
+    /// Show the provisioning logs, newest first (works through --server or on --database).
+    Logs(logs::LogsArgs),
     /// Create, list and delete administrators, or set their passwords.
     Admin {
         #[command(subcommand)]
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
         Command::Expr(command) => expr::run(command),
         Command::Job { command } => job::run(command),
         Command::Plan(args) => plan::run(args),
+        Command::Logs(args) => logs::run(args),
         Command::Admin { command } => admin::run(command),
         Command::Token { command } => token::run(command),
         Command::Inbound { command } => inbound::run(command),
