@@ -15,6 +15,7 @@ mod cycle_member_of;
 mod cycle_run;
 mod cycle_state;
 mod directory;
+mod directory_cli;
 mod directory_connector;
 mod evaluation_inputs;
 mod first_hour;

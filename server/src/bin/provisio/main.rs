@@ -9,6 +9,7 @@ mod admin;
 mod agent;
 mod csv_table;
 mod database;
+mod directory;
 mod expr;
 mod file_problems;
 mod inbound;
@@ -50,6 +51,12 @@ enum Command {
     },
     /// Show the provisioning logs, newest first (works through --server or on --database).
     Logs(logs::LogsArgs),
+    /// Create, list and import the built-in directory's users (works through --server or on
+    /// --database).
+    Directory {
+        #[command(subcommand)]
+        command: directory::DirectoryCommand,
+    },
     /// Create, list and delete administrators, or set their passwords.
     Admin {
         #[command(subcommand)]
@@ -83,6 +90,7 @@ fn main() -> ExitCode {
         Command::Job { command } => job::run(command),
         Command::Plan(args) => plan::run(args),
         Command::Logs(args) => logs::run(args),
+        Command::Directory { command } => directory::run(command),
         Command::Admin { command } => admin::run(command),
         Command::Token { command } => token::run(command),
         Command::Inbound { command } => inbound::run(command),

@@ -64,11 +64,6 @@ impl Remote {
         })
     }
 
-    /// The server's URL, as given.
-    pub fn server(&self) -> &str {
-        &self.server
-    }
-
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Stop> {
         self.call(Method::GET, path, None::<&()>).await
     }
