@@ -19,6 +19,7 @@ mod logs;
 mod plan;
 mod remote;
 mod serve;
+mod steps;
 mod targets;
 mod token;
 mod via;
