@@ -19,6 +19,8 @@ use crate::remote::chain;
 const MAX_RATE_LIMITED: u32 = 30;
 /// How long a status is waited for between polls, at most.
 const MAX_POLL_INTERVAL: Duration = Duration::from_secs(2);
+/// How long without progress before `wait` says it is still waiting (and again each time after).
+const STALL_NOTICE: Duration = Duration::from_secs(30);
 
 /// The SCIM error body a bulk upload is refused with (RFC 7644 §3.12).
 #[derive(Debug, Deserialize)]
@@ -98,15 +100,19 @@ impl Uploader {
     }
 
     /// Polls a request's status until every record is processed. `progress`
-    /// hears of each change in the number of records processed.
+    /// hears of each change in the number of records processed; `stalled`
+    /// of every [`STALL_NOTICE`] without one (how long it has been).
     pub async fn wait(
         &self,
         accepted: &Accepted,
         mut progress: impl FnMut(&RequestStatus),
+        mut stalled: impl FnMut(Duration),
     ) -> Result<RequestStatus, String> {
         let url = self.location(accepted);
         let mut interval = Duration::from_millis(100);
         let mut last_pending = None;
+        let mut since_progress = tokio::time::Instant::now();
+        let mut next_notice = STALL_NOTICE;
         loop {
             let response = self
                 .client
@@ -133,7 +139,12 @@ impl Uploader {
             }
             if last_pending != Some(current.summary.pending) {
                 last_pending = Some(current.summary.pending);
+                since_progress = tokio::time::Instant::now();
+                next_notice = STALL_NOTICE;
                 progress(&current);
+            } else if since_progress.elapsed() >= next_notice {
+                stalled(since_progress.elapsed());
+                next_notice += STALL_NOTICE;
             }
             tokio::time::sleep(interval).await;
             interval = (interval * 2).min(MAX_POLL_INTERVAL);
