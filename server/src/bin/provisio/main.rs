@@ -45,7 +45,8 @@ enum Command {
     Expr(expr::ExprCommand),
     /// Dry-run a job for one source object, or a cycle for an array of them.
     Plan(plan::PlanArgs),
-    /// Check or apply a provisioning job definition, or provision one user with a job.
+    /// Check or apply a provisioning job definition; start, stop, restart a job or show its status;
+    /// provision one user with a job.
     Job {
         #[command(subcommand)]
         command: job::JobCommand,

@@ -29,7 +29,7 @@ pub struct Via {
     token: Option<Token>,
     /// Without --server: the database to work on, sqlite://PATH (only `provisio serve` creates it) or
     /// postgres://USER:PASSWORD@HOST/DB [default: sqlite://data/provisio.db].
-    #[arg(long, env = "PROVISIO_DATABASE", value_name = "URL")]
+    #[arg(long, env = "PROVISIO_DATABASE", hide_env_values = true, value_name = "URL")]
     database: Option<String>,
 }
 
