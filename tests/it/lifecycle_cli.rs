@@ -273,3 +273,44 @@ async fn apply_with_start_creates_then_starts_the_job() {
     );
     api.stop().await;
 }
+
+#[tokio::test]
+async fn from_the_wrong_folder_the_lifecycle_commands_create_no_database_and_say_where_they_looked() {
+    let wrong = tempfile::tempdir().unwrap();
+    std::fs::write(wrong.path().join("people.csv"), "userPrincipalName\nada@contoso.com\n").unwrap();
+    let looked_for = wrong.path().join("data/provisio.db");
+    for args in [
+        vec!["job", "start", "acme"],
+        vec!["job", "status", "acme"],
+        vec!["logs"],
+        vec!["directory", "user", "list"],
+        vec!["directory", "user", "create", "ada@contoso.com"],
+        vec!["directory", "user", "import", "people.csv"],
+    ] {
+        let dir = wrong.path().to_owned();
+        let output = tokio::task::spawn_blocking(move || {
+            Command::new(provisio_binary())
+                .args(&args)
+                .current_dir(&dir)
+                .env_remove("PROVISIO_SERVER")
+                .env_remove("PROVISIO_TOKEN")
+                .env_remove("PROVISIO_DATABASE")
+                .output()
+                .map(|output| (args, output))
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        let (args, output) = output;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("no database at {}", looked_for.display()))
+                && stderr.contains("PROVISIO_DATABASE")
+                && stderr.contains("--server URL --token TOKEN"),
+            "{args:?}: {stderr}"
+        );
+        assert!(output.stdout.is_empty(), "{args:?}");
+        assert!(!wrong.path().join("data").exists(), "{args:?} created nothing");
+    }
+}
