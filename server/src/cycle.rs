@@ -1,10 +1,12 @@
 //! The provisioning service: what a job remembers between cycles (`state`),
 //! the policies of escrow, quarantine and the deletion guard (`policy`), the
 //! lease that lets one run at a time work on a job (`lease`), one
-//! cycle or on-demand run (`run`), the scheduler that runs jobs (`scheduler`)
-//! and an inbound job's worker (`inbound_worker`).
+//! cycle or on-demand run (`run`), the scheduler that runs jobs (`scheduler`),
+//! an inbound job's worker (`inbound_worker`) and a job's status as the admin
+//! API and the command line show it (`job_status`).
 
 pub mod inbound_worker;
+pub mod job_status;
 pub mod lease;
 pub mod policy;
 pub mod run;

@@ -138,6 +138,11 @@ impl Api {
         answer(request.send().await.unwrap()).await
     }
 
+    /// The server's admin API token, for commands that call the server.
+    pub(crate) fn token(&self) -> &str {
+        &self.token
+    }
+
     /// A direct connection to the server's database.
     pub(crate) async fn database(&self) -> sqlx::AnyPool {
         sqlx::any::install_default_drivers();

@@ -269,3 +269,79 @@ async fn sending_to_a_stopped_job_says_so_once_and_the_records_wait() {
     assert!(requests.iter().all(|r| r["state"] == "pending"), "{requests:?}");
     api.stop().await;
 }
+
+#[tokio::test]
+async fn waiting_on_a_stopped_job_says_so_and_how_to_start_it() {
+    let backend = Backend::sqlite();
+    let api = Api::start(&backend).await;
+    api.post(JOBS_PATH, hr_job()).await.expect(201);
+    let request = TokenCreateRequest {
+        name: None,
+        scope: TokenScope::Inbound,
+        job: Some("HR".to_owned()),
+        agent: None,
+        expires_in: None,
+    };
+    let created = provisio_server::auth::Tokens::new(api.server.store())
+        .create(&request)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("people.csv");
+    std::fs::write(&file, PEOPLE).unwrap();
+    let args = [
+        "--job",
+        "HR",
+        file.to_str().unwrap(),
+        "--batch",
+        "2",
+        "--wait",
+        "--server",
+        &api.server.base_url(),
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    // The administrator starts the job while the command waits.
+    let starter = {
+        let client = reqwest::Client::new();
+        let url = format!("{}{}", api.server.base_url(), provisio_api::jobs::job_start_path("HR"));
+        let token = api.token().to_owned();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(4)).await;
+            let answer = client.post(url).bearer_auth(token).send().await.unwrap();
+            assert!(answer.status().is_success());
+        })
+    };
+    let run = send(created.token.expose(), args).await;
+    starter.await.unwrap();
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let waiting = run
+        .stderr
+        .find("waiting: the job \"HR\" is stopped, so its records wait until it is started — start it with `provisio job start \"HR\"`")
+        .unwrap_or_else(|| panic!("said before waiting: {}", run.stderr));
+    let done = run
+        .stderr
+        .find("done: 3 records")
+        .unwrap_or_else(|| panic!("{}", run.stderr));
+    assert!(waiting < done, "{}", run.stderr);
+    api.stop().await;
+}
+
+#[test]
+fn a_missing_token_names_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("people.csv");
+    std::fs::write(&file, PEOPLE).unwrap();
+    let out = Command::new(provisio_binary())
+        .args(["inbound", "send", "--job", "HR", file.to_str().unwrap()])
+        .env_remove("PROVISIO_INBOUND_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("error: no inbound token: give --token or set PROVISIO_INBOUND_TOKEN")
+            && stderr.contains("provisio token create --scope inbound --job \"HR\""),
+        "{stderr}"
+    );
+}

@@ -116,6 +116,7 @@ backend_test!(
         assert_eq!(body["quarantine"], Value::Null);
         let last = &body["last_cycle"];
         assert_eq!(last["cycle_id"], json!(report.cycle_id));
+        assert_eq!(last["mode"], "initial");
         assert_eq!(last["objects"], 2);
         assert_eq!(last["actions"], json!({"create": 2}));
         assert_eq!(last["failures"], 0);

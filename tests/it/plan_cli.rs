@@ -148,3 +148,47 @@ fn bad_input_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a valid job definition"));
 }
+
+#[test]
+fn format_text_prints_the_steps_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("job.json"), job().to_string()).unwrap();
+    std::fs::write(dir.path().join("zoe.json"), zoe().to_string()).unwrap();
+    let mut other = zoe();
+    other["id"] = json!("u-2");
+    other["userPrincipalName"] = json!("max@contoso.com");
+    other["department"] = json!("HR");
+    std::fs::write(dir.path().join("both.json"), json!([zoe(), other]).to_string()).unwrap();
+    let run = |source: &str| {
+        let out = Command::new(provisio_binary())
+            .current_dir(dir.path())
+            .args(["plan", "--job", "job.json", "--source", source, "--format", "text"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let one = run("zoe.json");
+    assert!(
+        one.starts_with(
+            "Planning source u-1 with job Acme SCIM (a dry run: nothing is written)\n\n1. Import — success"
+        ),
+        "{one}"
+    );
+    assert!(
+        one.contains("\n     department EQUALS \"Sales\": holds (the value is \"Sales\")\n"),
+        "{one}"
+    );
+    assert!(
+        one.contains(
+            "\n3. Matching — success: No target object matches\n   attempt 1: userName eq \"zoe@contoso.com\"\n"
+        ),
+        "{one}"
+    );
+    assert!(one.contains("\n   name.givenName: (none) → \"Zoë\"\n"), "{one}");
+    assert!(one.ends_with("\nResult: create — would be done\n"), "{one}");
+    let cycle = run("both.json");
+    assert!(cycle.starts_with("Planning a cycle of 2 objects with job Acme SCIM (a dry run: nothing is written)\ncreate 1, update 0, disable 0, delete 0, staged delete 0, skip 1, failed 0\n"), "{cycle}");
+    assert!(cycle.contains("\n— Object 2 of 2: source u-2\n"), "{cycle}");
+    assert!(cycle.contains("filter \"Sales\": did not match"), "{cycle}");
+}

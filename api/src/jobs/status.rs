@@ -161,11 +161,34 @@ pub enum QuarantineChange {
     Disabled,
 }
 
+/// Which objects a cycle looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CycleMode {
+    /// Every object in scope (the first cycle, and the first after a restart).
+    Initial,
+    /// The objects changed since the job's watermark.
+    Incremental,
+}
+
+impl CycleMode {
+    /// The mode as the wire spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CycleMode::Initial => "initial",
+            CycleMode::Incremental => "incremental",
+        }
+    }
+}
+
 /// A finished cycle's figures, as the job's record keeps them.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct CycleCounts {
+    /// `initial` or `incremental` (`null` for cycles recorded before it was kept).
+    pub mode: Option<CycleMode>,
     /// Objects handled.
     pub objects: u64,
     /// Escrowed objects retried at the start of the cycle (counted in `objects` too).
@@ -224,6 +247,10 @@ pub struct LastCycle {
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
     pub duration_ms: Option<u64>,
+    /// `initial` (every object in scope) or `incremental` (the changes
+    /// since the watermark); `null` for cycles recorded before it was kept.
+    #[serde(default)]
+    pub mode: Option<CycleMode>,
     /// Objects handled.
     pub objects: u64,
     /// Escrowed objects retried at the start of the cycle (counted in `objects` too).

@@ -45,11 +45,12 @@ pub struct SendArgs {
     server: String,
     /// An inbound token of the job (provisio token create --scope inbound --job NAME).
     #[arg(long, env = "PROVISIO_INBOUND_TOKEN", hide_env_values = true, value_name = "TOKEN")]
-    token: Token,
+    token: Option<Token>,
     /// Records per request, 1 to 1000 (the job may accept fewer).
     #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=1000))]
     batch: u16,
-    /// Then wait until every record is processed and print what became of them.
+    /// Then wait until every record is processed and print what became of them (a stopped job's
+    /// records wait until it is started: that is said, with how).
     #[arg(long)]
     wait: bool,
     /// How FILE is written [default: by its extension, else by its content].
@@ -91,15 +92,19 @@ fn send(args: SendArgs) -> ExitCode {
         );
         return ExitCode::from(FAILED);
     }
-    if args.token.is_empty() {
-        eprintln!("error: the token is empty: give --token or set PROVISIO_INBOUND_TOKEN");
+    let Some(token) = args.token.clone().filter(|token| !token.is_empty()) else {
+        eprintln!(
+            "error: no inbound token: give --token or set PROVISIO_INBOUND_TOKEN to an inbound token of the job \
+             (provisio token create --scope inbound --job {:?})",
+            args.job
+        );
         return ExitCode::from(FAILED);
-    }
+    };
     let outcome = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))
-        .and_then(|runtime| runtime.block_on(upload(&args, &operations)));
+        .and_then(|runtime| runtime.block_on(upload(&args, token, &operations)));
     match outcome {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
@@ -111,8 +116,8 @@ fn send(args: SendArgs) -> ExitCode {
 }
 
 /// Sends every batch, then with `--wait` reports on them; whether every record succeeded.
-async fn upload(args: &SendArgs, operations: &[Operation]) -> Result<bool, String> {
-    let uploader = Uploader::new(&args.server, &args.job, args.token.clone())?;
+async fn upload(args: &SendArgs, token: Token, operations: &[Operation]) -> Result<bool, String> {
+    let uploader = Uploader::new(&args.server, &args.job, token)?;
     let batches: Vec<&[Operation]> = operations.chunks(usize::from(args.batch)).collect();
     let mut accepted: Vec<Accepted> = Vec::with_capacity(batches.len());
     let mut sent = 0;
@@ -137,8 +142,9 @@ async fn upload(args: &SendArgs, operations: &[Operation]) -> Result<bool, Strin
         println!("{} {}", answer.id, answer.location);
         if answer.job_state == JobState::Stopped && accepted.iter().all(|a| a.job_state != JobState::Stopped) {
             eprintln!(
-                "note: the job {:?} is stopped: its records are kept and processed once an administrator starts it",
-                args.job
+                "note: the job {:?} is stopped: its records are kept and processed once an administrator starts it \
+                 (provisio job start {:?})",
+                args.job, args.job
             );
         }
         eprintln!(
@@ -152,24 +158,48 @@ async fn upload(args: &SendArgs, operations: &[Operation]) -> Result<bool, Strin
     if !args.wait {
         return Ok(true);
     }
+    if accepted.iter().any(|a| a.job_state == JobState::Stopped) {
+        eprintln!("{}", stopped_while_waiting(&args.job));
+    }
     let mut statuses = Vec::with_capacity(accepted.len());
     for request in &accepted {
         let status = uploader
-            .wait(request, |status| {
-                let summary = &status.summary;
-                eprintln!(
-                    "waiting for request {}: {}/{} records processed",
-                    summary.id,
-                    summary.operations - summary.pending,
-                    summary.operations
-                );
-            })
+            .wait(
+                request,
+                |status| {
+                    let summary = &status.summary;
+                    eprintln!(
+                        "waiting for request {}: {}/{} records processed",
+                        summary.id,
+                        summary.operations - summary.pending,
+                        summary.operations
+                    );
+                },
+                |waited| eprintln!("{}", stalled(&args.job, waited)),
+            )
             .await?;
         statuses.push(status);
     }
     let (text, ok) = summary(&statuses);
     eprint!("{text}");
     Ok(ok)
+}
+
+/// What `--wait` says before waiting on a stopped job, instead of waiting silently.
+fn stopped_while_waiting(job: &str) -> String {
+    format!(
+        "waiting: the job {job:?} is stopped, so its records wait until it is started — start it with \
+         `provisio job start {job:?}` (or in the portal); Ctrl-C stops waiting, the records stay queued"
+    )
+}
+
+/// What `--wait` says when nothing has been processed for a while.
+fn stalled(job: &str, waited: std::time::Duration) -> String {
+    format!(
+        "still waiting after {} s without progress: is the job {job:?} running? `provisio job status {job:?}` \
+         says; `provisio job start {job:?}` starts it",
+        waited.as_secs()
+    )
 }
 
 /// What `--wait` prints once every request is done, and whether no record failed:
@@ -291,6 +321,17 @@ mod tests {
         );
     }
 
+    #[test]
+    fn waiting_on_a_stopped_job_says_what_to_do() {
+        let said = stopped_while_waiting("HR");
+        assert!(
+            said.contains("is stopped") && said.contains("`provisio job start \"HR\"`"),
+            "{said}"
+        );
+        let said = stalled("HR", std::time::Duration::from_secs(30));
+        assert!(said.starts_with("still waiting after 30 s without progress") && said.contains("provisio job start"));
+    }
+
     #[derive(Debug, Parser)]
     struct Cli {
         #[command(subcommand)]
@@ -310,6 +351,7 @@ mod tests {
     #[test]
     fn flags_and_their_defaults() {
         let args = parse(&["send", "--job", "HR", "people.csv", "--token", "pvs_secret"]).unwrap();
+        assert_eq!(args.token.as_ref().map(Token::expose), Some("pvs_secret"));
         assert_eq!(
             (args.job.as_str(), args.batch, args.wait, args.format),
             ("HR", 50, false, None)

@@ -9,23 +9,29 @@
 //! invalid definition, 1 when the database or the secret key fails.
 //!
 //! `provisio job provision --job NAME --user UPN`: provision on demand
-//! ([`provision`]).
+//! ([`provision`]). `provisio job start|stop|restart|status NAME`: a job's
+//! lifecycle, through a running server or on the database ([`lifecycle`],
+//! [`status`]).
 
+mod lifecycle;
 mod provision;
 mod quarantine_note;
+mod status;
 
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use provisio_engine::job::{self, Format, JobDefinition, JobProblem};
-use provisio_server::jobs::{Applied, JobError, Jobs};
+use provisio_server::jobs::{Applied, JobError, Jobs, StateChange};
 use provisio_server::secrets::SecretBox;
 
+use crate::admin::Stop;
 use crate::database::{DatabaseArgs, NotOpened};
 use crate::inputs::FAILED;
+use crate::via::{self, Backend, Via};
 
 #[derive(Debug, Subcommand)]
 pub enum JobCommand {
@@ -44,14 +50,49 @@ pub enum JobCommand {
         /// unset (default: secret.key beside the SQLite database).
         #[arg(long, env = "PROVISIO_SECRET_KEY_FILE")]
         secret_key_file: Option<PathBuf>,
+        /// Then start the job (as `provisio job start`); a running job keeps running.
+        #[arg(long)]
+        start: bool,
+    },
+    /// Start a job: the server's scheduler runs its cycles (works through --server or on --database).
+    Start(JobName),
+    /// Stop a job: no new cycle starts (works through --server or on --database).
+    Stop(JobName),
+    /// Restart a job: start it and forget its progress, so its next cycle is an initial one (works
+    /// through --server or on --database).
+    Restart(JobName),
+    /// Show where a job's cycles stand and how the last one went (works through --server or on
+    /// --database).
+    Status {
+        #[command(flatten)]
+        job: JobName,
+        /// Print the status as the admin API answers it (GET /api/v1/jobs/{id}/status).
+        #[arg(long)]
+        json: bool,
     },
     /// Provision one user now with a job, as provision on demand does, and
     /// print the steps.
     Provision(provision::ProvisionArgs),
 }
 
+/// The job a lifecycle command acts on, and where it works.
+#[derive(Debug, Args)]
+pub struct JobName {
+    /// The job: its name (any case) or its id.
+    #[arg(value_name = "NAME")]
+    name: String,
+    #[command(flatten)]
+    via: Via,
+}
+
 pub fn run(command: JobCommand) -> ExitCode {
     match command {
+        JobCommand::Start(job) => change(job, StateChange::Start),
+        JobCommand::Stop(job) => change(job, StateChange::Stop),
+        JobCommand::Restart(job) => change(job, StateChange::Restart),
+        JobCommand::Status { job, json } => via::run(&job.via, |backend| async move {
+            status::status(&backend, &job.name, json).await
+        }),
         JobCommand::Check { file } => {
             let report = check(&file);
             eprint!("{}", report.stderr);
@@ -67,6 +108,7 @@ pub fn run(command: JobCommand) -> ExitCode {
             file,
             database,
             secret_key_file,
+            start,
         } => {
             let (job, report) = load(&file);
             eprint!("{}", report.stderr);
@@ -77,7 +119,7 @@ pub fn run(command: JobCommand) -> ExitCode {
                 .enable_all()
                 .build()
                 .map_err(|e| Refused::Failed(format!("cannot start the async runtime: {e}")))
-                .and_then(|runtime| runtime.block_on(apply(job, &database, secret_key_file.as_deref())));
+                .and_then(|runtime| runtime.block_on(apply(job, &database, secret_key_file.as_deref(), start)));
             match applied {
                 Ok(line) => {
                     println!("{line}");
@@ -96,6 +138,12 @@ pub fn run(command: JobCommand) -> ExitCode {
     }
 }
 
+fn change(job: JobName, change: StateChange) -> ExitCode {
+    via::run(&job.via, |backend| async move {
+        lifecycle::change(&backend, &job.name, change).await
+    })
+}
+
 /// Why `apply` wrote nothing.
 enum Refused {
     /// The server's own checks found problems (e.g. a name too long).
@@ -103,29 +151,46 @@ enum Refused {
     Failed(String),
 }
 
-/// Creates or replaces the job; the line to print.
-async fn apply(job: JobDefinition, database: &DatabaseArgs, key_file: Option<&Path>) -> Result<String, Refused> {
+/// Creates or replaces the job, and with `start` starts it; what to print.
+async fn apply(
+    job: JobDefinition,
+    database: &DatabaseArgs,
+    key_file: Option<&Path>,
+    start: bool,
+) -> Result<String, Refused> {
     let failed = |e: &dyn std::fmt::Display| Refused::Failed(e.to_string());
     // The database first: a wrong one is refused before any key is looked for.
     let store = database.open().await.map_err(|e| match e {
         NotOpened::Missing(message) | NotOpened::Failed(message) => Refused::Failed(message),
     })?;
     let secrets = SecretBox::existing(&database.database, key_file).map_err(|e| failed(&e))?;
-    let applied = Jobs::new(store.clone(), secrets).apply(job).await;
-    let note = match &applied {
-        Ok(Applied::Replaced { job, changed: true }) => quarantine_note::quarantine_note(&store, job).await,
-        _ => String::new(),
-    };
-    store.close().await;
-    match applied {
-        Ok(Applied::Created(job)) => Ok(format!("created job {} ({})", job.definition.name, job.id)),
-        Ok(Applied::Replaced { job, changed: true }) => Ok(format!("replaced job {}{note}", job.definition.name)),
+    let jobs = Jobs::new(store.clone(), secrets);
+    let applied = jobs.apply(job).await;
+    let said = match applied {
+        Ok(Applied::Created(job)) => Ok((format!("created job {} ({})", job.definition.name, job.id), job.id)),
+        Ok(Applied::Replaced { job, changed: true }) => {
+            let note = quarantine_note::quarantine_note(&store, &job, start).await;
+            Ok((format!("replaced job {}{note}", job.definition.name), job.id))
+        }
         Ok(Applied::Replaced { job, changed: false }) => {
-            Ok(format!("replaced job {} (no changes)", job.definition.name))
+            Ok((format!("replaced job {} (no changes)", job.definition.name), job.id))
         }
         Err(JobError::Invalid(problems)) => Err(Refused::Invalid(problems)),
         Err(e) => Err(failed(&e)),
-    }
+    };
+    let said = match said {
+        Ok((line, id)) if start => lifecycle::change(&Backend::Database(store.clone()), &id, StateChange::Start)
+            .await
+            .map(|started| format!("{line}\n{}", started.trim_end()))
+            .map_err(|stop| match stop {
+                Stop::Input(message) | Stop::Failed(message) => {
+                    Refused::Failed(message.trim_start_matches("error: ").to_owned())
+                }
+            }),
+        other => other.map(|(line, _)| line),
+    };
+    store.close().await;
+    said
 }
 
 /// What `check` prints, and whether the job is valid.

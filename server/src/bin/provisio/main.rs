@@ -7,15 +7,22 @@
 
 mod admin;
 mod agent;
+mod csv_table;
 mod database;
+mod directory;
 mod expr;
+mod file_problems;
 mod inbound;
 mod inputs;
 mod job;
+mod logs;
 mod plan;
+mod remote;
 mod serve;
+mod steps;
 mod targets;
 mod token;
+mod via;
 
 use std::process::ExitCode;
 
@@ -38,10 +45,19 @@ enum Command {
     Expr(expr::ExprCommand),
     /// Dry-run a job for one source object, or a cycle for an array of them.
     Plan(plan::PlanArgs),
-    /// Check or apply a provisioning job definition, or provision one user with a job.
+    /// Check or apply a provisioning job definition; start, stop, restart a job or show its status;
+    /// provision one user with a job.
     Job {
         #[command(subcommand)]
         command: job::JobCommand,
+    },
+    /// Show the provisioning logs, newest first (works through --server or on --database).
+    Logs(logs::LogsArgs),
+    /// Create, list and import the built-in directory's users (works through --server or on
+    /// --database).
+    Directory {
+        #[command(subcommand)]
+        command: directory::DirectoryCommand,
     },
     /// Create, list and delete administrators, or set their passwords.
     Admin {
@@ -75,6 +91,8 @@ fn main() -> ExitCode {
         Command::Expr(command) => expr::run(command),
         Command::Job { command } => job::run(command),
         Command::Plan(args) => plan::run(args),
+        Command::Logs(args) => logs::run(args),
+        Command::Directory { command } => directory::run(command),
         Command::Admin { command } => admin::run(command),
         Command::Token { command } => token::run(command),
         Command::Inbound { command } => inbound::run(command),

@@ -1,6 +1,9 @@
 //! `provisio plan`: an offline dry run. Decides what a job would do for one
 //! source object (or, given a JSON array, for a whole cycle) and prints the
-//! decision as JSON, without touching any target.
+//! decision as JSON, or with `--format text` its steps in words
+//! ([`text`]), without touching any target.
+
+mod text;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -34,6 +37,16 @@ pub struct PlanArgs {
     /// Plan deletions beyond the job's deletion threshold instead of staging them.
     #[arg(long)]
     allow_deletes: bool,
+    /// How to print the plan: json (the decision as the engine writes it) or text (each step in
+    /// words, as `provisio job provision` shows a run).
+    #[arg(long, value_enum, default_value_t = PlanFormat::Json)]
+    format: PlanFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PlanFormat {
+    Json,
+    Text,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -44,8 +57,8 @@ enum Kind {
 
 pub fn run(args: PlanArgs) -> ExitCode {
     match plan(&args) {
-        Ok(json) => {
-            println!("{json}");
+        Ok(plan) => {
+            println!("{}", plan.trim_end());
             ExitCode::SUCCESS
         }
         Err(message) => fail(&message),
@@ -56,6 +69,8 @@ fn plan(args: &PlanArgs) -> Result<String, String> {
     let (job, report) = crate::job::load(&args.job);
     eprint!("{}", report.stderr);
     let job = job.ok_or_else(|| format!("error: {} is not a valid job definition\n", args.job.display()))?;
+    let name = job.name.clone();
+    let text = args.format == PlanFormat::Text;
     let job =
         CompiledJob::compile(job).map_err(|problems| problems.iter().map(|p| format!("{p}\n")).collect::<String>())?;
     let kind = match args.kind {
@@ -99,12 +114,20 @@ fn plan(args: &PlanArgs) -> Result<String, String> {
             let options = CycleOptions {
                 allow_deletes: args.allow_deletes,
             };
-            serde_json::to_string_pretty(&plan_cycle(&job, &objects, options, &mut ctx))
+            let plan = plan_cycle(&job, &objects, options, &mut ctx);
+            if text {
+                return Ok(text::cycle(&name, &plan));
+            }
+            serde_json::to_string_pretty(&plan)
         }
         single => {
             let record = record(kind, single, "--source")?;
             let state = TargetState::from_resource(&target.unwrap_or(serde_json::Value::Null), object);
-            serde_json::to_string_pretty(&decide(&job, &record, &state, &mut ctx))
+            let decision = decide(&job, &record, &state, &mut ctx);
+            if text {
+                return Ok(text::decision(&name, &decision));
+            }
+            serde_json::to_string_pretty(&decision)
         }
     };
     json.map_err(|e| format!("error: cannot print the decision: {e}"))

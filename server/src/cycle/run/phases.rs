@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use provisio_api::jobs::status::{CycleCounts, QuarantineChange};
+use provisio_api::jobs::status::{CycleCounts, CycleMode, QuarantineChange};
 
 use super::objects::{count, gone_since_linked, process_all, read_object, read_page};
 use super::*;
@@ -113,6 +113,10 @@ pub(super) async fn cycle(
     }
     report.watermark = state.watermark().await?;
     let counts = CycleCounts {
+        mode: Some(match mode {
+            Mode::Initial => CycleMode::Initial,
+            Mode::Incremental => CycleMode::Incremental,
+        }),
         objects: report.objects,
         retried: report.retried,
         references: report.references,

@@ -7,13 +7,14 @@ mod json;
 mod table;
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::Path;
 
 use clap::ValueEnum;
 use provisio_api::inbound::{BULK_REQUEST_SCHEMA, ENTERPRISE_USER_SCHEMA, USER_SCHEMA};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+pub use crate::file_problems::{Place, Problem};
 
 /// How a file is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -66,54 +67,6 @@ impl<'a> BulkRequest<'a> {
             schemas: [BULK_REQUEST_SCHEMA],
             operations,
             fail_on_errors: None,
-        }
-    }
-}
-
-/// Where in the file a problem is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Place {
-    /// The file as a whole.
-    File,
-    /// A line (from 1): CSV rows, JSON syntax.
-    Line(u64),
-    /// A record of a JSON file (from 1).
-    Record(usize),
-}
-
-/// Something wrong with the file; none of it is sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub place: Place,
-    pub message: String,
-}
-
-impl Problem {
-    fn new(place: Place, message: impl Into<String>) -> Self {
-        Problem {
-            place,
-            message: message.into(),
-        }
-    }
-
-    /// `people.csv:3: column "active": "maybe" is not true or false`.
-    pub fn in_file<'a>(&'a self, file: &'a str) -> impl fmt::Display + 'a {
-        InFile { file, problem: self }
-    }
-}
-
-struct InFile<'a> {
-    file: &'a str,
-    problem: &'a Problem,
-}
-
-impl fmt::Display for InFile<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (file, message) = (self.file, &self.problem.message);
-        match self.problem.place {
-            Place::File => write!(f, "{file}: {message}"),
-            Place::Line(line) => write!(f, "{file}:{line}: {message}"),
-            Place::Record(n) => write!(f, "{file}: record {n}: {message}"),
         }
     }
 }
@@ -175,7 +128,7 @@ fn operations(records: Vec<Record>) -> Result<Vec<Operation>, Vec<Problem>> {
         if let Some(first) = seen.get(&bulk_id) {
             problems.push(Problem::new(
                 record.place,
-                format!("bulkId {bulk_id:?} is already the bulkId of {}", describe(*first)),
+                format!("bulkId {bulk_id:?} is already the bulkId of {}", first.describe()),
             ));
         } else {
             seen.insert(bulk_id.clone(), record.place);
@@ -192,14 +145,6 @@ fn operations(records: Vec<Record>) -> Result<Vec<Operation>, Vec<Problem>> {
         Ok(operations)
     } else {
         Err(problems)
-    }
-}
-
-fn describe(place: Place) -> String {
-    match place {
-        Place::File => "another record".to_owned(),
-        Place::Line(line) => format!("line {line}"),
-        Place::Record(n) => format!("record {n}"),
     }
 }
 
@@ -291,14 +236,6 @@ mod tests {
             [Problem::new(Place::File, "no records to send")]
         );
         assert_eq!(read("[]", Format::Json).unwrap_err()[0].message, "no records to send");
-    }
-
-    #[test]
-    fn problems_name_the_file_and_place() {
-        let shown = |place| Problem::new(place, "bad").in_file("people.csv").to_string();
-        assert_eq!(shown(Place::Line(3)), "people.csv:3: bad");
-        assert_eq!(shown(Place::Record(2)), "people.csv: record 2: bad");
-        assert_eq!(shown(Place::File), "people.csv: bad");
     }
 
     #[test]

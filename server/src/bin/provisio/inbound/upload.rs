@@ -3,7 +3,6 @@
 //! resources. Every failure is a sentence for people; the token never
 //! appears in one.
 
-use std::fmt;
 use std::time::Duration;
 
 use provisio_api::auth::ApiError;
@@ -13,33 +12,15 @@ use reqwest::{Response, StatusCode};
 use serde::Deserialize;
 
 use super::records::{BulkRequest, Operation};
+pub use crate::remote::Token;
+use crate::remote::chain;
 
 /// Rate-limited answers in a row for one request before giving up.
 const MAX_RATE_LIMITED: u32 = 30;
 /// How long a status is waited for between polls, at most.
 const MAX_POLL_INTERVAL: Duration = Duration::from_secs(2);
-
-/// An inbound token: kept out of `Debug` output and error messages.
-#[derive(Clone)]
-pub struct Token(String);
-
-impl From<String> for Token {
-    fn from(token: String) -> Self {
-        Token(token.trim().to_owned())
-    }
-}
-
-impl fmt::Debug for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Token(********)")
-    }
-}
-
-impl Token {
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
+/// How long without progress before `wait` says it is still waiting (and again each time after).
+const STALL_NOTICE: Duration = Duration::from_secs(30);
 
 /// The SCIM error body a bulk upload is refused with (RFC 7644 §3.12).
 #[derive(Debug, Deserialize)]
@@ -83,7 +64,7 @@ impl Uploader {
             let response = self
                 .client
                 .post(&url)
-                .header(AUTHORIZATION, format!("Bearer {}", self.token.0))
+                .header(AUTHORIZATION, format!("Bearer {}", self.token.expose()))
                 .header(CONTENT_TYPE, SCIM_JSON)
                 .header(ACCEPT, format!("{SCIM_JSON}, application/json"))
                 .body(body.clone())
@@ -119,20 +100,24 @@ impl Uploader {
     }
 
     /// Polls a request's status until every record is processed. `progress`
-    /// hears of each change in the number of records processed.
+    /// hears of each change in the number of records processed; `stalled`
+    /// of every [`STALL_NOTICE`] without one (how long it has been).
     pub async fn wait(
         &self,
         accepted: &Accepted,
         mut progress: impl FnMut(&RequestStatus),
+        mut stalled: impl FnMut(Duration),
     ) -> Result<RequestStatus, String> {
         let url = self.location(accepted);
         let mut interval = Duration::from_millis(100);
         let mut last_pending = None;
+        let mut since_progress = tokio::time::Instant::now();
+        let mut next_notice = STALL_NOTICE;
         loop {
             let response = self
                 .client
                 .get(&url)
-                .header(AUTHORIZATION, format!("Bearer {}", self.token.0))
+                .header(AUTHORIZATION, format!("Bearer {}", self.token.expose()))
                 .header(ACCEPT, "application/json")
                 .send()
                 .await
@@ -154,7 +139,12 @@ impl Uploader {
             }
             if last_pending != Some(current.summary.pending) {
                 last_pending = Some(current.summary.pending);
+                since_progress = tokio::time::Instant::now();
+                next_notice = STALL_NOTICE;
                 progress(&current);
+            } else if since_progress.elapsed() >= next_notice {
+                stalled(since_progress.elapsed());
+                next_notice += STALL_NOTICE;
             }
             tokio::time::sleep(interval).await;
             interval = (interval * 2).min(MAX_POLL_INTERVAL);
@@ -230,21 +220,6 @@ fn retry_after(response: &Response) -> Duration {
     Duration::from_secs(seconds.clamp(1, 300))
 }
 
-/// An error and its causes: reqwest's own message hides "connection refused".
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,13 +244,5 @@ mod tests {
         );
         assert_eq!(at("https://proxy.example/x"), "https://proxy.example/x");
         assert_eq!(at(""), "http://hr.example:8080/api/v1/inbound/j-1/requests/r%201");
-    }
-
-    #[test]
-    fn the_token_is_never_shown() {
-        let token = Token::from(" pvs_secret \n".to_owned());
-        assert_eq!(format!("{token:?}"), "Token(********)");
-        assert_eq!(token.0, "pvs_secret");
-        assert!(Token::from("  ".to_owned()).is_empty());
     }
 }

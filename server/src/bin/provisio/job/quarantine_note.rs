@@ -9,8 +9,9 @@ use provisio_server::cycle::run::retries_quarantine_at_once;
 use provisio_server::store::Store;
 
 /// The lines to print after "replaced job …" (empty when the job is not
-/// quarantined, or its state cannot be read: the job itself was applied).
-pub(super) async fn quarantine_note(store: &Store, job: &JobDetail) -> String {
+/// quarantined, or its state cannot be read: the job itself was applied);
+/// `starting` when the command starts the job next.
+pub(super) async fn quarantine_note(store: &Store, job: &JobDetail, starting: bool) -> String {
     let Ok(status) = store.cycle_state(&job.id).status().await else {
         return String::new();
     };
@@ -25,9 +26,10 @@ pub(super) async fn quarantine_note(store: &Store, job: &JobDetail) -> String {
         .map(|t| t.with_timezone(&Utc));
     let reason = status.quarantine_reason.as_deref().unwrap_or("no reason recorded");
     if retries_quarantine_at_once(&status, changed) {
-        let when = match job.state {
-            JobState::Running => "at once".to_owned(),
-            _ => format!("as soon as it is started (`provisio job start {name}`)"),
+        let when = if starting || job.state == JobState::Running {
+            "at once".to_owned()
+        } else {
+            format!("as soon as it is started (`provisio job start {name}`)")
         };
         return format!(
             "\nthe job was quarantined because the application refused it; with the new connection it tries \

@@ -1,84 +1,44 @@
-//! Reading a CSV export: the header row names where each column goes
-//! ([`Column`]), every other row is a person. Empty cells are left out;
-//! every problem is reported with its line and column, none stops the
-//! reading early.
+//! Reading a CSV export for `provisio inbound send`: the file follows the
+//! rules of every CSV file of people ([`crate::csv_table`]); the header row
+//! names where each column goes ([`Column`]), every other row is a person.
+//! Empty cells are left out; every problem is reported with its line and
+//! column, none stops the reading early.
 
 use serde_json::{Map, Value};
 
 use super::columns::Column;
 use super::{Place, Problem, Record};
+use crate::csv_table;
 
 pub(super) fn read(text: &str) -> Result<Vec<Record>, Vec<Problem>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut rows = reader.records();
-    let header = match rows.next() {
-        None => {
-            return Err(vec![Problem::new(
-                Place::File,
-                "the file is empty: it needs a header row",
-            )]);
-        }
-        Some(Err(e)) => return Err(vec![csv_problem(&e)]),
-        Some(Ok(header)) => header,
+    let (table, mut problems) = csv_table::read(text);
+    let Some(table) = table else {
+        return Err(problems);
     };
-    let mut problems = Vec::new();
-    let header_line = header.position().map_or(1, csv::Position::line);
-    let names: Vec<&str> = header.iter().map(str::trim).collect();
-    let columns = columns(&names, header_line, &mut problems);
+    let columns = csv_table::columns(&table, Column::parse, clashes, &mut problems);
     let mut records = Vec::new();
-    for row in rows {
-        let row = match row {
-            Ok(row) => row,
-            Err(e) => {
-                problems.push(csv_problem(&e));
-                continue;
-            }
-        };
-        let line = row.position().map_or(0, csv::Position::line);
-        if row.iter().all(|cell| cell.trim().is_empty()) {
-            // Spreadsheets export trailing rows of empty cells.
-            continue;
-        }
-        if row.len() != names.len() {
-            problems.push(Problem::new(
-                Place::Line(line),
-                format!(
-                    "{} cell{}, but the header has {} columns",
-                    row.len(),
-                    if row.len() == 1 { "" } else { "s" },
-                    names.len()
-                ),
-            ));
-            continue;
-        }
+    for row in &table.rows {
         let mut data = Map::new();
-        for ((cell, name), column) in row.iter().zip(&names).zip(&columns) {
-            let cell = cell.trim();
+        for ((cell, name), column) in row.cells.iter().zip(&table.names).zip(&columns) {
             let Some(column) = column else { continue };
             if cell.is_empty() {
                 continue;
             }
             let value = if column.boolean {
-                match boolean(cell) {
+                match csv_table::boolean(cell) {
                     Some(value) => Value::Bool(value),
                     None => {
-                        problems.push(Problem::new(
-                            Place::Line(line),
-                            format!("column {name:?}: {cell:?} is not true or false"),
-                        ));
+                        problems.push(csv_table::not_boolean(row.line, name, cell));
                         continue;
                     }
                 }
             } else {
-                Value::String(cell.to_owned())
+                Value::String(cell.clone())
             };
             column.set(&mut data, value);
         }
         records.push(Record {
-            place: Place::Line(line),
+            place: Place::Line(row.line),
             bulk_id: None,
             method: None,
             path: None,
@@ -88,65 +48,20 @@ pub(super) fn read(text: &str) -> Result<Vec<Record>, Vec<Problem>> {
     if problems.is_empty() {
         Ok(records)
     } else {
+        csv_table::in_file_order(&mut problems);
         Err(problems)
     }
 }
 
-/// Each header's column; `None` where the header is wrong (a problem says why).
-fn columns(names: &[&str], line: u64, problems: &mut Vec<Problem>) -> Vec<Option<Column>> {
-    let mut columns: Vec<Option<Column>> = Vec::with_capacity(names.len());
-    for (position, name) in names.iter().enumerate() {
-        let column = match Column::parse(name) {
-            Ok(column) => column,
-            Err(message) => {
-                let shown = if name.is_empty() {
-                    format!("column {}", position + 1)
-                } else {
-                    format!("column {name:?}")
-                };
-                problems.push(Problem::new(Place::Line(line), format!("{shown}: {message}")));
-                columns.push(None);
-                continue;
-            }
-        };
-        let earlier = names.iter().zip(&columns).find_map(|(earlier, other)| {
-            let other = other.as_ref()?;
-            let same_place = other.schema == column.schema && other.attribute == column.attribute;
-            let clash = same_place
-                && (other.type_filter == column.type_filter && other.sub_attribute == column.sub_attribute
-                    || other.type_filter.is_some() != column.type_filter.is_some()
-                    || other.sub_attribute.is_some() != column.sub_attribute.is_some());
-            clash.then_some(*earlier)
-        });
-        if let Some(earlier) = earlier {
-            problems.push(Problem::new(
-                Place::Line(line),
-                format!("column {name:?}: column {earlier:?} already fills that attribute"),
-            ));
-            columns.push(None);
-            continue;
-        }
-        columns.push(Some(column));
-    }
-    columns
-}
-
-/// HR systems write booleans many ways.
-fn boolean(cell: &str) -> Option<bool> {
-    match cell.to_ascii_lowercase().as_str() {
-        "true" | "yes" | "y" | "1" => Some(true),
-        "false" | "no" | "n" | "0" => Some(false),
-        _ => None,
-    }
-}
-
-fn csv_problem(error: &csv::Error) -> Problem {
-    let place = error.position().map_or(Place::File, |p| Place::Line(p.line()));
-    let message = match error.kind() {
-        csv::ErrorKind::Utf8 { .. } => "not UTF-8 text: save the export as UTF-8 CSV".to_owned(),
-        _ => format!("not valid CSV: {error}"),
-    };
-    Problem::new(place, message)
+/// Whether two columns fill the same place: the same attribute of the same
+/// schema, with the same type and sub-attribute, or one naming a type or
+/// sub-attribute the other does not.
+fn clashes(other: &Column, column: &Column) -> bool {
+    let same_place = other.schema == column.schema && other.attribute == column.attribute;
+    same_place
+        && (other.type_filter == column.type_filter && other.sub_attribute == column.sub_attribute
+            || other.type_filter.is_some() != column.type_filter.is_some()
+            || other.sub_attribute.is_some() != column.sub_attribute.is_some())
 }
 
 #[cfg(test)]
