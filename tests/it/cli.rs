@@ -1,5 +1,6 @@
 //! The `provisio expr` commands, run as a real process: JSON on stdout,
-//! compiler-style diagnostics on stderr, exit code 2 on any failure.
+//! compiler-style diagnostics on stderr, exit code 2 on any failure; and
+//! how every command ends when its output pipe closes.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -189,4 +190,29 @@ fn print_shows_the_canonical_form() {
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(run.stdout, "tolower([mail])\n");
     assert!(fails(&["expr", "print", "Left(\"a\""]).starts_with("error[E0104]"));
+}
+
+/// `provisio … | head` closes the pipe early: the command ends there, as
+/// Unix tools do (by SIGPIPE), never with a panic about a broken pipe.
+#[test]
+#[cfg(unix)]
+fn a_closed_output_pipe_ends_a_command_quietly() {
+    use std::os::unix::process::ExitStatusExt as _;
+
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = Command::new(provisio_binary())
+        .args(["expr", "eval", "\"a line for a closed pipe\""])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("run provisio");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(
+        output.status.signal(),
+        Some(13),
+        "ended by SIGPIPE: {:?}",
+        output.status
+    );
 }

@@ -80,7 +80,15 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    match Cli::parse().command {
+    let command = Cli::parse().command;
+    if !matches!(command, Command::Serve(_) | Command::Agent(_)) {
+        // A command whose output pipe closes (`provisio logs | head`) ends
+        // there, as Unix tools do, instead of panicking in `println!`. Not
+        // `serve` and `agent`, which run for long and must outlive one.
+        #[cfg(unix)]
+        sigpipe::reset();
+    }
+    match command {
         Command::Serve(args) => match serve::run(args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
