@@ -3,6 +3,7 @@
 //! validation, which reports every problem with its place in the document.
 
 mod load;
+mod source_attributes;
 mod targets;
 pub mod templates;
 pub mod urls;
@@ -17,7 +18,7 @@ pub use targets::{
     LdapDisable, LdapGroupClass, LdapTarget, RestCall, RestFind, RestResource, RestTarget, SqlDisable, SqlMemberships,
     SqlTarget,
 };
-pub use validate::{JobProblem, Location, MIN_INTERVAL_SECONDS, validate};
+pub use validate::{JobProblem, Location, MIN_INTERVAL_SECONDS, validate, validate_with};
 
 /// A provisioning job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
