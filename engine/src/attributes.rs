@@ -20,7 +20,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::job::SourceKind;
+/// The kinds of directory objects a job reads (`"user"`, `"group"` in a
+/// job definition); re-exported as `job::SourceKind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    User,
+    Group,
+}
 
 /// What an attribute holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

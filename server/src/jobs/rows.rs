@@ -38,6 +38,7 @@ pub(super) fn job(row: &AnyRow) -> Result<JobRow, JobError> {
             modified_at: row.try_get("modified_at")?,
             state_changed_at: row.try_get("state_changed_at")?,
             restart_requested_at: row.try_get("restart_requested_at")?,
+            warnings: Vec::new(),
         },
         secrets: row.try_get("secrets")?,
     })
