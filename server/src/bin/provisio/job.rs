@@ -44,7 +44,9 @@ use crate::inputs::FAILED;
 
 #[derive(Debug, Subcommand)]
 pub enum JobCommand {
-    /// Check a job definition; print a summary, or every problem found.
+    /// Check a job definition; print a summary, or every problem found. Source attributes are
+    /// checked against the built-in attributes, or with --database or --server against the
+    /// directory's, extension attributes included.
     Check {
         /// The definition: .json, .yaml or .yml (other names: judged by content).
         file: PathBuf,
@@ -54,7 +56,10 @@ pub enum JobCommand {
         #[arg(long)]
         strict: bool,
     },
-    /// Create the job in the database, or replace the job of the same name.
+    /// Create the job in the database, or replace the job of the same name. Secret fields may
+    /// read "${NAME}" (an environment variable) or `secret_file: PATH` (relative to FILE's
+    /// folder), resolved now and stored write-only; warnings (unknown source attributes, a
+    /// missing secret) are printed, and refuse the file with --strict.
     Apply {
         /// The definition: .json, .yaml or .yml (other names: judged by content).
         file: PathBuf,
