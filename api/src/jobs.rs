@@ -179,6 +179,15 @@ pub struct JobDetail {
     /// incompatible target that began before it is released.
     #[serde(default)]
     pub connection_changed_at: Option<String>,
+    /// Only in the answer to a create or a replace: the definition's
+    /// warnings, each with its place in the document, e.g. a source
+    /// attribute the directory does not have
+    /// (`objects[0].mappings[1].expression`: ``"`surnmae` is not an attribute
+    /// of the directory's users, so it is always empty: did you mean
+    /// `surname`?"``). Absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub warnings: Vec<JobProblem>,
 }
 
 impl JobDetail {
@@ -372,11 +381,13 @@ mod tests {
             state_changed_at: "2026-11-26T09:30:00.000Z".into(),
             restart_requested_at: None,
             connection_changed_at: None,
+            warnings: Vec::new(),
         };
         let json = serde_json::to_value(&detail).unwrap();
         assert_eq!(json["definition"]["target"]["auth"]["bearer_token"], MASK);
         assert_eq!(json["secrets"], json!({"target.auth.bearer_token": true}));
         assert!(!json.to_string().contains("s3cret"));
+        assert!(json.get("warnings").is_none(), "no warnings, no field");
         let summary = detail.summary();
         assert_eq!((summary.name.as_str(), summary.target_kind.as_str()), ("Acme", "scim"));
     }

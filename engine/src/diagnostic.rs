@@ -102,6 +102,11 @@ pub enum Code {
     /// A regular expression that failed while matching (for example, backtracking limit).
     #[serde(rename = "E0306")]
     RegexFailed,
+    /// A warning, found when a job definition is checked against the
+    /// directory's attribute catalogue: a source attribute no source object
+    /// has, so it is always null: `[surnmae]`
+    #[serde(rename = "W0401")]
+    UnknownAttribute,
 }
 
 impl Code {
@@ -139,6 +144,7 @@ impl Code {
             MissingInput => "E0304",
             OutOfRange => "E0305",
             RegexFailed => "E0306",
+            UnknownAttribute => "W0401",
         }
     }
 }
@@ -185,6 +191,13 @@ impl Diagnostic {
             span,
             labels: Vec::new(),
             help: None,
+        }
+    }
+
+    pub fn warning(code: Code, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, span, message)
         }
     }
 

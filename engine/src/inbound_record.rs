@@ -2,7 +2,10 @@
 //! flattened to the names inbound mappings use — `name.givenName`,
 //! `emails[type eq "work"].value`, `urn:…:enterprise:2.0:User:department` —
 //! with the record's identity as its `id` (so links, escrows and references
-//! go by the externalId, which is how a record names its manager).
+//! go by the externalId, which is how a record names its manager). Which
+//! names those are is [`schema`]'s to say.
+
+pub mod schema;
 
 use serde_json::{Map, Value};
 

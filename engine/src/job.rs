@@ -3,6 +3,8 @@
 //! validation, which reports every problem with its place in the document.
 
 mod load;
+mod secret;
+mod source_attributes;
 mod targets;
 pub mod templates;
 pub mod urls;
@@ -12,12 +14,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::scope::ScopingFilter;
 
+/// What a job reads: the directory's users or groups (owned by the
+/// attribute catalogue, which knows what each carries).
+pub use crate::attributes::SourceKind;
 pub use load::{Format, load, load_json, load_yaml, parse, parse_json, parse_yaml};
+pub use secret::{SECRET_FILE, Secret};
 pub use targets::{
     LdapDisable, LdapGroupClass, LdapTarget, RestCall, RestFind, RestResource, RestTarget, SqlDisable, SqlMemberships,
     SqlTarget,
 };
-pub use validate::{JobProblem, Location, MIN_INTERVAL_SECONDS, validate};
+pub use validate::{JobProblem, Location, MIN_INTERVAL_SECONDS, validate, validate_with};
 
 /// A provisioning job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -146,35 +152,6 @@ pub struct ScimAuth {
     pub bearer_token: Option<Secret>,
 }
 
-/// A credential. It deserialises from a string and serialises as `"********"`
-/// (or not at all), so it never leaves the process in a definition or a log.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    /// The secret itself, for the connector that sends it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(********)")
-    }
-}
-
-impl Serialize for Secret {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str("********")
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ScopeMode {
@@ -223,13 +200,6 @@ pub struct ObjectMapping {
     #[serde(default)]
     pub scoping: Vec<ScopingFilter>,
     pub mappings: Vec<AttributeMapping>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SourceKind {
-    User,
-    Group,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -17,6 +17,7 @@
 //! assert_eq!(out.value.to_string(), "zoë@contoso.com");
 //! ```
 
+pub mod attributes;
 pub mod diagnostic;
 pub mod expr;
 pub mod inbound_record;
@@ -30,6 +31,7 @@ pub mod random;
 pub mod scim_path;
 pub mod scope;
 pub mod span;
+pub mod suggest;
 pub mod value;
 #[cfg(feature = "wasm")]
 pub mod wasm;

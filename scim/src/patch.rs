@@ -154,8 +154,13 @@ fn target<'s>(path: &'s PatchPath, schema: &'s ResourceSchema) -> Result<Target<
         return Ok(Target::Extension(ext));
     }
     let found = schema.resolve(&path.path).ok_or_else(|| {
+        let hint = schema
+            .closest_attribute(&path.path.attr)
+            .filter(|_| path.path.urn.is_none() && path.path.sub_attr.is_none())
+            .map(|close| format!("; did you mean \"{close}\"?"))
+            .unwrap_or_default();
         ScimError::invalid_path(format!(
-            "\"{}\" is not an attribute of {}",
+            "\"{}\" is not an attribute of {}{hint}",
             path.path, schema.resource_type
         ))
     })?;
@@ -250,8 +255,12 @@ fn apply_key(
     }
     let path = AttrPath::parse(key).map_err(|message| ScimError::invalid_value(format!("in the value: {message}")))?;
     let found = schema.resolve(&path).ok_or_else(|| {
+        let hint = schema
+            .closest_attribute(key)
+            .map(|close| format!("; did you mean \"{close}\"?"))
+            .unwrap_or_default();
         ScimError::invalid_value(format!(
-            "the value names \"{key}\", which is not an attribute of {}",
+            "the value names \"{key}\", which is not an attribute of {}{hint}",
             schema.resource_type
         ))
     })?;

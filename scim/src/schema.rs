@@ -310,6 +310,18 @@ impl ResourceSchema {
         })
     }
 
+    /// The attribute name closest to `name` — common, core or extension
+    /// attributes, as a path without URN resolves them — for "did you mean".
+    pub fn closest_attribute(&self, name: &str) -> Option<&str> {
+        let names = self
+            .common
+            .iter()
+            .chain(&self.core.attributes)
+            .chain(self.extensions.iter().flat_map(|(ext, _)| &ext.attributes))
+            .map(|attr| attr.name.as_str());
+        provisio_engine::suggest::closest(name, names)
+    }
+
     /// A common or core-schema attribute.
     fn core_attribute(&self, name: &str) -> Option<&AttributeDef> {
         self.common

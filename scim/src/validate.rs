@@ -156,7 +156,11 @@ fn unknown_attribute(schema: &ResourceSchema, key: &str) -> ScimError {
             supported_urns(schema)
         ));
     }
-    ScimError::invalid_value(format!("unknown attribute \"{key}\" in {}", schema.resource_type))
+    let hint = schema
+        .closest_attribute(key)
+        .map(|close| format!("; did you mean \"{close}\"?"))
+        .unwrap_or_default();
+    ScimError::invalid_value(format!("unknown attribute \"{key}\" in {}{hint}", schema.resource_type))
 }
 
 /// Checks one attribute and puts it where it belongs, under its canonical name.
@@ -306,8 +310,11 @@ fn coerce_complex(def: &AttributeDef, members: Map<String, Value>, path: &str) -
         }
         let Some(sub) = def.sub_attribute(&name) else {
             let known: Vec<&str> = def.sub_attributes.iter().map(|sub| sub.name.as_str()).collect();
+            let hint = provisio_engine::suggest::closest(&name, known.iter().copied())
+                .map(|close| format!("; did you mean \"{close}\"?"))
+                .unwrap_or_default();
             return Err(ScimError::invalid_value(format!(
-                "\"{path}\" has no sub-attribute \"{name}\"; it has {}",
+                "\"{path}\" has no sub-attribute \"{name}\"{hint}; it has {}",
                 known.join(", ")
             )));
         };
@@ -516,6 +523,16 @@ mod tests {
                 json!({"schemas": [USER_URN], "userName": "a", "nope": 1}),
                 InvalidValue,
                 "unknown attribute \"nope\" in User",
+            ),
+            (
+                json!({"schemas": [USER_URN], "userName": "a", "titel": "Engineer"}),
+                InvalidValue,
+                "unknown attribute \"titel\" in User; did you mean \"title\"?",
+            ),
+            (
+                json!({"schemas": [USER_URN], "userName": "a", "name": {"givnName": "Ann"}}),
+                InvalidValue,
+                "\"name\" has no sub-attribute \"givnName\"; did you mean \"givenName\"?",
             ),
             (
                 json!({"schemas": [USER_URN], "userName": "a", "urn:example:ext:2.0:User": {}}),

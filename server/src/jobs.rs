@@ -27,13 +27,15 @@
 mod assignments;
 mod rows;
 mod secret_fields;
+mod secret_refs;
 #[cfg(test)]
 mod tests;
 
 use chrono::Utc;
 use provisio_api::auth::MAX_TOKEN_NAME_CHARS;
 use provisio_api::jobs::{JobDetail, JobState, JobSummary, target_kind};
-use provisio_engine::job::{self, Direction, JobDefinition, JobProblem};
+use provisio_engine::attributes::Catalogue;
+use provisio_engine::job::{self, JobDefinition, JobProblem};
 use sqlx::Row as _;
 
 use crate::ServerError;
@@ -41,7 +43,8 @@ use crate::directory::{DirectoryError, timestamp};
 use crate::secrets::{SecretBox, SecretError};
 use crate::store::Store;
 
-pub use secret_fields::{secret_slots, target_secret_slots};
+pub use secret_fields::{needed_secrets, secret_slots, target_secret_slots};
+pub use secret_refs::{SECRET_FILE, SecretRef, misplaced as misplaced_references};
 
 use rows::{JobRow, name_key};
 
@@ -204,16 +207,42 @@ impl Jobs {
         Ok(definition)
     }
 
+    /// The directory's attribute catalogue, extension attributes included,
+    /// that definitions' source attributes are checked against.
+    pub async fn catalogue(&self) -> Result<Catalogue, JobError> {
+        let extensions = self.store.directory().extension_attributes().await?;
+        Ok(Catalogue::with_extensions(extensions.into_iter().map(|spec| spec.name)))
+    }
+
+    /// What creating or replacing a job with this definition would say,
+    /// without writing: its warnings, or [`JobError::Invalid`] with every
+    /// problem when one is an error. An inbound definition without object
+    /// mappings is judged as the template completes it
+    /// ([`job::templates::complete_inbound`]).
+    /// A secret the job needs and would not have (given the stored job of
+    /// that name, whose secrets a write keeps) is a warning too.
+    pub async fn warnings(&self, definition: &JobDefinition) -> Result<Vec<JobProblem>, JobError> {
+        let mut definition = definition.clone();
+        job::templates::complete_inbound(&mut definition);
+        let mut warnings = check(&definition, &self.catalogue().await?)?;
+        let stored = match self.find(&definition.name).await {
+            Ok(row) => Some(row.detail.definition),
+            Err(JobError::NotFound { .. }) => None,
+            Err(e) => return Err(e),
+        };
+        warnings.extend(secret_fields::missing(&definition, stored.as_ref()));
+        Ok(warnings)
+    }
+
     /// Creates a stopped job from a definition, which must pass the
-    /// engine's validation. Secrets sent as `"********"` count as unset. An
-    /// inbound job sent without object mappings gets the default ones
-    /// (`provisio_engine::job::templates::inbound`).
+    /// engine's validation; the answer carries its warnings. Secrets sent
+    /// as `"********"` count as unset. An inbound job sent without object
+    /// mappings gets the template's ([`job::templates::complete_inbound`]).
     pub async fn create(&self, definition: JobDefinition) -> Result<JobDetail, JobError> {
         let mut definition = definition;
-        if definition.direction == Direction::Inbound && definition.objects.is_empty() {
-            definition.objects = provisio_engine::job::templates::inbound(&definition.name).objects;
-        }
-        check(&definition)?;
+        job::templates::complete_inbound(&mut definition);
+        let mut warnings = check(&definition, &self.catalogue().await?)?;
+        warnings.extend(secret_fields::missing(&definition, None));
         let id = uuid::Uuid::new_v4().to_string();
         let values = secret_fields::merge(&mut definition, &Default::default());
         let sealed = secret_fields::seal(&self.secrets, &id, &values)?;
@@ -230,6 +259,7 @@ impl Jobs {
             restart_requested_at: None,
             connection_changed_at: None,
             definition,
+            warnings,
         };
         sqlx::query(
             "INSERT INTO jobs (id, name, name_key, direction, target_kind, definition, secrets, state, \
@@ -254,7 +284,9 @@ impl Jobs {
         Ok(detail)
     }
 
-    /// Replaces a job's definition. Secrets follow the write-only rules:
+    /// Replaces a job's definition (an inbound one without object mappings
+    /// completed as [`Jobs::create`] completes it); the answer carries its
+    /// warnings. Secrets follow the write-only rules:
     /// `"********"` or left out keeps the stored value, `""` clears it, any
     /// other value replaces it. With `if_version`, only that version is
     /// replaced. A change to the job's object mappings or scope
@@ -278,7 +310,9 @@ impl Jobs {
         definition: JobDefinition,
         if_version: Option<i64>,
     ) -> Result<(JobDetail, bool), JobError> {
-        check(&definition)?;
+        let mut definition = definition;
+        job::templates::complete_inbound(&mut definition);
+        let warnings = check(&definition, &self.catalogue().await?)?;
         // Optimistic: a concurrent writer makes the update miss, and
         // without `if_version` we read again and retry.
         for _ in 0..5 {
@@ -288,10 +322,18 @@ impl Jobs {
             let stored = secret_fields::open(&self.secrets, &id, current.secrets.as_deref())?;
             secret_fields::check_destination(&definition, &current.detail.definition, &stored)
                 .map_err(JobError::Invalid)?;
+            let mut warnings = warnings.clone();
+            warnings.extend(secret_fields::missing(&definition, Some(&current.detail.definition)));
             let mut definition = definition.clone();
             let values = secret_fields::merge(&mut definition, &stored);
             if definition == current.detail.definition && values == stored {
-                return Ok((current.detail, false));
+                return Ok((
+                    JobDetail {
+                        warnings,
+                        ..current.detail
+                    },
+                    false,
+                ));
             }
             if name_key(&definition.name) != name_key(&current.detail.definition.name) {
                 self.check_name_free(&definition.name, Some(&id)).await?;
@@ -338,6 +380,7 @@ impl Jobs {
                     modified_at: now,
                     restart_requested_at,
                     connection_changed_at,
+                    warnings,
                     ..current.detail
                 };
                 return Ok((detail, true));
@@ -349,9 +392,9 @@ impl Jobs {
     }
 
     /// Creates the job, or replaces the one with the definition's name
-    /// (`provisio job apply`).
+    /// (`provisio job apply`), checked as [`Jobs::create`] and
+    /// [`Jobs::replace`] check it.
     pub async fn apply(&self, definition: JobDefinition) -> Result<Applied, JobError> {
-        check(&definition)?;
         let existing: Option<String> = sqlx::query_scalar("SELECT id FROM jobs WHERE name_key = $1")
             .bind(name_key(&definition.name))
             .fetch_optional(self.store.pool())
@@ -474,10 +517,11 @@ impl Jobs {
     }
 }
 
-/// The engine's validation plus the server's rules on names; every problem
-/// when any is an error.
-pub fn check(definition: &JobDefinition) -> Result<(), JobError> {
-    let mut problems = job::validate(definition);
+/// The engine's validation with the directory's `catalogue` (source
+/// attributes are looked up in it) plus the server's rules on names: every
+/// problem, errors and warnings (`provisio job check` prints these).
+pub fn problems(definition: &JobDefinition, catalogue: &Catalogue) -> Vec<JobProblem> {
+    let mut problems = job::validate_with(definition, catalogue);
     let name = &definition.name;
     if name.chars().count() > MAX_TOKEN_NAME_CHARS {
         problems.push(JobProblem::error(
@@ -488,10 +532,19 @@ pub fn check(definition: &JobDefinition) -> Result<(), JobError> {
     if name.chars().any(char::is_control) {
         problems.push(JobProblem::error("name", "the job name contains control characters"));
     }
+    problems
+}
+
+/// [`problems`], and no secret may still be a `${…}` or `secret_file:`
+/// reference (the server does not resolve them): the warnings, or every
+/// problem when any is an error.
+pub fn check(definition: &JobDefinition, catalogue: &Catalogue) -> Result<Vec<JobProblem>, JobError> {
+    let mut problems = problems(definition, catalogue);
+    problems.extend(secret_refs::unresolved(definition));
     if problems.iter().any(JobProblem::is_error) {
         Err(JobError::Invalid(problems))
     } else {
-        Ok(())
+        Ok(problems)
     }
 }
 

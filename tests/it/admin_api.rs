@@ -4,6 +4,7 @@
 //! Jobs and the directory have a module each.
 
 mod directory;
+mod job_warnings;
 mod jobs;
 
 use std::path::PathBuf;
@@ -68,6 +69,11 @@ impl Api {
             token,
             _dir: dir,
         }
+    }
+
+    /// The admin API token the requests carry (for commands given `--token`).
+    pub(crate) fn token(&self) -> &str {
+        &self.token
     }
 
     pub(crate) async fn stop(self) {
@@ -136,11 +142,6 @@ impl Api {
             .request(method, self.url(path))
             .header(AUTHORIZATION, format!("Bearer {token}"));
         answer(request.send().await.unwrap()).await
-    }
-
-    /// The server's admin API token, for commands that call the server.
-    pub(crate) fn token(&self) -> &str {
-        &self.token
     }
 
     /// A direct connection to the server's database.

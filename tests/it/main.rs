@@ -25,6 +25,7 @@ mod inbound;
 mod inbound_cli;
 mod job_cli;
 mod job_connection;
+mod job_files;
 mod job_lease;
 mod job_status;
 mod ldap_target;

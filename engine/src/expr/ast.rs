@@ -104,14 +104,19 @@ impl Expr {
 
     /// Every attribute name the expression reads, in order of appearance.
     pub fn attributes(&self) -> Vec<&str> {
+        self.attribute_references().into_iter().map(|(name, _)| name).collect()
+    }
+
+    /// Every `[attribute]` with where it stands, in order of appearance.
+    pub fn attribute_references(&self) -> Vec<(&str, Span)> {
         let mut out = Vec::new();
         self.collect_attributes(&mut out);
         out
     }
 
-    fn collect_attributes<'a>(&'a self, out: &mut Vec<&'a str>) {
+    fn collect_attributes<'a>(&'a self, out: &mut Vec<(&'a str, Span)>) {
         match &self.kind {
-            ExprKind::Attribute(name) => out.push(name),
+            ExprKind::Attribute(name) => out.push((name, self.span)),
             ExprKind::Call { args, .. } => {
                 for arg in args.iter().flatten() {
                     arg.collect_attributes(out);

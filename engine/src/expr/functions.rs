@@ -176,13 +176,7 @@ pub fn info(func: Func) -> &'static FunctionInfo {
 
 /// The closest known function name, for "did you mean" help.
 pub fn closest(name: &str) -> Option<&'static str> {
-    let lower = name.to_lowercase();
-    FUNCTIONS
-        .iter()
-        .map(|f| (f.name, strsim::jaro_winkler(&lower, &f.name.to_lowercase())))
-        .filter(|(_, score)| *score > 0.88)
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(name, _)| name)
+    crate::suggest::closest(name, FUNCTIONS.iter().map(|f| f.name))
 }
 
 pub(crate) use dates::{Interval, date_add, date_diff, date_from_num, format_date_time, format_with, num_from_date};

@@ -16,7 +16,7 @@ use super::{
 const ACTIVE: &str = r#"Switch([IsSoftDeleted], , "False", "True", "True", "False")"#;
 
 /// The enterprise User extension, as inbound source attributes are named.
-const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+const ENTERPRISE: &str = crate::inbound_record::schema::ENTERPRISE_USER_SCHEMA;
 
 /// An inbound job named `name`: records are matched on `externalId` ↔
 /// `employeeId`, create and update users (never delete them), and records
@@ -92,6 +92,29 @@ pub fn inbound(name: &str) -> JobDefinition {
             mappings,
         }],
     }
+}
+
+/// Completes an inbound definition sent without object mappings
+/// (`"objects": []`), as the admin API and `provisio job check|apply` all
+/// do: it gets [`inbound`]'s user mapping, and with it the template's
+/// handling of deletions where the definition leaves them at their
+/// defaults — the deletion guard off (`deletion_threshold` 500 → `null`)
+/// and records out of scope left alone (`skip_out_of_scope_deletions`
+/// `false` → `true`): the template's mapping never deletes, so there is
+/// nothing to guard. Whether it did anything.
+pub fn complete_inbound(definition: &mut JobDefinition) -> bool {
+    if definition.direction != Direction::Inbound || !definition.objects.is_empty() {
+        return false;
+    }
+    let template = inbound(&definition.name);
+    definition.objects = template.objects;
+    if definition.deletion_threshold == Some(DEFAULT_DELETION_THRESHOLD) {
+        definition.deletion_threshold = template.deletion_threshold;
+    }
+    if !definition.skip_out_of_scope_deletions {
+        definition.skip_out_of_scope_deletions = template.skip_out_of_scope_deletions;
+    }
+    true
 }
 
 /// A SCIM application with the attribute mappings Entra gives a new
@@ -288,6 +311,56 @@ fn mapping(target: &str, expression: &str, match_precedence: Option<u32>, apply:
 mod tests {
     use super::*;
     use crate::job::validate;
+
+    #[test]
+    fn an_inbound_definition_without_objects_gets_the_template() {
+        let short = |extra: serde_json::Value| -> JobDefinition {
+            let mut json = serde_json::json!({"name": "HR", "direction": "inbound", "target": {"kind": "directory"}, "objects": []});
+            if let (Some(json), Some(extra)) = (json.as_object_mut(), extra.as_object()) {
+                json.extend(extra.clone());
+            }
+            serde_json::from_value(json).unwrap_or_else(|e| unreachable!("{e}"))
+        };
+        let mut job = short(serde_json::json!({}));
+        assert!(complete_inbound(&mut job));
+        let template = inbound("HR");
+        assert_eq!(job.objects, template.objects);
+        assert_eq!(job.deletion_threshold, None, "the guard is off");
+        assert!(job.skip_out_of_scope_deletions, "records out of scope are left alone");
+        assert_eq!(errors(&job), []);
+        // Settings the definition chose are kept.
+        let mut job = short(serde_json::json!({"deletion_threshold": 20}));
+        complete_inbound(&mut job);
+        assert_eq!(job.deletion_threshold, Some(20));
+        // Definitions with objects, and outbound ones, are left as they are.
+        let mut mapped = template.clone();
+        mapped.skip_out_of_scope_deletions = false;
+        assert!(!complete_inbound(&mut mapped));
+        assert!(!mapped.skip_out_of_scope_deletions);
+        let mut outbound = scim("App", "https://app.example/scim");
+        outbound.objects.clear();
+        assert!(!complete_inbound(&mut outbound));
+        assert!(outbound.objects.is_empty());
+    }
+
+    #[test]
+    fn the_templates_read_only_attributes_their_sources_carry() {
+        use crate::attributes::Catalogue;
+        let jobs = [
+            inbound("HR"),
+            scim("App", "https://app.example/scim"),
+            ldap("LDAP", "ldap://127.0.0.1:1", "cn=admin", "ou=people", Some("ou=groups")),
+            sql("SQL", "sqlite:///tmp/x.db", "users"),
+            rest("REST", "https://api.example"),
+        ];
+        for job in jobs {
+            let problems = crate::job::validate_with(&job, &Catalogue::builtin());
+            assert!(
+                problems.iter().all(|p| !p.message.contains("not an attribute")),
+                "{problems:#?}"
+            );
+        }
+    }
 
     #[test]
     fn the_inbound_template_is_a_valid_job() {

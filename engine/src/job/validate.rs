@@ -7,12 +7,14 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::source_attributes::{self, Sources};
 use super::{
     Apply, Direction, JobDefinition, LdapDisable, LdapTarget, MAX_BULK_OPERATIONS, ObjectMapping, RestTarget,
     SourceKind, SqlDisable, SqlTarget, Target,
 };
+use crate::attributes::Catalogue;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::expr::{self, MappingKind};
+use crate::expr::{self, MappingKind, Program};
 use crate::scim_path::TargetPath;
 use crate::scope::CompiledScope;
 
@@ -121,7 +123,25 @@ impl fmt::Display for JobProblem {
 }
 
 /// Every problem in the definition, errors and warnings, in document order.
+/// Source attributes are not looked up: see [`validate_with`].
 pub fn validate(job: &JobDefinition) -> Vec<JobProblem> {
+    validate_sources(job, None)
+}
+
+/// [`validate`], and every source attribute the definition names looked up
+/// in what its source objects carry — the directory's `catalogue` (built-in
+/// and extension attributes) for an outbound job, a pushed record's SCIM
+/// paths for an inbound one: each unknown one is a warning at its place,
+/// with the closest known name.
+pub fn validate_with(job: &JobDefinition, catalogue: &Catalogue) -> Vec<JobProblem> {
+    validate_sources(job, Some(catalogue))
+}
+
+fn validate_sources(job: &JobDefinition, catalogue: Option<&Catalogue>) -> Vec<JobProblem> {
+    let sources = catalogue.map(|catalogue| Sources {
+        catalogue,
+        direction: job.direction,
+    });
     let mut problems = Vec::new();
     let root = Location::root();
     if job.name.trim().is_empty() {
@@ -163,7 +183,7 @@ pub fn validate(job: &JobDefinition) -> Vec<JobProblem> {
         } else {
             kinds.insert(kind, i);
         }
-        check_object(object, &at, &mut problems);
+        check_object(object, &at, sources.as_ref(), &mut problems);
     }
     problems
 }
@@ -421,7 +441,7 @@ fn check_inbound(job: &JobDefinition, root: &Location, problems: &mut Vec<JobPro
     }
 }
 
-fn check_object(object: &ObjectMapping, at: &Location, problems: &mut Vec<JobProblem>) {
+fn check_object(object: &ObjectMapping, at: &Location, sources: Option<&Sources<'_>>, problems: &mut Vec<JobProblem>) {
     if let Err(clause_problems) = CompiledScope::compile(&object.scoping) {
         for p in clause_problems {
             let place = at
@@ -432,6 +452,9 @@ fn check_object(object: &ObjectMapping, at: &Location, problems: &mut Vec<JobPro
                 .field(p.field);
             problems.push(JobProblem::error(place, p.message));
         }
+    }
+    if let Some(sources) = sources {
+        source_attributes::check_scoping(sources, object, at, problems);
     }
     let mappings = at.field("mappings");
     if object.mappings.is_empty() {
@@ -481,11 +504,26 @@ fn check_object(object: &ObjectMapping, at: &Location, problems: &mut Vec<JobPro
                 precedences.insert(precedence, j);
             }
         }
-        check_expression(mapping, &here, problems);
+        if let (Some(program), Some(sources)) = (check_expression(mapping, &here, problems), sources) {
+            let at = here.field("expression");
+            source_attributes::check_expression(
+                sources,
+                object.source,
+                program.expr(),
+                &mapping.expression,
+                &at,
+                problems,
+            );
+        }
     }
 }
 
-fn check_expression(mapping: &super::AttributeMapping, here: &Location, problems: &mut Vec<JobProblem>) {
+/// The expression's problems; its program when it compiles.
+fn check_expression(
+    mapping: &super::AttributeMapping,
+    here: &Location,
+    problems: &mut Vec<JobProblem>,
+) -> Option<Program> {
     let at = here.field("expression");
     let program = match expr::compile(&mapping.expression) {
         Ok(program) => program,
@@ -498,7 +536,7 @@ fn check_expression(mapping: &super::AttributeMapping, here: &Location, problems
                 source: Some(mapping.expression.clone()),
                 ..JobProblem::error(&at, message)
             });
-            return;
+            return None;
         }
     };
     if program.calls("SelectUniqueValue") {
@@ -536,4 +574,5 @@ fn check_expression(mapping: &super::AttributeMapping, here: &Location, problems
             "the expression is a constant and never null, so the default is never used",
         ));
     }
+    Some(program)
 }

@@ -10,7 +10,7 @@ use crate::mapping::CompiledMapping;
 use crate::scope::CompiledScope;
 
 /// The computed source attribute that is true for disabled, deleted and out-of-scope objects.
-pub const IS_SOFT_DELETED: &str = "IsSoftDeleted";
+pub use crate::attributes::IS_SOFT_DELETED;
 
 #[derive(Debug, Clone)]
 pub struct CompiledJob {

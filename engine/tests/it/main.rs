@@ -13,4 +13,5 @@ mod paths;
 mod properties;
 mod registry;
 mod scoping;
+mod source_attributes;
 mod support;

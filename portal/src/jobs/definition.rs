@@ -71,6 +71,9 @@ pub fn DefinitionTab(job: JobSignal) -> impl IntoView {
             match save_document(job, &document).await {
                 Ok(()) => {
                     text.set(job.with_untracked(|j| pretty(&j.definition)));
+                    // Saved, but perhaps not what was meant (e.g. an unknown
+                    // source attribute): the API's warnings, in the list.
+                    problems.set(job.with_untracked(|j| j.warnings.clone()));
                     note.set(Some(format!("Saved: version {}.", job.with_untracked(|j| j.version))));
                 }
                 Err(e) => show_failure(e, problems, failure),
@@ -103,7 +106,7 @@ pub fn DefinitionTab(job: JobSignal) -> impl IntoView {
             <ProblemList problems=problems />
             <label for="definition-text">"Job definition (JSON)"</label>
             <textarea id="definition-text" class="code definition-text" rows="24" spellcheck="false"
-                aria-invalid=move || problems.with(|p| !p.is_empty()).to_string()
+                aria-invalid=move || problems.with(|p| p.iter().any(JobProblem::is_error)).to_string()
                 prop:value=move || text.get() on:input=move |e| text.set(event_target_value(&e))></textarea>
             <ErrorNote failure=failure />
             <div class="actions">

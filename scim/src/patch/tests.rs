@@ -116,6 +116,11 @@ fn parse_checks_the_envelope() {
             "operation 2: \"nope\" is not an attribute of User",
         ),
         (
+            body(json!([{"op": "replace", "path": "displayNmae", "value": "x"}])),
+            ScimType::InvalidPath,
+            "\"displayNmae\" is not an attribute of User; did you mean \"displayName\"?",
+        ),
+        (
             body(json!([{"op": "add", "path": "name.nope", "value": 1}])),
             ScimType::InvalidPath,
             "\"name.nope\" is not an attribute",
@@ -472,6 +477,11 @@ fn errors_have_the_right_scim_type() {
             json!([{"op": "add", "value": {"nope": 1}}]),
             ScimType::InvalidValue,
             "the value names \"nope\", which is not an attribute of User",
+        ),
+        (
+            json!([{"op": "add", "value": {"titel": "x"}}]),
+            ScimType::InvalidValue,
+            "the value names \"titel\", which is not an attribute of User; did you mean \"title\"?",
         ),
         (
             json!([{"op": "add", "value": "x"}]),

@@ -1,5 +1,7 @@
-//! The directory's attribute catalogue: the user and group attributes Entra
-//! exposes to provisioning, administrator-defined extension attributes, and
+//! The directory's attribute catalogue with types: the user and group
+//! attributes Entra exposes to provisioning (their names and types are the
+//! engine's, [`provisio_engine::attributes`], which job definitions are
+//! checked against too), administrator-defined extension attributes, and
 //! the check that a write carries only known attributes of the right type.
 
 use serde::{Deserialize, Serialize};
@@ -7,42 +9,7 @@ use serde_json::{Map, Value};
 
 use super::DirectoryError;
 
-/// What an attribute holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum AttributeType {
-    String,
-    Boolean,
-    Integer,
-    /// An RFC 3339 instant, stored as text.
-    DateTime,
-    /// The id of another user of the directory.
-    Reference,
-}
-
-impl AttributeType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AttributeType::String => "string",
-            AttributeType::Boolean => "boolean",
-            AttributeType::Integer => "integer",
-            AttributeType::DateTime => "dateTime",
-            AttributeType::Reference => "reference",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<AttributeType> {
-        [
-            AttributeType::String,
-            AttributeType::Boolean,
-            AttributeType::Integer,
-            AttributeType::DateTime,
-            AttributeType::Reference,
-        ]
-        .into_iter()
-        .find(|kind| kind.as_str().eq_ignore_ascii_case(text))
-    }
-}
+pub use provisio_engine::attributes::{AttributeType, GROUP_ATTRIBUTES, IS_SOFT_DELETED, USER_ATTRIBUTES};
 
 /// One attribute a user or group may carry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,55 +23,6 @@ pub struct AttributeSpec {
 }
 
 use AttributeType::{Boolean, DateTime, Reference, String as Text};
-
-/// Users' built-in attributes: `(name, type, multi-valued)`. `id` is the
-/// object's key, not an attribute; `IsSoftDeleted` is computed on read.
-pub const USER_ATTRIBUTES: &[(&str, AttributeType, bool)] = &[
-    ("userPrincipalName", Text, false),
-    ("externalId", Text, false),
-    ("accountEnabled", Boolean, false),
-    ("displayName", Text, false),
-    ("givenName", Text, false),
-    ("surname", Text, false),
-    ("mail", Text, false),
-    ("mailNickname", Text, false),
-    ("otherMails", Text, true),
-    ("proxyAddresses", Text, true),
-    ("jobTitle", Text, false),
-    ("department", Text, false),
-    ("companyName", Text, false),
-    ("division", Text, false),
-    ("costCenter", Text, false),
-    ("employeeId", Text, false),
-    ("employeeType", Text, false),
-    ("employeeHireDate", DateTime, false),
-    ("employeeLeaveDateTime", DateTime, false),
-    ("manager", Reference, false),
-    ("userType", Text, false),
-    ("officeLocation", Text, false),
-    ("streetAddress", Text, false),
-    ("city", Text, false),
-    ("state", Text, false),
-    ("postalCode", Text, false),
-    ("country", Text, false),
-    ("usageLocation", Text, false),
-    ("mobile", Text, false),
-    ("telephoneNumber", Text, false),
-    ("facsimileTelephoneNumber", Text, false),
-    ("preferredLanguage", Text, false),
-];
-
-/// Groups' attributes; members are kept apart, as memberships.
-pub const GROUP_ATTRIBUTES: &[(&str, AttributeType, bool)] = &[
-    ("displayName", Text, false),
-    ("externalId", Text, false),
-    ("description", Text, false),
-    ("mailNickname", Text, false),
-];
-
-/// The computed attribute Entra's expressions read to tell a soft-deleted
-/// user: `true` once deleted, until restored or purged.
-pub const IS_SOFT_DELETED: &str = "IsSoftDeleted";
 
 /// Every user attribute: the built-in ones, then the extensions.
 pub fn user_catalogue(extensions: &[AttributeSpec]) -> Vec<AttributeSpec> {
@@ -153,12 +71,24 @@ pub fn normalise(
         let spec = catalogue
             .iter()
             .find(|spec| spec.name.eq_ignore_ascii_case(&name))
-            .ok_or_else(|| DirectoryError::invalid(&name, "is not an attribute of the directory"))?;
+            .ok_or_else(|| unknown(&name, catalogue))?;
         if let Some(value) = normalise_value(spec, value)? {
             normalised.insert(spec.name.clone(), value);
         }
     }
     Ok(normalised)
+}
+
+/// An attribute the catalogue does not have, with the closest one it has.
+pub(crate) fn unknown(name: &str, catalogue: &[AttributeSpec]) -> DirectoryError {
+    let known = catalogue.iter().map(|spec| spec.name.as_str());
+    let message = match provisio_engine::suggest::did_you_mean(name, known) {
+        Some(suggestion) => format!("is not an attribute of the directory: {suggestion}"),
+        None => "is not an attribute of the directory (GET /api/v1/directory/attributes lists them; an \
+                 extension attribute is defined there first)"
+            .to_owned(),
+    };
+    DirectoryError::invalid(name, &message)
 }
 
 fn normalise_value(spec: &AttributeSpec, value: Value) -> Result<Option<Value>, DirectoryError> {
@@ -257,10 +187,19 @@ mod tests {
     fn unknown_attributes_and_wrong_types_say_which() {
         let catalogue = user_catalogue(&[]);
         let err = normalise(attrs(json!({"shoeSize": 42})), &catalogue).unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "attribute `shoeSize` is not an attribute of the directory (GET /api/v1/directory/attributes"
+            ),
+            "{err}"
+        );
+        let err = normalise(attrs(json!({"title": "Engineer"})), &catalogue).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "attribute `shoeSize` is not an attribute of the directory"
+            "attribute `title` is not an attribute of the directory: did you mean `jobTitle`?"
         );
+        let err = normalise(attrs(json!({"descripton": "R&D"})), &group_catalogue()).unwrap_err();
+        assert!(err.to_string().ends_with("did you mean `description`?"), "{err}");
         let err = normalise(attrs(json!({"accountEnabled": "maybe"})), &catalogue).unwrap_err();
         assert_eq!(err.to_string(), "attribute `accountEnabled` must be true or false");
         let err = normalise(attrs(json!({"employeeHireDate": "yesterday"})), &catalogue).unwrap_err();

@@ -39,6 +39,7 @@ pub(super) fn job(row: &AnyRow) -> Result<JobRow, JobError> {
             state_changed_at: row.try_get("state_changed_at")?,
             restart_requested_at: row.try_get("restart_requested_at")?,
             connection_changed_at: row.try_get("connection_changed_at")?,
+            warnings: Vec::new(),
         },
         secrets: row.try_get("secrets")?,
     })

@@ -32,6 +32,82 @@ pub fn target_secret_slots(target: &mut Target) -> Vec<(&'static str, &mut Optio
     slots
 }
 
+/// The secret fields a job cannot work without, each with what messages
+/// call it: a SCIM application's token, an LDAP directory's bind password
+/// (unless it binds anonymously, without a bind DN),
+/// a PostgreSQL database's password (unless its URL carries one), a REST
+/// API's token (unless a header — `Authorization`, or one whose name says
+/// key or token — authenticates instead). SQLite needs none.
+pub fn needed_secrets(definition: &JobDefinition) -> Vec<(&'static str, &'static str)> {
+    match &definition.target {
+        Target::Scim { .. } => vec![("target.auth.bearer_token", "token")],
+        // An empty bind DN binds anonymously.
+        Target::Ldap(ldap) if ldap.bind_dn.trim().is_empty() => Vec::new(),
+        Target::Ldap(_) => vec![("target.bind_password", "bind password")],
+        Target::Sql(sql) => {
+            let url = sql.url.trim().to_ascii_lowercase();
+            let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
+            // postgres://user:password@host/db
+            let has_password = url
+                .split_once("://")
+                .and_then(|(_, rest)| rest.split_once('@'))
+                .is_some_and(|(credentials, _)| credentials.contains(':'));
+            if postgres && !has_password {
+                vec![("target.password", "database password")]
+            } else {
+                Vec::new()
+            }
+        }
+        Target::Rest(rest) => {
+            let header_authenticates = rest.headers.keys().any(|name| {
+                let name = name.to_ascii_lowercase();
+                name == "authorization" || name.contains("key") || name.contains("token")
+            });
+            if header_authenticates {
+                Vec::new()
+            } else {
+                vec![("target.bearer_token", "token")]
+            }
+        }
+        Target::Directory => Vec::new(),
+    }
+}
+
+/// A warning for each secret the job needs ([`needed_secrets`]) and will
+/// not have once `incoming` is written over `stored` (`None` when the job
+/// is created), by the write-only rules: a secret left out or sent as
+/// `"********"` keeps the stored one, `""` clears it. Not an error: a job
+/// may be written first and given its secret later, but it cannot connect
+/// until then.
+pub(crate) fn missing(incoming: &JobDefinition, stored: Option<&JobDefinition>) -> Vec<JobProblem> {
+    let stored = stored.map(secret_flags).unwrap_or_default();
+    let mut incoming_slots = incoming.clone();
+    let set: BTreeMap<&str, bool> = secret_slots(&mut incoming_slots)
+        .into_iter()
+        .map(|(name, slot)| {
+            let set = match slot.as_ref().map(Secret::expose) {
+                None | Some(MASK) => stored.get(name).copied().unwrap_or(false),
+                Some(value) => !value.is_empty(),
+            };
+            (name, set)
+        })
+        .collect();
+    needed_secrets(incoming)
+        .into_iter()
+        .filter(|(field, _)| !set.get(field).copied().unwrap_or(false))
+        .map(|(field, what)| {
+            JobProblem::warning(
+                field,
+                format!(
+                    "the job has no {what}, so it cannot connect to its target until one is set: in a job file \
+                     as \"${{NAME}}\" (an environment variable) or `secret_file: PATH`, which `provisio job apply` \
+                     resolves; or in the portal's Connection tab, or with PUT /api/v1/jobs/{{id}}"
+                ),
+            )
+        })
+        .collect()
+}
+
 /// Secret values by field name.
 pub(crate) type SecretValues = BTreeMap<String, String>;
 
@@ -290,6 +366,26 @@ mod tests {
         assert!(check_destination(&rest(Some("dc1")), &rest(Some("dc1")), &stored).is_ok());
         let problems = check_destination(&rest(Some("mine")), &rest(Some("dc1")), &stored).unwrap_err();
         assert!(problems[0].message.contains("`target.via_agent` changed"));
+    }
+
+    #[test]
+    fn the_secrets_a_job_needs() {
+        assert_eq!(needed_secrets(&scim(None)), vec![("target.auth.bearer_token", "token")]);
+        let sql = |url: &str| provisio_engine::job::templates::sql("S", url, "users");
+        assert_eq!(
+            needed_secrets(&sql("postgres://app@db/hr")),
+            vec![("target.password", "database password")]
+        );
+        assert!(needed_secrets(&sql("postgres://app:pw@db/hr")).is_empty());
+        assert!(needed_secrets(&sql("sqlite:///var/hr.db")).is_empty());
+        let mut rest = provisio_engine::job::templates::rest("R", "https://hr.example/api");
+        assert_eq!(needed_secrets(&rest), vec![("target.bearer_token", "token")]);
+        if let Target::Rest(target) = &mut rest.target {
+            target.headers.insert("X-Api-Key".into(), "k".into());
+        }
+        assert!(needed_secrets(&rest).is_empty());
+        let inbound = provisio_engine::job::templates::inbound("HR");
+        assert!(needed_secrets(&inbound).is_empty());
     }
 
     #[test]

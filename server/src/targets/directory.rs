@@ -226,7 +226,7 @@ fn spec_of<'c>(catalogue: &'c [AttributeSpec], name: &str) -> Result<&'c Attribu
     catalogue
         .iter()
         .find(|spec| spec.name.eq_ignore_ascii_case(name))
-        .ok_or_else(|| DirectoryError::invalid(name, "is not an attribute of the directory"))
+        .ok_or_else(|| crate::directory::attributes::unknown(name, catalogue))
 }
 
 /// The attribute's catalogue name and the value as the directory stores it.
@@ -441,9 +441,14 @@ mod tests {
             err("accountEnabled", Value::str("maybe")),
             "attribute `accountEnabled` must be true or false, not `maybe`"
         );
+        assert!(
+            err("shoeSize", Value::Int(42)).starts_with("attribute `shoeSize` is not an attribute of the directory ("),
+            "{}",
+            err("shoeSize", Value::Int(42))
+        );
         assert_eq!(
-            err("shoeSize", Value::Int(42)),
-            "attribute `shoeSize` is not an attribute of the directory"
+            err("title", Value::str("Engineer")),
+            "attribute `title` is not an attribute of the directory: did you mean `jobTitle`?"
         );
         assert!(err("employeeHireDate", Value::str("soon")).contains("employeeHireDate"));
         assert!(err("city", Value::Multi(vec![Value::str("a"), Value::str("b")])).contains("one value, not 2"));

@@ -1,21 +1,34 @@
 //! `provisio job check FILE`: loads a job definition (JSON or YAML) and
-//! reports every problem with its place in the document. Problems go to
-//! stderr; the summary of a valid job goes to stdout; any error exits 2.
+//! reports every problem with its place in the document, source attributes
+//! looked up in the directory's attribute catalogue (built in; with
+//! `--database` or `--server`, extension attributes too). Problems go to
+//! stderr; the summary of a valid job goes to stdout; any error exits 2, and
+//! with `--strict` any warning too.
 //!
-//! `provisio job apply FILE --database URL`: checks the definition the same
-//! way, then creates the job, or replaces the job of the same name, through
-//! the store code the admin API uses (secrets encrypted, and write-only: a
-//! `"********"` or missing secret keeps the stored one). Exits 2 on an
-//! invalid definition, 1 when the database or the secret key fails.
+//! `provisio job apply FILE --database URL`: resolves the file's secret
+//! references (`${NAME}`, `secret_file: PATH`, [`secrets`]), checks the
+//! definition as the admin API does, then creates the job, or replaces the
+//! job of the same name, through the store code the admin API uses (secrets
+//! encrypted, and write-only: a `"********"` or missing secret keeps the
+//! stored one). Warnings (an unknown source attribute, a secret the job
+//! needs and does not have) are printed, and with `--strict` refuse the
+//! file. Exits 2 on an invalid or refused definition, 1 when the database
+//! or the secret key fails.
+//!
+//! An inbound definition without object mappings (`"objects": []`) gets the
+//! template's, as the admin API gives it
+//! ([`provisio_engine::job::templates::complete_inbound`]).
 //!
 //! `provisio job provision --job NAME --user UPN`: provision on demand
 //! ([`provision`]). `provisio job start|stop|restart|status NAME`: a job's
 //! lifecycle, through a running server or on the database ([`lifecycle`],
 //! [`status`]).
 
+mod catalogue;
 mod lifecycle;
 mod provision;
 mod quarantine_note;
+mod secrets;
 mod status;
 
 use std::fmt::Write as _;
@@ -24,10 +37,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
+use provisio_engine::attributes::Catalogue;
+use provisio_engine::diagnostic::{Code, Severity};
 use provisio_engine::job::{self, Format, JobDefinition, JobProblem};
 use provisio_server::jobs::{Applied, JobError, Jobs, StateChange};
 use provisio_server::secrets::SecretBox;
+use provisio_server::store::Store;
 
+use self::catalogue::CatalogueArgs;
 use crate::admin::Stop;
 use crate::database::{DatabaseArgs, NotOpened};
 use crate::inputs::FAILED;
@@ -35,12 +52,22 @@ use crate::via::{self, Backend, Via};
 
 #[derive(Debug, Subcommand)]
 pub enum JobCommand {
-    /// Check a job definition; print a summary, or every problem found.
+    /// Check a job definition; print a summary, or every problem found. Source attributes are
+    /// checked against the built-in attributes, or with --database or --server against the
+    /// directory's, extension attributes included.
     Check {
         /// The definition: .json, .yaml or .yml (other names: judged by content).
         file: PathBuf,
+        #[command(flatten)]
+        catalogue: CatalogueArgs,
+        /// Fail (exit 2) on warnings too, e.g. an unknown source attribute.
+        #[arg(long)]
+        strict: bool,
     },
-    /// Create the job in the database, or replace the job of the same name.
+    /// Create the job in the database, or replace the job of the same name. Secret fields may
+    /// read "${NAME}" (an environment variable) or `secret_file: PATH` (relative to FILE's
+    /// folder), resolved now and stored write-only; warnings (unknown source attributes, a
+    /// missing secret) are printed, and refuse the file with --strict.
     Apply {
         /// The definition: .json, .yaml or .yml (other names: judged by content).
         file: PathBuf,
@@ -50,6 +77,10 @@ pub enum JobCommand {
         /// unset (default: secret.key beside the SQLite database).
         #[arg(long, env = "PROVISIO_SECRET_KEY_FILE")]
         secret_key_file: Option<PathBuf>,
+        /// Refuse the file (write nothing, exit 2) when it has warnings, e.g.
+        /// an unknown source attribute or no token for a target that needs one.
+        #[arg(long)]
+        strict: bool,
         /// Then start the job (as `provisio job start`); a running job keeps running.
         #[arg(long)]
         start: bool,
@@ -93,14 +124,29 @@ pub fn run(command: JobCommand) -> ExitCode {
         JobCommand::Status { job, json } => via::run(&job.via, |backend| async move {
             status::status(&backend, &job.name, json).await
         }),
-        JobCommand::Check { file } => {
-            let report = check(&file);
-            eprint!("{}", report.stderr);
-            print!("{}", report.stdout);
-            if report.ok {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(FAILED)
+        JobCommand::Check {
+            file,
+            catalogue,
+            strict,
+        } => {
+            let report = match runtime() {
+                Ok(runtime) => runtime.block_on(check(&file, &catalogue, strict)),
+                Err(e) => Err(e),
+            };
+            match report {
+                Ok(report) => {
+                    eprint!("{}", report.stderr);
+                    print!("{}", report.stdout);
+                    if report.ok {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(FAILED)
+                    }
+                }
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    ExitCode::FAILURE
+                }
             }
         }
         JobCommand::Provision(args) => provision::run(args),
@@ -109,17 +155,14 @@ pub fn run(command: JobCommand) -> ExitCode {
             database,
             secret_key_file,
             start,
+            strict,
         } => {
-            let (job, report) = load(&file);
-            eprint!("{}", report.stderr);
-            let Some(job) = job else {
+            let Some(job) = read_resolved(&file) else {
                 return ExitCode::from(FAILED);
             };
-            let applied = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| Refused::Failed(format!("cannot start the async runtime: {e}")))
-                .and_then(|runtime| runtime.block_on(apply(job, &database, secret_key_file.as_deref(), start)));
+            let applied = runtime()
+                .map_err(Refused::Failed)
+                .and_then(|runtime| runtime.block_on(apply(job, &database, secret_key_file.as_deref(), strict, start)));
             match applied {
                 Ok(line) => {
                     println!("{line}");
@@ -127,6 +170,13 @@ pub fn run(command: JobCommand) -> ExitCode {
                 }
                 Err(Refused::Invalid(problems)) => {
                     eprint!("{}", render_problems(&problems));
+                    ExitCode::from(FAILED)
+                }
+                Err(Refused::Strict(warnings)) => {
+                    for warning in &warnings {
+                        write_problem_to_stderr(warning);
+                    }
+                    eprintln!("{}", strict_refusal(warnings.len(), "nothing was written"));
                     ExitCode::from(FAILED)
                 }
                 Err(Refused::Failed(message)) => {
@@ -144,18 +194,75 @@ fn change(job: JobName, change: StateChange) -> ExitCode {
     })
 }
 
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+/// `2 warnings, and --strict refuses warnings: nothing was written`.
+fn strict_refusal(warnings: usize, consequence: &str) -> String {
+    format!(
+        "{}, and --strict refuses warnings: {consequence}",
+        plural(warnings, "warning")
+    )
+}
+
+fn write_problem_to_stderr(problem: &JobProblem) {
+    let mut text = String::new();
+    write_problem(&mut text, problem);
+    eprint!("{text}");
+}
+
+/// The file's definition with its secret references resolved, or `None`
+/// after printing why not (it does not parse, it has errors even against
+/// the built-in catalogue, or a reference cannot be resolved).
+fn read_resolved(file: &Path) -> Option<JobDefinition> {
+    let mut job = match read(file) {
+        Ok(job) => job,
+        Err(stderr) => {
+            eprint!("{stderr}");
+            return None;
+        }
+    };
+    let mut problems = secrets::misplaced(&job);
+    problems.extend(secrets::resolve(&mut job, folder_of(file)));
+    // Errors the definition has anywhere are refused before any database
+    // is opened; warnings wait for the directory's own catalogue.
+    problems.extend(
+        provisio_server::jobs::problems(&job, &Catalogue::builtin())
+            .into_iter()
+            .filter(JobProblem::is_error),
+    );
+    if problems.iter().any(JobProblem::is_error) {
+        eprint!("{}", render_problems(&problems));
+        return None;
+    }
+    Some(job)
+}
+
+/// The folder a job file's relative `secret_file:` paths start from.
+fn folder_of(file: &Path) -> &Path {
+    file.parent().unwrap_or(Path::new("."))
+}
+
 /// Why `apply` wrote nothing.
 enum Refused {
     /// The server's own checks found problems (e.g. a name too long).
     Invalid(Vec<JobProblem>),
+    /// `--strict`, and these warnings.
+    Strict(Vec<JobProblem>),
     Failed(String),
 }
 
-/// Creates or replaces the job, and with `start` starts it; what to print.
+/// Creates or replaces the job, and with `start` starts it; the lines to
+/// print (its warnings are printed on stderr first).
 async fn apply(
     job: JobDefinition,
     database: &DatabaseArgs,
     key_file: Option<&Path>,
+    strict: bool,
     start: bool,
 ) -> Result<String, Refused> {
     let failed = |e: &dyn std::fmt::Display| Refused::Failed(e.to_string());
@@ -163,34 +270,59 @@ async fn apply(
     let store = database.open().await.map_err(|e| match e {
         NotOpened::Missing(message) | NotOpened::Failed(message) => Refused::Failed(message),
     })?;
-    let secrets = SecretBox::existing(&database.database, key_file).map_err(|e| failed(&e))?;
-    let jobs = Jobs::new(store.clone(), secrets);
-    let applied = jobs.apply(job).await;
-    let said = match applied {
-        Ok(Applied::Created(job)) => Ok((format!("created job {} ({})", job.definition.name, job.id), job.id)),
-        Ok(Applied::Replaced { job, changed: true }) => {
-            let note = quarantine_note::quarantine_note(&store, &job, start).await;
-            Ok((format!("replaced job {}{note}", job.definition.name), job.id))
-        }
-        Ok(Applied::Replaced { job, changed: false }) => {
-            Ok((format!("replaced job {} (no changes)", job.definition.name), job.id))
-        }
-        Err(JobError::Invalid(problems)) => Err(Refused::Invalid(problems)),
-        Err(e) => Err(failed(&e)),
+    let secrets = SecretBox::existing(&database.database, key_file).map_err(|e| failed(&e));
+    let applied = match secrets {
+        Ok(secrets) => apply_to(&store, &Jobs::new(store.clone(), secrets), job, strict, start).await,
+        Err(e) => Err(e),
     };
-    let said = match said {
-        Ok((line, id)) if start => lifecycle::change(&Backend::Database(store.clone()), &id, StateChange::Start)
+    store.close().await;
+    let (applied, warnings) = applied?;
+    for warning in &warnings {
+        write_problem_to_stderr(warning);
+    }
+    Ok(applied)
+}
+
+/// What `apply` does once the database is open: the lines to print and
+/// the job's warnings.
+async fn apply_to(
+    store: &Store,
+    jobs: &Jobs,
+    job: JobDefinition,
+    strict: bool,
+    start: bool,
+) -> Result<(String, Vec<JobProblem>), Refused> {
+    let refused = |e: JobError| match e {
+        JobError::Invalid(problems) => Refused::Invalid(problems),
+        e => Refused::Failed(e.to_string()),
+    };
+    if strict {
+        let warnings = jobs.warnings(&job).await.map_err(refused)?;
+        if !warnings.is_empty() {
+            return Err(Refused::Strict(warnings));
+        }
+    }
+    let (mut lines, detail) = match jobs.apply(job).await.map_err(refused)? {
+        Applied::Created(job) => (format!("created job {} ({})", job.definition.name, job.id), job),
+        Applied::Replaced { job, changed: true } => {
+            let note = quarantine_note::quarantine_note(store, &job, start).await;
+            (format!("replaced job {}{note}", job.definition.name), job)
+        }
+        Applied::Replaced { job, changed: false } => {
+            (format!("replaced job {} (no changes)", job.definition.name), job)
+        }
+    };
+    if start {
+        let started = lifecycle::change(&Backend::Database(store.clone()), &detail.id, StateChange::Start)
             .await
-            .map(|started| format!("{line}\n{}", started.trim_end()))
             .map_err(|stop| match stop {
                 Stop::Input(message) | Stop::Failed(message) => {
                     Refused::Failed(message.trim_start_matches("error: ").to_owned())
                 }
-            }),
-        other => other.map(|(line, _)| line),
-    };
-    store.close().await;
-    said
+            })?;
+        lines = format!("{lines}\n{}", started.trim_end());
+    }
+    Ok((lines, detail.warnings))
 }
 
 /// What `check` prints, and whether the job is valid.
@@ -201,30 +333,63 @@ pub(crate) struct Report {
     pub stderr: String,
 }
 
-fn check(file: &Path) -> Report {
-    let (job, mut report) = load(file);
-    if let Some(job) = job {
-        report.ok = true;
-        let _ = writeln!(report.stdout, "{}", summary(&job));
-    }
-    report
-}
-
-/// Reads, parses and validates a job definition. The report's stderr holds
-/// every problem (and the error count when there are errors); the job is
-/// `None` when any problem is an error.
-pub(crate) fn load(file: &Path) -> (Option<JobDefinition>, Report) {
-    let text = match fs::read_to_string(file) {
-        Ok(text) => text,
-        Err(e) => {
-            let report = Report {
-                ok: false,
-                stdout: String::new(),
-                stderr: format!("error: cannot read {}: {e}\n", file.display()),
-            };
-            return (None, report);
+/// `provisio job check`: the report, or why the catalogue could not be read.
+async fn check(file: &Path, catalogue: &CatalogueArgs, strict: bool) -> Result<Report, String> {
+    let mut job = match read(file) {
+        Ok(job) => job,
+        Err(stderr) => {
+            return Ok(Report {
+                stderr,
+                ..Report::default()
+            });
         }
     };
+    let mut problems = secrets::misplaced(&job);
+    // A reference that cannot be resolved here may be resolved where the
+    // file is applied: a warning.
+    problems.extend(
+        secrets::resolve(&mut job, folder_of(file))
+            .into_iter()
+            .map(|p| JobProblem {
+                severity: Severity::Warning,
+                ..p
+            }),
+    );
+    let known = catalogue.catalogue().await?;
+    problems.extend(provisio_server::jobs::problems(&job, &known));
+    let errors = problems.iter().filter(|p| p.is_error()).count();
+    let warnings = problems.len() - errors;
+    let mut report = Report::default();
+    if errors > 0 {
+        report.stderr = render_problems(&problems);
+        return Ok(report);
+    }
+    for problem in &problems {
+        write_problem(&mut report.stderr, problem);
+    }
+    let unknown_attribute = problems.iter().any(|p| {
+        p.diagnostics.iter().any(|d| d.code == Code::UnknownAttribute) || p.message.contains("is not an attribute of")
+    });
+    if unknown_attribute && !catalogue.online() {
+        let _ = writeln!(
+            report.stderr,
+            "note: source attributes were checked against the built-in attributes; give --database or --server to \
+             know the directory's extension attributes too"
+        );
+    }
+    if strict && warnings > 0 {
+        let _ = writeln!(report.stderr, "{}", strict_refusal(warnings, "the check fails"));
+        return Ok(report);
+    }
+    report.ok = true;
+    let _ = writeln!(report.stdout, "{}", summary(&job));
+    Ok(report)
+}
+
+/// Reads and parses a job definition, completing an inbound one without
+/// object mappings as the admin API does; the error is what to print.
+fn read(file: &Path) -> Result<JobDefinition, String> {
+    let text = fs::read_to_string(file).map_err(|e| format!("error: cannot read {}: {e}\n", file.display()))?;
     let format = match file
         .extension()
         .and_then(|e| e.to_str())
@@ -235,30 +400,41 @@ pub(crate) fn load(file: &Path) -> (Option<JobDefinition>, Report) {
         Some("yaml" | "yml") => Format::Yaml,
         _ => Format::detect(&text),
     };
-    let (job, problems) = match job::parse(&text, format) {
-        Ok(job) => {
-            let problems = job::validate(&job);
-            (Some(job), problems)
+    let mut job = job::parse(&text, format).map_err(|problem| render_problems(&[problem]))?;
+    job::templates::complete_inbound(&mut job);
+    Ok(job)
+}
+
+/// Reads, parses and validates a job definition (with the built-in
+/// attribute catalogue). The report's stderr holds every problem (and the
+/// error count when there are errors); the job is `None` when any problem
+/// is an error.
+pub(crate) fn load(file: &Path) -> (Option<JobDefinition>, Report) {
+    let job = match read(file) {
+        Ok(job) => job,
+        Err(stderr) => {
+            return (
+                None,
+                Report {
+                    stderr,
+                    ..Report::default()
+                },
+            );
         }
-        Err(problem) => (None, vec![problem]),
     };
-    let errors = problems.iter().filter(|p| p.is_error()).count();
-    match job {
-        Some(job) if errors == 0 => {
-            let mut report = Report::default();
-            for problem in &problems {
-                write_problem(&mut report.stderr, problem);
-            }
-            (Some(job), report)
-        }
-        _ => {
-            let report = Report {
-                stderr: render_problems(&problems),
-                ..Report::default()
-            };
-            (None, report)
-        }
+    let problems = job::validate_with(&job, &Catalogue::builtin());
+    if problems.iter().any(JobProblem::is_error) {
+        let report = Report {
+            stderr: render_problems(&problems),
+            ..Report::default()
+        };
+        return (None, report);
     }
+    let mut report = Report::default();
+    for problem in &problems {
+        write_problem(&mut report.stderr, problem);
+    }
+    (Some(job), report)
 }
 
 /// Every problem, each with its expression's diagnostics, then the error count.

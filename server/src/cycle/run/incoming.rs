@@ -77,7 +77,7 @@ pub(crate) fn source_kind(kind: ObjectType) -> SourceKind {
 }
 
 /// The source attribute that lists an object's groups (`IS MEMBER OF`).
-pub(super) const MEMBER_OF: &str = "memberOf";
+pub(super) const MEMBER_OF: &str = provisio_engine::attributes::MEMBER_OF;
 
 /// Whether a job definition names `memberOf` anywhere (a scoping clause's
 /// attribute, an expression): a definition that does not never needs it

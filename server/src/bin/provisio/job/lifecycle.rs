@@ -93,6 +93,7 @@ mod tests {
             state_changed_at: "2026-11-26T09:00:00Z".to_owned(),
             restart_requested_at: Some("2026-11-26T09:30:00.000Z".to_owned()),
             connection_changed_at: None,
+            warnings: Vec::new(),
         }
     }
 
