@@ -50,5 +50,6 @@ mod scim_connector;
 mod scim_leniency;
 mod server;
 mod sql_target;
+mod startup_errors;
 mod target;
 mod target_policy;
