@@ -291,6 +291,7 @@ impl Pipeline {
             applied,
             log_entry: entry,
             held,
+            references: Vec::new(),
         })
     }
 

@@ -14,7 +14,7 @@ use super::error::Failure;
 use super::extract::{Body, Segments};
 use super::{AdminErrors, AppState};
 use crate::auth::extract::AdminCaller;
-use crate::cycle::run::{self, Applied, CycleError, ObjectOutcome};
+use crate::cycle::run::{self, Applied, CycleError, ObjectOutcome, ReferenceOutcome};
 use crate::logs::LogEntry;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -37,6 +37,11 @@ pub(crate) struct OnDemandResult {
     references: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     failed_references: Option<u64>,
+    /// The object's references (manager, members) that were not in step:
+    /// each written (with its log entry), or waiting for the referenced
+    /// objects to exist in the target.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    reference_outcomes: Vec<ReferenceOutcome>,
 }
 
 impl OnDemandResult {
@@ -50,6 +55,7 @@ impl OnDemandResult {
             members: Vec::new(),
             references: None,
             failed_references: None,
+            reference_outcomes: outcome.references,
         }
     }
 }
@@ -117,6 +123,7 @@ pub(crate) async fn provision_on_demand(
                 .collect(),
             references: Some(run.references),
             failed_references: Some(run.failed_references),
+            reference_outcomes: run.group.references,
         }));
     }
     if request.user.trim().is_empty() {

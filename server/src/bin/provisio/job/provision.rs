@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use clap::Args;
 use provisio_engine::plan::{Decision, Status, Step, StepDetails};
 use provisio_engine::value::Value;
-use provisio_server::cycle::run::{self, Applied, CycleError, ObjectOutcome};
+use provisio_server::cycle::run::{self, Applied, CycleError, ObjectOutcome, ReferenceOutcome};
 use provisio_server::jobs::{JobError, Jobs};
 use provisio_server::logs::LogEntry;
 use provisio_server::secrets::SecretBox;
@@ -53,6 +53,8 @@ struct OnDemandResult<'a> {
     decision: &'a Decision,
     applied: &'a Applied,
     log_entry: &'a LogEntry,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    reference_outcomes: &'a [ReferenceOutcome],
 }
 
 /// Why nothing was run: a usage error (exit 2) or a failure (exit 1).
@@ -92,6 +94,7 @@ pub fn run(args: ProvisionArgs) -> ExitCode {
             decision: &outcome.decision,
             applied: &outcome.applied,
             log_entry: &outcome.log_entry,
+            reference_outcomes: &outcome.references,
         };
         match serde_json::to_string_pretty(&result) {
             Ok(json) => println!("{json}"),
@@ -171,7 +174,62 @@ fn render(run_id: &str, outcome: &ObjectOutcome) -> String {
     }
     let _ = writeln!(out);
     write_result(&mut out, outcome);
+    if !outcome.references.is_empty() {
+        let _ = writeln!(out);
+        write_references(&mut out, &outcome.references);
+    }
     out
+}
+
+/// The references (manager, members) written after the object, and those
+/// waiting for the objects they name to exist in the target.
+fn write_references(out: &mut String, references: &[ReferenceOutcome]) {
+    let _ = writeln!(out, "References:");
+    for reference in references {
+        let path = reference.path.rsplit(':').next().unwrap_or(&reference.path);
+        if let Some(entry) = &reference.log_entry {
+            for change in &entry.modified {
+                let _ = writeln!(
+                    out,
+                    "   {path}: {} → {}",
+                    json_text(&change.old),
+                    json_text(&change.new)
+                );
+            }
+            match &entry.reason {
+                Some(reason) => {
+                    let code = entry.error_code.as_deref().unwrap_or("Error");
+                    let _ = writeln!(out, "   {path} not written: {code}: {reason}");
+                }
+                None => {
+                    let _ = writeln!(out, "   {path} written");
+                }
+            }
+        }
+        if !reference.waiting.is_empty() {
+            let (them, verb) = if reference.waiting.len() == 1 {
+                ("it", "does")
+            } else {
+                ("them", "do")
+            };
+            let _ = writeln!(
+                out,
+                "   {path} waits: {} {verb} not exist in the target yet; the reference is written once a run \
+                 provisions {them} (provision {them} on demand, or wait for the next cycle)",
+                reference.waiting.join(", ")
+            );
+        }
+    }
+}
+
+/// A logged value: text as it is, a list joined, `(none)` for null.
+fn json_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => "(none)".to_owned(),
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Array(items) => items.iter().map(json_text).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
 }
 
 fn write_step(out: &mut String, n: usize, step: &Step, decision: &Decision) {
