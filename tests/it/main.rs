@@ -41,6 +41,7 @@ mod portal_new_targets;
 mod portal_overview;
 mod portal_session;
 mod postgres_harness;
+mod reference_logs;
 mod rest_target;
 mod route_auth;
 mod scheduler;

@@ -81,6 +81,7 @@ impl Pipeline {
             });
         }
         let mut source_of: HashMap<String, String> = linked.iter().map(|(s, t)| (t.clone(), s.clone())).collect();
+        source_of.insert(row.target_id.clone(), row.source_id.clone());
         let unknown: Vec<String> = written
             .iter()
             .filter(|id| !source_of.contains_key(*id))
