@@ -139,15 +139,17 @@ impl Server {
             scheduler,
         } = self;
         targets.own_database = crate::store::sqlite_file(&config.database_url);
-        let secrets = crate::secrets::SecretBox::from_environment(&config.database_url, secret_key_file.as_deref())?;
+        // The database first: one that cannot be used is reported as such,
+        // and leaves no key file behind.
         let store = Store::open(&config.database_url).await?;
+        let secrets = crate::secrets::SecretBox::from_environment(&config.database_url, secret_key_file.as_deref())?;
         let notice = crate::auth::bootstrap_admin(&store, demo).await?;
         if demo {
             crate::demo::seed(&store).await?;
         }
-        let bind_error = |source| ServerError::Bind {
+        let bind_error = |error| ServerError::Bind {
             addr: config.listen,
-            source,
+            error,
         };
         let listener = TcpListener::bind(config.listen).await.map_err(bind_error)?;
         let addr = listener.local_addr().map_err(bind_error)?;

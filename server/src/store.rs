@@ -5,6 +5,7 @@
 //! Queries are portable SQL with `$1`-style placeholders, which both SQLite
 //! and PostgreSQL accept, run through sqlx's `Any` driver.
 
+mod connect;
 mod settings;
 mod sqlite;
 mod time;
@@ -70,10 +71,21 @@ impl Store {
     }
 
     /// Connects, creating a SQLite file (and its folder) on first start in
-    /// WAL mode, applies the migrations and records the instance id.
+    /// WAL mode, applies the migrations and records the instance id. A
+    /// database that cannot be used is [`ServerError::Unavailable`], naming
+    /// it and saying what to do; a PostgreSQL server that refuses the
+    /// connection is reported at once, one that does not answer within
+    /// seconds.
     pub async fn open(url: &str) -> Result<Store, ServerError> {
+        Store::connect(url).await.map_err(|error| connect::explain(url, error))
+    }
+
+    async fn connect(url: &str) -> Result<Store, ServerError> {
         let backend = Backend::of(url)?;
         sqlx::any::install_default_drivers();
+        if backend == Backend::Postgres {
+            connect::first_connection(url).await?;
+        }
         let mut options = AnyPoolOptions::new();
         if backend == Backend::Sqlite {
             if sqlite::is_in_memory(url) {
@@ -120,12 +132,10 @@ pub fn describe(url: &str) -> String {
     if sqlite::is_in_memory(url) {
         return "an in-memory SQLite database".to_owned();
     }
-    match url::Url::parse(url) {
-        Ok(parsed) if parsed.scheme().starts_with("postgres") => format!(
+    match connect::PgPlace::of(url) {
+        Some(place) if url.starts_with("postgres") => format!(
             "PostgreSQL database `{}` on {}:{}",
-            parsed.path().trim_start_matches('/'),
-            parsed.host_str().unwrap_or("localhost"),
-            parsed.port().unwrap_or(5432)
+            place.database, place.host, place.port
         ),
         _ => url.split('@').next_back().unwrap_or(url).to_owned(),
     }

@@ -73,6 +73,28 @@ pub struct OnDemandResult {
     /// For a group: the references that could not be written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failed_references: Option<u64>,
+    /// The object's references (manager, members) that were not in step:
+    /// each written (with its log entry), or waiting for the referenced
+    /// objects to exist in the target.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reference_outcomes: Vec<ReferenceOutcome>,
+}
+
+/// What became of one reference of an object in an on-demand run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReferenceOutcome {
+    /// The reference attribute as the target names it, e.g. `members` or
+    /// the enterprise extension's `...:manager`.
+    pub path: String,
+    /// The write's log entry, when the target was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_entry: Option<LogEntry>,
+    /// The referenced objects that have no target object yet, by name with
+    /// their source id: the reference to them is written once a run
+    /// provisions them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waiting: Vec<String>,
 }
 
 /// One chosen member's run in a group's on-demand run.

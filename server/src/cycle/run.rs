@@ -105,6 +105,7 @@ mod on_demand;
 mod outcome;
 mod phases;
 mod pipeline;
+mod reference_log;
 mod references;
 
 pub use approval::{AllowedDeletes, allow_deletes};
@@ -115,6 +116,7 @@ pub use outcome::ObjectOutcome;
 use outcome::action_name;
 pub use phases::retries_quarantine_at_once;
 pub use pipeline::{Applied, LEASE_WAIT, Pipeline};
+pub use references::ReferenceOutcome;
 
 /// Users read per page in an initial cycle, and changes per batch in an
 /// incremental one.

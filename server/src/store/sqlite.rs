@@ -35,9 +35,12 @@ pub(super) async fn prepare_file(url: &str) -> Result<(), ServerError> {
         return Ok(());
     }
     if let Some(folder) = options.get_filename().parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(folder).map_err(|source| ServerError::DataDir {
-            path: folder.to_path_buf(),
-            source,
+        std::fs::create_dir_all(folder).map_err(|error| {
+            let path = std::path::absolute(folder).unwrap_or_else(|_| folder.to_path_buf());
+            ServerError::DataDir {
+                reason: super::connect::folder_problem(&path, &error),
+                path,
+            }
         })?;
     }
     let connection = options

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 use provisio_server::inbound::{InboundRetention, QueueLimit};
-use provisio_server::{HttpLimits, Server, ServerConfig, TrustedProxies};
+use provisio_server::{HttpLimits, Server, ServerConfig, ServerError, TrustedProxies};
 use tracing_subscriber::EnvFilter;
 
 use crate::database::DatabaseArgs;
@@ -79,7 +79,25 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(serve(args))
+    // One line for the operator: each cause said once.
+    runtime
+        .block_on(serve(args))
+        .map_err(|error| anyhow::anyhow!(once_each(&error)))
+}
+
+/// An error and its causes on one line, each said once: a cause whose
+/// text the line already holds (many errors repeat their cause in their
+/// own message) is left out.
+fn once_each(error: &anyhow::Error) -> String {
+    let mut line = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !line.contains(&cause) {
+            line.push_str(": ");
+            line.push_str(&cause);
+        }
+    }
+    line
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -106,7 +124,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         })
         .launch()
         .await
-        .context("cannot start the server")?;
+        .map_err(|error| anyhow::anyhow!("cannot start the server: {}", start_failure(&error)))?;
     // Whoever started the server may have stopped reading its output
     // (a closed pipe): that must not stop the server.
     let mut out = std::io::stdout();
@@ -119,6 +137,26 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!("shutting down");
     running.shutdown().await;
     Ok(())
+}
+
+/// Why the server did not start, with what the operator can do about it
+/// when that is a flag of this command.
+fn start_failure(error: &ServerError) -> String {
+    match error {
+        ServerError::Bind { addr, error: cause } => {
+            // The next port on the same interface, as an example that parses.
+            let other = SocketAddr::new(addr.ip(), addr.port().checked_add(1).unwrap_or(8081));
+            if cause.kind() == std::io::ErrorKind::AddrInUse {
+                format!(
+                    "{addr} is already in use: another program (perhaps another Provisio) listens there; stop it \
+                     or choose another address with --listen or PROVISIO_LISTEN (e.g. --listen {other})"
+                )
+            } else {
+                format!("{error}: choose another address with --listen or PROVISIO_LISTEN (e.g. --listen {other})")
+            }
+        }
+        other => other.to_string(),
+    }
 }
 
 /// Ctrl-C and SIGTERM (what service managers send), listened for from the
@@ -178,6 +216,38 @@ mod tests {
         Cli::try_parse_from(argv)
             .map(|cli| cli.serve)
             .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn an_address_in_use_is_named_with_the_flag_that_changes_it() {
+        let in_use = |addr: &str| ServerError::Bind {
+            addr: addr.parse().unwrap(),
+            error: std::io::ErrorKind::AddrInUse.into(),
+        };
+        assert_eq!(
+            start_failure(&in_use("127.0.0.1:8080")),
+            "127.0.0.1:8080 is already in use: another program (perhaps another Provisio) listens there; stop it \
+             or choose another address with --listen or PROVISIO_LISTEN (e.g. --listen 127.0.0.1:8081)"
+        );
+        assert!(start_failure(&in_use("[::1]:8080")).ends_with("(e.g. --listen [::1]:8081)"));
+        let denied = ServerError::Bind {
+            addr: "0.0.0.0:80".parse().unwrap(),
+            error: std::io::ErrorKind::PermissionDenied.into(),
+        };
+        let text = start_failure(&denied);
+        assert!(
+            text.starts_with("cannot listen on 0.0.0.0:80: permission denied: choose another"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn causes_already_said_are_not_repeated() {
+        let io = std::io::Error::other("Permission denied");
+        let error = anyhow::Error::new(io).context("cannot create data/secret.key: Permission denied");
+        assert_eq!(once_each(&error), "cannot create data/secret.key: Permission denied");
+        let error = anyhow::Error::new(std::io::Error::other("disk full")).context("cannot write");
+        assert_eq!(once_each(&error), "cannot write: disk full");
     }
 
     #[test]

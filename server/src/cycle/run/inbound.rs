@@ -84,8 +84,8 @@ pub async fn provision_record_on_demand(
             "record: it has no `externalId` (nor a `userName`): records are matched by it".into(),
         ));
     };
-    let outcome = pipeline.process(&incoming(&external_id, data), None).await?;
-    pipeline
+    let mut outcome = pipeline.process(&incoming(&external_id, data), None).await?;
+    outcome.references = pipeline
         .settle_references_of(ObjectType::User, &external_id, &mut CycleReport::default())
         .await?;
     let run_id = pipeline.run_id().to_owned();

@@ -67,14 +67,14 @@ pub async fn provision_group_on_demand(
     for user in &chosen {
         outcomes.push(pipeline.process(&Incoming::user(user), None).await?);
     }
-    let outcome = pipeline.process(&Incoming::group(&found), None).await?;
+    let mut outcome = pipeline.process(&Incoming::group(&found), None).await?;
     let mut report = CycleReport::default();
-    for user in &chosen {
-        pipeline
+    for (user, member) in chosen.iter().zip(&mut outcomes) {
+        member.references = pipeline
             .settle_references_of(ObjectType::User, &user.id, &mut report)
             .await?;
     }
-    pipeline
+    outcome.references = pipeline
         .settle_references_of(ObjectType::Group, &found.id, &mut report)
         .await?;
     let run = GroupOnDemand {
@@ -108,8 +108,8 @@ pub async fn provision_on_demand(
     let mut pipeline = Pipeline::open(store, jobs, job_id, PipelineRun::OnDemand).await?;
     pipeline.require_directory_source()?;
     let found = find_user(store, user).await?;
-    let outcome = pipeline.process(&Incoming::user(&found), None).await?;
-    pipeline
+    let mut outcome = pipeline.process(&Incoming::user(&found), None).await?;
+    outcome.references = pipeline
         .settle_references_of(ObjectType::User, &found.id, &mut CycleReport::default())
         .await?;
     let run_id = pipeline.run_id().to_owned();

@@ -16,6 +16,11 @@ pub struct ObjectOutcome {
     /// staged for good.
     #[serde(skip)]
     pub held: bool,
+    /// What became of the object's references (manager, members) that were
+    /// not in step, in an on-demand run: written, or waiting for the
+    /// referenced objects to exist in the target. Empty in cycles.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<super::ReferenceOutcome>,
 }
 
 impl ObjectOutcome {

@@ -295,6 +295,7 @@ impl Pipeline {
             applied,
             log_entry: entry,
             held,
+            references: Vec::new(),
         })
     }
 

@@ -6,10 +6,13 @@
 //! an object marks the rows that name it, so its groups drop it and its
 //! reports lose their manager. Ids with no target object yet keep
 //! the row waiting; such rows are looked at again when a run links new
-//! objects. Each write is logged as an update of the referencing object.
+//! objects. Each write is logged as an update of the referencing object,
+//! by name (see `reference_log.rs`); an on-demand run also hears which
+//! references wait for their objects to exist in the target.
 
 use super::incoming::source_kind;
 use super::outcome::{bare_decision, connector_code};
+use super::reference_log::{ReferenceNames, ReferenceWrite, labels, reference_steps};
 use super::*;
 use provisio_engine::Value;
 
@@ -30,7 +33,7 @@ impl Pipeline {
                 .map(|r| (r.object_type, r.source_id.as_str(), r.path.as_str()));
             let page = self.state.pending_references(reasons, key, REFERENCE_PAGE).await?;
             for row in &page {
-                self.settle_reference(row.clone(), report).await?;
+                self.settle_reference(row.clone(), report, false).await?;
                 if self.halted().is_some() {
                     return Ok(());
                 }
@@ -42,29 +45,45 @@ impl Pipeline {
         }
     }
 
-    /// Settles the references of one object (an on-demand run).
+    /// Settles the references of one object (an on-demand run), saying
+    /// what became of each that was not in step.
     pub(super) async fn settle_references_of(
         &mut self,
         kind: ObjectType,
         source_id: &str,
         report: &mut CycleReport,
-    ) -> Result<(), CycleError> {
+    ) -> Result<Vec<ReferenceOutcome>, CycleError> {
         let paths: Vec<String> = self.reference_paths(kind).into_iter().map(str::to_owned).collect();
+        let mut outcomes = Vec::new();
         for path in paths {
             if let Some(row) = self.state.reference(kind, source_id, &path).await?
                 && row.pending != Pending::Settled
             {
-                self.settle_reference(row, report).await?;
+                outcomes.push(self.settle_reference(row, report, true).await?);
             }
         }
-        Ok(())
+        Ok(outcomes)
     }
 
-    async fn settle_reference(&mut self, mut row: ReferenceRow, report: &mut CycleReport) -> Result<(), CycleError> {
+    /// Settles one row; `name_waiting` names the referenced objects that
+    /// have no target object yet (an on-demand run tells them, a cycle
+    /// spares the lookups).
+    async fn settle_reference(
+        &mut self,
+        mut row: ReferenceRow,
+        report: &mut CycleReport,
+        name_waiting: bool,
+    ) -> Result<ReferenceOutcome, CycleError> {
         let started = Instant::now();
         let linked = self.state.targets_of(&row.desired).await?;
         let wanted: Vec<String> = row.desired.iter().filter_map(|id| linked.get(id).cloned()).collect();
-        let unresolved = wanted.len() < row.desired.len();
+        let waiting: Vec<String> = row
+            .desired
+            .iter()
+            .filter(|id| !linked.contains_key(*id))
+            .cloned()
+            .collect();
+        let unresolved = !waiting.is_empty();
         let kind = source_kind(row.object_type);
         let is_members = row.path.eq_ignore_ascii_case("members");
 
@@ -104,8 +123,21 @@ impl Pipeline {
                 Pending::Settled
             };
             self.state.settle_reference(&row).await?;
-            return Ok(());
+            let waiting = if name_waiting && unresolved {
+                let names = self.reference_names(&row, &linked, &[]).await?;
+                waiting.iter().map(|id| names.source(id)).collect()
+            } else {
+                Vec::new()
+            };
+            return Ok(ReferenceOutcome {
+                path: row.path,
+                log_entry: None,
+                waiting,
+            });
         };
+        let old = std::mem::take(&mut row.exported);
+        let written: Vec<String> = old.iter().chain(&exported).cloned().collect();
+        let names = self.reference_names(&row, &linked, &written).await?;
         let mut decision = bare_decision(
             Action::Update,
             Status::Success,
@@ -114,16 +146,30 @@ impl Pipeline {
         );
         decision.changes = vec![AttributeChange {
             path: row.path.as_str().into(),
-            old: ids_value(&row.exported),
-            new: ids_value(&exported),
+            old: labels_value(&old, &names),
+            new: labels_value(&exported, &names),
         }];
+        decision.steps = reference_steps(
+            &ReferenceWrite {
+                row: &row,
+                old: &old,
+                new: &exported,
+                waiting: &waiting,
+                succeeded: write.is_ok(),
+            },
+            &names,
+        );
         let mut entry = LogEntry::from_decision(
             &self.run,
             &decision,
-            Identity::new(&row.source_id, String::new()),
+            Identity {
+                id: Some(row.source_id.clone()),
+                display: names.object(),
+            },
+            // The object as provisioned: the target's id, the directory's name.
             Identity {
                 id: Some(row.target_id.clone()),
-                display: None,
+                display: names.object(),
             },
             started.elapsed(),
         );
@@ -142,6 +188,7 @@ impl Pipeline {
                     self.halt(&error);
                 }
                 // Kept as changed: the next cycle tries again.
+                row.exported = old;
                 row.pending = Pending::Changed;
                 report.failed_references += 1;
                 entry = entry.failed(connector_code(&error), error.to_string());
@@ -149,7 +196,12 @@ impl Pipeline {
         }
         self.state.settle_reference(&row).await?;
         self.store.logs().append(std::slice::from_ref(&entry)).await?;
-        Ok(())
+        let waiting = waiting.iter().map(|id| names.source(id)).collect();
+        Ok(ReferenceOutcome {
+            path: row.path,
+            log_entry: Some(entry),
+            waiting,
+        })
     }
 
     /// Adds and removes members. Members whose target objects this job
@@ -188,6 +240,8 @@ impl Pipeline {
 /// Reference rows read per query.
 const REFERENCE_PAGE: u32 = 200;
 
+pub use provisio_api::jobs::on_demand::ReferenceOutcome;
+
 /// A single-valued reference's change, as the connector writes it.
 fn reference_change(path: &str, old: Option<&String>, new: Option<&String>) -> AttributeChange {
     let reference = |id: Option<&String>| id.map_or(Value::Null, |id| Value::Reference(id.clone()));
@@ -198,9 +252,9 @@ fn reference_change(path: &str, old: Option<&String>, new: Option<&String>) -> A
     }
 }
 
-/// Target ids as a log shows them.
-fn ids_value(ids: &[String]) -> Value {
-    match ids {
+/// Target ids as a log shows them: by name, with the id beside.
+fn labels_value(ids: &[String], names: &ReferenceNames) -> Value {
+    match labels(ids, names).as_slice() {
         [] => Value::Null,
         [one] => Value::Str(one.clone()),
         many => Value::Multi(many.iter().cloned().map(Value::Str).collect()),

@@ -200,6 +200,28 @@ impl CycleState {
         Ok(found)
     }
 
+    /// The source ids of these target objects, of any type; unlinked ones
+    /// are left out (the logs name referenced objects through it).
+    pub async fn sources_of(&self, target_ids: &[String]) -> Result<HashMap<String, String>, StateError> {
+        let mut found = HashMap::new();
+        for chunk in target_ids.chunks(IN_CHUNK) {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT source_id, target_id FROM cycle_links WHERE job_id = $1 AND target_id IN ({})",
+                placeholders(2, chunk.len())
+            )))
+            .bind(&self.job_id);
+            let rows = chunk
+                .iter()
+                .fold(rows, |q, id| q.bind(id))
+                .fetch_all(self.store.pool())
+                .await?;
+            for row in rows {
+                found.insert(row.try_get("target_id")?, row.try_get("source_id")?);
+            }
+        }
+        Ok(found)
+    }
+
     /// Which of these target ids are still linked to a source object.
     pub async fn linked_targets(&self, target_ids: &[String]) -> Result<HashSet<String>, StateError> {
         let mut found = HashSet::new();
@@ -328,5 +350,18 @@ mod tests {
         }
         let expected: Vec<String> = (0..25).map(|i| format!("u{i:02}")).collect();
         assert_eq!(seen, expected);
+    }
+
+    #[tokio::test]
+    async fn targets_and_sources_of_many_ids_at_once() {
+        let s = state("j").await;
+        s.link(USER, "u1", "t1", at(1)).await.unwrap();
+        s.link(ObjectType::Group, "g1", "t9", at(1)).await.unwrap();
+        let ids = |ids: &[&str]| ids.iter().map(|id| (*id).to_owned()).collect::<Vec<_>>();
+        let sources = s.sources_of(&ids(&["t1", "t9", "t5"])).await.unwrap();
+        assert_eq!(sources.len(), 2);
+        assert_eq!((sources["t1"].as_str(), sources["t9"].as_str()), ("u1", "g1"));
+        let targets = s.targets_of(&ids(&["u1", "g1", "u5"])).await.unwrap();
+        assert_eq!((targets.len(), targets["g1"].as_str()), (2, "t9"));
     }
 }

@@ -29,6 +29,7 @@ fn one(run_id: String, outcome: ObjectOutcome) -> OnDemandResult {
         members: Vec::new(),
         references: None,
         failed_references: None,
+        reference_outcomes: outcome.references,
     }
 }
 
@@ -87,6 +88,7 @@ pub(crate) async fn provision_on_demand(
                 .collect(),
             references: Some(run.references),
             failed_references: Some(run.failed_references),
+            reference_outcomes: run.group.references,
         }));
     }
     if request.user.trim().is_empty() {

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use provisio_api::jobs::OnDemandResult;
+use provisio_api::jobs::on_demand::ReferenceOutcome;
 use provisio_engine::plan::Status;
 use provisio_server::cycle::run::{self, CycleError, ObjectOutcome};
 use provisio_server::jobs::{JobError, Jobs};
@@ -87,6 +88,7 @@ pub fn run(args: ProvisionArgs) -> ExitCode {
             members: Vec::new(),
             references: None,
             failed_references: None,
+            reference_outcomes: outcome.references,
         };
         match serde_json::to_string_pretty(&result) {
             Ok(json) => println!("{json}"),
@@ -159,7 +161,62 @@ fn render(run_id: &str, outcome: &ObjectOutcome) -> String {
     write_steps(&mut out, &outcome.decision);
     let _ = writeln!(out);
     write_result(&mut out, outcome);
+    if !outcome.references.is_empty() {
+        let _ = writeln!(out);
+        write_references(&mut out, &outcome.references);
+    }
     out
+}
+
+/// The references (manager, members) written after the object, and those
+/// waiting for the objects they name to exist in the target.
+fn write_references(out: &mut String, references: &[ReferenceOutcome]) {
+    let _ = writeln!(out, "References:");
+    for reference in references {
+        let path = reference.path.rsplit(':').next().unwrap_or(&reference.path);
+        if let Some(entry) = &reference.log_entry {
+            for change in &entry.modified {
+                let _ = writeln!(
+                    out,
+                    "   {path}: {} → {}",
+                    json_text(&change.old),
+                    json_text(&change.new)
+                );
+            }
+            match &entry.reason {
+                Some(reason) => {
+                    let code = entry.error_code.as_deref().unwrap_or("Error");
+                    let _ = writeln!(out, "   {path} not written: {code}: {reason}");
+                }
+                None => {
+                    let _ = writeln!(out, "   {path} written");
+                }
+            }
+        }
+        if !reference.waiting.is_empty() {
+            let (them, verb) = if reference.waiting.len() == 1 {
+                ("it", "does")
+            } else {
+                ("them", "do")
+            };
+            let _ = writeln!(
+                out,
+                "   {path} waits: {} {verb} not exist in the target yet; the reference is written once a run \
+                 provisions {them} (provision {them} on demand, or wait for the next cycle)",
+                reference.waiting.join(", ")
+            );
+        }
+    }
+}
+
+/// A logged value: text as it is, a list joined, `(none)` for null.
+fn json_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => "(none)".to_owned(),
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Array(items) => items.iter().map(json_text).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
 }
 
 fn write_result(out: &mut String, outcome: &ObjectOutcome) {
