@@ -222,16 +222,12 @@ impl Jobs {
     /// A secret the job needs and would not have (given the stored job of
     /// that name, whose secrets a write keeps) is a warning too.
     pub async fn warnings(&self, definition: &JobDefinition) -> Result<Vec<JobProblem>, JobError> {
-        let mut definition = definition.clone();
-        job::templates::complete_inbound(&mut definition);
-        let mut warnings = check(&definition, &self.catalogue().await?)?;
         let stored = match self.find(&definition.name).await {
             Ok(row) => Some(row.detail.definition),
             Err(JobError::NotFound { .. }) => None,
             Err(e) => return Err(e),
         };
-        warnings.extend(secret_fields::missing(&definition, stored.as_ref()));
-        Ok(warnings)
+        warnings_against(definition, &self.catalogue().await?, stored.as_ref())
     }
 
     /// Creates a stopped job from a definition, which must pass the
@@ -555,6 +551,21 @@ pub fn check(definition: &JobDefinition, catalogue: &Catalogue) -> Result<Vec<Jo
 /// target, credentials or deletion settings keeps its progress.
 pub fn needs_restart(old: &JobDefinition, new: &JobDefinition) -> bool {
     old.objects != new.objects || old.scope != new.scope
+}
+
+/// [`Jobs::warnings`] against a given catalogue and stored job (its
+/// definition as the API shows it, secrets masked), for callers that read
+/// both elsewhere, such as `provisio job apply --server`.
+pub fn warnings_against(
+    definition: &JobDefinition,
+    catalogue: &Catalogue,
+    stored: Option<&JobDefinition>,
+) -> Result<Vec<JobProblem>, JobError> {
+    let mut definition = definition.clone();
+    job::templates::complete_inbound(&mut definition);
+    let mut warnings = check(&definition, catalogue)?;
+    warnings.extend(secret_fields::missing(&definition, stored));
+    Ok(warnings)
 }
 
 /// Whether replacing `old` by `new` changes how the job reaches its target:

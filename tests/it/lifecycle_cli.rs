@@ -1,7 +1,7 @@
 //! The lifecycle commands run as real processes against a running server,
 //! each both ways: through its admin API (`--server URL --token TOKEN`) and
 //! on its database directly (`--database URL`): `provisio job
-//! start|stop|restart|status` and `job apply --start`.
+//! start|stop|restart|status` and `job apply [--start]`.
 
 use std::process::{Command, Output};
 
@@ -313,4 +313,100 @@ async fn from_the_wrong_folder_the_lifecycle_commands_create_no_database_and_say
         assert!(output.stdout.is_empty(), "{args:?}");
         assert!(!wrong.path().join("data").exists(), "{args:?} created nothing");
     }
+}
+
+/// `job apply --server`: created, replaced, unchanged and started through
+/// the admin API; a secret from the environment stored write-only; a bad
+/// definition refused with each problem's place; `--strict` writing
+/// nothing when the file has warnings.
+#[tokio::test]
+async fn apply_works_through_the_server_as_on_the_database() {
+    let backend = crate::backends::Backend::sqlite();
+    let api = Api::start(&backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("acme.yaml");
+    let write = |title: &str| {
+        std::fs::write(
+            &file,
+            format!(
+                "name: Acme\ntarget:\n  kind: scim\n  base_url: https://acme.example/scim/v2\n  auth:\n    \
+                 bearer_token: ${{ACME_TOKEN}}\nobjects:\n  - source: user\n    target: User\n    mappings:\n      \
+                 - {{ target: userName, expression: \"[userPrincipalName]\", match_precedence: 1 }}\n      \
+                 - {{ target: title, expression: \"{title}\" }}\n"
+            ),
+        )
+        .unwrap();
+    };
+    let base_url = api.server.base_url().to_string();
+    let token = api.token().to_owned();
+    let apply = |extra: &'static [&'static str]| {
+        let (file, base_url, token) = (file.clone(), base_url.clone(), token.clone());
+        tokio::task::spawn_blocking(move || {
+            let Output { status, stdout, stderr } = Command::new(provisio_binary())
+                .args([
+                    "job",
+                    "apply",
+                    file.to_str().unwrap(),
+                    "--server",
+                    &base_url,
+                    "--token",
+                    &token,
+                ])
+                .args(extra)
+                .env_remove("PROVISIO_DATABASE")
+                .env_remove("PROVISIO_SERVER")
+                .env("ACME_TOKEN", "s3cret-from-the-environment")
+                .output()
+                .unwrap();
+            Run {
+                code: status.code(),
+                stdout: String::from_utf8(stdout).unwrap(),
+                stderr: String::from_utf8(stderr).unwrap(),
+            }
+        })
+    };
+
+    write("[jobTitle]");
+    let created = apply(&["--start"]).await.unwrap();
+    let stdout = created.ok();
+    assert!(stdout.starts_with("created job Acme ("), "{stdout}");
+    assert!(
+        stdout.contains("\nstarted job Acme: it provisions on its schedule"),
+        "{stdout}"
+    );
+    assert!(
+        created.stderr.contains(&format!("using the server {base_url}")),
+        "{}",
+        created.stderr
+    );
+    let job = api.get(&job_path("Acme")).await.expect(200).clone();
+    assert_eq!(job["state"], "running");
+    assert_eq!(job["secrets"]["target.auth.bearer_token"], true);
+    assert!(
+        !job.to_string().contains("s3cret") && !job.to_string().contains("ACME_TOKEN"),
+        "{job}"
+    );
+
+    assert_eq!(apply(&[]).await.unwrap().ok(), "replaced job Acme (no changes)\n");
+    write("Switch([department], [jobTitle], \\\"Sales\\\", \\\"Seller\\\")");
+    assert_eq!(apply(&[]).await.unwrap().ok(), "replaced job Acme\n");
+
+    write("Tolower([jobTitle])");
+    let invalid = apply(&[]).await.unwrap();
+    let stderr = invalid.fails(2);
+    assert!(stderr.contains("objects[0].mappings[1].expression"), "{stderr}");
+    assert!(stderr.contains("did you mean `ToLower`"), "{stderr}");
+
+    write("[jobTitel]");
+    let strict = apply(&["--strict"]).await.unwrap();
+    let stderr = strict.fails(2);
+    assert!(stderr.contains("did you mean `jobTitle`"), "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    let stored = api.get(&job_path("Acme")).await.expect(200).clone();
+    assert_eq!(
+        stored["version"],
+        job["version"].as_i64().unwrap() + 1,
+        "only the valid change was written"
+    );
+    api.stop().await;
 }

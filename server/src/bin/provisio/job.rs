@@ -24,6 +24,7 @@
 //! lifecycle, through a running server or on the database ([`lifecycle`],
 //! [`status`]).
 
+mod apply_remote;
 mod catalogue;
 mod lifecycle;
 mod provision;
@@ -46,7 +47,6 @@ use provisio_server::store::Store;
 
 use self::catalogue::CatalogueArgs;
 use crate::admin::Stop;
-use crate::database::{DatabaseArgs, NotOpened};
 use crate::inputs::FAILED;
 use crate::via::{self, Backend, Via};
 
@@ -64,17 +64,17 @@ pub enum JobCommand {
         #[arg(long)]
         strict: bool,
     },
-    /// Create the job in the database, or replace the job of the same name. Secret fields may
-    /// read "${NAME}" (an environment variable) or `secret_file: PATH` (relative to FILE's
-    /// folder), resolved now and stored write-only; warnings (unknown source attributes, a
-    /// missing secret) are printed, and refuse the file with --strict.
+    /// Create the job, or replace the job of the same name (works through --server or on
+    /// --database). Secret fields may read "${NAME}" (an environment variable) or `secret_file:
+    /// PATH` (relative to FILE's folder), resolved here and stored write-only; warnings (unknown
+    /// source attributes, a missing secret) are printed, and refuse the file with --strict.
     Apply {
         /// The definition: .json, .yaml or .yml (other names: judged by content).
         file: PathBuf,
         #[command(flatten)]
-        database: DatabaseArgs,
-        /// The key file that encrypts job secrets when PROVISIO_SECRET_KEY is
-        /// unset (default: secret.key beside the SQLite database).
+        via: Via,
+        /// On the database: the key file that encrypts job secrets when
+        /// PROVISIO_SECRET_KEY is unset (default: secret.key beside the SQLite database).
         #[arg(long, env = "PROVISIO_SECRET_KEY_FILE")]
         secret_key_file: Option<PathBuf>,
         /// Refuse the file (write nothing, exit 2) when it has warnings, e.g.
@@ -152,7 +152,7 @@ pub fn run(command: JobCommand) -> ExitCode {
         JobCommand::Provision(args) => provision::run(args),
         JobCommand::Apply {
             file,
-            database,
+            via,
             secret_key_file,
             start,
             strict,
@@ -162,7 +162,7 @@ pub fn run(command: JobCommand) -> ExitCode {
             };
             let applied = runtime()
                 .map_err(Refused::Failed)
-                .and_then(|runtime| runtime.block_on(apply(job, &database, secret_key_file.as_deref(), strict, start)));
+                .and_then(|runtime| runtime.block_on(apply(job, &via, secret_key_file.as_deref(), strict, start)));
             match applied {
                 Ok(line) => {
                     println!("{line}");
@@ -260,27 +260,38 @@ enum Refused {
 /// print (its warnings are printed on stderr first).
 async fn apply(
     job: JobDefinition,
-    database: &DatabaseArgs,
+    via: &Via,
     key_file: Option<&Path>,
     strict: bool,
     start: bool,
 ) -> Result<String, Refused> {
-    let failed = |e: &dyn std::fmt::Display| Refused::Failed(e.to_string());
     // The database first: a wrong one is refused before any key is looked for.
-    let store = database.open().await.map_err(|e| match e {
-        NotOpened::Missing(message) | NotOpened::Failed(message) => Refused::Failed(message),
-    })?;
-    let secrets = SecretBox::existing(&database.database, key_file).map_err(|e| failed(&e));
-    let applied = match secrets {
-        Ok(secrets) => apply_to(&store, &Jobs::new(store.clone(), secrets), job, strict, start).await,
-        Err(e) => Err(e),
+    let applied = match via.connect().await.map_err(stop_refused)? {
+        Backend::Server(remote) => apply_remote::apply(&remote, job, strict, start).await,
+        Backend::Database(store) => {
+            let applied = match SecretBox::existing(&via.database_url(), key_file) {
+                Ok(secrets) => apply_to(&store, &Jobs::new(store.clone(), secrets), job, strict, start).await,
+                Err(e) => Err(Refused::Failed(e.to_string())),
+            };
+            store.close().await;
+            applied
+        }
     };
-    store.close().await;
     let (applied, warnings) = applied?;
     for warning in &warnings {
         write_problem_to_stderr(warning);
     }
     Ok(applied)
+}
+
+/// A command's stop, as a refusal of `apply` (its message without `error: `,
+/// which the refusal adds).
+fn stop_refused(stop: Stop) -> Refused {
+    match stop {
+        Stop::Input(message) | Stop::Failed(message) => {
+            Refused::Failed(message.trim_start_matches("error: ").to_owned())
+        }
+    }
 }
 
 /// What `apply` does once the database is open: the lines to print and
@@ -305,7 +316,7 @@ async fn apply_to(
     let (mut lines, detail) = match jobs.apply(job).await.map_err(refused)? {
         Applied::Created(job) => (format!("created job {} ({})", job.definition.name, job.id), job),
         Applied::Replaced { job, changed: true } => {
-            let note = quarantine_note::quarantine_note(store, &job, start).await;
+            let note = quarantine_note::from_database(store, &job, start).await;
             (format!("replaced job {}{note}", job.definition.name), job)
         }
         Applied::Replaced { job, changed: false } => {
@@ -315,11 +326,7 @@ async fn apply_to(
     if start {
         let started = lifecycle::change(&Backend::Database(store.clone()), &detail.id, StateChange::Start)
             .await
-            .map_err(|stop| match stop {
-                Stop::Input(message) | Stop::Failed(message) => {
-                    Refused::Failed(message.trim_start_matches("error: ").to_owned())
-                }
-            })?;
+            .map_err(stop_refused)?;
         lines = format!("{lines}\n{}", started.trim_end());
     }
     Ok((lines, detail.warnings))

@@ -72,6 +72,35 @@ impl Remote {
         self.call(Method::POST, path, Some(body)).await
     }
 
+    /// The server's address, as given.
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    /// The admin token the calls carry.
+    pub fn token(&self) -> &Token {
+        &self.token
+    }
+
+    /// `POST` or `PUT` of a job definition: the job, or the problems the
+    /// server found in the definition (its `400` with each problem's place).
+    pub async fn write_job<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<Result<T, Vec<provisio_engine::job::JobProblem>>, Stop> {
+        let response = self.send(method, path, Some(body)).await?;
+        if response.status() == StatusCode::BAD_REQUEST {
+            let text = response.text().await.unwrap_or_default();
+            return match serde_json::from_str::<provisio_api::jobs::JobInvalid>(&text) {
+                Ok(invalid) if !invalid.problems.is_empty() => Ok(Err(invalid.problems)),
+                _ => Err(refusal(&self.server, StatusCode::BAD_REQUEST, &text)),
+            };
+        }
+        self.read(response).await.map(Ok)
+    }
+
     /// `GET` of a path that may name nothing: `None` on `404`.
     pub async fn find<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>, Stop> {
         let response = self.send(Method::GET, path, None::<&()>).await?;

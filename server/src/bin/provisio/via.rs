@@ -1,4 +1,4 @@
-//! Where the lifecycle commands (`job start|stop|restart|status`, `logs`,
+//! Where the lifecycle commands (`job apply|start|stop|restart|status`, `logs`,
 //! `directory user …`) do their work: through a running server's admin API
 //! (`--server URL --token TOKEN`, or `PROVISIO_SERVER` and
 //! `PROVISIO_TOKEN`), else on the database directly (`--database`, or
@@ -67,12 +67,15 @@ impl Via {
                     token: self.token.clone().filter(|t| !t.is_empty()),
                 })
             }
-            (None, database) => Ok(Way::Database(
-                database
-                    .clone()
-                    .unwrap_or_else(|| ServerConfig::DEFAULT_DATABASE_URL.to_owned()),
-            )),
+            (None, _) => Ok(Way::Database(self.database_url())),
         }
+    }
+
+    /// The database the database way works on (given, or the default).
+    pub fn database_url(&self) -> String {
+        self.database
+            .clone()
+            .unwrap_or_else(|| ServerConfig::DEFAULT_DATABASE_URL.to_owned())
     }
 
     /// Opens the database or readies the server's API, saying which on stderr.
