@@ -125,6 +125,36 @@ async fn create_test_provision_start_and_edit_an_application() -> TestResult {
     show(&portal, ".job-problems").await?;
     portal.screenshot("portal-jobs-definition-problem").await?;
 
+    // A source attribute the directory does not have is saved, with a
+    // warning that says what was probably meant.
+    let misspelt = text.replacen("\"[userPrincipalName]\"", "\"[userPrincipalNmae]\"", 1);
+    portal
+        .client()
+        .execute(
+            "const area = document.querySelector('#definition-text');\
+             area.value = arguments[0];\
+             area.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![json!(misspelt)],
+        )
+        .await?;
+    portal
+        .find(".definition-form button[type='submit']")
+        .await?
+        .click()
+        .await?;
+    let saved = portal.wait_for_text(".saved-note", |t| t.starts_with("Saved")).await?;
+    assert!(saved.starts_with("Saved: version"), "{saved}");
+    let warnings = portal.text(".job-problems").await?;
+    assert!(warnings.contains("objects[0].mappings[0].expression"), "{warnings}");
+    assert!(warnings.contains("did you mean `userPrincipalName`"), "{warnings}");
+    let area = portal.find("#definition-text").await?;
+    assert_eq!(
+        area.attr("aria-invalid").await?.as_deref(),
+        Some("false"),
+        "a warning is no error"
+    );
+    portal.screenshot("portal-jobs-definition-warning").await?;
+
     portal.finish().await;
     Ok(())
 }
