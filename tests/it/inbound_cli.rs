@@ -49,6 +49,22 @@ fn hr_job() -> Value {
     })
 }
 
+/// An inbound token of the job "HR", as `provisio token create --scope inbound --job HR` makes it.
+async fn hr_token(api: &Api) -> String {
+    let request = TokenCreateRequest {
+        name: Some("HR export".to_owned()),
+        scope: TokenScope::Inbound,
+        job: Some("HR".to_owned()),
+        agent: None,
+        expires_in: None,
+    };
+    let created = provisio_server::auth::Tokens::new(api.server.store())
+        .create(&request)
+        .await
+        .unwrap();
+    created.token.expose().to_owned()
+}
+
 struct Run {
     code: Option<i32>,
     stdout: String,
@@ -98,20 +114,7 @@ async fn a_csv_of_three_people_lands_in_the_directory() {
     api.post(&format!("{}/start", job_path(&job_id)), json!({}))
         .await
         .expect(200);
-    let request = TokenCreateRequest {
-        name: Some("HR export".to_owned()),
-        scope: TokenScope::Inbound,
-        job: Some("HR".to_owned()),
-        agent: None,
-        expires_in: None,
-    };
-    let token = provisio_server::auth::Tokens::new(api.server.store())
-        .create(&request)
-        .await
-        .unwrap()
-        .token
-        .expose()
-        .to_owned();
+    let token = hr_token(&api).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("people.csv");
     std::fs::write(&file, PEOPLE).unwrap();
@@ -227,17 +230,7 @@ async fn sending_to_a_stopped_job_says_so_once_and_the_records_wait() {
         .as_str()
         .unwrap()
         .to_owned();
-    let request = TokenCreateRequest {
-        name: None,
-        scope: TokenScope::Inbound,
-        job: Some("HR".to_owned()),
-        agent: None,
-        expires_in: None,
-    };
-    let created = provisio_server::auth::Tokens::new(api.server.store())
-        .create(&request)
-        .await
-        .unwrap();
+    let token = hr_token(&api).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("people.csv");
     std::fs::write(&file, PEOPLE).unwrap();
@@ -253,7 +246,7 @@ async fn sending_to_a_stopped_job_says_so_once_and_the_records_wait() {
     .map(str::to_owned)
     .to_vec();
 
-    let run = send(created.token.expose(), args).await;
+    let run = send(&token, args).await;
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let note = "note: the job \"HR\" is stopped: its records are kept and processed once an administrator starts it";
     assert_eq!(run.stderr.matches(note).count(), 1, "{}", run.stderr);
@@ -275,17 +268,7 @@ async fn waiting_on_a_stopped_job_says_so_and_how_to_start_it() {
     let backend = Backend::sqlite();
     let api = Api::start(&backend).await;
     api.post(JOBS_PATH, hr_job()).await.expect(201);
-    let request = TokenCreateRequest {
-        name: None,
-        scope: TokenScope::Inbound,
-        job: Some("HR".to_owned()),
-        agent: None,
-        expires_in: None,
-    };
-    let created = provisio_server::auth::Tokens::new(api.server.store())
-        .create(&request)
-        .await
-        .unwrap();
+    let token = hr_token(&api).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("people.csv");
     std::fs::write(&file, PEOPLE).unwrap();
@@ -312,7 +295,7 @@ async fn waiting_on_a_stopped_job_says_so_and_how_to_start_it() {
             assert!(answer.status().is_success());
         })
     };
-    let run = send(created.token.expose(), args).await;
+    let run = send(&token, args).await;
     starter.await.unwrap();
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let waiting = run

@@ -18,7 +18,6 @@ use provisio_api::auth::{Secret, check_admin_name, check_password};
 use provisio_server::store::Store;
 
 use crate::database::{DatabaseArgs, NotOpened};
-use crate::inputs::fail;
 
 /// The variable `admin create` and `admin password` read the password from.
 const PASSWORD_ENV: &str = "PROVISIO_ADMIN_PASSWORD";
@@ -187,17 +186,7 @@ where
             outcome
         })
     });
-    match outcome {
-        Ok(stdout) => {
-            print!("{stdout}");
-            ExitCode::SUCCESS
-        }
-        Err(Stop::Input(message)) => fail(&message),
-        Err(Stop::Failed(message)) => {
-            eprintln!("{message}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::via::finish(outcome)
 }
 
 /// A stored RFC 3339 time as `2026-11-26 09:30:00 UTC`.

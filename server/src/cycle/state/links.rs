@@ -181,32 +181,25 @@ impl CycleState {
     /// The target ids of these source objects, of any type (directory ids
     /// are unique across users and groups); unlinked ones are left out.
     pub async fn targets_of(&self, source_ids: &[String]) -> Result<HashMap<String, String>, StateError> {
-        let mut found = HashMap::new();
-        for chunk in source_ids.chunks(IN_CHUNK) {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT source_id, target_id FROM cycle_links WHERE job_id = $1 AND source_id IN ({})",
-                placeholders(2, chunk.len())
-            )))
-            .bind(&self.job_id);
-            let rows = chunk
-                .iter()
-                .fold(rows, |q, id| q.bind(id))
-                .fetch_all(self.store.pool())
-                .await?;
-            for row in rows {
-                found.insert(row.try_get("source_id")?, row.try_get("target_id")?);
-            }
-        }
-        Ok(found)
+        self.linked_by(LinkSide::Source, source_ids).await
     }
 
     /// The source ids of these target objects, of any type; unlinked ones
     /// are left out (the logs name referenced objects through it).
     pub async fn sources_of(&self, target_ids: &[String]) -> Result<HashMap<String, String>, StateError> {
+        self.linked_by(LinkSide::Target, target_ids).await
+    }
+
+    /// The links whose `side` is one of `ids`: each id to the other side's.
+    async fn linked_by(&self, side: LinkSide, ids: &[String]) -> Result<HashMap<String, String>, StateError> {
+        let (key, other) = match side {
+            LinkSide::Source => ("source_id", "target_id"),
+            LinkSide::Target => ("target_id", "source_id"),
+        };
         let mut found = HashMap::new();
-        for chunk in target_ids.chunks(IN_CHUNK) {
+        for chunk in ids.chunks(IN_CHUNK) {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT source_id, target_id FROM cycle_links WHERE job_id = $1 AND target_id IN ({})",
+                "SELECT source_id, target_id FROM cycle_links WHERE job_id = $1 AND {key} IN ({})",
                 placeholders(2, chunk.len())
             )))
             .bind(&self.job_id);
@@ -216,7 +209,7 @@ impl CycleState {
                 .fetch_all(self.store.pool())
                 .await?;
             for row in rows {
-                found.insert(row.try_get("target_id")?, row.try_get("source_id")?);
+                found.insert(row.try_get(key)?, row.try_get(other)?);
             }
         }
         Ok(found)
@@ -255,6 +248,13 @@ impl CycleState {
 
 /// Ids per `IN (…)` list: well under SQLite's and PostgreSQL's parameter limits.
 const IN_CHUNK: usize = 200;
+
+/// Which side of a link a lookup starts from.
+#[derive(Debug, Clone, Copy)]
+enum LinkSide {
+    Source,
+    Target,
+}
 
 /// `$first, $first+1, …` for `n` parameters.
 fn placeholders(first: usize, n: usize) -> String {

@@ -15,6 +15,8 @@
 //! their schema's casing. The aliases are in [`ALIASES`].
 
 use provisio_api::inbound::{ENTERPRISE_USER_SCHEMA, USER_SCHEMA};
+// The schemas' attributes, as the engine reads records by them: one table.
+use provisio_engine::inbound_record::schema::{CORE, ENTERPRISE, Kind};
 use serde_json::{Map, Value};
 
 /// Friendly headers and the paths they stand for (matched ignoring case).
@@ -50,73 +52,6 @@ pub const ALIASES: &[(&str, &str)] = &[
         "manager",
         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value",
     ),
-];
-
-/// What an attribute of a known schema holds, and so which paths reach it.
-enum Kind {
-    Text,
-    Boolean,
-    /// A complex attribute: one of these sub-attributes must be named.
-    Complex(&'static [&'static str]),
-    /// Multi-valued: `[type eq "…"]` and one of these sub-attributes must be named.
-    Multi(&'static [&'static str]),
-}
-
-const VALUE: &[&str] = &["value", "display"];
-
-/// The core User schema (RFC 7643 §4.1) minus what an HR system does not
-/// send: `id` and `groups` are the server's, `password` has no place in an export.
-const CORE: &[(&str, Kind)] = &[
-    ("externalId", Kind::Text),
-    ("userName", Kind::Text),
-    (
-        "name",
-        Kind::Complex(&[
-            "formatted",
-            "familyName",
-            "givenName",
-            "middleName",
-            "honorificPrefix",
-            "honorificSuffix",
-        ]),
-    ),
-    ("displayName", Kind::Text),
-    ("nickName", Kind::Text),
-    ("profileUrl", Kind::Text),
-    ("title", Kind::Text),
-    ("userType", Kind::Text),
-    ("preferredLanguage", Kind::Text),
-    ("locale", Kind::Text),
-    ("timezone", Kind::Text),
-    ("active", Kind::Boolean),
-    ("emails", Kind::Multi(VALUE)),
-    ("phoneNumbers", Kind::Multi(VALUE)),
-    ("ims", Kind::Multi(VALUE)),
-    ("photos", Kind::Multi(VALUE)),
-    (
-        "addresses",
-        Kind::Multi(&[
-            "formatted",
-            "streetAddress",
-            "locality",
-            "region",
-            "postalCode",
-            "country",
-        ]),
-    ),
-    ("entitlements", Kind::Multi(VALUE)),
-    ("roles", Kind::Multi(VALUE)),
-    ("x509Certificates", Kind::Multi(VALUE)),
-];
-
-/// The enterprise User extension (RFC 7643 §4.3).
-const ENTERPRISE: &[(&str, Kind)] = &[
-    ("employeeNumber", Kind::Text),
-    ("costCenter", Kind::Text),
-    ("organization", Kind::Text),
-    ("division", Kind::Text),
-    ("department", Kind::Text),
-    ("manager", Kind::Complex(&["value", "displayName"])),
 ];
 
 /// Where one column's cells go.
