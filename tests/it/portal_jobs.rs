@@ -102,20 +102,7 @@ async fn create_test_provision_start_and_edit_an_application() -> TestResult {
         .unwrap_or_default();
     assert!(text.contains("\"********\""), "the token reads masked: {text}");
     let broken = text.replacen("\"[userPrincipalName]\"", "\"Left([givenName], )\"", 1);
-    portal
-        .client()
-        .execute(
-            "const area = document.querySelector('#definition-text');\
-             area.value = arguments[0];\
-             area.dispatchEvent(new Event('input', { bubbles: true }));",
-            vec![json!(broken)],
-        )
-        .await?;
-    portal
-        .find(".definition-form button[type='submit']")
-        .await?
-        .click()
-        .await?;
+    save_definition(&portal, &broken).await?;
     portal.wait_for(".job-problems").await?;
     let problems = portal.text(".job-problems").await?;
     assert!(problems.contains("objects[0].mappings[0].expression"), "{problems}");
@@ -128,20 +115,7 @@ async fn create_test_provision_start_and_edit_an_application() -> TestResult {
     // A source attribute the directory does not have is saved, with a
     // warning that says what was probably meant.
     let misspelt = text.replacen("\"[userPrincipalName]\"", "\"[userPrincipalNmae]\"", 1);
-    portal
-        .client()
-        .execute(
-            "const area = document.querySelector('#definition-text');\
-             area.value = arguments[0];\
-             area.dispatchEvent(new Event('input', { bubbles: true }));",
-            vec![json!(misspelt)],
-        )
-        .await?;
-    portal
-        .find(".definition-form button[type='submit']")
-        .await?
-        .click()
-        .await?;
+    save_definition(&portal, &misspelt).await?;
     let saved = portal.wait_for_text(".saved-note", |t| t.starts_with("Saved")).await?;
     assert!(saved.starts_with("Saved: version"), "{saved}");
     let warnings = portal.text(".job-problems").await?;
@@ -156,5 +130,24 @@ async fn create_test_provision_start_and_edit_an_application() -> TestResult {
     portal.screenshot("portal-jobs-definition-warning").await?;
 
     portal.finish().await;
+    Ok(())
+}
+
+/// Types `text` into the Definition tab's editor and saves it.
+async fn save_definition(portal: &Portal, text: &str) -> TestResult {
+    portal
+        .client()
+        .execute(
+            "const area = document.querySelector('#definition-text');\
+             area.value = arguments[0];\
+             area.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![json!(text)],
+        )
+        .await?;
+    portal
+        .find(".definition-form button[type='submit']")
+        .await?
+        .click()
+        .await?;
     Ok(())
 }
