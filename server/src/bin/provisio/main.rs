@@ -1,9 +1,12 @@
-//! The `provisio` command: `serve` runs the server, `expr` evaluates,
-//! checks and prints mapping expressions from the command line, `job check`
-//! checks a job definition, `job apply` stores one, `job provision`
-//! provisions one user on demand and `plan` dry-runs a job; `admin` and `token`
-//! manage administrators and API tokens in the database; `inbound send`
-//! feeds a CSV or JSON file of people to an inbound job.
+//! The `provisio` command: `serve` runs the server (the only command that
+//! creates a database) and `agent` an on-premises agent; `expr` evaluates,
+//! checks and prints mapping expressions; `job check` checks a job
+//! definition and `plan` dry-runs one; `job apply|start|stop|restart|status`,
+//! `logs` and `directory user create|list|import` manage a running
+//! installation through its server (`--server`, `--token`) or on its
+//! database (`via`); `job provision` provisions one user on demand; `admin`
+//! and `token` manage administrators and API tokens in the database;
+//! `inbound send` feeds a CSV or JSON file of people to an inbound job.
 
 mod admin;
 mod agent;
