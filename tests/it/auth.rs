@@ -1,7 +1,9 @@
 //! Authentication end to end: `provisio admin` and `provisio token` on a
 //! real SQLite file, and the server on loopback — signing in with a
 //! password, the session cookie and its CSRF token, API tokens, the
-//! sign-in rate limit, and the first administrator of a first start.
+//! sign-in rate limit; the first administrator of a first start
+//! ([`first_start`]), the rate limit per client address ([`lockout`]) and
+//! tokens with a lifetime ([`token_expiry`]) each in a module of their own.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Output, Stdio};
@@ -18,6 +20,10 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::backends::{Backend, backend_test, with_backend};
+
+mod first_start;
+mod lockout;
+mod token_expiry;
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -53,6 +59,18 @@ impl Fixture {
 
     async fn start(&self) -> RunningServer {
         Server::start(self.config()).await.unwrap()
+    }
+
+    /// A server on `backend`'s database, its secret key in `key_dir`.
+    async fn start_on(&self, backend: &Backend, key_dir: &std::path::Path) -> RunningServer {
+        Server::new(ServerConfig {
+            database_url: backend.url.clone(),
+            ..self.config()
+        })
+        .with_secret_key_file(Some(key_dir.join("secret.key")))
+        .launch()
+        .await
+        .unwrap()
     }
 
     /// The folder as the server's first start leaves it (its database and
@@ -525,14 +543,7 @@ backend_test!(
         let label = backend.label;
         let f = Fixture::new();
         let key = tempfile::tempdir().unwrap();
-        let server = Server::new(ServerConfig {
-            database_url: backend.url.clone(),
-            ..f.config()
-        })
-        .with_secret_key_file(Some(key.path().join("secret.key")))
-        .launch()
-        .await
-        .unwrap();
+        let server = f.start_on(&backend, key.path()).await;
         let store = server.store();
         assert!(
             provisio_server::auth::Admins::new(store)
@@ -622,416 +633,6 @@ backend_test!(
             browser.sign_in("alice", "a brand new password").await.status,
             StatusCode::OK,
             "{label}"
-        );
-        server.shutdown().await;
-    }
-);
-
-/// A `provisio serve` process, killed if a test fails before stopping it.
-struct Serving(Child);
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `provisio serve` on a free port with `env`; its stdout lines arrive on
-/// the channel as it prints them.
-fn serve(f: &Fixture, extra: &[&str], env: &[(&str, &str)]) -> (Serving, mpsc::Receiver<String>) {
-    let mut command = Command::new(crate::cli::provisio_binary());
-    command
-        .args([&["serve", "--listen", "127.0.0.1:0"], extra].concat())
-        .env("PROVISIO_DATABASE", f.database_url())
-        .env("PROVISIO_PORTAL_DIR", f.dir.path().join("dist"))
-        .env("RUST_LOG", "warn")
-        .env_remove("PROVISIO_ADMIN_PASSWORD")
-        .env_remove("PROVISIO_ADMIN_NAME")
-        .stdout(Stdio::piped());
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let mut child = command.spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (lines, received) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    (Serving(child), received)
-}
-
-/// The lines printed until one satisfies `until` (at most 30 seconds).
-fn read_until(lines: &mpsc::Receiver<String>, until: impl Fn(&[String]) -> bool) -> Vec<String> {
-    let mut seen = Vec::new();
-    while !until(&seen) {
-        match lines.recv_timeout(Duration::from_secs(30)) {
-            Ok(line) => seen.push(line),
-            Err(e) => panic!("{e}; printed so far: {seen:?}"),
-        }
-    }
-    seen
-}
-
-fn url_in(lines: &[String]) -> Option<String> {
-    lines
-        .iter()
-        .flat_map(|line| line.split_whitespace())
-        .find(|word| word.starts_with("http://127.0.0.1:"))
-        .map(|url| url.trim_end_matches('/').to_owned())
-}
-
-/// Stops the server with SIGTERM, as service managers do; it exits cleanly.
-fn stop(mut serving: Serving) {
-    let status = Command::new("kill")
-        .args(["-TERM", &serving.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    assert!(serving.0.wait().unwrap().success());
-}
-
-#[tokio::test]
-async fn the_first_start_creates_the_administrator_from_the_environment() {
-    let f = Fixture::new();
-    let env = [("PROVISIO_ADMIN_PASSWORD", PASSWORD), ("PROVISIO_ADMIN_NAME", "root")];
-    let (serving, lines) = serve(&f, &[], &env);
-    let printed = read_until(&lines, |seen| url_in(seen).is_some());
-    assert!(!printed.iter().any(|line| line.contains(PASSWORD)), "{printed:?}");
-    let mut client = Client::new(&url_in(&printed).unwrap());
-    assert_eq!(client.sign_in("root", PASSWORD).await.status, StatusCode::OK);
-    stop(serving);
-}
-
-#[tokio::test]
-async fn a_demo_start_prints_a_generated_password_that_signs_in() {
-    let f = Fixture::new();
-    let (serving, lines) = serve(&f, &["--demo"], &[]);
-    let has_password = |seen: &[String]| seen.iter().any(|line| line.contains("password"));
-    let printed = read_until(&lines, |seen| url_in(seen).is_some() && has_password(seen));
-    let password = printed
-        .iter()
-        .flat_map(|line| line.split_whitespace())
-        .skip_while(|word| *word != "password")
-        .nth(1)
-        .unwrap_or_else(|| panic!("{printed:?}"))
-        .to_owned();
-    let mut client = Client::new(&url_in(&printed).unwrap());
-    assert_eq!(
-        client.sign_in("admin", &password).await.status,
-        StatusCode::OK,
-        "{printed:?}"
-    );
-    stop(serving);
-}
-
-#[tokio::test]
-async fn a_start_without_administrators_says_how_to_create_one() {
-    let f = Fixture::new();
-    let (serving, lines) = serve(&f, &[], &[]);
-    let printed = read_until(&lines, |seen| {
-        url_in(seen).is_some() && seen.iter().any(|line| line.contains("provisio admin create"))
-    });
-    assert!(
-        printed.iter().any(|line| line.contains("provisio admin create NAME")),
-        "{printed:?}"
-    );
-    stop(serving);
-}
-
-// ---- The sign-in rate limit per client address --------------------------
-
-/// Signs in as `name` from the loopback peer, forwarding `client` in
-/// `X-Forwarded-For` when given; the answer's status.
-async fn sign_in_as(server: &RunningServer, client: Option<&str>, name: &str, password: &str) -> StatusCode {
-    let mut request = reqwest::Client::new()
-        .post(format!("{}{SESSION_PATH}", server.base_url()))
-        .json(&json!({"name": name, "password": password}));
-    if let Some(client) = client {
-        request = request.header("x-forwarded-for", client);
-    }
-    request.send().await.unwrap().status()
-}
-
-#[tokio::test]
-async fn failures_from_one_address_do_not_stop_the_administrator_from_another() {
-    let f = Fixture::new();
-    let server = f.start_behind("127.0.0.1/32").await;
-    let attacker = Some("203.0.113.66, 198.51.100.1");
-    let mut statuses = Vec::new();
-    for _ in 0..25 {
-        statuses.push(sign_in_as(&server, attacker, "admin", "wrong horse battery").await);
-    }
-    assert!(
-        statuses[..5].iter().all(|s| *s == StatusCode::UNAUTHORIZED),
-        "{statuses:?}"
-    );
-    assert!(
-        statuses[5..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS),
-        "{statuses:?}"
-    );
-    // Even the right password, from the attacker's address: the name is locked there.
-    assert_eq!(
-        sign_in_as(&server, attacker, "admin", PASSWORD).await,
-        StatusCode::TOO_MANY_REQUESTS
-    );
-    // The administrator, from their own address (the attacker cannot forge it:
-    // only the right-most address is the trusted proxy's word).
-    assert_eq!(
-        sign_in_as(&server, Some("198.51.100.1, 198.51.100.2"), "admin", PASSWORD).await,
-        StatusCode::OK
-    );
-    assert_eq!(
-        sign_in_as(&server, Some("2001:db8:1::7"), "admin", PASSWORD).await,
-        StatusCode::OK
-    );
-    server.shutdown().await;
-}
-
-#[tokio::test]
-async fn anonymous_failures_do_not_lock_the_administrator_out_of_their_address() {
-    let f = Fixture::new();
-    let server = f.start_behind("127.0.0.0/8").await;
-    let shared = Some("198.51.100.20");
-    let mut statuses = Vec::new();
-    for i in 0..25 {
-        statuses.push(sign_in_as(&server, shared, &format!("nobody{i}"), "wrong horse battery").await);
-    }
-    assert!(
-        statuses[..20].iter().all(|s| *s == StatusCode::UNAUTHORIZED),
-        "{statuses:?}"
-    );
-    assert!(
-        statuses[20..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS),
-        "{statuses:?}"
-    );
-    // Over its limit, the address answers wrong passwords alike, whoever they name…
-    assert_eq!(
-        sign_in_as(&server, shared, "admin", "wrong horse battery").await,
-        StatusCode::TOO_MANY_REQUESTS
-    );
-    // …and still lets the administrator in with the right one.
-    assert_eq!(sign_in_as(&server, shared, "admin", PASSWORD).await, StatusCode::OK);
-    server.shutdown().await;
-}
-
-#[tokio::test]
-async fn forwarded_for_from_an_untrusted_peer_is_ignored() {
-    let f = Fixture::new();
-    for proxies in ["", "10.0.0.0/8, fd00::/8"] {
-        let server = f.start_behind(proxies).await;
-        for _ in 0..5 {
-            let status = sign_in_as(&server, Some("203.0.113.66"), "admin", "wrong horse battery").await;
-            assert_eq!(status, StatusCode::UNAUTHORIZED, "{proxies:?}");
-        }
-        // Another forwarded address changes nothing: the client is the loopback peer.
-        for client in [Some("198.51.100.1"), None] {
-            assert_eq!(
-                sign_in_as(&server, client, "admin", PASSWORD).await,
-                StatusCode::TOO_MANY_REQUESTS,
-                "{proxies:?} {client:?}"
-            );
-        }
-        server.shutdown().await;
-        std::fs::remove_file(f.dir.path().join("provisio.db")).unwrap();
-    }
-}
-
-#[test]
-fn provisio_serve_refuses_a_bad_trusted_proxy() {
-    let f = Fixture::new();
-    let run = f.provisio(
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--trusted-proxies",
-            "10.0.0.0/8,10.1.2.3/40",
-        ],
-        None,
-        "",
-    );
-    assert_eq!(run.code, Some(2), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("--trusted-proxies")
-            && run.stderr.contains("`10.1.2.3/40`")
-            && run.stderr.contains("0 to 32"),
-        "{}",
-        run.stderr
-    );
-}
-
-// ---- API tokens with a lifetime -----------------------------------------
-
-/// Moves a token's expiry to a time long past, in the database itself.
-async fn expire(database_url: &str, token_id: &str) {
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(database_url).await.unwrap();
-    let changed = sqlx::query("UPDATE api_tokens SET expires_at = '2026-01-01T00:00:00.000000Z' WHERE id = $1")
-        .bind(token_id)
-        .execute(&pool)
-        .await
-        .unwrap()
-        .rows_affected();
-    assert_eq!(changed, 1);
-    pool.close().await;
-}
-
-#[test]
-fn token_create_takes_a_lifetime_and_list_shows_expiry() {
-    let f = Fixture::new().first_start();
-    let run = f.provisio(
-        &[
-            "token",
-            "create",
-            "--scope",
-            "admin",
-            "--name",
-            "ci",
-            "--expires-in",
-            "30d",
-        ],
-        None,
-        "",
-    );
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert!(run.stderr.contains("expiring 20"), "{}", run.stderr);
-    f.ok(&["token", "create", "--scope", "scim", "--name", "okta"], None);
-    let list = f.ok(&["token", "list"], None);
-    assert!(list.lines().next().unwrap().contains("EXPIRES"), "{list}");
-    let ci = list.lines().find(|line| line.contains(" ci ")).unwrap();
-    assert_eq!(ci.matches(" UTC").count(), 2, "created and expires: {list}");
-    assert!(ci.trim_end().ends_with("active"), "{list}");
-    let okta = list.lines().find(|line| line.contains("okta")).unwrap();
-    assert_eq!(okta.matches("never").count(), 2, "never used, never expires: {list}");
-
-    let id = ci.split_whitespace().next().unwrap().to_owned();
-    tokio::runtime::Runtime::new()
-        .unwrap()
-        .block_on(expire(&f.database_url(), &id));
-    let list = f.ok(&["token", "list"], None);
-    let ci = list.lines().find(|line| line.contains(" ci ")).unwrap();
-    assert!(ci.contains("expired 2026-01-01 00:00:00 UTC"), "{list}");
-
-    for bad in ["30x", "0m", "soon", "5000d"] {
-        let run = f.provisio(&["token", "create", "--scope", "admin", "--expires-in", bad], None, "");
-        assert_eq!(run.code, Some(2), "{bad}: {}", run.stderr);
-        assert!(
-            run.stderr.contains("--expires-in") && run.stderr.contains(&format!("`{bad}`")),
-            "{bad}: {}",
-            run.stderr
-        );
-    }
-}
-
-backend_test!(
-    an_expired_token_is_refused_with_the_reason_on_every_database,
-    with_backend,
-    async |backend: Backend| {
-        let label = backend.label;
-        let f = Fixture::new();
-        let key = tempfile::tempdir().unwrap();
-        let server = Server::new(ServerConfig {
-            database_url: backend.url.clone(),
-            ..f.config()
-        })
-        .with_secret_key_file(Some(key.path().join("secret.key")))
-        .launch()
-        .await
-        .unwrap();
-        let token = |scope: TokenScope, expires_in: Option<&str>| {
-            let store = server.store().clone();
-            let request = TokenCreateRequest {
-                name: Some(format!("{scope} {expires_in:?}")),
-                scope,
-                job: None,
-                agent: None,
-                expires_in: expires_in.map(str::to_owned),
-            };
-            async move {
-                provisio_server::auth::Tokens::new(&store)
-                    .create(&request)
-                    .await
-                    .unwrap()
-            }
-        };
-        let admin = Client::with_token(&server.base_url(), token(TokenScope::Admin, None).await.token.expose());
-
-        // A lifetime through the API: answered, listed, and refused when it is none.
-        let created = admin
-            .send(
-                Method::POST,
-                TOKENS_PATH,
-                Some(json!({"scope": "scim", "name": "okta", "expires_in": "90m"})),
-            )
-            .await;
-        assert_eq!(created.status, StatusCode::CREATED, "{label}: {:?}", created.body);
-        let expires_at = created.body["expires_at"].as_str().unwrap().to_owned();
-        assert!(
-            expires_at.starts_with("20") && expires_at.ends_with('Z'),
-            "{expires_at}"
-        );
-        let id = created.body["id"].as_str().unwrap().to_owned();
-        let listed: Vec<TokenSummary> =
-            serde_json::from_value(admin.send(Method::GET, TOKENS_PATH, None).await.body).unwrap();
-        let okta = listed.iter().find(|t| t.id == id).unwrap();
-        assert_eq!(okta.expires_at.as_deref(), Some(expires_at.as_str()), "{label}");
-        assert!(listed.iter().filter(|t| t.id != id).all(|t| t.expires_at.is_none()));
-        let bad = admin
-            .send(
-                Method::POST,
-                TOKENS_PATH,
-                Some(json!({"scope": "scim", "expires_in": "soon"})),
-            )
-            .await;
-        refused(&bad, StatusCode::BAD_REQUEST, "invalid");
-        let message = bad.body["message"].as_str().unwrap();
-        assert!(
-            message.contains("expires_in") && message.contains("e.g. 30d"),
-            "{message}"
-        );
-
-        // Valid until it expires; then refused, saying so, before any body too.
-        let scim = Client::with_token(&server.base_url(), created.body["token"].as_str().unwrap());
-        assert_eq!(
-            scim.send(Method::GET, "/scim/v2/Users", None).await.status,
-            StatusCode::OK
-        );
-        expire(&backend.url, &id).await;
-        let users = scim.send(Method::GET, "/scim/v2/Users", None).await;
-        assert_eq!(users.status, StatusCode::UNAUTHORIZED, "{label}");
-        assert!(
-            users.body["detail"]
-                .as_str()
-                .unwrap()
-                .contains("expired at 2026-01-01T00:00:00Z"),
-            "{:?}",
-            users.body
-        );
-        let create = scim
-            .send(Method::POST, "/scim/v2/Users", Some(json!({"userName": "x"})))
-            .await;
-        assert_eq!(create.status, StatusCode::UNAUTHORIZED, "{label}");
-        assert!(
-            create.body["detail"].as_str().unwrap().contains("expired"),
-            "{:?}",
-            create.body
-        );
-
-        let short = token(TokenScope::Admin, Some("12h")).await;
-        let robot = Client::with_token(&server.base_url(), short.token.expose());
-        assert_eq!(robot.send(Method::GET, ADMINS_PATH, None).await.status, StatusCode::OK);
-        expire(&backend.url, &short.summary.id).await;
-        let refused_admin = robot.send(Method::GET, ADMINS_PATH, None).await;
-        refused(&refused_admin, StatusCode::UNAUTHORIZED, "unauthenticated");
-        assert!(
-            refused_admin.body["message"].as_str().unwrap().contains("expired"),
-            "{:?}",
-            refused_admin.body
         );
         server.shutdown().await;
     }

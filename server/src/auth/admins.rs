@@ -107,11 +107,7 @@ impl Admins {
     pub async fn set_password(&self, name: &str, password: &Secret) -> Result<bool, ServerError> {
         let hash = password::hash(password.clone()).await?;
         let mut tx = self.store.pool().begin().await?;
-        let id: Option<String> = sqlx::query_scalar("SELECT id FROM admins WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(id) = id else {
+        let Some(id) = id_of(&mut tx, name).await? else {
             return Ok(false);
         };
         sqlx::query("UPDATE admins SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
@@ -120,10 +116,7 @@ impl Admins {
             .bind(&id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE admin_id = $1")
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
+        end_sessions(&mut tx, &id).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -139,17 +132,10 @@ impl Admins {
     /// action that `provisio admin create` repairs.
     pub async fn delete(&self, name: &str) -> Result<bool, ServerError> {
         let mut tx = self.store.pool().begin().await?;
-        let id: Option<String> = sqlx::query_scalar("SELECT id FROM admins WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(id) = id else {
+        let Some(id) = id_of(&mut tx, name).await? else {
             return Ok(false);
         };
-        sqlx::query("DELETE FROM sessions WHERE admin_id = $1")
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
+        end_sessions(&mut tx, &id).await?;
         let deleted = sqlx::query("DELETE FROM admins WHERE id = $1 AND (SELECT COUNT(*) FROM admins) > 1")
             .bind(&id)
             .execute(&mut *tx)
@@ -185,6 +171,23 @@ impl Admins {
             .await?;
         Ok(())
     }
+}
+
+/// The id of the administrator of that name, within a transaction.
+async fn id_of(tx: &mut sqlx::AnyConnection, name: &str) -> Result<Option<String>, ServerError> {
+    Ok(sqlx::query_scalar("SELECT id FROM admins WHERE name = $1")
+        .bind(name)
+        .fetch_optional(tx)
+        .await?)
+}
+
+/// Signs the administrator out everywhere, within a transaction.
+async fn end_sessions(tx: &mut sqlx::AnyConnection, admin_id: &str) -> Result<(), ServerError> {
+    sqlx::query("DELETE FROM sessions WHERE admin_id = $1")
+        .bind(admin_id)
+        .execute(tx)
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]
