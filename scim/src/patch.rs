@@ -11,6 +11,12 @@ use crate::path::AttrPath;
 use crate::schema::{AttrType, AttributeDef, Mutability, ResourceSchema, SchemaDef};
 use crate::validate::{coerce, coerce_one, describe};
 
+mod members;
+mod primary;
+
+use self::members::{find, find_in, holder, is_unassigned, put, take, take_array};
+use self::primary::{primaries, settle_primaries};
+
 pub const PATCH_OP_URN: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -650,101 +656,6 @@ fn seed(filter: &Filter, attr: &AttributeDef) -> Option<Map<String, Value>> {
     Some(element)
 }
 
-/// The values marked primary before an operation, per attribute.
-type Primaries = Vec<Vec<Value>>;
-
-/// Multi-valued complex attributes with a `primary` sub-attribute.
-fn primary_attrs(schema: &ResourceSchema) -> Vec<(Option<&str>, &AttributeDef)> {
-    let core = schema.core.attributes.iter().map(|attr| (None, attr));
-    let extensions = schema
-        .extensions
-        .iter()
-        .flat_map(|(ext, _)| ext.attributes.iter().map(move |attr| (Some(ext.id.as_str()), attr)));
-    core.chain(extensions)
-        .filter(|(_, attr)| attr.multi_valued && attr.sub_attribute("primary").is_some())
-        .collect()
-}
-
-fn items_of<'v>(object: &'v Map<String, Value>, ext: Option<&str>, name: &str) -> Vec<&'v Value> {
-    let holder = match ext {
-        Some(urn) => find(object, urn).and_then(Value::as_object),
-        None => Some(object),
-    };
-    match holder.and_then(|holder| find(holder, name)) {
-        Some(Value::Array(items)) => items.iter().collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn is_primary(item: &Value) -> bool {
-    find_in(item, "primary") == Some(&Value::Bool(true))
-}
-
-fn primaries(object: &Map<String, Value>, schema: &ResourceSchema) -> Primaries {
-    primary_attrs(schema)
-        .into_iter()
-        .map(|(ext, attr)| {
-            items_of(object, ext, &attr.name)
-                .into_iter()
-                .filter(|item| is_primary(item))
-                .cloned()
-                .collect()
-        })
-        .collect()
-}
-
-/// RFC 7644 §3.5.2: setting one value primary makes the others not primary;
-/// making two values primary at once is an error.
-fn settle_primaries(
-    object: &mut Map<String, Value>,
-    schema: &ResourceSchema,
-    before: &Primaries,
-) -> Result<(), ScimError> {
-    for ((ext, attr), before) in primary_attrs(schema).into_iter().zip(before) {
-        let items = items_of(object, ext, &attr.name);
-        let now: Vec<usize> = (0..items.len())
-            .filter(|&i| items.get(i).is_some_and(|item| is_primary(item)))
-            .collect();
-        if now.len() < 2 {
-            continue;
-        }
-        let new: Vec<usize> = now
-            .iter()
-            .copied()
-            .filter(|&i| items.get(i).is_some_and(|item| !before.contains(item)))
-            .collect();
-        match new.as_slice() {
-            [] => continue, // stored that way; not this operation's doing
-            [keep] => {
-                let keep = *keep;
-                let holder = match ext {
-                    Some(urn) => find_mut(object, urn).and_then(Value::as_object_mut),
-                    None => Some(&mut *object),
-                };
-                if let Some(Value::Array(items)) = holder.and_then(|holder| find_mut(holder, &attr.name)) {
-                    for (index, item) in items.iter_mut().enumerate() {
-                        if index != keep && is_primary(item) {
-                            set_sub(
-                                item,
-                                attr.sub_attribute("primary").unwrap_or(attr),
-                                Some(Value::Bool(false)),
-                            );
-                        }
-                    }
-                }
-            }
-            _ => {
-                return Err(ScimError::invalid_value(format!(
-                    "the operation makes {} values of \"{}\" primary; at most one may be",
-                    new.len(),
-                    attr.name
-                )));
-            }
-        }
-    }
-    Ok(())
-}
-
 /// After all operations: no empty values, extension objects under their
 /// canonical URN, and `schemas` listing the core schema and the extensions
 /// present.
@@ -761,82 +672,6 @@ fn tidy(object: &mut Map<String, Value>, schema: &ResourceSchema) {
     let listed = take(object, "schemas");
     let schemas = schema.schemas_value(listed.as_ref(), |urn| object.contains_key(urn));
     object.insert("schemas".into(), schemas);
-}
-
-/// The key of `map` equal to `name` ignoring case (exact match first).
-fn key_of(map: &Map<String, Value>, name: &str) -> Option<String> {
-    if map.contains_key(name) {
-        return Some(name.to_owned());
-    }
-    map.keys().find(|key| key.eq_ignore_ascii_case(name)).cloned()
-}
-
-fn find<'m>(map: &'m Map<String, Value>, name: &str) -> Option<&'m Value> {
-    key_of(map, name).and_then(|key| map.get(&key))
-}
-
-fn find_in<'v>(value: &'v Value, name: &str) -> Option<&'v Value> {
-    value.as_object().and_then(|object| find(object, name))
-}
-
-fn find_mut<'m>(map: &'m mut Map<String, Value>, name: &str) -> Option<&'m mut Value> {
-    let key = key_of(map, name)?;
-    map.get_mut(&key)
-}
-
-/// Removes the member `name` (any case), returning its value.
-fn take(map: &mut Map<String, Value>, name: &str) -> Option<Value> {
-    let key = key_of(map, name)?;
-    map.remove(&key)
-}
-
-fn take_array(map: &mut Map<String, Value>, name: &str) -> Vec<Value> {
-    match take(map, name) {
-        Some(Value::Array(items)) => items,
-        Some(Value::Null) | None => Vec::new(),
-        Some(one) => vec![one],
-    }
-}
-
-/// Null, an empty array and an empty object leave an attribute unassigned (RFC 7643 §2.5).
-fn is_unassigned(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::Array(items) => items.is_empty(),
-        Value::Object(members) => members.is_empty(),
-        _ => false,
-    }
-}
-
-/// Sets `name` (replacing any member of another case); an unassigned value unsets it.
-fn put(map: &mut Map<String, Value>, name: &str, value: Value) {
-    take(map, name);
-    if !is_unassigned(&value) {
-        map.insert(name.to_owned(), value);
-    }
-}
-
-/// The object holding attributes: the resource, or an extension's object
-/// under its canonical URN (created when `create`).
-fn holder<'m>(
-    object: &'m mut Map<String, Value>,
-    ext: Option<&str>,
-    create: bool,
-) -> Option<&'m mut Map<String, Value>> {
-    let Some(urn) = ext else {
-        return Some(object);
-    };
-    let existing = take(object, urn).filter(Value::is_object);
-    match existing {
-        Some(members) => {
-            object.insert(urn.to_owned(), members);
-        }
-        None if create => {
-            object.insert(urn.to_owned(), Value::Object(Map::new()));
-        }
-        None => return None,
-    }
-    object.get_mut(urn).and_then(Value::as_object_mut)
 }
 
 #[cfg(test)]
