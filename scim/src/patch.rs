@@ -14,7 +14,7 @@ use crate::validate::{coerce, coerce_one, describe};
 mod members;
 mod primary;
 
-use self::members::{find, find_in, holder, is_unassigned, put, take, take_array};
+use self::members::{find, find_in, holder, is_unassigned, put, set_sub, take, take_array};
 use self::primary::{primaries, settle_primaries};
 
 pub const PATCH_OP_URN: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -538,20 +538,6 @@ fn write_sub_everywhere(
         put(holder, &attr.name, object);
     }
     Ok(())
-}
-
-fn set_sub(item: &mut Value, sub: &AttributeDef, value: Option<Value>) {
-    if !item.is_object() {
-        *item = Value::Object(Map::new());
-    }
-    if let Value::Object(object) = item {
-        match value {
-            Some(value) => put(object, &sub.name, value),
-            None => {
-                take(object, &sub.name);
-            }
-        }
-    }
 }
 
 /// `emails[type eq "work"]` and `emails[type eq "work"].value`.

@@ -4,6 +4,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::schema::AttributeDef;
+
 /// The key of `map` equal to `name` ignoring case (exact match first).
 fn key_of(map: &Map<String, Value>, name: &str) -> Option<String> {
     if map.contains_key(name) {
@@ -78,4 +80,20 @@ pub(super) fn holder<'m>(
         None => return None,
     }
     object.get_mut(urn).and_then(Value::as_object_mut)
+}
+
+/// Sets (or with `None` removes) a sub-attribute of a multi-valued
+/// attribute's element, making the element an object if it was not one.
+pub(super) fn set_sub(item: &mut Value, sub: &AttributeDef, value: Option<Value>) {
+    if !item.is_object() {
+        *item = Value::Object(Map::new());
+    }
+    if let Value::Object(object) = item {
+        match value {
+            Some(value) => put(object, &sub.name, value),
+            None => {
+                take(object, &sub.name);
+            }
+        }
+    }
 }

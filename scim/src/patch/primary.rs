@@ -3,8 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::members::{find, find_in, find_mut};
-use super::set_sub;
+use super::members::{find, find_in, find_mut, set_sub};
 use crate::error::ScimError;
 use crate::schema::{AttributeDef, ResourceSchema};
 
