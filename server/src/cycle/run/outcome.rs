@@ -27,6 +27,21 @@ impl ObjectOutcome {
     pub(super) fn failed(&self) -> bool {
         self.decision.status == Status::Failure || self.applied.error_code.is_some()
     }
+
+    /// The answer of an on-demand run of one object (a user, or a record),
+    /// as the admin API gives it and `provisio job provision --json` prints it.
+    pub fn into_on_demand_result(self, run_id: String) -> provisio_api::jobs::OnDemandResult {
+        provisio_api::jobs::OnDemandResult {
+            run_id,
+            decision: self.decision,
+            applied: self.applied,
+            log_entry: self.log_entry,
+            members: Vec::new(),
+            references: None,
+            failed_references: None,
+            reference_outcomes: self.references,
+        }
+    }
 }
 
 /// A decision the pipeline records without the engine (a failed read, a

@@ -13,24 +13,10 @@ use super::error::Failure;
 use super::extract::{Body, Segments};
 use super::{AdminErrors, AppState};
 use crate::auth::extract::AdminCaller;
-use crate::cycle::run::{self, CycleError, ObjectOutcome};
+use crate::cycle::run::{self, CycleError};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(provision_on_demand))
-}
-
-/// The answer for one object (a user, or a record).
-fn one(run_id: String, outcome: ObjectOutcome) -> OnDemandResult {
-    OnDemandResult {
-        run_id,
-        decision: outcome.decision,
-        applied: outcome.applied,
-        log_entry: outcome.log_entry,
-        members: Vec::new(),
-        references: None,
-        failed_references: None,
-        reference_outcomes: outcome.references,
-    }
 }
 
 /// Provisions one user now: the real pipeline (import, scoping, matching,
@@ -63,7 +49,7 @@ pub(crate) async fn provision_on_demand(
         let (run_id, outcome) = run::provision_record_on_demand(&state.store, &state.jobs, &id, data)
             .await
             .map_err(failure)?;
-        return Ok(Json(one(run_id, outcome)));
+        return Ok(Json(outcome.into_on_demand_result(run_id)));
     }
     if let Some(group) = request.group.as_deref() {
         if !request.user.trim().is_empty() {
@@ -99,7 +85,7 @@ pub(crate) async fn provision_on_demand(
     let (run_id, outcome) = run::provision_on_demand(&state.store, &state.jobs, &id, request.user.trim())
         .await
         .map_err(failure)?;
-    Ok(Json(one(run_id, outcome)))
+    Ok(Json(outcome.into_on_demand_result(run_id)))
 }
 
 pub(super) fn failure(error: CycleError) -> Failure {

@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use provisio_api::jobs::OnDemandResult;
 use provisio_api::jobs::on_demand::ReferenceOutcome;
 use provisio_engine::plan::Status;
 use provisio_server::cycle::run::{self, CycleError, ObjectOutcome};
@@ -80,16 +79,7 @@ pub fn run(args: ProvisionArgs) -> ExitCode {
     let failure = failed(&outcome);
     if args.json {
         // The admin API's provision-on-demand answer.
-        let result = OnDemandResult {
-            run_id,
-            decision: outcome.decision,
-            applied: outcome.applied,
-            log_entry: outcome.log_entry,
-            members: Vec::new(),
-            references: None,
-            failed_references: None,
-            reference_outcomes: outcome.references,
-        };
+        let result = outcome.into_on_demand_result(run_id);
         match serde_json::to_string_pretty(&result) {
             Ok(json) => println!("{json}"),
             Err(e) => {
