@@ -325,12 +325,7 @@ impl Directory {
         .bind(member_id)
         .fetch_all(self.store.pool())
         .await?;
-        rows.iter()
-            .map(|row| {
-                let attributes = rows::json_map(row, "attributes")?;
-                Ok((row.try_get("id")?, text(&attributes, "displayName").unwrap_or_default()))
-            })
-            .collect()
+        rows.iter().map(id_and_display_name).collect()
     }
 
     /// Which of these ids name a live (not soft-deleted) object of the kind:
@@ -379,12 +374,7 @@ impl Directory {
         .bind(member_id)
         .fetch_all(self.store.pool())
         .await?;
-        rows.iter()
-            .map(|row| {
-                let attributes = rows::json_map(row, "attributes")?;
-                Ok((row.try_get("id")?, text(&attributes, "displayName").unwrap_or_default()))
-            })
-            .collect()
+        rows.iter().map(id_and_display_name).collect()
     }
 
     /// Every live user's live direct groups at once, `member id → [(group
@@ -646,4 +636,10 @@ pub fn source_attributes(user: &User) -> Map<String, Value> {
     attributes.insert("id".to_owned(), Value::String(user.id.clone()));
     attributes.insert(super::IS_SOFT_DELETED.to_owned(), Value::Bool(user.is_deleted()));
     attributes
+}
+
+/// A group row's `(id, displayName)`.
+fn id_and_display_name(row: &sqlx::any::AnyRow) -> Result<(String, String), DirectoryError> {
+    let attributes = rows::json_map(row, "attributes")?;
+    Ok((row.try_get("id")?, text(&attributes, "displayName").unwrap_or_default()))
 }
