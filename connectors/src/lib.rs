@@ -107,6 +107,25 @@ pub trait Connector: Send + Sync {
         value: &'a Value,
     ) -> ConnectorFuture<'a, Vec<TargetObject>>;
 
+    /// For each of `values` (same order, same length), every object of
+    /// `kind` whose `target_attribute` equals it: the matching of a whole
+    /// page in as few requests as the protocol allows. By default one
+    /// [`Connector::find`] per value.
+    fn find_many<'a>(
+        &'a self,
+        kind: SourceKind,
+        target_attribute: &'a str,
+        values: &'a [Value],
+    ) -> ConnectorFuture<'a, Vec<Vec<TargetObject>>> {
+        Box::pin(async move {
+            let mut found = Vec::with_capacity(values.len());
+            for value in values {
+                found.push(self.find(kind, target_attribute, value).await?);
+            }
+            Ok(found)
+        })
+    }
+
     /// The object with this id, or `None` when the target no longer has it.
     fn read<'a>(&'a self, kind: SourceKind, id: &'a str) -> ConnectorFuture<'a, Option<TargetObject>>;
 

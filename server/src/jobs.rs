@@ -273,7 +273,7 @@ impl Jobs {
         .bind(&detail.state_changed_at)
         .bind(&detail.created_at)
         .bind(&detail.modified_at)
-        .execute(self.store.pool())
+        .execute(self.store.writer())
         .await
         .map_err(|e| name_taken_or(e, &detail.definition.name))?;
         tracing::info!(job = %detail.id, name = %detail.definition.name, "job created");
@@ -356,7 +356,7 @@ impl Jobs {
             .bind(current.detail.version)
             .bind(restart)
             .bind(reconnected)
-            .execute(self.store.pool())
+            .execute(self.store.writer())
             .await
             .map_err(|e| name_taken_or(e, &definition.name))?;
             if updated.rows_affected() == 1 {
@@ -409,7 +409,7 @@ impl Jobs {
     pub async fn delete(&self, id_or_name: &str, if_version: Option<i64>) -> Result<(), JobError> {
         let current = self.find(id_or_name).await?.detail;
         check_version(&current, if_version)?;
-        let mut tx = self.store.pool().begin().await?;
+        let mut tx = self.store.writer().begin().await?;
         let deleted = sqlx::query("DELETE FROM jobs WHERE id = $1 AND version = $2")
             .bind(&current.id)
             .bind(current.version)
@@ -458,7 +458,7 @@ impl Jobs {
         .bind(&now)
         .bind(restart)
         .bind(&id)
-        .execute(self.store.pool())
+        .execute(self.store.writer())
         .await?;
         tracing::info!(job = %id, state = %state, ?change, "job state changed");
         self.get(&id).await

@@ -123,7 +123,8 @@ impl EntryBuilder for LogEntry {
         }
         let error_code = decision.reason.as_ref().map(|reason| code_name(&reason.code));
         LogEntry {
-            id: uuid::Uuid::new_v4().to_string(),
+            // Time-ordered, so new entries land at the end of the index.
+            id: uuid::Uuid::now_v7().to_string(),
             time: timestamp(Utc::now()),
             job_id: run.job_id.clone(),
             job_name: run.job_name.clone(),

@@ -51,6 +51,11 @@ impl Backend {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// Where the hot write paths (cycles, provisioning logs, the directory,
+    /// inbound requests) write: on a SQLite file, a pool of one connection,
+    /// so writers queue in order instead of busy-sleeping on the file's
+    /// lock; elsewhere the pool itself.
+    writer: AnyPool,
     backend: Backend,
 }
 
@@ -86,7 +91,8 @@ impl Store {
         if backend == Backend::Postgres {
             connect::first_connection(url).await?;
         }
-        let mut options = AnyPoolOptions::new();
+        let mut options = AnyPoolOptions::new().after_connect(|connection, _| Box::pin(sqlite::tune(connection)));
+        let mut separate_writer = false;
         if backend == Backend::Sqlite {
             if sqlite::is_in_memory(url) {
                 // Every new connection to `sqlite::memory:` would open a
@@ -98,11 +104,17 @@ impl Store {
                     .max_lifetime(None);
             } else {
                 sqlite::prepare_file(url).await?;
+                separate_writer = true;
             }
         }
         let pool = options.connect(url).await?;
         MIGRATOR.run(&pool).await?;
-        let store = Store { pool, backend };
+        let writer = if separate_writer {
+            sqlite::writer_pool(url).await?
+        } else {
+            pool.clone()
+        };
+        let store = Store { pool, writer, backend };
         store.ensure_instance_id().await?;
         tracing::info!(backend = ?backend, "database ready");
         Ok(store)
@@ -116,8 +128,41 @@ impl Store {
         &self.pool
     }
 
+    /// The pool the hot write paths use (see [`Store`]'s `writer`). A
+    /// caller holding one of its connections must not ask it for another.
+    pub(crate) fn writer(&self) -> &AnyPool {
+        &self.writer
+    }
+
+    /// Runs `work` (which begins and commits its own transaction) on the
+    /// writer, with that commit on disk when this returns: for the writes a
+    /// promise is made on (an inbound request answered 202). SQLite's other
+    /// commits reach the disk at the next checkpoint (`synchronous=NORMAL`,
+    /// see `store/sqlite.rs`): a power cut may lose the last ones, never
+    /// corrupt the file.
+    pub(crate) async fn durably<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut sqlx::AnyConnection) -> Result<T, ServerError>,
+    ) -> Result<T, ServerError> {
+        let mut connection = self.writer.acquire().await?;
+        let sqlite = self.backend == Backend::Sqlite;
+        if sqlite {
+            sqlx::query("PRAGMA synchronous = FULL")
+                .execute(&mut *connection)
+                .await?;
+        }
+        let result = work(&mut connection).await;
+        if sqlite {
+            sqlx::query("PRAGMA synchronous = NORMAL")
+                .execute(&mut *connection)
+                .await?;
+        }
+        result
+    }
+
     /// Waits for queries in flight and closes every connection.
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 }

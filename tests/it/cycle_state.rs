@@ -144,7 +144,7 @@ backend_test!(escrows_count_attempts_and_fall_due_by_time, with_store, async |st
 });
 
 async fn due(s: &CycleState, hour: u32) -> Vec<String> {
-    let escrows = s.due_escrows(at!(hour), 10).await.unwrap();
+    let escrows = s.due_escrows(at!(hour), None, 10).await.unwrap();
     escrows.into_iter().map(|e| e.source_id).collect()
 }
 

@@ -45,10 +45,14 @@
 //!   reason only as text, so a retry sees the reason by its kind alone and
 //!   its count from 0 (the rules need no more).
 //! - **Stop** ([`RunOptions::stop`]): the cycle ends after its current page.
-//! - The objects of a page (or of a batch, per kind) go through the
-//!   pipeline four at a time, so a slow target is kept busy; their outcomes
-//!   are counted in order, and once the target refuses the job itself no
-//!   further object starts.
+//! - **A page at a time** (`run/prefetch.rs`, `run/page_writes.rs`): a
+//!   page's links, escrows and source records are read at once, its
+//!   unlinked objects matched with one `find_many` per target attribute;
+//!   its objects then go through the pipeline eight at a time, so a slow
+//!   target is kept busy; their outcomes are counted in order, and once the
+//!   target refuses the job itself no further object starts. Links and
+//!   escrows are written as each object is applied; the page's log entries
+//!   are written at its end, with the cycle's progress, in one transaction.
 //!
 //! A linked target object that is gone (404 on read) is reported as
 //! InvalidAnchor and escrowed, as Entra does (reference §5); it is not
@@ -103,8 +107,10 @@ mod lookups;
 mod objects;
 mod on_demand;
 mod outcome;
+mod page_writes;
 mod phases;
 mod pipeline;
+mod prefetch;
 mod reference_log;
 mod references;
 

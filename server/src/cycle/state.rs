@@ -116,7 +116,7 @@ impl CycleState {
     /// target object whose matching attribute changed is still found.
     /// A running or disabled job keeps its status. All or nothing.
     pub async fn restart(&self) -> Result<(), StateError> {
-        let mut tx = self.store.pool().begin().await?;
+        let mut tx = self.store.writer().begin().await?;
         sqlx::query(
             "UPDATE cycle_status SET watermark = 0, initial_done = 0, quarantine_reason = NULL, \
              quarantined_since = NULL, next_retry_at = NULL, \
@@ -140,7 +140,7 @@ impl CycleState {
     /// Deletes everything the job remembers, all or nothing (for deleting
     /// the job; [`purge_job`] does the same inside the caller's transaction).
     pub async fn purge(&self) -> Result<(), StateError> {
-        let mut tx = self.store.pool().begin().await?;
+        let mut tx = self.store.writer().begin().await?;
         purge_job(&mut tx, &self.job_id).await?;
         tx.commit().await?;
         Ok(())

@@ -132,7 +132,7 @@ impl Directory {
     /// write lock on SQLite), so concurrent writers queue here rather than
     /// failing later when their read would have to become a write.
     pub(crate) async fn begin(&self) -> Result<Write, DirectoryError> {
-        let mut tx = self.store.pool().begin().await?;
+        let mut tx = self.store.writer().begin().await?;
         sqlx::query("UPDATE directory_sequence SET value = value WHERE name = 'changes'")
             .execute(&mut *tx)
             .await?;

@@ -36,6 +36,12 @@ impl UserLookup {
             UserLookup::DisplayName(name) => ("display_name_key = $1", name.to_lowercase()),
         }
     }
+
+    /// The indexed column the look-up reads, and the value it compares.
+    fn column(&self) -> (&'static str, String) {
+        let (condition, value) = self.condition();
+        (condition.trim_end_matches(" = $1"), value)
+    }
 }
 
 /// A page of users for people: optional search text (in the user
@@ -306,6 +312,33 @@ impl Directory {
             visit(rows::user(&row)?);
         }
         Ok(())
+    }
+
+    /// The live users any of these look-ups finds, in no given order: one
+    /// query per indexed column and 500 look-ups (an inbound request's
+    /// matching, at once).
+    pub async fn users_matching_any(&self, lookups: &[UserLookup]) -> Result<Vec<User>, DirectoryError> {
+        let mut by_column: std::collections::BTreeMap<&str, Vec<String>> = std::collections::BTreeMap::new();
+        for lookup in lookups {
+            let (column, value) = lookup.column();
+            by_column.entry(column).or_default().push(value);
+        }
+        let mut found = Vec::new();
+        for (column, values) in by_column {
+            for chunk in values.chunks(500) {
+                let sql = format!(
+                    "SELECT {OBJECT_COLUMNS} FROM directory_users WHERE deleted_at IS NULL AND {column} IN ({})",
+                    rows::placeholders(1, chunk.len())
+                );
+                let query = chunk
+                    .iter()
+                    .fold(sqlx::query(AssertSqlSafe(sql)), |q, v| q.bind(v.clone()));
+                for row in query.fetch_all(self.store.pool()).await? {
+                    found.push(rows::user(&row)?);
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// How many live users the directory holds.

@@ -76,48 +76,54 @@ impl InboundRequests {
         now: DateTime<Utc>,
     ) -> Result<Stored, ServerError> {
         let id = uuid::Uuid::new_v4().to_string();
-        let mut tx = self.store.pool().begin().await?;
-        // A write first, so that on SQLite the transaction holds the write
-        // lock from the start and waits for it, instead of failing when a
-        // read would have to become a write. The queue is counted in the
-        // same statement: on SQLite uploads are stored one at a time, so
-        // the limit holds exactly; on PostgreSQL uploads arriving at the
-        // same instant may each see the last free place (the job's rate
-        // limit bounds how many).
-        let inserted = sqlx::query(
-            "INSERT INTO inbound_requests (id, job_id, seq, token_id, received_at, finished_at, operations) \
+        // The 202 promises the records are kept: this commit is on disk.
+        self.store
+            .durably(async |connection| {
+                let mut tx = sqlx::Connection::begin(connection).await?;
+                // A write first, so that on SQLite the transaction holds the write
+                // lock from the start and waits for it, instead of failing when a
+                // read would have to become a write. The queue is counted in the
+                // same statement: on SQLite uploads are stored one at a time, so
+                // the limit holds exactly; on PostgreSQL uploads arriving at the
+                // same instant may each see the last free place (the job's rate
+                // limit bounds how many).
+                let inserted = sqlx::query(
+                    "INSERT INTO inbound_requests (id, job_id, seq, token_id, received_at, finished_at, operations) \
              SELECT $1, $2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM inbound_requests WHERE job_id = $2), \
              $3, $4, NULL, $5 \
              WHERE (SELECT COUNT(*) FROM inbound_requests WHERE job_id = $2 AND finished_at IS NULL) < $6",
-        )
-        .bind(&id)
-        .bind(job_id)
-        .bind(token_id)
-        .bind(timestamp(now))
-        .bind(count(operations.len()))
-        .bind(i64::from(queue.0))
-        .execute(&mut *tx)
-        .await?;
-        if inserted.rows_affected() == 0 {
-            return Ok(Stored::QueueFull);
-        }
-        for (index, operation) in operations.iter().enumerate() {
-            let data = serde_json::to_string(&operation.data).map_err(|e| ServerError::Corrupt(e.to_string()))?;
-            sqlx::query(
-                "INSERT INTO inbound_records (request_id, idx, job_id, bulk_id, external_id, data, status) \
+                )
+                .bind(&id)
+                .bind(job_id)
+                .bind(token_id)
+                .bind(timestamp(now))
+                .bind(count(operations.len()))
+                .bind(i64::from(queue.0))
+                .execute(&mut *tx)
+                .await?;
+                if inserted.rows_affected() == 0 {
+                    return Ok(Stored::QueueFull);
+                }
+                for (index, operation) in operations.iter().enumerate() {
+                    let data =
+                        serde_json::to_string(&operation.data).map_err(|e| ServerError::Corrupt(e.to_string()))?;
+                    sqlx::query(
+                        "INSERT INTO inbound_records (request_id, idx, job_id, bulk_id, external_id, data, status) \
                  VALUES ($1, $2, $3, $4, $5, $6, 'pending')",
-            )
-            .bind(&id)
-            .bind(count(index))
-            .bind(job_id)
-            .bind(&operation.bulk_id)
-            .bind(&operation.external_id)
-            .bind(data)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(Stored::Queued(id))
+                    )
+                    .bind(&id)
+                    .bind(count(index))
+                    .bind(job_id)
+                    .bind(&operation.bulk_id)
+                    .bind(&operation.external_id)
+                    .bind(data)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(Stored::Queued(id))
+            })
+            .await
     }
 
     /// The job's oldest request with records still to process.
@@ -155,32 +161,34 @@ impl InboundRequests {
             .collect()
     }
 
-    /// Writes a record's outcome (once: a record already done stays as it
-    /// was) and clears its payload: the HR data is not kept once processed.
-    /// A failed record is not processed again (it is sent again), so
-    /// nothing needs the payload any more; a record the worker did not get
-    /// to stays pending with it.
-    pub async fn record_done(
-        &self,
-        record: &PendingRecord,
-        outcome: &RecordOutcome,
+    /// Writes records' outcomes (once: a record already done stays as it
+    /// was) and clears their payloads, in the caller's transaction (with
+    /// their log entries): the HR data is not kept once processed. A failed
+    /// record is not processed again (it is sent again), so nothing needs
+    /// the payload any more; a record the worker did not get to stays
+    /// pending with it.
+    pub(crate) async fn records_done_in(
+        connection: &mut sqlx::AnyConnection,
+        done: &[(&PendingRecord, RecordOutcome)],
         now: DateTime<Utc>,
     ) -> Result<(), ServerError> {
-        sqlx::query(
-            "UPDATE inbound_records SET status = $1, action = $2, user_id = $3, error_code = $4, error = $5, \
-             log_id = $6, processed_at = $7, data = NULL WHERE request_id = $8 AND idx = $9 AND status = 'pending'",
-        )
-        .bind(status_name(outcome.status))
-        .bind(outcome.action.as_deref())
-        .bind(outcome.user_id.as_deref())
-        .bind(outcome.error_code.as_deref())
-        .bind(outcome.error.as_deref())
-        .bind(outcome.log_id.as_deref())
-        .bind(timestamp(now))
-        .bind(&record.request_id)
-        .bind(count(record.index))
-        .execute(self.store.pool())
-        .await?;
+        for (record, outcome) in done {
+            sqlx::query(
+                "UPDATE inbound_records SET status = $1, action = $2, user_id = $3, error_code = $4, error = $5, \
+                 log_id = $6, processed_at = $7, data = NULL WHERE request_id = $8 AND idx = $9 AND status = 'pending'",
+            )
+            .bind(status_name(outcome.status))
+            .bind(outcome.action.as_deref())
+            .bind(outcome.user_id.as_deref())
+            .bind(outcome.error_code.as_deref())
+            .bind(outcome.error.as_deref())
+            .bind(outcome.log_id.as_deref())
+            .bind(timestamp(now))
+            .bind(&record.request_id)
+            .bind(count(record.index))
+            .execute(&mut *connection)
+            .await?;
+        }
         Ok(())
     }
 
@@ -192,7 +200,7 @@ impl InboundRequests {
         )
         .bind(timestamp(now))
         .bind(request_id)
-        .execute(self.store.pool())
+        .execute(self.store.writer())
         .await?;
         Ok(())
     }
@@ -202,7 +210,7 @@ impl InboundRequests {
     /// process are kept however old they are.
     pub async fn prune(&self, cutoff: DateTime<Utc>) -> Result<u64, ServerError> {
         let cutoff = timestamp(cutoff);
-        let mut tx = self.store.pool().begin().await?;
+        let mut tx = self.store.writer().begin().await?;
         sqlx::query(
             "DELETE FROM inbound_records WHERE request_id IN \
              (SELECT id FROM inbound_requests WHERE finished_at < $1)",
@@ -364,6 +372,19 @@ mod tests {
 
     use super::*;
 
+    async fn record_done(
+        requests: &InboundRequests,
+        record: &PendingRecord,
+        outcome: &RecordOutcome,
+        now: DateTime<Utc>,
+    ) {
+        let mut tx = requests.store.writer().begin().await.unwrap();
+        InboundRequests::records_done_in(&mut tx, &[(record, outcome.clone())], now)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+
     async fn store() -> Store {
         Store::open("sqlite::memory:").await.unwrap()
     }
@@ -410,7 +431,7 @@ mod tests {
     /// Processes every pending record of the request with `outcome`.
     async fn process(requests: &InboundRequests, id: &str, outcome: &RecordOutcome, now: DateTime<Utc>) {
         for record in requests.pending_records(id).await.unwrap() {
-            requests.record_done(&record, outcome, now).await.unwrap();
+            record_done(requests, &record, outcome, now).await;
         }
         requests.finish_if_done(id, now).await.unwrap();
     }
@@ -441,7 +462,7 @@ mod tests {
             error: Some("no userName".into()),
             ..success()
         };
-        requests.record_done(&pending[0], &failure, at(1)).await.unwrap();
+        record_done(&requests, &pending[0], &failure, at(1)).await;
         let left = payloads(&store, &id).await;
         assert_eq!(
             left[0], None,
@@ -450,7 +471,7 @@ mod tests {
         assert!(left[1].is_some(), "a record still to process keeps what it needs");
         assert_eq!(requests.pending_records(&id).await.unwrap(), pending[1..]);
 
-        requests.record_done(&pending[1], &success(), at(1)).await.unwrap();
+        record_done(&requests, &pending[1], &success(), at(1)).await;
         requests.finish_if_done(&id, at(1)).await.unwrap();
         assert_eq!(payloads(&store, &id).await, [None, None]);
         let status = requests.status("hr", &id).await.unwrap().unwrap();

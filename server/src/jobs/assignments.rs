@@ -50,7 +50,7 @@ impl Jobs {
             }
         }
         let now = timestamp(Utc::now());
-        let mut tx = self.store.pool().begin().await?;
+        let mut tx = self.store.writer().begin().await?;
         sqlx::query("DELETE FROM job_assignments WHERE job_id = $1")
             .bind(&job)
             .execute(&mut *tx)
@@ -66,7 +66,7 @@ impl Jobs {
     pub async fn add_assignment(&self, id_or_name: &str, assignment: &Assignment) -> Result<Vec<Assignment>, JobError> {
         let job = self.find(id_or_name).await?.detail.id;
         self.check_principal(assignment).await?;
-        let mut tx = self.store.pool().begin().await?;
+        let mut tx = self.store.writer().begin().await?;
         sqlx::query("DELETE FROM job_assignments WHERE job_id = $1 AND principal_id = $2")
             .bind(&job)
             .bind(&assignment.id)
@@ -83,7 +83,7 @@ impl Jobs {
         let removed = sqlx::query("DELETE FROM job_assignments WHERE job_id = $1 AND principal_id = $2")
             .bind(&job)
             .bind(principal_id)
-            .execute(self.store.pool())
+            .execute(self.store.writer())
             .await?;
         if removed.rows_affected() == 0 {
             return Err(JobError::NotAssigned {

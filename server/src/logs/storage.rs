@@ -41,7 +41,18 @@ impl Logs {
         if entries.is_empty() {
             return Ok(());
         }
-        let mut tx = self.store.pool().begin().await?;
+        let mut tx = self.store.writer().begin().await?;
+        Self::append_in(&mut tx, entries).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Stores entries in the caller's transaction (a cycle's page, with its
+    /// progress), with as few statements as the parameter limits allow.
+    pub(crate) async fn append_in(
+        connection: &mut sqlx::AnyConnection,
+        entries: &[LogEntry],
+    ) -> Result<(), ServerError> {
         for chunk in entries.chunks(ROWS_PER_INSERT) {
             let rows: Vec<String> = (0..chunk.len())
                 .map(|row| {
@@ -76,9 +87,8 @@ impl Logs {
                     .bind(entry.recommended_action.clone())
                     .bind(i64::try_from(entry.duration_ms).unwrap_or(i64::MAX));
             }
-            query.execute(&mut *tx).await?;
+            query.execute(&mut *connection).await?;
         }
-        tx.commit().await?;
         Ok(())
     }
 
@@ -159,7 +169,7 @@ impl Logs {
     pub async fn prune(&self, older_than: DateTime<Utc>) -> Result<usize, ServerError> {
         let done = sqlx::query("DELETE FROM provisioning_logs WHERE at < $1")
             .bind(timestamp(older_than))
-            .execute(self.store.pool())
+            .execute(self.store.writer())
             .await?;
         Ok(usize::try_from(done.rows_affected()).unwrap_or(usize::MAX))
     }

@@ -1,12 +1,53 @@
 //! SQLite specifics: creating the database file and its folder on first
-//! start, in write-ahead-log mode.
+//! start, in write-ahead-log mode; the settings of every connection; the
+//! writer's own pool.
 
 use std::str::FromStr;
 
-use sqlx::ConnectOptions;
+use std::time::Duration;
+
+use sqlx::any::AnyPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Executor as _};
 
 use crate::ServerError;
+
+/// How long a statement waits for another connection's write lock before
+/// it fails with "database is locked": writers on the writer pool queue
+/// without it; this covers the rarer writes on the general pool.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Settings for every new SQLite connection (PostgreSQL's are left alone):
+/// in WAL mode `synchronous=NORMAL` commits without an fsync (the WAL is
+/// synced at checkpoints; the file is never corrupted, a power cut may lose
+/// the latest commits), so a commit costs microseconds, not a disk flush.
+/// Writes that make a promise use [`super::Store::durably`].
+pub(super) async fn tune(connection: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    if connection.backend_name() != "SQLite" {
+        return Ok(());
+    }
+    connection
+        .execute(sqlx::AssertSqlSafe(format!(
+            "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {}",
+            BUSY_TIMEOUT.as_millis()
+        )))
+        .await?;
+    Ok(())
+}
+
+/// The writer's pool for a SQLite file: one connection, kept open, so that
+/// the hot write paths take turns in order rather than racing for the
+/// file's lock and sleeping in SQLite's busy handler.
+pub(super) async fn writer_pool(url: &str) -> Result<AnyPool, ServerError> {
+    Ok(AnyPoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .after_connect(|connection, _| Box::pin(tune(connection)))
+        .connect(url)
+        .await?)
+}
 
 /// Whether the URL names a private in-memory database rather than a file.
 pub(super) fn is_in_memory(url: &str) -> bool {
@@ -30,8 +71,13 @@ pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
 pub(super) async fn prepare_file(url: &str) -> Result<(), ServerError> {
     let options = SqliteConnectOptions::from_str(url)?;
     // WAL mode is kept in the file: an existing database already has it,
-    // and switching again would contend with a server using the file.
+    // and switching again would contend with a server using the file. A
+    // file that is no database is said so now: the pool would retry the
+    // connection settings' failure until its time-out.
     if options.get_filename().is_file() {
+        let mut connection = options.connect().await?;
+        connection.execute("PRAGMA schema_version").await?;
+        sqlx::Connection::close(connection).await?;
         return Ok(());
     }
     if let Some(folder) = options.get_filename().parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -81,5 +127,47 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(mode, "wal");
+    }
+
+    #[tokio::test]
+    async fn every_connection_commits_without_a_flush_and_waits_for_locks() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("p.db").display());
+        let store = crate::store::Store::open(&url).await.unwrap();
+        for pool in [store.pool(), store.writer()] {
+            let mut connection = pool.acquire().await.unwrap();
+            let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&mut *connection)
+                .await
+                .unwrap();
+            assert_eq!(synchronous, 1, "NORMAL");
+            let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+                .fetch_one(&mut *connection)
+                .await
+                .unwrap();
+            assert_eq!(busy, 30_000);
+        }
+        assert_eq!(store.writer().options().get_max_connections(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_durable_write_is_flushed_and_the_connection_set_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("p.db").display());
+        let store = crate::store::Store::open(&url).await.unwrap();
+        let during: i64 = store
+            .durably(async |connection| {
+                Ok(sqlx::query_scalar("PRAGMA synchronous")
+                    .fetch_one(&mut *connection)
+                    .await?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(during, 2, "FULL while the promise is written");
+        let after: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(store.writer())
+            .await
+            .unwrap();
+        assert_eq!(after, 1, "NORMAL again");
     }
 }

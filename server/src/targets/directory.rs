@@ -59,6 +59,54 @@ impl DirectoryConnector {
         Ok(found.iter().map(|u| target_object(u, &catalogue)).collect())
     }
 
+    /// [`DirectoryConnector::find_users`] for many values at once: the
+    /// catalogue read once, the indexed look-ups in one query, and any
+    /// other attribute in one scan of the directory for all the values.
+    async fn find_many_users(
+        &self,
+        attribute: &str,
+        values: &[Value],
+    ) -> Result<Vec<Vec<TargetObject>>, ConnectorError> {
+        let catalogue = self.catalogue().await?;
+        let spec = spec_of(&catalogue, attribute).map_err(from_directory)?;
+        // A value the attribute cannot hold (or none) is held by no user.
+        let wanted: Vec<Option<Json>> = values
+            .iter()
+            .map(|value| scalar_json(spec, value).ok().filter(|json| !json.is_null()))
+            .collect();
+        let lookups: Option<Vec<UserLookup>> = wanted
+            .iter()
+            .flatten()
+            .map(|json| lookup_for(&spec.name, json))
+            .collect();
+        let candidates = match lookups {
+            Some(lookups) => self.directory.users_matching_any(&lookups).await,
+            None => {
+                let mut holding = Vec::new();
+                self.directory
+                    .scan_users(None, |user| {
+                        if wanted.iter().flatten().any(|json| holds(&user, spec, json)) {
+                            holding.push(user);
+                        }
+                    })
+                    .await
+                    .map(|()| holding)
+            }
+        }
+        .map_err(from_directory)?;
+        Ok(wanted
+            .iter()
+            .map(|json| match json {
+                Some(json) => candidates
+                    .iter()
+                    .filter(|user| holds(user, spec, json))
+                    .map(|user| target_object(user, &catalogue))
+                    .collect(),
+                None => Vec::new(),
+            })
+            .collect())
+    }
+
     async fn create_user(&self, attributes: &TargetAttributes) -> Result<TargetObject, ConnectorError> {
         let catalogue = self.catalogue().await?;
         let mut draft = UserDraft::default();
@@ -134,6 +182,18 @@ impl Connector for DirectoryConnector {
         Box::pin(async move {
             user_kind(kind)?;
             self.find_users(target_attribute, value).await
+        })
+    }
+
+    fn find_many<'a>(
+        &'a self,
+        kind: SourceKind,
+        target_attribute: &'a str,
+        values: &'a [Value],
+    ) -> ConnectorFuture<'a, Vec<Vec<TargetObject>>> {
+        Box::pin(async move {
+            user_kind(kind)?;
+            self.find_many_users(target_attribute, values).await
         })
     }
 

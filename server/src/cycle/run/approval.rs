@@ -82,8 +82,10 @@ pub(super) async fn release_held(
                 }
                 state.unstage(kind, &held.target_id).await?;
             }
+            pipeline.page_done(None).await?;
         }
     }
+    pipeline.page_done(None).await?;
     pipeline.hold_deletes = hold;
     Ok(())
 }

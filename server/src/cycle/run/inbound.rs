@@ -1,11 +1,13 @@
 //! Processing an inbound bulk request: each record goes through the same
 //! pipeline as a cycle's objects, with the record as the source object (its
 //! externalId as its id) and Provisio's directory as the target. Records of
-//! different people are processed four at a time, a person's records in
+//! different people are processed eight at a time, a person's records in
 //! the order they came; the references phase then resolves managers named
 //! by externalId, also those that arrived in an earlier request, and keeps
-//! waiting for those still to come. Each record's outcome is stored as it
-//! is done, so a restart resumes with the records not yet processed.
+//! waiting for those still to come. The records' outcomes are stored with
+//! their log entries once the request's records are done, so a restart
+//! resumes with the records not yet stored (one processed again finds its
+//! user linked, and changes nothing).
 
 use super::objects::IN_FLIGHT;
 use super::outcome::action_name;
@@ -52,10 +54,12 @@ async fn process_pending(pipeline: &mut Pipeline, request_id: &str) -> Result<In
     let records = requests.pending_records(request_id).await?;
     let mut report = InboundReport::default();
     if !records.is_empty() {
-        for outcome in process_records(pipeline, &records).await? {
+        let done = process_records(pipeline, &records).await?;
+        for (_, outcome) in &done {
             report.records += 1;
             report.failures += u64::from(outcome.status == RecordStatus::Failure);
         }
+        pipeline.records_done(&done).await?;
         let mut cycle = CycleReport::default();
         pipeline.settle_references(&mut cycle).await?;
         report.references = cycle.references;
@@ -109,8 +113,14 @@ fn incoming(external_id: &str, data: &serde_json::Map<String, serde_json::Value>
 }
 
 /// Runs the records through the pipeline, one person's in order, up to
-/// [`IN_FLIGHT`] people at a time, storing each outcome as it is done.
-async fn process_records(pipeline: &Pipeline, records: &[PendingRecord]) -> Result<Vec<RecordOutcome>, CycleError> {
+/// [`IN_FLIGHT`] people at a time after the request's prefetch (every
+/// person's first record matched at once); the outcomes are stored
+/// together once all are done ([`Pipeline::records_done`]): a record whose
+/// outcome a crash lost is processed again, which finds its user linked.
+async fn process_records<'r>(
+    pipeline: &Pipeline,
+    records: &'r [PendingRecord],
+) -> Result<Vec<(&'r PendingRecord, RecordOutcome)>, CycleError> {
     use futures_util::StreamExt as _;
     // Each person's records by index, in order, people in order of first record.
     let mut people: Vec<Vec<usize>> = Vec::new();
@@ -124,6 +134,12 @@ async fn process_records(pipeline: &Pipeline, records: &[PendingRecord]) -> Resu
             person.push(i);
         }
     }
+    let firsts: Vec<(Incoming, Option<i64>)> = people
+        .iter()
+        .filter_map(|person| person.first().and_then(|&i| records.get(i)))
+        .map(|record| (incoming(&record.external_id, &record.data), None))
+        .collect();
+    pipeline.prefetch(&firsts).await;
     let mut outcomes = Vec::with_capacity(records.len());
     let mut running = futures_util::stream::FuturesUnordered::new();
     let mut next = people.into_iter();
@@ -140,14 +156,14 @@ async fn process_records(pipeline: &Pipeline, records: &[PendingRecord]) -> Resu
 }
 
 /// One person's records, in order.
-async fn process_person(
+async fn process_person<'r>(
     pipeline: &Pipeline,
-    records: &[PendingRecord],
+    records: &'r [PendingRecord],
     person: Vec<usize>,
-) -> Result<Vec<RecordOutcome>, CycleError> {
+) -> Result<Vec<(&'r PendingRecord, RecordOutcome)>, CycleError> {
     let mut done = Vec::with_capacity(person.len());
     for record in person.into_iter().filter_map(|i| records.get(i)) {
-        done.push(process_record(pipeline, record).await?);
+        done.push((record, process_record(pipeline, record).await?));
     }
     Ok(done)
 }
@@ -168,12 +184,20 @@ async fn process_record(pipeline: &Pipeline, record: &PendingRecord) -> Result<R
         },
         Err(e) => return Err(e),
     };
-    pipeline
-        .store
-        .inbound()
-        .record_done(record, &outcome, pipeline.now())
-        .await?;
     Ok(outcome)
+}
+
+impl Pipeline {
+    /// The request's records are done: their outcomes and log entries are
+    /// written in one transaction.
+    async fn records_done(&self, done: &[(&PendingRecord, RecordOutcome)]) -> Result<(), CycleError> {
+        let entries = self.take_unwritten_logs();
+        let mut tx = self.store.writer().begin().await.map_err(ServerError::from)?;
+        crate::logs::Logs::append_in(&mut tx, &entries).await?;
+        crate::inbound::requests::InboundRequests::records_done_in(&mut tx, done, self.now()).await?;
+        tx.commit().await.map_err(ServerError::from)?;
+        Ok(())
+    }
 }
 
 fn record_outcome(outcome: &ObjectOutcome) -> RecordOutcome {

@@ -1,6 +1,7 @@
 //! Reading a cycle's objects from the directory (a page of live ones, one
 //! as it is now, the provisioned ones no longer live) and running them
-//! through the pipeline, [`IN_FLIGHT`] at a time, counting their outcomes.
+//! through the pipeline, [`IN_FLIGHT`] at a time after the page's prefetch,
+//! counting their outcomes.
 
 use super::*;
 
@@ -56,6 +57,7 @@ pub(super) async fn gone_since_linked(
             for outcome in process_all(pipeline, &gone).await? {
                 count(report, exported, &outcome);
             }
+            pipeline.page_done(None).await?;
             if pipeline.halted().is_some() || links.len() < PAGE {
                 return Ok(());
             }
@@ -65,9 +67,10 @@ pub(super) async fn gone_since_linked(
     Ok(())
 }
 
-/// Objects a cycle handles at the same time: as many as the connector
-/// sends requests at once, so a slow target is kept busy.
-pub(super) const IN_FLIGHT: usize = 4;
+/// Objects a cycle handles at the same time: twice as many as a connector
+/// sends requests at once (four), so that while some objects are decided
+/// and recorded, the target always has requests waiting.
+pub(super) const IN_FLIGHT: usize = 8;
 
 /// Runs the objects through the pipeline, [`IN_FLIGHT`] at a time, and
 /// returns their outcomes in order. Once the target refuses the job itself
@@ -77,6 +80,7 @@ pub(super) async fn process_all(
     objects: &[(Incoming, Option<i64>)],
 ) -> Result<Vec<ObjectOutcome>, CycleError> {
     use futures_util::StreamExt as _;
+    pipeline.prefetch(objects).await;
     let mut outcomes = Vec::with_capacity(objects.len());
     let mut running = futures_util::stream::FuturesOrdered::new();
     let mut next = objects.iter();
@@ -86,7 +90,15 @@ pub(super) async fn process_all(
             running.push_back(pipeline.process(incoming, change.map(|seq| seq.to_string())));
         }
         match running.next().await {
-            Some(outcome) => outcomes.push(outcome?),
+            Some(Ok(outcome)) => outcomes.push(outcome),
+            Some(Err(error)) => {
+                // What was done is logged, even though the cycle ends here.
+                drop(running);
+                if let Err(unwritten) = pipeline.page_done(None).await {
+                    tracing::warn!(error = %unwritten, "a failed page's log entries could not be written");
+                }
+                return Err(error);
+            }
             None => return Ok(outcomes),
         }
     }

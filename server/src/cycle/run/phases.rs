@@ -79,7 +79,6 @@ pub(super) async fn cycle(
         .await?;
 
     let mut end = retry_escrows(pipeline, store, &kinds, &mut tally, now).await?;
-    state.progress(tally.report.objects).await?;
     if end == PassEnd::Done {
         end = match mode {
             Mode::Initial => initial_pass(pipeline, store, &kinds, &mut tally, options, latest_before).await?,
@@ -178,7 +177,9 @@ async fn total(store: &Store, mode: Mode, kinds: &[ObjectType]) -> Result<u64, C
 }
 
 /// Due escrows first, whatever the mode: each object once, read with its
-/// deleted state (or as gone), a batch at a time.
+/// deleted state (or as gone), a batch at a time after the last one seen
+/// (a retried escrow is cleared or moves past `now`, so the cursor only
+/// guards against one that does neither), through the pipeline as a page.
 async fn retry_escrows(
     pipeline: &Pipeline,
     store: &Store,
@@ -186,25 +187,27 @@ async fn retry_escrows(
     tally: &mut Tally,
     now: DateTime<Utc>,
 ) -> Result<PassEnd, CycleError> {
-    let mut retried: HashSet<(ObjectType, String)> = HashSet::new();
+    let mut after = None;
     loop {
-        let due = pipeline.state.due_escrows(now, RETRY_BATCH).await?;
-        let fresh: Vec<_> = due
-            .into_iter()
-            .filter(|e| kinds.contains(&e.object_type) && !retried.contains(&(e.object_type, e.source_id.clone())))
-            .collect();
-        if fresh.is_empty() {
+        let due = pipeline.state.due_escrows(now, after.as_ref(), RETRY_BATCH).await?;
+        let Some(last) = due.last() else {
             return Ok(PassEnd::Done);
+        };
+        after = Some(last.retry_cursor());
+        let mut objects = Vec::with_capacity(due.len());
+        for escrow in due.iter().filter(|e| kinds.contains(&e.object_type)) {
+            objects.push((
+                read_object(store, escrow.object_type, &escrow.source_id, false).await?,
+                None,
+            ));
         }
-        for escrow in fresh {
-            retried.insert((escrow.object_type, escrow.source_id.clone()));
-            let incoming = read_object(store, escrow.object_type, &escrow.source_id, false).await?;
-            let outcome = pipeline.process(&incoming, None).await?;
+        for outcome in process_all(pipeline, &objects).await? {
             tally.count(&outcome);
             tally.report.retried += 1;
-            if pipeline.halted().is_some() {
-                return Ok(PassEnd::Halted);
-            }
+        }
+        pipeline.page_done(Some(tally.report.objects)).await?;
+        if pipeline.halted().is_some() {
+            return Ok(PassEnd::Halted);
         }
     }
 }
@@ -233,9 +236,10 @@ async fn initial_pass(
                 tally.count(&outcome);
             }
             if pipeline.halted().is_some() {
+                pipeline.page_done(Some(tally.report.objects)).await?;
                 return Ok(PassEnd::Halted);
             }
-            pipeline.state.progress(tally.report.objects).await?;
+            pipeline.page_done(Some(tally.report.objects)).await?;
             if options.stop_requested() {
                 return Ok(PassEnd::Stopped);
             }
@@ -296,10 +300,11 @@ async fn incremental_pass(
             }
             if pipeline.halted().is_some() {
                 // The batch was not handled: the watermark stays.
+                pipeline.page_done(Some(tally.report.objects)).await?;
                 return Ok(PassEnd::Halted);
             }
         }
-        pipeline.state.progress(tally.report.objects).await?;
+        pipeline.page_done(Some(tally.report.objects)).await?;
         pipeline.state.advance_watermark(last).await?;
         watermark = last;
         if options.stop_requested() {

@@ -13,6 +13,7 @@ use provisio_engine::job::Direction;
 use super::incoming::{MEMBER_OF, member_of_value, mentions_member_of, source_kind};
 use super::lookups::{MAX_UNIQUE_LOOKUPS, TargetLookups};
 use super::outcome::{bare_decision, code_name, connector_code, exported_changes, failure_applied};
+use super::prefetch::{ObjectPrefetch, Prefetched};
 use super::*;
 use crate::cycle::lease::JobLease;
 
@@ -58,6 +59,12 @@ pub struct Pipeline {
     /// When the job's target or secrets last changed (a quarantine the
     /// target's refusal caused is retried at once after it).
     pub(super) connection_changed_at: Option<DateTime<Utc>>,
+    /// The current page's prefetched links, escrows, records and matches
+    /// (`run/prefetch.rs`).
+    pub(super) prefetched: std::sync::Mutex<Prefetched>,
+    /// A cycle's log entries not yet written: they are written a page at a
+    /// time, with its progress (`None`: each is written as it is made).
+    pub(super) unwritten_logs: Option<std::sync::Mutex<Vec<LogEntry>>>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -123,6 +130,8 @@ impl Pipeline {
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .map(|t| t.with_timezone(&Utc));
         let run_id = uuid::Uuid::new_v4().to_string();
+        let unwritten_logs =
+            matches!(run, PipelineRun::Cycle | PipelineRun::Inbound { .. }).then(|| std::sync::Mutex::new(Vec::new()));
         let run = match run {
             PipelineRun::OnDemand => RunInfo::on_demand(&detail.id, &job.definition.name, run_id),
             PipelineRun::Cycle => RunInfo::cycle(&detail.id, &job.definition.name, run_id),
@@ -145,6 +154,8 @@ impl Pipeline {
             default_domain,
             reads_member_of,
             connection_changed_at,
+            prefetched: std::sync::Mutex::new(Prefetched::default()),
+            unwritten_logs,
         })
     }
 
@@ -231,9 +242,14 @@ impl Pipeline {
         let started = Instant::now();
         let now = self.now();
         let (kind, source_id) = (incoming.kind, incoming.id.as_str());
-        let record = self.record(incoming).await?;
+        let mut prefetched = self.take_prefetched(kind, source_id);
+        let record = match prefetched.as_mut().and_then(|p| p.record.take()) {
+            Some(record) => record,
+            None => self.record(incoming).await?,
+        };
+        let escrowed = prefetched.as_ref().map(|p| p.escrowed);
         let mut held = false;
-        let decided = match self.target_state(kind, &record, now).await {
+        let decided = match self.target_state(kind, &record, now, prefetched).await {
             Ok(state) => self.decide_with_lookups(kind, &record, &state, now).await,
             Err(error) => Err(error),
         };
@@ -242,7 +258,7 @@ impl Pipeline {
                 let target_id = self.state.target_of(kind, source_id).await?;
                 let decision = bare_decision(Action::Skip, Status::Failure, Some(source_id.to_owned()), target_id);
                 let applied = failure_applied(None, &error, "reading the target failed");
-                self.escrow(kind, source_id, &error, now).await?;
+                self.escrow(kind, source_id, &error, now, escrowed).await?;
                 (decision, applied)
             }
             Ok(mut decision) => {
@@ -251,7 +267,7 @@ impl Pipeline {
                     held = true;
                     self.hold(kind, source_id, &mut decision, now).await?
                 } else {
-                    self.apply(kind, source_id, &decision, now).await?
+                    self.apply(kind, source_id, &decision, now, escrowed).await?
                 };
                 if let (Some(references), Some(target_id)) = (references, &applied.target_id)
                     && applied.error_code.is_none()
@@ -288,7 +304,7 @@ impl Pipeline {
             entry = entry.with_change(change);
         }
         if !held {
-            self.store.logs().append(std::slice::from_ref(&entry)).await?;
+            self.write_log(&entry).await?;
         }
         Ok(ObjectOutcome {
             decision,
@@ -455,21 +471,28 @@ impl Pipeline {
     }
 
     /// What the target holds for the object: its linked object read back,
-    /// or what the matching queries find.
+    /// or what the matching queries find (the page's prefetch, when it has
+    /// the object's link and matches).
     pub(super) async fn target_state(
         &self,
         kind: ObjectType,
         record: &SourceRecord,
         now: DateTime<Utc>,
+        prefetched: Option<ObjectPrefetch>,
     ) -> Result<TargetState, ConnectorError> {
         let source_id = record.id.as_deref().unwrap_or_default();
-        let linked = self
-            .state
-            .target_of(kind, source_id)
-            .await
-            .map_err(|e| ConnectorError::Transient {
-                detail: format!("cannot read the job's links: {e}"),
-            })?;
+        let (linked, matches) = match prefetched {
+            Some(prefetched) => (prefetched.link, prefetched.matches),
+            None => (
+                self.state
+                    .target_of(kind, source_id)
+                    .await
+                    .map_err(|e| ConnectorError::Transient {
+                        detail: format!("cannot read the job's links: {e}"),
+                    })?,
+                None,
+            ),
+        };
         if let Some(target_id) = linked {
             return Ok(match self.connector.read(source_kind(kind), &target_id).await? {
                 Some(object) => TargetState::Linked(object),
@@ -479,6 +502,9 @@ impl Pipeline {
         if record.lifecycle != Lifecycle::Active {
             // Never provisioned and gone from the source: nothing to match.
             return Ok(TargetState::Unlinked(Vec::new()));
+        }
+        if let Some(attempts) = matches {
+            return Ok(TargetState::Unlinked(attempts));
         }
         let Some(object) = self.job.object(source_kind(kind)) else {
             return Ok(TargetState::Unlinked(Vec::new()));
@@ -511,6 +537,7 @@ impl Pipeline {
         source_id: &str,
         decision: &Decision,
         now: DateTime<Utc>,
+        escrowed: Option<bool>,
     ) -> Result<Applied, CycleError> {
         self.check_lease()?;
         let target_kind = source_kind(kind);
@@ -526,7 +553,7 @@ impl Pipeline {
                 message,
                 permanent: false,
             };
-            let next = now + EscrowPolicy::default().backoff(self.attempts(kind, source_id).await?);
+            let next = now + EscrowPolicy::default().backoff(self.attempts(kind, source_id, escrowed).await?);
             self.state.escrow(kind, source_id, &failure, now, next).await?;
             return Ok(Applied {
                 done: false,
@@ -551,7 +578,7 @@ impl Pipeline {
                              while this one matched {link}; the link was kept"
                         ),
                     };
-                    self.escrow(kind, source_id, &error, now).await?;
+                    self.escrow(kind, source_id, &error, now, escrowed).await?;
                     return Ok(failure_applied(decision.target_id.clone(), &error, "linked meanwhile"));
                 }
                 Ok(_) => self.linked_new.store(true, Ordering::Relaxed),
@@ -564,7 +591,7 @@ impl Pipeline {
                             "the matching target object {link} is already provisioned for the directory object {other}"
                         ),
                     };
-                    self.escrow(kind, source_id, &error, now).await?;
+                    self.escrow(kind, source_id, &error, now, escrowed).await?;
                     return Ok(failure_applied(
                         decision.target_id.clone(),
                         &error,
@@ -638,7 +665,9 @@ impl Pipeline {
         };
         match result {
             Ok((target_id, summary)) => {
-                self.state.clear_escrow(kind, source_id).await?;
+                if escrowed != Some(false) {
+                    self.state.clear_escrow(kind, source_id).await?;
+                }
                 Ok(Applied {
                     done: decision.action != Action::Skip || decision.link.is_some(),
                     target_id,
@@ -648,7 +677,7 @@ impl Pipeline {
                 })
             }
             Err(error) => {
-                self.escrow(kind, source_id, &error, now).await?;
+                self.escrow(kind, source_id, &error, now, escrowed).await?;
                 Ok(failure_applied(
                     decision.target_id.clone(),
                     &error,
@@ -700,12 +729,13 @@ impl Pipeline {
         source_id: &str,
         error: &ConnectorError,
         now: DateTime<Utc>,
+        escrowed: Option<bool>,
     ) -> Result<(), CycleError> {
         if error.quarantines() {
             self.halt(error);
             return Ok(());
         }
-        let attempts = self.attempts(kind, source_id).await?;
+        let attempts = self.attempts(kind, source_id, escrowed).await?;
         let next = EscrowPolicy::default().next_attempt(attempts, FailureClass::from(error), now);
         let failure = Failure {
             code: connector_code(error).to_owned(),
@@ -717,8 +747,17 @@ impl Pipeline {
         Ok(())
     }
 
-    /// This attempt's number (1 for a first failure).
-    pub(super) async fn attempts(&self, kind: ObjectType, source_id: &str) -> Result<u32, CycleError> {
+    /// This attempt's number (1 for a first failure, known without asking
+    /// when `escrowed` says the object has no escrow).
+    pub(super) async fn attempts(
+        &self,
+        kind: ObjectType,
+        source_id: &str,
+        escrowed: Option<bool>,
+    ) -> Result<u32, CycleError> {
+        if escrowed == Some(false) {
+            return Ok(1);
+        }
         let escrow = self.state.escrow_of(kind, source_id).await?;
         Ok(escrow.map_or(1, |e| u32::try_from(e.attempts.saturating_add(1)).unwrap_or(u32::MAX)))
     }

@@ -1,10 +1,13 @@
 //! Escrows: source objects whose last attempt failed, with how often and
 //! why, and when the next attempt is due. The back-off itself is policy.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
+use super::links::{IN_CHUNK, placeholders};
 use super::{CycleState, StateError, count, object_type, text, time};
 use crate::directory::ObjectType;
 
@@ -29,6 +32,21 @@ pub struct Escrow {
     pub next_attempt_at: DateTime<Utc>,
     /// The latest failure.
     pub last_error: Failure,
+}
+
+/// Where a scan of due escrows resumes: after this next-attempt time,
+/// object type and source id.
+pub type RetryCursor = (String, String, String);
+
+impl Escrow {
+    /// The cursor just after this escrow, for [`CycleState::due_escrows`].
+    pub fn retry_cursor(&self) -> RetryCursor {
+        (
+            text(self.next_attempt_at),
+            self.object_type.as_str().to_owned(),
+            self.source_id.clone(),
+        )
+    }
 }
 
 const COLUMNS: &str = "object_type, source_id, attempts, first_failed_at, next_attempt_at, last_error_code, \
@@ -61,7 +79,7 @@ impl CycleState {
         .bind(&failure.code)
         .bind(&failure.message)
         .bind(i64::from(failure.permanent))
-        .fetch_one(self.store.pool())
+        .fetch_one(self.store.writer())
         .await?;
         escrow(&row)
     }
@@ -79,15 +97,48 @@ impl CycleState {
         row.as_ref().map(escrow).transpose()
     }
 
+    /// Which of these source objects (of any type: directory ids are
+    /// unique across users and groups) have an escrow: a page's objects
+    /// are asked at once, and the others need no escrow written or cleared.
+    pub async fn escrowed_among(&self, source_ids: &[String]) -> Result<HashSet<String>, StateError> {
+        let mut found = HashSet::new();
+        for chunk in source_ids.chunks(IN_CHUNK) {
+            let query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
+                "SELECT source_id FROM cycle_escrows WHERE job_id = $1 AND source_id IN ({})",
+                placeholders(2, chunk.len())
+            )))
+            .bind(&self.job_id);
+            found.extend(
+                chunk
+                    .iter()
+                    .fold(query, |q, id| q.bind(id))
+                    .fetch_all(self.store.pool())
+                    .await?,
+            );
+        }
+        Ok(found)
+    }
+
     /// At most `limit` escrows due at `now` (next attempt at or before it),
-    /// soonest first; permanent failures are never due.
-    pub async fn due_escrows(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Escrow>, StateError> {
+    /// soonest first, after `after` (a [`Escrow::retry_cursor`]); permanent
+    /// failures are never due.
+    pub async fn due_escrows(
+        &self,
+        now: DateTime<Utc>,
+        after: Option<&RetryCursor>,
+        limit: u32,
+    ) -> Result<Vec<Escrow>, StateError> {
+        let (at, kind, id) = after.cloned().unwrap_or_default();
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM cycle_escrows WHERE job_id = $1 AND permanent = 0 AND next_attempt_at <= $2 \
-             ORDER BY next_attempt_at, object_type, source_id LIMIT $3"
+             AND (next_attempt_at > $3 OR (next_attempt_at = $3 AND (object_type > $4 OR (object_type = $4 \
+             AND source_id > $5)))) ORDER BY next_attempt_at, object_type, source_id LIMIT $6"
         )))
         .bind(&self.job_id)
         .bind(text(now))
+        .bind(at)
+        .bind(kind)
+        .bind(id)
         .bind(i64::from(limit))
         .fetch_all(self.store.pool())
         .await?;
@@ -102,7 +153,7 @@ impl CycleState {
                 .bind(&self.job_id)
                 .bind(object_type.as_str())
                 .bind(source_id)
-                .execute(self.store.pool())
+                .execute(self.store.writer())
                 .await?;
         Ok(deleted.rows_affected() > 0)
     }
@@ -197,11 +248,14 @@ mod tests {
         s.escrow(USER, "bad", &failure("BadRequest", true), at(0), at(1))
             .await
             .unwrap();
-        assert_eq!(ids(&s.due_escrows(at(1), 10).await.unwrap()), Vec::<&str>::new());
-        assert_eq!(ids(&s.due_escrows(at(2), 10).await.unwrap()), ["soon"]);
-        assert_eq!(ids(&s.due_escrows(at(5), 10).await.unwrap()), ["soon", "g"]);
-        assert_eq!(ids(&s.due_escrows(at(23), 1).await.unwrap()), ["soon"]);
-        assert_eq!(ids(&s.due_escrows(at(23), 10).await.unwrap()), ["soon", "g", "late"]);
+        assert_eq!(ids(&s.due_escrows(at(1), None, 10).await.unwrap()), Vec::<&str>::new());
+        assert_eq!(ids(&s.due_escrows(at(2), None, 10).await.unwrap()), ["soon"]);
+        assert_eq!(ids(&s.due_escrows(at(5), None, 10).await.unwrap()), ["soon", "g"]);
+        assert_eq!(ids(&s.due_escrows(at(23), None, 1).await.unwrap()), ["soon"]);
+        assert_eq!(
+            ids(&s.due_escrows(at(23), None, 10).await.unwrap()),
+            ["soon", "g", "late"]
+        );
         assert_eq!(s.escrow_count().await.unwrap(), 4, "permanent failures are counted");
     }
 }

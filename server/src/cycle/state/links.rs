@@ -62,7 +62,7 @@ impl CycleState {
         .bind(source_id)
         .bind(target_id)
         .bind(text(now))
-        .execute(self.store.pool())
+        .execute(self.store.writer())
         .await;
         match written {
             Ok(_) => Ok(match previous {
@@ -98,7 +98,7 @@ impl CycleState {
         .bind(source_id)
         .bind(target_id)
         .bind(text(now))
-        .execute(self.store.pool())
+        .execute(self.store.writer())
         .await;
         match written {
             Ok(done) if done.rows_affected() == 1 => Ok(Linked::Created),
@@ -125,7 +125,7 @@ impl CycleState {
             .bind(&self.job_id)
             .bind(object_type.as_str())
             .bind(source_id)
-            .execute(self.store.pool())
+            .execute(self.store.writer())
             .await?;
         Ok(deleted.rows_affected() > 0)
     }
@@ -247,7 +247,7 @@ impl CycleState {
 }
 
 /// Ids per `IN (…)` list: well under SQLite's and PostgreSQL's parameter limits.
-const IN_CHUNK: usize = 200;
+pub(super) const IN_CHUNK: usize = 200;
 
 /// Which side of a link a lookup starts from.
 #[derive(Debug, Clone, Copy)]
@@ -257,7 +257,7 @@ enum LinkSide {
 }
 
 /// `$first, $first+1, …` for `n` parameters.
-fn placeholders(first: usize, n: usize) -> String {
+pub(super) fn placeholders(first: usize, n: usize) -> String {
     (first..first + n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()

@@ -86,7 +86,7 @@ impl CycleState {
         .bind(path)
         .bind(target_id)
         .bind(ids_text(desired))
-        .execute(self.store.pool())
+        .execute(self.store.writer())
         .await?;
         Ok(())
     }
@@ -123,7 +123,7 @@ impl CycleState {
         .bind(&row.path)
         .bind(ids_text(&row.exported))
         .bind(row.pending.as_i64())
-        .execute(self.store.pool())
+        .execute(self.store.writer())
         .await?;
         Ok(())
     }
@@ -167,7 +167,7 @@ impl CycleState {
         sqlx::query("UPDATE cycle_references SET pending = 1 WHERE job_id = $1 AND desired LIKE $2")
             .bind(&self.job_id)
             .bind(format!("%{}%", serde_json::Value::from(source_id)))
-            .execute(self.store.pool())
+            .execute(self.store.writer())
             .await?;
         Ok(())
     }
@@ -178,7 +178,7 @@ impl CycleState {
             .bind(&self.job_id)
             .bind(object_type.as_str())
             .bind(source_id)
-            .execute(self.store.pool())
+            .execute(self.store.writer())
             .await?;
         Ok(())
     }

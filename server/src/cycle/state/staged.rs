@@ -61,7 +61,7 @@ impl CycleState {
         .bind(staged.action.as_str())
         .bind(text(staged.staged_at))
         .bind(&staged.cycle_id)
-        .execute(self.store.pool())
+        .execute(self.store.writer())
         .await?;
         Ok(())
     }
@@ -95,7 +95,7 @@ impl CycleState {
                 .bind(&self.job_id)
                 .bind(object_type.as_str())
                 .bind(target_id)
-                .execute(self.store.pool())
+                .execute(self.store.writer())
                 .await?;
         Ok(deleted.rows_affected() > 0)
     }
@@ -104,7 +104,7 @@ impl CycleState {
     pub async fn clear_staged(&self) -> Result<u64, StateError> {
         let deleted = sqlx::query("DELETE FROM cycle_staged_deletes WHERE job_id = $1")
             .bind(&self.job_id)
-            .execute(self.store.pool())
+            .execute(self.store.writer())
             .await?;
         Ok(deleted.rows_affected())
     }

@@ -94,7 +94,7 @@ impl CycleState {
         let moved = sqlx::query("UPDATE cycle_status SET watermark = $2 WHERE job_id = $1 AND watermark < $2")
             .bind(&self.job_id)
             .bind(to)
-            .execute(self.store.pool())
+            .execute(self.store.writer())
             .await?;
         Ok(moved.rows_affected() > 0)
     }
@@ -111,7 +111,7 @@ impl CycleState {
         sqlx::query("UPDATE cycle_status SET status = $2 WHERE job_id = $1")
             .bind(&self.job_id)
             .bind(status.as_str())
-            .execute(self.store.pool())
+            .execute(self.store.writer())
             .await?;
         Ok(())
     }
@@ -128,7 +128,7 @@ impl CycleState {
         .bind(cycle_id)
         .bind(text(now))
         .bind(i64::try_from(total).unwrap_or(i64::MAX))
-        .execute(self.store.pool())
+        .execute(self.store.writer())
         .await?;
         Ok(())
     }
@@ -139,7 +139,18 @@ impl CycleState {
         sqlx::query("UPDATE cycle_status SET progress_done = $2 WHERE job_id = $1")
             .bind(&self.job_id)
             .bind(i64::try_from(done).unwrap_or(i64::MAX))
-            .execute(self.store.pool())
+            .execute(self.store.writer())
+            .await?;
+        Ok(())
+    }
+
+    /// [`CycleState::progress`] in the caller's transaction (a page's
+    /// writes); the cycle's row exists since [`CycleState::start_cycle`].
+    pub async fn progress_in(&self, connection: &mut sqlx::AnyConnection, done: u64) -> Result<(), StateError> {
+        sqlx::query("UPDATE cycle_status SET progress_done = $2 WHERE job_id = $1")
+            .bind(&self.job_id)
+            .bind(i64::try_from(done).unwrap_or(i64::MAX))
+            .execute(connection)
             .await?;
         Ok(())
     }
@@ -158,7 +169,7 @@ impl CycleState {
         .bind(&self.job_id)
         .bind(text(now))
         .bind(counts)
-        .execute(self.store.pool())
+        .execute(self.store.writer())
         .await?;
         Ok(())
     }
@@ -181,7 +192,7 @@ impl CycleState {
         .bind(reason)
         .bind(text(now))
         .bind(text(next_retry_at))
-        .execute(self.store.pool())
+        .execute(self.store.writer())
         .await?;
         Ok(())
     }
@@ -203,7 +214,7 @@ impl CycleState {
              VALUES ($1, 'idle', 0, 0, 0, 0) ON CONFLICT (job_id) DO NOTHING",
         )
         .bind(&self.job_id)
-        .execute(self.store.pool())
+        .execute(self.store.writer())
         .await?;
         Ok(())
     }
@@ -211,7 +222,7 @@ impl CycleState {
     /// Runs an update whose only parameter is the job id, on its row.
     async fn update(&self, sql: &'static str) -> Result<(), StateError> {
         self.ensure_row().await?;
-        sqlx::query(sql).bind(&self.job_id).execute(self.store.pool()).await?;
+        sqlx::query(sql).bind(&self.job_id).execute(self.store.writer()).await?;
         Ok(())
     }
 }

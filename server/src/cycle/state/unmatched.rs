@@ -39,7 +39,7 @@ impl CycleState {
         .bind(source_id)
         .bind(attributes.join(","))
         .bind(text(now))
-        .execute(self.store.pool())
+        .execute(self.store.writer())
         .await?;
         Ok(())
     }
@@ -52,7 +52,7 @@ impl CycleState {
                 .bind(&self.job_id)
                 .bind(object_type.as_str())
                 .bind(source_id)
-                .execute(self.store.pool())
+                .execute(self.store.writer())
                 .await?;
         Ok(deleted.rows_affected() > 0)
     }
