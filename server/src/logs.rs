@@ -208,6 +208,20 @@ mod tests {
 
     use super::*;
 
+    #[test]
+    fn entry_ids_follow_the_order_they_were_made_in() {
+        let run = RunInfo::cycle("j", "J", "c");
+        let decision = decision(Action::Create, Status::Success, None);
+        let ids: Vec<String> = (0..50)
+            .map(|_| {
+                LogEntry::from_decision(&run, &decision, Identity::default(), Identity::default(), Duration::ZERO).id
+            })
+            .collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted, "time-ordered (UUIDv7): new entries land at the end of the index");
+    }
+
     pub(super) fn decision(action: Action, status: Status, reason: Option<ReasonCode>) -> Decision {
         Decision {
             action,

@@ -552,3 +552,66 @@ mod tests {
         assert!(storage.is_retryable());
     }
 }
+
+#[cfg(test)]
+mod find_many_tests {
+    use serde_json::json;
+
+    use super::*;
+
+    async fn connector_with(people: &[(&str, &str, &str)]) -> DirectoryConnector {
+        let store = Store::open("sqlite::memory:").await.unwrap();
+        for (upn, employee_id, title) in people {
+            let mut draft = UserDraft::default();
+            draft.attributes.insert("userPrincipalName".into(), json!(upn));
+            draft.attributes.insert("employeeId".into(), json!(employee_id));
+            draft.attributes.insert("jobTitle".into(), json!(title));
+            store.directory().create_user(draft).await.unwrap();
+        }
+        DirectoryConnector::new(store)
+    }
+
+    fn upns(found: &[TargetObject]) -> Vec<String> {
+        let mut upns: Vec<String> = found
+            .iter()
+            .filter_map(|object| object.attributes.get("userPrincipalName").map(|v| v.to_string()))
+            .collect();
+        upns.sort();
+        upns
+    }
+
+    /// Whatever attribute is matched on, indexed or not, many values at once
+    /// find exactly what one find per value finds, value by value.
+    #[tokio::test]
+    async fn many_values_find_what_one_find_per_value_finds() {
+        let connector = connector_with(&[
+            ("ada@contoso.com", "E1", "Engineer"),
+            ("bob@contoso.com", "E2", "Engineer"),
+            ("cy@contoso.com", "E3", "Chef"),
+        ])
+        .await;
+        for (attribute, values) in [
+            ("employeeId", vec!["E2", "E9", "E1", "e3"]),
+            ("userPrincipalName", vec!["ADA@contoso.com", "nobody@contoso.com"]),
+            ("jobTitle", vec!["engineer", "Chef", "Baker"]),
+        ] {
+            let values: Vec<Value> = values.into_iter().map(Value::str).collect();
+            let many = connector.find_many(SourceKind::User, attribute, &values).await.unwrap();
+            assert_eq!(many.len(), values.len());
+            for (value, found) in values.iter().zip(&many) {
+                let one = connector.find(SourceKind::User, attribute, value).await.unwrap();
+                assert_eq!(upns(found), upns(&one), "{attribute} = {value:?}");
+            }
+        }
+        let engineers = connector
+            .find_many(SourceKind::User, "jobTitle", &[Value::str("Engineer")])
+            .await
+            .unwrap();
+        assert_eq!(engineers[0].len(), 2);
+        let error = connector
+            .find_many(SourceKind::User, "departmnet", &[Value::str("x")])
+            .await
+            .unwrap_err();
+        assert!(error.to_string().contains("departmnet"), "{error}");
+    }
+}

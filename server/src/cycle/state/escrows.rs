@@ -258,4 +258,28 @@ mod tests {
         );
         assert_eq!(s.escrow_count().await.unwrap(), 4, "permanent failures are counted");
     }
+
+    #[tokio::test]
+    async fn due_escrows_resume_after_a_cursor_and_a_page_asks_which_are_escrowed() {
+        let s = state("j").await;
+        for id in ["a", "b", "c"] {
+            s.escrow(USER, id, &failure("Timeout", false), at(0), at(2))
+                .await
+                .unwrap();
+        }
+        s.escrow(USER, "d", &failure("Timeout", false), at(0), at(3))
+            .await
+            .unwrap();
+        let first = s.due_escrows(at(5), None, 2).await.unwrap();
+        assert_eq!(ids(&first), ["a", "b"]);
+        let cursor = first.last().unwrap().retry_cursor();
+        // Still due, but behind the cursor: each is retried once per cycle.
+        assert_eq!(ids(&s.due_escrows(at(5), Some(&cursor), 10).await.unwrap()), ["c", "d"]);
+        let ids_asked: Vec<String> = ["a", "d", "x"].map(String::from).to_vec();
+        let escrowed = s.escrowed_among(&ids_asked).await.unwrap();
+        assert_eq!(
+            escrowed,
+            ["a", "d"].map(String::from).into_iter().collect::<HashSet<_>>()
+        );
+    }
 }
