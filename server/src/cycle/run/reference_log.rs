@@ -159,8 +159,7 @@ pub(super) fn reference_steps(write: &ReferenceWrite<'_>, names: &ReferenceNames
             candidates: Vec::new(),
         },
     );
-    let added: Vec<String> = new.iter().filter(|id| !old.contains(id)).cloned().collect();
-    let removed: Vec<String> = old.iter().filter(|id| !new.contains(id)).cloned().collect();
+    let (added, removed) = super::references::differences(old, new);
     let mut done = Vec::new();
     if !added.is_empty() {
         done.push(format!("added {}", listed(&labels(&added, names))));

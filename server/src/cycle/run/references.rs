@@ -88,8 +88,7 @@ impl Pipeline {
         let is_members = row.path.eq_ignore_ascii_case("members");
 
         let (write, exported): (Option<Result<(), ConnectorError>>, Vec<String>) = if is_members {
-            let add: Vec<String> = wanted.iter().filter(|id| !row.exported.contains(id)).cloned().collect();
-            let remove: Vec<String> = row.exported.iter().filter(|id| !wanted.contains(id)).cloned().collect();
+            let (add, remove) = differences(&row.exported, &wanted);
             let still_linked = self.state.linked_targets(&remove).await?;
             let write = if add.is_empty() && remove.is_empty() {
                 None
@@ -258,5 +257,37 @@ fn labels_value(ids: &[String], names: &ReferenceNames) -> Value {
         [] => Value::Null,
         [one] => Value::Str(one.clone()),
         many => Value::Multi(many.iter().cloned().map(Value::Str).collect()),
+    }
+}
+
+/// What `new` adds to `old` and what it drops, each in its own order: with
+/// hash sets, so a group of a hundred thousand members is diffed in linear
+/// time.
+pub(super) fn differences(old: &[String], new: &[String]) -> (Vec<String>, Vec<String>) {
+    let old_set: HashSet<&String> = old.iter().collect();
+    let new_set: HashSet<&String> = new.iter().collect();
+    let added = new.iter().filter(|id| !old_set.contains(id)).cloned().collect();
+    let dropped = old.iter().filter(|id| !new_set.contains(id)).cloned().collect();
+    (added, dropped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::differences;
+
+    fn ids(list: &[&str]) -> Vec<String> {
+        list.iter().map(|id| (*id).to_owned()).collect()
+    }
+
+    #[test]
+    fn differences_keep_each_sides_order() {
+        let (added, dropped) = differences(&ids(&["a", "b", "c"]), &ids(&["d", "c", "a", "e"]));
+        assert_eq!(added, ids(&["d", "e"]));
+        assert_eq!(dropped, ids(&["b"]));
+        let many: Vec<String> = (0..100_000).map(|i| i.to_string()).collect();
+        let mut changed = many[5..].to_vec();
+        changed.extend(ids(&["x", "y"]));
+        let (added, dropped) = differences(&many, &changed);
+        assert_eq!((added.len(), dropped.len()), (2, 5));
     }
 }
