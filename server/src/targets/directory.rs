@@ -21,19 +21,29 @@ use provisio_connectors::{Connector, ConnectorError, ConnectorFuture};
 #[derive(Debug, Clone)]
 pub struct DirectoryConnector {
     directory: Directory,
+    /// The attribute catalogue, read once per connector: a connector lives
+    /// for one run (an inbound request), and every record needs it.
+    catalogue: tokio::sync::OnceCell<Vec<AttributeSpec>>,
 }
 
 impl DirectoryConnector {
     pub fn new(store: Store) -> DirectoryConnector {
         DirectoryConnector {
             directory: store.directory(),
+            catalogue: tokio::sync::OnceCell::new(),
         }
     }
 
-    async fn catalogue(&self) -> Result<Vec<AttributeSpec>, ConnectorError> {
-        Ok(user_catalogue(
-            &self.directory.extension_attributes().await.map_err(from_directory)?,
-        ))
+    async fn catalogue(&self) -> Result<&[AttributeSpec], ConnectorError> {
+        let catalogue = self
+            .catalogue
+            .get_or_try_init(|| async {
+                Ok::<_, ConnectorError>(user_catalogue(
+                    &self.directory.extension_attributes().await.map_err(from_directory)?,
+                ))
+            })
+            .await?;
+        Ok(catalogue)
     }
 
     async fn find_users(&self, attribute: &str, value: &Value) -> Result<Vec<TargetObject>, ConnectorError> {
