@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use provisio_api::agents::{AgentConnection, AgentFailure, AgentOutcome, AgentReply, AgentRequest, wire_attributes};
+use provisio_api::agents::{
+    AgentConnection, AgentFailure, AgentOutcome, AgentReply, AgentRequest, WireValue, wire_attributes,
+};
 use provisio_api::auth::Secret as WireSecret;
 use provisio_engine::Value;
 use provisio_engine::job::{JobDefinition, SourceKind, Target};
@@ -23,6 +25,9 @@ use provisio_connectors::{Connector, ConnectorError, ConnectorFuture};
 /// How long one operation may take, from queueing to the agent's result.
 /// Generous: a group of thousands of members is one operation.
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(120);
+/// Values in one find-many operation at most (the agent's connector
+/// batches them further for its target).
+const FIND_MANY_VALUES: usize = 500;
 
 /// A [`Connector`] whose calls the agent named by the job executes.
 #[derive(Debug)]
@@ -96,8 +101,51 @@ impl AgentConnector {
                 "the on-premises agent `{agent}` did not finish the operation within {} s",
                 self.timeout.as_secs()
             ),
+            Unanswered::Unsupported { operation } => {
+                return ConnectorError::Incompatible {
+                    detail: format!(
+                        "the on-premises agent `{agent}` does not know the operation `{operation}`: update it"
+                    ),
+                };
+            }
         };
         ConnectorError::Transient { detail }
+    }
+
+    /// One find-many operation for these values; `None` when the agent does
+    /// not know it (an older agent), so the values are looked up one by one.
+    async fn find_chunk(
+        &self,
+        kind: SourceKind,
+        attribute: &str,
+        values: &[Value],
+    ) -> Result<Option<Vec<Vec<TargetObject>>>, ConnectorError> {
+        let request = AgentRequest::FindMany {
+            kind,
+            attribute: attribute.to_owned(),
+            values: values.iter().map(WireValue::from).collect(),
+        };
+        let outcome = self
+            .relay
+            .call(&self.agent, &self.job, self.connection.clone(), request, self.timeout)
+            .await;
+        match outcome {
+            Err(Unanswered::Unsupported { .. })
+            | Ok(AgentOutcome::Failed {
+                failure: AgentFailure::Unsupported { .. },
+            }) => Ok(None),
+            Err(unanswered) => Err(self.unanswered(unanswered)),
+            Ok(AgentOutcome::Failed { failure }) => Err(error_of(failure)),
+            Ok(AgentOutcome::Done {
+                reply: AgentReply::FoundMany { objects },
+            }) if objects.len() == values.len() => Ok(Some(
+                objects
+                    .into_iter()
+                    .map(|found| found.into_iter().map(TargetObject::from).collect())
+                    .collect(),
+            )),
+            Ok(AgentOutcome::Done { reply }) => Err(unexpected(&reply)),
+        }
     }
 
     fn probe(&self, kind: SourceKind) -> Option<String> {
@@ -160,6 +208,35 @@ impl Connector for AgentConnector {
                 AgentReply::Found { objects } => Ok(objects.into_iter().map(TargetObject::from).collect()),
                 other => Err(unexpected(&other)),
             }
+        })
+    }
+
+    /// One operation per 500 values, which the agent executes with its
+    /// connector's own `find_many`; per-value finds with an older agent.
+    fn find_many<'a>(
+        &'a self,
+        kind: SourceKind,
+        target_attribute: &'a str,
+        values: &'a [Value],
+    ) -> ConnectorFuture<'a, Vec<Vec<TargetObject>>> {
+        Box::pin(async move {
+            let mut found = Vec::with_capacity(values.len());
+            for chunk in values.chunks(FIND_MANY_VALUES) {
+                let answered = if chunk.len() > 1 {
+                    self.find_chunk(kind, target_attribute, chunk).await?
+                } else {
+                    None
+                };
+                match answered {
+                    Some(objects) => found.extend(objects),
+                    None => {
+                        for value in chunk {
+                            found.push(self.find(kind, target_attribute, value).await?);
+                        }
+                    }
+                }
+            }
+            Ok(found)
         })
     }
 
@@ -287,6 +364,7 @@ pub(crate) fn error_of(failure: AgentFailure) -> ConnectorError {
             detail,
         },
         AgentFailure::Invalid { detail } => ConnectorError::Invalid { detail },
+        AgentFailure::Unsupported { detail } => ConnectorError::Incompatible { detail },
     }
 }
 
