@@ -15,6 +15,7 @@ mod values;
 
 use std::str::FromStr as _;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use provisio_engine::Value;
@@ -51,6 +52,8 @@ pub struct SqlConnector {
     users: Table,
     groups: Option<Table>,
     memberships: Option<Table>,
+    /// SELECTs of rows sent so far ([`SqlConnector::lookups`]).
+    lookups: Arc<AtomicU64>,
 }
 
 /// What an object's kind is stored in.
@@ -93,7 +96,20 @@ impl SqlConnector {
             users,
             groups,
             memberships,
+            lookups: Arc::default(),
         })
+    }
+
+    /// How many statements reading rows of the target's tables (finds,
+    /// reads, value checks) this connector has sent: what matching costs
+    /// in round trips, for tests and diagnostics. Catalogue reads and
+    /// writes are not counted.
+    pub fn lookups(&self) -> u64 {
+        self.lookups.load(Ordering::Relaxed)
+    }
+
+    fn count_lookup(&self) {
+        self.lookups.fetch_add(1, Ordering::Relaxed);
     }
 
     fn place(&self, kind: SourceKind) -> Result<Place<'_>, ConnectorError> {
@@ -125,6 +141,7 @@ impl SqlConnector {
             quote(&column.name),
             self.ph(column, 1)
         );
+        self.count_lookup();
         let rows = value
             .bind(sqlx::query(AssertSqlSafe(sql)))
             .fetch_all(&self.pool)
@@ -169,6 +186,7 @@ impl SqlConnector {
             quote(&column.name),
             self.ph(column, 1)
         );
+        self.count_lookup();
         let row = wanted
             .bind(sqlx::query(AssertSqlSafe(sql)))
             .fetch_optional(&self.pool)

@@ -70,6 +70,7 @@ impl SqlConnector {
                 in_list(self.dialect, column, bound.len())
             );
             Box::pin(async move {
+                self.count_lookup();
                 let mut query = sqlx::query(AssertSqlSafe(sql));
                 for value in bound {
                     query = value.bind(query);
