@@ -394,6 +394,7 @@ pub(crate) fn failure_of(error: &ConnectorError) -> AgentFailure {
 
 #[cfg(test)]
 mod tests {
+    use provisio_api::agents::{AgentPoll, AgentResult, WireObject};
     use provisio_engine::job::LdapTarget;
 
     use super::*;
@@ -422,6 +423,92 @@ mod tests {
         assert_eq!(key, same);
         assert_ne!(key, changed);
         assert!(!key.contains("first"));
+    }
+
+    /// A pretend agent polling the relay, announcing `supports`, that
+    /// answers each find with one object named after the value and each
+    /// find-many likewise; returns the operations it was sent.
+    async fn answer_as_agent(relay: Arc<Relay>, supports: Vec<String>, operations: usize) -> Vec<&'static str> {
+        let found = |value: &WireValue| WireObject {
+            id: format!("{value:?}"),
+            attributes: BTreeMap::new(),
+        };
+        let mut seen = Vec::new();
+        while seen.len() < operations {
+            let poll = AgentPoll {
+                session: "s".into(),
+                version: "test".into(),
+                host: "here".into(),
+                working: Vec::new(),
+                supports: supports.clone(),
+            };
+            let (work, _) = relay.poll("dc-1", &poll, Duration::from_secs(5)).await.unwrap();
+            for operation in work.operations {
+                seen.push(operation.request.name());
+                let reply = match &operation.request {
+                    AgentRequest::Find { value, .. } => AgentReply::Found {
+                        objects: vec![found(value)],
+                    },
+                    AgentRequest::FindMany { values, .. } => AgentReply::FoundMany {
+                        objects: values.iter().map(|v| vec![found(v)]).collect(),
+                    },
+                    other => panic!("unexpected {other:?}"),
+                };
+                let result = AgentResult {
+                    id: operation.id,
+                    outcome: AgentOutcome::Done { reply },
+                };
+                relay.complete("dc-1", "s", vec![result]);
+            }
+        }
+        seen
+    }
+
+    fn connector(relay: Arc<Relay>) -> AgentConnector {
+        let definition: JobDefinition = serde_json::from_value(serde_json::json!({
+            "name": "LDAP", "target": {"kind": "ldap", "url": "ldap://127.0.0.1:389",
+            "bind_dn": "cn=admin,dc=example,dc=org", "users_base_dn": "ou=people,dc=example,dc=org",
+            "user_object_classes": ["inetOrgPerson"], "via_agent": "dc-1"}, "objects": []
+        }))
+        .unwrap();
+        AgentConnector::new(relay, "dc-1", &definition)
+    }
+
+    async fn find_many_with(supports: &[&str]) -> (Vec<Vec<String>>, Vec<&'static str>) {
+        let relay = Arc::new(Relay::new());
+        let supports: Vec<String> = supports.iter().map(|s| (*s).to_owned()).collect();
+        // The agent's first poll, so it counts as connected.
+        let first = AgentPoll {
+            session: "s".into(),
+            version: "test".into(),
+            host: "here".into(),
+            working: Vec::new(),
+            supports: supports.clone(),
+        };
+        relay.poll("dc-1", &first, Duration::from_millis(1)).await.unwrap();
+        let values = vec![Value::str("a"), Value::str("b"), Value::str("c")];
+        let expected_operations = if supports.is_empty() { 3 } else { 1 };
+        let agent = tokio::spawn(answer_as_agent(relay.clone(), supports, expected_operations));
+        let found = connector(relay)
+            .find_many(SourceKind::User, "uid", &values)
+            .await
+            .unwrap();
+        let ids = found.iter().map(|f| f.iter().map(|o| o.id.clone()).collect()).collect();
+        (ids, agent.await.unwrap())
+    }
+
+    #[tokio::test]
+    async fn find_many_is_one_operation_for_an_agent_that_announces_it() {
+        let (found, operations) = find_many_with(provisio_api::agents::AGENT_OPERATIONS).await;
+        assert_eq!(operations, ["find many"]);
+        assert_eq!(found, [[r#"Str("a")"#], [r#"Str("b")"#], [r#"Str("c")"#]]);
+    }
+
+    #[tokio::test]
+    async fn an_older_agent_gets_one_find_per_value() {
+        let (found, operations) = find_many_with(&[]).await;
+        assert_eq!(operations, ["find", "find", "find"]);
+        assert_eq!(found, [[r#"Str("a")"#], [r#"Str("b")"#], [r#"Str("c")"#]]);
     }
 
     #[test]
