@@ -115,13 +115,12 @@ impl ScimConnector {
             .await
         {
             Ok(reply) => self.batches.read_config(&reply.body),
-            // Discovery is optional: a target without it is tried.
-            Err(
-                ConnectorError::NotFound { .. } | ConnectorError::Rejected { .. } | ConnectorError::Incompatible { .. },
-            ) => {
+            Err(error @ ConnectorError::InvalidCredentials { .. }) => return Err(error),
+            // Discovery is optional, and some targets answer it badly: such
+            // a target is tried, and a refused filter is learnt from its answer.
+            Err(_) => {
                 let _ = self.batches.filtering.set(true);
             }
-            Err(error) => return Err(error),
         }
         Ok(self.batches.filtering.get().copied().unwrap_or(true))
     }
