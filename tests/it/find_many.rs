@@ -5,9 +5,10 @@
 //! in the batched number of round trips, counted where the target shows
 //! them: the HTTP requests through a recording proxy, slapd's own monitor,
 //! the SQL connector's count of lookups, the agent's results. Creates read
-//! nothing back (LDAP Post-Read, SQL RETURNING). Against a scripted stub,
-//! the SCIM fallbacks: `invalidFilter`, filtering unsupported, and
-//! `POST /.search` for a value too long for a URL.
+//! nothing back (LDAP Post-Read, SQL RETURNING). Values slapd compares
+//! another way (telephoneNumber) are looked up alone. Against a scripted
+//! stub, the SCIM fallbacks: `invalidFilter`, filtering unsupported, and
+//! `POST /.search` for a value too long for a URL, or a GET without it.
 
 use std::time::{Duration, Instant};
 
@@ -175,6 +176,27 @@ async fn scim_a_value_too_long_for_a_url_is_searched_by_post() {
     assert_eq!(received.len(), 3, "discovery, the POST, the short value's GET");
 }
 
+#[tokio::test]
+async fn scim_a_target_without_search_by_post_gets_the_long_value_alone() {
+    let stub = Stub::start(|_, request| {
+        if request.target.contains("ServiceProviderConfig") || request.method == "POST" {
+            answer(404, json!(null))
+        } else {
+            answer(200, empty_list())
+        }
+    });
+    let scim = connector(&stub.base_url, "tok", fast_options());
+    let values = vec![Value::str("x".repeat(5000)), Value::str("short")];
+    for _ in 0..2 {
+        let found = scim.find_many(SourceKind::User, "userName", &values).await.unwrap();
+        assert_eq!(found, vec![Vec::new(); 2]);
+    }
+    let sent: Vec<String> = stub.received().iter().map(|r| r.method.clone()).collect();
+    // Discovery, the POST refused, the long value's GET, the short one's;
+    // then no POST again.
+    assert_eq!(sent, ["GET", "POST", "GET", "GET", "GET", "GET"]);
+}
+
 fn ldap_target(ldap: &Slapd) -> LdapTarget {
     serde_json::from_value(json!({
         "url": ldap.url(), "bind_dn": ADMIN_DN, "bind_password": ADMIN_PASSWORD,
@@ -217,6 +239,29 @@ async fn ldap_find_many_answers_as_single_finds_in_batched_searches() {
     assert_eq!(ids(&found), ids(&expected));
     // 119 values in searches of 100, and the value equal to another but for case.
     assert_eq!(searches_during(&ldap, before), 2 + 1);
+}
+
+#[tokio::test]
+#[ignore = "needs slapd (cargo xtask test)"]
+async fn ldap_values_the_directory_compares_another_way_are_looked_up_alone() {
+    let Some(ldap) = Slapd::start() else { return };
+    // telephoneNumberMatch ignores spaces and hyphens: the entry matches a
+    // value it does not equal, ignoring case or not.
+    ldap.add(&format!(
+        "dn: uid=tel,{PEOPLE}\nobjectClass: inetOrgPerson\nuid: tel\ncn: tel\nsn: Example\ntelephoneNumber: +15550100\n"
+    ));
+    let target = provisio_connectors::ldap::connect(&ldap_target(&ldap)).await.unwrap();
+    let values = vec![Value::str("+1 555 0100"), Value::str("+1 555 0199")];
+    let expected = singles(target.as_ref(), "telephoneNumber", &values).await;
+    assert_eq!(expected[0].len(), 1, "the directory's own comparison finds it");
+    let before = ldap.operations("Search");
+    let found = target
+        .find_many(SourceKind::User, "telephoneNumber", &values)
+        .await
+        .unwrap();
+    assert_eq!(ids(&found), ids(&expected));
+    // The batch, then each value alone: never a guess.
+    assert_eq!(searches_during(&ldap, before), 1 + 2);
 }
 
 #[tokio::test]
