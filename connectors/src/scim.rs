@@ -5,7 +5,8 @@
 //! One HTTP client per target with connect and request timeouts, at most
 //! [`HttpOptions::max_concurrency`](crate::http::HttpOptions::max_concurrency) requests in flight, retries of 429/503
 //! (honouring `Retry-After`) and of transient failures with back-off,
-//! paginated finds, and member changes in batches.
+//! paginated finds, finds of many values in one filter (`batch`), and
+//! member changes in batches.
 
 mod batch;
 mod errors;
