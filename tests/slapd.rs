@@ -177,6 +177,36 @@ impl Slapd {
         }
     }
 
+    /// How many operations of a kind (`Search`, `Add`, `Modify`…) the
+    /// server has completed, from its monitor (`cn=Monitor`). The read
+    /// itself is a search, counted by the next read.
+    pub fn operations(&self, kind: &str) -> u64 {
+        let base = format!("cn={kind},cn=Operations,cn=Monitor");
+        let output = self.tool(
+            "ldapsearch",
+            &[
+                "-LLL",
+                "-s",
+                "base",
+                "-b",
+                &base,
+                "(objectClass=*)",
+                "monitorOpCompleted",
+            ],
+            None,
+        );
+        assert!(
+            output.status.success(),
+            "ldapsearch of the monitor failed: {}",
+            text(&output.stderr)
+        );
+        text(&output.stdout)
+            .lines()
+            .find_map(|line| line.strip_prefix("monitorOpCompleted:"))
+            .and_then(|count| count.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no monitorOpCompleted in {}", text(&output.stdout)))
+    }
+
     /// Runs an OpenLDAP client bound as the admin.
     fn tool(&self, program: &str, args: &[&str], stdin: Option<&str>) -> Output {
         let mut child = Command::new(program)
@@ -226,7 +256,8 @@ fn config(dir: &Path, tls: bool) -> String {
          suffix \"{SUFFIX}\"\n\
          rootdn \"{ADMIN_DN}\"\n\
          rootpw {ADMIN_PASSWORD}\n\
-         directory {dir}/db\n"
+         directory {dir}/db\n\
+         database monitor\n"
     )
 }
 

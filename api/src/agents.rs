@@ -39,6 +39,13 @@ pub const POLL_HOLD_SECONDS: u64 = 20;
 /// An agent that has not polled for this long is shown as disconnected, and
 /// operations for it fail at once instead of waiting.
 pub const CONNECTED_WITHIN_SECONDS: u64 = 45;
+/// The operations this build of the agent executes beyond the first
+/// protocol's, as it announces them in [`AgentPoll::supports`]. The server
+/// sends an agent no operation it did not announce
+/// ([`AgentRequest::requires`]); older agents announce none.
+pub const AGENT_OPERATIONS: &[&str] = &[FIND_MANY];
+/// [`AgentRequest::FindMany`]'s name in [`AgentPoll::supports`].
+pub const FIND_MANY: &str = "find_many";
 
 /// An agent asking for work. `session` is new each time the agent process
 /// starts: a new session tells the server that operations handed to the
@@ -55,6 +62,10 @@ pub struct AgentPoll {
     /// operation handed to it was lost on the way and is handed out again.
     #[serde(default)]
     pub working: Vec<String>,
+    /// The operations added to the protocol since its first version that
+    /// this agent executes ([`AGENT_OPERATIONS`]); absent from older agents.
+    #[serde(default)]
+    pub supports: Vec<String>,
 }
 
 /// Operations for the agent, with the connections they use.
@@ -140,12 +151,35 @@ pub enum AgentRequest {
         attribute: String,
         value: WireValue,
     },
+    /// For each value, the objects whose attribute equals it: answered by
+    /// [`AgentReply::FoundMany`], one list per value in the same order. Only
+    /// for agents that announce [`FIND_MANY`].
+    FindMany {
+        kind: SourceKind,
+        attribute: String,
+        values: Vec<WireValue>,
+    },
+    /// An operation of a newer server that this agent does not know: it
+    /// answers [`AgentFailure::Unsupported`] and goes on with the others.
+    #[serde(other)]
+    Unknown,
 }
 
 impl AgentRequest {
+    /// The name of the operation in [`AgentPoll::supports`] an agent must
+    /// announce to be sent this one; `None` for the first protocol's.
+    pub fn requires(&self) -> Option<&'static str> {
+        match self {
+            AgentRequest::FindMany { .. } => Some(FIND_MANY),
+            _ => None,
+        }
+    }
+
     /// The operation's name, for logs.
     pub fn name(&self) -> &'static str {
         match self {
+            AgentRequest::FindMany { .. } => "find many",
+            AgentRequest::Unknown => "unknown",
             AgentRequest::TestConnection => "test connection",
             AgentRequest::Find { .. } => "find",
             AgentRequest::Read { .. } => "read",
@@ -201,6 +235,10 @@ pub enum AgentReply {
     Exists {
         exists: bool,
     },
+    /// Find many: the objects of each value, in the order of the values.
+    FoundMany {
+        objects: Vec<Vec<WireObject>>,
+    },
 }
 
 /// Why an operation failed, as the server's connector errors say it (the
@@ -236,6 +274,11 @@ pub enum AgentFailure {
         detail: String,
     },
     Invalid {
+        detail: String,
+    },
+    /// The agent does not know the operation (it is older than the server,
+    /// or the server sent it without checking [`AgentPoll::supports`]).
+    Unsupported {
         detail: String,
     },
 }
@@ -434,6 +477,36 @@ mod tests {
         assert_eq!(json["outcome"], "failed");
         assert_eq!(json["failure"]["kind"], "throttled");
         assert_eq!(serde_json::from_value::<AgentOutcome>(json).unwrap(), outcome);
+    }
+
+    #[test]
+    fn find_many_needs_an_agent_that_announces_it() {
+        let request = AgentRequest::FindMany {
+            kind: SourceKind::User,
+            attribute: "uid".into(),
+            values: vec![WireValue::Str("zoe".into()), WireValue::Str("ann".into())],
+        };
+        assert_eq!(request.requires(), Some(FIND_MANY));
+        assert!(AGENT_OPERATIONS.contains(&FIND_MANY));
+        assert_eq!(AgentRequest::TestConnection.requires(), None);
+        let json = serde_json::to_value(&request).unwrap();
+        assert_eq!(json["op"], "find_many");
+        assert_eq!(serde_json::from_value::<AgentRequest>(json).unwrap(), request);
+    }
+
+    #[test]
+    fn an_operation_of_a_newer_server_is_read_as_unknown() {
+        let json = serde_json::json!({"op": "bulk_create", "kind": "user", "objects": []});
+        assert_eq!(
+            serde_json::from_value::<AgentRequest>(json).unwrap(),
+            AgentRequest::Unknown
+        );
+        // A poll of an agent older than `supports` announces nothing.
+        let poll: AgentPoll = serde_json::from_value(serde_json::json!({
+            "session": "s", "version": "0.1.0", "host": "h", "working": []
+        }))
+        .unwrap();
+        assert!(poll.supports.is_empty());
     }
 
     #[test]

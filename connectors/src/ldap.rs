@@ -9,8 +9,10 @@
 //! server has closed it. Plain `ldap://` is only accepted on loopback:
 //! elsewhere the bind password would cross the network in clear.
 
+mod batch;
 mod convert;
 mod dn;
+mod post_read;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -339,12 +341,19 @@ impl LdapConnector {
         entry.push(("objectClass".to_owned(), classes));
         let what = format!("adding {dn}");
         let mut ldap = self.handle().await?;
-        ldap.with_timeout(OPERATION_TIMEOUT)
+        let added = ldap
+            .with_timeout(OPERATION_TIMEOUT)
+            .with_controls(post_read::request(&ENTRY_ATTRIBUTES))
             .add(&dn, entry)
             .await
             .map_err(|e| from_ldap(&what, e))?
             .success()
             .map_err(|e| from_ldap(&what, e))?;
+        // The entry as added, from the add's answer; a server without the
+        // Post-Read control (or one that sent no entryUUID) is read back.
+        if let Some(created) = post_read::entry(&added).and_then(|entry| object(entry).ok()) {
+            return Ok(created);
+        }
         let created = self
             .entry_at(&dn, "(objectClass=*)")
             .await?
@@ -619,6 +628,15 @@ impl Connector for LdapConnector {
                 .map(object)
                 .collect()
         })
+    }
+
+    fn find_many<'a>(
+        &'a self,
+        kind: SourceKind,
+        target_attribute: &'a str,
+        values: &'a [Value],
+    ) -> ConnectorFuture<'a, Vec<Vec<TargetObject>>> {
+        Box::pin(self.find_batched(kind, target_attribute, values))
     }
 
     fn read<'a>(&'a self, kind: SourceKind, id: &'a str) -> ConnectorFuture<'a, Option<TargetObject>> {

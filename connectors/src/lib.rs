@@ -31,6 +31,7 @@
 //! # }
 //! ```
 
+mod batch;
 pub mod http;
 pub mod ldap;
 pub mod network;
@@ -108,9 +109,12 @@ pub trait Connector: Send + Sync {
     ) -> ConnectorFuture<'a, Vec<TargetObject>>;
 
     /// For each of `values` (same order, same length), every object of
-    /// `kind` whose `target_attribute` equals it: the matching of a whole
-    /// page in as few requests as the protocol allows. By default one
-    /// [`Connector::find`] per value.
+    /// `kind` whose `target_attribute` equals it: what `find` would return
+    /// for each value, in fewer round trips where the target allows. This
+    /// default asks `find` once per value; the SCIM, LDAP and SQL
+    /// connectors query many values at once and give each value the
+    /// objects that certainly belong to it, looking a value up alone when
+    /// they cannot tell (docs/connectors.md, "Matching in batches").
     fn find_many<'a>(
         &'a self,
         kind: SourceKind,

@@ -5,8 +5,10 @@
 //! One HTTP client per target with connect and request timeouts, at most
 //! [`HttpOptions::max_concurrency`](crate::http::HttpOptions::max_concurrency) requests in flight, retries of 429/503
 //! (honouring `Retry-After`) and of transient failures with back-off,
-//! paginated finds, and member changes in batches.
+//! paginated finds, finds of many values in one filter (`batch`), and
+//! member changes in batches.
 
+mod batch;
 mod errors;
 mod request;
 
@@ -28,6 +30,8 @@ const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const ENTRA_GROUP_SCHEMA: &str = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group";
 /// A find stops after this many pages, whatever `totalResults` says.
 const MAX_PAGES: u32 = 1000;
+/// RFC 7644 §3.4.3: a search by POST.
+const SEARCH_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 
 /// How a [`ScimConnector`] talks to its target: the SCIM dialect, paging,
 /// and the HTTP options every HTTP connector shares. The defaults suit a
@@ -65,6 +69,8 @@ pub struct ScimConnector {
     page_size: u32,
     member_batch: usize,
     transport: Transport,
+    /// What this target showed of filters with `or`, for the connector's lifetime.
+    batches: batch::Support,
 }
 
 impl std::fmt::Debug for ScimConnector {
@@ -106,6 +112,7 @@ impl ScimConnector {
             page_size: options.page_size.max(1),
             member_batch: options.member_batch.max(1),
             transport: Transport::new(&options.http, bearer_token, HeaderMap::new(), errors::PROTOCOL)?,
+            batches: batch::Support::default(),
         })
     }
 
@@ -164,6 +171,17 @@ impl ScimConnector {
         Ok(url)
     }
 
+    /// `base/Users?filter=…&startIndex=…&count=…` (groups without members).
+    fn query_url(&self, kind: SourceKind, filter: &str, start: u64, count: u32) -> Result<Url, ConnectorError> {
+        let mut url = self.url(&[endpoint(kind)])?;
+        url.query_pairs_mut()
+            .append_pair("filter", filter)
+            .append_pair("startIndex", &start.to_string())
+            .append_pair("count", &count.to_string());
+        exclude_members(kind, &mut url);
+        Ok(url)
+    }
+
     /// One page of `GET /Users?filter=…&startIndex=…&count=…`.
     async fn page(
         &self,
@@ -172,27 +190,22 @@ impl ScimConnector {
         start: u64,
         count: u32,
     ) -> Result<(u64, Vec<Json>), ConnectorError> {
-        let mut url = self.url(&[endpoint(kind)])?;
-        url.query_pairs_mut()
-            .append_pair("filter", filter)
-            .append_pair("startIndex", &start.to_string())
-            .append_pair("count", &count.to_string());
-        exclude_members(kind, &mut url);
+        let url = self.query_url(kind, filter, start, count)?;
         let reply = self.send(Method::GET, url, None, true).await?;
         list_response(reply.body)
     }
 
-    async fn find_all(
-        &self,
-        kind: SourceKind,
-        target_attribute: &str,
-        value: &Value,
-    ) -> Result<Vec<TargetObject>, ConnectorError> {
-        let filter = request::equality_filter(self.dialect, target_attribute, value)?;
+    /// Every object the filter selects, page by page: by `GET`, or by
+    /// `POST /Users/.search` (RFC 7644 §3.4.3) when `by_post`.
+    async fn query(&self, kind: SourceKind, filter: &str, by_post: bool) -> Result<Vec<TargetObject>, ConnectorError> {
         let mut found = Vec::new();
         let mut start = 1;
         for _ in 0..MAX_PAGES {
-            let (total, resources) = self.page(kind, &filter, start, self.page_size).await?;
+            let (total, resources) = if by_post {
+                self.search_page(kind, filter, start, self.page_size).await?
+            } else {
+                self.page(kind, filter, start, self.page_size).await?
+            };
             let count = resources.len() as u64;
             for resource in resources {
                 found.push(target_object(&resource)?);
@@ -205,6 +218,40 @@ impl ScimConnector {
         Ok(found)
     }
 
+    /// One page of `POST /Users/.search`.
+    async fn search_page(
+        &self,
+        kind: SourceKind,
+        filter: &str,
+        start: u64,
+        count: u32,
+    ) -> Result<(u64, Vec<Json>), ConnectorError> {
+        let mut body = serde_json::json!({
+            "schemas": [SEARCH_REQUEST],
+            "filter": filter,
+            "startIndex": start,
+            "count": count,
+        });
+        if kind == SourceKind::Group {
+            body["excludedAttributes"] = serde_json::json!(["members"]);
+        }
+        // A search changes nothing: retried like a GET.
+        let reply = self
+            .send(Method::POST, self.url(&[endpoint(kind), ".search"])?, Some(&body), true)
+            .await?;
+        list_response(reply.body)
+    }
+
+    async fn find_all(
+        &self,
+        kind: SourceKind,
+        target_attribute: &str,
+        value: &Value,
+    ) -> Result<Vec<TargetObject>, ConnectorError> {
+        let filter = request::equality_filter(self.dialect, target_attribute, value)?;
+        self.query(kind, &filter, false).await
+    }
+
     async fn test(&self) -> Result<(), ConnectorError> {
         // Discovery is optional for a target; when it answers, it must allow PATCH.
         match self
@@ -212,6 +259,7 @@ impl ScimConnector {
             .await
         {
             Ok(reply) => {
+                self.batches.read_config(&reply.body);
                 let patch = reply
                     .body
                     .get("patch")
@@ -314,6 +362,15 @@ impl Connector for ScimConnector {
         value: &'a Value,
     ) -> ConnectorFuture<'a, Vec<TargetObject>> {
         Box::pin(self.find_all(kind, target_attribute, value))
+    }
+
+    fn find_many<'a>(
+        &'a self,
+        kind: SourceKind,
+        target_attribute: &'a str,
+        values: &'a [Value],
+    ) -> ConnectorFuture<'a, Vec<Vec<TargetObject>>> {
+        Box::pin(self.find_batched(kind, target_attribute, values))
     }
 
     fn read<'a>(&'a self, kind: SourceKind, id: &'a str) -> ConnectorFuture<'a, Option<TargetObject>> {

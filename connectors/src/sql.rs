@@ -8,12 +8,14 @@
 //! identifiers, or names read from the catalogue) are put into the
 //! statement text, double-quoted.
 
+mod batch;
 mod errors;
 mod schema;
 mod values;
 
 use std::str::FromStr as _;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use provisio_engine::Value;
@@ -50,6 +52,8 @@ pub struct SqlConnector {
     users: Table,
     groups: Option<Table>,
     memberships: Option<Table>,
+    /// SELECTs of rows sent so far ([`SqlConnector::lookups`]).
+    lookups: Arc<AtomicU64>,
 }
 
 /// What an object's kind is stored in.
@@ -92,7 +96,20 @@ impl SqlConnector {
             users,
             groups,
             memberships,
+            lookups: Arc::default(),
         })
+    }
+
+    /// How many statements reading rows of the target's tables (finds,
+    /// reads, value checks) this connector has sent: what matching costs
+    /// in round trips, for tests and diagnostics. Catalogue reads and
+    /// writes are not counted.
+    pub fn lookups(&self) -> u64 {
+        self.lookups.load(Ordering::Relaxed)
+    }
+
+    fn count_lookup(&self) {
+        self.lookups.fetch_add(1, Ordering::Relaxed);
     }
 
     fn place(&self, kind: SourceKind) -> Result<Place<'_>, ConnectorError> {
@@ -124,6 +141,7 @@ impl SqlConnector {
             quote(&column.name),
             self.ph(column, 1)
         );
+        self.count_lookup();
         let rows = value
             .bind(sqlx::query(AssertSqlSafe(sql)))
             .fetch_all(&self.pool)
@@ -168,6 +186,7 @@ impl SqlConnector {
             quote(&column.name),
             self.ph(column, 1)
         );
+        self.count_lookup();
         let row = wanted
             .bind(sqlx::query(AssertSqlSafe(sql)))
             .fetch_optional(&self.pool)
@@ -210,19 +229,21 @@ impl SqlConnector {
         }
         let columns: Vec<String> = writes.iter().map(|(c, _)| quote(&c.name)).collect();
         let placeholders: Vec<String> = writes.iter().enumerate().map(|(i, (c, _))| self.ph(c, i + 1)).collect();
+        // The new row comes back in the insert's answer (RETURNING: PostgreSQL,
+        // SQLite 3.35 and later), read as a SELECT reads it.
         let sql = if writes.is_empty() {
             format!(
-                "INSERT INTO {} DEFAULT VALUES RETURNING CAST({} AS TEXT)",
+                "INSERT INTO {} DEFAULT VALUES RETURNING {}",
                 quote(&place.table.name),
-                quote(&place.key.name)
+                place.table.select_list()
             )
         } else {
             format!(
-                "INSERT INTO {} ({}) VALUES ({}) RETURNING CAST({} AS TEXT)",
+                "INSERT INTO {} ({}) VALUES ({}) RETURNING {}",
                 quote(&place.table.name),
                 columns.join(", "),
                 placeholders.join(", "),
-                quote(&place.key.name)
+                place.table.select_list()
             )
         };
         let mut query = sqlx::query(AssertSqlSafe(sql));
@@ -230,16 +251,7 @@ impl SqlConnector {
             query = bound.bind(query);
         }
         let row = query.fetch_one(&self.pool).await.map_err(from_sqlx)?;
-        let id: Option<String> = row.try_get(0).map_err(from_sqlx)?;
-        let id = id.ok_or_else(|| ConnectorError::Invalid {
-            detail: format!("the new row of `{}` has no `{}`", place.table.name, place.key.name),
-        })?;
-        match self.read_object(kind, &id).await? {
-            Some(created) => Ok(created),
-            None => Err(ConnectorError::NotFound {
-                detail: format!("the new row `{id}` of `{}` cannot be read back", place.table.name),
-            }),
-        }
+        object(&place, &row)
     }
 
     /// `UPDATE … SET` these columns of the row `id`; no row is NotFound.
@@ -464,6 +476,15 @@ impl Connector for SqlConnector {
         value: &'a Value,
     ) -> ConnectorFuture<'a, Vec<TargetObject>> {
         Box::pin(self.find_objects(kind, target_attribute, value))
+    }
+
+    fn find_many<'a>(
+        &'a self,
+        kind: SourceKind,
+        target_attribute: &'a str,
+        values: &'a [Value],
+    ) -> ConnectorFuture<'a, Vec<Vec<TargetObject>>> {
+        Box::pin(self.find_batched(kind, target_attribute, values))
     }
 
     fn read<'a>(&'a self, kind: SourceKind, id: &'a str) -> ConnectorFuture<'a, Option<TargetObject>> {

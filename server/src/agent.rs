@@ -96,6 +96,10 @@ pub async fn run(config: AgentConfig, stop: impl Future<Output = ()>) -> Result<
             version: provisio_api::VERSION.to_owned(),
             host: config.host.clone(),
             working: lock(&held).iter().cloned().collect(),
+            supports: provisio_api::agents::AGENT_OPERATIONS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
         };
         let answer = tokio::select! {
             () = &mut stop => break Ok(()),

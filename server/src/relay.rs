@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use provisio_api::agents::{
-    AgentConnection, AgentOperation, AgentOutcome, AgentPoll, AgentRequest, AgentResult, AgentWork,
+    AgentConnection, AgentFailure, AgentOperation, AgentOutcome, AgentPoll, AgentRequest, AgentResult, AgentWork,
     CONNECTED_WITHIN_SECONDS,
 };
 use tokio::sync::{Notify, oneshot};
@@ -66,6 +66,8 @@ struct Session {
     id: String,
     version: String,
     host: String,
+    /// The operations beyond the first protocol's it announced.
+    supports: Vec<String>,
     since: DateTime<Utc>,
     last_contact: Instant,
     last_contact_at: DateTime<Utc>,
@@ -105,6 +107,9 @@ pub enum Unanswered {
     NotConnected { last_contact_at: Option<DateTime<Utc>> },
     /// The agent did not answer in time.
     TimedOut { handed_out: bool },
+    /// The connected agent does not announce this operation (it is older):
+    /// nothing was queued.
+    Unsupported { operation: &'static str },
 }
 
 /// Contact is written to the database at least this often while polling.
@@ -142,6 +147,11 @@ impl Relay {
                 return Err(Unanswered::NotConnected {
                     last_contact_at: slot.session.as_ref().map(|s| s.last_contact_at),
                 });
+            }
+            if let Some(operation) = request.requires()
+                && !slot.session.as_ref().is_some_and(|s| s.supports(operation))
+            {
+                return Err(Unanswered::Unsupported { operation });
             }
             let (key, connection) = connection;
             slot.next_seq += 1;
@@ -307,6 +317,7 @@ impl Slot {
             id: poll.session.clone(),
             version: poll.version.clone(),
             host: poll.host.clone(),
+            supports: poll.supports.clone(),
             since: now,
             last_contact: Instant::now(),
             last_contact_at: now,
@@ -341,11 +352,24 @@ impl Slot {
         }
     }
 
-    /// The next operations for `session`, marked as held by it.
+    /// The next operations for `session`, marked as held by it. One the
+    /// session does not announce (an older agent took over after it was
+    /// queued) is answered `Unsupported` instead of being handed out.
     fn hand_out(&mut self, session: &str) -> AgentWork {
         let mut work = AgentWork::default();
         while work.operations.len() < MAX_BATCH {
             let Some(id) = self.queue.pop_front() else { break };
+            if let Some(operation) = self.pending.get(&id).and_then(|p| p.operation.request.requires())
+                && !self.session.as_ref().is_some_and(|s| s.supports(operation))
+            {
+                if let Some(pending) = self.pending.remove(&id) {
+                    let failure = AgentFailure::Unsupported {
+                        detail: format!("the agent does not announce the operation `{operation}`"),
+                    };
+                    let _ = pending.reply.send(AgentOutcome::Failed { failure });
+                }
+                continue;
+            }
             let Some(pending) = self.pending.get_mut(&id) else {
                 continue;
             };
@@ -361,6 +385,10 @@ impl Slot {
 }
 
 impl Session {
+    fn supports(&self, operation: &str) -> bool {
+        self.supports.iter().any(|s| s == operation)
+    }
+
     /// Records a contact now; the [`Contact`] when it is due to be written.
     fn touch(&mut self, agent: &str) -> Option<Contact> {
         self.last_contact = Instant::now();

@@ -20,6 +20,7 @@ mod directory_cli;
 mod directory_connector;
 mod evaluation_inputs;
 mod examples;
+mod find_many;
 mod first_hour;
 mod http_limits;
 mod inbound;

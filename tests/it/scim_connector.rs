@@ -31,18 +31,18 @@ fn fast_http() -> HttpOptions {
     }
 }
 
-fn fast_options() -> ScimOptions {
+pub(crate) fn fast_options() -> ScimOptions {
     ScimOptions {
         http: fast_http(),
         ..ScimOptions::default()
     }
 }
 
-fn connector(base_url: &str, token: &str, options: ScimOptions) -> ScimConnector {
+pub(crate) fn connector(base_url: &str, token: &str, options: ScimOptions) -> ScimConnector {
     ScimConnector::new(base_url, Some(Secret::new(token)), options).unwrap()
 }
 
-fn attributes(pairs: &[(&str, Value)]) -> TargetAttributes {
+pub(crate) fn attributes(pairs: &[(&str, Value)]) -> TargetAttributes {
     pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect()
 }
 
@@ -259,14 +259,14 @@ async fn find_follows_pages() {
 // Fault paths, against a scripted stub.
 
 /// What the stub answers one request.
-struct Answer {
+pub(crate) struct Answer {
     status: u16,
     headers: Vec<(&'static str, String)>,
     body: Json,
     delay: Duration,
 }
 
-fn answer(status: u16, body: Json) -> Answer {
+pub(crate) fn answer(status: u16, body: Json) -> Answer {
     Answer {
         status,
         headers: Vec::new(),
@@ -277,11 +277,11 @@ fn answer(status: u16, body: Json) -> Answer {
 
 /// One request the stub received.
 #[derive(Debug, Clone)]
-struct Received {
-    method: String,
-    target: String,
+pub(crate) struct Received {
+    pub(crate) method: String,
+    pub(crate) target: String,
     authorization: Option<String>,
-    body: Json,
+    pub(crate) body: Json,
 }
 
 type Script = dyn Fn(usize, &Received) -> Answer + Send + Sync;
@@ -289,14 +289,14 @@ type Script = dyn Fn(usize, &Received) -> Answer + Send + Sync;
 /// An HTTP/1.1 server on a loopback port that answers each request (in its
 /// own thread) with `script(n, request)`, `n` counting from 0, and records
 /// the requests and the most it had in flight at once.
-struct Stub {
-    base_url: String,
+pub(crate) struct Stub {
+    pub(crate) base_url: String,
     received: Arc<Mutex<Vec<Received>>>,
     max_in_flight: Arc<AtomicUsize>,
 }
 
 impl Stub {
-    fn start(script: impl Fn(usize, &Received) -> Answer + Send + Sync + 'static) -> Stub {
+    pub(crate) fn start(script: impl Fn(usize, &Received) -> Answer + Send + Sync + 'static) -> Stub {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
         let base_url = format!("http://{}/scim/v2", listener.local_addr().unwrap());
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -322,7 +322,7 @@ impl Stub {
         }
     }
 
-    fn received(&self) -> Vec<Received> {
+    pub(crate) fn received(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
     }
 }

@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use provisio_api::agents::{
-    AgentConnection, AgentOperation, AgentOutcome, AgentReply, AgentRequest, WireObject, target_attributes,
+    AgentConnection, AgentFailure, AgentOperation, AgentOutcome, AgentReply, AgentRequest, WireObject,
+    target_attributes,
 };
 use provisio_engine::Value;
 use provisio_engine::job::{Secret, SourceKind};
@@ -48,6 +49,17 @@ impl Executor {
     /// Executes the operation and says how it went; never panics on a
     /// target's answer, and never puts a secret in a message.
     pub async fn execute(&self, operation: &AgentOperation, connection: Option<&AgentConnection>) -> AgentOutcome {
+        if operation.request == AgentRequest::Unknown {
+            // A newer server's operation: refused alone, the others go on.
+            return AgentOutcome::Failed {
+                failure: AgentFailure::Unsupported {
+                    detail: format!(
+                        "the agent (version {}) does not know this operation: update it to the server's version",
+                        provisio_api::VERSION
+                    ),
+                },
+            };
+        }
         let outcome = match connection {
             Some(connection) => match self.connector(&operation.connection, connection).await {
                 Ok(connector) => run(connector.as_ref(), operation).await,
@@ -147,6 +159,25 @@ async fn run(connector: &dyn Connector, operation: &AgentOperation) -> Result<Ag
         AgentRequest::ValueExists { kind, attribute, value } => AgentReply::Exists {
             exists: connector.value_exists(*kind, attribute, &value.clone().into()).await?,
         },
+        AgentRequest::FindMany {
+            kind,
+            attribute,
+            values,
+        } => {
+            let values: Vec<Value> = values.iter().cloned().map(Into::into).collect();
+            let found = connector.find_many(*kind, attribute, &values).await?;
+            AgentReply::FoundMany {
+                objects: found
+                    .iter()
+                    .map(|objects| objects.iter().map(WireObject::from).collect())
+                    .collect(),
+            }
+        }
+        AgentRequest::Unknown => {
+            return Err(ConnectorError::Incompatible {
+                detail: "the agent does not know this operation".into(),
+            });
+        }
     })
 }
 

@@ -19,6 +19,26 @@ fn poll(session: &str, working: &[&str]) -> AgentPoll {
         version: "test".into(),
         host: "here".into(),
         working: working.iter().map(|id| (*id).to_owned()).collect(),
+        supports: provisio_api::agents::AGENT_OPERATIONS
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
+    }
+}
+
+/// A poll of an agent from before `supports`.
+fn old_poll(session: &str) -> AgentPoll {
+    AgentPoll {
+        supports: Vec::new(),
+        ..poll(session, &[])
+    }
+}
+
+fn find_many() -> AgentRequest {
+    AgentRequest::FindMany {
+        kind: provisio_engine::job::SourceKind::User,
+        attribute: "uid".into(),
+        values: Vec::new(),
     }
 }
 
@@ -149,4 +169,41 @@ async fn a_call_nobody_answers_times_out_and_is_withdrawn() {
     let live = relay.live();
     assert!(live["dc-1"].connected);
     assert_eq!((live["dc-1"].queued, live["dc-1"].in_progress), (0, 0));
+}
+
+#[tokio::test]
+async fn an_agent_that_does_not_announce_an_operation_is_never_sent_it() {
+    let relay = Arc::new(Relay::new());
+    let (_, _) = relay.poll("dc-1", &old_poll("old"), NO_WAIT).await.unwrap();
+    let outcome = relay
+        .call("dc-1", "LDAP", connection(), find_many(), Duration::from_secs(5))
+        .await;
+    assert_eq!(outcome, Err(Unanswered::Unsupported { operation: "find_many" }));
+    assert_eq!(relay.live()["dc-1"].queued, 0, "nothing was queued");
+}
+
+#[tokio::test]
+async fn an_older_agent_taking_over_answers_what_it_does_not_know_as_unsupported() {
+    let relay = Arc::new(Relay::new());
+    let (_, _) = relay.poll("dc-1", &poll("new", &[]), NO_WAIT).await.unwrap();
+    let pending = {
+        let relay = relay.clone();
+        tokio::spawn(async move {
+            relay
+                .call("dc-1", "LDAP", connection(), find_many(), Duration::from_secs(5))
+                .await
+        })
+    };
+    // Let the call queue its operation, then an older process takes over.
+    while relay.live()["dc-1"].queued == 0 {
+        tokio::task::yield_now().await;
+    }
+    let (work, _) = relay.poll("dc-1", &old_poll("old"), NO_WAIT).await.unwrap();
+    assert!(work.operations.is_empty(), "the old agent is not sent find_many");
+    let Ok(AgentOutcome::Failed {
+        failure: provisio_api::agents::AgentFailure::Unsupported { .. },
+    }) = pending.await.unwrap()
+    else {
+        panic!("expected an unsupported failure")
+    };
 }

@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use provisio_api::agents::{AgentConnection, AgentFailure, AgentOutcome, AgentReply, AgentRequest, wire_attributes};
+use provisio_api::agents::{
+    AgentConnection, AgentFailure, AgentOutcome, AgentReply, AgentRequest, WireValue, wire_attributes,
+};
 use provisio_api::auth::Secret as WireSecret;
 use provisio_engine::Value;
 use provisio_engine::job::{JobDefinition, SourceKind, Target};
@@ -23,6 +25,9 @@ use provisio_connectors::{Connector, ConnectorError, ConnectorFuture};
 /// How long one operation may take, from queueing to the agent's result.
 /// Generous: a group of thousands of members is one operation.
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(120);
+/// Values in one find-many operation at most (the agent's connector
+/// batches them further for its target).
+const FIND_MANY_VALUES: usize = 500;
 
 /// A [`Connector`] whose calls the agent named by the job executes.
 #[derive(Debug)]
@@ -96,8 +101,51 @@ impl AgentConnector {
                 "the on-premises agent `{agent}` did not finish the operation within {} s",
                 self.timeout.as_secs()
             ),
+            Unanswered::Unsupported { operation } => {
+                return ConnectorError::Incompatible {
+                    detail: format!(
+                        "the on-premises agent `{agent}` does not know the operation `{operation}`: update it"
+                    ),
+                };
+            }
         };
         ConnectorError::Transient { detail }
+    }
+
+    /// One find-many operation for these values; `None` when the agent does
+    /// not know it (an older agent), so the values are looked up one by one.
+    async fn find_chunk(
+        &self,
+        kind: SourceKind,
+        attribute: &str,
+        values: &[Value],
+    ) -> Result<Option<Vec<Vec<TargetObject>>>, ConnectorError> {
+        let request = AgentRequest::FindMany {
+            kind,
+            attribute: attribute.to_owned(),
+            values: values.iter().map(WireValue::from).collect(),
+        };
+        let outcome = self
+            .relay
+            .call(&self.agent, &self.job, self.connection.clone(), request, self.timeout)
+            .await;
+        match outcome {
+            Err(Unanswered::Unsupported { .. })
+            | Ok(AgentOutcome::Failed {
+                failure: AgentFailure::Unsupported { .. },
+            }) => Ok(None),
+            Err(unanswered) => Err(self.unanswered(unanswered)),
+            Ok(AgentOutcome::Failed { failure }) => Err(error_of(failure)),
+            Ok(AgentOutcome::Done {
+                reply: AgentReply::FoundMany { objects },
+            }) if objects.len() == values.len() => Ok(Some(
+                objects
+                    .into_iter()
+                    .map(|found| found.into_iter().map(TargetObject::from).collect())
+                    .collect(),
+            )),
+            Ok(AgentOutcome::Done { reply }) => Err(unexpected(&reply)),
+        }
     }
 
     fn probe(&self, kind: SourceKind) -> Option<String> {
@@ -160,6 +208,35 @@ impl Connector for AgentConnector {
                 AgentReply::Found { objects } => Ok(objects.into_iter().map(TargetObject::from).collect()),
                 other => Err(unexpected(&other)),
             }
+        })
+    }
+
+    /// One operation per 500 values, which the agent executes with its
+    /// connector's own `find_many`; per-value finds with an older agent.
+    fn find_many<'a>(
+        &'a self,
+        kind: SourceKind,
+        target_attribute: &'a str,
+        values: &'a [Value],
+    ) -> ConnectorFuture<'a, Vec<Vec<TargetObject>>> {
+        Box::pin(async move {
+            let mut found = Vec::with_capacity(values.len());
+            for chunk in values.chunks(FIND_MANY_VALUES) {
+                let answered = if chunk.len() > 1 {
+                    self.find_chunk(kind, target_attribute, chunk).await?
+                } else {
+                    None
+                };
+                match answered {
+                    Some(objects) => found.extend(objects),
+                    None => {
+                        for value in chunk {
+                            found.push(self.find(kind, target_attribute, value).await?);
+                        }
+                    }
+                }
+            }
+            Ok(found)
         })
     }
 
@@ -287,6 +364,7 @@ pub(crate) fn error_of(failure: AgentFailure) -> ConnectorError {
             detail,
         },
         AgentFailure::Invalid { detail } => ConnectorError::Invalid { detail },
+        AgentFailure::Unsupported { detail } => ConnectorError::Incompatible { detail },
     }
 }
 
@@ -316,6 +394,7 @@ pub(crate) fn failure_of(error: &ConnectorError) -> AgentFailure {
 
 #[cfg(test)]
 mod tests {
+    use provisio_api::agents::{AgentPoll, AgentResult, WireObject};
     use provisio_engine::job::LdapTarget;
 
     use super::*;
@@ -344,6 +423,92 @@ mod tests {
         assert_eq!(key, same);
         assert_ne!(key, changed);
         assert!(!key.contains("first"));
+    }
+
+    /// A pretend agent polling the relay, announcing `supports`, that
+    /// answers each find with one object named after the value and each
+    /// find-many likewise; returns the operations it was sent.
+    async fn answer_as_agent(relay: Arc<Relay>, supports: Vec<String>, operations: usize) -> Vec<&'static str> {
+        let found = |value: &WireValue| WireObject {
+            id: format!("{value:?}"),
+            attributes: BTreeMap::new(),
+        };
+        let mut seen = Vec::new();
+        while seen.len() < operations {
+            let poll = AgentPoll {
+                session: "s".into(),
+                version: "test".into(),
+                host: "here".into(),
+                working: Vec::new(),
+                supports: supports.clone(),
+            };
+            let (work, _) = relay.poll("dc-1", &poll, Duration::from_secs(5)).await.unwrap();
+            for operation in work.operations {
+                seen.push(operation.request.name());
+                let reply = match &operation.request {
+                    AgentRequest::Find { value, .. } => AgentReply::Found {
+                        objects: vec![found(value)],
+                    },
+                    AgentRequest::FindMany { values, .. } => AgentReply::FoundMany {
+                        objects: values.iter().map(|v| vec![found(v)]).collect(),
+                    },
+                    other => panic!("unexpected {other:?}"),
+                };
+                let result = AgentResult {
+                    id: operation.id,
+                    outcome: AgentOutcome::Done { reply },
+                };
+                relay.complete("dc-1", "s", vec![result]);
+            }
+        }
+        seen
+    }
+
+    fn connector(relay: Arc<Relay>) -> AgentConnector {
+        let definition: JobDefinition = serde_json::from_value(serde_json::json!({
+            "name": "LDAP", "target": {"kind": "ldap", "url": "ldap://127.0.0.1:389",
+            "bind_dn": "cn=admin,dc=example,dc=org", "users_base_dn": "ou=people,dc=example,dc=org",
+            "user_object_classes": ["inetOrgPerson"], "via_agent": "dc-1"}, "objects": []
+        }))
+        .unwrap();
+        AgentConnector::new(relay, "dc-1", &definition)
+    }
+
+    async fn find_many_with(supports: &[&str]) -> (Vec<Vec<String>>, Vec<&'static str>) {
+        let relay = Arc::new(Relay::new());
+        let supports: Vec<String> = supports.iter().map(|s| (*s).to_owned()).collect();
+        // The agent's first poll, so it counts as connected.
+        let first = AgentPoll {
+            session: "s".into(),
+            version: "test".into(),
+            host: "here".into(),
+            working: Vec::new(),
+            supports: supports.clone(),
+        };
+        relay.poll("dc-1", &first, Duration::from_millis(1)).await.unwrap();
+        let values = vec![Value::str("a"), Value::str("b"), Value::str("c")];
+        let expected_operations = if supports.is_empty() { 3 } else { 1 };
+        let agent = tokio::spawn(answer_as_agent(relay.clone(), supports, expected_operations));
+        let found = connector(relay)
+            .find_many(SourceKind::User, "uid", &values)
+            .await
+            .unwrap();
+        let ids = found.iter().map(|f| f.iter().map(|o| o.id.clone()).collect()).collect();
+        (ids, agent.await.unwrap())
+    }
+
+    #[tokio::test]
+    async fn find_many_is_one_operation_for_an_agent_that_announces_it() {
+        let (found, operations) = find_many_with(provisio_api::agents::AGENT_OPERATIONS).await;
+        assert_eq!(operations, ["find many"]);
+        assert_eq!(found, [[r#"Str("a")"#], [r#"Str("b")"#], [r#"Str("c")"#]]);
+    }
+
+    #[tokio::test]
+    async fn an_older_agent_gets_one_find_per_value() {
+        let (found, operations) = find_many_with(&[]).await;
+        assert_eq!(operations, ["find", "find", "find"]);
+        assert_eq!(found, [[r#"Str("a")"#], [r#"Str("b")"#], [r#"Str("c")"#]]);
     }
 
     #[test]
