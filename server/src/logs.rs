@@ -214,12 +214,22 @@ mod tests {
         let decision = decision(Action::Create, Status::Success, None);
         let ids: Vec<String> = (0..50)
             .map(|_| {
-                LogEntry::from_decision(&run, &decision, Identity::default(), Identity::default(), Duration::ZERO).id
+                LogEntry::from_decision(
+                    &run,
+                    &decision,
+                    Identity::default(),
+                    Identity::default(),
+                    Duration::ZERO,
+                )
+                .id
             })
             .collect();
         let mut sorted = ids.clone();
         sorted.sort();
-        assert_eq!(ids, sorted, "time-ordered (UUIDv7): new entries land at the end of the index");
+        assert_eq!(
+            ids, sorted,
+            "time-ordered (UUIDv7): new entries land at the end of the index"
+        );
     }
 
     pub(super) fn decision(action: Action, status: Status, reason: Option<ReasonCode>) -> Decision {
