@@ -1,5 +1,5 @@
 //! What running work waits for, owned by the server (not by the store):
-//! the directory's latest change (realtime jobs run within about a second of
+//! the directory's latest change (realtime jobs run within half a second of
 //! it) and inbound uploads stored (the job's worker wakes). Directory
 //! changes are followed in the database itself ([`follow_directory`]), so
 //! a write from any process — this server, another instance on the same
@@ -26,7 +26,7 @@ use tokio::sync::watch;
 use crate::store::Store;
 
 /// How often the directory's latest change is read from the database.
-pub const FOLLOW_EVERY: Duration = Duration::from_millis(100);
+pub const FOLLOW_EVERY: Duration = Duration::from_millis(50);
 
 /// The server's announcements. Cheap to clone.
 #[derive(Debug, Clone)]

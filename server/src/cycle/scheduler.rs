@@ -12,7 +12,7 @@
 //! - when the job starts (or the server does): an initial cycle if the
 //!   job's initial cycle is not done, else an incremental one;
 //! - then an incremental cycle every `schedule.interval_seconds`;
-//! - with `schedule.realtime`, also within about a second of a directory
+//! - with `schedule.realtime`, also within half a second of a directory
 //!   change: it waits for the change, then for [`QUIET`] without another
 //!   one (at most [`MAX_DELAY`] in all), so a burst becomes one cycle (both
 //!   are [`SchedulerOptions`] too);
@@ -57,9 +57,11 @@ use crate::store::Store;
 /// its job's state.
 pub const POLL: Duration = Duration::from_secs(2);
 /// How long a realtime job waits after a directory change for another one.
-pub const QUIET: Duration = Duration::from_millis(300);
-/// The longest a realtime job lets a burst of changes delay its cycle.
-pub const MAX_DELAY: Duration = Duration::from_secs(1);
+pub const QUIET: Duration = Duration::from_millis(100);
+/// The longest a realtime job lets a burst of changes delay its cycle:
+/// under a steady stream of changes, a cycle starts this often, so a
+/// change reaches the target within it and one cycle's time.
+pub const MAX_DELAY: Duration = Duration::from_millis(250);
 
 /// How the scheduler paces itself: [`POLL`], [`QUIET`] and [`MAX_DELAY`]
 /// by default, as `provisio serve` runs it. Tests shorten them and count
@@ -385,13 +387,13 @@ mod tests {
     }
 
     #[test]
-    fn a_burst_settles_after_a_quiet_spell_but_within_a_second() {
+    fn a_burst_settles_after_a_quiet_spell_but_within_a_quarter_second() {
         let options = SchedulerOptions::default();
         let first = Instant::now();
         assert_eq!(options.settled_at(first, first), first + QUIET);
-        let last = first + Duration::from_millis(200);
+        let last = first + Duration::from_millis(100);
         assert_eq!(options.settled_at(first, last), last + QUIET);
-        let late = first + Duration::from_millis(900);
+        let late = first + Duration::from_millis(200);
         assert_eq!(options.settled_at(first, late), first + MAX_DELAY);
     }
 
@@ -416,6 +418,7 @@ mod tests {
             (POLL, QUIET, MAX_DELAY)
         );
         assert_eq!(POLL, Duration::from_secs(2));
+        assert!(QUIET < MAX_DELAY && MAX_DELAY <= Duration::from_millis(250));
         assert!(options.passes.is_none());
     }
 
