@@ -184,7 +184,8 @@ pub struct RunOptions {
     pub quarantine: QuarantineOptions,
     /// Set while the cycle runs to stop it after its current page (the job
     /// was stopped): the watermark covers only the pages done, and an
-    /// initial cycle is not marked done, so the next start resumes safely.
+    /// initial cycle is not marked done: the next one resumes after its
+    /// last page.
     pub stop: Option<Arc<AtomicBool>>,
     /// How long to wait for another run of the job (an on-demand run, a
     /// cycle on another instance) to end; `None` waits [`LEASE_WAIT`].

@@ -29,6 +29,7 @@
 //! ```
 
 pub mod escrows;
+pub mod initial_cursor;
 pub mod links;
 pub mod references;
 pub mod staged;
@@ -43,6 +44,7 @@ use crate::directory::{ObjectType, timestamp};
 use crate::store::Store;
 
 pub use escrows::{Escrow, Failure};
+pub use initial_cursor::InitialCursor;
 pub use links::{Link, Linked};
 pub use references::{Pending, ReferenceRow};
 pub use staged::{StagedAction, StagedDelete};
@@ -127,6 +129,7 @@ impl CycleState {
         .execute(&mut *tx)
         .await?;
         for sql in [
+            initial_cursor::FORGET_INITIAL_CURSOR,
             "DELETE FROM cycle_escrows WHERE job_id = $1",
             "DELETE FROM cycle_staged_deletes WHERE job_id = $1",
             "DELETE FROM cycle_unmatched WHERE job_id = $1",

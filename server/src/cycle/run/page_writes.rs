@@ -35,14 +35,27 @@ impl Pipeline {
     /// The page is done: its kept log entries and, when given, the cycle's
     /// count of objects done, in one transaction.
     pub(super) async fn page_done(&self, objects_done: Option<u64>) -> Result<(), CycleError> {
+        self.initial_page_done(objects_done, None).await
+    }
+
+    /// [`Pipeline::page_done`] for a page of an initial cycle, saving where
+    /// it resumes: after `last`, that page's last object.
+    pub(super) async fn initial_page_done(
+        &self,
+        objects_done: Option<u64>,
+        last: Option<(ObjectType, &str)>,
+    ) -> Result<(), CycleError> {
         let entries = self.take_unwritten_logs();
-        if entries.is_empty() && objects_done.is_none() {
+        if entries.is_empty() && objects_done.is_none() && last.is_none() {
             return Ok(());
         }
         let mut tx = self.store.writer().begin().await.map_err(ServerError::from)?;
         crate::logs::Logs::append_in(&mut tx, &entries).await?;
         if let Some(done) = objects_done {
             self.state.progress_in(&mut tx, done).await?;
+        }
+        if let Some((kind, after)) = last {
+            self.state.save_initial_cursor_in(&mut tx, kind, after).await?;
         }
         tx.commit().await.map_err(ServerError::from)?;
         Ok(())

@@ -216,7 +216,9 @@ async fn retry_escrows(
 /// objects provisioned before that are no longer live; then the references.
 /// Changes up to `latest_before` are covered by reading every object now:
 /// once all is done the watermark moves there and the initial cycle counts
-/// as done.
+/// as done. An initial cycle that was stopped or cut short resumes after
+/// its last committed page, towards the watermark of its first start (see
+/// [`crate::cycle::state::InitialCursor`]).
 async fn initial_pass(
     pipeline: &mut Pipeline,
     store: &Store,
@@ -225,21 +227,32 @@ async fn initial_pass(
     options: &RunOptions,
     latest_before: i64,
 ) -> Result<PassEnd, CycleError> {
+    let cursor = pipeline.state.begin_initial(latest_before).await?;
+    let resume_kind = cursor.after.as_ref().map(|(kind, _)| *kind);
     for kind in kinds.iter().copied() {
-        let mut after: Option<String> = None;
+        let mut after: Option<String> = match &cursor.after {
+            Some((resumed, id)) if *resumed == kind => Some(id.clone()),
+            // Users come first: a cycle that resumes among groups is done with them.
+            _ if resume_kind == Some(ObjectType::Group) && kind == ObjectType::User => continue,
+            _ => None,
+        };
         loop {
             let page = read_page(store, kind, after.as_deref()).await?;
             let full = page.len() == PAGE;
-            after = page.last().map(|o| o.id.clone());
+            if let Some(last) = page.last() {
+                after = Some(last.id.clone());
+            }
             let page: Vec<(Incoming, Option<i64>)> = page.into_iter().map(|o| (o, None)).collect();
             for outcome in process_all(pipeline, &page).await? {
                 tally.count(&outcome);
             }
             if pipeline.halted().is_some() {
+                // The page was not all handled: it is done again on resume.
                 pipeline.page_done(Some(tally.report.objects)).await?;
                 return Ok(PassEnd::Halted);
             }
-            pipeline.page_done(Some(tally.report.objects)).await?;
+            let last = after.as_deref().map(|id| (kind, id));
+            pipeline.initial_page_done(Some(tally.report.objects), last).await?;
             if options.stop_requested() {
                 return Ok(PassEnd::Stopped);
             }
@@ -256,7 +269,7 @@ async fn initial_pass(
     if pipeline.halted().is_some() {
         return Ok(PassEnd::Halted);
     }
-    pipeline.state.advance_watermark(latest_before).await?;
+    pipeline.state.advance_watermark(cursor.latest_before).await?;
     pipeline.state.mark_initial_done().await?;
     Ok(PassEnd::Done)
 }

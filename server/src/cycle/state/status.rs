@@ -99,10 +99,12 @@ impl CycleState {
         Ok(moved.rows_affected() > 0)
     }
 
-    /// Records that an initial cycle completed: later cycles are incremental.
+    /// Records that an initial cycle completed: later cycles are
+    /// incremental, and the next initial one (after a restart) starts afresh.
     pub async fn mark_initial_done(&self) -> Result<(), StateError> {
         self.update("UPDATE cycle_status SET initial_done = 1 WHERE job_id = $1")
-            .await
+            .await?;
+        self.update(super::initial_cursor::FORGET_INITIAL_CURSOR).await
     }
 
     /// Sets the status as it is, leaving every other field alone.
@@ -208,7 +210,7 @@ impl CycleState {
     }
 
     /// Writes the job's default row unless it has one.
-    async fn ensure_row(&self) -> Result<(), StateError> {
+    pub(super) async fn ensure_row(&self) -> Result<(), StateError> {
         sqlx::query(
             "INSERT INTO cycle_status (job_id, status, watermark, initial_done, progress_done, progress_total) \
              VALUES ($1, 'idle', 0, 0, 0, 0) ON CONFLICT (job_id) DO NOTHING",
