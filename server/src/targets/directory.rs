@@ -48,7 +48,7 @@ impl DirectoryConnector {
 
     async fn find_users(&self, attribute: &str, value: &Value) -> Result<Vec<TargetObject>, ConnectorError> {
         let catalogue = self.catalogue().await?;
-        let spec = spec_of(&catalogue, attribute).map_err(from_directory)?;
+        let spec = spec_of(catalogue, attribute).map_err(from_directory)?;
         // A value the attribute cannot hold is held by no user.
         let Ok(wanted) = scalar_json(spec, value) else {
             return Ok(Vec::new());
@@ -66,7 +66,7 @@ impl DirectoryConnector {
             })
             .await
             .map_err(from_directory)?;
-        Ok(found.iter().map(|u| target_object(u, &catalogue)).collect())
+        Ok(found.iter().map(|u| target_object(u, catalogue)).collect())
     }
 
     /// [`DirectoryConnector::find_users`] for many values at once: the
@@ -78,7 +78,7 @@ impl DirectoryConnector {
         values: &[Value],
     ) -> Result<Vec<Vec<TargetObject>>, ConnectorError> {
         let catalogue = self.catalogue().await?;
-        let spec = spec_of(&catalogue, attribute).map_err(from_directory)?;
+        let spec = spec_of(catalogue, attribute).map_err(from_directory)?;
         // A value the attribute cannot hold (or none) is held by no user.
         let wanted: Vec<Option<Json>> = values
             .iter()
@@ -110,7 +110,7 @@ impl DirectoryConnector {
                 Some(json) => candidates
                     .iter()
                     .filter(|user| holds(user, spec, json))
-                    .map(|user| target_object(user, &catalogue))
+                    .map(|user| target_object(user, catalogue))
                     .collect(),
                 None => Vec::new(),
             })
@@ -121,14 +121,14 @@ impl DirectoryConnector {
         let catalogue = self.catalogue().await?;
         let mut draft = UserDraft::default();
         for (path, value) in attributes {
-            let (name, json) = converted(&catalogue, path, value).map_err(from_directory)?;
+            let (name, json) = converted(catalogue, path, value).map_err(from_directory)?;
             // Absent and empty values are simply not written on create.
             if !json.is_null() {
                 draft.attributes.insert(name, json);
             }
         }
         let user = self.directory.create_user(draft).await.map_err(from_directory)?;
-        Ok(target_object(&user, &catalogue))
+        Ok(target_object(&user, catalogue))
     }
 
     async fn update_user(&self, id: &str, changes: &[AttributeChange]) -> Result<(), ConnectorError> {
@@ -139,7 +139,7 @@ impl DirectoryConnector {
         // Converted before the transaction, so a refused value opens none.
         let writes = changes
             .iter()
-            .map(|change| converted(&catalogue, &change.path, &change.new))
+            .map(|change| converted(catalogue, &change.path, &change.new))
             .collect::<Result<Vec<_>, _>>()
             .map_err(from_directory)?;
         self.write(id, writes).await
@@ -212,7 +212,7 @@ impl Connector for DirectoryConnector {
             user_kind(kind)?;
             let catalogue = self.catalogue().await?;
             let user = self.directory.user(id).await.map_err(from_directory)?;
-            Ok(user.map(|u| target_object(&u, &catalogue)))
+            Ok(user.map(|u| target_object(&u, catalogue)))
         })
     }
 
