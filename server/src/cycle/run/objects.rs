@@ -72,15 +72,25 @@ pub(super) async fn gone_since_linked(
 /// and recorded, the target always has requests waiting.
 pub(super) const IN_FLIGHT: usize = 8;
 
-/// Runs the objects through the pipeline, [`IN_FLIGHT`] at a time, and
-/// returns their outcomes in order. Once the target refuses the job itself
-/// (quarantine), no further object is started.
+/// Runs the objects (one page) through the pipeline after their prefetch,
+/// [`IN_FLIGHT`] at a time, and returns their outcomes in order. Once the
+/// target refuses the job itself (quarantine), no further object is
+/// started.
 pub(super) async fn process_all(
     pipeline: &Pipeline,
     objects: &[(Incoming, Option<i64>)],
 ) -> Result<Vec<ObjectOutcome>, CycleError> {
-    use futures_util::StreamExt as _;
     pipeline.prefetch(objects).await;
+    let outcomes = run_prefetched(pipeline, objects).await;
+    pipeline.forget_prefetched();
+    outcomes
+}
+
+async fn run_prefetched(
+    pipeline: &Pipeline,
+    objects: &[(Incoming, Option<i64>)],
+) -> Result<Vec<ObjectOutcome>, CycleError> {
+    use futures_util::StreamExt as _;
     let mut outcomes = Vec::with_capacity(objects.len());
     let mut running = futures_util::stream::FuturesOrdered::new();
     let mut next = objects.iter();

@@ -138,6 +138,12 @@ impl Pipeline {
         done
     }
 
+    /// Forgets what is left of the page's prefetch (objects a halted page
+    /// never started): nothing outside the page may take it.
+    pub(super) fn forget_prefetched(&self) {
+        self.set_prefetched(Prefetched::default());
+    }
+
     fn set_prefetched(&self, prefetched: Prefetched) {
         if let Ok(mut slot) = self.prefetched.lock() {
             *slot = prefetched;
