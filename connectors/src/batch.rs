@@ -17,6 +17,7 @@
 //! - an object equal to none (the target compares some other way) leaves
 //!   every value of its batch to be looked up alone.
 
+use futures_util::{FutureExt as _, StreamExt as _};
 use std::collections::HashMap;
 
 use provisio_engine::Value;
@@ -142,6 +143,10 @@ pub(crate) fn first_key(value: &Value, leaf: impl Fn(&Value) -> Option<String>) 
 /// Runs a plan: each batch through `query` (`None`: the target could not
 /// take it, so its values are looked up alone), the objects assigned by
 /// `texts`, and `single` for every value left.
+/// Values looked up alone at the same time (the HTTP connectors' own
+/// limit applies beneath).
+const SINGLES_AT_ONCE: usize = 4;
+
 pub(crate) async fn run<'a>(
     values: &'a [Value],
     keys: &[Option<String>],
@@ -171,9 +176,25 @@ pub(crate) async fn run<'a>(
         }
     }
     alone.sort_unstable();
-    for index in alone {
-        if let (Some(value), Some(slot)) = (values.get(index), found.get_mut(index)) {
-            *slot = Some(single(value).await?);
+    // Several at once, as a page of objects would have asked them.
+    let mut asked = alone
+        .into_iter()
+        .filter_map(|index| values.get(index).map(|value| (index, single(value))));
+    let mut running = futures_util::stream::FuturesOrdered::new();
+    let mut answers = Vec::new();
+    loop {
+        while running.len() < SINGLES_AT_ONCE {
+            let Some((index, answer)) = asked.next() else { break };
+            running.push_back(answer.map(move |answer| (index, answer)));
+        }
+        match running.next().await {
+            Some(answer) => answers.push(answer),
+            None => break,
+        }
+    }
+    for (index, answer) in answers {
+        if let Some(slot) = found.get_mut(index) {
+            *slot = Some(answer?);
         }
     }
     for (index, same) in plan.copies {

@@ -46,6 +46,10 @@ pub struct ScimOptions {
     pub page_size: u32,
     /// Members per PATCH when adding or removing members.
     pub member_batch: usize,
+    /// Whether the first batch of a run is timed against a single query, and
+    /// batches given up where they do not pay (see `scim/batch.rs`); when
+    /// false, batches are always sent (unless the target refuses them).
+    pub judge_batches: bool,
     pub http: HttpOptions,
 }
 
@@ -56,6 +60,7 @@ impl Default for ScimOptions {
             soft_delete: true,
             page_size: 100,
             member_batch: 50,
+            judge_batches: true,
             http: HttpOptions::default(),
         }
     }
@@ -112,7 +117,7 @@ impl ScimConnector {
             page_size: options.page_size.max(1),
             member_batch: options.member_batch.max(1),
             transport: Transport::new(&options.http, bearer_token, HeaderMap::new(), errors::PROTOCOL)?,
-            batches: batch::Support::default(),
+            batches: batch::Support::judging(options.judge_batches),
         })
     }
 

@@ -453,6 +453,22 @@ impl Filter {
             _ => None,
         }
     }
+
+    /// [`Filter::equality_lookup`] for a filter that may also be an `or` of
+    /// such equalities (`userName eq "a" or userName eq "b"`, as a client
+    /// matching many users at once sends): every resource it matches has
+    /// one of these `(path, value)` pairs, so a service may read just those.
+    /// `None` when any operand of an `or` cannot be narrowed so.
+    pub fn equality_lookups(&self) -> Option<Vec<(String, String)>> {
+        match self {
+            Filter::Or(operands) => operands.iter().try_fold(Vec::new(), |mut all, operand| {
+                all.extend(operand.equality_lookups()?);
+                Some(all)
+            }),
+            Filter::And(operands) => operands.iter().find_map(Filter::equality_lookups),
+            other => other.equality_lookup().map(|pair| vec![pair]),
+        }
+    }
 }
 
 fn check_comparison(path: &AttrPath, def: &AttributeDef, op: CompareOp, value: &Value) -> Result<(), ScimError> {

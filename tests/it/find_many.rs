@@ -16,6 +16,7 @@ use provisio_api::agents::AGENTS_PATH;
 use provisio_api::auth::{Secret, TOKENS_PATH};
 use provisio_api::jobs::JOBS_PATH;
 use provisio_connectors::Connector;
+use provisio_connectors::scim::ScimOptions;
 use provisio_connectors::sql::SqlConnector;
 use provisio_engine::Value;
 use provisio_engine::job::{LdapTarget, SourceKind, SqlTarget};
@@ -85,7 +86,13 @@ async fn scim_find_many_answers_as_single_finds_in_batched_requests() {
     assert_found_the_present(&expected);
 
     let proxy = FaultProxy::start(&target.base_url(), Faults::default());
-    let scim = connector(&proxy.base_url(), target.token(), fast_options());
+    // Always in batches: on scim2-server they do not pay (it scans once per
+    // term), and this test is about what they answer.
+    let always = ScimOptions {
+        judge_batches: false,
+        ..fast_options()
+    };
+    let scim = connector(&proxy.base_url(), target.token(), always);
     let found = scim.find_many(SourceKind::User, "userName", &values).await.unwrap();
     assert_eq!(ids(&found), ids(&expected));
     let sent: Vec<String> = proxy
@@ -431,4 +438,30 @@ async fn find_many_through_an_agent_is_one_operation() {
         ["found_many"],
         "one relay operation for 120 values"
     );
+}
+
+/// scim2-server evaluates a filter by scanning every user once per term:
+/// with a thousand users a batch of 50 costs it far more than 50 single
+/// queries, which it answers by index. The first batch is timed against one
+/// value alone, and the run asks one value at a time from then on.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs scim2-server (cargo xtask test)"]
+async fn scim_batches_that_do_not_pay_are_given_up_for_the_run() {
+    let Some(target) = ScimTarget::start() else { return };
+    let direct = connector(&target.base_url(), target.token(), fast_options());
+    for i in 0..1_000 {
+        let user = attributes(&[("userName", Value::str(format!("u{i}@x.org")))]);
+        direct.create(SourceKind::User, &user).await.unwrap();
+    }
+    let proxy = FaultProxy::start(&target.base_url(), Faults::default());
+    let scim = connector(&proxy.base_url(), target.token(), fast_options());
+    let values: Vec<Value> = (0..100).map(|i| Value::str(format!("u{}@x.org", i * 9))).collect();
+    let found = scim.find_many(SourceKind::User, "userName", &values).await.unwrap();
+    assert!(found.iter().all(|f| f.len() == 1), "every value found once");
+    let sent: Vec<String> = proxy.events().iter().map(|e| e.target.clone()).collect();
+    let combined = sent.iter().filter(|t| t.contains("+or+")).count();
+    // The configuration, the probe twice, the one timed batch, then its 50
+    // values and the next 50 alone.
+    assert_eq!(combined, 1, "{sent:#?}");
+    assert_eq!(sent.len(), 1 + 2 + 1 + 100, "{sent:#?}");
 }

@@ -20,7 +20,7 @@ pub(crate) const BULK: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest
 pub struct Scim {
     pub server: RunningServer,
     http: reqwest::Client,
-    token: String,
+    pub token: String,
     _dir: tempfile::TempDir,
 }
 
@@ -412,6 +412,19 @@ backend_test!(filters_sorting_paging_and_projection, with_scim, async |scim| {
         ))
         .await;
     assert_eq!(logic.body["totalResults"], 4);
+    // A client matching many users at once: each pair read by its index,
+    // the filter still evaluated exactly (externalId stays case-exact).
+    let many = scim
+        .get(&query(
+            "userName eq \"DEE@contoso.com\" or userName eq \"ada@contoso.com\" or userName eq \"nobody@contoso.com\" \
+             or externalId eq \"X1\" or externalId eq \"x4\" or userName eq \"ada@CONTOSO.com\"",
+        ))
+        .await;
+    assert_eq!(
+        names(&many),
+        ["ada@contoso.com", "bob@contoso.com", "dee@contoso.com"],
+        "in creation order, each once"
+    );
     let value_path = scim.get(&query("emails[type eq \"work\" and value co \"eve\"]")).await;
     assert_eq!(names(&value_path), ["eve@contoso.com"]);
     let present = scim.get(&query("title pr")).await;

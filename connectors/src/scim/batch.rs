@@ -4,13 +4,17 @@
 //! (RFC 7644 §3.4.3) for a value too long for a URL on its own. A target
 //! that cannot take it (its ServiceProviderConfig says filtering is not
 //! supported, it answers `invalidFilter` or `tooMany`, it has no `.search`)
-//! gets single finds from then on, for the connector's lifetime. Objects are
+//! gets single finds from then on, for the connector's lifetime; so does a
+//! target on which a combined filter costs per value more than half a
+//! single one (measured on the first batch against one value asked alone:
+//! some servers scan every resource once per term). Objects are
 //! given to values by [`crate::batch`]'s rules; SCIM string attributes such
 //! as `userName` compare ignoring case, others exactly, and those rules hold
 //! either way.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use provisio_engine::Value;
 use provisio_engine::job::SourceKind;
@@ -26,6 +30,9 @@ use crate::{Connector, ConnectorError, ConnectorFuture};
 pub(super) const MAX_VALUES: usize = 50;
 /// The longest URL a batch is sent in.
 pub(super) const MAX_URL: usize = 4096;
+/// The fewest values in a batch that is timed against a single query: a
+/// smaller one costs little either way.
+const PROBED_BATCH: usize = 20;
 /// `" or "` as a query encodes it (`+or+`).
 const OR_COST: usize = 4;
 
@@ -39,9 +46,21 @@ pub(super) struct Support {
     refused: AtomicBool,
     /// The target has no `.search`: a value too long for a URL is looked up alone.
     no_search: AtomicBool,
+    /// Whether a combined filter costs less per value than half a single
+    /// one, once the first batch was timed against one value alone.
+    pays: OnceLock<bool>,
 }
 
 impl Support {
+    /// Batches timed against a single query (`judge`), or always sent.
+    pub(super) fn judging(judge: bool) -> Support {
+        let support = Support::default();
+        if !judge {
+            let _ = support.pays.set(true);
+        }
+        support
+    }
+
     /// Takes in a ServiceProviderConfig: filtering is supported unless it says not.
     pub(super) fn read_config(&self, config: &Json) {
         let supported = config
@@ -93,6 +112,31 @@ fn no_search(error: &ConnectorError) -> bool {
             | ConnectorError::Incompatible { .. }
             | ConnectorError::Rejected { status: 405, .. }
     )
+}
+
+impl ScimConnector {
+    /// Decides once whether combined filters pay: a value in `batch` (of
+    /// `values` terms) must cost less than half of `single`.
+    fn judge(&self, batch: Duration, values: usize, single: Duration) {
+        let per_value = batch / u32::try_from(values.max(1)).unwrap_or(u32::MAX);
+        let pays = pays(per_value, single);
+        if self.batches.pays.set(pays).is_ok() && !pays {
+            tracing::info!(
+                batch_ms = batch.as_millis(),
+                values,
+                single_ms = single.as_millis(),
+                "a SCIM filter combining values costs the target about as much per value as a single one: \
+                 matching one value at a time"
+            );
+        }
+    }
+}
+
+/// Whether a value matched in a batch (`per_value` of its time) costs less
+/// than half a single query: below that, the batch's fewer round trips are
+/// worth its longer request.
+fn pays(per_value: Duration, single: Duration) -> bool {
+    per_value * 2 < single
 }
 
 /// The filter combining these terms.
@@ -166,24 +210,54 @@ impl ScimConnector {
                 .filter_map(|&i| terms.get(i).and_then(Option::as_deref))
                 .collect();
             let filter = combined(&batch_terms);
-            Box::pin(async move { self.batch_query(kind, &filter).await })
+            let probe = batch_terms.first().map(|term| (*term).to_owned());
+            let size = batch_terms.len();
+            Box::pin(async move { self.batch_query(kind, &filter, size, probe.as_deref()).await })
         };
         let single = |value| self.find(kind, target_attribute, value);
         let texts = |object: &TargetObject| rules::attribute_texts(object, target_attribute, leaf);
         rules::run(values, &keys, plan, query, single, texts).await
     }
 
-    /// The objects a combined filter selects, or `None` when the target
-    /// cannot take it (and its values are to be looked up alone).
-    async fn batch_query(&self, kind: SourceKind, filter: &str) -> Result<Option<Vec<TargetObject>>, ConnectorError> {
-        if self.batches.refused.load(Ordering::SeqCst) {
+    /// The objects a combined filter of `values` terms selects, or `None`
+    /// when the target cannot take it, or it does not pay (and its values
+    /// are to be looked up alone). The first batch is timed against its
+    /// first term asked alone (`probe`, asked twice: two requests a
+    /// connector's lifetime).
+    async fn batch_query(
+        &self,
+        kind: SourceKind,
+        filter: &str,
+        values: usize,
+        probe: Option<&str>,
+    ) -> Result<Option<Vec<TargetObject>>, ConnectorError> {
+        if self.batches.refused.load(Ordering::SeqCst) || self.batches.pays.get() == Some(&false) {
             return Ok(None);
         }
         let long = self.query_url(kind, filter, 1, self.page_size)?.as_str().len() > MAX_URL;
         if long && self.batches.no_search.load(Ordering::SeqCst) {
             return Ok(None);
         }
-        match self.query(kind, filter, long).await {
+        let single = match probe.filter(|_| self.batches.pays.get().is_none() && values >= PROBED_BATCH) {
+            // Twice, the faster counting: a server's first query may warm
+            // a cache the later ones use.
+            Some(term) => {
+                let mut fastest = Duration::MAX;
+                for _ in 0..2 {
+                    let started = Instant::now();
+                    self.query(kind, term, false).await?;
+                    fastest = fastest.min(started.elapsed());
+                }
+                Some(fastest)
+            }
+            None => None,
+        };
+        let started = Instant::now();
+        let answer = self.query(kind, filter, long).await;
+        if let (Some(single), Ok(_)) = (single, &answer) {
+            self.judge(started.elapsed(), values, single);
+        }
+        match answer {
             Ok(found) => Ok(Some(found)),
             Err(error) if refuses_filter(&error) => {
                 self.batches.refuse();
@@ -220,6 +294,16 @@ mod tests {
             combined(&terms),
             r#"userName eq "a\"b" or userName eq "c\\d" or userName eq "zoe@x""#
         );
+    }
+
+    #[test]
+    fn batches_pay_when_a_value_in_one_costs_less_than_half_a_single_query() {
+        let ms = Duration::from_millis;
+        // An indexed target: 50 values in 6 ms against 2 ms alone.
+        assert!(pays(ms(6) / 50, ms(2)));
+        // A target that scans once per term: 50 values in 900 ms against 20 ms.
+        assert!(!pays(ms(900) / 50, ms(20)));
+        assert!(!pays(ms(1), ms(2)), "at half, the longer request is not worth it");
     }
 
     #[test]

@@ -429,3 +429,27 @@ fn bad_patch_paths_are_invalid_path() {
         assert!(error.detail.contains(expected), "{text}: {}", error.detail);
     }
 }
+
+#[test]
+fn equality_lookups_narrow_an_or_of_equalities() {
+    let lookups = |text: &str| parse(text).unwrap().equality_lookups();
+    let pairs = |list: &[(&str, &str)]| {
+        Some(
+            list.iter()
+                .map(|(p, v)| ((*p).to_owned(), (*v).to_owned()))
+                .collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(lookups(r#"userName eq "a""#), pairs(&[("username", "a")]));
+    assert_eq!(
+        lookups(r#"userName eq "a" or userName eq "b" or externalId eq "c""#),
+        pairs(&[("username", "a"), ("username", "b"), ("externalid", "c")])
+    );
+    assert_eq!(
+        lookups(r#"active eq true and (userName eq "a" or userName eq "b")"#),
+        pairs(&[("username", "a"), ("username", "b")])
+    );
+    assert_eq!(lookups(r#"userName eq "a" or title eq "b""#).map(|l| l.len()), Some(2));
+    assert_eq!(lookups(r#"userName eq "a" or active eq true"#), None);
+    assert_eq!(lookups(r#"userName sw "a""#), None);
+}

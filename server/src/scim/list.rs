@@ -193,8 +193,9 @@ impl Scim {
 
     /// Every resource the filter matches. An equality on an indexed
     /// attribute whose index compares as SCIM does (`id`, `userName`,
-    /// `externalId`, `displayName`) narrows the scan in the database; the
-    /// filter itself is always evaluated exactly here.
+    /// `externalId`, `displayName`), or an `or` of such equalities on users,
+    /// narrows the scan in the database; the filter itself is always
+    /// evaluated exactly here.
     async fn matching(&self, kind: Kind, filter: Option<&Filter>) -> Result<Vec<Value>, ScimError> {
         let schema = self.schema(kind);
         let mut matches = Vec::new();
@@ -208,10 +209,16 @@ impl Scim {
                 }
             }
         };
-        let lookup = filter.and_then(Filter::equality_lookup);
         match kind {
             Kind::User => {
-                let lookup = lookup.and_then(|(path, value)| user_lookup(&path, value));
+                // Every pair of an `or` of equalities on indexed attributes
+                // (a client matching many users at once) is read by index.
+                let lookups: Option<Vec<UserLookup>> = filter.and_then(Filter::equality_lookups).and_then(|pairs| {
+                    pairs
+                        .into_iter()
+                        .map(|(path, value)| user_lookup(&path, value))
+                        .collect()
+                });
                 // `groups` is derived: read every membership once when the
                 // filter may look at it, never otherwise.
                 let groups = match filter.is_some_and(Filter::mentions_groups) {
@@ -219,15 +226,28 @@ impl Scim {
                     false => None,
                 };
                 let none = Vec::new();
-                self.directory
-                    .scan_users(lookup.as_ref(), |user| {
-                        let of_user = groups.as_ref().and_then(|g| g.get(&user.id)).unwrap_or(&none);
-                        keep(self.user_json(&user, of_user))
-                    })
-                    .await?;
+                let mut visit = |user: crate::directory::User| {
+                    let of_user = groups.as_ref().and_then(|g| g.get(&user.id)).unwrap_or(&none);
+                    keep(self.user_json(&user, of_user))
+                };
+                match lookups.as_deref() {
+                    Some(lookups @ [_, _, ..]) => {
+                        let mut users = self.directory.users_matching_any(lookups).await?;
+                        users.sort_by(|a, b| (&a.meta.created, &a.id).cmp(&(&b.meta.created, &b.id)));
+                        users.dedup_by(|a, b| a.id == b.id);
+                        users.into_iter().for_each(&mut visit);
+                    }
+                    one_or_none => {
+                        self.directory
+                            .scan_users(one_or_none.and_then(<[_]>::first), visit)
+                            .await?
+                    }
+                }
             }
             Kind::Group => {
-                let lookup = lookup.and_then(|(path, value)| group_lookup(&path, value));
+                let lookup = filter
+                    .and_then(Filter::equality_lookup)
+                    .and_then(|(path, value)| group_lookup(&path, value));
                 // Members' `display` is derived: read every member's name once
                 // when the filter may look at it, never otherwise.
                 let names = match filter.is_some_and(|f| f.mentions("members")) {
