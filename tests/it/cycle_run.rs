@@ -295,10 +295,10 @@ backend_test!(
         }
         let state = api.server.store().cycle_state(&job_id);
 
-        // The first refusal stops the cycle and quarantines the job at once:
-        // only the objects already in flight (four at a time) were tried.
+        // The first refusal (matching the page's users at once) stops the
+        // cycle and quarantines the job before any user is tried.
         let report = cycle(api, &jobs, &job_id, Mode::Initial).await;
-        assert!(report.objects <= 4, "stopped at the first refusal: {report:?}");
+        assert_eq!(report.objects, 0, "stopped at the first refusal: {report:?}");
         assert!(
             report.stopped.as_deref().unwrap_or_default().contains("credentials"),
             "{report:?}"

@@ -133,12 +133,12 @@ impl Directory {
     /// failing later when their read would have to become a write.
     pub(crate) async fn begin(&self) -> Result<Write, DirectoryError> {
         let mut tx = self.store.writer().begin().await?;
-        sqlx::query("UPDATE directory_sequence SET value = value WHERE name = 'changes'")
-            .execute(&mut *tx)
-            .await?;
-        let seq: i64 = sqlx::query_scalar("SELECT value FROM directory_sequence WHERE name = 'changes'")
-            .fetch_one(&mut *tx)
-            .await?;
+        // A write first, which takes the write lock (row lock) at once, and
+        // reads the sequence in the same statement.
+        let seq: i64 =
+            sqlx::query_scalar("UPDATE directory_sequence SET value = value WHERE name = 'changes' RETURNING value")
+                .fetch_one(&mut *tx)
+                .await?;
         Ok(Write {
             tx,
             at: super::now(),

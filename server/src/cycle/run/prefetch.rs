@@ -48,7 +48,8 @@ impl Pipeline {
     /// Reads what these objects (one page) need, replacing the previous
     /// page's prefetch. A failure of the store or the target here is not
     /// the objects' fault and not yet theirs to report: those objects are
-    /// left out, and meet the failure (if it lasts) one at a time.
+    /// left out, and meet the failure (if it lasts) one at a time; but a
+    /// target that refuses the job itself halts the run before any object.
     pub(super) async fn prefetch(&self, objects: &[(Incoming, Option<i64>)]) {
         let mut prefetched = Prefetched::default();
         let ids: Vec<String> = objects.iter().map(|(o, _)| o.id.clone()).collect();
@@ -122,6 +123,12 @@ impl Pipeline {
                 let values: Vec<Value> = asked.iter().map(|(_, query)| query.value.clone()).collect();
                 let answers = match self.connector.find_many(source_kind(kind), &target, &values).await {
                     Ok(answers) if answers.len() == asked.len() => answers,
+                    // The target refuses the job itself (its credentials, its
+                    // kind): no object of the page is tried.
+                    Err(error) if error.quarantines() => {
+                        self.halt(&error);
+                        return done;
+                    }
                     Ok(_) | Err(_) => continue,
                 };
                 for ((mut object, query), found) in asked.into_iter().zip(answers) {

@@ -19,8 +19,15 @@ use provisio_engine::Value;
 use crate::cycle::state::{Pending, ReferenceRow};
 
 impl Pipeline {
-    /// Settles every waiting reference row of the job (see the module docs).
+    /// Settles every waiting reference row of the job (see the module docs);
+    /// their log entries are written together at the end.
     pub(super) async fn settle_references(&mut self, report: &mut CycleReport) -> Result<(), CycleError> {
+        let settled = self.settle_pending_references(report).await;
+        self.page_done(None).await?;
+        settled
+    }
+
+    async fn settle_pending_references(&mut self, report: &mut CycleReport) -> Result<(), CycleError> {
         let reasons: &[Pending] = if self.linked_new.load(Ordering::Relaxed) {
             &[Pending::Changed, Pending::Unresolved]
         } else {
@@ -194,7 +201,7 @@ impl Pipeline {
             }
         }
         self.state.settle_reference(&row).await?;
-        self.store.logs().append(std::slice::from_ref(&entry)).await?;
+        self.write_log(&entry).await?;
         let waiting = waiting.iter().map(|id| names.source(id)).collect();
         Ok(ReferenceOutcome {
             path: row.path,

@@ -68,17 +68,12 @@ impl CycleState {
         target_id: &str,
         desired: &[String],
     ) -> Result<(), StateError> {
-        let current = self.reference(object_type, source_id, path).await?;
-        if current
-            .as_ref()
-            .is_some_and(|row| row.desired == desired && row.target_id == target_id)
-        {
-            return Ok(());
-        }
+        // One statement: a row in step is left alone by the `WHERE`.
         sqlx::query(
             "INSERT INTO cycle_references (job_id, object_type, source_id, path, target_id, desired, exported, pending) \
              VALUES ($1, $2, $3, $4, $5, $6, '[]', 1) ON CONFLICT (job_id, object_type, source_id, path) \
-             DO UPDATE SET target_id = excluded.target_id, desired = excluded.desired, pending = 1",
+             DO UPDATE SET target_id = excluded.target_id, desired = excluded.desired, pending = 1 \
+             WHERE cycle_references.desired <> excluded.desired OR cycle_references.target_id <> excluded.target_id",
         )
         .bind(&self.job_id)
         .bind(object_type.as_str())
