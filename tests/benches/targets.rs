@@ -108,6 +108,19 @@ async fn initial_cycle(label: &str, server: &RunningServer, jobs: &Jobs, job: &s
     let report = run_cycle(server.store(), jobs, job, Mode::Initial).await.unwrap();
     let took = began.elapsed();
     let load = common::load();
+    if report.failures > 0 {
+        let first = server
+            .store()
+            .logs()
+            .query(&provisio_server::logs::LogFilter {
+                job: Some(job.to_owned()),
+                limit: 1,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        panic!("{label}: {report:?}; a log entry: {:?}", first.items.first());
+    }
     assert_eq!(report.actions.get("create"), Some(&(USERS as u64)), "{report:?}");
     assert_eq!(report.failures, 0, "{report:?}");
     let line = format!(
@@ -209,6 +222,8 @@ async fn ldap(via_agent: Option<&str>, raw: &Raw) -> Option<String> {
         Some(agent) => {
             let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
             let running = tokio::spawn(start_agent(&server, agent, stopped).await);
+            // Operations for an agent that has not polled yet fail at once.
+            wait_connected(&server, agent).await;
             let result = initial_cycle("slapd through the agent", &server, &jobs, &job, raw).await;
             let _ = stop.send(());
             running.await.unwrap().unwrap();
@@ -240,6 +255,52 @@ async fn start_agent(
     provisio_server::agent::run(config, async move {
         let _ = stop.await;
     })
+}
+
+/// Waits until the server lists `agent` as connected (it has polled).
+async fn wait_connected(server: &RunningServer, agent: &str) {
+    let admin = provisio_server::auth::Tokens::new(server.store())
+        .create(&TokenCreateRequest {
+            name: None,
+            scope: TokenScope::Admin,
+            job: None,
+            agent: None,
+            expires_in: None,
+        })
+        .await
+        .unwrap()
+        .token;
+    let url = format!(
+        "{}{}",
+        server.base_url().trim_end_matches('/'),
+        provisio_api::agents::AGENTS_PATH
+    );
+    let client = common::http_client();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let listed: Value = client
+            .get(&url)
+            .bearer_auth(admin.expose())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let agents = listed.as_array().or_else(|| listed["agents"].as_array()).cloned();
+        let connected = agents
+            .unwrap_or_default()
+            .iter()
+            .any(|a| a["name"] == agent && a["connected"] == true);
+        if connected {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the agent {agent} did not poll within a minute: {listed}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// A fresh database of the durable cluster with the target table.

@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use provisio_server::directory::UserDraft;
 use provisio_server::jobs::Jobs;
-use provisio_server::secrets::SecretBox;
 use provisio_server::{RunningServer, Server, ServerConfig};
 use serde_json::{Map, Value, json};
 
@@ -116,17 +115,15 @@ pub async fn provisio(dir: &Path) -> (RunningServer, Jobs) {
     let key_file = dir.join("secret.key");
     let server = Server::new(ServerConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
-        database_url: database_url.clone(),
+        database_url,
         portal_dir: dir.join("dist"),
     })
-    .with_secret_key_file(Some(key_file.clone()))
+    .with_secret_key_file(Some(key_file))
     .launch()
     .await
     .unwrap();
-    let jobs = Jobs::new(
-        server.store().clone(),
-        SecretBox::from_environment(&database_url, Some(&key_file)).unwrap(),
-    );
+    // The server's own jobs: they hold the agent relay the server serves.
+    let jobs = server.jobs().clone();
     (server, jobs)
 }
 
