@@ -45,6 +45,11 @@ async fn run() {
         portal_dir: dir.path().join("dist"),
     })
     .with_secret_key_file(Some(key_file.clone()))
+    // All 200 requests are sent at once: the queue must hold them (its
+    // default, 100, answers the rest 429), since processing is measured.
+    .with_inbound_queue_limit(provisio_server::inbound::QueueLimit::requests(
+        (RECORDS / PER_REQUEST) as u32,
+    ))
     .launch()
     .await
     .unwrap();

@@ -12,7 +12,8 @@
 //!   sent (the report's `references`, and the target's group read back).
 //!
 //! Run it with `cargo bench -p provisio-tests --bench provisio_target`
-//! (`cargo xtask bench` does); `-- users` or `-- group` runs one part.
+//! (`cargo xtask bench` does); `-- users` or `-- group` runs one part, and
+//! `PROVISIO_BENCH_GROUP_MEMBERS=N` makes the group N members instead.
 //! Figures go to docs/performance.md.
 
 #[path = "common/mod.rs"]
@@ -33,8 +34,10 @@ use serde_json::{Value, json};
 const CONCURRENCY: usize = 4;
 /// Users created by the raw client and by the cycle.
 const USERS: usize = 10_000;
-/// Members of the big group.
+/// Members of the big group; `PROVISIO_BENCH_GROUP_MEMBERS` sets another
+/// number (a quicker run).
 const MEMBERS: usize = 100_000;
+const MEMBERS_VARIABLE: &str = "PROVISIO_BENCH_GROUP_MEMBERS";
 /// Members added, and members removed, before the second cycle.
 const CHANGED: usize = 5;
 const GROUP_NAME: &str = "Everyone";
@@ -57,7 +60,10 @@ fn main() {
         summary.extend(runtime.block_on(users()));
     }
     if common::wanted("group") {
-        println!("provisio_target: a group of {MEMBERS} members (in a child process) …");
+        println!(
+            "provisio_target: a group of {} members (in a child process) …",
+            members()
+        );
         summary.extend(
             common::run_child("group", &[])
                 .into_iter()
@@ -130,21 +136,32 @@ async fn users() -> Vec<String> {
     ]
 }
 
+/// How many members the group has.
+fn members() -> usize {
+    match std::env::var(MEMBERS_VARIABLE) {
+        Ok(value) => value
+            .parse()
+            .unwrap_or_else(|_| panic!("{MEMBERS_VARIABLE}={value:?} is not a number of members")),
+        Err(_) => MEMBERS,
+    }
+}
+
 /// The group part, in a child process of its own: its figures are reported
 /// to the parent.
 async fn group() {
+    let size = members();
     let target = common::SecondProvisio::start();
     let dir = tempfile::tempdir().unwrap();
     let (server, jobs) = common::provisio(dir.path()).await;
     let seeding = Instant::now();
     // The group's members, and CHANGED more users to add later.
-    let ids = common::seed_users(&server, MEMBERS + CHANGED).await;
+    let ids = common::seed_users(&server, size + CHANGED).await;
     let group = server
         .store()
         .directory()
         .create_group(GroupDraft {
             attributes: json!({"displayName": GROUP_NAME}).as_object().unwrap().clone(),
-            members: ids[..MEMBERS].to_vec(),
+            members: ids[..size].to_vec(),
             scim_extra: None,
         })
         .await
@@ -161,11 +178,7 @@ async fn group() {
     let first_load = common::load();
     assert_eq!(first.failures + first.failed_references, 0, "{first:?}");
     let members_then = target_members(&target).await;
-    assert_eq!(
-        members_then.len(),
-        MEMBERS,
-        "the target's group after the initial cycle"
-    );
+    assert_eq!(members_then.len(), size, "the target's group after the initial cycle");
 
     // 5 members added and 5 removed through the source's own SCIM API.
     let token = provisio_server::auth::Tokens::new(server.store())
@@ -183,7 +196,7 @@ async fn group() {
     let patch = json!({
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [
-            {"op": "add", "path": "members", "value": values(&ids[MEMBERS..])},
+            {"op": "add", "path": "members", "value": values(&ids[size..])},
             {"op": "remove", "path": "members", "value": values(&ids[..CHANGED])}
         ]
     });
@@ -215,8 +228,8 @@ async fn group() {
     server.shutdown().await;
 
     common::report(&format!(
-        "group of {MEMBERS} members (and {} users) seeded in {:.1} s",
-        MEMBERS + CHANGED,
+        "group of {size} members (and {} users) seeded in {:.1} s",
+        size + CHANGED,
         seeded.as_secs_f64()
     ));
     common::report(&format!(
