@@ -13,7 +13,10 @@
 //! ```
 //!
 //! The cluster lives in a temporary folder and trades durability for speed
-//! (`fsync`, `synchronous_commit` and `full_page_writes` off). It serves
+//! (`fsync`, `synchronous_commit` and `full_page_writes` off). Benchmarks
+//! that measure a PostgreSQL target as deployed ask for
+//! [`fresh_durable_database`] instead: a second cluster of the process, with
+//! PostgreSQL's durable defaults. It serves
 //! TLS too, with a certificate from a throwaway CA
 //! ([`TestPostgres::ca_certificate`]). It is stopped
 //! and its folder removed when the test process ends, however it ends: see
@@ -73,14 +76,45 @@ pub async fn fresh_database() -> Option<String> {
     Some(TestPostgres::shared()?.create_database().await)
 }
 
+/// [`fresh_database`] in the process's durable cluster
+/// ([`TestPostgres::durable`]): every commit waits for its fsync.
+pub async fn fresh_durable_database() -> Option<String> {
+    Some(TestPostgres::durable()?.create_database().await)
+}
+
+/// Whether a cluster keeps PostgreSQL's durable defaults or trades them
+/// for speed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Durability {
+    /// `fsync`, `synchronous_commit` and `full_page_writes` off: the tests'.
+    Off,
+    /// PostgreSQL's defaults (all three on): what benchmarks measure.
+    On,
+}
+
 impl TestPostgres {
     /// This process's cluster, started on the first call (which blocks for
     /// about a second); `None` when PostgreSQL is not installed and
     /// `PROVISIO_E2E` is not `1`.
     pub fn shared() -> Option<&'static TestPostgres> {
         static CLUSTER: OnceLock<Result<Option<TestPostgres>, String>> = OnceLock::new();
-        let cluster = CLUSTER.get_or_init(|| match find_binaries() {
-            Some(bin) => TestPostgres::start(&bin).map(Some),
+        TestPostgres::get(&CLUSTER, Durability::Off)
+    }
+
+    /// Like [`TestPostgres::shared`], but a second cluster with fsync,
+    /// synchronous commits and full page writes on, for benchmarks that
+    /// measure a PostgreSQL target's real write rate.
+    pub fn durable() -> Option<&'static TestPostgres> {
+        static CLUSTER: OnceLock<Result<Option<TestPostgres>, String>> = OnceLock::new();
+        TestPostgres::get(&CLUSTER, Durability::On)
+    }
+
+    fn get(
+        cluster: &'static OnceLock<Result<Option<TestPostgres>, String>>,
+        durability: Durability,
+    ) -> Option<&'static TestPostgres> {
+        let cluster = cluster.get_or_init(|| match find_binaries() {
+            Some(bin) => TestPostgres::start(&bin, durability).map(Some),
             None if std::env::var(E2E).is_ok_and(|value| value == "1") => Err(format!(
                 "PostgreSQL is not installed (no initdb and pg_ctl in {DEBIAN_LIB}/*/bin or on PATH) \
                  and {E2E}=1 requires every end-to-end test to run: install postgresql: \
@@ -134,7 +168,7 @@ impl TestPostgres {
     }
 
     /// `initdb`, the reaper, then `pg_ctl start` on a free port.
-    fn start(bin: &Path) -> Result<TestPostgres, String> {
+    fn start(bin: &Path, durability: Durability) -> Result<TestPostgres, String> {
         let as_root = running_as_root();
         // As root the folder must be reachable by `postgres`: /tmp is,
         // whatever TMPDIR says.
@@ -143,7 +177,11 @@ impl TestPostgres {
         } else {
             std::env::temp_dir()
         };
-        let dir = base.join(format!("provisio-postgres-{}", std::process::id()));
+        let name = match durability {
+            Durability::Off => "provisio-postgres",
+            Durability::On => "provisio-postgres-durable",
+        };
+        let dir = base.join(format!("{name}-{}", std::process::id()));
         // A folder of the same name can only be left over by a dead
         // process that had this process id.
         let _ = std::fs::remove_dir_all(&dir);
@@ -170,13 +208,16 @@ impl TestPostgres {
             .args(["--auth=trust", "-U", SUPERUSER, "--encoding=UTF8", "--locale=C"])
             .args(["--no-sync", "--no-instructions"]))?;
         let log = dir.join("postgres.log");
+        let speed = match durability {
+            Durability::Off => "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            Durability::On => "",
+        };
         let mut last_error = String::new();
         for _ in 0..START_ATTEMPTS {
             let port = free_port()?;
             let options = format!(
-                "-c listen_addresses=127.0.0.1 -p {port} -k '{}' -c fsync=off -c synchronous_commit=off \
-                 -c full_page_writes=off -c max_connections=300 -c ssl=on -c ssl_cert_file='{}' \
-                 -c ssl_key_file='{}'",
+                "-c listen_addresses=127.0.0.1 -p {port} -k '{}' {speed} -c max_connections=300 -c ssl=on \
+                 -c ssl_cert_file='{}' -c ssl_key_file='{}'",
                 dir.display(),
                 tls.join("server.pem").display(),
                 tls.join("server.key").display()

@@ -5,6 +5,9 @@
 //! dropped. Entries are read back with the real `ldapsearch`.
 //! [`Slapd::start_with_tls`] also serves StartTLS and `ldaps://` with a
 //! certificate for 127.0.0.1 from a throwaway CA ([`crate::tls`]).
+//! [`Slapd::start_indexed`] indexes `objectClass` and `uid` for equality and
+//! gives the database room for a benchmark's entries, as a real deployment
+//! would be configured.
 //!
 //! ```no_run
 //! let Some(ldap) = provisio_tests::slapd::Slapd::start() else {
@@ -51,16 +54,23 @@ impl Slapd {
     /// Starts a fresh, seeded server; `None` (after saying so) when slapd
     /// is not installed and `PROVISIO_E2E` is not `1`.
     pub fn start() -> Option<Slapd> {
-        Slapd::launch(false)
+        Slapd::launch(false, false)
+    }
+
+    /// [`Slapd::start`] with equality indexes on `objectClass` and `uid`
+    /// (the attribute benchmarks match on; unindexed, every search scans
+    /// every entry) and a 1 GiB map, for benchmarks.
+    pub fn start_indexed() -> Option<Slapd> {
+        Slapd::launch(false, true)
     }
 
     /// [`Slapd::start`], also serving StartTLS on its `ldap://` port and
     /// `ldaps://` on another, with a certificate signed by [`Slapd::ca_certificate`].
     pub fn start_with_tls() -> Option<Slapd> {
-        Slapd::launch(true)
+        Slapd::launch(true, false)
     }
 
-    fn launch(tls: bool) -> Option<Slapd> {
+    fn launch(tls: bool, indexed: bool) -> Option<Slapd> {
         if !Path::new(SLAPD).exists() {
             if std::env::var(E2E).is_ok_and(|value| value == "1") {
                 panic!("{SLAPD} is missing and {E2E}=1 requires every end-to-end test to run");
@@ -76,7 +86,7 @@ impl Slapd {
             if tls {
                 crate::tls::write_certificates(dir.path());
             }
-            std::fs::write(&conf, config(dir.path(), tls)).unwrap();
+            std::fs::write(&conf, config(dir.path(), tls, indexed)).unwrap();
             let port = free_port();
             let ldaps_port = tls.then(free_port);
             let mut listen = format!("ldap://127.0.0.1:{port}/");
@@ -231,8 +241,14 @@ impl Drop for Slapd {
     }
 }
 
-fn config(dir: &Path, tls: bool) -> String {
+fn config(dir: &Path, tls: bool, indexed: bool) -> String {
     let dir = dir.display();
+    // mdb's map is sparse: its size is a ceiling, not disk taken.
+    let (maxsize, index) = if indexed {
+        (1024 * 1024 * 1024, "index objectClass,uid eq\n")
+    } else {
+        (16 * 1024 * 1024, "")
+    };
     let tls = if tls {
         format!(
             "TLSCACertificateFile {dir}/ca.pem\n\
@@ -252,11 +268,12 @@ fn config(dir: &Path, tls: bool) -> String {
          modulepath {MODULES}\n\
          moduleload back_mdb\n\
          database mdb\n\
-         maxsize 16777216\n\
+         maxsize {maxsize}\n\
          suffix \"{SUFFIX}\"\n\
          rootdn \"{ADMIN_DN}\"\n\
          rootpw {ADMIN_PASSWORD}\n\
          directory {dir}/db\n\
+         {index}\
          database monitor\n"
     )
 }

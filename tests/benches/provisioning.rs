@@ -1,123 +1,120 @@
 //! Provisioning users into a real SCIM server (scim2-server from PyPI, see
 //! `provisio_tests::scim_target`) over loopback, measured once each in one
-//! run: the server's raw create rate from a plain client (the ceiling), an
-//! initial cycle of 10,000 users, and how long a directory change takes to
-//! reach the target with a realtime job. Figures go to docs/performance.md.
+//! run: the server's raw create rate from a plain client with
+//! [`CONCURRENCY`] in flight (the ceiling), an initial cycle of 10,000 users
+//! into a fresh server and its share of that ceiling, and how long
+//! directory changes take to reach the target with a realtime job under a
+//! sustained [`RATE`] changes per second for 30 s (60 s with
+//! `cargo xtask bench --large`, which sets `PROVISIO_BENCH_LARGE=1`): p50
+//! and p99. Figures go to docs/performance.md.
+//!
+//! The realtime part runs against its own scim2-server behind a recording
+//! proxy in this process: a change has reached the target when the target
+//! has answered the write carrying it.
 //!
 //! Not criterion: the cycle is one long measurement (criterion wants at
-//! least ten samples) and the realtime latency is reported as a median and
-//! a 95th percentile, which criterion does not give.
+//! least ten samples) and the realtime latency is reported as percentiles,
+//! which criterion does not give.
 //!
 //! `cargo xtask bench` installs scim2-server (target/tools/scim2-venv) and
 //! runs this with `cargo bench -p provisio-tests --bench provisioning`;
 //! `PROVISIO_SCIM2_PYTHON` names another Python holding scim2-server.
 
+#[path = "common/mod.rs"]
+mod common;
+
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
 use provisio_connectors::scim::ScimOptions;
 use provisio_engine::job::JobDefinition;
-use provisio_server::cycle::run::{CycleReport, Mode, run_cycle};
-use provisio_server::directory::{DirectoryError, ObjectType, User, UserDraft};
+use provisio_server::RunningServer;
+use provisio_server::cycle::run::{Mode, run_cycle};
 use provisio_server::jobs::{Jobs, StateChange};
-use provisio_server::secrets::SecretBox;
-use provisio_server::{RunningServer, Server, ServerConfig};
 use provisio_tests::scim_target::ScimTarget;
 use serde_json::{Value, json};
-use tokio::task::JoinSet;
 
+/// Requests in flight from the raw client. Must equal the cycle's
+/// concurrency (`IN_FLIGHT` in server/src/cycle/run/objects.rs), so that
+/// the ratio compares like with like.
+const CONCURRENCY: usize = 4;
 /// Users in the directory, and created by the raw client.
 const USERS: usize = 10_000;
 /// Objects of the sequential find-then-create comparison.
 const SEQUENTIAL: usize = 2_000;
-/// Directory changes timed through a realtime job.
-const CHANGES: usize = 20;
-/// How often the target is read while waiting for a change.
-const POLL: Duration = Duration::from_millis(5);
-/// The longest a change may take to reach the target.
-const CHANGE_WITHIN: Duration = Duration::from_secs(15);
+/// Directory changes per second made while the realtime job runs.
+const RATE: usize = 100;
+/// For how long (60 s under `--large`).
+const SUSTAINED: Duration = Duration::from_secs(30);
+const SUSTAINED_LARGE: Duration = Duration::from_secs(60);
+/// How long the last changes may take to arrive before they count as lost.
+const DRAIN_WITHIN: Duration = Duration::from_secs(30);
 /// What `ScimTarget::start` reads.
 const PYTHON: &str = "PROVISIO_SCIM2_PYTHON";
 
 fn main() {
-    // `cargo bench` passes `--bench`; `cargo test --benches` does not: then
-    // there is nothing to check quickly.
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if !args.iter().any(|arg| arg == "--bench") {
-        println!("provisioning: run it with `cargo bench -p provisio-tests --bench provisioning`");
+    if !common::benching("provisioning") {
         return;
     }
     if std::env::var_os(PYTHON).is_none() {
         rerun_with_default_python();
         return;
     }
-    // Like criterion's filters: `-- raw`, `-- sequential`, `-- cycle` (the
-    // cycle and then the realtime changes) run those parts only.
-    let filters: Vec<&String> = args.iter().filter(|arg| !arg.starts_with('-')).collect();
-    let wanted = |part: &str| filters.is_empty() || filters.iter().any(|f| part.contains(f.as_str()));
+    // Like criterion's filters: `-- raw`, `-- sequential`, `-- cycle`,
+    // `-- realtime` run those parts only (`raw` and `cycle` go together
+    // for the ratio).
     let began = Instant::now();
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let concurrency = ScimOptions::default().http.max_concurrency;
     let mut summary = vec![
         String::new(),
         "Provisioning into scim2-server on loopback (SQLite, release build):".to_owned(),
     ];
 
     let mut raw = None;
-    if wanted("raw") {
-        println!("provisioning: raw creates, {USERS} users, {concurrency} in flight …");
-        let took = runtime.block_on(raw_creates(USERS, concurrency));
-        println!("  {}", rate(USERS, took));
+    if common::wanted("raw") {
+        println!("provisioning: raw creates, {USERS} users, {CONCURRENCY} in flight …");
+        let took = runtime.block_on(raw_creates());
+        let load = common::load();
+        println!("  {} ({load})", common::rate(USERS, took, "users"));
         summary.push(format!(
-            "  raw create ceiling, plain client, {concurrency} in flight: {}",
-            rate(USERS, took)
+            "  raw create ceiling, plain client, {CONCURRENCY} in flight: {} ({load})",
+            common::rate(USERS, took, "users")
         ));
         raw = Some(took);
     }
-    if wanted("sequential") {
+    if common::wanted("sequential") {
         println!("provisioning: sequential find-then-create, {SEQUENTIAL} users, 1 in flight …");
         let took = runtime.block_on(find_then_create(SEQUENTIAL));
-        println!("  {}", rate(SEQUENTIAL, took));
+        let load = common::load();
+        println!("  {}", common::rate(SEQUENTIAL, took, "users"));
         summary.push(format!(
-            "  find + create, plain client, one at a time:     {}",
-            rate(SEQUENTIAL, took)
+            "  find + create, plain client, one at a time: {} ({load})",
+            common::rate(SEQUENTIAL, took, "users")
         ));
     }
-    if wanted("cycle") {
+    if common::wanted("cycle") {
         println!("provisioning: initial cycle of {USERS} users …");
-        let (cycle, latencies) = runtime.block_on(cycle_then_realtime());
-        let share = raw
-            .map(|raw| {
-                format!(
-                    "  ({:.1}% of the ceiling)",
-                    100.0 * raw.as_secs_f64() / cycle.elapsed.as_secs_f64()
-                )
-            })
-            .unwrap_or_default();
+        let (took, report) = runtime.block_on(initial_cycle());
+        let load = common::load();
         summary.push(format!(
-            "  initial cycle, {USERS} users:                    {}{share}",
-            rate(USERS, cycle.elapsed)
+            "  initial cycle: {} ({load}); report: {} objects, actions {:?}",
+            common::rate(USERS, took, "users"),
+            report.0,
+            report.1
         ));
-        summary.push(format!(
-            "    report: {} objects, actions {:?}",
-            cycle.report.objects, cycle.report.actions
-        ));
-        let mut sorted = latencies.clone();
-        sorted.sort();
-        summary.push(format!(
-            "  realtime: directory change → target, {CHANGES} changes: median {} ms, p95 {} ms, min {} ms, max {} ms",
-            millis(percentile(&sorted, 50)),
-            millis(percentile(&sorted, 95)),
-            millis(sorted.first().copied().unwrap_or_default()),
-            millis(sorted.last().copied().unwrap_or_default()),
-        ));
-        summary.push(format!(
-            "    each: {:?} ms",
-            latencies.iter().map(|d| millis(*d)).collect::<Vec<_>>()
-        ));
+        if let Some(raw) = raw {
+            summary.push(format!("  {}", common::ratio_line("scim2-server", USERS, raw, took)));
+        }
+    }
+    if common::wanted("realtime") {
+        let sustained = if common::large() { SUSTAINED_LARGE } else { SUSTAINED };
+        summary.extend(runtime.block_on(realtime(sustained)));
     }
     summary.push(format!("  whole benchmark: {:.0} s", began.elapsed().as_secs_f64()));
     println!("{}", summary.join("\n"));
@@ -147,15 +144,6 @@ fn rerun_with_default_python() {
     std::process::exit(status.code().unwrap_or(1));
 }
 
-fn rate(objects: usize, took: Duration) -> String {
-    format!(
-        "{objects} in {:.2} s = {:.0} users/s ({:.2} ms each)",
-        took.as_secs_f64(),
-        objects as f64 / took.as_secs_f64(),
-        took.as_secs_f64() * 1000.0 / objects as f64
-    )
-}
-
 fn millis(d: Duration) -> u128 {
     d.as_millis()
 }
@@ -169,84 +157,14 @@ fn percentile(sorted: &[Duration], p: usize) -> Duration {
     sorted[rank.min(sorted.len()) - 1]
 }
 
-/// The user the connector would send for user `n`, as the job maps it.
-fn scim_user(n: usize) -> Value {
-    let (given, family) = names(n);
-    json!({
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-        "userName": upn(n),
-        "displayName": format!("{given} {family}"),
-        "name": {"givenName": given, "familyName": family},
-        "title": "Staff",
-        "active": true
-    })
-}
-
-fn upn(n: usize) -> String {
-    format!("user{n}@contoso.com")
-}
-
-fn names(n: usize) -> (String, String) {
-    (format!("Given{n}"), format!("Family{}", n % 997))
-}
-
-/// A SCIM client like the connector's: one pool, its timeouts.
-fn client() -> reqwest::Client {
-    let options = ScimOptions::default().http;
-    reqwest::Client::builder()
-        .connect_timeout(options.connect_timeout)
-        .timeout(options.request_timeout)
-        .build()
-        .unwrap()
-}
-
-async fn post_user(client: &reqwest::Client, target: &ScimTarget, n: usize) {
-    let response = client
-        .post(format!("{}/Users", target.base_url()))
-        .bearer_auth(target.token())
-        .header("content-type", "application/scim+json")
-        .body(scim_user(n).to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
-}
-
-async fn user_count(target: &ScimTarget) -> u64 {
-    let response = client()
-        .get(format!("{}/Users?count=1", target.base_url()))
-        .bearer_auth(target.token())
-        .send()
-        .await
-        .unwrap();
-    let body: Value = response.json().await.unwrap();
-    body["totalResults"].as_u64().unwrap()
-}
-
-/// `n` users POSTed to a fresh scim2-server, `concurrency` at a time.
-async fn raw_creates(n: usize, concurrency: usize) -> Duration {
-    let target = Arc::new(ScimTarget::start().unwrap());
-    let client = client();
-    let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    let mut senders = JoinSet::new();
-    for _ in 0..concurrency {
-        let (target, client, next) = (target.clone(), client.clone(), next.clone());
-        senders.spawn(async move {
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= n {
-                    break;
-                }
-                post_user(&client, &target, i).await;
-            }
-        });
-    }
-    while let Some(done) = senders.join_next().await {
-        done.unwrap();
-    }
-    let took = started.elapsed();
-    assert_eq!(user_count(&target).await, n as u64);
+/// [`USERS`] users POSTed to a fresh scim2-server, [`CONCURRENCY`] at a time.
+async fn raw_creates() -> Duration {
+    let target = ScimTarget::start().unwrap();
+    let took = common::raw_scim_creates(&target.base_url(), target.token(), USERS, CONCURRENCY).await;
+    assert_eq!(
+        common::scim_user_count(&target.base_url(), target.token()).await,
+        USERS as u64
+    );
     took
 }
 
@@ -254,12 +172,12 @@ async fn raw_creates(n: usize, concurrency: usize) -> Duration {
 /// a time: the matching query (`userName eq`), then the create.
 async fn find_then_create(n: usize) -> Duration {
     let target = ScimTarget::start().unwrap();
-    let client = client();
+    let client = common::http_client();
     // The connector asks for a page of its page size.
     let count = ScimOptions::default().page_size.to_string();
     let started = Instant::now();
     for i in 0..n {
-        let filter = format!("userName eq \"{}\"", upn(i));
+        let filter = format!("userName eq \"user{i}@contoso.com\"");
         let url = reqwest::Url::parse_with_params(
             &format!("{}/Users", target.base_url()),
             [
@@ -273,184 +191,216 @@ async fn find_then_create(n: usize) -> Duration {
         assert_eq!(response.status(), 200);
         let found: Value = response.json().await.unwrap();
         assert_eq!(found["totalResults"], 0);
-        post_user(&client, &target, i).await;
+        let response = client
+            .post(format!("{}/Users", target.base_url()))
+            .bearer_auth(target.token())
+            .header("content-type", "application/scim+json")
+            .body(common::scim_user(i).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
     }
     started.elapsed()
 }
 
-/// The Provisio server on a SQLite file, with a job into the target.
-struct Provisio {
-    server: RunningServer,
-    jobs: Jobs,
-    job_id: String,
-    _dir: tempfile::TempDir,
+/// A Provisio server with `users` directory users and a realtime job into
+/// `base_url` (scim2-server's token).
+async fn provisio(dir: &std::path::Path, base_url: &str, users: usize) -> (RunningServer, Jobs, String, Vec<String>) {
+    let (server, jobs) = common::provisio(dir).await;
+    let ids = common::seed_users(&server, users).await;
+    let definition: JobDefinition = serde_json::from_value(json!({
+        "name": "bench",
+        "target": {"kind": "scim", "base_url": base_url, "auth": {"bearer_token": "provisio-test-token"}},
+        "schedule": {"realtime": true, "interval_seconds": 86400},
+        "objects": [{"source": "user", "target": "User", "mappings": common::scim_user_mappings()}]
+    }))
+    .unwrap();
+    let job = jobs.create(definition).await.unwrap().id;
+    (server, jobs, job, ids)
 }
 
-impl Provisio {
-    async fn start(target: &ScimTarget) -> Provisio {
-        let dir = tempfile::tempdir().unwrap();
-        let database_url = format!("sqlite://{}", dir.path().join("bench.db").display());
-        let key_file = dir.path().join("secret.key");
-        let server = Server::new(ServerConfig {
-            // Serving also runs the housekeeping, the scheduler among it.
-            listen: "127.0.0.1:0".parse().unwrap(),
-            database_url: database_url.clone(),
-            portal_dir: dir.path().join("dist"),
-        })
-        .with_secret_key_file(Some(key_file.clone()))
-        .launch()
-        .await
-        .unwrap();
-        let secrets = SecretBox::from_environment(&database_url, Some(&key_file)).unwrap();
-        let jobs = Jobs::new(server.store().clone(), secrets);
-        let definition: JobDefinition = serde_json::from_value(json!({
-            "name": "bench",
-            "target": {"kind": "scim", "base_url": target.base_url(), "auth": {"bearer_token": target.token()}},
-            "schedule": {"realtime": true, "interval_seconds": 86400},
-            "objects": [
-                {"source": "user", "target": "User", "mappings": [
-                    {"target": "userName", "expression": "[userPrincipalName]", "match_precedence": 1},
-                    {"target": "displayName", "expression": "[displayName]"},
-                    {"target": "name.givenName", "expression": "[givenName]"},
-                    {"target": "name.familyName", "expression": "[surname]"},
-                    {"target": "title", "expression": "[jobTitle]"},
-                    {"target": "active", "expression": "Switch([IsSoftDeleted], , \"False\", \"True\", \"True\", \"False\")"}
-                ]}
-            ]
-        }))
-        .unwrap();
-        let job_id = jobs.create(definition).await.unwrap().id;
-        Provisio {
-            server,
-            jobs,
-            job_id,
-            _dir: dir,
-        }
-    }
-
-    /// Fills the directory in transactions of 5,000 (setup, not measured);
-    /// the users' ids.
-    async fn seed(&self, n: usize) -> Vec<String> {
-        let directory = self.server.store().directory();
-        let mut ids = Vec::with_capacity(n);
-        for chunk in (0..n).collect::<Vec<_>>().chunks(5_000) {
-            let drafts = chunk
-                .iter()
-                .map(|&i| {
-                    let (given, family) = names(i);
-                    let attributes = json!({
-                        "userPrincipalName": upn(i),
-                        "displayName": format!("{given} {family}"),
-                        "givenName": given,
-                        "surname": family,
-                        "jobTitle": "Staff",
-                        "department": "Sales",
-                    });
-                    UserDraft {
-                        attributes: attributes.as_object().unwrap().clone(),
-                        scim_extra: None,
-                    }
-                })
-                .collect();
-            let users = directory.create_users(drafts).await.unwrap();
-            ids.extend(users.into_iter().map(|u| u.id));
-        }
-        ids
-    }
-
-    /// The id of the last cycle, once it has finished.
-    async fn last_finished_cycle(&self) -> Option<String> {
-        let status = self.server.store().cycle_state(&self.job_id).status().await.unwrap();
-        status.last_cycle_finished_at.and(status.last_cycle_id)
-    }
-
-    /// Waits until a cycle other than `previous` has finished.
-    async fn cycle_after(&self, previous: &Option<String>, within: Duration) {
-        let deadline = Instant::now() + within;
-        loop {
-            let last = self.last_finished_cycle().await;
-            if last.is_some() && last != *previous {
-                return;
-            }
-            assert!(Instant::now() < deadline, "no cycle finished within {within:?}");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    async fn set_title(&self, id: &str, title: &str) {
-        self.server
-            .store()
-            .directory()
-            .modify_user(id, None, |user: &User| {
-                let mut draft = user.draft();
-                draft.attributes.insert("jobTitle".into(), json!(title));
-                Ok::<_, DirectoryError>(draft)
-            })
-            .await
-            .unwrap();
-    }
-}
-
-struct Cycle {
-    elapsed: Duration,
-    report: CycleReport,
-}
-
-/// An initial cycle of [`USERS`] users into a fresh target, then the job
-/// started as a realtime job and [`CHANGES`] changes timed to the target.
-async fn cycle_then_realtime() -> (Cycle, Vec<Duration>) {
+/// An initial cycle of [`USERS`] users into a fresh scim2-server: how long,
+/// and the report's objects and actions.
+async fn initial_cycle() -> (Duration, (u64, std::collections::BTreeMap<String, u64>)) {
     let target = ScimTarget::start().unwrap();
-    let provisio = Provisio::start(&target).await;
-    let ids = provisio.seed(USERS).await;
-
+    assert_eq!(target.token(), "provisio-test-token");
+    let dir = tempfile::tempdir().unwrap();
+    let (server, jobs, job, _) = provisio(dir.path(), &target.base_url(), USERS).await;
     let started = Instant::now();
-    let report = run_cycle(provisio.server.store(), &provisio.jobs, &provisio.job_id, Mode::Initial)
-        .await
-        .unwrap();
-    let elapsed = started.elapsed();
+    let report = run_cycle(server.store(), &jobs, &job, Mode::Initial).await.unwrap();
+    let took = started.elapsed();
     assert_eq!(report.actions.get("create"), Some(&(USERS as u64)), "{report:?}");
     assert_eq!(report.failures, 0, "{report:?}");
-    assert_eq!(user_count(&target).await, USERS as u64);
-    let cycle = Cycle { elapsed, report };
-    println!("  {}", rate(USERS, elapsed));
+    assert_eq!(
+        common::scim_user_count(&target.base_url(), target.token()).await,
+        USERS as u64
+    );
+    println!("  {}", common::rate(USERS, took, "users"));
+    server.shutdown().await;
+    (took, (report.objects, report.actions))
+}
 
-    println!("provisioning: realtime, {CHANGES} directory changes …");
-    let initial = provisio.last_finished_cycle().await;
-    provisio
-        .jobs
-        .change_state(&provisio.job_id, StateChange::Start)
-        .await
-        .unwrap();
+/// The last finished cycle of `job`.
+async fn last_finished_cycle(server: &RunningServer, job: &str) -> Option<String> {
+    let status = server.store().cycle_state(job).status().await.unwrap();
+    status.last_cycle_finished_at.and(status.last_cycle_id)
+}
+
+/// Sustained directory changes through a realtime job: user `i` gets the
+/// title `rt-i` at second `i / RATE`; the proxy notes when the target
+/// answered the write carrying it.
+async fn realtime(sustained: Duration) -> Vec<String> {
+    let changes = RATE * sustained.as_secs() as usize;
+    let target = ScimTarget::start().unwrap();
+    let proxy = RecordingProxy::start(&target.base_url()).await;
+    let dir = tempfile::tempdir().unwrap();
+    // One user per change, so that no change supersedes another.
+    let (server, jobs, job, ids) = provisio(dir.path(), &proxy.base_url, changes).await;
+    println!("provisioning: realtime, initial cycle of {changes} users first …");
+    let report = run_cycle(server.store(), &jobs, &job, Mode::Initial).await.unwrap();
+    assert_eq!(report.failures, 0, "{report:?}");
+    let initial = last_finished_cycle(&server, &job).await;
+    jobs.change_state(&job, StateChange::Start).await.unwrap();
     // The scheduler picks the job up (it reads the jobs every 2 s) and runs
     // an incremental cycle at once, which finds nothing to do.
-    provisio.cycle_after(&initial, Duration::from_secs(30)).await;
-
-    let state = provisio.server.store().cycle_state(&provisio.job_id);
-    let client = client();
-    let mut latencies = Vec::with_capacity(CHANGES);
-    for i in 0..CHANGES {
-        let source_id = &ids[(i * 487 + 13) % ids.len()];
-        let target_id = state.target_of(ObjectType::User, source_id).await.unwrap().unwrap();
-        let url = format!("{}/Users/{target_id}", target.base_url());
-        let title = format!("Title {i}");
-        let before = provisio.last_finished_cycle().await;
-        provisio.set_title(source_id, &title).await;
-        let changed = Instant::now();
-        loop {
-            let response = client.get(&url).bearer_auth(target.token()).send().await.unwrap();
-            let user: Value = response.json().await.unwrap();
-            if user["title"] == title.as_str() {
-                break;
-            }
-            assert!(changed.elapsed() < CHANGE_WITHIN, "the change did not reach the target");
-            tokio::time::sleep(POLL).await;
-        }
-        latencies.push(changed.elapsed());
-        // The next change only once this cycle is over, so it needs a cycle
-        // of its own.
-        provisio.cycle_after(&before, Duration::from_secs(10)).await;
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while last_finished_cycle(&server, &job).await == initial {
+        assert!(Instant::now() < deadline, "the realtime job ran no cycle");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    provisio.server.shutdown().await;
-    (cycle, latencies)
+
+    println!(
+        "provisioning: realtime, {RATE} changes/s for {} s …",
+        sustained.as_secs()
+    );
+    // Writes of the initial cycle are not the realtime job's.
+    *proxy.writes.lock().unwrap() = 0;
+    let mut changed = Vec::with_capacity(changes);
+    let mut tick = tokio::time::interval(Duration::from_secs(1) / RATE as u32);
+    let began = Instant::now();
+    for (i, id) in ids.iter().enumerate() {
+        tick.tick().await;
+        common::set_title(&server, id, &format!("rt-{i}")).await;
+        changed.push(Instant::now());
+    }
+    let generated = began.elapsed();
+    let load = common::load();
+    let deadline = Instant::now() + DRAIN_WITHIN;
+    while proxy.arrived.lock().unwrap().len() < changes && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let arrived = proxy.arrived.lock().unwrap().clone();
+    server.shutdown().await;
+
+    let mut latencies: Vec<Duration> = changed
+        .iter()
+        .enumerate()
+        .filter_map(|(i, at)| arrived.get(&i).map(|arrival| arrival.saturating_duration_since(*at)))
+        .collect();
+    latencies.sort();
+    let lost = changes - latencies.len();
+    let (p50, p99) = (percentile(&latencies, 50), percentile(&latencies, 99));
+    let met = lost == 0 && p50 <= Duration::from_millis(500) && p99 <= Duration::from_secs(1);
+    vec![
+        format!(
+            "  realtime: {changes} changes at {:.0} changes/s for {:.0} s, directory change → target: \
+             p50 {} ms, p99 {} ms, max {} ms, {lost} not arrived within {} s of the last change \
+             (goal p50 ≤ 500 ms, p99 ≤ 1,000 ms: {}) ({load})",
+            changes as f64 / generated.as_secs_f64(),
+            generated.as_secs_f64(),
+            millis(p50),
+            millis(p99),
+            millis(latencies.last().copied().unwrap_or_default()),
+            DRAIN_WITHIN.as_secs(),
+            if met { "met" } else { "not met" },
+        ),
+        format!(
+            "    writes the target received while the changes ran and drained: {}",
+            proxy.writes.lock().unwrap()
+        ),
+    ]
+}
+
+/// A plain HTTP proxy in front of the realtime target that notes when the
+/// target answered a write carrying the title `rt-N`.
+struct RecordingProxy {
+    base_url: String,
+    /// When change N reached the target (the first write carrying it).
+    arrived: Arc<Mutex<HashMap<usize, Instant>>>,
+    /// Writes (anything but GET) forwarded.
+    writes: Arc<Mutex<u64>>,
+}
+
+#[derive(Clone)]
+struct ProxyState {
+    client: reqwest::Client,
+    upstream: String,
+    arrived: Arc<Mutex<HashMap<usize, Instant>>>,
+    writes: Arc<Mutex<u64>>,
+}
+
+impl RecordingProxy {
+    /// In front of `upstream_base_url` (`http://127.0.0.1:PORT/v2`).
+    async fn start(upstream_base_url: &str) -> RecordingProxy {
+        let upstream = upstream_base_url.trim_end_matches("/v2").to_owned();
+        let state = ProxyState {
+            client: common::http_client(),
+            upstream,
+            arrived: Arc::default(),
+            writes: Arc::default(),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let proxy = RecordingProxy {
+            base_url: format!("http://{address}/v2"),
+            arrived: state.arrived.clone(),
+            writes: state.writes.clone(),
+        };
+        let app = axum::Router::new().fallback(forward).with_state(state);
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        proxy
+    }
+}
+
+async fn forward(
+    axum::extract::State(state): axum::extract::State<ProxyState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let mut request = state
+        .client
+        .request(method.clone(), format!("{}{path}", state.upstream));
+    for name in [header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT] {
+        if let Some(value) = headers.get(&name) {
+            request = request.header(name, value.clone());
+        }
+    }
+    let answer = match request.body(body.clone()).send().await {
+        Ok(answer) => answer,
+        Err(error) => return (StatusCode::BAD_GATEWAY, error.to_string()).into_response(),
+    };
+    let status = answer.status();
+    let content_type = answer.headers().get(header::CONTENT_TYPE).cloned();
+    let answer_body = answer.bytes().await.unwrap_or_default();
+    if method != Method::GET {
+        let now = Instant::now();
+        *state.writes.lock().unwrap() += 1;
+        let text = String::from_utf8_lossy(&body);
+        let mut arrived = state.arrived.lock().unwrap();
+        for (at, _) in text.match_indices("\"rt-") {
+            let digits: String = text[at + 4..].chars().take_while(char::is_ascii_digit).collect();
+            if let Ok(n) = digits.parse() {
+                arrived.entry(n).or_insert(now);
+            }
+        }
+    }
+    let mut response = (status, answer_body).into_response();
+    if let Some(content_type) = content_type {
+        response.headers_mut().insert(header::CONTENT_TYPE, content_type);
+    }
+    response
 }

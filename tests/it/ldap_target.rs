@@ -606,3 +606,17 @@ async fn ldaps_and_starttls_verify_the_directory_with_the_jobs_ca() {
     start_tls.ca_certificate = Some(ldap.ca_certificate());
     connect(&start_tls).await.unwrap().test_connection().await.unwrap();
 }
+
+#[tokio::test]
+#[ignore = "needs slapd (cargo xtask test)"]
+async fn the_benchmarks_indexed_slapd_starts_and_finds_entries_by_uid() {
+    let Some(ldap) = Slapd::start_indexed() else {
+        return;
+    };
+    ldap.add(&format!(
+        "dn: {}\nobjectClass: inetOrgPerson\nuid: zoe\ncn: Zoe\nsn: Zed\n",
+        person("zoe")
+    ));
+    let found = ldap.entries(PEOPLE, "(uid=zoe)");
+    assert_eq!(found.keys().collect::<Vec<_>>(), [&person("zoe")]);
+}

@@ -1,7 +1,8 @@
 //! The throwaway PostgreSQL of `provisio_tests::postgres`: every fresh
-//! database is a separate, empty database of the one cluster.
+//! database is a separate, empty database of the one cluster, which runs
+//! without fsync; the benchmarks' durable cluster runs with it.
 
-use provisio_tests::postgres::fresh_database;
+use provisio_tests::postgres::{fresh_database, fresh_durable_database};
 use sqlx::PgPool;
 
 #[tokio::test]
@@ -42,4 +43,32 @@ async fn each_fresh_database_is_empty_and_sees_nothing_of_the_others() {
     assert_eq!(tables, 0);
     first.close().await;
     second.close().await;
+}
+
+async fn setting(url: &str, name: &str) -> String {
+    let pool = PgPool::connect(url).await.unwrap();
+    let value: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SHOW {name}")))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    value
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL (cargo xtask test)"]
+async fn the_tests_cluster_trades_durability_for_speed_and_the_durable_one_does_not() {
+    let (Some(fast), Some(durable)) = (fresh_database().await, fresh_durable_database().await) else {
+        eprintln!("skipped: PostgreSQL is not installed (cargo xtask test installs it)");
+        return;
+    };
+    assert_ne!(
+        fast.rsplit_once(':').unwrap().1,
+        durable.rsplit_once(':').unwrap().1,
+        "two clusters"
+    );
+    for name in ["fsync", "synchronous_commit", "full_page_writes"] {
+        assert_eq!(setting(&fast, name).await, "off", "{name} of the tests' cluster");
+        assert_eq!(setting(&durable, name).await, "on", "{name} of the durable cluster");
+    }
 }

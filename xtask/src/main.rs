@@ -1,4 +1,4 @@
-//! `cargo xtask run | test [--quick] | bench`: installs what Provisio needs
+//! `cargo xtask run | test [--quick] | bench [--large]`: installs what Provisio needs
 //! (each step skipped in about a second when already satisfied) and runs
 //! the server, every check (or the quick ones), or the benchmarks. Plain
 //! `std::process::Command`, no shell.
@@ -21,7 +21,11 @@ tasks:
                 those that need a tool (PostgreSQL, slapd, scim2-server, the browser) included
   test --quick  formatting, clippy (native) and the tests that need no tool: no browser, no
                 portal build, no wasm
-  bench         the expression engine's benchmarks, native and in wasm";
+  bench         the benchmarks: the expression engine (native and in wasm), the SCIM service,
+                provisioning into scim2-server, a second Provisio, slapd and PostgreSQL, inbound,
+                and how cycles scale with the directory
+  bench --large the same with the million-user figures (the scale benchmark at 1,000,000 users,
+                a minute of realtime changes): not for CI, long";
 
 /// What the command line asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +33,7 @@ enum Task {
     Run,
     Test,
     QuickTest,
-    Bench,
+    Bench { large: bool },
     Help,
 }
 
@@ -40,7 +44,8 @@ fn task(args: &[&str]) -> Option<Task> {
         ["run"] => Some(Task::Run),
         ["test"] => Some(Task::Test),
         ["test", "--quick"] => Some(Task::QuickTest),
-        ["bench"] => Some(Task::Bench),
+        ["bench"] => Some(Task::Bench { large: false }),
+        ["bench", "--large"] => Some(Task::Bench { large: true }),
         ["-h" | "--help" | "help", ..] => Some(Task::Help),
         _ => None,
     }
@@ -53,7 +58,7 @@ fn main() -> ExitCode {
         Some(Task::Run) => run::run(),
         Some(Task::Test) => test::test(),
         Some(Task::QuickTest) => test::quick(),
-        Some(Task::Bench) => bench::bench(),
+        Some(Task::Bench { large }) => bench::bench(large),
         Some(Task::Help) => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -81,7 +86,9 @@ mod tests {
         assert_eq!(task(&["test"]), Some(Task::Test));
         assert_eq!(task(&["test", "--quick"]), Some(Task::QuickTest));
         assert_eq!(task(&["run"]), Some(Task::Run));
-        assert_eq!(task(&["bench"]), Some(Task::Bench));
+        assert_eq!(task(&["bench"]), Some(Task::Bench { large: false }));
+        assert_eq!(task(&["bench", "--large"]), Some(Task::Bench { large: true }));
+        assert_eq!(task(&["bench", "--larg"]), None);
         assert_eq!(task(&["--help"]), Some(Task::Help));
         assert_eq!(task(&["test", "--quik"]), None);
         assert_eq!(task(&["run", "--quick"]), None);
