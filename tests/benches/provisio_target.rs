@@ -28,9 +28,11 @@ use provisio_server::cycle::run::{Mode, run_cycle};
 use provisio_server::directory::GroupDraft;
 use serde_json::{Value, json};
 
-/// Requests in flight from the raw client. Must equal the cycle's
-/// concurrency (`IN_FLIGHT` in server/src/cycle/run/objects.rs), so that
-/// the ratio compares like with like.
+/// Requests in flight from the raw client: as many as the cycle sends
+/// the target at once (its connectors' limit: the SCIM connector's HTTP
+/// concurrency, the SQL connector's pool; the cycle keeps `IN_FLIGHT`
+/// objects going, more than that, so that those requests never wait), so
+/// that the ratio compares like with like.
 const CONCURRENCY: usize = 4;
 /// Users created by the raw client and by the cycle.
 const USERS: usize = 10_000;

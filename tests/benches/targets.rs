@@ -35,9 +35,11 @@ use provisio_tests::slapd::{ADMIN_DN, ADMIN_PASSWORD, PEOPLE, Slapd};
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
-/// Operations in flight from each raw client. Must equal the cycle's
-/// concurrency (`IN_FLIGHT` in server/src/cycle/run/objects.rs), so that
-/// the ratios compare like with like.
+/// Operations in flight from each raw client: as many as the cycle sends
+/// the target at once (its connectors' limit: the SCIM connector's HTTP
+/// concurrency, the SQL connector's pool; the cycle keeps `IN_FLIGHT`
+/// objects going, more than that, so that those requests never wait), so
+/// that the ratio compares like with like.
 const CONCURRENCY: usize = 4;
 const USERS: usize = 10_000;
 /// The PostgreSQL target's table.
