@@ -33,6 +33,8 @@ pub(super) const MAX_URL: usize = 4096;
 /// The fewest values in a batch that is timed against a single query: a
 /// smaller one costs little either way.
 const PROBED_BATCH: usize = 20;
+/// Batches between two timings of a single query.
+const PROBE_EVERY: usize = 10;
 /// `" or "` as a query encodes it (`+or+`).
 const OR_COST: usize = 4;
 
@@ -46,19 +48,62 @@ pub(super) struct Support {
     refused: AtomicBool,
     /// The target has no `.search`: a value too long for a URL is looked up alone.
     no_search: AtomicBool,
-    /// Whether a combined filter costs less per value than half a single
-    /// one, once the first batch was timed against one value alone.
-    pays: OnceLock<bool>,
+    /// Whether batches are timed against single queries (see `judge`).
+    judge: bool,
+    /// Set once a batch cost per value as much as half a single query:
+    /// values are looked up alone for the rest of the connector's life.
+    unpaid: AtomicBool,
+    /// A single query's latest timing, and the batches sent since.
+    single: std::sync::Mutex<Option<(Duration, usize)>>,
 }
 
 impl Support {
     /// Batches timed against a single query (`judge`), or always sent.
     pub(super) fn judging(judge: bool) -> Support {
-        let support = Support::default();
-        if !judge {
-            let _ = support.pays.set(true);
+        Support {
+            judge,
+            ..Support::default()
         }
-        support
+    }
+
+    /// The single query to time this batch against, if it is time to
+    /// measure one again (the first batch, then every [`PROBE_EVERY`]).
+    fn probe_due(&self) -> bool {
+        self.judge
+            && self
+                .single
+                .lock()
+                .map(|single| single.is_none_or(|(_, since)| since >= PROBE_EVERY))
+                .unwrap_or(false)
+    }
+
+    fn probed(&self, took: Duration) {
+        if let Ok(mut single) = self.single.lock() {
+            *single = Some((took, 0));
+        }
+    }
+
+    /// Counts a batch of `values` that took `took`, and gives batches up
+    /// when a value in it cost as much as half a single query.
+    fn judge(&self, took: Duration, values: usize) {
+        if !self.judge {
+            return;
+        }
+        let Ok(mut single) = self.single.lock() else { return };
+        let Some((single_took, since)) = single.as_mut() else {
+            return;
+        };
+        *since += 1;
+        let per_value = took / u32::try_from(values.max(1)).unwrap_or(u32::MAX);
+        if !pays(per_value, *single_took) && !self.unpaid.swap(true, Ordering::SeqCst) {
+            tracing::info!(
+                batch_ms = took.as_millis(),
+                values,
+                single_ms = single_took.as_millis(),
+                "a SCIM filter combining values costs the target about as much per value as a single one: \
+                 matching one value at a time"
+            );
+        }
     }
 
     /// Takes in a ServiceProviderConfig: filtering is supported unless it says not.
@@ -112,24 +157,6 @@ fn no_search(error: &ConnectorError) -> bool {
             | ConnectorError::Incompatible { .. }
             | ConnectorError::Rejected { status: 405, .. }
     )
-}
-
-impl ScimConnector {
-    /// Decides once whether combined filters pay: a value in `batch` (of
-    /// `values` terms) must cost less than half of `single`.
-    fn judge(&self, batch: Duration, values: usize, single: Duration) {
-        let per_value = batch / u32::try_from(values.max(1)).unwrap_or(u32::MAX);
-        let pays = pays(per_value, single);
-        if self.batches.pays.set(pays).is_ok() && !pays {
-            tracing::info!(
-                batch_ms = batch.as_millis(),
-                values,
-                single_ms = single.as_millis(),
-                "a SCIM filter combining values costs the target about as much per value as a single one: \
-                 matching one value at a time"
-            );
-        }
-    }
 }
 
 /// Whether a value matched in a batch (`per_value` of its time) costs less
@@ -221,9 +248,10 @@ impl ScimConnector {
 
     /// The objects a combined filter of `values` terms selects, or `None`
     /// when the target cannot take it, or it does not pay (and its values
-    /// are to be looked up alone). The first batch is timed against its
-    /// first term asked alone (`probe`, asked twice: two requests a
-    /// connector's lifetime).
+    /// are to be looked up alone). Batches are timed against `probe` (the
+    /// batch's first term) asked alone, twice, the faster counting: on the
+    /// first batch and every [`PROBE_EVERY`] after, since a target's cost of
+    /// either may change as it fills.
     async fn batch_query(
         &self,
         kind: SourceKind,
@@ -231,31 +259,26 @@ impl ScimConnector {
         values: usize,
         probe: Option<&str>,
     ) -> Result<Option<Vec<TargetObject>>, ConnectorError> {
-        if self.batches.refused.load(Ordering::SeqCst) || self.batches.pays.get() == Some(&false) {
+        if self.batches.refused.load(Ordering::SeqCst) || self.batches.unpaid.load(Ordering::SeqCst) {
             return Ok(None);
         }
         let long = self.query_url(kind, filter, 1, self.page_size)?.as_str().len() > MAX_URL;
         if long && self.batches.no_search.load(Ordering::SeqCst) {
             return Ok(None);
         }
-        let single = match probe.filter(|_| self.batches.pays.get().is_none() && values >= PROBED_BATCH) {
-            // Twice, the faster counting: a server's first query may warm
-            // a cache the later ones use.
-            Some(term) => {
-                let mut fastest = Duration::MAX;
-                for _ in 0..2 {
-                    let started = Instant::now();
-                    self.query(kind, term, false).await?;
-                    fastest = fastest.min(started.elapsed());
-                }
-                Some(fastest)
+        if let Some(term) = probe.filter(|_| values >= PROBED_BATCH && !long && self.batches.probe_due()) {
+            let mut fastest = Duration::MAX;
+            for _ in 0..2 {
+                let started = Instant::now();
+                self.query(kind, term, false).await?;
+                fastest = fastest.min(started.elapsed());
             }
-            None => None,
-        };
+            self.batches.probed(fastest);
+        }
         let started = Instant::now();
         let answer = self.query(kind, filter, long).await;
-        if let (Some(single), Ok(_)) = (single, &answer) {
-            self.judge(started.elapsed(), values, single);
+        if answer.is_ok() && values >= PROBED_BATCH {
+            self.batches.judge(started.elapsed(), values);
         }
         match answer {
             Ok(found) => Ok(Some(found)),

@@ -337,7 +337,7 @@ async fn store_group(
     let attributes = normalise(draft.attributes, &group_catalogue())?;
     let display_name =
         text(&attributes, "displayName").ok_or_else(|| DirectoryError::invalid("displayName", "is required"))?;
-    let members = resolve_members(write, id, &draft.members).await?;
+    let members = resolve_members(write, id, &draft.members, current).await?;
     let scim_extra = draft
         .scim_extra
         .filter(|extra| !extra.is_null() && extra.as_object().is_none_or(|m| !m.is_empty()));
@@ -397,8 +397,15 @@ async fn store_group(
     })
 }
 
-/// The members' kinds, checking each id names a live user or group.
-async fn resolve_members(write: &mut Write, group_id: &str, ids: &[String]) -> Result<Vec<Member>, DirectoryError> {
+/// The members' kinds, checking each id names a live user or group: the
+/// current (live) members are known, only the others are looked up, so
+/// adding a few members to a large group reads just those few.
+async fn resolve_members(
+    write: &mut Write,
+    group_id: &str,
+    ids: &[String],
+    current: Option<&Group>,
+) -> Result<Vec<Member>, DirectoryError> {
     let mut members: Vec<Member> = Vec::with_capacity(ids.len());
     let mut seen = std::collections::HashSet::with_capacity(ids.len());
     let unique: Vec<&String> = ids.iter().filter(|id| seen.insert(id.as_str())).collect();
@@ -408,8 +415,15 @@ async fn resolve_members(write: &mut Write, group_id: &str, ids: &[String]) -> R
             "a group cannot be a member of itself",
         ));
     }
-    let mut kinds: HashMap<String, MemberKind> = HashMap::with_capacity(unique.len());
-    for chunk in unique.chunks(500) {
+    let mut kinds: HashMap<String, MemberKind> = current
+        .map(|group| group.members.iter().map(|m| (m.id.clone(), m.kind)).collect())
+        .unwrap_or_default();
+    let unknown: Vec<&String> = unique
+        .iter()
+        .copied()
+        .filter(|id| !kinds.contains_key(id.as_str()))
+        .collect();
+    for chunk in unknown.chunks(500) {
         let list = placeholders(1, chunk.len());
         let sql = format!(
             "SELECT id, 'user' AS kind FROM directory_users WHERE deleted_at IS NULL AND id IN ({list}) \
