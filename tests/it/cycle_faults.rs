@@ -35,7 +35,7 @@ fn faults() -> Faults {
     Faults {
         seed: 0x5EED_F00D,
         server_error: 0.025,
-        throttle: 0.02,
+        throttle: 0.04,
         ambiguous: 0.08,
         delay: 0.05,
         max_delay: Duration::from_millis(100),

@@ -50,11 +50,10 @@
 //!   unlinked objects matched with one `find_many` per target attribute;
 //!   its objects then go through the pipeline eight at a time, so a slow
 //!   target is kept busy; their outcomes are counted in order, and once the
-//!   target refuses the job itself no further object starts. The links to
-//!   the accounts the page created and its log entries are written at its
-//!   end, with the cycle's progress, in one transaction (a crash before it
-//!   leaves accounts the next run matches and links, never duplicates);
-//!   links found by matching, and escrows, as each object is applied.
+//!   target refuses the job itself no further object starts. Links and
+//!   escrows are written as each object is applied (a link right after its
+//!   create); the page's log entries at its end, with the cycle's progress,
+//!   in one transaction.
 //!
 //! A linked target object that is gone (404 on read) is reported as
 //! InvalidAnchor and escrowed, as Entra does (reference §5); it is not

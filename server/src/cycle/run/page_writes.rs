@@ -1,12 +1,12 @@
-//! A cycle's writes a page at a time: the links to the objects a page
-//! created and its log entries are kept until the page is done and then
-//! written in one transaction, with the cycle's progress and where an
-//! initial cycle resumes (an inbound request's log entries, with its
-//! records' outcomes), so a page costs one commit instead of one or two per
-//! object. A crash before that commit loses the page's links and entries,
-//! never an account: the next run matches the page's objects again (before
-//! any create) and links the accounts it finds. Links found by matching,
-//! and escrows, are written as each object is applied.
+//! A cycle's writes a page at a time: the log entries of a page's objects
+//! are kept until the page is done and then written in one transaction,
+//! with the cycle's progress and where an initial cycle resumes (an inbound
+//! request's, with its records' outcomes), so a page costs one commit for
+//! them instead of one per object. Links are written as each object is
+//! applied, right after the target's create: a run that dies between the
+//! two leaves one account the next run matches (while its object is live);
+//! a link written later than that would leave the accounts of objects
+//! deleted before the next run unlinked, and never disabled.
 
 use super::*;
 
@@ -21,21 +21,6 @@ impl Pipeline {
             return Ok(());
         }
         Ok(self.store.logs().append(std::slice::from_ref(entry)).await?)
-    }
-
-    /// Keeps a link to an object this cycle created for the page's write;
-    /// false when links are written at once (not a cycle).
-    pub(super) fn keep_link(&self, kind: ObjectType, source_id: &str, target_id: &str) -> bool {
-        let Some(unwritten) = &self.unwritten_links else {
-            return false;
-        };
-        match unwritten.lock() {
-            Ok(mut kept) => {
-                kept.push((kind, source_id.to_owned(), target_id.to_owned()));
-                true
-            }
-            Err(_) => false,
-        }
     }
 
     /// The log entries kept so far, to be written by the caller.
@@ -63,18 +48,10 @@ impl Pipeline {
         last: Option<(ObjectType, &str)>,
     ) -> Result<(), CycleError> {
         let entries = self.take_unwritten_logs();
-        let links = match &self.unwritten_links {
-            Some(unwritten) => unwritten
-                .lock()
-                .map(|mut kept| std::mem::take(&mut *kept))
-                .unwrap_or_default(),
-            None => Vec::new(),
-        };
-        if entries.is_empty() && links.is_empty() && objects_done.is_none() && last.is_none() {
+        if entries.is_empty() && objects_done.is_none() && last.is_none() {
             return Ok(());
         }
         let mut tx = self.store.writer().begin().await.map_err(ServerError::from)?;
-        self.state.link_created_in(&mut tx, &links, self.now()).await?;
         crate::logs::Logs::append_in(&mut tx, &entries).await?;
         if let Some(done) = objects_done {
             self.state.progress_in(&mut tx, done).await?;

@@ -48,8 +48,7 @@ impl Pipeline {
     /// Reads what these objects (one page) need, replacing the previous
     /// page's prefetch. A failure of the store or the target here is not
     /// the objects' fault and not yet theirs to report: those objects are
-    /// left out, and meet the failure (if it lasts) one at a time; but a
-    /// target that refuses the job itself halts the run before any object.
+    /// left out, and meet the failure (if it lasts) one at a time.
     pub(super) async fn prefetch(&self, objects: &[(Incoming, Option<i64>)]) {
         let mut prefetched = Prefetched::default();
         let ids: Vec<String> = objects.iter().map(|(o, _)| o.id.clone()).collect();
@@ -123,12 +122,8 @@ impl Pipeline {
                 let values: Vec<Value> = asked.iter().map(|(_, query)| query.value.clone()).collect();
                 let answers = match self.connector.find_many(source_kind(kind), &target, &values).await {
                     Ok(answers) if answers.len() == asked.len() => answers,
-                    // The target refuses the job itself (its credentials, its
-                    // kind): no object of the page is tried.
-                    Err(error) if error.quarantines() => {
-                        self.halt(&error);
-                        return done;
-                    }
+                    // Each object meets the failure on its own (a refusal of
+                    // the job itself is logged on the first that does).
                     Ok(_) | Err(_) => continue,
                 };
                 for ((mut object, query), found) in asked.into_iter().zip(answers) {
