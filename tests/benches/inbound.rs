@@ -12,7 +12,7 @@
 
 use std::time::{Duration, Instant};
 
-use provisio_api::auth::{TokenCreateRequest, TokenScope};
+use provisio_api::auth::TokenScope;
 use provisio_api::inbound::{
     BULK_REQUEST_SCHEMA, ENTERPRISE_USER_SCHEMA, SCIM_JSON, USER_SCHEMA, bulk_upload_path, requests_path,
 };
@@ -21,6 +21,9 @@ use provisio_server::jobs::{Jobs, StateChange};
 use provisio_server::secrets::SecretBox;
 use provisio_server::{Server, ServerConfig};
 use serde_json::{Value, json};
+
+#[path = "common/mod.rs"]
+mod common;
 
 const RECORDS: usize = 10_000;
 const PER_REQUEST: usize = 50;
@@ -65,30 +68,12 @@ async fn run() {
     });
     let job = jobs.create(definition).await.unwrap().id;
     jobs.change_state(&job, StateChange::Start).await.unwrap();
-    let token = provisio_server::auth::Tokens::new(server.store())
-        .create(&TokenCreateRequest {
-            name: None,
-            scope: TokenScope::Inbound,
-            job: Some(job.clone()),
-            agent: None,
-            expires_in: None,
-        })
+    let token = common::token(&server, TokenScope::Inbound, Some(job.clone()), None)
         .await
-        .unwrap()
-        .token
         .expose()
         .to_owned();
-    let admin = provisio_server::auth::Tokens::new(server.store())
-        .create(&TokenCreateRequest {
-            name: None,
-            scope: TokenScope::Admin,
-            job: None,
-            agent: None,
-            expires_in: None,
-        })
+    let admin = common::token(&server, TokenScope::Admin, None, None)
         .await
-        .unwrap()
-        .token
         .expose()
         .to_owned();
     let client = reqwest::Client::new();

@@ -22,7 +22,7 @@ mod common;
 use std::collections::HashSet;
 use std::time::Instant;
 
-use provisio_api::auth::{TokenCreateRequest, TokenScope};
+use provisio_api::auth::TokenScope;
 use provisio_engine::job::JobDefinition;
 use provisio_server::cycle::run::{Mode, run_cycle};
 use provisio_server::directory::GroupDraft;
@@ -171,29 +171,16 @@ async fn group() {
     let job = jobs.create(job(target.target(), true)).await.unwrap().id;
     let seeded = seeding.elapsed();
 
-    common::reset_peak_memory();
-    let before = common::memory_mib();
-    let began = Instant::now();
-    let first = run_cycle(server.store(), &jobs, &job, Mode::Initial).await.unwrap();
-    let first_took = began.elapsed();
-    let first_peak = common::peak_memory_mib();
+    let (first, first_took, first_peak, before) =
+        common::measured(run_cycle(server.store(), &jobs, &job, Mode::Initial)).await;
+    let first = first.unwrap();
     let first_load = common::load();
     assert_eq!(first.failures + first.failed_references, 0, "{first:?}");
     let members_then = target_members(&target).await;
     assert_eq!(members_then.len(), size, "the target's group after the initial cycle");
 
     // 5 members added and 5 removed through the source's own SCIM API.
-    let token = provisio_server::auth::Tokens::new(server.store())
-        .create(&TokenCreateRequest {
-            name: None,
-            scope: TokenScope::Scim,
-            job: None,
-            agent: None,
-            expires_in: None,
-        })
-        .await
-        .unwrap()
-        .token;
+    let token = common::token(&server, TokenScope::Scim, None, None).await;
     let values = |ids: &[String]| ids.iter().map(|id| json!({"value": id})).collect::<Vec<_>>();
     let patch = json!({
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
@@ -216,12 +203,9 @@ async fn group() {
         response.text().await.unwrap_or_default()
     );
 
-    common::reset_peak_memory();
-    let between = common::memory_mib();
-    let began = Instant::now();
-    let second = run_cycle(server.store(), &jobs, &job, Mode::Incremental).await.unwrap();
-    let second_took = began.elapsed();
-    let second_peak = common::peak_memory_mib();
+    let (second, second_took, second_peak, between) =
+        common::measured(run_cycle(server.store(), &jobs, &job, Mode::Incremental)).await;
+    let second = second.unwrap();
     let second_load = common::load();
     assert_eq!(second.failures + second.failed_references, 0, "{second:?}");
     let members_now = target_members(&target).await;

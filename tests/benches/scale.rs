@@ -21,7 +21,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use provisio_engine::job::JobDefinition;
 use provisio_server::cycle::run::{Mode, run_cycle};
@@ -146,7 +146,7 @@ async fn one_size(size: usize) {
     .unwrap();
     let job = jobs.create(definition).await.unwrap().id;
 
-    let (initial, initial_peak, initial_start) = measured(async {
+    let ((), initial, initial_peak, initial_start) = common::measured(async {
         let report = run_cycle(server.store(), &jobs, &job, Mode::Initial).await.unwrap();
         assert_eq!(report.actions.get("create"), Some(&(size as u64)), "{report:?}");
         assert_eq!(report.failures, 0, "{report:?}");
@@ -159,7 +159,7 @@ async fn one_size(size: usize) {
     for i in 0..CHANGES {
         common::set_title(&server, &ids[i * size / CHANGES], &format!("Title {i}")).await;
     }
-    let (incremental, incremental_peak, _) = measured(async {
+    let ((), incremental, incremental_peak, _) = common::measured(async {
         let report = run_cycle(server.store(), &jobs, &job, Mode::Incremental).await.unwrap();
         assert_eq!(report.actions.get("update"), Some(&(CHANGES as u64)), "{report:?}");
         assert_eq!(report.failures, 0, "{report:?}");
@@ -186,15 +186,4 @@ async fn one_size(size: usize) {
         })
         .to_string(),
     );
-}
-
-/// Runs `cycle` (not started before: futures are lazy) with the peak RSS
-/// reset first: how long it took, the peak RSS during it and the RSS at its
-/// start, in MiB.
-async fn measured(cycle: impl std::future::Future<Output = ()>) -> (Duration, f64, f64) {
-    common::reset_peak_memory();
-    let start = common::memory_mib();
-    let began = Instant::now();
-    cycle.await;
-    (began.elapsed(), common::peak_memory_mib(), start)
 }

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use provisio_api::auth::{TokenCreateRequest, TokenScope};
+use provisio_api::auth::TokenScope;
 use provisio_engine::job::JobDefinition;
 use provisio_server::RunningServer;
 use provisio_server::agent::AgentConfig;
@@ -242,17 +242,7 @@ async fn start_agent(
     agent: &str,
     stop: tokio::sync::oneshot::Receiver<()>,
 ) -> impl std::future::Future<Output = Result<(), String>> + use<> {
-    let token = provisio_server::auth::Tokens::new(server.store())
-        .create(&TokenCreateRequest {
-            name: None,
-            scope: TokenScope::Agent,
-            job: None,
-            agent: Some(agent.to_owned()),
-            expires_in: None,
-        })
-        .await
-        .unwrap()
-        .token;
+    let token = common::token(server, TokenScope::Agent, None, Some(agent.to_owned())).await;
     let config = AgentConfig::new(server.base_url().trim_end_matches('/'), token, None).unwrap();
     provisio_server::agent::run(config, async move {
         let _ = stop.await;
@@ -261,17 +251,7 @@ async fn start_agent(
 
 /// Waits until the server lists `agent` as connected (it has polled).
 async fn wait_connected(server: &RunningServer, agent: &str) {
-    let admin = provisio_server::auth::Tokens::new(server.store())
-        .create(&TokenCreateRequest {
-            name: None,
-            scope: TokenScope::Admin,
-            job: None,
-            agent: None,
-            expires_in: None,
-        })
-        .await
-        .unwrap()
-        .token;
+    let admin = common::token(server, TokenScope::Admin, None, None).await;
     let url = format!(
         "{}{}",
         server.base_url().trim_end_matches('/'),

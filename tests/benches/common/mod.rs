@@ -10,8 +10,9 @@
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use provisio_api::auth::{Secret, TokenCreateRequest, TokenScope};
 use provisio_server::directory::UserDraft;
 use provisio_server::jobs::Jobs;
 use provisio_server::{RunningServer, Server, ServerConfig};
@@ -291,20 +292,9 @@ impl Drop for SecondProvisio {
 /// The child's side of [`SecondProvisio`]: serves until its standard input
 /// closes.
 pub async fn serve_target() {
-    use provisio_api::auth::{TokenCreateRequest, TokenScope};
     let dir = tempfile::tempdir().unwrap();
     let (server, _jobs) = provisio(dir.path()).await;
-    let token = provisio_server::auth::Tokens::new(server.store())
-        .create(&TokenCreateRequest {
-            name: None,
-            scope: TokenScope::Scim,
-            job: None,
-            agent: None,
-            expires_in: None,
-        })
-        .await
-        .unwrap()
-        .token;
+    let token = token(&server, TokenScope::Scim, None, None).await;
     println!(
         "TARGET {}/scim/v2 {}",
         server.base_url().trim_end_matches('/'),
@@ -392,4 +382,31 @@ pub async fn set_title(server: &RunningServer, id: &str, title: &str) {
         })
         .await
         .unwrap();
+}
+
+/// A token of `scope` on `server`'s own store (for `job` or `agent`
+/// where the scope takes one).
+pub async fn token(server: &RunningServer, scope: TokenScope, job: Option<String>, agent: Option<String>) -> Secret {
+    provisio_server::auth::Tokens::new(server.store())
+        .create(&TokenCreateRequest {
+            name: None,
+            scope,
+            job,
+            agent,
+            expires_in: None,
+        })
+        .await
+        .unwrap()
+        .token
+}
+
+/// Runs `cycle` (not started before: futures are lazy) with the peak RSS
+/// reset first: its output, how long it took, the peak RSS during it and
+/// the RSS at its start, in MiB.
+pub async fn measured<T>(cycle: impl std::future::Future<Output = T>) -> (T, Duration, f64, f64) {
+    reset_peak_memory();
+    let start = memory_mib();
+    let began = Instant::now();
+    let output = cycle.await;
+    (output, began.elapsed(), peak_memory_mib(), start)
 }
