@@ -28,28 +28,34 @@ impl Pipeline {
     }
 
     async fn settle_pending_references(&mut self, report: &mut CycleReport) -> Result<(), CycleError> {
+        // Rows still waiting are looked at only when this run linked new
+        // objects; they go first, as settling a changed row may leave it
+        // waiting (it would then be looked at twice).
         let reasons: &[Pending] = if self.linked_new.load(Ordering::Relaxed) {
-            &[Pending::Changed, Pending::Unresolved]
+            &[Pending::Unresolved, Pending::Changed]
         } else {
             &[Pending::Changed]
         };
-        let mut after: Option<ReferenceRow> = None;
-        loop {
-            let key = after
-                .as_ref()
-                .map(|r| (r.object_type, r.source_id.as_str(), r.path.as_str()));
-            let page = self.state.pending_references(reasons, key, REFERENCE_PAGE).await?;
-            for row in &page {
-                self.settle_reference(row.clone(), report, false).await?;
-                if self.halted().is_some() {
-                    return Ok(());
+        for &reason in reasons {
+            let mut after: Option<ReferenceRow> = None;
+            loop {
+                let key = after
+                    .as_ref()
+                    .map(|r| (r.object_type, r.source_id.as_str(), r.path.as_str()));
+                let page = self.state.pending_references(reason, key, REFERENCE_PAGE).await?;
+                for row in &page {
+                    self.settle_reference(row.clone(), report, false).await?;
+                    if self.halted().is_some() {
+                        return Ok(());
+                    }
                 }
+                if page.len() < REFERENCE_PAGE as usize {
+                    break;
+                }
+                after = page.last().cloned();
             }
-            if page.len() < REFERENCE_PAGE as usize {
-                return Ok(());
-            }
-            after = page.last().cloned();
         }
+        Ok(())
     }
 
     /// Settles the references of one object (an on-demand run), saying

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
-use super::links::{IN_CHUNK, placeholders};
+use super::links::{IN_CHUNK, by_ids_sql};
 use super::{CycleState, StateError, count, object_type, text, time};
 use crate::directory::ObjectType;
 
@@ -103,9 +103,11 @@ impl CycleState {
     pub async fn escrowed_among(&self, source_ids: &[String]) -> Result<HashSet<String>, StateError> {
         let mut found = HashSet::new();
         for chunk in source_ids.chunks(IN_CHUNK) {
-            let query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
-                "SELECT source_id FROM cycle_escrows WHERE job_id = $1 AND source_id IN ({})",
-                placeholders(2, chunk.len())
+            let query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(by_ids_sql(
+                "source_id",
+                "cycle_escrows",
+                "source_id",
+                chunk.len(),
             )))
             .bind(&self.job_id);
             found.extend(

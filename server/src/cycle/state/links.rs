@@ -198,9 +198,11 @@ impl CycleState {
         };
         let mut found = HashMap::new();
         for chunk in ids.chunks(IN_CHUNK) {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT source_id, target_id FROM cycle_links WHERE job_id = $1 AND {key} IN ({})",
-                placeholders(2, chunk.len())
+            let rows = sqlx::query(sqlx::AssertSqlSafe(by_ids_sql(
+                "source_id, target_id",
+                "cycle_links",
+                key,
+                chunk.len(),
             )))
             .bind(&self.job_id);
             let rows = chunk
@@ -219,9 +221,11 @@ impl CycleState {
     pub async fn linked_targets(&self, target_ids: &[String]) -> Result<HashSet<String>, StateError> {
         let mut found = HashSet::new();
         for chunk in target_ids.chunks(IN_CHUNK) {
-            let rows = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
-                "SELECT target_id FROM cycle_links WHERE job_id = $1 AND target_id IN ({})",
-                placeholders(2, chunk.len())
+            let rows = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(by_ids_sql(
+                "target_id",
+                "cycle_links",
+                "target_id",
+                chunk.len(),
             )))
             .bind(&self.job_id);
             found.extend(
@@ -248,6 +252,17 @@ impl CycleState {
 
 /// Ids per `IN (…)` list: well under SQLite's and PostgreSQL's parameter limits.
 pub(super) const IN_CHUNK: usize = 200;
+
+/// The rows of the job whose `key` is one of `n` ids (bound from `$2`).
+/// The cycle tables' keys lead with `(job_id, object_type)`: naming both
+/// types lets the database seek each id in the key, where `job_id` alone
+/// would read every row of the job (a lookup that grew with the job).
+pub(super) fn by_ids_sql(columns: &str, table: &str, key: &str, n: usize) -> String {
+    format!(
+        "SELECT {columns} FROM {table} WHERE job_id = $1 AND object_type IN ('group', 'user') AND {key} IN ({})",
+        placeholders(2, n)
+    )
+}
 
 /// Which side of a link a lookup starts from.
 #[derive(Debug, Clone, Copy)]
@@ -276,7 +291,7 @@ fn link(row: &AnyRow) -> Result<Link, StateError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::tests::{at, state};
     use super::*;
 
@@ -363,5 +378,32 @@ mod tests {
         assert_eq!((sources["t1"].as_str(), sources["t9"].as_str()), ("u1", "g1"));
         let targets = s.targets_of(&ids(&["u1", "g1", "u5"])).await.unwrap();
         assert_eq!((targets.len(), targets["g1"].as_str()), (2, "t9"));
+    }
+
+    /// The plan SQLite chooses for `sql`, one line per step.
+    pub(crate) async fn plan(s: &CycleState, sql: &str, params: usize) -> String {
+        let explain = format!("EXPLAIN QUERY PLAN {sql}");
+        let query = (0..params).fold(sqlx::query(sqlx::AssertSqlSafe(explain)), |q, _| q.bind("x"));
+        let rows = query.fetch_all(s.store.pool()).await.unwrap();
+        rows.iter()
+            .map(|row| row.try_get::<String, _>("detail").unwrap())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[tokio::test]
+    async fn lookups_by_id_seek_the_id_instead_of_reading_the_jobs_rows() {
+        let s = state("j").await;
+        for (table, key, columns) in [
+            ("cycle_links", "source_id", "source_id, target_id"),
+            ("cycle_links", "target_id", "target_id"),
+            ("cycle_escrows", "source_id", "source_id"),
+        ] {
+            let plan = plan(&s, &by_ids_sql(columns, table, key, 3), 4).await;
+            assert!(
+                plan.contains(&format!("(job_id=? AND object_type=? AND {key}=?)")),
+                "{table} by {key}: {plan}"
+            );
+        }
     }
 }

@@ -55,6 +55,12 @@ pub struct ReferenceRow {
     pub pending: Pending,
 }
 
+/// [`CycleState::pending_references`]' query.
+const PENDING_REFERENCES: &str = "SELECT object_type, source_id, path, target_id, desired, exported, pending \
+     FROM cycle_references WHERE job_id = $1 AND pending = $2 \
+     AND (object_type > $3 OR (object_type = $3 AND (source_id > $4 OR (source_id = $4 AND path > $5)))) \
+     ORDER BY object_type, source_id, path LIMIT $6";
+
 impl CycleState {
     /// Records what the directory names for the object's reference
     /// attribute. Marks the row [`Pending::Changed`] when that differs from
@@ -123,34 +129,27 @@ impl CycleState {
         Ok(())
     }
 
-    /// Up to `limit` rows waiting with one of these reasons, after the key
-    /// `after` (object type, source id, path), in key order: a sweep passes
-    /// the last row's key until a page comes back short.
+    /// Up to `limit` rows waiting for this reason, after the key `after`
+    /// (object type, source id, path), in key order: a sweep passes the
+    /// last row's key until a page comes back short. One reason a query,
+    /// so the `cycle_references_pending` index yields the rows in order:
+    /// the sweep reads the rows waiting, not every row of the job.
     pub async fn pending_references(
         &self,
-        reasons: &[Pending],
+        reason: Pending,
         after: Option<(ObjectType, &str, &str)>,
         limit: u32,
     ) -> Result<Vec<ReferenceRow>, StateError> {
         let (kind, source, path) = after.map_or(("", "", ""), |(k, s, p)| (k.as_str(), s, p));
-        // At most two reasons: the placeholders stay fixed.
-        let first = reasons.first().copied().unwrap_or(Pending::Changed).as_i64();
-        let second = reasons.get(1).copied().map_or(first, Pending::as_i64);
-        let rows = sqlx::query(
-            "SELECT object_type, source_id, path, target_id, desired, exported, pending FROM cycle_references \
-             WHERE job_id = $1 AND pending IN ($2, $3) \
-             AND (object_type > $4 OR (object_type = $4 AND (source_id > $5 OR (source_id = $5 AND path > $6)))) \
-             ORDER BY object_type, source_id, path LIMIT $7",
-        )
-        .bind(&self.job_id)
-        .bind(first)
-        .bind(second)
-        .bind(kind)
-        .bind(source)
-        .bind(path)
-        .bind(i64::from(limit))
-        .fetch_all(self.store.pool())
-        .await?;
+        let rows = sqlx::query(PENDING_REFERENCES)
+            .bind(&self.job_id)
+            .bind(reason.as_i64())
+            .bind(kind)
+            .bind(source)
+            .bind(path)
+            .bind(i64::from(limit))
+            .fetch_all(self.store.pool())
+            .await?;
         rows.iter().map(reference_row).collect()
     }
 
@@ -227,7 +226,7 @@ mod tests {
             .unwrap();
         assert_eq!(s.reference(USER, "u1", "manager").await.unwrap(), Some(row.clone()));
         assert!(
-            s.pending_references(&[Pending::Changed], None, 10)
+            s.pending_references(Pending::Changed, None, 10)
                 .await
                 .unwrap()
                 .is_empty()
@@ -263,7 +262,7 @@ mod tests {
             let key = after
                 .as_ref()
                 .map(|r| (r.object_type, r.source_id.as_str(), r.path.as_str()));
-            let page = s.pending_references(&[Pending::Changed], key, 3).await.unwrap();
+            let page = s.pending_references(Pending::Changed, key, 3).await.unwrap();
             seen.extend(page.iter().map(|r| r.source_id.clone()));
             after = page.last().cloned();
             if page.len() < 3 {
@@ -271,10 +270,15 @@ mod tests {
             }
         }
         assert_eq!(seen, ["g0", "g1", "g2", "g4", "g5", "g6"]);
-        let both = s
-            .pending_references(&[Pending::Changed, Pending::Unresolved], None, 10)
-            .await
-            .unwrap();
-        assert_eq!(both.len(), 7);
+        let waiting = s.pending_references(Pending::Unresolved, None, 10).await.unwrap();
+        assert_eq!(waiting.len(), 1);
+        assert_eq!(waiting[0].source_id, "g3");
+        // The rows waiting are sought in the index, in key order: no sort,
+        // no read of every row of the job.
+        let plan = super::super::links::tests::plan(&s, PENDING_REFERENCES, 6).await;
+        assert!(
+            plan.contains("USING INDEX cycle_references_pending (job_id=? AND pending=?") && !plan.contains("B-TREE"),
+            "{plan}"
+        );
     }
 }
