@@ -26,15 +26,20 @@ pub use model::{Group, GroupDraft, Member, MemberKind, Meta, Page, User, UserDra
 pub use retention::RETENTION;
 pub use users::{UnknownManager, UserLookup, UserQuery, source_attributes};
 
-/// The directory of a store: `store.directory()`.
+/// The directory of a store: `store.directory()`. Clones share the
+/// attribute catalogue it keeps between writes.
 #[derive(Debug, Clone)]
 pub struct Directory {
     store: Store,
+    catalogue: extensions::CatalogueCache,
 }
 
 impl Store {
     pub fn directory(&self) -> Directory {
-        Directory { store: self.clone() }
+        Directory {
+            store: self.clone(),
+            catalogue: extensions::CatalogueCache::default(),
+        }
     }
 }
 

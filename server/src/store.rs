@@ -94,6 +94,8 @@ impl Store {
         let mut options = AnyPoolOptions::new().after_connect(|connection, _| Box::pin(sqlite::tune(connection)));
         let mut separate_writer = false;
         if backend == Backend::Sqlite {
+            // See `sqlite::writer_pool`: a ping per acquire is a wasted turn.
+            options = options.test_before_acquire(false);
             if sqlite::is_in_memory(url) {
                 // Every new connection to `sqlite::memory:` would open a
                 // fresh, empty database: keep exactly one, forever.

@@ -357,6 +357,100 @@ backend_test!(
 );
 
 backend_test!(
+    a_directory_writes_with_the_extensions_another_instance_defined,
+    with_store_and_url,
+    async |(store, url)| {
+        // This directory keeps its attribute catalogue between writes.
+        let ours = store.directory();
+        ours.create_user(user(json!({"userPrincipalName": "a@c.com"})))
+            .await
+            .unwrap();
+        let other = Store::open_existing(&url).await.unwrap();
+        let badge = AttributeSpec {
+            name: "badgeNumber".into(),
+            kind: AttributeType::Integer,
+            multi_valued: false,
+            description: String::new(),
+        };
+        other.directory().define_extension(badge).await.unwrap();
+        let badged = ours
+            .create_user(user(json!({"userPrincipalName": "b@c.com", "badgeNumber": "7"})))
+            .await
+            .unwrap();
+        assert_eq!(
+            badged.attributes["badgeNumber"], 7,
+            "the new attribute is known and typed"
+        );
+        other.directory().remove_extension("badgeNumber").await.unwrap();
+        let refused = ours
+            .create_user(user(json!({"userPrincipalName": "c@c.com", "badgeNumber": 8})))
+            .await
+            .unwrap_err();
+        assert!(refused.to_string().contains("badgeNumber"), "{refused}");
+        other.close().await;
+    }
+);
+
+backend_test!(
+    taken_user_principal_names_are_refused_and_the_log_keeps_no_gaps,
+    with_directory,
+    async |dir| {
+        let ada = dir
+            .create_user(user(json!({"userPrincipalName": "ada@contoso.com"})))
+            .await
+            .unwrap();
+        let bob = dir
+            .create_user(user(json!({"userPrincipalName": "bob@contoso.com"})))
+            .await
+            .unwrap();
+        let taken = dir
+            .create_user(user(json!({"userPrincipalName": "ADA@contoso.com"})))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            taken.to_string(),
+            "the userPrincipalName `ADA@contoso.com` is already used by another user"
+        );
+        let renamed = dir
+            .modify_user(&bob.id, None, |u| {
+                let mut draft = u.draft();
+                draft
+                    .attributes
+                    .insert("userPrincipalName".into(), json!("Ada@Contoso.com"));
+                Ok::<_, DirectoryError>(draft)
+            })
+            .await
+            .unwrap_err();
+        assert!(matches!(renamed, DirectoryError::Conflict { .. }), "{renamed}");
+        dir.delete_user(&ada.id, None).await.unwrap();
+        let deleted = dir
+            .create_user(user(json!({"userPrincipalName": "ada@contoso.com"})))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            deleted.to_string(),
+            "the userPrincipalName `ada@contoso.com` is already used by a deleted user (restore or purge it first)"
+        );
+        // A write that logs no change (an attribute defined) and the refused
+        // ones leave no number unused.
+        dir.define_extension(AttributeSpec {
+            name: "badgeNumber".into(),
+            kind: AttributeType::Integer,
+            multi_valued: false,
+            description: String::new(),
+        })
+        .await
+        .unwrap();
+        dir.create_user(user(json!({"userPrincipalName": "cy@contoso.com"})))
+            .await
+            .unwrap();
+        let seqs: Vec<i64> = dir.changes_since(0, 100).await.unwrap().iter().map(|c| c.seq).collect();
+        assert_eq!(seqs, vec![1, 2, 3, 4]);
+        assert_eq!(dir.latest_change().await.unwrap(), 4);
+    }
+);
+
+backend_test!(
     concurrent_writers_get_distinct_ordered_sequence_numbers,
     with_directory,
     async |dir| {

@@ -8,6 +8,7 @@ mod auth;
 mod backends;
 mod browser;
 mod cli;
+mod create_intents;
 mod cycle_batches;
 mod cycle_crash;
 mod cycle_faults;

@@ -50,10 +50,15 @@
 //!   unlinked objects matched with one `find_many` per target attribute;
 //!   its objects then go through the pipeline eight at a time, so a slow
 //!   target is kept busy; their outcomes are counted in order, and once the
-//!   target refuses the job itself no further object starts. Links and
-//!   escrows are written as each object is applied (a link right after its
-//!   create); the page's log entries at its end, with the cycle's progress,
-//!   in one transaction.
+//!   target refuses the job itself no further object starts. Before any
+//!   object runs, those the page may create are recorded as create intents
+//!   (`run/intents.rs`); the links to the accounts it created and its log
+//!   entries are written at its end, with the cycle's progress, in one
+//!   transaction that also drops the intents. A crash before it leaves the
+//!   intents: the next cycle first matches each such object (deleted ones
+//!   too), links the account it finds and runs it through the pipeline, so
+//!   no account is duplicated or left unlinked. Links found by matching,
+//!   and escrows, are written as each object is applied.
 //!
 //! A linked target object that is gone (404 on read) is reported as
 //! InvalidAnchor and escrowed, as Entra does (reference §5); it is not
@@ -61,7 +66,7 @@
 //! (`run/lookups.rs`).
 //!
 //! The cycle runs in phases (`run/phases.rs`), each a function with a typed
-//! result: admission, due escrows, the object pass, references, the
+//! result: admission, leftover create intents, due escrows, the object pass, references, the
 //! deletion guard, the quarantine verdict. Every time a cycle records comes
 //! from one clock ([`RunOptions::now`], else the system's).
 //! [`run_cycle_with`] takes the cycle's clock, quarantine rules and stop
@@ -104,6 +109,7 @@ use provisio_connectors::{Connector, ConnectorError};
 mod approval;
 mod inbound;
 mod incoming;
+mod intents;
 mod lookups;
 mod objects;
 mod on_demand;

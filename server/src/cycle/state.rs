@@ -3,7 +3,8 @@
 //! watermark ([`status`]), its escrowed failures ([`escrows`]) and the
 //! deletes the accidental-deletion guard holds back ([`staged`]), the
 //! manager and member references it keeps in step ([`references`]) and the
-//! objects it could not match for want of a value ([`unmatched`]). Storage
+//! objects it could not match for want of a value ([`unmatched`]), and the
+//! objects a page may create, until it is done ([`intents`]). Storage
 //! only: the cycle decides what to write.
 //!
 //! Every time is a parameter (the clock belongs to the caller), stored as
@@ -30,6 +31,7 @@
 
 pub mod escrows;
 pub mod initial_cursor;
+pub mod intents;
 pub mod links;
 pub mod references;
 pub mod staged;
@@ -92,8 +94,9 @@ impl Store {
 }
 
 /// The job's tables, for [`purge_job`].
-const TABLES: [&str; 6] = [
+const TABLES: [&str; 7] = [
     "cycle_links",
+    "cycle_create_intents",
     "cycle_status",
     "cycle_escrows",
     "cycle_staged_deletes",
@@ -294,6 +297,9 @@ pub(crate) mod tests {
                 .await
                 .unwrap();
             s.note_unmatched(ObjectType::User, "u2", &["mailNickname"], at(1))
+                .await
+                .unwrap();
+            s.intend_creates(&[(ObjectType::User, "u3".into())], at(1))
                 .await
                 .unwrap();
         }

@@ -87,8 +87,14 @@ pub struct Change {
 pub(crate) struct Write {
     pub(crate) tx: Transaction<'static, Any>,
     pub(crate) at: String,
+    /// The last sequence number logged.
     seq: i64,
-    first_seq: i64,
+    /// The number [`Directory::begin`] took for the first entry: most
+    /// writes log exactly one change, and then the counter needs no
+    /// second statement at commit.
+    reserved: i64,
+    /// The extension attributes' version as this write reads it.
+    pub(crate) extensions_version: i64,
 }
 
 impl Write {
@@ -114,9 +120,11 @@ impl Write {
     }
 
     /// Commits the write and its log entries together (the server's
-    /// the server's `events` module sees the new latest sequence number in the database).
+    /// `events` module sees the new latest sequence number in the
+    /// database). The counter ends at the last entry logged: a write that
+    /// logged none gives back the number it took, so numbers have no gaps.
     pub(crate) async fn commit(mut self) -> Result<(), DirectoryError> {
-        if self.seq != self.first_seq {
+        if self.seq != self.reserved {
             sqlx::query("UPDATE directory_sequence SET value = $1 WHERE name = 'changes'")
                 .bind(self.seq)
                 .execute(&mut *self.tx)
@@ -130,20 +138,36 @@ impl Write {
 impl Directory {
     /// Starts a write. Its first statement takes the counter's row lock (a
     /// write lock on SQLite), so concurrent writers queue here rather than
-    /// failing later when their read would have to become a write.
+    /// failing later when their read would have to become a write. The
+    /// same statement takes the first entry's number and reads the
+    /// extension attributes' version.
     pub(crate) async fn begin(&self) -> Result<Write, DirectoryError> {
         let mut tx = self.store.writer().begin().await?;
-        // A write first, which takes the write lock (row lock) at once, and
-        // reads the sequence in the same statement.
-        let seq: i64 =
-            sqlx::query_scalar("UPDATE directory_sequence SET value = value WHERE name = 'changes' RETURNING value")
-                .fetch_one(&mut *tx)
-                .await?;
+        let rows = sqlx::query(
+            "UPDATE directory_sequence SET value = value + CASE WHEN name = 'changes' THEN 1 ELSE 0 END \
+             WHERE name IN ('changes', 'extensions') RETURNING name, value",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let (mut reserved, mut extensions_version) = (None, 0);
+        for row in &rows {
+            let value: i64 = row.try_get("value")?;
+            match row.try_get::<String, _>("name")?.as_str() {
+                "changes" => reserved = Some(value),
+                _ => extensions_version = value,
+            }
+        }
+        let reserved = reserved.ok_or_else(|| {
+            DirectoryError::Storage(crate::ServerError::Corrupt(
+                "the directory's change counter is missing".to_owned(),
+            ))
+        })?;
         Ok(Write {
             tx,
             at: super::now(),
-            seq,
-            first_seq: seq,
+            seq: reserved - 1,
+            reserved,
+            extensions_version,
         })
     }
 

@@ -1,9 +1,11 @@
 //! Administrator-defined user attributes: defining, listing and removing
 //! them (a removed attribute disappears from every user in the same write).
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use sqlx::Row;
 
-use super::attributes::{AttributeSpec, AttributeType, check_extension_name};
+use super::attributes::{AttributeSpec, AttributeType, check_extension_name, user_catalogue};
 use super::changes::Write;
 use super::{Directory, DirectoryError};
 
@@ -38,6 +40,7 @@ impl Directory {
         .bind(&write.at)
         .execute(&mut *write.tx)
         .await?;
+        bump_version(&mut write).await?;
         write.commit().await?;
         Ok(spec)
     }
@@ -54,8 +57,43 @@ impl Directory {
             return Err(DirectoryError::invalid(name, "is not an extension attribute"));
         }
         self.strip_attribute(&mut write, name).await?;
+        bump_version(&mut write).await?;
         write.commit().await
     }
+}
+
+/// The user attribute catalogue (the built-in attributes and the
+/// extensions) as a write last read it, with the extension attributes'
+/// version it was read at: the next write reads it again only when the
+/// version it reads differs.
+#[derive(Debug, Clone, Default)]
+pub(super) struct CatalogueCache(Arc<Mutex<Option<VersionedCatalogue>>>);
+
+/// A catalogue and the extension attributes' version it was read at.
+type VersionedCatalogue = (i64, Arc<Vec<AttributeSpec>>);
+
+impl Directory {
+    /// The user attribute catalogue as of this write.
+    pub(super) async fn catalogue(&self, write: &mut Write) -> Result<Arc<Vec<AttributeSpec>>, DirectoryError> {
+        let cached = self.catalogue.0.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        if let Some((version, catalogue)) = cached
+            && version == write.extensions_version
+        {
+            return Ok(catalogue);
+        }
+        let catalogue = Arc::new(user_catalogue(&read_extensions(&mut *write.tx).await?));
+        *self.catalogue.0.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((write.extensions_version, catalogue.clone()));
+        Ok(catalogue)
+    }
+}
+
+/// Marks the extension attributes as changed, in the write that changes them.
+async fn bump_version(write: &mut Write) -> Result<(), DirectoryError> {
+    sqlx::query("UPDATE directory_sequence SET value = value + 1 WHERE name = 'extensions'")
+        .execute(&mut *write.tx)
+        .await?;
+    Ok(())
 }
 
 pub(super) async fn read_extensions<'e, E>(executor: E) -> Result<Vec<AttributeSpec>, DirectoryError>

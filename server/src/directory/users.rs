@@ -6,9 +6,8 @@ use serde_json::{Map, Value};
 // Dynamic SQL here only splices constants and `$n` placeholders; values are always bound.
 use sqlx::{AssertSqlSafe, Row};
 
-use super::attributes::{normalise, user_catalogue};
+use super::attributes::normalise;
 use super::changes::Write;
-use super::extensions::read_extensions;
 use super::model::{Page, User, UserDraft};
 use super::rows::{self, OBJECT_COLUMNS, contains_pattern, key, text, to_i64};
 use super::{ChangeKind, Directory, DirectoryError, ObjectType};
@@ -442,11 +441,17 @@ impl Directory {
         current: Option<&User>,
         unknown_manager: UnknownManager,
     ) -> Result<User, DirectoryError> {
-        let extensions = read_extensions(&mut *write.tx).await?;
-        let mut attributes = normalise(draft.attributes, &user_catalogue(&extensions))?;
+        let catalogue = self.catalogue(write).await?;
+        let mut attributes = normalise(draft.attributes, &catalogue)?;
         let upn = text(&attributes, "userPrincipalName")
             .ok_or_else(|| DirectoryError::invalid("userPrincipalName", "is required"))?;
-        check_upn_free(write, id, &upn).await?;
+        // A new user's is checked by the unique index (below); an unchanged
+        // one needs no check.
+        if current.is_some_and(|current| {
+            text(&current.attributes, "userPrincipalName").map(|held| held.to_lowercase()) != Some(upn.to_lowercase())
+        }) {
+            check_upn_free(write, id, &upn).await?;
+        }
         // Only a new manager is checked: a user whose manager was deleted
         // since must stay editable (the reference waits for a restore).
         let unchanged =
@@ -479,10 +484,10 @@ impl Directory {
         );
         let meta = match current {
             None => {
-                sqlx::query(
+                let inserted = sqlx::query(
                     "INSERT INTO directory_users (id, upn_key, external_id, employee_id, mail_key, display_name_key, \
                      attributes, scim_extra, version, created_at, modified_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9)",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9) ON CONFLICT DO NOTHING",
                 )
                 .bind(id)
                 .bind(&columns.0)
@@ -495,6 +500,15 @@ impl Directory {
                 .bind(&write.at)
                 .execute(&mut *write.tx)
                 .await?;
+                if inserted.rows_affected() == 0 {
+                    // The userPrincipalName is held (ids are new UUIDs):
+                    // who holds it is said by the check.
+                    check_upn_free(write, id, &upn).await?;
+                    return Err(DirectoryError::Conflict {
+                        attribute: "userPrincipalName".to_owned(),
+                        message: format!("the userPrincipalName `{upn}` is already used by another user"),
+                    });
+                }
                 super::Meta {
                     version: 1,
                     created: write.at.clone(),

@@ -19,6 +19,9 @@ use crate::store::Store;
 #[derive(Debug, Clone)]
 pub(crate) struct AppState {
     pub(crate) store: Store,
+    /// The store's directory, one for every request, so its attribute
+    /// catalogue is read once rather than per request.
+    pub(crate) directory: Directory,
     pub(crate) portal: super::portal::Portal,
     pub(crate) auth: Auth,
     pub(crate) jobs: Jobs,
@@ -46,6 +49,7 @@ impl AppState {
             relay: jobs.reach().relay.clone(),
             events,
             auth,
+            directory: store.directory(),
             store,
             jobs,
         }
@@ -62,6 +66,6 @@ impl FromRef<AppState> for Auth {
 /// What the SCIM service (`crate::scim::routes`) reads and writes.
 impl FromRef<AppState> for Directory {
     fn from_ref(state: &AppState) -> Directory {
-        state.store.directory()
+        state.directory.clone()
     }
 }

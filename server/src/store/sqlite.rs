@@ -43,9 +43,13 @@ pub(super) async fn tune(connection: &mut AnyConnection) -> Result<(), sqlx::Err
 
 /// The writer's pool for a SQLite file: one connection, kept open, so that
 /// the hot write paths take turns in order rather than racing for the
-/// file's lock and sleeping in SQLite's busy handler.
+/// file's lock and sleeping in SQLite's busy handler. Connections are not
+/// pinged before each use: a SQLite connection is a file in this process,
+/// which no network drops, and the ping is a round trip to the
+/// connection's thread that every statement would wait for.
 pub(super) async fn writer_pool(url: &str) -> Result<AnyPool, ServerError> {
     Ok(AnyPoolOptions::new()
+        .test_before_acquire(false)
         .max_connections(1)
         .min_connections(1)
         .idle_timeout(None)

@@ -81,6 +81,7 @@ pub(super) async fn process_all(
     objects: &[(Incoming, Option<i64>)],
 ) -> Result<Vec<ObjectOutcome>, CycleError> {
     pipeline.prefetch(objects).await;
+    pipeline.intend_creates(objects).await?;
     let outcomes = run_prefetched(pipeline, objects).await;
     pipeline.forget_prefetched();
     outcomes
@@ -102,8 +103,11 @@ async fn run_prefetched(
         match running.next().await {
             Some(Ok(outcome)) => outcomes.push(outcome),
             Some(Err(error)) => {
-                // What was done is logged, even though the cycle ends here.
+                // What was done is logged, even though the cycle ends here;
+                // the intents stay, as an object dropped mid-create may
+                // have an account and no link.
                 drop(running);
+                pipeline.keep_create_intents();
                 if let Err(unwritten) = pipeline.page_done(None).await {
                     tracing::warn!(error = %unwritten, "a failed page's log entries could not be written");
                 }

@@ -1,12 +1,13 @@
-//! A cycle's writes a page at a time: the log entries of a page's objects
-//! are kept until the page is done and then written in one transaction,
-//! with the cycle's progress and where an initial cycle resumes (an inbound
-//! request's, with its records' outcomes), so a page costs one commit for
-//! them instead of one per object. Links are written as each object is
-//! applied, right after the target's create: a run that dies between the
-//! two leaves one account the next run matches (while its object is live);
-//! a link written later than that would leave the accounts of objects
-//! deleted before the next run unlinked, and never disabled.
+//! A cycle's writes a page at a time: the links to the objects a page
+//! created and its log entries are kept until the page is done and then
+//! written in one transaction, with the cycle's progress, where an initial
+//! cycle resumes (an inbound request's log entries, with its records'
+//! outcomes) and the end of the page's create intents, so a page costs one
+//! commit instead of one or two per object. A crash before that commit
+//! loses the page's links and entries, never an account: the next cycle
+//! reconciles the intents, matching each object (deleted ones too) and
+//! linking the account it finds (`run/intents.rs`). Links found by
+//! matching, and escrows, are written as each object is applied.
 
 use super::*;
 
@@ -21,6 +22,21 @@ impl Pipeline {
             return Ok(());
         }
         Ok(self.store.logs().append(std::slice::from_ref(entry)).await?)
+    }
+
+    /// Keeps a link to an object this cycle created for the page's write;
+    /// false when links are written at once (not a cycle).
+    pub(super) fn keep_link(&self, kind: ObjectType, source_id: &str, target_id: &str) -> bool {
+        let Some(unwritten) = &self.unwritten_links else {
+            return false;
+        };
+        match unwritten.lock() {
+            Ok(mut kept) => {
+                kept.push((kind, source_id.to_owned(), target_id.to_owned()));
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     /// The log entries kept so far, to be written by the caller.
@@ -41,18 +57,31 @@ impl Pipeline {
     }
 
     /// [`Pipeline::page_done`] for a page of an initial cycle, saving where
-    /// it resumes: after `last`, that page's last object.
+    /// it resumes: after `last`, that page's last object. The page's create
+    /// intents are dropped with it: every object it created is linked.
     pub(super) async fn initial_page_done(
         &self,
         objects_done: Option<u64>,
         last: Option<(ObjectType, &str)>,
     ) -> Result<(), CycleError> {
         let entries = self.take_unwritten_logs();
-        if entries.is_empty() && objects_done.is_none() && last.is_none() {
+        let links = match &self.unwritten_links {
+            Some(unwritten) => unwritten
+                .lock()
+                .map(|mut kept| std::mem::take(&mut *kept))
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        let intents = self.intents_pending.load(Ordering::Relaxed);
+        if entries.is_empty() && links.is_empty() && objects_done.is_none() && last.is_none() && !intents {
             return Ok(());
         }
         let mut tx = self.store.writer().begin().await.map_err(ServerError::from)?;
+        self.state.link_created_in(&mut tx, &links, self.now()).await?;
         crate::logs::Logs::append_in(&mut tx, &entries).await?;
+        if intents {
+            self.state.drop_create_intents_in(&mut tx).await?;
+        }
         if let Some(done) = objects_done {
             self.state.progress_in(&mut tx, done).await?;
         }
@@ -60,6 +89,9 @@ impl Pipeline {
             self.state.save_initial_cursor_in(&mut tx, kind, after).await?;
         }
         tx.commit().await.map_err(ServerError::from)?;
+        if intents {
+            self.intents_pending.store(false, Ordering::Relaxed);
+        }
         Ok(())
     }
 }

@@ -78,6 +78,7 @@ pub(super) async fn cycle(
         .start_cycle(&tally.report.cycle_id, total(store, mode, &kinds).await?, now)
         .await?;
 
+    super::intents::reconcile_intents(pipeline, store, &mut tally.report, &mut tally.exported).await?;
     let mut end = retry_escrows(pipeline, store, &kinds, &mut tally, now).await?;
     if end == PassEnd::Done {
         end = match mode {

@@ -65,6 +65,12 @@ pub struct Pipeline {
     /// A cycle's log entries not yet written: they are written a page at a
     /// time, with its progress (`None`: each is written as it is made).
     pub(super) unwritten_logs: Option<std::sync::Mutex<Vec<LogEntry>>>,
+    /// A cycle's links to objects it created, not yet written: they are
+    /// written with the page (`None`: each is written as it is made).
+    pub(super) unwritten_links: Option<std::sync::Mutex<Vec<(ObjectType, String, String)>>>,
+    /// Whether the current page recorded create intents, which its commit
+    /// drops (`run/intents.rs`).
+    pub(super) intents_pending: AtomicBool,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -132,6 +138,7 @@ impl Pipeline {
         let run_id = uuid::Uuid::new_v4().to_string();
         let unwritten_logs =
             matches!(run, PipelineRun::Cycle | PipelineRun::Inbound { .. }).then(|| std::sync::Mutex::new(Vec::new()));
+        let unwritten_links = (run == PipelineRun::Cycle).then(|| std::sync::Mutex::new(Vec::new()));
         let run = match run {
             PipelineRun::OnDemand => RunInfo::on_demand(&detail.id, &job.definition.name, run_id),
             PipelineRun::Cycle => RunInfo::cycle(&detail.id, &job.definition.name, run_id),
@@ -156,6 +163,8 @@ impl Pipeline {
             connection_changed_at,
             prefetched: std::sync::Mutex::new(Prefetched::default()),
             unwritten_logs,
+            unwritten_links,
+            intents_pending: AtomicBool::new(false),
         })
     }
 
@@ -604,6 +613,13 @@ impl Pipeline {
         let target_id = decision.target_id.clone().unwrap_or_default();
         let result: Result<(Option<String>, String), ConnectorError> = match decision.action {
             Action::Create => match self.connector.create(target_kind, &decision.export()).await {
+                Ok(created) if self.keep_link(kind, source_id, &created.id) => {
+                    self.linked_new.store(true, Ordering::Relaxed);
+                    Ok((
+                        Some(created.id.clone()),
+                        format!("created target object {}", created.id),
+                    ))
+                }
                 Ok(created) => match self.state.link_if_unlinked(kind, source_id, &created.id, now).await? {
                     Linked::KeptOther {
                         linked_target: previous_target,

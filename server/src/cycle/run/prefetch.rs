@@ -152,6 +152,19 @@ impl Pipeline {
         }
     }
 
+    /// Whether the page's prefetch leaves the object possibly created: not
+    /// linked and live, or not prefetched at all.
+    pub(super) fn may_create(&self, kind: ObjectType, source_id: &str) -> bool {
+        let Ok(slot) = self.prefetched.lock() else { return true };
+        slot.objects.get(&(kind, source_id.to_owned())).is_none_or(|share| {
+            share.link.is_none()
+                && share
+                    .record
+                    .as_ref()
+                    .is_none_or(|record| record.lifecycle == Lifecycle::Active)
+        })
+    }
+
     /// The object's share of the page's prefetch, taken: from now on its
     /// state is read (and written) the object-at-a-time way.
     pub(super) fn take_prefetched(&self, kind: ObjectType, source_id: &str) -> Option<ObjectPrefetch> {

@@ -119,6 +119,34 @@ impl CycleState {
         }
     }
 
+    /// Links objects just created for them, in the caller's transaction
+    /// (a cycle's page), never replacing a link: a source already linked
+    /// keeps its link (a cycle holds the job's lease, so none is made
+    /// meanwhile but by this run). `links` are (type, source id, target id).
+    pub async fn link_created_in(
+        &self,
+        connection: &mut sqlx::AnyConnection,
+        links: &[(ObjectType, String, String)],
+        now: DateTime<Utc>,
+    ) -> Result<(), StateError> {
+        for chunk in links.chunks(LINKS_PER_INSERT) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|row| format!("($1, ${}, ${}, ${}, $2)", 3 * row + 3, 3 * row + 4, 3 * row + 5))
+                .collect();
+            let sql = format!(
+                "INSERT INTO cycle_links (job_id, object_type, source_id, target_id, linked_at) VALUES {} \
+                 ON CONFLICT (job_id, object_type, source_id) DO NOTHING",
+                rows.join(", ")
+            );
+            let query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&self.job_id).bind(text(now));
+            let query = chunk.iter().fold(query, |q, (kind, source, target)| {
+                q.bind(kind.as_str()).bind(source).bind(target)
+            });
+            query.execute(&mut *connection).await?;
+        }
+        Ok(())
+    }
+
     /// Removes the source object's link; false when it had none.
     pub async fn unlink(&self, object_type: ObjectType, source_id: &str) -> Result<bool, StateError> {
         let deleted = sqlx::query("DELETE FROM cycle_links WHERE job_id = $1 AND object_type = $2 AND source_id = $3")
@@ -253,6 +281,9 @@ impl CycleState {
 /// Ids per `IN (…)` list: well under SQLite's and PostgreSQL's parameter limits.
 pub(super) const IN_CHUNK: usize = 200;
 
+/// Links per multi-row insert: well under the parameter limits.
+const LINKS_PER_INSERT: usize = 100;
+
 /// The rows of the job whose `key` is one of `n` ids (bound from `$2`).
 /// The cycle tables' keys lead with `(job_id, object_type)`: naming both
 /// types lets the database seek each id in the key, where `job_id` alone
@@ -296,6 +327,27 @@ pub(super) mod tests {
     use super::*;
 
     const USER: ObjectType = ObjectType::User;
+
+    #[tokio::test]
+    async fn a_pages_created_objects_are_linked_at_once_without_replacing_a_link() {
+        let s = state("j").await;
+        s.link(USER, "u0", "kept", at(1)).await.unwrap();
+        let mut links: Vec<(ObjectType, String, String)> =
+            (0..250).map(|i| (USER, format!("u{i}"), format!("t{i}"))).collect();
+        links.push((ObjectType::Group, "g1".into(), "tg1".into()));
+        let mut tx = s.store.writer().begin().await.unwrap();
+        s.link_created_in(&mut tx, &links, at(2)).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(s.target_of(USER, "u0").await.unwrap().as_deref(), Some("kept"));
+        assert_eq!(s.target_of(USER, "u249").await.unwrap().as_deref(), Some("t249"));
+        assert_eq!(
+            s.target_of(ObjectType::Group, "g1").await.unwrap().as_deref(),
+            Some("tg1")
+        );
+        assert_eq!(s.link_count(USER).await.unwrap(), 250);
+        let page = s.links_page(USER, Some("u1"), 1).await.unwrap();
+        assert_eq!(page.first().map(|l| l.linked_at), Some(at(2)));
+    }
 
     #[tokio::test]
     async fn linking_is_idempotent_and_relinking_replaces() {
