@@ -11,9 +11,11 @@ use crate::path::AttrPath;
 use crate::schema::{AttrType, AttributeDef, Mutability, ResourceSchema, SchemaDef};
 use crate::validate::{coerce, coerce_one, describe};
 
+mod by_value;
 mod members;
 mod primary;
 
+use self::by_value::ByValue;
 use self::members::{find, find_in, holder, is_unassigned, put, set_sub, take, take_array};
 use self::primary::{primaries, settle_primaries};
 
@@ -411,8 +413,14 @@ fn write_attr(
             // Entra ID removes members by value: {"op": "Remove", "path": "members", "value": [{"value": "id"}]}.
             Some(selection) if !selection.is_null() => {
                 let selection = elements(attr, selection, &target.text)?;
+                let selected = ByValue::new(attr, &selection);
                 let mut items = take_array(holder, &attr.name);
-                items.retain(|item| !selection.iter().any(|selected| same_item(attr, item, selected)));
+                items.retain(|item| {
+                    !selected
+                        .may_equal(attr, item)
+                        .into_iter()
+                        .any(|at| selection.get(at).is_some_and(|one| same_item(attr, item, one)))
+                });
                 put(holder, &attr.name, Value::Array(items));
             }
             _ => {
@@ -468,8 +476,13 @@ fn elements(attr: &AttributeDef, value: &Value, text: &str) -> Result<Vec<Value>
 /// Adds values (RFC 7644 §3.5.2.1); one equal to an existing value (the
 /// same `value`, and `type` when given) is merged into it, not repeated.
 fn add_elements(attr: &AttributeDef, mut items: Vec<Value>, new: Vec<Value>) -> Vec<Value> {
+    let mut held = ByValue::new(attr, &items);
     for value in new {
-        match items.iter_mut().find(|item| same_item(attr, item, &value)) {
+        let same = held
+            .may_equal(attr, &value)
+            .into_iter()
+            .find(|&at| items.get(at).is_some_and(|item| same_item(attr, item, &value)));
+        match same.and_then(|at| items.get_mut(at)) {
             Some(Value::Object(existing)) => {
                 if let Value::Object(members) = value {
                     for (key, value) in members {
@@ -478,7 +491,10 @@ fn add_elements(attr: &AttributeDef, mut items: Vec<Value>, new: Vec<Value>) -> 
                 }
             }
             Some(_) => {}
-            None => items.push(value),
+            None => {
+                held.push(attr, &value);
+                items.push(value);
+            }
         }
     }
     items

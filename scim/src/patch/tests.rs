@@ -556,3 +556,60 @@ fn write_only_password_can_be_set() {
     let out = user_patch(json!([{"op": "replace", "path": "password", "value": "s3cret"}]));
     assert_eq!(out["password"], "s3cret");
 }
+
+#[test]
+fn many_members_are_added_and_removed_by_value() {
+    let ids = |range: std::ops::Range<usize>| -> Vec<Value> {
+        range
+            .map(|i| json!({"value": format!("m{i:05}"), "type": "User"}))
+            .collect()
+    };
+    let mut group = group();
+    group["members"] = Value::Array(ids(0..3000));
+    // Half already held (one spelled in capitals: the same reference only
+    // where the attribute ignores case), half new, one twice.
+    let mut adding = ids(1500..4500);
+    adding.push(json!({"value": "m04499"}));
+    adding.push(json!({"value": "M00007", "display": "Seven"}));
+    let schema = group_schema();
+    let out = patched(
+        group,
+        &schema,
+        json!([{"op": "add", "path": "members", "value": adding}]),
+    )
+    .unwrap();
+    let members = out["members"].as_array().unwrap();
+    let case_exact = schema
+        .core
+        .attribute("members")
+        .and_then(|members| members.sub_attribute("value"))
+        .is_some_and(|value| value.case_exact);
+    assert_eq!(members.len(), if case_exact { 4501 } else { 4500 });
+    assert_eq!(members[4499]["value"], "m04499", "new ones appended in order");
+    if !case_exact {
+        // Merged into the member it names, not appended.
+        assert!(members[7]["value"].as_str().unwrap().eq_ignore_ascii_case("m00007"));
+    }
+    let removing: Vec<Value> = (0..4500)
+        .step_by(2)
+        .map(|i| json!({"value": format!("m{i:05}")}))
+        .collect();
+    let out = patched(
+        out,
+        &schema,
+        json!([{"op": "remove", "path": "members", "value": removing}]),
+    )
+    .unwrap();
+    let left: Vec<&str> = out["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["value"].as_str())
+        .collect();
+    assert_eq!(left.len(), if case_exact { 2251 } else { 2250 });
+    assert!(
+        left.iter()
+            .filter(|v| v.starts_with('m'))
+            .all(|v| v[1..].parse::<usize>().unwrap() % 2 == 1)
+    );
+}
