@@ -38,14 +38,24 @@ impl Pipeline {
             return Ok(());
         }
         self.state.intend_creates(&intended, self.now()).await?;
-        self.intents_pending.store(true, Ordering::Relaxed);
+        if let Ok(mut page) = self.page_intents.lock() {
+            page.extend(intended);
+        }
         Ok(())
     }
 
     /// Keeps the page's intents past its commit: the page ended with
     /// objects dropped mid-flight.
     pub(super) fn keep_create_intents(&self) {
-        self.intents_pending.store(false, Ordering::Relaxed);
+        self.take_page_intents();
+    }
+
+    /// The intents the page recorded, for its commit to drop.
+    pub(super) fn take_page_intents(&self) -> Vec<(ObjectType, String)> {
+        self.page_intents
+            .lock()
+            .map(|mut page| std::mem::take(&mut *page))
+            .unwrap_or_default()
     }
 
     /// Matches an intended object in the target, whatever its lifecycle,

@@ -72,16 +72,14 @@ impl Pipeline {
                 .unwrap_or_default(),
             None => Vec::new(),
         };
-        let intents = self.intents_pending.load(Ordering::Relaxed);
-        if entries.is_empty() && links.is_empty() && objects_done.is_none() && last.is_none() && !intents {
+        let intents = self.take_page_intents();
+        if entries.is_empty() && links.is_empty() && objects_done.is_none() && last.is_none() && intents.is_empty() {
             return Ok(());
         }
         let mut tx = self.store.writer().begin().await.map_err(ServerError::from)?;
         self.state.link_created_in(&mut tx, &links, self.now()).await?;
         crate::logs::Logs::append_in(&mut tx, &entries).await?;
-        if intents {
-            self.state.drop_create_intents_in(&mut tx).await?;
-        }
+        self.state.drop_create_intents_in(&mut tx, &intents).await?;
         if let Some(done) = objects_done {
             self.state.progress_in(&mut tx, done).await?;
         }
@@ -89,9 +87,6 @@ impl Pipeline {
             self.state.save_initial_cursor_in(&mut tx, kind, after).await?;
         }
         tx.commit().await.map_err(ServerError::from)?;
-        if intents {
-            self.intents_pending.store(false, Ordering::Relaxed);
-        }
         Ok(())
     }
 }

@@ -68,9 +68,9 @@ pub struct Pipeline {
     /// A cycle's links to objects it created, not yet written: they are
     /// written with the page (`None`: each is written as it is made).
     pub(super) unwritten_links: Option<std::sync::Mutex<Vec<(ObjectType, String, String)>>>,
-    /// Whether the current page recorded create intents, which its commit
+    /// The create intents the current page recorded, which its commit
     /// drops (`run/intents.rs`).
-    pub(super) intents_pending: AtomicBool,
+    pub(super) page_intents: std::sync::Mutex<Vec<(ObjectType, String)>>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -164,7 +164,7 @@ impl Pipeline {
             prefetched: std::sync::Mutex::new(Prefetched::default()),
             unwritten_logs,
             unwritten_links,
-            intents_pending: AtomicBool::new(false),
+            page_intents: std::sync::Mutex::new(Vec::new()),
         })
     }
 

@@ -77,13 +77,33 @@ impl CycleState {
         Ok(())
     }
 
-    /// Drops every intent of the job, in the caller's transaction: the
-    /// page whose objects they name is done.
-    pub(crate) async fn drop_create_intents_in(&self, connection: &mut sqlx::AnyConnection) -> Result<(), StateError> {
-        sqlx::query("DELETE FROM cycle_create_intents WHERE job_id = $1")
-            .bind(&self.job_id)
-            .execute(connection)
-            .await?;
+    /// Drops these objects' intents, in the caller's transaction: the page
+    /// that recorded them is done. Other intents (a page's that a crash
+    /// left, not reconciled yet) stay.
+    pub(crate) async fn drop_create_intents_in(
+        &self,
+        connection: &mut sqlx::AnyConnection,
+        objects: &[(ObjectType, String)],
+    ) -> Result<(), StateError> {
+        for kind in [ObjectType::User, ObjectType::Group] {
+            let ids: Vec<&String> = objects.iter().filter(|(k, _)| *k == kind).map(|(_, id)| id).collect();
+            for chunk in ids.chunks(PER_STATEMENT) {
+                let sql = format!(
+                    "DELETE FROM cycle_create_intents WHERE job_id = $1 AND object_type = $2 AND source_id IN ({})",
+                    placeholders(3, chunk.len())
+                );
+                chunk
+                    .iter()
+                    .fold(
+                        sqlx::query(sqlx::AssertSqlSafe(sql))
+                            .bind(&self.job_id)
+                            .bind(kind.as_str()),
+                        |q, id| q.bind(*id),
+                    )
+                    .execute(&mut *connection)
+                    .await?;
+            }
+        }
         Ok(())
     }
 }
@@ -124,9 +144,12 @@ mod tests {
         s.drop_create_intent(ObjectType::Group, "g1").await.unwrap();
         assert_eq!(s.create_intents(None, 1).await.unwrap()[0].1, "u000");
         let mut tx = s.store.writer().begin().await.unwrap();
-        s.drop_create_intents_in(&mut tx).await.unwrap();
+        s.drop_create_intents_in(&mut tx, &many[1..]).await.unwrap();
         tx.commit().await.unwrap();
-        assert!(s.create_intents(None, 10).await.unwrap().is_empty());
+        assert_eq!(
+            s.create_intents(None, 10).await.unwrap(),
+            [(ObjectType::User, "u000".to_owned())]
+        );
         assert_eq!(
             other.create_intents(None, 10).await.unwrap().len(),
             1,
