@@ -5,9 +5,10 @@
 //! the order they came; the references phase then resolves managers named
 //! by externalId, also those that arrived in an earlier request, and keeps
 //! waiting for those still to come. The records' outcomes are stored with
-//! their log entries once the request's records are done, so a restart
-//! resumes with the records not yet stored (one processed again finds its
-//! user linked, and changes nothing).
+//! their log entries and the links to the users they created once the
+//! request's records are done, so a restart resumes with the records not
+//! yet stored (one processed again finds its user by matching, links it,
+//! and changes nothing).
 
 use super::objects::IN_FLIGHT;
 use super::outcome::action_name;
@@ -188,11 +189,16 @@ async fn process_record(pipeline: &Pipeline, record: &PendingRecord) -> Result<R
 }
 
 impl Pipeline {
-    /// The request's records are done: their outcomes and log entries are
-    /// written in one transaction.
+    /// The request's records are done: the links to the users they created,
+    /// their outcomes and log entries are written in one transaction. A
+    /// crash before it leaves the records pending: processed again, each
+    /// finds its user by matching (the directory reads its own writes) and
+    /// links it.
     async fn records_done(&self, done: &[(&PendingRecord, RecordOutcome)]) -> Result<(), CycleError> {
         let entries = self.take_unwritten_logs();
+        let links = self.take_unwritten_links();
         let mut tx = self.store.writer().begin().await.map_err(ServerError::from)?;
+        self.state.link_created_in(&mut tx, &links, self.now()).await?;
         crate::logs::Logs::append_in(&mut tx, &entries).await?;
         crate::inbound::requests::InboundRequests::records_done_in(&mut tx, done, self.now()).await?;
         tx.commit().await.map_err(ServerError::from)?;

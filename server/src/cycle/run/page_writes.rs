@@ -39,6 +39,17 @@ impl Pipeline {
         }
     }
 
+    /// The links kept so far, to be written by the caller.
+    pub(super) fn take_unwritten_links(&self) -> Vec<(ObjectType, String, String)> {
+        match &self.unwritten_links {
+            Some(unwritten) => unwritten
+                .lock()
+                .map(|mut kept| std::mem::take(&mut *kept))
+                .unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+
     /// The log entries kept so far, to be written by the caller.
     pub(super) fn take_unwritten_logs(&self) -> Vec<LogEntry> {
         match &self.unwritten_logs {
@@ -65,13 +76,7 @@ impl Pipeline {
         last: Option<(ObjectType, &str)>,
     ) -> Result<(), CycleError> {
         let entries = self.take_unwritten_logs();
-        let links = match &self.unwritten_links {
-            Some(unwritten) => unwritten
-                .lock()
-                .map(|mut kept| std::mem::take(&mut *kept))
-                .unwrap_or_default(),
-            None => Vec::new(),
-        };
+        let links = self.take_unwritten_links();
         let intents = self.take_page_intents();
         if entries.is_empty() && links.is_empty() && objects_done.is_none() && last.is_none() && intents.is_empty() {
             return Ok(());

@@ -138,7 +138,8 @@ impl Pipeline {
         let run_id = uuid::Uuid::new_v4().to_string();
         let unwritten_logs =
             matches!(run, PipelineRun::Cycle | PipelineRun::Inbound { .. }).then(|| std::sync::Mutex::new(Vec::new()));
-        let unwritten_links = (run == PipelineRun::Cycle).then(|| std::sync::Mutex::new(Vec::new()));
+        let unwritten_links =
+            matches!(run, PipelineRun::Cycle | PipelineRun::Inbound { .. }).then(|| std::sync::Mutex::new(Vec::new()));
         let run = match run {
             PipelineRun::OnDemand => RunInfo::on_demand(&detail.id, &job.definition.name, run_id),
             PipelineRun::Cycle => RunInfo::cycle(&detail.id, &job.definition.name, run_id),
