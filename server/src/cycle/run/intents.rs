@@ -90,20 +90,18 @@ impl Pipeline {
             match found.as_slice() {
                 [] => {}
                 [account] => {
-                    return Ok(
-                        match self
-                            .state
-                            .link_if_unlinked(incoming.kind, &incoming.id, &account.id, now)
-                            .await
-                        {
-                            Ok(Linked::KeptOther { .. }) | Err(StateError::TargetLinked { .. }) => Reconciled::Nothing,
-                            Ok(_) => {
-                                self.linked_new.store(true, Ordering::Relaxed);
-                                Reconciled::Linked
-                            }
-                            Err(e) => return Err(e.into()),
-                        },
-                    );
+                    let linked = self
+                        .state
+                        .link_if_unlinked(incoming.kind, &incoming.id, &account.id, now)
+                        .await;
+                    return match linked {
+                        Ok(Linked::KeptOther { .. }) | Err(StateError::TargetLinked { .. }) => Ok(Reconciled::Nothing),
+                        Ok(_) => {
+                            self.linked_new.store(true, Ordering::Relaxed);
+                            Ok(Reconciled::Linked)
+                        }
+                        Err(e) => Err(e.into()),
+                    };
                 }
                 // Which one is the object's is for the pipeline to report.
                 _ => return Ok(Reconciled::Nothing),

@@ -24,8 +24,9 @@ impl Pipeline {
         Ok(self.store.logs().append(std::slice::from_ref(entry)).await?)
     }
 
-    /// Keeps a link to an object this cycle created for the page's write;
-    /// false when links are written at once (not a cycle).
+    /// Keeps a link to an object this run created for the page's write;
+    /// false when links are written at once (not a cycle nor an inbound
+    /// request).
     pub(super) fn keep_link(&self, kind: ObjectType, source_id: &str, target_id: &str) -> bool {
         let Some(unwritten) = &self.unwritten_links else {
             return false;
