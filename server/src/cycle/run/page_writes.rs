@@ -15,10 +15,7 @@ impl Pipeline {
     /// Writes a log entry now, or, in a cycle, keeps it for the page's
     /// write ([`Pipeline::page_done`]).
     pub(super) async fn write_log(&self, entry: &LogEntry) -> Result<(), CycleError> {
-        if let Some(unwritten) = &self.unwritten_logs
-            && let Ok(mut unwritten) = unwritten.lock()
-        {
-            unwritten.push(entry.clone());
+        if keep(&self.unwritten_logs, entry.clone()) {
             return Ok(());
         }
         Ok(self.store.logs().append(std::slice::from_ref(entry)).await?)
@@ -28,38 +25,20 @@ impl Pipeline {
     /// false when links are written at once (not a cycle nor an inbound
     /// request).
     pub(super) fn keep_link(&self, kind: ObjectType, source_id: &str, target_id: &str) -> bool {
-        let Some(unwritten) = &self.unwritten_links else {
-            return false;
-        };
-        match unwritten.lock() {
-            Ok(mut kept) => {
-                kept.push((kind, source_id.to_owned(), target_id.to_owned()));
-                true
-            }
-            Err(_) => false,
-        }
+        keep(
+            &self.unwritten_links,
+            (kind, source_id.to_owned(), target_id.to_owned()),
+        )
     }
 
     /// The links kept so far, to be written by the caller.
     pub(super) fn take_unwritten_links(&self) -> Vec<(ObjectType, String, String)> {
-        match &self.unwritten_links {
-            Some(unwritten) => unwritten
-                .lock()
-                .map(|mut kept| std::mem::take(&mut *kept))
-                .unwrap_or_default(),
-            None => Vec::new(),
-        }
+        take_kept(&self.unwritten_links)
     }
 
     /// The log entries kept so far, to be written by the caller.
     pub(super) fn take_unwritten_logs(&self) -> Vec<LogEntry> {
-        match &self.unwritten_logs {
-            Some(unwritten) => unwritten
-                .lock()
-                .map(|mut kept| std::mem::take(&mut *kept))
-                .unwrap_or_default(),
-            None => Vec::new(),
-        }
+        take_kept(&self.unwritten_logs)
     }
 
     /// The page is done: its kept log entries and, when given, the cycle's
@@ -95,4 +74,23 @@ impl Pipeline {
         tx.commit().await.map_err(ServerError::from)?;
         Ok(())
     }
+}
+
+/// Keeps `item` for the page's write; false when this run keeps none
+/// (`slot` is `None`) and it is to be written at once.
+fn keep<T>(slot: &Option<std::sync::Mutex<Vec<T>>>, item: T) -> bool {
+    match slot.as_ref().map(std::sync::Mutex::lock) {
+        Some(Ok(mut kept)) => {
+            kept.push(item);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// What `slot` kept so far, taken.
+fn take_kept<T>(slot: &Option<std::sync::Mutex<Vec<T>>>) -> Vec<T> {
+    slot.as_ref()
+        .and_then(|kept| kept.lock().ok().map(|mut kept| std::mem::take(&mut *kept)))
+        .unwrap_or_default()
 }
