@@ -306,9 +306,11 @@ fn summary(row: &AnyRow) -> Result<RequestSummary, ServerError> {
         failed: counted("failed")?,
         skipped: counted("skipped")?,
     };
-    summary.state = match (summary.pending, summary.operations) {
-        (0, _) => RequestState::Done,
-        (pending, operations) if pending == operations => RequestState::Pending,
+    // Done once finished, not once no record is pending: the managers its
+    // records name are resolved after their outcomes are stored.
+    summary.state = match (summary.finished_at.is_some(), summary.pending, summary.operations) {
+        (true, _, _) => RequestState::Done,
+        (false, pending, operations) if pending == operations && pending > 0 => RequestState::Pending,
         _ => RequestState::Processing,
     };
     Ok(summary)
@@ -510,6 +512,25 @@ mod tests {
             ]
         );
         assert_eq!(status.records[0].error.as_deref(), Some("no userName"));
+    }
+
+    #[tokio::test]
+    async fn a_request_is_done_once_finished_not_once_its_records_are_stored() {
+        let store = store().await;
+        let requests = store.inbound();
+        let id = queued(&requests, "hr", &["E1"], 10, at(0)).await;
+        let state = async || requests.status("hr", &id).await.unwrap().unwrap().summary.state;
+        assert_eq!(state().await, RequestState::Pending);
+        for record in requests.pending_records(&id).await.unwrap() {
+            record_done(&requests, &record, &success(), at(1)).await;
+        }
+        assert_eq!(
+            state().await,
+            RequestState::Processing,
+            "the managers its records name are still to be resolved"
+        );
+        requests.finish_if_done(&id, at(1)).await.unwrap();
+        assert_eq!(state().await, RequestState::Done);
     }
 
     #[tokio::test]

@@ -61,10 +61,12 @@ async fn process_pending(pipeline: &mut Pipeline, request_id: &str) -> Result<In
             report.failures += u64::from(outcome.status == RecordStatus::Failure);
         }
         pipeline.records_done(&done).await?;
-        let mut cycle = CycleReport::default();
-        pipeline.settle_references(&mut cycle).await?;
-        report.references = cycle.references;
     }
+    // Also when a crash came after the outcomes were stored: the request
+    // is finished (and reads as done) only once its managers are resolved.
+    let mut cycle = CycleReport::default();
+    pipeline.settle_references(&mut cycle).await?;
+    report.references = cycle.references;
     requests.finish_if_done(request_id, pipeline.now()).await?;
     Ok(report)
 }
