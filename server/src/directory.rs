@@ -5,6 +5,7 @@
 //! watermark; subscribers hear of each commit at once).
 
 pub mod attributes;
+mod batch;
 mod changes;
 mod extensions;
 mod groups;
@@ -20,6 +21,7 @@ use crate::ServerError;
 use crate::store::Store;
 
 pub use attributes::{AttributeSpec, AttributeType, IS_SOFT_DELETED};
+pub use batch::{GroupCommit, UserWrite, UserWritten};
 pub use changes::{Change, ChangeKind, ObjectType};
 pub use groups::{GroupLookup, GroupQuery, group_source_attributes};
 pub use model::{Group, GroupDraft, Member, MemberKind, Meta, Page, User, UserDraft};

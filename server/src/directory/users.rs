@@ -67,12 +67,22 @@ impl Directory {
         unknown_manager: UnknownManager,
     ) -> Result<User, DirectoryError> {
         let mut write = self.begin().await?;
-        let id = uuid::Uuid::new_v4().to_string();
-        let mut draft = draft;
-        draft.attributes.entry("accountEnabled").or_insert(Value::Bool(true));
-        let user = self.store_user(&mut write, &id, draft, None, unknown_manager).await?;
-        write.log(ObjectType::User, &id, ChangeKind::Created).await?;
+        let user = self.create_user_in(&mut write, draft, unknown_manager).await?;
         write.commit().await?;
+        Ok(user)
+    }
+
+    /// Creates a user in `write`, with its change-log entry.
+    pub(super) async fn create_user_in(
+        &self,
+        write: &mut Write,
+        mut draft: UserDraft,
+        unknown_manager: UnknownManager,
+    ) -> Result<User, DirectoryError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        draft.attributes.entry("accountEnabled").or_insert(Value::Bool(true));
+        let user = self.store_user(write, &id, draft, None, unknown_manager).await?;
+        write.log(ObjectType::User, &id, ChangeKind::Created).await?;
         Ok(user)
     }
 
@@ -81,14 +91,8 @@ impl Directory {
     pub async fn create_users(&self, drafts: Vec<UserDraft>) -> Result<Vec<User>, DirectoryError> {
         let mut write = self.begin().await?;
         let mut users = Vec::with_capacity(drafts.len());
-        for mut draft in drafts {
-            let id = uuid::Uuid::new_v4().to_string();
-            draft.attributes.entry("accountEnabled").or_insert(Value::Bool(true));
-            users.push(
-                self.store_user(&mut write, &id, draft, None, UnknownManager::Refuse)
-                    .await?,
-            );
-            write.log(ObjectType::User, &id, ChangeKind::Created).await?;
+        for draft in drafts {
+            users.push(self.create_user_in(&mut write, draft, UnknownManager::Refuse).await?);
         }
         write.commit().await?;
         Ok(users)
@@ -164,34 +168,45 @@ impl Directory {
         E: From<DirectoryError>,
     {
         let mut write = self.begin().await?;
-        let current = live_user(&mut write, id).await?;
+        let modified = self
+            .modify_user_in(&mut write, id, if_version, unknown_manager, change)
+            .await?;
+        // Nothing changed: no new version, no change-log entry, no commit.
+        if let Modified::Changed(_) = &modified {
+            write.commit().await?;
+        }
+        Ok(modified.user())
+    }
+
+    /// [`Directory::modify_user_with`] in `write`.
+    pub(super) async fn modify_user_in<E>(
+        &self,
+        write: &mut Write,
+        id: &str,
+        if_version: Option<i64>,
+        unknown_manager: UnknownManager,
+        change: impl FnOnce(&User) -> Result<UserDraft, E>,
+    ) -> Result<Modified, E>
+    where
+        E: From<DirectoryError>,
+    {
+        let current = live_user(write, id).await?;
         check_version(ObjectType::User, &current.id, current.meta.version, if_version)?;
         let draft = change(&current)?;
         let user = self
-            .store_user(&mut write, id, draft, Some(&current), unknown_manager)
+            .store_user(write, id, draft, Some(&current), unknown_manager)
             .await?;
         if user.attributes != current.attributes || user.scim_extra != current.scim_extra {
             write.log(ObjectType::User, id, ChangeKind::Updated).await?;
-            write.commit().await?;
-            return Ok(user);
+            return Ok(Modified::Changed(user));
         }
-        // Nothing changed: no new version, no change-log entry.
-        Ok(current)
+        Ok(Modified::Unchanged(current))
     }
 
     /// Soft-deletes a live user: hidden from normal reads, restorable.
     pub async fn delete_user(&self, id: &str, if_version: Option<i64>) -> Result<(), DirectoryError> {
         let mut write = self.begin().await?;
-        let current = live_user(&mut write, id).await?;
-        check_version(ObjectType::User, id, current.meta.version, if_version)?;
-        sqlx::query(
-            "UPDATE directory_users SET deleted_at = $1, modified_at = $1, version = version + 1 WHERE id = $2",
-        )
-        .bind(&write.at)
-        .bind(id)
-        .execute(&mut *write.tx)
-        .await?;
-        write.log(ObjectType::User, id, ChangeKind::Deleted).await?;
+        delete_user_in(&mut write, id, if_version).await?;
         write.commit().await
     }
 
@@ -548,6 +563,33 @@ impl Directory {
             meta,
         })
     }
+}
+
+/// What a modification did: the user as written, or as it was when the
+/// change left it as it was (no new version then, no change-log entry).
+pub(super) enum Modified {
+    Changed(User),
+    Unchanged(User),
+}
+
+impl Modified {
+    pub(super) fn user(self) -> User {
+        match self {
+            Modified::Changed(user) | Modified::Unchanged(user) => user,
+        }
+    }
+}
+
+/// Soft-deletes a live user in `write`, with its change-log entry.
+pub(super) async fn delete_user_in(write: &mut Write, id: &str, if_version: Option<i64>) -> Result<(), DirectoryError> {
+    let current = live_user(write, id).await?;
+    check_version(ObjectType::User, id, current.meta.version, if_version)?;
+    sqlx::query("UPDATE directory_users SET deleted_at = $1, modified_at = $1, version = version + 1 WHERE id = $2")
+        .bind(&write.at)
+        .bind(id)
+        .execute(&mut *write.tx)
+        .await?;
+    write.log(ObjectType::User, id, ChangeKind::Deleted).await
 }
 
 fn is_empty(value: &Value) -> bool {

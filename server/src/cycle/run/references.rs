@@ -2,7 +2,8 @@
 //! recorded by the pipeline are resolved to target ids through the job's
 //! links (so only once the referenced objects exist in the target) and only
 //! the differences from what was last written are sent — a manager is
-//! replaced or cleared, members are added and removed in batches. Deleting
+//! replaced or cleared, members are added and removed in batches, several
+//! objects' rows at a time (as the pipeline takes objects). Deleting
 //! an object marks the rows that name it, so its groups drop it and its
 //! reports lose their manager. Ids with no target object yet keep
 //! the row waiting; such rows are looked at again when a run links new
@@ -11,6 +12,7 @@
 //! references wait for their objects to exist in the target.
 
 use super::incoming::source_kind;
+use super::objects::IN_FLIGHT;
 use super::outcome::{bare_decision, connector_code};
 use super::reference_log::{ReferenceNames, ReferenceWrite, labels, reference_steps};
 use super::*;
@@ -43,11 +45,9 @@ impl Pipeline {
                     .as_ref()
                     .map(|r| (r.object_type, r.source_id.as_str(), r.path.as_str()));
                 let page = self.state.pending_references(reason, key, REFERENCE_PAGE).await?;
-                for row in &page {
-                    self.settle_reference(row.clone(), report, false).await?;
-                    if self.halted().is_some() {
-                        return Ok(());
-                    }
+                self.settle_page(&page, report).await?;
+                if self.halted().is_some() {
+                    return Ok(());
                 }
                 if page.len() < REFERENCE_PAGE as usize {
                     break;
@@ -56,6 +56,26 @@ impl Pipeline {
             }
         }
         Ok(())
+    }
+
+    /// Settles a page of rows, [`IN_FLIGHT`] at a time: each row is its own
+    /// object's (or its own attribute's), and a target that takes writes
+    /// concurrently (the directory commits them in groups) takes them
+    /// faster so. Once the job is halted no further row is started.
+    async fn settle_page(&self, page: &[ReferenceRow], report: &mut CycleReport) -> Result<(), CycleError> {
+        use futures_util::StreamExt as _;
+        let mut rows = page.iter();
+        let mut running = futures_util::stream::FuturesUnordered::new();
+        loop {
+            while running.len() < IN_FLIGHT && self.halted().is_none() {
+                let Some(row) = rows.next() else { break };
+                running.push(self.settle_reference(row.clone(), false));
+            }
+            match running.next().await {
+                Some(settled) => settled?.1.count(report),
+                None => return Ok(()),
+            }
+        }
     }
 
     /// Settles the references of one object (an on-demand run), saying
@@ -72,7 +92,9 @@ impl Pipeline {
             if let Some(row) = self.state.reference(kind, source_id, &path).await?
                 && row.pending != Pending::Settled
             {
-                outcomes.push(self.settle_reference(row, report, true).await?);
+                let (outcome, written) = self.settle_reference(row, true).await?;
+                written.count(report);
+                outcomes.push(outcome);
             }
         }
         Ok(outcomes)
@@ -82,11 +104,10 @@ impl Pipeline {
     /// have no target object yet (an on-demand run tells them, a cycle
     /// spares the lookups).
     async fn settle_reference(
-        &mut self,
+        &self,
         mut row: ReferenceRow,
-        report: &mut CycleReport,
         name_waiting: bool,
-    ) -> Result<ReferenceOutcome, CycleError> {
+    ) -> Result<(ReferenceOutcome, Written), CycleError> {
         let started = Instant::now();
         let linked = self.state.targets_of(&row.desired).await?;
         let wanted: Vec<String> = row.desired.iter().filter_map(|id| linked.get(id).cloned()).collect();
@@ -141,11 +162,12 @@ impl Pipeline {
             } else {
                 Vec::new()
             };
-            return Ok(ReferenceOutcome {
+            let outcome = ReferenceOutcome {
                 path: row.path,
                 log_entry: None,
                 waiting,
-            });
+            };
+            return Ok((outcome, Written::Nothing));
         };
         let old = std::mem::take(&mut row.exported);
         let written: Vec<String> = old.iter().chain(&exported).cloned().collect();
@@ -185,7 +207,7 @@ impl Pipeline {
             },
             started.elapsed(),
         );
-        match write {
+        let written = match write {
             Ok(()) => {
                 row.exported = exported;
                 row.pending = if unresolved {
@@ -193,7 +215,7 @@ impl Pipeline {
                 } else {
                     Pending::Settled
                 };
-                report.references += 1;
+                Written::Sent
             }
             Err(error) => {
                 if error.quarantines() {
@@ -202,18 +224,19 @@ impl Pipeline {
                 // Kept as changed: the next cycle tries again.
                 row.exported = old;
                 row.pending = Pending::Changed;
-                report.failed_references += 1;
                 entry = entry.failed(connector_code(&error), error.to_string());
+                Written::Failed
             }
-        }
+        };
         self.state.settle_reference(&row).await?;
         self.write_log(&entry).await?;
         let waiting = waiting.iter().map(|id| names.source(id)).collect();
-        Ok(ReferenceOutcome {
+        let outcome = ReferenceOutcome {
             path: row.path,
             log_entry: Some(entry),
             waiting,
-        })
+        };
+        Ok((outcome, written))
     }
 
     /// Adds and removes members. Members whose target objects this job
@@ -251,6 +274,26 @@ impl Pipeline {
 
 /// Reference rows read per query.
 const REFERENCE_PAGE: u32 = 200;
+
+/// What settling a row sent to the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Written {
+    /// Nothing was out of step, or what is wanted waits for its objects.
+    Nothing,
+    Sent,
+    /// The write failed: the row stays changed for the next cycle.
+    Failed,
+}
+
+impl Written {
+    fn count(self, report: &mut CycleReport) {
+        match self {
+            Written::Nothing => {}
+            Written::Sent => report.references += 1,
+            Written::Failed => report.failed_references += 1,
+        }
+    }
+}
 
 pub use provisio_api::jobs::on_demand::ReferenceOutcome;
 
