@@ -130,6 +130,15 @@ pub trait Connector: Send + Sync {
         })
     }
 
+    /// How many objects a cycle keeps in flight for this target. By
+    /// default twice the four requests an HTTP connector sends at once, so
+    /// that while some objects are decided and recorded the target always
+    /// has requests waiting; a target that commits concurrent writes
+    /// together takes more.
+    fn objects_in_flight(&self) -> usize {
+        8
+    }
+
     /// The object with this id, or `None` when the target no longer has it.
     fn read<'a>(&'a self, kind: SourceKind, id: &'a str) -> ConnectorFuture<'a, Option<TargetObject>>;
 

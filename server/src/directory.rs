@@ -13,6 +13,7 @@ mod model;
 mod names;
 mod retention;
 mod rows;
+mod user_rows;
 mod users;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -21,7 +22,7 @@ use crate::ServerError;
 use crate::store::Store;
 
 pub use attributes::{AttributeSpec, AttributeType, IS_SOFT_DELETED};
-pub use batch::{GroupCommit, UserWrite, UserWritten};
+pub use batch::{GROUP, GroupCommit, UserWrite, UserWritten};
 pub use changes::{Change, ChangeKind, ObjectType};
 pub use groups::{GroupLookup, GroupQuery, group_source_attributes};
 pub use model::{Group, GroupDraft, Member, MemberKind, Meta, Page, User, UserDraft};

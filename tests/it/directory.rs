@@ -1,7 +1,7 @@
 //! The directory on real databases (a SQLite file and PostgreSQL): writes
 //! with their change-log entries, uniqueness, references, soft deletion,
 //! memberships, extension attributes, the server hearing of commits made
-//! elsewhere, and concurrent writers.
+//! elsewhere, concurrent writers, and users created many at once.
 
 use std::time::Duration;
 
@@ -592,5 +592,55 @@ backend_test!(
             })
             .await;
         assert!(refused.is_err(), "{refused:?}");
+    }
+);
+
+backend_test!(
+    users_created_together_are_checked_as_one_by_one_and_logged_each,
+    with_directory,
+    async |dir| {
+        let boss = dir
+            .create_user(user(json!({"userPrincipalName": "boss@contoso.com"})))
+            .await
+            .unwrap();
+        let drafts = |names: &[&str]| -> Vec<UserDraft> {
+            names
+                .iter()
+                .map(|n| user(json!({"userPrincipalName": n, "manager": boss.id, "employeeId": n})))
+                .collect()
+        };
+        let created = dir
+            .create_users(drafts(&["a@contoso.com", "b@contoso.com"]))
+            .await
+            .unwrap();
+        assert_eq!(created.len(), 2);
+        assert!(
+            created
+                .iter()
+                .all(|u| u.meta.version == 1 && u.attributes["accountEnabled"] == true)
+        );
+        let found = dir
+            .users_matching_any(&[UserLookup::EmployeeId("b@contoso.com".into())])
+            .await
+            .unwrap();
+        assert_eq!(found[0].id, created[1].id, "the indexed columns are written");
+        assert_eq!(dir.latest_change().await.unwrap(), 3, "one change-log entry each");
+
+        // A name already held, or held twice among them, refuses them all, naming it.
+        for names in [["c@contoso.com", "A@CONTOSO.COM"], ["d@contoso.com", "D@contoso.com"]] {
+            let refused = dir.create_users(drafts(&names)).await.unwrap_err();
+            assert!(
+                matches!(&refused, DirectoryError::Conflict { attribute, message }
+                    if attribute == "userPrincipalName" && message.to_lowercase().contains(&names[1].to_lowercase())),
+                "{refused:?}"
+            );
+        }
+        // A manager that names no user refuses them too.
+        let mut orphan = drafts(&["e@contoso.com"]);
+        orphan[0].attributes.insert("manager".into(), json!("no-such-user"));
+        let refused = dir.create_users(orphan).await.unwrap_err();
+        assert!(refused.to_string().contains("no-such-user"), "{refused}");
+        assert_eq!(dir.user_count().await.unwrap(), 3, "nothing of the refused ones");
+        assert_eq!(dir.latest_change().await.unwrap(), 3);
     }
 );

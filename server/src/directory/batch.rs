@@ -1,18 +1,25 @@
 //! User writes committed together: [`Directory::write_users`] runs several
-//! in one transaction, and [`GroupCommit`] gathers the writes of concurrent
-//! callers (an inbound request's records, eight people at a time) into such
-//! groups. On SQLite a transaction's begin and commit cost as much as the
-//! writes inside it, so a group of eight pays them once instead of eight
-//! times.
+//! in one transaction (creates in two statements), and [`GroupCommit`]
+//! gathers the writes of concurrent callers (an inbound request's records,
+//! all of its people at once) into such groups. On SQLite a transaction's
+//! begin and commit cost as much as the writes inside it, and every
+//! statement is a hand-off to the connection's thread: a group of fifty
+//! creates pays both once instead of fifty times.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::Value as Json;
 use tokio::sync::{mpsc, oneshot};
 
+use super::ObjectType;
+use super::attributes::normalise;
+use super::changes::ChangeKind;
 use super::changes::Write;
 use super::model::{User, UserDraft};
+use super::rows::{self, OBJECT_COLUMNS, text};
+use super::user_rows::{ROWS_PER_INSERT, UserRow, check_managers_exist, insert_rows};
 use super::users::{UnknownManager, delete_user_in};
 use super::{Directory, DirectoryError};
 use crate::ServerError;
@@ -36,7 +43,7 @@ pub enum UserWrite {
 pub type UserWritten = Result<Option<User>, DirectoryError>;
 
 /// The most writes one group commits.
-const GROUP: usize = 64;
+pub const GROUP: usize = 64;
 
 impl Directory {
     /// Runs the writes in one transaction and says what became of each.
@@ -58,11 +65,100 @@ impl Directory {
 
     async fn write_together(&self, writes: &[UserWrite]) -> Result<Vec<Option<User>>, DirectoryError> {
         let mut write = self.begin().await?;
-        let mut written = Vec::with_capacity(writes.len());
-        for one in writes {
-            written.push(self.apply(&mut write, one).await?);
-        }
+        let drafts: Vec<UserDraft> = writes
+            .iter()
+            .filter_map(|one| match one {
+                UserWrite::Create(draft) => Some(draft.clone()),
+                _ => None,
+            })
+            .collect();
+        let sets: Vec<(&str, &[(String, Json)])> = writes
+            .iter()
+            .filter_map(|one| match one {
+                UserWrite::Set { id, attributes } => Some((id.as_str(), attributes.as_slice())),
+                _ => None,
+            })
+            .collect();
+        let distinct: HashSet<&str> = sets.iter().map(|(id, _)| *id).collect();
+        // A group of creates (an initial load's) takes two statements; one
+        // of changes to different users (managers resolved) a statement
+        // each and two more.
+        let written = if drafts.len() == writes.len() {
+            let created = self.create_users_in(&mut write, drafts).await?;
+            created.into_iter().map(Some).collect()
+        } else if sets.len() == writes.len() && distinct.len() == sets.len() {
+            let set = self.set_users_in(&mut write, &sets).await?;
+            set.into_iter().map(Some).collect()
+        } else {
+            let mut written = Vec::with_capacity(writes.len());
+            for one in writes {
+                written.push(self.apply(&mut write, one).await?);
+            }
+            written
+        };
         write.commit().await?;
+        Ok(written)
+    }
+
+    /// Creates users in `write` with a statement for many rows and one for
+    /// their change-log entries, instead of two per user. Their managers
+    /// must be users already (or among them); a userPrincipalName held
+    /// already (or twice among them) refuses them all, naming it.
+    pub(super) async fn create_users_in(
+        &self,
+        write: &mut Write,
+        drafts: Vec<UserDraft>,
+    ) -> Result<Vec<User>, DirectoryError> {
+        let catalogue = self.catalogue(write).await?;
+        let mut rows = Vec::with_capacity(drafts.len());
+        for mut draft in drafts {
+            draft.attributes.entry("accountEnabled").or_insert(Json::Bool(true));
+            let attributes = normalise(draft.attributes, &catalogue)?;
+            let upn = text(&attributes, "userPrincipalName")
+                .ok_or_else(|| DirectoryError::invalid("userPrincipalName", "is required"))?;
+            let id = uuid::Uuid::new_v4().to_string();
+            rows.push(UserRow::new(&id, attributes, draft.scim_extra, &upn)?);
+        }
+        check_managers_exist(write, &rows).await?;
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            insert_rows(write, chunk).await?;
+        }
+        let ids: Vec<&str> = rows.iter().map(|row| row.id.as_str()).collect();
+        write.log_many(ObjectType::User, &ids, ChangeKind::Created).await?;
+        Ok(rows.into_iter().map(|row| row.created(write)).collect())
+    }
+
+    /// Sets attributes of live users in `write` (see [`UserWrite::Set`]):
+    /// the users read in one query and the change-log entries of those that
+    /// changed written in one, instead of a read and an entry each.
+    async fn set_users_in(
+        &self,
+        write: &mut Write,
+        sets: &[(&str, &[(String, Json)])],
+    ) -> Result<Vec<User>, DirectoryError> {
+        let ids: Vec<&str> = sets.iter().map(|(id, _)| *id).collect();
+        let mut current = live_users(write, &ids).await?;
+        let mut written = Vec::with_capacity(sets.len());
+        let mut changed = Vec::new();
+        for (id, attributes) in sets {
+            let user = current
+                .remove(*id)
+                .ok_or_else(|| DirectoryError::not_found(ObjectType::User, id))?;
+            let new = self
+                .store_user(
+                    write,
+                    id,
+                    with_attributes(&user, attributes),
+                    Some(&user),
+                    UnknownManager::Refuse,
+                )
+                .await?;
+            if new.meta.version != user.meta.version {
+                changed.push(*id);
+            }
+            written.push(new);
+        }
+        write.log_many(ObjectType::User, &changed, ChangeKind::Updated).await?;
         Ok(written)
     }
 
@@ -81,20 +177,48 @@ impl Directory {
                 .map(Some),
             UserWrite::Set { id, attributes } => self
                 .modify_user_in(write, id, None, UnknownManager::Refuse, |current| {
-                    let mut draft = current.draft();
-                    for (name, json) in attributes {
-                        draft.attributes.retain(|key, _| !key.eq_ignore_ascii_case(name));
-                        if !json.is_null() {
-                            draft.attributes.insert(name.clone(), json.clone());
-                        }
-                    }
-                    Ok::<_, DirectoryError>(draft)
+                    Ok::<_, DirectoryError>(with_attributes(current, attributes))
                 })
                 .await
                 .map(|modified| Some(modified.user())),
             UserWrite::Delete { id } => delete_user_in(write, id, None).await.map(|()| None),
         }
     }
+}
+
+/// The user's attributes with these set, or with `Null` removed (names
+/// compared in any case).
+fn with_attributes(user: &User, attributes: &[(String, Json)]) -> UserDraft {
+    let mut draft = user.draft();
+    for (name, json) in attributes {
+        draft.attributes.retain(|key, _| !key.eq_ignore_ascii_case(name));
+        if !json.is_null() {
+            draft.attributes.insert(name.clone(), json.clone());
+        }
+    }
+    draft
+}
+
+/// The live users among `ids`, by id, read in one query (a few hundred
+/// at a time).
+async fn live_users(write: &mut Write, ids: &[&str]) -> Result<HashMap<String, User>, DirectoryError> {
+    let mut users = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(ROWS_PER_INSERT) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT {OBJECT_COLUMNS} FROM directory_users WHERE deleted_at IS NULL AND id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut *write.tx).await? {
+            let user = rows::user(&row)?;
+            users.insert(user.id.clone(), user);
+        }
+    }
+    Ok(users)
 }
 
 /// A write waiting for its group, with where its result goes.
@@ -255,6 +379,49 @@ mod tests {
                 .iter()
                 .all(|c| c.object_type == ObjectType::User)
         );
+    }
+
+    #[tokio::test]
+    async fn a_group_of_changes_writes_and_logs_only_the_users_that_changed() {
+        let directory = directory().await;
+        let first = directory
+            .write_users(&[person("a@x"), person("b@x"), person("c@x")])
+            .await;
+        let (a, b, c) = (created(&first[0]), created(&first[1]), created(&first[2]));
+        let set = |id: &str, name: &str, value: Json| UserWrite::Set {
+            id: id.to_owned(),
+            attributes: vec![(name.to_owned(), value)],
+        };
+        let written = directory
+            .write_users(&[
+                set(&a.id, "manager", json!(c.id)),
+                set(&b.id, "displayName", json!("b@x")),
+                set(&c.id, "jobTitle", json!("CEO")),
+            ])
+            .await;
+        assert_eq!(created(&written[0]).attributes["manager"], json!(c.id));
+        assert_eq!(created(&written[1]).meta.version, 1, "unchanged: not written");
+        assert_eq!(created(&written[2]).meta.version, 2);
+        let updated: Vec<String> = directory
+            .changes_since(3, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|change| change.object_id)
+            .collect();
+        assert_eq!(updated, [a.id.clone(), c.id.clone()]);
+        assert_eq!(directory.user(&b.id).await.unwrap().unwrap().meta.version, 1);
+
+        // A manager that names no user fails alone.
+        let refused = directory
+            .write_users(&[
+                set(&a.id, "manager", json!("nobody")),
+                set(&b.id, "jobTitle", json!("CFO")),
+            ])
+            .await;
+        assert!(matches!(&refused[0], Err(DirectoryError::Invalid { attribute, .. }) if attribute == "manager"));
+        assert_eq!(created(&refused[1]).attributes["jobTitle"], json!("CFO"));
+        assert_eq!(directory.latest_change().await.unwrap(), 6);
     }
 
     #[tokio::test]

@@ -119,6 +119,46 @@ impl Write {
         Ok(())
     }
 
+    /// Appends an entry for each of the objects, in one statement.
+    pub(crate) async fn log_many(
+        &mut self,
+        object_type: ObjectType,
+        ids: &[&str],
+        change: ChangeKind,
+    ) -> Result<(), DirectoryError> {
+        // Five parameters a row, far under what either database takes.
+        for chunk in ids.chunks(1_000) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${})",
+                        i * 5 + 1,
+                        i * 5 + 2,
+                        i * 5 + 3,
+                        i * 5 + 4,
+                        i * 5 + 5
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO directory_changes (seq, object_type, object_id, change, at) VALUES {}",
+                values.join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                self.seq += 1;
+                query = query
+                    .bind(self.seq)
+                    .bind(object_type.as_str())
+                    .bind(*id)
+                    .bind(change.as_str())
+                    .bind(&self.at);
+            }
+            query.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
     /// Commits the write and its log entries together (the server's
     /// `events` module sees the new latest sequence number in the
     /// database). The counter ends at the last entry logged: a write that

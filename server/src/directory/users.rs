@@ -9,7 +9,8 @@ use sqlx::{AssertSqlSafe, Row};
 use super::attributes::normalise;
 use super::changes::Write;
 use super::model::{Page, User, UserDraft};
-use super::rows::{self, OBJECT_COLUMNS, contains_pattern, key, text, to_i64};
+use super::rows::{self, OBJECT_COLUMNS, contains_pattern, text, to_i64};
+use super::user_rows::{UserRow, insert_rows};
 use super::{ChangeKind, Directory, DirectoryError, ObjectType};
 
 /// An indexed attribute that narrows a scan before a filter is evaluated
@@ -90,10 +91,7 @@ impl Directory {
     /// entry: all of them or, on the first refused one, none.
     pub async fn create_users(&self, drafts: Vec<UserDraft>) -> Result<Vec<User>, DirectoryError> {
         let mut write = self.begin().await?;
-        let mut users = Vec::with_capacity(drafts.len());
-        for draft in drafts {
-            users.push(self.create_user_in(&mut write, draft, UnknownManager::Refuse).await?);
-        }
+        let users = self.create_users_in(&mut write, drafts).await?;
         write.commit().await?;
         Ok(users)
     }
@@ -448,7 +446,7 @@ impl Directory {
     }
 
     /// Checks and writes the user's row (insert when `current` is `None`).
-    async fn store_user(
+    pub(super) async fn store_user(
         &self,
         write: &mut Write,
         id: &str,
@@ -487,80 +485,42 @@ impl Directory {
                 Ok(()) => {}
             }
         }
-        let scim_extra = draft.scim_extra.filter(|extra| !is_empty(extra));
-        let attributes_json = serde_json::to_string(&attributes)?;
-        let extra_json = scim_extra.as_ref().map(serde_json::to_string).transpose()?;
-        let columns = (
-            upn.to_lowercase(),
-            text(&attributes, "externalId"),
-            text(&attributes, "employeeId"),
-            key(&attributes, "mail"),
-            key(&attributes, "displayName"),
-        );
-        let meta = match current {
-            None => {
-                let inserted = sqlx::query(
-                    "INSERT INTO directory_users (id, upn_key, external_id, employee_id, mail_key, display_name_key, \
-                     attributes, scim_extra, version, created_at, modified_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9) ON CONFLICT DO NOTHING",
-                )
-                .bind(id)
-                .bind(&columns.0)
-                .bind(&columns.1)
-                .bind(&columns.2)
-                .bind(&columns.3)
-                .bind(&columns.4)
-                .bind(&attributes_json)
-                .bind(&extra_json)
-                .bind(&write.at)
-                .execute(&mut *write.tx)
-                .await?;
-                if inserted.rows_affected() == 0 {
-                    // The userPrincipalName is held (ids are new UUIDs):
-                    // who holds it is said by the check.
-                    check_upn_free(write, id, &upn).await?;
-                    return Err(DirectoryError::Conflict {
-                        attribute: "userPrincipalName".to_owned(),
-                        message: format!("the userPrincipalName `{upn}` is already used by another user"),
-                    });
-                }
-                super::Meta {
-                    version: 1,
-                    created: write.at.clone(),
-                    modified: write.at.clone(),
-                    deleted: None,
-                }
-            }
-            Some(current) => {
-                sqlx::query(
-                    "UPDATE directory_users SET upn_key = $1, external_id = $2, employee_id = $3, mail_key = $4, \
-                     display_name_key = $5, attributes = $6, scim_extra = $7, version = version + 1, \
-                     modified_at = $8 WHERE id = $9",
-                )
-                .bind(&columns.0)
-                .bind(&columns.1)
-                .bind(&columns.2)
-                .bind(&columns.3)
-                .bind(&columns.4)
-                .bind(&attributes_json)
-                .bind(&extra_json)
-                .bind(&write.at)
-                .bind(id)
-                .execute(&mut *write.tx)
-                .await?;
-                super::Meta {
-                    version: current.meta.version + 1,
-                    created: current.meta.created.clone(),
-                    modified: write.at.clone(),
-                    deleted: None,
-                }
-            }
+        let row = UserRow::new(id, attributes, draft.scim_extra, &upn)?;
+        let Some(current) = current else {
+            insert_rows(write, std::slice::from_ref(&row)).await?;
+            return Ok(row.created(write));
         };
+        // Unchanged: not written, so no new version (in a write with others
+        // that commits, too).
+        if row.attributes == current.attributes && row.scim_extra == current.scim_extra {
+            return Ok(current.clone());
+        }
+        sqlx::query(
+            "UPDATE directory_users SET upn_key = $1, external_id = $2, employee_id = $3, mail_key = $4, \
+             display_name_key = $5, attributes = $6, scim_extra = $7, version = version + 1, \
+             modified_at = $8 WHERE id = $9",
+        )
+        .bind(&row.upn_key)
+        .bind(&row.external_id)
+        .bind(&row.employee_id)
+        .bind(&row.mail_key)
+        .bind(&row.display_name_key)
+        .bind(&row.attributes_json)
+        .bind(&row.extra_json)
+        .bind(&write.at)
+        .bind(id)
+        .execute(&mut *write.tx)
+        .await?;
         Ok(User {
             id: id.to_owned(),
-            attributes,
-            scim_extra,
-            meta,
+            attributes: row.attributes,
+            scim_extra: row.scim_extra,
+            meta: super::Meta {
+                version: current.meta.version + 1,
+                created: current.meta.created.clone(),
+                modified: write.at.clone(),
+                deleted: None,
+            },
         })
     }
 }
@@ -590,14 +550,6 @@ pub(super) async fn delete_user_in(write: &mut Write, id: &str, if_version: Opti
         .execute(&mut *write.tx)
         .await?;
     write.log(ObjectType::User, id, ChangeKind::Deleted).await
-}
-
-fn is_empty(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::Object(map) => map.is_empty(),
-        _ => false,
-    }
 }
 
 pub(super) fn check_version(
@@ -659,7 +611,7 @@ async fn purge(write: &mut Write, id: &str) -> Result<(), DirectoryError> {
     write.log(ObjectType::User, id, ChangeKind::Purged).await
 }
 
-async fn check_upn_free(write: &mut Write, id: &str, upn: &str) -> Result<(), DirectoryError> {
+pub(super) async fn check_upn_free(write: &mut Write, id: &str, upn: &str) -> Result<(), DirectoryError> {
     let holder = sqlx::query("SELECT id, deleted_at FROM directory_users WHERE upn_key = $1 AND id <> $2")
         .bind(upn.to_lowercase())
         .bind(id)

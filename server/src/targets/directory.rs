@@ -187,6 +187,11 @@ fn user_kind(kind: SourceKind) -> Result<(), ConnectorError> {
 }
 
 impl Connector for DirectoryConnector {
+    /// As many as a group commits: concurrent writes cost one transaction.
+    fn objects_in_flight(&self) -> usize {
+        crate::directory::GROUP
+    }
+
     fn test_connection(&self) -> ConnectorFuture<'_, ()> {
         Box::pin(async move { self.directory.user_count().await.map(drop).map_err(from_directory) })
     }

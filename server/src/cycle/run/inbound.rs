@@ -1,8 +1,9 @@
 //! Processing an inbound bulk request: each record goes through the same
 //! pipeline as a cycle's objects, with the record as the source object (its
 //! externalId as its id) and Provisio's directory as the target. Records of
-//! different people are processed eight at a time, a person's records in
-//! the order they came; the references phase then resolves managers named
+//! different people are processed together (as many as a group commit
+//! takes, see `directory/batch.rs`), a person's records in the order they
+//! came; the references phase then resolves managers named
 //! by externalId, also those that arrived in an earlier request, and keeps
 //! waiting for those still to come. The records' outcomes are stored with
 //! their log entries and the links to the users they created once the
@@ -10,7 +11,6 @@
 //! yet stored (one processed again finds its user by matching, links it,
 //! and changes nothing).
 
-use super::objects::IN_FLIGHT;
 use super::outcome::action_name;
 use super::*;
 use crate::inbound::requests::{PendingRecord, RecordOutcome};
@@ -116,7 +116,7 @@ fn incoming(external_id: &str, data: &serde_json::Map<String, serde_json::Value>
 }
 
 /// Runs the records through the pipeline, one person's in order, up to
-/// [`IN_FLIGHT`] people at a time after the request's prefetch (every
+/// [`Pipeline::in_flight`] people at a time after the request's prefetch (every
 /// person's first record matched at once); the outcomes are stored
 /// together once all are done ([`Pipeline::records_done`]): a record whose
 /// outcome a crash lost is processed again, which finds its user linked.
@@ -147,7 +147,7 @@ async fn process_records<'r>(
     let mut running = futures_util::stream::FuturesUnordered::new();
     let mut next = people.into_iter();
     loop {
-        while running.len() < IN_FLIGHT {
+        while running.len() < pipeline.in_flight() {
             let Some(person) = next.next() else { break };
             running.push(process_person(pipeline, records, person));
         }

@@ -1,6 +1,6 @@
 //! Reading a cycle's objects from the directory (a page of live ones, one
 //! as it is now, the provisioned ones no longer live) and running them
-//! through the pipeline, [`IN_FLIGHT`] at a time after the page's prefetch,
+//! through the pipeline, [`Pipeline::in_flight`] at a time after the page's prefetch,
 //! counting their outcomes.
 
 use super::*;
@@ -67,13 +67,8 @@ pub(super) async fn gone_since_linked(
     Ok(())
 }
 
-/// Objects a cycle handles at the same time: twice as many as a connector
-/// sends requests at once (four), so that while some objects are decided
-/// and recorded, the target always has requests waiting.
-pub(super) const IN_FLIGHT: usize = 8;
-
 /// Runs the objects (one page) through the pipeline after their prefetch,
-/// [`IN_FLIGHT`] at a time, and returns their outcomes in order. Once the
+/// [`Pipeline::in_flight`] at a time, and returns their outcomes in order. Once the
 /// target refuses the job itself (quarantine), no further object is
 /// started.
 pub(super) async fn process_all(
@@ -96,7 +91,7 @@ async fn run_prefetched(
     let mut running = futures_util::stream::FuturesOrdered::new();
     let mut next = objects.iter();
     loop {
-        while running.len() < IN_FLIGHT && pipeline.halted().is_none() {
+        while running.len() < pipeline.in_flight() && pipeline.halted().is_none() {
             let Some((incoming, change)) = next.next() else { break };
             running.push_back(pipeline.process(incoming, change.map(|seq| seq.to_string())));
         }

@@ -223,6 +223,12 @@ impl Pipeline {
     }
 
     /// The failure that quarantines the job, once one was met.
+    /// Objects processed at the same time: as many as the target takes
+    /// (see [`Connector::objects_in_flight`]).
+    pub(super) fn in_flight(&self) -> usize {
+        self.connector.objects_in_flight().max(1)
+    }
+
     pub fn halted(&self) -> Option<ConnectorError> {
         self.halt.lock().ok().and_then(|halt| halt.clone())
     }

@@ -12,7 +12,6 @@
 //! references wait for their objects to exist in the target.
 
 use super::incoming::source_kind;
-use super::objects::IN_FLIGHT;
 use super::outcome::{bare_decision, connector_code};
 use super::reference_log::{ReferenceNames, ReferenceWrite, labels, reference_steps};
 use super::*;
@@ -58,7 +57,7 @@ impl Pipeline {
         Ok(())
     }
 
-    /// Settles a page of rows, [`IN_FLIGHT`] at a time: each row is its own
+    /// Settles a page of rows, [`Pipeline::in_flight`] at a time: each row is its own
     /// object's (or its own attribute's), and a target that takes writes
     /// concurrently (the directory commits them in groups) takes them
     /// faster so. Once the job is halted no further row is started.
@@ -67,7 +66,7 @@ impl Pipeline {
         let mut rows = page.iter();
         let mut running = futures_util::stream::FuturesUnordered::new();
         loop {
-            while running.len() < IN_FLIGHT && self.halted().is_none() {
+            while running.len() < self.in_flight() && self.halted().is_none() {
                 let Some(row) = rows.next() else { break };
                 running.push(self.settle_reference(row.clone(), false));
             }
