@@ -3,7 +3,9 @@
 //! links (so only once the referenced objects exist in the target) and only
 //! the differences from what was last written are sent — a manager is
 //! replaced or cleared, members are added and removed in batches, several
-//! objects' rows at a time (as the pipeline takes objects). Deleting
+//! objects' rows at a time (as the pipeline takes objects), and a page's
+//! rows stored together once it is done (a crash before that only sends
+//! the same values again next time). Deleting
 //! an object marks the rows that name it, so its groups drop it and its
 //! reports lose their manager. Ids with no target object yet keep
 //! the row waiting; such rows are looked at again when a run links new
@@ -64,6 +66,7 @@ impl Pipeline {
     async fn settle_page(&self, page: &[ReferenceRow], report: &mut CycleReport) -> Result<(), CycleError> {
         use futures_util::StreamExt as _;
         let mut rows = page.iter();
+        let mut rows_settled = Vec::with_capacity(page.len());
         let mut running = futures_util::stream::FuturesUnordered::new();
         loop {
             while running.len() < self.in_flight() && self.halted().is_none() {
@@ -71,8 +74,20 @@ impl Pipeline {
                 running.push(self.settle_reference(row.clone(), false));
             }
             match running.next().await {
-                Some(settled) => settled?.1.count(report),
-                None => return Ok(()),
+                Some(Ok(settled)) => {
+                    settled.written.count(report);
+                    rows_settled.push(settled.row);
+                }
+                Some(Err(error)) => {
+                    // What was written to the target is recorded all the same.
+                    drop(running);
+                    self.state.settle_references(&rows_settled).await?;
+                    return Err(error);
+                }
+                None => {
+                    drop(running);
+                    return Ok(self.state.settle_references(&rows_settled).await?);
+                }
             }
         }
     }
@@ -91,22 +106,20 @@ impl Pipeline {
             if let Some(row) = self.state.reference(kind, source_id, &path).await?
                 && row.pending != Pending::Settled
             {
-                let (outcome, written) = self.settle_reference(row, true).await?;
-                written.count(report);
-                outcomes.push(outcome);
+                let settled = self.settle_reference(row, true).await?;
+                settled.written.count(report);
+                self.state.settle_references(std::slice::from_ref(&settled.row)).await?;
+                outcomes.push(settled.outcome);
             }
         }
         Ok(outcomes)
     }
 
-    /// Settles one row; `name_waiting` names the referenced objects that
+    /// Settles one row, leaving the row to store to the caller;
+    /// `name_waiting` names the referenced objects that
     /// have no target object yet (an on-demand run tells them, a cycle
     /// spares the lookups).
-    async fn settle_reference(
-        &self,
-        mut row: ReferenceRow,
-        name_waiting: bool,
-    ) -> Result<(ReferenceOutcome, Written), CycleError> {
+    async fn settle_reference(&self, mut row: ReferenceRow, name_waiting: bool) -> Result<Settled, CycleError> {
         let started = Instant::now();
         let linked = self.state.targets_of(&row.desired).await?;
         let wanted: Vec<String> = row.desired.iter().filter_map(|id| linked.get(id).cloned()).collect();
@@ -154,7 +167,6 @@ impl Pipeline {
             } else {
                 Pending::Settled
             };
-            self.state.settle_reference(&row).await?;
             let waiting = if name_waiting && unresolved {
                 let names = self.reference_names(&row, &linked, &[]).await?;
                 waiting.iter().map(|id| names.source(id)).collect()
@@ -162,11 +174,15 @@ impl Pipeline {
                 Vec::new()
             };
             let outcome = ReferenceOutcome {
-                path: row.path,
+                path: row.path.clone(),
                 log_entry: None,
                 waiting,
             };
-            return Ok((outcome, Written::Nothing));
+            return Ok(Settled {
+                outcome,
+                written: Written::Nothing,
+                row,
+            });
         };
         let old = std::mem::take(&mut row.exported);
         let written: Vec<String> = old.iter().chain(&exported).cloned().collect();
@@ -227,15 +243,14 @@ impl Pipeline {
                 Written::Failed
             }
         };
-        self.state.settle_reference(&row).await?;
         self.write_log(&entry).await?;
         let waiting = waiting.iter().map(|id| names.source(id)).collect();
         let outcome = ReferenceOutcome {
-            path: row.path,
+            path: row.path.clone(),
             log_entry: Some(entry),
             waiting,
         };
-        Ok((outcome, written))
+        Ok(Settled { outcome, written, row })
     }
 
     /// Adds and removes members. Members whose target objects this job
@@ -273,6 +288,14 @@ impl Pipeline {
 
 /// Reference rows read per query.
 const REFERENCE_PAGE: u32 = 200;
+
+/// A row settled: what became of it, and the row as it is to be stored
+/// (the caller stores a page's rows together).
+struct Settled {
+    outcome: ReferenceOutcome,
+    written: Written,
+    row: ReferenceRow,
+}
 
 /// What settling a row sent to the target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

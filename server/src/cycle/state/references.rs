@@ -112,20 +112,39 @@ impl CycleState {
         row.as_ref().map(reference_row).transpose()
     }
 
-    /// Stores what was written to the target and whether the row still waits.
-    pub async fn settle_reference(&self, row: &ReferenceRow) -> Result<(), StateError> {
-        sqlx::query(
-            "UPDATE cycle_references SET exported = $5, pending = $6 \
-             WHERE job_id = $1 AND object_type = $2 AND source_id = $3 AND path = $4",
-        )
-        .bind(&self.job_id)
-        .bind(row.object_type.as_str())
-        .bind(&row.source_id)
-        .bind(&row.path)
-        .bind(ids_text(&row.exported))
-        .bind(row.pending.as_i64())
-        .execute(self.store.writer())
-        .await?;
+    /// Stores what was written to the target and whether each row still
+    /// waits: a page of rows in one statement.
+    pub async fn settle_references(&self, rows: &[ReferenceRow]) -> Result<(), StateError> {
+        // Five parameters a row, after the job's.
+        for chunk in rows.chunks(200) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let first = i * 5 + 2;
+                    let params: Vec<String> = (first..first + 5).map(|n| format!("${n}")).collect();
+                    format!("({})", params.join(", "))
+                })
+                .collect();
+            // VALUES columns are named column1, column2, … on SQLite and
+            // PostgreSQL alike.
+            let sql = format!(
+                "UPDATE cycle_references SET exported = v.column4, pending = v.column5 FROM (VALUES {}) AS v \
+                 WHERE cycle_references.job_id = $1 AND cycle_references.object_type = v.column1 \
+                 AND cycle_references.source_id = v.column2 AND cycle_references.path = v.column3",
+                values.join(", ")
+            );
+            let query = chunk.iter().fold(
+                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&self.job_id),
+                |query, row| {
+                    query
+                        .bind(row.object_type.as_str())
+                        .bind(row.source_id.clone())
+                        .bind(row.path.clone())
+                        .bind(ids_text(&row.exported))
+                        .bind(row.pending.as_i64())
+                },
+            );
+            query.execute(self.store.writer()).await?;
+        }
         Ok(())
     }
 
@@ -219,7 +238,7 @@ mod tests {
 
         row.exported = vec!["t2".into()];
         row.pending = Pending::Settled;
-        s.settle_reference(&row).await.unwrap();
+        s.settle_references(std::slice::from_ref(&row)).await.unwrap();
         // The same value again changes nothing.
         s.want_references(USER, "u1", "manager", "t1", &["u2".into()])
             .await
@@ -255,7 +274,7 @@ mod tests {
         }
         let mut unresolved = s.reference(ObjectType::Group, "g3", "members").await.unwrap().unwrap();
         unresolved.pending = Pending::Unresolved;
-        s.settle_reference(&unresolved).await.unwrap();
+        s.settle_references(std::slice::from_ref(&unresolved)).await.unwrap();
 
         let (mut seen, mut after) = (Vec::new(), None::<ReferenceRow>);
         loop {
