@@ -5,6 +5,7 @@
 //! Queries are portable SQL with `$1`-style placeholders, which both SQLite
 //! and PostgreSQL accept, run through sqlx's `Any` driver.
 
+mod backfills;
 mod connect;
 mod settings;
 mod sqlite;
@@ -117,6 +118,7 @@ impl Store {
             pool.clone()
         };
         let store = Store { pool, writer, backend };
+        store.backfill().await?;
         store.ensure_instance_id().await?;
         tracing::info!(backend = ?backend, "database ready");
         Ok(store)

@@ -48,7 +48,7 @@ use crate::store::Store;
 pub use escrows::{Escrow, Failure};
 pub use initial_cursor::InitialCursor;
 pub use links::{Link, Linked};
-pub use references::{Pending, ReferenceRow};
+pub use references::{Pending, ReferenceRow, WantedReference};
 pub use staged::{StagedAction, StagedDelete};
 pub use status::{RunStatus, StatusRecord};
 pub use unmatched::UnmatchedGroup;
@@ -94,13 +94,14 @@ impl Store {
 }
 
 /// The job's tables, for [`purge_job`].
-const TABLES: [&str; 7] = [
+const TABLES: [&str; 8] = [
     "cycle_links",
     "cycle_create_intents",
     "cycle_status",
     "cycle_escrows",
     "cycle_staged_deletes",
     "cycle_references",
+    "cycle_reference_ids",
     "cycle_unmatched",
 ];
 

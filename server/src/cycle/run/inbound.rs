@@ -197,11 +197,8 @@ impl Pipeline {
     /// finds its user by matching (the directory reads its own writes) and
     /// links it.
     async fn records_done(&self, done: &[(&PendingRecord, RecordOutcome)]) -> Result<(), CycleError> {
-        let entries = self.take_unwritten_logs();
-        let links = self.take_unwritten_links();
         let mut tx = self.store.writer().begin().await.map_err(ServerError::from)?;
-        self.state.link_created_in(&mut tx, &links, self.now()).await?;
-        crate::logs::Logs::append_in(&mut tx, &entries).await?;
+        self.write_kept_in(&mut tx).await?;
         crate::inbound::requests::InboundRequests::records_done_in(&mut tx, done, self.now()).await?;
         tx.commit().await.map_err(ServerError::from)?;
         Ok(())

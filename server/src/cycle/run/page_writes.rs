@@ -1,24 +1,59 @@
 //! A cycle's writes a page at a time: the links to the objects a page
-//! created and its log entries are kept until the page is done and then
-//! written in one transaction, with the cycle's progress, where an initial
-//! cycle resumes (an inbound request's log entries, with its records'
-//! outcomes) and the end of the page's create intents, so a page costs one
-//! commit instead of one or two per object. A crash before that commit
-//! loses the page's links and entries, never an account: the next cycle
-//! reconciles the intents, matching each object (deleted ones too) and
-//! linking the account it finds (`run/intents.rs`). Links found by
-//! matching, and escrows, are written as each object is applied.
+//! created, its log entries and what the directory names for its objects'
+//! references are kept until the page is done and then written in one
+//! transaction, with the cycle's progress, where an initial cycle resumes
+//! (an inbound request's, with its records' outcomes) and the end of the
+//! page's create intents, so a page costs one commit instead of one or two
+//! per object. A crash before that commit loses the page's links, entries
+//! and references, never an account: the next cycle reconciles the
+//! intents, matching each object (deleted ones too) and linking the account
+//! it finds (`run/intents.rs`), and takes the page's objects again (its
+//! cursor or watermark did not move), recording their references then.
+//! Links found by matching, and escrows, are written as each object is
+//! applied.
+
+use std::sync::Mutex;
 
 use super::*;
+use crate::cycle::state::WantedReference;
+
+/// What a page keeps until its write.
+#[derive(Default)]
+pub(super) struct Kept {
+    logs: Mutex<Vec<LogEntry>>,
+    /// Links to the objects the page created.
+    links: Mutex<Vec<(ObjectType, String, String)>>,
+    /// What the directory names for the page's objects' references.
+    references: Mutex<Vec<WantedReference>>,
+}
 
 impl Pipeline {
     /// Writes a log entry now, or, in a cycle, keeps it for the page's
     /// write ([`Pipeline::page_done`]).
     pub(super) async fn write_log(&self, entry: &LogEntry) -> Result<(), CycleError> {
-        if keep(&self.unwritten_logs, entry.clone()) {
+        if keep(self.kept.as_ref().map(|k| &k.logs), entry.clone()) {
             return Ok(());
         }
         Ok(self.store.logs().append(std::slice::from_ref(entry)).await?)
+    }
+
+    /// Records a reference attribute's value now, or, in a cycle, keeps it
+    /// for the page's write.
+    pub(super) async fn want_reference(&self, wanted: WantedReference) -> Result<(), CycleError> {
+        if keep(self.kept.as_ref().map(|k| &k.references), wanted.clone()) {
+            return Ok(());
+        }
+        let WantedReference {
+            object_type,
+            source_id,
+            path,
+            target_id,
+            desired,
+        } = wanted;
+        Ok(self
+            .state
+            .want_references(object_type, &source_id, &path, &target_id, &desired)
+            .await?)
     }
 
     /// Keeps a link to an object this run created for the page's write;
@@ -26,19 +61,30 @@ impl Pipeline {
     /// request).
     pub(super) fn keep_link(&self, kind: ObjectType, source_id: &str, target_id: &str) -> bool {
         keep(
-            &self.unwritten_links,
+            self.kept.as_ref().map(|k| &k.links),
             (kind, source_id.to_owned(), target_id.to_owned()),
         )
     }
 
-    /// The links kept so far, to be written by the caller.
-    pub(super) fn take_unwritten_links(&self) -> Vec<(ObjectType, String, String)> {
-        take_kept(&self.unwritten_links)
+    /// Writes what the page kept (links, log entries, references) in the
+    /// caller's transaction.
+    pub(super) async fn write_kept_in(&self, tx: &mut sqlx::AnyConnection) -> Result<(), CycleError> {
+        let Some(kept) = &self.kept else {
+            return Ok(());
+        };
+        self.state
+            .link_created_in(tx, &take_kept(&kept.links), self.now())
+            .await?;
+        crate::logs::Logs::append_in(tx, &take_kept(&kept.logs)).await?;
+        self.state.want_references_in(tx, &take_kept(&kept.references)).await?;
+        Ok(())
     }
 
-    /// The log entries kept so far, to be written by the caller.
-    pub(super) fn take_unwritten_logs(&self) -> Vec<LogEntry> {
-        take_kept(&self.unwritten_logs)
+    /// Whether the page kept anything to write.
+    fn kept_anything(&self) -> bool {
+        self.kept
+            .as_ref()
+            .is_some_and(|kept| holds(&kept.logs) || holds(&kept.links) || holds(&kept.references))
     }
 
     /// The page is done: its kept log entries and, when given, the cycle's
@@ -55,15 +101,12 @@ impl Pipeline {
         objects_done: Option<u64>,
         last: Option<(ObjectType, &str)>,
     ) -> Result<(), CycleError> {
-        let entries = self.take_unwritten_logs();
-        let links = self.take_unwritten_links();
         let intents = self.take_page_intents();
-        if entries.is_empty() && links.is_empty() && objects_done.is_none() && last.is_none() && intents.is_empty() {
+        if !self.kept_anything() && objects_done.is_none() && last.is_none() && intents.is_empty() {
             return Ok(());
         }
         let mut tx = self.store.writer().begin().await.map_err(ServerError::from)?;
-        self.state.link_created_in(&mut tx, &links, self.now()).await?;
-        crate::logs::Logs::append_in(&mut tx, &entries).await?;
+        self.write_kept_in(&mut tx).await?;
         self.state.drop_create_intents_in(&mut tx, &intents).await?;
         if let Some(done) = objects_done {
             self.state.progress_in(&mut tx, done).await?;
@@ -78,8 +121,8 @@ impl Pipeline {
 
 /// Keeps `item` for the page's write; false when this run keeps none
 /// (`slot` is `None`) and it is to be written at once.
-fn keep<T>(slot: &Option<std::sync::Mutex<Vec<T>>>, item: T) -> bool {
-    match slot.as_ref().map(std::sync::Mutex::lock) {
+fn keep<T>(slot: Option<&Mutex<Vec<T>>>, item: T) -> bool {
+    match slot.map(Mutex::lock) {
         Some(Ok(mut kept)) => {
             kept.push(item);
             true
@@ -88,9 +131,13 @@ fn keep<T>(slot: &Option<std::sync::Mutex<Vec<T>>>, item: T) -> bool {
     }
 }
 
-/// What `slot` kept so far, taken.
-fn take_kept<T>(slot: &Option<std::sync::Mutex<Vec<T>>>) -> Vec<T> {
-    slot.as_ref()
-        .and_then(|kept| kept.lock().ok().map(|mut kept| std::mem::take(&mut *kept)))
+fn holds<T>(slot: &Mutex<Vec<T>>) -> bool {
+    slot.lock().is_ok_and(|kept| !kept.is_empty())
+}
+
+/// What was kept in `slot`, leaving it empty.
+fn take_kept<T>(slot: &Mutex<Vec<T>>) -> Vec<T> {
+    slot.lock()
+        .map(|mut kept| std::mem::take(&mut *kept))
         .unwrap_or_default()
 }

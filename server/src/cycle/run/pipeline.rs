@@ -62,12 +62,9 @@ pub struct Pipeline {
     /// The current page's prefetched links, escrows, records and matches
     /// (`run/prefetch.rs`).
     pub(super) prefetched: std::sync::Mutex<Prefetched>,
-    /// A cycle's log entries not yet written: they are written a page at a
-    /// time, with its progress (`None`: each is written as it is made).
-    pub(super) unwritten_logs: Option<std::sync::Mutex<Vec<LogEntry>>>,
-    /// A cycle's links to objects it created, not yet written: they are
-    /// written with the page (`None`: each is written as it is made).
-    pub(super) unwritten_links: Option<std::sync::Mutex<Vec<(ObjectType, String, String)>>>,
+    /// What a cycle's page (or an inbound request) writes once it is done
+    /// (`None`, on demand: each is written as it is made).
+    pub(super) kept: Option<super::page_writes::Kept>,
     /// The create intents the current page recorded, which its commit
     /// drops (`run/intents.rs`).
     pub(super) page_intents: std::sync::Mutex<Vec<(ObjectType, String)>>,
@@ -136,10 +133,7 @@ impl Pipeline {
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .map(|t| t.with_timezone(&Utc));
         let run_id = uuid::Uuid::new_v4().to_string();
-        let unwritten_logs =
-            matches!(run, PipelineRun::Cycle | PipelineRun::Inbound { .. }).then(|| std::sync::Mutex::new(Vec::new()));
-        let unwritten_links =
-            matches!(run, PipelineRun::Cycle | PipelineRun::Inbound { .. }).then(|| std::sync::Mutex::new(Vec::new()));
+        let kept = matches!(run, PipelineRun::Cycle | PipelineRun::Inbound { .. }).then(Default::default);
         let run = match run {
             PipelineRun::OnDemand => RunInfo::on_demand(&detail.id, &job.definition.name, run_id),
             PipelineRun::Cycle => RunInfo::cycle(&detail.id, &job.definition.name, run_id),
@@ -163,8 +157,7 @@ impl Pipeline {
             reads_member_of,
             connection_changed_at,
             prefetched: std::sync::Mutex::new(Prefetched::default()),
-            unwritten_logs,
-            unwritten_links,
+            kept,
             page_intents: std::sync::Mutex::new(Vec::new()),
         })
     }
@@ -290,10 +283,15 @@ impl Pipeline {
                     && decision.status != Status::Failure
                     && decision.action != Action::Delete
                 {
-                    for (path, source_ids) in references {
-                        self.state
-                            .want_references(kind, source_id, &path, target_id, &source_ids)
-                            .await?;
+                    for (path, desired) in references {
+                        let wanted = crate::cycle::state::WantedReference {
+                            object_type: kind,
+                            source_id: source_id.to_owned(),
+                            path,
+                            target_id: target_id.clone(),
+                            desired,
+                        };
+                        self.want_reference(wanted).await?;
                     }
                 }
                 (decision, applied)

@@ -3,6 +3,8 @@
 //! and the target ids last written, so that a cycle resolves them once the
 //! referenced objects exist in the target and sends only the differences.
 
+use std::collections::HashMap;
+
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
@@ -63,9 +65,8 @@ const PENDING_REFERENCES: &str = "SELECT object_type, source_id, path, target_id
 
 impl CycleState {
     /// Records what the directory names for the object's reference
-    /// attribute. Marks the row [`Pending::Changed`] when that differs from
-    /// what was recorded (or nothing was), and leaves it alone otherwise, so
-    /// an object in step costs one read.
+    /// attribute (one [`WantedReference`]), at once. See
+    /// [`CycleState::want_references_in`].
     pub async fn want_references(
         &self,
         object_type: ObjectType,
@@ -74,21 +75,144 @@ impl CycleState {
         target_id: &str,
         desired: &[String],
     ) -> Result<(), StateError> {
-        // One statement: a row in step is left alone by the `WHERE`.
-        sqlx::query(
-            "INSERT INTO cycle_references (job_id, object_type, source_id, path, target_id, desired, exported, pending) \
-             VALUES ($1, $2, $3, $4, $5, $6, '[]', 1) ON CONFLICT (job_id, object_type, source_id, path) \
-             DO UPDATE SET target_id = excluded.target_id, desired = excluded.desired, pending = 1 \
-             WHERE cycle_references.desired <> excluded.desired OR cycle_references.target_id <> excluded.target_id",
-        )
-        .bind(&self.job_id)
-        .bind(object_type.as_str())
-        .bind(source_id)
-        .bind(path)
-        .bind(target_id)
-        .bind(ids_text(desired))
-        .execute(self.store.writer())
-        .await?;
+        let wanted = WantedReference {
+            object_type,
+            source_id: source_id.to_owned(),
+            path: path.to_owned(),
+            target_id: target_id.to_owned(),
+            desired: desired.to_vec(),
+        };
+        let mut tx = self.store.writer().begin().await?;
+        self.want_references_in(&mut tx, std::slice::from_ref(&wanted)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records what the directory names for objects' reference attributes,
+    /// in the caller's transaction (a page's). A row whose value or
+    /// target id differs from what was recorded (or that is new) is marked
+    /// [`Pending::Changed`] and its ids are indexed again; a row in step is
+    /// left alone by the statement's `WHERE`, so objects in step cost one
+    /// statement for the page. Of an object named twice, the last counts.
+    pub async fn want_references_in(
+        &self,
+        connection: &mut sqlx::AnyConnection,
+        wanted: &[WantedReference],
+    ) -> Result<(), StateError> {
+        let mut last: HashMap<(ObjectType, &str, &str), &WantedReference> = HashMap::new();
+        for one in wanted {
+            last.insert((one.object_type, &one.source_id, &one.path), one);
+        }
+        let rows: Vec<&WantedReference> = last.into_values().collect();
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let first = i * 5 + 2;
+                    format!(
+                        "($1, ${}, ${}, ${}, ${}, ${}, '[]', 1)",
+                        first,
+                        first + 1,
+                        first + 2,
+                        first + 3,
+                        first + 4
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO cycle_references (job_id, object_type, source_id, path, target_id, desired, exported, pending) \
+                 VALUES {} ON CONFLICT (job_id, object_type, source_id, path) \
+                 DO UPDATE SET target_id = excluded.target_id, desired = excluded.desired, pending = 1 \
+                 WHERE cycle_references.desired <> excluded.desired OR cycle_references.target_id <> excluded.target_id \
+                 RETURNING object_type, source_id, path",
+                values.join(", ")
+            );
+            let query = chunk.iter().fold(
+                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&self.job_id),
+                |query, one| {
+                    query
+                        .bind(one.object_type.as_str())
+                        .bind(one.source_id.clone())
+                        .bind(one.path.clone())
+                        .bind(one.target_id.clone())
+                        .bind(ids_text(&one.desired))
+                },
+            );
+            let mut changed = Vec::new();
+            for row in query.fetch_all(&mut *connection).await? {
+                let key = (
+                    object_type(&row.try_get::<String, _>("object_type")?)?,
+                    row.try_get::<String, _>("source_id")?,
+                    row.try_get::<String, _>("path")?,
+                );
+                if let Some(one) = chunk
+                    .iter()
+                    .find(|one| (one.object_type, &one.source_id, &one.path) == (key.0, &key.1, &key.2))
+                {
+                    changed.push(*one);
+                }
+            }
+            self.index_ids(connection, &changed).await?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the indexed ids of these rows with the ids they name now.
+    async fn index_ids(
+        &self,
+        connection: &mut sqlx::AnyConnection,
+        rows: &[&WantedReference],
+    ) -> Result<(), StateError> {
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let keys: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, ${}, ${})", i * 3 + 2, i * 3 + 3, i * 3 + 4))
+                .collect();
+            let sql = format!(
+                "DELETE FROM cycle_reference_ids WHERE job_id = $1 AND (object_type, source_id, path) IN (VALUES {})",
+                keys.join(", ")
+            );
+            let query = chunk.iter().fold(
+                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&self.job_id),
+                |query, row| {
+                    query
+                        .bind(row.object_type.as_str())
+                        .bind(row.source_id.clone())
+                        .bind(row.path.clone())
+                },
+            );
+            query.execute(&mut *connection).await?;
+        }
+        let named: Vec<(&WantedReference, &String)> = rows
+            .iter()
+            .flat_map(|row| {
+                let mut ids: Vec<&String> = row.desired.iter().collect();
+                ids.sort();
+                ids.dedup();
+                ids.into_iter().map(move |id| (*row, id))
+            })
+            .collect();
+        for chunk in named.chunks(ROWS_PER_STATEMENT) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let first = i * 4 + 2;
+                    format!("($1, ${}, ${}, ${}, ${})", first, first + 1, first + 2, first + 3)
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO cycle_reference_ids (job_id, referenced_id, object_type, source_id, path) VALUES {}",
+                values.join(", ")
+            );
+            let query = chunk.iter().fold(
+                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&self.job_id),
+                |query, (row, id)| {
+                    query
+                        .bind((*id).clone())
+                        .bind(row.object_type.as_str())
+                        .bind(row.source_id.clone())
+                        .bind(row.path.clone())
+                },
+            );
+            query.execute(&mut *connection).await?;
+        }
         Ok(())
     }
 
@@ -173,13 +297,12 @@ impl CycleState {
     }
 
     /// Marks every row naming this source object as changed (it was
-    /// deleted from the target: its groups and reports must drop it).
+    /// deleted from the target: its groups and reports must drop it): the
+    /// rows are found through the ids they name, not by reading them all.
     pub async fn touch_references_to(&self, source_id: &str) -> Result<(), StateError> {
-        // Ids are stored as a JSON array of strings: the quoted id matches
-        // exactly one element (directory ids contain no quotes).
-        sqlx::query("UPDATE cycle_references SET pending = 1 WHERE job_id = $1 AND desired LIKE $2")
+        sqlx::query(TOUCH_REFERENCES_TO)
             .bind(&self.job_id)
-            .bind(format!("%{}%", serde_json::Value::from(source_id)))
+            .bind(source_id)
             .execute(self.store.writer())
             .await?;
         Ok(())
@@ -187,15 +310,42 @@ impl CycleState {
 
     /// Forgets the object's references (it was deleted from the target).
     pub async fn drop_references(&self, object_type: ObjectType, source_id: &str) -> Result<(), StateError> {
-        sqlx::query("DELETE FROM cycle_references WHERE job_id = $1 AND object_type = $2 AND source_id = $3")
+        let mut tx = self.store.writer().begin().await?;
+        for table in ["cycle_references", "cycle_reference_ids"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE job_id = $1 AND object_type = $2 AND source_id = $3"
+            )))
             .bind(&self.job_id)
             .bind(object_type.as_str())
             .bind(source_id)
-            .execute(self.store.writer())
+            .execute(&mut *tx)
             .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 }
+
+/// What the directory names for one reference attribute of one object, to
+/// be recorded ([`CycleState::want_references_in`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WantedReference {
+    pub object_type: ObjectType,
+    pub source_id: String,
+    pub path: String,
+    /// The object's own target id.
+    pub target_id: String,
+    /// Source ids the directory names.
+    pub desired: Vec<String>,
+}
+
+/// [`CycleState::touch_references_to`]'s statement.
+const TOUCH_REFERENCES_TO: &str = "UPDATE cycle_references SET pending = 1 WHERE job_id = $1 AND \
+     (object_type, source_id, path) IN \
+     (SELECT object_type, source_id, path FROM cycle_reference_ids WHERE job_id = $1 AND referenced_id = $2)";
+
+/// Rows per multi-row statement: at most five parameters each.
+const ROWS_PER_STATEMENT: usize = 200;
 
 fn ids_text(ids: &[String]) -> String {
     serde_json::Value::from(ids.to_vec()).to_string()
@@ -262,6 +412,49 @@ mod tests {
         );
         s.drop_references(USER, "u1").await.unwrap();
         assert_eq!(s.reference(USER, "u1", "manager").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn rows_naming_a_deleted_object_are_found_by_its_id() {
+        let s = state("j").await;
+        let want = async |kind, source: &str, path: &str, desired: &[&str]| {
+            let desired: Vec<String> = desired.iter().map(|id| (*id).to_owned()).collect();
+            s.want_references(kind, source, path, "t", &desired).await.unwrap();
+            let mut row = s.reference(kind, source, path).await.unwrap().unwrap();
+            row.pending = Pending::Settled;
+            s.settle_references(std::slice::from_ref(&row)).await.unwrap();
+        };
+        want(ObjectType::Group, "g1", "members", &["u1", "u2"]).await;
+        want(ObjectType::User, "u3", "manager", &["u1"]).await;
+        want(ObjectType::User, "u4", "manager", &["u2"]).await;
+        // g1 no longer names u1: its ids follow.
+        want(ObjectType::Group, "g1", "members", &["u2"]).await;
+        let changed = async || {
+            let rows = s.pending_references(Pending::Changed, None, 10).await.unwrap();
+            let mut sources: Vec<String> = rows.into_iter().map(|row| row.source_id).collect();
+            sources.sort();
+            sources
+        };
+        s.touch_references_to("u1").await.unwrap();
+        assert_eq!(changed().await, ["u3"]);
+        s.touch_references_to("u2").await.unwrap();
+        assert_eq!(changed().await, ["g1", "u3", "u4"]);
+
+        s.drop_references(ObjectType::User, "u3").await.unwrap();
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cycle_reference_ids WHERE source_id = 'u3'")
+            .fetch_one(s.store.pool())
+            .await
+            .unwrap();
+        assert_eq!(left, 0, "a dropped row's ids go with it");
+        // The rows are sought through the id, not read one by one.
+        let plan = super::super::links::tests::plan(&s, TOUCH_REFERENCES_TO, 2).await;
+        assert!(
+            plan.contains("SEARCH cycle_reference_ids USING COVERING INDEX")
+                && plan.contains("(job_id=? AND referenced_id=?)")
+                && plan.contains("SEARCH cycle_references")
+                && !plan.contains("SCAN"),
+            "{plan}"
+        );
     }
 
     #[tokio::test]
