@@ -15,8 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::ObjectType;
 use super::attributes::normalise;
-use super::changes::ChangeKind;
-use super::changes::Write;
+use super::changes::{ChangeKind, Write};
 use super::model::{User, UserDraft};
 use super::rows::{self, OBJECT_COLUMNS, text};
 use super::user_rows::{ROWS_PER_INSERT, UserRow, check_managers_exist, insert_rows};
