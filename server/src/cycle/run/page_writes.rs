@@ -131,6 +131,7 @@ fn keep<T>(slot: Option<&Mutex<Vec<T>>>, item: T) -> bool {
     }
 }
 
+/// Whether `slot` keeps anything.
 fn holds<T>(slot: &Mutex<Vec<T>>) -> bool {
     slot.lock().is_ok_and(|kept| !kept.is_empty())
 }
