@@ -203,10 +203,9 @@ fn with_attributes(user: &User, attributes: &[(String, Json)]) -> UserDraft {
 async fn live_users(write: &mut Write, ids: &[&str]) -> Result<HashMap<String, User>, DirectoryError> {
     let mut users = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(ROWS_PER_INSERT) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
         let sql = format!(
             "SELECT {OBJECT_COLUMNS} FROM directory_users WHERE deleted_at IS NULL AND id IN ({})",
-            placeholders.join(", ")
+            rows::placeholders(1, chunk.len())
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {

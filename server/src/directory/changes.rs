@@ -129,16 +129,7 @@ impl Write {
         // Five parameters a row, far under what either database takes.
         for chunk in ids.chunks(1_000) {
             let values: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    format!(
-                        "(${}, ${}, ${}, ${}, ${})",
-                        i * 5 + 1,
-                        i * 5 + 2,
-                        i * 5 + 3,
-                        i * 5 + 4,
-                        i * 5 + 5
-                    )
-                })
+                .map(|i| format!("({})", super::rows::placeholders(i * 5 + 1, 5)))
                 .collect();
             let sql = format!(
                 "INSERT INTO directory_changes (seq, object_type, object_id, change, at) VALUES {}",

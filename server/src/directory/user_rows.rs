@@ -11,7 +11,7 @@ use sqlx::AssertSqlSafe;
 use super::DirectoryError;
 use super::changes::Write;
 use super::model::User;
-use super::rows::{key, text};
+use super::rows::{key, placeholders, text};
 use super::users::check_upn_free;
 
 /// A user's row as it is written: its attributes and the columns indexed
@@ -79,20 +79,8 @@ pub(super) const ROWS_PER_INSERT: usize = 500;
 pub(super) async fn insert_rows(write: &mut Write, rows: &[UserRow]) -> Result<(), DirectoryError> {
     let values: Vec<String> = (0..rows.len())
         .map(|i| {
-            let p = |n: usize| format!("${}", i * 10 + n);
-            format!(
-                "({}, {}, {}, {}, {}, {}, {}, {}, 1, {}, {})",
-                p(1),
-                p(2),
-                p(3),
-                p(4),
-                p(5),
-                p(6),
-                p(7),
-                p(8),
-                p(9),
-                p(10)
-            )
+            let first = i * 10 + 1;
+            format!("({}, 1, {})", placeholders(first, 8), placeholders(first + 8, 2))
         })
         .collect();
     let sql = format!(
@@ -142,10 +130,9 @@ pub(super) async fn check_managers_exist(write: &mut Write, rows: &[UserRow]) ->
     named.sort();
     named.dedup();
     for chunk in named.chunks(ROWS_PER_INSERT) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
         let sql = format!(
             "SELECT id FROM directory_users WHERE deleted_at IS NULL AND id IN ({})",
-            placeholders.join(", ")
+            placeholders(1, chunk.len())
         );
         let mut query = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql));
         for manager in chunk {

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
+use super::links::placeholders;
 use super::{CycleState, StateError, corrupt, object_type};
 use crate::directory::ObjectType;
 
@@ -106,17 +107,7 @@ impl CycleState {
         let rows: Vec<&WantedReference> = last.into_values().collect();
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let values: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let first = i * 5 + 2;
-                    format!(
-                        "($1, ${}, ${}, ${}, ${}, ${}, '[]', 1)",
-                        first,
-                        first + 1,
-                        first + 2,
-                        first + 3,
-                        first + 4
-                    )
-                })
+                .map(|i| format!("($1, {}, '[]', 1)", placeholders(i * 5 + 2, 5)))
                 .collect();
             let sql = format!(
                 "INSERT INTO cycle_references (job_id, object_type, source_id, path, target_id, desired, exported, pending) \
@@ -164,7 +155,7 @@ impl CycleState {
     ) -> Result<(), StateError> {
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let keys: Vec<String> = (0..chunk.len())
-                .map(|i| format!("(${}, ${}, ${})", i * 3 + 2, i * 3 + 3, i * 3 + 4))
+                .map(|i| format!("({})", placeholders(i * 3 + 2, 3)))
                 .collect();
             let sql = format!(
                 "DELETE FROM cycle_reference_ids WHERE job_id = $1 AND (object_type, source_id, path) IN (VALUES {})",
@@ -192,10 +183,7 @@ impl CycleState {
             .collect();
         for chunk in named.chunks(ROWS_PER_STATEMENT) {
             let values: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let first = i * 4 + 2;
-                    format!("($1, ${}, ${}, ${}, ${})", first, first + 1, first + 2, first + 3)
-                })
+                .map(|i| format!("($1, {})", placeholders(i * 4 + 2, 4)))
                 .collect();
             let sql = format!(
                 "INSERT INTO cycle_reference_ids (job_id, referenced_id, object_type, source_id, path) VALUES {}",
@@ -240,13 +228,9 @@ impl CycleState {
     /// waits: a page of rows in one statement.
     pub async fn settle_references(&self, rows: &[ReferenceRow]) -> Result<(), StateError> {
         // Five parameters a row, after the job's.
-        for chunk in rows.chunks(200) {
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let values: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let first = i * 5 + 2;
-                    let params: Vec<String> = (first..first + 5).map(|n| format!("${n}")).collect();
-                    format!("({})", params.join(", "))
-                })
+                .map(|i| format!("({})", placeholders(i * 5 + 2, 5)))
                 .collect();
             // VALUES columns are named column1, column2, … on SQLite and
             // PostgreSQL alike.
