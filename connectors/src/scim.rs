@@ -318,8 +318,16 @@ impl ScimConnector {
         target_object(&reply.body)
     }
 
+    /// Under RFC 7644 a group's answer is asked for without its members
+    /// (§3.9 applies `excludedAttributes` to PATCH): nothing here reads
+    /// them, and a server that honours it need not read a big group's
+    /// members for each batch. Entra-compatible requests stay as Entra
+    /// sends them (§9: `PATCH /Groups/{id}`).
     async fn patch(&self, kind: SourceKind, id: &str, body: Json) -> Result<(), ConnectorError> {
-        let url = self.url(&[endpoint(kind), id])?;
+        let url = match self.dialect {
+            Dialect::Rfc7644 => self.resource_url(kind, id)?,
+            Dialect::Entra => self.url(&[endpoint(kind), id])?,
+        };
         self.send(Method::PATCH, url, Some(&body), true).await.map(drop)
     }
 

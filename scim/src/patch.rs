@@ -12,10 +12,12 @@ use crate::schema::{AttrType, AttributeDef, Mutability, ResourceSchema, SchemaDe
 use crate::validate::{coerce, coerce_one, describe};
 
 mod by_value;
+mod member_delta;
 mod members;
 mod primary;
 
 use self::by_value::ByValue;
+pub use self::member_delta::{MemberDelta, member_delta};
 use self::members::{find, find_in, holder, is_unassigned, put, set_sub, take, take_array};
 use self::primary::{primaries, settle_primaries};
 

@@ -24,6 +24,7 @@ mod evaluation_inputs;
 mod examples;
 mod find_many;
 mod first_hour;
+mod group_members;
 mod http_limits;
 mod inbound;
 mod inbound_cli;

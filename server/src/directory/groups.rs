@@ -10,6 +10,7 @@ use sqlx::{AssertSqlSafe, Row};
 
 use super::attributes::{group_catalogue, normalise};
 use super::changes::Write;
+use super::group_members::{live_member_kinds, log_member_changes};
 use super::model::{Group, GroupDraft, Member, MemberKind, Page};
 use super::rows::{self, OBJECT_COLUMNS, contains_pattern, key, placeholders, text, to_i64};
 use super::users::check_version;
@@ -60,14 +61,28 @@ impl Directory {
         Ok(group.filter(|group| group.meta.deleted.is_none()))
     }
 
-    pub async fn group_including_deleted(&self, id: &str) -> Result<Option<Group>, DirectoryError> {
+    /// The live group with its members left unread (an empty list): for
+    /// answers that do not show them, whatever the group's size.
+    pub async fn group_without_members(&self, id: &str) -> Result<Option<Group>, DirectoryError> {
+        let row = self.group_row(id).await?;
+        let group = row.as_ref().map(group_of_row).transpose()?;
+        Ok(group.filter(|group| group.meta.deleted.is_none()))
+    }
+
+    async fn group_row(&self, id: &str) -> Result<Option<AnyRow>, DirectoryError> {
         let row = sqlx::query(AssertSqlSafe(format!(
             "SELECT {OBJECT_COLUMNS} FROM directory_groups WHERE id = $1"
         )))
         .bind(id)
         .fetch_optional(self.store.pool())
         .await?;
-        let Some(row) = row else { return Ok(None) };
+        Ok(row)
+    }
+
+    pub async fn group_including_deleted(&self, id: &str) -> Result<Option<Group>, DirectoryError> {
+        let Some(row) = self.group_row(id).await? else {
+            return Ok(None);
+        };
         let mut groups = with_members(self.store.pool(), vec![row]).await?;
         Ok(groups.pop())
     }
@@ -282,6 +297,17 @@ async fn set_deleted(write: &mut Write, id: &str, deleted: bool) -> Result<(), D
 }
 
 /// Reads the groups' rows and attaches their live direct members.
+/// A group row as a group whose members are still to be read.
+fn group_of_row(row: &AnyRow) -> Result<Group, DirectoryError> {
+    Ok(Group {
+        id: row.try_get("id")?,
+        attributes: rows::json_map(row, "attributes")?,
+        members: Vec::new(),
+        scim_extra: rows::optional_json(row, "scim_extra")?,
+        meta: rows::meta(row)?,
+    })
+}
+
 async fn with_members<'e, E>(executor: E, rows: Vec<AnyRow>) -> Result<Vec<Group>, DirectoryError>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
@@ -291,15 +317,7 @@ where
     }
     let mut groups = rows
         .iter()
-        .map(|row| {
-            Ok(Group {
-                id: row.try_get("id")?,
-                attributes: rows::json_map(row, "attributes")?,
-                members: Vec::new(),
-                scim_extra: rows::optional_json(row, "scim_extra")?,
-                meta: rows::meta(row)?,
-            })
-        })
+        .map(group_of_row)
         .collect::<Result<Vec<_>, DirectoryError>>()?;
     let sql = format!(
         "SELECT m.group_id, m.member_id, m.member_type FROM directory_members m \
@@ -418,26 +436,12 @@ async fn resolve_members(
     let mut kinds: HashMap<String, MemberKind> = current
         .map(|group| group.members.iter().map(|m| (m.id.clone(), m.kind)).collect())
         .unwrap_or_default();
-    let unknown: Vec<&String> = unique
+    let unknown: Vec<&str> = unique
         .iter()
-        .copied()
-        .filter(|id| !kinds.contains_key(id.as_str()))
+        .map(|id| id.as_str())
+        .filter(|id| !kinds.contains_key(*id))
         .collect();
-    for chunk in unknown.chunks(500) {
-        let list = placeholders(1, chunk.len());
-        let sql = format!(
-            "SELECT id, 'user' AS kind FROM directory_users WHERE deleted_at IS NULL AND id IN ({list}) \
-             UNION ALL SELECT id, 'group' AS kind FROM directory_groups WHERE deleted_at IS NULL AND id IN ({list})"
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for id in chunk {
-            query = query.bind((*id).clone());
-        }
-        for row in query.fetch_all(&mut *write.tx).await? {
-            let kind: String = row.try_get("kind")?;
-            kinds.insert(row.try_get("id")?, MemberKind::parse(&kind));
-        }
-    }
+    kinds.extend(live_member_kinds(write, &unknown).await?);
     for id in unique {
         let kind = kinds
             .get(id.as_str())
@@ -489,24 +493,12 @@ async fn replace_members(
         .execute(&mut *write.tx)
         .await?;
     }
-    // The groups an added or removed member belongs to changed: its
-    // `memberOf` (and that of everything below a nested group) is a change
-    // for the jobs that scope or map by it.
-    for member in &changed {
-        match member.kind {
-            MemberKind::User => write.log(ObjectType::User, &member.id, ChangeKind::Updated).await?,
-            MemberKind::Group => {
-                write.log(ObjectType::Group, &member.id, ChangeKind::Updated).await?;
-                log_everything_below(write, &member.id).await?;
-            }
-        }
-    }
-    Ok(())
+    log_member_changes(write, &changed).await
 }
 
 /// Logs an update of every live user and group below the group, directly
 /// or through nested groups: their `memberOf` changed with the group's.
-async fn log_everything_below(write: &mut Write, group_id: &str) -> Result<(), DirectoryError> {
+pub(super) async fn log_everything_below(write: &mut Write, group_id: &str) -> Result<(), DirectoryError> {
     let rows = sqlx::query(
         "WITH RECURSIVE down(member_id, member_type) AS ( \
              SELECT member_id, member_type FROM directory_members WHERE group_id = $1 \

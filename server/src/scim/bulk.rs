@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use provisio_scim::{ScimError, ScimType};
 
 use super::resource;
-use super::service::{Kind, Scim};
+use super::service::{Kind, Members, Scim};
 
 pub(crate) const BULK_REQUEST_URN: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 pub(crate) const BULK_RESPONSE_URN: &str = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
@@ -126,7 +126,10 @@ impl Scim {
         let resource = match operation.method {
             Method::POST if id.is_none() => Some(self.create(kind, need_data()?).await?),
             Method::PUT => Some(self.replace(kind, &need_id()?, need_data()?, if_match).await?),
-            Method::PATCH => Some(self.patch(kind, &need_id()?, need_data()?, if_match).await?),
+            Method::PATCH => Some(
+                self.patch(kind, &need_id()?, need_data()?, if_match, Members::Left)
+                    .await?,
+            ),
             Method::DELETE => {
                 self.delete(kind, &need_id()?, if_match).await?;
                 None

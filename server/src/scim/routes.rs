@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use super::bulk::{MAX_OPERATIONS, MAX_PAYLOAD_BYTES};
 use super::reply::ScimReply;
 use super::resource::{self, Base};
-use super::service::{Kind, Scim};
+use super::service::{Kind, Members, Scim};
 use crate::auth::Auth;
 use crate::auth::extract::ScimCaller;
 use crate::directory::Directory;
@@ -349,7 +349,16 @@ async fn update(
     let scim = scim(directory, &headers).await?;
     let resource = match how {
         Update::Replace => scim.replace(kind, &id, body, if_match).await?,
-        Update::Patch => scim.patch(kind, &id, body, if_match).await?,
+        Update::Patch => {
+            let shown = projection::shows(
+                scim.schema(kind),
+                request.attributes.as_deref(),
+                request.excluded_attributes.as_deref(),
+                "members",
+            )?;
+            let answer = if shown { Members::Shown } else { Members::Left };
+            scim.patch(kind, &id, body, if_match, answer).await?
+        }
     };
     Ok(respond_with(
         StatusCode::OK,

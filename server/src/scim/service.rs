@@ -8,7 +8,18 @@ use provisio_scim::{ScimError, patch, validate};
 use serde_json::Value;
 
 use super::resource::{self, Base, USER_MAPPING};
-use crate::directory::{AttributeSpec, AttributeType, Directory, DirectoryError, Group, UnknownManager, User};
+use crate::directory::{
+    AttributeSpec, AttributeType, Directory, DirectoryError, Group, MemberChange, UnknownManager, User,
+};
+
+/// Whether an answer shows a group's members, which are then read; an
+/// answer projected without them (`excludedAttributes=members`) or one
+/// nobody reads (a /Bulk operation's) leaves them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Members {
+    Shown,
+    Left,
+}
 
 /// Users or groups: the two resource types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,13 +141,17 @@ impl Scim {
     }
 
     /// Applies a PatchOp to the current resource and writes the result, in
-    /// one transaction; any error leaves the object as it was.
+    /// one transaction; any error leaves the object as it was. A PatchOp
+    /// that only adds and removes a group's members is applied to them by
+    /// difference, and an answer that does not show `members` (`answer`)
+    /// does not read them: changing a big group costs what the change names.
     pub(crate) async fn patch(
         &self,
         kind: Kind,
         id: &str,
         body: Value,
         if_match: Option<i64>,
+        answer: Members,
     ) -> Result<Value, ScimError> {
         let operations = patch::parse(&body, self.schema(kind))?;
         let schema = self.schema(kind);
@@ -158,6 +173,22 @@ impl Scim {
                 Ok(self.user_json(&user, &groups))
             }
             Kind::Group => {
+                if let Some(delta) = patch::member_delta(&operations) {
+                    let change = MemberChange {
+                        add: delta.add,
+                        remove: delta.remove,
+                    };
+                    self.directory
+                        .change_members(id, if_match, &change)
+                        .await
+                        .map_err(|e| for_object(ScimError::from(e), kind, id))?;
+                    let group = match answer {
+                        Members::Shown => self.directory.group(id).await?,
+                        Members::Left => self.directory.group_without_members(id).await?,
+                    };
+                    let group = group.ok_or_else(|| not_found(kind, id))?;
+                    return self.group_answer(&group).await;
+                }
                 let group = self
                     .directory
                     .modify_group(id, if_match, |current| {
