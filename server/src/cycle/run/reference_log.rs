@@ -7,9 +7,10 @@
 //! directory, on whichever side of the job it is (the source of an outbound
 //! job, the target of an inbound one).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
+use provisio_engine::Value;
 use provisio_engine::plan::{Step, StepDetails};
 
 use super::*;
@@ -17,6 +18,11 @@ use crate::cycle::state::ReferenceRow;
 
 /// How many objects a step names before it says how many more there are.
 const NAMED_IN_A_STEP: usize = 10;
+
+/// How many values a modified property lists before it says how many more
+/// there are: a change to a group of a hundred thousand logs what changed
+/// in full (its steps) and the lists only this far.
+const LISTED_IN_MODIFIED: usize = 100;
 
 /// The directory's names of the objects one reference write involves.
 #[derive(Debug, Default)]
@@ -54,25 +60,30 @@ fn labelled(name: Option<&String>, id: &str) -> String {
 }
 
 impl Pipeline {
-    /// The names of `row`'s object and of the referenced objects: those the
-    /// directory names (`linked` maps their source ids to target ids) and
-    /// the target ids `written` before or now.
+    /// The names of `row`'s object and of the referenced objects its log
+    /// entry shows: `targets` (target ids) and `sources` (source ids);
+    /// `linked` maps the row's source ids to target ids. Only what is shown
+    /// is looked up, so a big group's entry costs what it lists.
     pub(super) async fn reference_names(
         &self,
         row: &ReferenceRow,
         linked: &HashMap<String, String>,
-        written: &[String],
+        targets: &[String],
+        sources: &[String],
     ) -> Result<ReferenceNames, CycleError> {
         let directory = self.store.directory();
         if self.job.definition.direction == provisio_engine::job::Direction::Inbound {
             // The directory is the target: its ids are target ids.
-            let mut ids: Vec<String> = written.to_vec();
-            ids.extend(linked.values().cloned());
+            let mut ids: Vec<String> = targets.to_vec();
+            ids.extend(sources.iter().filter_map(|source| linked.get(source).cloned()));
             ids.push(row.target_id.clone());
             let targets = directory.names_of(&ids).await?;
-            let sources = linked
+            let sources = sources
                 .iter()
-                .filter_map(|(source, target)| targets.get(target).map(|name| (source.clone(), name.clone())))
+                .filter_map(|source| {
+                    let name = targets.get(linked.get(source)?)?;
+                    Some((source.clone(), name.clone()))
+                })
                 .collect();
             return Ok(ReferenceNames {
                 object: targets.get(&row.target_id).cloned(),
@@ -80,9 +91,14 @@ impl Pipeline {
                 sources,
             });
         }
-        let mut source_of: HashMap<String, String> = linked.iter().map(|(s, t)| (t.clone(), s.clone())).collect();
+        let shown: HashSet<&str> = targets.iter().map(String::as_str).collect();
+        let mut source_of: HashMap<String, String> = linked
+            .iter()
+            .filter(|(_, target)| shown.contains(target.as_str()))
+            .map(|(source, target)| (target.clone(), source.clone()))
+            .collect();
         source_of.insert(row.target_id.clone(), row.source_id.clone());
-        let unknown: Vec<String> = written
+        let unknown: Vec<String> = targets
             .iter()
             .filter(|id| !source_of.contains_key(*id))
             .cloned()
@@ -90,7 +106,7 @@ impl Pipeline {
         if !unknown.is_empty() {
             source_of.extend(self.state.sources_of(&unknown).await?);
         }
-        let mut ids: Vec<String> = row.desired.clone();
+        let mut ids: Vec<String> = sources.to_vec();
         ids.extend(source_of.values().cloned());
         ids.push(row.source_id.clone());
         ids.sort();
@@ -121,6 +137,45 @@ pub(super) struct ReferenceWrite<'a> {
     pub succeeded: bool,
 }
 
+/// The ids a reference write's log entry shows by name: target ids (the
+/// values of its modified property and what was added and removed) and
+/// source ids (what the directory names, what waits).
+pub(super) fn shown_ids(write: &ReferenceWrite<'_>) -> (Vec<String>, Vec<String>) {
+    let (added, removed) = super::references::differences(write.old, write.new);
+    let targets = write
+        .old
+        .iter()
+        .take(LISTED_IN_MODIFIED)
+        .chain(write.new.iter().take(LISTED_IN_MODIFIED))
+        .chain(added.iter().take(NAMED_IN_A_STEP))
+        .chain(removed.iter().take(NAMED_IN_A_STEP))
+        .cloned()
+        .collect();
+    let sources = write
+        .row
+        .desired
+        .iter()
+        .take(NAMED_IN_A_STEP)
+        .chain(write.waiting.iter().take(NAMED_IN_A_STEP))
+        .cloned()
+        .collect();
+    (targets, sources)
+}
+
+/// A modified property's value as a log entry shows it: the target ids by
+/// name, at most [`LISTED_IN_MODIFIED`] of them then how many more.
+pub(super) fn labels_value(ids: &[String], names: &ReferenceNames) -> Value {
+    let mut shown = labels(&ids[..ids.len().min(LISTED_IN_MODIFIED)], names);
+    if ids.len() > LISTED_IN_MODIFIED {
+        shown.push(format!("… and {} more", ids.len() - LISTED_IN_MODIFIED));
+    }
+    match shown.as_slice() {
+        [] => Value::Null,
+        [one] => Value::Str(one.clone()),
+        many => Value::Multi(many.iter().cloned().map(Value::Str).collect()),
+    }
+}
+
 /// The steps of a reference write: what the directory names and what of it
 /// exists in the target (matching), then what was written (action).
 pub(super) fn reference_steps(write: &ReferenceWrite<'_>, names: &ReferenceNames) -> Vec<Step> {
@@ -135,15 +190,14 @@ pub(super) fn reference_steps(write: &ReferenceWrite<'_>, names: &ReferenceNames
     let mut found = if row.desired.is_empty() {
         format!("The directory names no {path} for {}", names.source(&row.source_id))
     } else {
-        let named = row.desired.iter().map(|id| names.source(id)).collect::<Vec<_>>();
         format!(
             "The directory names {} as {path} of {}",
-            listed(&named),
+            listed_by(&row.desired, |id| names.source(id)),
             names.source(&row.source_id)
         )
     };
     if !new.is_empty() {
-        let _ = write!(found, "; in the target: {}", listed(&labels(new, names)));
+        let _ = write!(found, "; in the target: {}", listed_by(new, |id| names.target(id)));
     }
     if !waiting.is_empty() {
         let _ = write!(found, "; {}", waiting_sentence(waiting, names));
@@ -162,10 +216,10 @@ pub(super) fn reference_steps(write: &ReferenceWrite<'_>, names: &ReferenceNames
     let (added, removed) = super::references::differences(old, new);
     let mut done = Vec::new();
     if !added.is_empty() {
-        done.push(format!("added {}", listed(&labels(&added, names))));
+        done.push(format!("added {}", listed_by(&added, |id| names.target(id))));
     }
     if !removed.is_empty() {
-        done.push(format!("removed {}", listed(&labels(&removed, names))));
+        done.push(format!("removed {}", listed_by(&removed, |id| names.target(id))));
     }
     let verb = if *succeeded { "Updated" } else { "Updating" };
     let failed = if *succeeded { "" } else { " failed" };
@@ -192,7 +246,6 @@ pub(super) fn reference_steps(write: &ReferenceWrite<'_>, names: &ReferenceNames
 
 /// "waits for X (id) to exist in the target: written once a run provisions it".
 pub(super) fn waiting_sentence(waiting: &[String], names: &ReferenceNames) -> String {
-    let named: Vec<String> = waiting.iter().map(|id| names.source(id)).collect();
     let (subject, object) = if waiting.len() == 1 {
         ("it", "it")
     } else {
@@ -201,7 +254,7 @@ pub(super) fn waiting_sentence(waiting: &[String], names: &ReferenceNames) -> St
     format!(
         "waiting for {} to exist in the target: written once a run provisions {object} ({subject} may be out \
          of scope)",
-        listed(&named)
+        listed_by(waiting, |id| names.source(id))
     )
 }
 
@@ -215,10 +268,22 @@ pub(super) fn short_path(path: &str) -> &str {
     path.rsplit(':').next().unwrap_or(path)
 }
 
+/// The ids as [`listed`] shows them, only the shown ones labelled.
+fn listed_by(ids: &[String], label: impl Fn(&str) -> String) -> String {
+    let shown: Vec<String> = ids.iter().take(NAMED_IN_A_STEP).map(|id| label(id)).collect();
+    listed_first(&shown, ids.len())
+}
+
 /// "a", "a and b", "a, b and c", at most [`NAMED_IN_A_STEP`] then "and N more".
+#[cfg(test)]
 fn listed(items: &[String]) -> String {
     let shown: Vec<String> = items.iter().take(NAMED_IN_A_STEP).cloned().collect();
-    let more = items.len() - shown.len();
+    listed_first(&shown, items.len())
+}
+
+/// The first items of `total`, with how many more there are.
+fn listed_first(shown: &[String], total: usize) -> String {
+    let more = total - shown.len();
     if more > 0 {
         return format!("{} and {more} more", shown.join(", "));
     }
@@ -331,5 +396,44 @@ mod tests {
         assert_eq!(listed(&items[..1]), "1");
         assert_eq!(listed(&items[..3]), "1, 2 and 3");
         assert_eq!(listed(&items), "1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 2 more");
+    }
+
+    #[test]
+    fn a_big_groups_entry_names_what_it_lists_not_the_group() {
+        let desired: Vec<String> = (0..1_000).map(|i| format!("u{i}")).collect();
+        let mut row = row("members", &[]);
+        row.desired = desired;
+        let old: Vec<String> = (0..1_000).map(|i| format!("t{i}")).collect();
+        let mut new = old[5..].to_vec();
+        new.extend(["t-new".to_owned()]);
+        let write = ReferenceWrite {
+            row: &row,
+            old: &old,
+            new: &new,
+            waiting: &[],
+            succeeded: true,
+        };
+        let (targets, sources) = shown_ids(&write);
+        assert_eq!(
+            targets.len(),
+            LISTED_IN_MODIFIED * 2 + 1 + 5,
+            "the lists' first values, what changed"
+        );
+        assert!(targets.contains(&"t-new".to_owned()) && targets.contains(&"t4".to_owned()));
+        assert_eq!(sources.len(), NAMED_IN_A_STEP);
+
+        let Value::Multi(listed) = labels_value(&old, &names()) else {
+            panic!("a list")
+        };
+        assert_eq!(listed.len(), LISTED_IN_MODIFIED + 1);
+        assert_eq!(listed.last(), Some(&Value::Str("… and 900 more".into())));
+        let steps = reference_steps(&write, &names());
+        assert!(
+            steps[1]
+                .description
+                .ends_with("added t-new; removed t0, ada@contoso.com (t1), grace@contoso.com (t2), t3 and t4"),
+            "{}",
+            steps[1].description
+        );
     }
 }

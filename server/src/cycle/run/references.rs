@@ -15,7 +15,7 @@
 
 use super::incoming::source_kind;
 use super::outcome::{bare_decision, connector_code};
-use super::reference_log::{ReferenceNames, ReferenceWrite, labels, reference_steps};
+use super::reference_log::{ReferenceWrite, labels_value, reference_steps, shown_ids};
 use super::*;
 use provisio_engine::Value;
 
@@ -168,7 +168,7 @@ impl Pipeline {
                 Pending::Settled
             };
             let waiting = if name_waiting && unresolved {
-                let names = self.reference_names(&row, &linked, &[]).await?;
+                let names = self.reference_names(&row, &linked, &[], &waiting).await?;
                 waiting.iter().map(|id| names.source(id)).collect()
             } else {
                 Vec::new()
@@ -185,8 +185,19 @@ impl Pipeline {
             });
         };
         let old = std::mem::take(&mut row.exported);
-        let written: Vec<String> = old.iter().chain(&exported).cloned().collect();
-        let names = self.reference_names(&row, &linked, &written).await?;
+        let reference_write = ReferenceWrite {
+            row: &row,
+            old: &old,
+            new: &exported,
+            waiting: &waiting,
+            succeeded: write.is_ok(),
+        };
+        let (targets, mut sources) = shown_ids(&reference_write);
+        if name_waiting {
+            sources.extend(waiting.iter().cloned());
+        }
+        let names = self.reference_names(&row, &linked, &targets, &sources).await?;
+        let steps = reference_steps(&reference_write, &names);
         let mut decision = bare_decision(
             Action::Update,
             Status::Success,
@@ -198,16 +209,7 @@ impl Pipeline {
             old: labels_value(&old, &names),
             new: labels_value(&exported, &names),
         }];
-        decision.steps = reference_steps(
-            &ReferenceWrite {
-                row: &row,
-                old: &old,
-                new: &exported,
-                waiting: &waiting,
-                succeeded: write.is_ok(),
-            },
-            &names,
-        );
+        decision.steps = steps;
         let mut entry = LogEntry::from_decision(
             &self.run,
             &decision,
@@ -244,7 +246,11 @@ impl Pipeline {
             }
         };
         self.write_log(&entry).await?;
-        let waiting = waiting.iter().map(|id| names.source(id)).collect();
+        let waiting = if name_waiting {
+            waiting.iter().map(|id| names.source(id)).collect()
+        } else {
+            Vec::new()
+        };
         let outcome = ReferenceOutcome {
             path: row.path.clone(),
             log_entry: Some(entry),
@@ -326,15 +332,6 @@ fn reference_change(path: &str, old: Option<&String>, new: Option<&String>) -> A
         path: path.into(),
         old: reference(old),
         new: reference(new),
-    }
-}
-
-/// Target ids as a log shows them: by name, with the id beside.
-fn labels_value(ids: &[String], names: &ReferenceNames) -> Value {
-    match labels(ids, names).as_slice() {
-        [] => Value::Null,
-        [one] => Value::Str(one.clone()),
-        many => Value::Multi(many.iter().cloned().map(Value::Str).collect()),
     }
 }
 
