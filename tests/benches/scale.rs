@@ -7,6 +7,9 @@
 //! the peak reset with `/proc/self/clear_refs` after seeding), then 100
 //! users changed and an incremental cycle (its duration and peak RSS).
 //!
+//! The directory is seeded by a child process of its own, so what seeding
+//! leaves in the allocator is not counted as the cycles' memory.
+//!
 //! Sizes: 1,000 and 100,000 users; `cargo xtask bench --large` (which sets
 //! `PROVISIO_BENCH_LARGE=1`) adds 1,000,000. Printed: the incremental
 //! cycles of 100 changes side by side (goal: the largest within 1.5× of the
@@ -37,8 +40,11 @@ const LARGE: usize = 1_000_000;
 fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     if let Some(part) = common::child_part() {
-        let size = part.strip_prefix("size:").and_then(|n| n.parse().ok());
-        let size = size.unwrap_or_else(|| panic!("scale: unknown part {part}"));
+        let size = |prefix: &str| part.strip_prefix(prefix).and_then(|n| n.parse().ok());
+        if let Some(size) = size("seed:") {
+            return runtime.block_on(seed(size));
+        }
+        let size = size("size:").unwrap_or_else(|| panic!("scale: unknown part {part}"));
         return runtime.block_on(one_size(size));
     }
     if !common::benching("scale") {
@@ -110,6 +116,23 @@ fn main() {
     println!("{}", summary.join("\n"));
 }
 
+/// The folder a seeding child seeds Provisio's database in.
+const SEED_DIR: &str = "PROVISIO_BENCH_SEED_DIR";
+
+/// Seeds a directory of `size` users in [`SEED_DIR`], in a child process:
+/// how long it took and the ids of the users to change later ([`CHANGES`]
+/// spread over the directory), as one JSON line.
+async fn seed(size: usize) {
+    let dir = std::path::PathBuf::from(std::env::var(SEED_DIR).expect("the folder to seed in"));
+    let (server, _jobs) = common::provisio(&dir).await;
+    let began = Instant::now();
+    let ids = common::seed_users(&server, size).await;
+    let took = began.elapsed();
+    let changed: Vec<&String> = (0..CHANGES).map(|i| &ids[i * size / CHANGES]).collect();
+    server.shutdown().await;
+    common::report(&json!({"seed_s": took.as_secs_f64(), "changed": changed}).to_string());
+}
+
 /// One directory size, in a child process: its figures as one JSON line.
 async fn one_size(size: usize) {
     let url = fresh_durable_database()
@@ -123,12 +146,18 @@ async fn one_size(size: usize) {
     .execute(&pool)
     .await
     .unwrap();
+    // Seeded by a child of its own, so that what seeding leaves in this
+    // process's allocator does not count as the cycles'.
     let dir = tempfile::tempdir().unwrap();
+    let seeding = common::run_child(
+        &format!("seed:{size}"),
+        &[(SEED_DIR, dir.path().display().to_string())],
+    );
+    let seeding: Value = serde_json::from_str(seeding.first().expect("scale: the seeding child's figures")).unwrap();
+    let seeded = seeding["seed_s"].as_f64().unwrap();
+    let changed: Vec<String> = serde_json::from_value(seeding["changed"].clone()).unwrap();
+    println!("  {size} users seeded in {seeded:.1} s");
     let (server, jobs) = common::provisio(dir.path()).await;
-    let began = Instant::now();
-    let ids = common::seed_users(&server, size).await;
-    let seeded = began.elapsed();
-    println!("  {size} users seeded in {:.1} s", seeded.as_secs_f64());
     let definition: JobDefinition = serde_json::from_value(json!({
         "name": "bench",
         "target": {"kind": "sql", "url": url, "users_table": "users", "key_column": "id",
@@ -155,9 +184,8 @@ async fn one_size(size: usize) {
     let initial_load = common::load();
     println!("  initial cycle: {}", common::rate(size, initial, "users"));
 
-    // 100 users spread over the directory.
-    for i in 0..CHANGES {
-        common::set_title(&server, &ids[i * size / CHANGES], &format!("Title {i}")).await;
+    for (i, id) in changed.iter().enumerate() {
+        common::set_title(&server, id, &format!("Title {i}")).await;
     }
     let ((), incremental, incremental_peak, _) = common::measured(async {
         let report = run_cycle(server.store(), &jobs, &job, Mode::Incremental).await.unwrap();
@@ -175,7 +203,7 @@ async fn one_size(size: usize) {
     common::report(
         &json!({
             "size": size,
-            "seed_s": seeded.as_secs_f64(),
+            "seed_s": seeded,
             "initial_s": initial.as_secs_f64(),
             "initial_peak_mib": initial_peak,
             "initial_start_mib": initial_start,

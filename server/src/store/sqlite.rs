@@ -22,6 +22,14 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 /// in the default, and every miss is a read of the file.
 const CACHE_KIB: u32 = 16 * 1024;
 
+/// What all of SQLite's memory in this process (every connection's page
+/// cache, statements, sorts) is kept under: caches give pages back as it
+/// nears this, so a pool of eleven connections over a directory of a
+/// million users holds what it holds over a hundred thousand, not eleven
+/// full caches. SQLite's limit is per process, the same for every
+/// connection that sets it.
+const HEAP_LIMIT_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Settings for every new SQLite connection (PostgreSQL's are left alone):
 /// in WAL mode `synchronous=NORMAL` commits without an fsync (the WAL is
 /// synced at checkpoints; the file is never corrupted, a power cut may lose
@@ -33,9 +41,11 @@ pub(super) async fn tune(connection: &mut AnyConnection) -> Result<(), sqlx::Err
     }
     connection
         .execute(sqlx::AssertSqlSafe(format!(
-            "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {}; PRAGMA cache_size = -{}",
+            "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {}; PRAGMA cache_size = -{}; \
+             PRAGMA soft_heap_limit = {}",
             BUSY_TIMEOUT.as_millis(),
-            CACHE_KIB
+            CACHE_KIB,
+            HEAP_LIMIT_BYTES
         )))
         .await?;
     Ok(())
@@ -161,6 +171,11 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!(cache, -16_384, "16 MiB, in KiB");
+            let limit: i64 = sqlx::query_scalar("PRAGMA soft_heap_limit")
+                .fetch_one(&mut *connection)
+                .await
+                .unwrap();
+            assert_eq!(limit, 64 * 1024 * 1024, "all connections' memory together");
         }
         assert_eq!(store.writer().options().get_max_connections(), 1);
     }

@@ -12,7 +12,7 @@
 //! Links found by matching, and escrows, are written as each object is
 //! applied.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 
 use super::*;
 use crate::cycle::state::WantedReference;
@@ -31,16 +31,20 @@ impl Pipeline {
     /// Writes a log entry now, or, in a cycle, keeps it for the page's
     /// write ([`Pipeline::page_done`]).
     pub(super) async fn write_log(&self, entry: &LogEntry) -> Result<(), CycleError> {
-        if keep(self.kept.as_ref().map(|k| &k.logs), entry.clone()) {
-            return Ok(());
+        match self.kept.as_ref().map(|k| &k.logs) {
+            Some(kept) => {
+                keep(kept, entry.clone());
+                Ok(())
+            }
+            None => Ok(self.store.logs().append(std::slice::from_ref(entry)).await?),
         }
-        Ok(self.store.logs().append(std::slice::from_ref(entry)).await?)
     }
 
     /// Records a reference attribute's value now, or, in a cycle, keeps it
     /// for the page's write.
     pub(super) async fn want_reference(&self, wanted: WantedReference) -> Result<(), CycleError> {
-        if keep(self.kept.as_ref().map(|k| &k.references), wanted.clone()) {
+        if let Some(kept) = self.kept.as_ref() {
+            keep(&kept.references, wanted);
             return Ok(());
         }
         let WantedReference {
@@ -60,10 +64,11 @@ impl Pipeline {
     /// false when links are written at once (not a cycle nor an inbound
     /// request).
     pub(super) fn keep_link(&self, kind: ObjectType, source_id: &str, target_id: &str) -> bool {
-        keep(
-            self.kept.as_ref().map(|k| &k.links),
-            (kind, source_id.to_owned(), target_id.to_owned()),
-        )
+        let Some(kept) = self.kept.as_ref() else {
+            return false;
+        };
+        keep(&kept.links, (kind, source_id.to_owned(), target_id.to_owned()));
+        true
     }
 
     /// Writes what the page kept (links, log entries, references) in the
@@ -119,16 +124,11 @@ impl Pipeline {
     }
 }
 
-/// Keeps `item` for the page's write; false when this run keeps none
-/// (`slot` is `None`) and it is to be written at once.
-fn keep<T>(slot: Option<&Mutex<Vec<T>>>, item: T) -> bool {
-    match slot.map(Mutex::lock) {
-        Some(Ok(mut kept)) => {
-            kept.push(item);
-            true
-        }
-        _ => false,
-    }
+/// Keeps `item` for the page's write (taken, not copied: a big group's
+/// references are its whole member list).
+fn keep<T>(slot: &Mutex<Vec<T>>, item: T) {
+    // A panic elsewhere cannot leave a pushed-to Vec half-written.
+    slot.lock().unwrap_or_else(PoisonError::into_inner).push(item);
 }
 
 /// Whether `slot` keeps anything.
