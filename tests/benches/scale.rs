@@ -149,10 +149,7 @@ async fn one_size(size: usize) {
     // Seeded by a child of its own, so that what seeding leaves in this
     // process's allocator does not count as the cycles'.
     let dir = tempfile::tempdir().unwrap();
-    let seeding = common::run_child(
-        &format!("seed:{size}"),
-        &[(SEED_DIR, dir.path().display().to_string())],
-    );
+    let seeding = common::run_child(&format!("seed:{size}"), &[(SEED_DIR, dir.path().display().to_string())]);
     let seeding: Value = serde_json::from_str(seeding.first().expect("scale: the seeding child's figures")).unwrap();
     let seeded = seeding["seed_s"].as_f64().unwrap();
     let changed: Vec<String> = serde_json::from_value(seeding["changed"].clone()).unwrap();

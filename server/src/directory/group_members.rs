@@ -137,8 +137,14 @@ async fn remove_live(write: &mut Write, group_id: &str, ids: &[&str]) -> Result<
     Ok(removed)
 }
 
-/// Inserts the memberships not already stored, returning those inserted.
-async fn insert_new(write: &mut Write, group_id: &str, members: &[Member]) -> Result<Vec<Member>, DirectoryError> {
+/// Inserts the memberships not already stored, returning those inserted. A
+/// membership of a deleted member stays stored (and hidden) so a restore
+/// brings it back; re-adding it must not collide.
+pub(super) async fn insert_new(
+    write: &mut Write,
+    group_id: &str,
+    members: &[Member],
+) -> Result<Vec<Member>, DirectoryError> {
     let mut inserted = Vec::new();
     for chunk in members.chunks(CHUNK) {
         let values: Vec<String> = (0..chunk.len())

@@ -10,7 +10,7 @@ use sqlx::{AssertSqlSafe, Row};
 
 use super::attributes::{group_catalogue, normalise};
 use super::changes::Write;
-use super::group_members::{live_member_kinds, log_member_changes};
+use super::group_members::{insert_new, live_member_kinds, log_member_changes};
 use super::model::{Group, GroupDraft, Member, MemberKind, Page};
 use super::rows::{self, OBJECT_COLUMNS, contains_pattern, key, placeholders, text, to_i64};
 use super::users::check_version;
@@ -296,7 +296,6 @@ async fn set_deleted(write: &mut Write, id: &str, deleted: bool) -> Result<(), D
     Ok(())
 }
 
-/// Reads the groups' rows and attaches their live direct members.
 /// A group row as a group whose members are still to be read.
 fn group_of_row(row: &AnyRow) -> Result<Group, DirectoryError> {
     Ok(Group {
@@ -308,6 +307,7 @@ fn group_of_row(row: &AnyRow) -> Result<Group, DirectoryError> {
     })
 }
 
+/// Reads the groups' rows and attaches their live direct members.
 async fn with_members<'e, E>(executor: E, rows: Vec<AnyRow>) -> Result<Vec<Group>, DirectoryError>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
@@ -474,25 +474,17 @@ async fn replace_members(
             .execute(&mut *write.tx)
             .await?;
     }
-    let added = members.iter().filter(|m| !before.contains_key(m.id.as_str()));
+    let mut changed: Vec<Member> = members
+        .iter()
+        .filter(|m| !before.contains_key(m.id.as_str()))
+        .cloned()
+        .collect();
+    insert_new(write, group_id, &changed).await?;
     let removed = current
         .into_iter()
         .flat_map(|group| group.members.iter())
         .filter(|m| !after.contains_key(m.id.as_str()));
-    let changed: Vec<Member> = added.chain(removed).cloned().collect();
-    for member in members.iter().filter(|m| !before.contains_key(m.id.as_str())) {
-        // A membership of a deleted member stays stored (and hidden) so a
-        // restore brings it back; re-adding it must not collide.
-        sqlx::query(
-            "INSERT INTO directory_members (group_id, member_id, member_type) VALUES ($1, $2, $3) \
-             ON CONFLICT (group_id, member_id) DO NOTHING",
-        )
-        .bind(group_id)
-        .bind(&member.id)
-        .bind(member.kind.as_str())
-        .execute(&mut *write.tx)
-        .await?;
-    }
+    changed.extend(removed.cloned());
     log_member_changes(write, &changed).await
 }
 

@@ -28,7 +28,7 @@ const CACHE_KIB: u32 = 16 * 1024;
 /// million users holds what it holds over a hundred thousand, not eleven
 /// full caches. SQLite's limit is per process, the same for every
 /// connection that sets it.
-const HEAP_LIMIT_BYTES: u64 = 64 * 1024 * 1024;
+const HEAP_LIMIT_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Settings for every new SQLite connection (PostgreSQL's are left alone):
 /// in WAL mode `synchronous=NORMAL` commits without an fsync (the WAL is
@@ -175,7 +175,7 @@ mod tests {
                 .fetch_one(&mut *connection)
                 .await
                 .unwrap();
-            assert_eq!(limit, 64 * 1024 * 1024, "all connections' memory together");
+            assert_eq!(limit, 32 * 1024 * 1024, "all connections' memory together");
         }
         assert_eq!(store.writer().options().get_max_connections(), 1);
     }
