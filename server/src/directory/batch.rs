@@ -202,7 +202,7 @@ fn with_attributes(user: &User, attributes: &[(String, Json)]) -> UserDraft {
 /// at a time).
 async fn live_users(write: &mut Write, ids: &[&str]) -> Result<HashMap<String, User>, DirectoryError> {
     let mut users = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(ROWS_PER_INSERT) {
+    for chunk in ids.chunks(crate::store::PARAMETERS_PER_STATEMENT) {
         let sql = format!(
             "SELECT {OBJECT_COLUMNS} FROM directory_users WHERE deleted_at IS NULL AND id IN ({})",
             rows::placeholders(1, chunk.len())

@@ -126,8 +126,7 @@ impl Write {
         ids: &[&str],
         change: ChangeKind,
     ) -> Result<(), DirectoryError> {
-        // Five parameters a row, far under what either database takes.
-        for chunk in ids.chunks(1_000) {
+        for chunk in ids.chunks(crate::store::rows_per_statement(5)) {
             let values: Vec<String> = (0..chunk.len())
                 .map(|i| format!("({})", super::rows::placeholders(i * 5 + 1, 5)))
                 .collect();

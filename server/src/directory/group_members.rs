@@ -146,7 +146,7 @@ pub(super) async fn insert_new(
     members: &[Member],
 ) -> Result<Vec<Member>, DirectoryError> {
     let mut inserted = Vec::new();
-    for chunk in members.chunks(CHUNK) {
+    for chunk in members.chunks(crate::store::rows_per_statement(2)) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| format!("($1, {})", placeholders(i * 2 + 2, 2)))
             .collect();

@@ -69,9 +69,8 @@ impl UserRow {
     }
 }
 
-/// Rows per insert statement: eleven parameters each, well under the
-/// 32,766 SQLite takes.
-pub(super) const ROWS_PER_INSERT: usize = 500;
+/// Rows per insert statement, ten parameters each.
+pub(super) const ROWS_PER_INSERT: usize = crate::store::rows_per_statement(10);
 
 /// Inserts new users' rows. A userPrincipalName already held (ids are new
 /// UUIDs, so nothing else conflicts) leaves its row out: the first such

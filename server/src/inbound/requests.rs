@@ -371,8 +371,8 @@ fn parse_status(text: &str) -> Result<RecordStatus, ServerError> {
 
 /// The values [`InboundRequests::records_done_in`] binds per record.
 const OUTCOME_COLUMNS: usize = 8;
-/// Records per statement: 801 parameters, well under both databases' limits.
-const OUTCOMES_PER_STATEMENT: usize = 100;
+/// Records per statement.
+const OUTCOMES_PER_STATEMENT: usize = crate::store::rows_per_statement(OUTCOME_COLUMNS);
 
 fn count(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)

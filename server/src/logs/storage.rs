@@ -17,8 +17,8 @@ const COLUMNS: &str = "id, at, job_id, job_name, run_kind, cycle_id, change_id, 
      source_display, target_id, target_display, search_key, modified, steps, error_code, reason, \
      recommended_action, duration_ms";
 const COLUMN_COUNT: usize = 20;
-/// Rows per `INSERT` (20 placeholders each, well under any limit).
-const ROWS_PER_INSERT: usize = 40;
+/// Rows per `INSERT`, 20 parameters each.
+const ROWS_PER_INSERT: usize = crate::store::rows_per_statement(COLUMN_COUNT);
 
 /// The provisioning log of a store. Cheap to clone.
 #[derive(Debug, Clone)]

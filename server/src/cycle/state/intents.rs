@@ -11,8 +11,8 @@ use super::links::placeholders;
 use super::{CycleState, StateError, object_type, text};
 use crate::directory::ObjectType;
 
-/// Intents written per statement: four parameters each.
-const PER_STATEMENT: usize = 200;
+/// Intents written per statement: two parameters each (and two shared).
+const PER_STATEMENT: usize = crate::store::rows_per_statement(2);
 
 impl CycleState {
     /// Records that these objects may be created (one statement per 200;

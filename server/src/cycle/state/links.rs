@@ -281,8 +281,8 @@ impl CycleState {
 /// Ids per `IN (…)` list: well under SQLite's and PostgreSQL's parameter limits.
 pub(super) const IN_CHUNK: usize = 200;
 
-/// Links per multi-row insert: well under the parameter limits.
-const LINKS_PER_INSERT: usize = 100;
+/// Links per multi-row insert: three parameters each (and two shared).
+const LINKS_PER_INSERT: usize = crate::store::rows_per_statement(3);
 
 /// The rows of the job whose `key` is one of `n` ids (bound from `$2`).
 /// The cycle tables' keys lead with `(job_id, object_type)`: naming both

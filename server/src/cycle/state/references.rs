@@ -329,7 +329,7 @@ const TOUCH_REFERENCES_TO: &str = "UPDATE cycle_references SET pending = 1 WHERE
      (SELECT object_type, source_id, path FROM cycle_reference_ids WHERE job_id = $1 AND referenced_id = $2)";
 
 /// Rows per multi-row statement: at most five parameters each.
-const ROWS_PER_STATEMENT: usize = 200;
+const ROWS_PER_STATEMENT: usize = crate::store::rows_per_statement(5);
 
 fn ids_text(ids: &[String]) -> String {
     serde_json::Value::from(ids.to_vec()).to_string()
