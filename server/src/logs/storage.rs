@@ -53,11 +53,18 @@ impl Logs {
         connection: &mut sqlx::AnyConnection,
         entries: &[LogEntry],
     ) -> Result<(), ServerError> {
+        // SQLite binds `?` by position; a `$n` it looks up by name, walking
+        // the statement's names (store::statements): at a page of entries a
+        // cost worth avoiding. PostgreSQL takes only `$n`.
+        let by_position = connection.backend_name() == "SQLite";
         for chunk in entries.chunks(ROWS_PER_INSERT) {
             let rows: Vec<String> = (0..chunk.len())
                 .map(|row| {
                     let placeholders: Vec<String> = (1..=COLUMN_COUNT)
-                        .map(|column| format!("${}", row * COLUMN_COUNT + column))
+                        .map(|column| match by_position {
+                            true => "?".to_owned(),
+                            false => format!("${}", row * COLUMN_COUNT + column),
+                        })
                         .collect();
                     format!("({})", placeholders.join(", "))
                 })
