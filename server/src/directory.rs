@@ -10,6 +10,7 @@ mod changes;
 mod extensions;
 mod group_members;
 mod groups;
+mod memberships;
 mod model;
 mod names;
 mod retention;

@@ -218,3 +218,72 @@ backend_test!(
         assert_eq!(read.body["members"].as_array().unwrap().len(), 1, "{}", read.body);
     }
 );
+
+backend_test!(
+    a_groups_users_are_listed_through_its_memberships,
+    with_scim,
+    async |scim| {
+        let id = |resource: serde_json::Value| resource["id"].as_str().unwrap().to_owned();
+        let ada = id(scim.create_user("ada@contoso.com", json!({})).await);
+        let bob = id(scim.create_user("bob@contoso.com", json!({})).await);
+        let gone = id(scim.create_user("gone@contoso.com", json!({})).await);
+        id(scim.create_user("cy@contoso.com", json!({})).await);
+        let inner = scim
+            .post(
+                "/Groups",
+                json!({"schemas": [GROUP], "displayName": "Inner", "members": [{"value": bob}]}),
+            )
+            .await;
+        let staff = scim
+            .post(
+                "/Groups",
+                json!({"schemas": [GROUP], "displayName": "Staff",
+                       "members": [{"value": ada}, {"value": bob}, {"value": gone}, {"value": id(inner.body)}]}),
+            )
+            .await;
+        let staff = id(staff.body);
+        let deleted = scim.send(Method::DELETE, &format!("/Users/{gone}"), None, &[]).await;
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+
+        let listed = |filter: String| async move {
+            let url = format!("/Users?filter={}&sortBy=userName", urlencoding(&filter));
+            let reply = scim.get(&url).await;
+            assert_eq!(reply.status, StatusCode::OK, "{filter}: {}", reply.body);
+            reply.body["Resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|user| user["userName"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        };
+        // The live direct user members, each with every group it is in.
+        assert_eq!(
+            listed(format!("groups.value eq \"{staff}\"")).await,
+            ["ada@contoso.com", "bob@contoso.com"]
+        );
+        assert!(
+            listed(format!("groups.value eq \"{}\"", staff.to_uppercase()))
+                .await
+                .is_empty(),
+            "a group's id is compared exactly, as when every user is scanned"
+        );
+        assert_eq!(
+            listed(format!("groups.value eq \"{staff}\" and groups.display eq \"Inner\"")).await,
+            ["bob@contoso.com"],
+            "the rest of the filter still applies, to all of a member's groups"
+        );
+        assert_eq!(
+            listed(format!("groups.value eq \"{staff}\" and userName sw \"a\"")).await,
+            ["ada@contoso.com"]
+        );
+        assert!(listed("groups.value eq \"no-such-group\"".to_owned()).await.is_empty());
+    }
+);
+
+fn urlencoding(text: &str) -> String {
+    reqwest::Url::parse_with_params("http://x/", [("q", text)])
+        .unwrap()
+        .query()
+        .unwrap()[2..]
+        .to_owned()
+}

@@ -422,29 +422,6 @@ impl Directory {
         rows.iter().map(id_and_display_name).collect()
     }
 
-    /// Every live user's live direct groups at once, `member id → [(group
-    /// id, displayName)]`: one query instead of one per user.
-    pub async fn all_groups_of_users(
-        &self,
-    ) -> Result<std::collections::HashMap<String, Vec<(String, String)>>, DirectoryError> {
-        let rows = sqlx::query(
-            "SELECT m.member_id, g.id, g.attributes FROM directory_members m \
-             JOIN directory_groups g ON g.id = m.group_id \
-             WHERE m.member_type = 'user' AND g.deleted_at IS NULL ORDER BY g.display_name_key",
-        )
-        .fetch_all(self.store.pool())
-        .await?;
-        let mut groups: std::collections::HashMap<String, Vec<(String, String)>> = std::collections::HashMap::new();
-        for row in &rows {
-            let attributes = rows::json_map(row, "attributes")?;
-            groups
-                .entry(row.try_get("member_id")?)
-                .or_default()
-                .push((row.try_get("id")?, text(&attributes, "displayName").unwrap_or_default()));
-        }
-        Ok(groups)
-    }
-
     /// Checks and writes the user's row (insert when `current` is `None`).
     pub(super) async fn store_user(
         &self,

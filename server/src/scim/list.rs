@@ -219,11 +219,27 @@ impl Scim {
                         .map(|(path, value)| user_lookup(&path, value))
                         .collect()
                 });
-                // `groups` is derived: read every membership once when the
-                // filter may look at it, never otherwise.
-                let groups = match filter.is_some_and(Filter::mentions_groups) {
-                    true => Some(self.directory.all_groups_of_users().await?),
-                    false => None,
+                // A group's users (`groups.value eq "id"`, as a client asks
+                // who is in a group) are read through the memberships.
+                let in_group = filter
+                    .and_then(Filter::equality_lookup)
+                    .filter(|(path, _)| path == "groups.value")
+                    .map(|(_, group)| group);
+                let (lookups, members) = match in_group {
+                    Some(group) => {
+                        let members = self.directory.user_members_of(&group).await?;
+                        let by_id = members.iter().cloned().map(UserLookup::Id).collect();
+                        (Some(by_id), Some(members))
+                    }
+                    None => (lookups, None),
+                };
+                // `groups` is derived: read the memberships once when the
+                // filter may look at them (those of the group's users alone
+                // when narrowed to a group), never otherwise.
+                let groups = match (filter.is_some_and(Filter::mentions_groups), &members) {
+                    (false, _) => None,
+                    (true, Some(members)) => Some(self.directory.groups_of_users(members).await?),
+                    (true, None) => Some(self.directory.all_groups_of_users().await?),
                 };
                 let none = Vec::new();
                 let mut visit = |user: crate::directory::User| {
@@ -231,7 +247,8 @@ impl Scim {
                     keep(self.user_json(&user, of_user))
                 };
                 match lookups.as_deref() {
-                    Some(lookups @ [_, _, ..]) => {
+                    Some([]) => {}
+                    Some(lookups) if members.is_some() || lookups.len() > 1 => {
                         let mut users = self.directory.users_matching_any(lookups).await?;
                         users.sort_by(|a, b| (&a.meta.created, &a.id).cmp(&(&b.meta.created, &b.id)));
                         users.dedup_by(|a, b| a.id == b.id);
