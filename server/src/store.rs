@@ -20,7 +20,7 @@ use crate::ServerError;
 
 pub use settings::{DEFAULT_DOMAIN, INSTANCE_ID};
 pub use sqlite::sqlite_file;
-pub(crate) use statements::{PARAMETERS_PER_STATEMENT, rows_per_statement};
+pub(crate) use statements::{PARAMETERS_PER_STATEMENT, placeholders, rows_per_statement};
 pub use time::{db_time, parse_db_time};
 
 /// `server/migrations/`, compiled into the binary and applied on every

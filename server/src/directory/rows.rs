@@ -64,13 +64,7 @@ pub(super) fn contains_pattern(needle: &str) -> String {
     pattern
 }
 
-/// `$first, $first+1, …` for an `IN (…)` list of `count` values.
-pub(super) fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+pub(super) use crate::store::placeholders;
 
 pub(super) fn to_i64(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)

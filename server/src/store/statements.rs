@@ -1,4 +1,5 @@
-//! How many values one statement binds when it writes many rows.
+//! Statements that bind many values: their placeholders, and how many
+//! values one statement binds when it writes many rows.
 //!
 //! sqlx binds SQLite parameters by name, and SQLite finds the name of the
 //! `n`th parameter by walking the statement's list of names from the
@@ -11,6 +12,15 @@
 
 /// Bound parameters per multi-row statement.
 pub(crate) const PARAMETERS_PER_STATEMENT: usize = 1_000;
+
+/// `$first, $first+1, …` for `count` parameters: an `IN (…)` list or one
+/// row of a multi-row statement.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// Rows per statement for rows of `columns` bound parameters each.
 pub(crate) const fn rows_per_statement(columns: usize) -> usize {

@@ -302,13 +302,7 @@ enum LinkSide {
     Target,
 }
 
-/// `$first, $first+1, …` for `n` parameters.
-pub(super) fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+pub(super) use crate::store::placeholders;
 
 fn link(row: &AnyRow) -> Result<Link, StateError> {
     let kind: String = row.try_get("object_type")?;
