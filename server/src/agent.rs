@@ -66,7 +66,7 @@ impl AgentConfig {
 }
 
 /// The machine's name, as well as it can be told without a system call.
-fn host_name() -> String {
+pub(crate) fn host_name() -> String {
     std::fs::read_to_string("/etc/hostname")
         .ok()
         .map(|name| name.trim().to_owned())

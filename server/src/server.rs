@@ -168,13 +168,16 @@ impl Server {
                 crate::inbound::requests::purge,
                 crate::auth::purge_job_tokens,
                 crate::cycle::state::purge,
+                crate::cycle::ownership::purge,
             ]);
         let scheduler_jobs = jobs.clone();
         let served_jobs = jobs.clone();
         // What running work waits for: the server's, not the store's.
         let events = crate::events::Events::new(store.directory().latest_change().await.unwrap_or(0));
+        let instance = crate::cycle::instances::Instance::register(&store, &addr.to_string()).await?;
         let state = AppState {
             inbound_queue,
+            instance: Some(instance.clone()),
             ..AppState::new(store.clone(), &config.portal_dir, auth, jobs, events.clone())
         };
         if !state.portal.is_built() {
@@ -199,6 +202,7 @@ impl Server {
                 store.clone(),
                 scheduler_jobs,
                 events,
+                instance.clone(),
                 scheduler,
             )),
         ];
@@ -215,6 +219,7 @@ impl Server {
             addr,
             store,
             jobs: served_jobs,
+            instance,
             notice,
             housekeeping,
             stop,
@@ -229,6 +234,7 @@ pub struct RunningServer {
     addr: SocketAddr,
     store: Store,
     jobs: crate::jobs::Jobs,
+    instance: crate::cycle::instances::Instance,
     notice: Option<String>,
     housekeeping: Vec<JoinHandle<()>>,
     stop: oneshot::Sender<()>,
@@ -263,6 +269,11 @@ impl RunningServer {
         &self.jobs
     }
 
+    /// This server's registration among the instances sharing its database.
+    pub fn instance(&self) -> &crate::cycle::instances::Instance {
+        &self.instance
+    }
+
     /// Stops accepting connections, lets requests in flight finish (for up
     /// to ten seconds) and closes the database.
     pub async fn shutdown(self) {
@@ -282,6 +293,8 @@ impl RunningServer {
                 task.abort();
             }
         }
+        // Its jobs go to the other instances now, not when its heartbeat expires.
+        self.instance.deregister().await;
         self.store.close().await;
         tracing::info!("stopped");
     }

@@ -63,6 +63,7 @@ mod scim_compliance;
 mod scim_connector;
 mod scim_leniency;
 mod server;
+mod several_instances;
 mod sql_target;
 mod startup_errors;
 mod target;

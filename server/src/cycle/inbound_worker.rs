@@ -8,6 +8,8 @@
 //!
 //! [`POLL`]: crate::cycle::scheduler::POLL
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use provisio_api::jobs::JobState;
@@ -18,10 +20,21 @@ use crate::cycle::run::process_inbound_request;
 use crate::jobs::{JobError, Jobs};
 use crate::store::Store;
 
-/// Runs until the job is stopped or deleted, looking at the job and its
-/// requests at least every `poll`.
-pub async fn run(store: Store, jobs: Jobs, job_id: String, mut uploads: watch::Receiver<u64>, poll: Duration) {
+/// Runs until the job is stopped or deleted, or no longer this instance's
+/// (`moved`), looking at the job and its requests at least every `poll`.
+pub async fn run(
+    store: Store,
+    jobs: Jobs,
+    job_id: String,
+    mut uploads: watch::Receiver<u64>,
+    moved: Arc<AtomicBool>,
+    poll: Duration,
+) {
     loop {
+        if moved.load(Ordering::Relaxed) {
+            tracing::info!(job = %job_id, "the inbound job moved to another instance");
+            return;
+        }
         match jobs.get(&job_id).await {
             Ok(job) if job.state == JobState::Running => {}
             Err(e) if !matches!(e, JobError::NotFound { .. }) => {

@@ -27,7 +27,7 @@
 //! ```
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::{AssertSqlSafe, Row as _};
@@ -53,6 +53,9 @@ pub enum LeaseError {
         seconds(*held_for)
     )]
     Busy { purpose: String, held_for: Duration },
+    /// The lease passed to another holder (or expired) while this one held it.
+    #[error("the job's lease was lost: another run took the job over, or it could not be renewed in time")]
+    Lost,
     #[error(transparent)]
     Storage(#[from] ServerError),
 }
@@ -71,7 +74,7 @@ fn seconds(duration: Duration) -> String {
 }
 
 /// The database's clock in milliseconds since the Unix epoch, as SQL.
-fn database_now_ms(backend: Backend) -> &'static str {
+pub(crate) fn database_now_ms(backend: Backend) -> &'static str {
     match backend {
         Backend::Sqlite => "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)",
         Backend::Postgres => "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",
@@ -86,8 +89,44 @@ pub struct JobLease {
     job_id: String,
     holder: String,
     epoch: i64,
-    lost: Arc<AtomicBool>,
+    ttl: Duration,
+    renewals: Arc<Renewals>,
     heartbeat: Option<JoinHandle<()>>,
+}
+
+/// What the heartbeat learnt, shared with the holder.
+#[derive(Debug)]
+struct Renewals {
+    /// When the lease was taken: the origin of `renewed_ms`.
+    origin: Instant,
+    /// When the last successful renewal was sent, in milliseconds after
+    /// `origin` (sent, not answered: the database set the new expiry no
+    /// earlier than that).
+    renewed_ms: AtomicU64,
+    /// Taken over by another holder, or not renewed in time.
+    lost: AtomicBool,
+}
+
+impl Renewals {
+    fn new(origin: Instant) -> Renewals {
+        Renewals {
+            origin,
+            renewed_ms: AtomicU64::new(0),
+            lost: AtomicBool::new(false),
+        }
+    }
+
+    fn renewed(&self, sent: Instant) {
+        let ms = u64::try_from(sent.duration_since(self.origin).as_millis()).unwrap_or(u64::MAX);
+        self.renewed_ms.fetch_max(ms, Ordering::Relaxed);
+    }
+
+    /// Time since the last renewal was sent: by the monotonic clock, which
+    /// also runs while the process is paused (SIGSTOP, a frozen VM).
+    fn since_renewal(&self) -> Duration {
+        let renewed = self.origin + Duration::from_millis(self.renewed_ms.load(Ordering::Relaxed));
+        Instant::now().saturating_duration_since(renewed)
+    }
 }
 
 impl JobLease {
@@ -108,22 +147,24 @@ impl JobLease {
         let holder = uuid::Uuid::new_v4().to_string();
         let deadline = Instant::now() + wait;
         loop {
+            let sent = Instant::now();
             if let Some(epoch) = try_take(store, job_id, &holder, purpose, ttl).await? {
-                let lost = Arc::new(AtomicBool::new(false));
+                let renewals = Arc::new(Renewals::new(sent));
                 let heartbeat = tokio::spawn(renew_forever(
                     store.clone(),
                     job_id.to_owned(),
                     holder.clone(),
                     epoch,
                     ttl,
-                    lost.clone(),
+                    renewals.clone(),
                 ));
                 return Ok(JobLease {
                     store: store.clone(),
                     job_id: job_id.to_owned(),
                     holder,
                     epoch,
-                    lost,
+                    ttl,
+                    renewals,
                     heartbeat: Some(heartbeat),
                 });
             }
@@ -140,9 +181,40 @@ impl JobLease {
     }
 
     /// Whether the lease may have passed to another run: no further write
-    /// may go out under it.
+    /// may go out under it. Also true, by the clock alone, once two thirds
+    /// of the time to live passed since the last renewal was sent: a
+    /// process paused past its lease learns it before its heartbeat runs.
     pub fn is_lost(&self) -> bool {
-        self.lost.load(Ordering::Relaxed)
+        self.renewals.lost.load(Ordering::Relaxed) || self.renewals.since_renewal() >= stop_after(self.ttl)
+    }
+
+    /// The fence of a commit made under this lease: the first statement of
+    /// the transaction `tx`, it fails ([`LeaseError::Lost`]) unless this
+    /// holder's lease is still the job's and unexpired by the database's
+    /// clock, and it locks the lease's row until `tx` ends, so no other
+    /// holder can take the job over before this commit is done. A paused
+    /// holder that wakes after a takeover commits nothing.
+    pub async fn fence_in(&self, tx: &mut sqlx::AnyConnection) -> Result<(), LeaseError> {
+        if self.is_lost() {
+            return Err(LeaseError::Lost);
+        }
+        let now = database_now_ms(self.store.backend());
+        let sql = format!(
+            "UPDATE job_leases SET expires_at_ms = expires_at_ms \
+             WHERE job_id = $1 AND holder = $2 AND epoch = $3 AND expires_at_ms >= {now}"
+        );
+        let held = sqlx::query(AssertSqlSafe(sql))
+            .bind(&self.job_id)
+            .bind(&self.holder)
+            .bind(self.epoch)
+            .execute(&mut *tx)
+            .await?;
+        if held.rows_affected() == 1 {
+            Ok(())
+        } else {
+            self.renewals.lost.store(true, Ordering::Relaxed);
+            Err(LeaseError::Lost)
+        }
     }
 
     /// Gives the lease up at once, so a waiting run starts now.
@@ -247,28 +319,42 @@ async fn give_up(store: &Store, job_id: &str, holder: &str, epoch: i64) -> Resul
     Ok(())
 }
 
+/// How long after the last renewal was sent a holder stops writing: two
+/// thirds of the time to live, so it stops a third before the lease can
+/// expire under it.
+fn stop_after(ttl: Duration) -> Duration {
+    ttl * 2 / 3
+}
+
 /// The heartbeat: renews every third of the time to live. The lease counts
 /// as lost once it was taken over, or when no renewal succeeded for two
-/// thirds of the time to live (the database away): by then the last
-/// renewal has a third left, so the holder stops before it can expire.
-async fn renew_forever(store: Store, job_id: String, holder: String, epoch: i64, ttl: Duration, lost: Arc<AtomicBool>) {
-    let mut renewed = Instant::now();
+/// thirds of the time to live (the database away, the process paused).
+async fn renew_forever(
+    store: Store,
+    job_id: String,
+    holder: String,
+    epoch: i64,
+    ttl: Duration,
+    renewals: Arc<Renewals>,
+) {
     loop {
         tokio::time::sleep(ttl / 3).await;
+        if renewals.since_renewal() >= stop_after(ttl) {
+            // Paused past the point of stopping: a renewal now could
+            // extend a lease its holder already counted as lost.
+            tracing::warn!(job = %job_id, "the job's lease was not renewed in time: this run stops writing");
+            renewals.lost.store(true, Ordering::Relaxed);
+            return;
+        }
+        let sent = Instant::now();
         match renew(&store, &job_id, &holder, epoch, ttl).await {
-            Ok(true) => renewed = Instant::now(),
+            Ok(true) => renewals.renewed(sent),
             Ok(false) => {
                 tracing::warn!(job = %job_id, "the job's lease was taken over: this run stops writing");
-                lost.store(true, Ordering::Relaxed);
+                renewals.lost.store(true, Ordering::Relaxed);
                 return;
             }
-            Err(e) => {
-                tracing::warn!(job = %job_id, error = %e, "could not renew the job's lease");
-                if renewed.elapsed() >= ttl * 2 / 3 {
-                    lost.store(true, Ordering::Relaxed);
-                    return;
-                }
-            }
+            Err(e) => tracing::warn!(job = %job_id, error = %e, "could not renew the job's lease"),
         }
     }
 }
@@ -368,5 +454,52 @@ mod tests {
             .unwrap();
         tokio::time::sleep(ttl).await;
         assert!(lease.is_lost());
+    }
+
+    #[tokio::test]
+    async fn a_paused_holder_counts_its_lease_lost_by_the_clock_alone() {
+        let store = store().await;
+        let ttl = Duration::from_millis(600);
+        let lease = JobLease::acquire_for(&store, "j", "a cycle", Duration::ZERO, ttl)
+            .await
+            .unwrap();
+        // The heartbeat never runs again, as in a process paused (SIGSTOP)
+        // and resumed: the holder learns from its clock, not from it.
+        if let Some(heartbeat) = &lease.heartbeat {
+            heartbeat.abort();
+        }
+        assert!(!lease.is_lost());
+        tokio::time::sleep(stop_after(ttl)).await;
+        assert!(lease.is_lost());
+    }
+
+    #[tokio::test]
+    async fn a_commit_is_fenced_by_the_lease_it_was_made_under() {
+        let store = store().await;
+        let ttl = Duration::from_millis(300);
+        let first = JobLease::acquire_for(&store, "j", "a cycle", Duration::ZERO, ttl)
+            .await
+            .unwrap();
+        let mut tx = store.writer().begin().await.unwrap();
+        first.fence_in(&mut tx).await.unwrap();
+        tx.commit().await.unwrap();
+        if let Some(heartbeat) = &first.heartbeat {
+            heartbeat.abort();
+        }
+        tokio::time::sleep(ttl * 2).await;
+        let second = JobLease::acquire_for(&store, "j", "a cycle elsewhere", Duration::ZERO, ttl)
+            .await
+            .unwrap();
+        // The old holder's fence fails even when its clock has not told it
+        // (its renewals are forged as fresh here), and it then knows.
+        first.renewals.renewed(Instant::now());
+        let mut tx = store.writer().begin().await.unwrap();
+        assert!(matches!(first.fence_in(&mut tx).await, Err(LeaseError::Lost)));
+        drop(tx);
+        assert!(first.is_lost());
+        let mut tx = store.writer().begin().await.unwrap();
+        second.fence_in(&mut tx).await.unwrap();
+        tx.commit().await.unwrap();
+        second.release().await;
     }
 }

@@ -231,13 +231,23 @@ pub enum CycleError {
     NoSuchGroup(String),
     /// Another run holds the job's lease ([`crate::cycle::lease`]).
     #[error(transparent)]
-    Busy(#[from] LeaseError),
+    Busy(LeaseError),
     /// The job's lease could not be renewed in time or was taken over: the
     /// run stopped writing (another run may hold the job now).
     #[error(
         "the run lost the job's lease (the database was out of reach, or another run took the job over); it stopped writing and the next run carries on"
     )]
     LeaseLost,
+}
+
+impl From<LeaseError> for CycleError {
+    fn from(error: LeaseError) -> Self {
+        match error {
+            LeaseError::Lost => CycleError::LeaseLost,
+            LeaseError::Storage(e) => CycleError::Storage(e),
+            busy => CycleError::Busy(busy),
+        }
+    }
 }
 
 /// Why a cycle stopped when its job was stopped.

@@ -35,19 +35,21 @@
 //!
 //! [`CycleState::restart`]: crate::cycle::state::CycleState::restart
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use provisio_api::jobs::JobState;
 use provisio_api::jobs::status::RunStatus;
+use provisio_api::jobs::{JobState, JobSummary};
 use provisio_engine::job::{Direction, MIN_INTERVAL_SECONDS};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep, sleep_until};
 
+use crate::cycle::instances::Instance;
+use crate::cycle::ownership;
 use crate::cycle::run::{CycleError, Mode, RunOptions, run_cycle_with};
 use crate::events::Events;
 use crate::jobs::{JobError, Jobs};
@@ -146,14 +148,19 @@ pub fn restart_pending(
     }
 }
 
-/// Runs the scheduler until its task is aborted.
-pub async fn run_forever(store: Store, jobs: Jobs, events: Events, options: SchedulerOptions) {
+/// Runs the scheduler until its task is aborted: on each pass it renews
+/// `instance`'s heartbeat, settles which running jobs this instance owns
+/// ([`crate::cycle::ownership`]), gives each owned job without one a
+/// worker, and tells the workers of jobs it no longer owns to end (after
+/// their cycle's current page; the new owner resumes from there).
+pub async fn run_forever(store: Store, jobs: Jobs, events: Events, instance: Instance, options: SchedulerOptions) {
     let mut workers: JoinSet<()> = JoinSet::new();
     let mut by_task: HashMap<tokio::task::Id, String> = HashMap::new();
-    let mut active: HashSet<String> = HashSet::new();
+    // Each job's worker, with the flag that ends it when the job moves.
+    let mut active: HashMap<String, Arc<AtomicBool>> = HashMap::new();
     let mut passes: u64 = 0;
     loop {
-        // Reap the workers that ended (job stopped or deleted).
+        // Reap the workers that ended (job stopped, deleted or moved).
         while let Some(ended) = workers.try_join_next_with_id() {
             let id = match ended {
                 Ok((id, ())) => id,
@@ -166,34 +173,44 @@ pub async fn run_forever(store: Store, jobs: Jobs, events: Events, options: Sche
                 active.remove(&job);
             }
         }
-        match jobs.list().await {
-            Ok(list) => {
-                for job in list {
-                    if job.state == JobState::Running && !active.contains(&job.id) {
-                        tracing::info!(job = %job.id, name = %job.name, "scheduling the job");
-                        let handle = if job.direction == Direction::Inbound {
-                            workers.spawn(crate::cycle::inbound_worker::run(
-                                store.clone(),
-                                jobs.clone(),
-                                job.id.clone(),
-                                events.uploads(),
-                                options.poll,
-                            ))
-                        } else {
-                            workers.spawn(run_job(
-                                store.clone(),
-                                jobs.clone(),
-                                job.id.clone(),
-                                events.changes(),
-                                options.clone(),
-                            ))
-                        };
-                        by_task.insert(handle.id(), job.id.clone());
-                        active.insert(job.id);
+        match owned_jobs(&store, &jobs, &instance).await {
+            Ok(owned) => {
+                for (job_id, moved) in &active {
+                    if !owned.iter().any(|job| &job.id == job_id) && !moved.swap(true, Ordering::Relaxed) {
+                        tracing::info!(job = %job_id, "the job is no longer this instance's: its worker ends");
                     }
                 }
+                instance.set_held_jobs(owned.iter().map(|job| job.id.clone()).collect());
+                for job in owned {
+                    if active.contains_key(&job.id) {
+                        continue;
+                    }
+                    tracing::info!(job = %job.id, name = %job.name, "scheduling the job");
+                    let moved = Arc::new(AtomicBool::new(false));
+                    let handle = if job.direction == Direction::Inbound {
+                        workers.spawn(crate::cycle::inbound_worker::run(
+                            store.clone(),
+                            jobs.clone(),
+                            job.id.clone(),
+                            events.uploads(),
+                            moved.clone(),
+                            options.poll,
+                        ))
+                    } else {
+                        workers.spawn(run_job(
+                            store.clone(),
+                            jobs.clone(),
+                            job.id.clone(),
+                            events.changes(),
+                            moved.clone(),
+                            options.clone(),
+                        ))
+                    };
+                    by_task.insert(handle.id(), job.id.clone());
+                    active.insert(job.id, moved);
+                }
             }
-            Err(e) => tracing::warn!(error = %e, "the scheduler could not read the jobs"),
+            Err(e) => tracing::warn!(error = %e, "the scheduler could not read the jobs or their owners"),
         }
         passes += 1;
         if let Some(counter) = &options.passes {
@@ -203,16 +220,42 @@ pub async fn run_forever(store: Store, jobs: Jobs, events: Events, options: Sche
     }
 }
 
+/// The running jobs this instance owns after this pass's heartbeat and moves.
+async fn owned_jobs(
+    store: &Store,
+    jobs: &Jobs,
+    instance: &Instance,
+) -> Result<Vec<JobSummary>, Box<dyn std::error::Error>> {
+    instance.heartbeat().await?;
+    let running: Vec<JobSummary> = jobs
+        .list()
+        .await?
+        .into_iter()
+        .filter(|job| job.state == JobState::Running)
+        .collect();
+    let ids: Vec<String> = running.iter().map(|job| job.id.clone()).collect();
+    let live = instance.live().await?;
+    let moves = ownership::plan(instance.id(), &ids, &live, &ownership::owners(store).await?);
+    let owned = ownership::apply(store, instance.id(), moves).await?;
+    Ok(running.into_iter().filter(|job| owned.contains(&job.id)).collect())
+}
+
 fn parse_time(text: Option<&str>) -> Option<DateTime<Utc>> {
     text.and_then(|t| DateTime::parse_from_rfc3339(t).ok())
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// Raises `stop` once the job is stopped or deleted, checking every
-/// `poll`; the running cycle ends after its current page.
-async fn watch_for_stop(jobs: Jobs, job_id: String, stop: Arc<AtomicBool>, poll: Duration) {
+/// Raises `stop` once the job is stopped, deleted or moved to another
+/// instance, checking every `poll`; the running cycle ends after its
+/// current page.
+async fn watch_for_stop(jobs: Jobs, job_id: String, moved: Arc<AtomicBool>, stop: Arc<AtomicBool>, poll: Duration) {
     loop {
         sleep(poll).await;
+        if moved.load(Ordering::Relaxed) {
+            tracing::info!(job = %job_id, "the job moved to another instance: its cycle ends after the current page");
+            stop.store(true, Ordering::Relaxed);
+            return;
+        }
         match jobs.get(&job_id).await {
             Ok(job) if job.state == JobState::Running => {}
             Err(e) if !matches!(e, JobError::NotFound { .. }) => {}
@@ -225,12 +268,14 @@ async fn watch_for_stop(jobs: Jobs, job_id: String, stop: Arc<AtomicBool>, poll:
     }
 }
 
-/// One job's loop; returns when the job is no longer running.
+/// One job's loop; returns when the job is no longer running, or no longer
+/// this instance's (`moved`).
 async fn run_job(
     store: Store,
     jobs: Jobs,
     job_id: String,
     mut changes: watch::Receiver<i64>,
+    moved: Arc<AtomicBool>,
     options: SchedulerOptions,
 ) {
     let poll = options.poll;
@@ -245,6 +290,9 @@ async fn run_job(
     // quarantined job, whose cycle then decides whether to retry at once.
     let mut connection_seen: Option<Option<String>> = None;
     loop {
+        if moved.load(Ordering::Relaxed) {
+            return;
+        }
         let job = match jobs.get(&job_id).await {
             Ok(job) => job,
             Err(JobError::NotFound { .. }) => {
@@ -305,7 +353,13 @@ async fn run_job(
             changes.borrow_and_update();
             next_due = Instant::now() + interval;
             let stop = Arc::new(AtomicBool::new(false));
-            let watcher = tokio::spawn(watch_for_stop(jobs.clone(), job_id.clone(), stop.clone(), poll));
+            let watcher = tokio::spawn(watch_for_stop(
+                jobs.clone(),
+                job_id.clone(),
+                moved.clone(),
+                stop.clone(),
+                poll,
+            ));
             let options = RunOptions {
                 stop: Some(stop),
                 // Another run holds the job (on-demand here, a cycle on

@@ -1,15 +1,17 @@
 //! `GET /metrics`: Prometheus metrics in the text format. HTTP requests by
 //! route, method and status with their durations (recorded by [`track`],
 //! a middleware over every route), and, measured on each scrape, the
-//! directory's users and groups and the jobs in each state.
+//! directory's users and groups, the jobs in each state, the instances
+//! sharing the database and which jobs this one runs.
 //!
 //! Each server has its own recorder (no global one is installed), so many
 //! servers run side by side in one process, as the tests do. Scraping needs
 //! an administrator: an admin API token as `Authorization: Bearer`.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -34,6 +36,9 @@ const DIRECTORY_OBJECTS: &str = "provisio_directory_objects";
 const JOBS: &str = "provisio_jobs";
 const AGENT_CONNECTED: &str = "provisio_agent_connected";
 const AGENT_OPERATIONS: &str = "provisio_agent_operations";
+const INSTANCE: &str = "provisio_instance";
+const INSTANCES_LIVE: &str = "provisio_instances_live";
+const JOB_HELD: &str = "provisio_job_held";
 
 /// Request durations' histogram buckets, in seconds.
 const BUCKETS: &[f64] = &[
@@ -46,6 +51,9 @@ const BUCKETS: &[f64] = &[
 pub(crate) struct Metrics {
     recorder: Arc<PrometheusRecorder>,
     handle: PrometheusHandle,
+    /// The jobs last reported held by this instance: reported 0 once they
+    /// are not, rather than left at 1.
+    held_reported: Arc<Mutex<HashSet<String>>>,
 }
 
 impl Metrics {
@@ -58,6 +66,7 @@ impl Metrics {
         let metrics = Metrics {
             handle: recorder.handle(),
             recorder: Arc::new(recorder),
+            held_reported: Arc::default(),
         };
         metrics.record(|| {
             describe_counter!(REQUESTS, "HTTP requests answered, by route, method and status.");
@@ -79,6 +88,15 @@ impl Metrics {
                 AGENT_OPERATIONS,
                 "Operations waiting for each on-premises agent (queued) or held by it (in_progress)."
             );
+            describe_gauge!(INSTANCE, "This server instance (1), by its id and host.");
+            describe_gauge!(
+                INSTANCES_LIVE,
+                "Server instances sharing the database with a live heartbeat."
+            );
+            describe_gauge!(
+                JOB_HELD,
+                "Whether this instance runs each job's cycles (1) or not (0), by job id."
+            );
         });
         metrics
     }
@@ -86,6 +104,22 @@ impl Metrics {
     /// Runs `record` with this server's recorder as the `metrics` macros' target.
     fn record(&self, record: impl FnOnce()) {
         metrics::with_local_recorder(self.recorder.as_ref(), record);
+    }
+
+    /// Reports the jobs `held` by this instance as 1, those it reported
+    /// before and holds no more as 0.
+    fn record_held(&self, held: Vec<String>) {
+        let mut reported = self.held_reported.lock().unwrap_or_else(PoisonError::into_inner);
+        let held: HashSet<String> = held.into_iter().collect();
+        self.record(|| {
+            for job in reported.difference(&held) {
+                gauge!(JOB_HELD, "job" => job.clone()).set(0.0);
+            }
+            for job in &held {
+                gauge!(JOB_HELD, "job" => job.clone()).set(1.0);
+            }
+        });
+        *reported = held;
     }
 
     /// The metrics in the Prometheus text format.
@@ -204,6 +238,14 @@ pub(crate) async fn scrape(_caller: AdminCaller, State(state): State<AppState>) 
     ];
     let jobs = state.jobs.count_by_state().await?;
     let agents = state.relay.live();
+    if let Some(instance) = &state.instance {
+        let live = instance.live().await?.len();
+        state.metrics.record(|| {
+            gauge!(INSTANCE, "instance" => instance.id().to_owned(), "host" => instance.host().to_owned()).set(1.0);
+            gauge!(INSTANCES_LIVE).set(live as f64);
+        });
+        state.metrics.record_held(instance.held_jobs());
+    }
     state.metrics.record(|| {
         for agent in agents.into_values() {
             let connected = if agent.connected { 1.0 } else { 0.0 };

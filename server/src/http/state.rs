@@ -34,6 +34,9 @@ pub(crate) struct AppState {
     pub(crate) relay: Arc<crate::relay::Relay>,
     /// What running work waits for (uploads stored here are announced).
     pub(crate) events: crate::events::Events,
+    /// This server's registration among the instances sharing the
+    /// database (`None` in tests of the routes alone).
+    pub(crate) instance: Option<crate::cycle::instances::Instance>,
 }
 
 impl AppState {
@@ -48,6 +51,7 @@ impl AppState {
             inbound_queue: QueueLimit::DEFAULT,
             relay: jobs.reach().relay.clone(),
             events,
+            instance: None,
             auth,
             directory: store.directory(),
             store,

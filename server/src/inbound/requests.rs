@@ -80,17 +80,22 @@ impl InboundRequests {
         self.store
             .durably(async |connection| {
                 let mut tx = sqlx::Connection::begin(connection).await?;
-                // A write first, so that on SQLite the transaction holds the write
-                // lock from the start and waits for it, instead of failing when a
-                // read would have to become a write. The queue is counted in the
-                // same statement: on SQLite uploads are stored one at a time, so
-                // the limit holds exactly; on PostgreSQL uploads arriving at the
-                // same instant may each see the last free place (the job's rate
-                // limit bounds how many).
+                // The job's request number first: a write, so that on SQLite the
+                // transaction holds the write lock from the start (instead of
+                // failing when a read would have to become a write), and a row
+                // lock on PostgreSQL, so uploads to one job from any instance
+                // take their numbers, and count the queue, one at a time.
+                let seq: i64 = sqlx::query_scalar(
+                    "INSERT INTO inbound_request_counters (job_id, last_seq) VALUES ($1, 1) \
+                     ON CONFLICT (job_id) DO UPDATE SET last_seq = inbound_request_counters.last_seq + 1 \
+                     RETURNING last_seq",
+                )
+                .bind(job_id)
+                .fetch_one(&mut *tx)
+                .await?;
                 let inserted = sqlx::query(
                     "INSERT INTO inbound_requests (id, job_id, seq, token_id, received_at, finished_at, operations) \
-             SELECT $1, $2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM inbound_requests WHERE job_id = $2), \
-             $3, $4, NULL, $5 \
+             SELECT $1, $2, $7, $3, $4, NULL, $5 \
              WHERE (SELECT COUNT(*) FROM inbound_requests WHERE job_id = $2 AND finished_at IS NULL) < $6",
                 )
                 .bind(&id)
@@ -99,6 +104,7 @@ impl InboundRequests {
                 .bind(timestamp(now))
                 .bind(count(operations.len()))
                 .bind(i64::from(queue.0))
+                .bind(seq)
                 .execute(&mut *tx)
                 .await?;
                 if inserted.rows_affected() == 0 {
@@ -326,7 +332,7 @@ pub(crate) fn purge<'c>(
 
 /// Deletes the job's requests and records.
 pub(crate) async fn purge_job(connection: &mut AnyConnection, job_id: &str) -> Result<(), ServerError> {
-    for table in ["inbound_records", "inbound_requests"] {
+    for table in ["inbound_records", "inbound_requests", "inbound_request_counters"] {
         sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE job_id = $1")))
             .bind(job_id)
             .execute(&mut *connection)

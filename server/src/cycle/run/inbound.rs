@@ -195,9 +195,10 @@ impl Pipeline {
     /// their outcomes and log entries are written in one transaction. A
     /// crash before it leaves the records pending: processed again, each
     /// finds its user by matching (the directory reads its own writes) and
-    /// links it.
+    /// links it. Fenced by the job's lease, as a cycle's page is.
     async fn records_done(&self, done: &[(&PendingRecord, RecordOutcome)]) -> Result<(), CycleError> {
         let mut tx = self.store.writer().begin().await.map_err(ServerError::from)?;
+        self.fence_in(&mut tx).await?;
         self.write_kept_in(&mut tx).await?;
         crate::inbound::requests::InboundRequests::records_done_in(&mut tx, done, self.now()).await?;
         tx.commit().await.map_err(ServerError::from)?;

@@ -3,8 +3,10 @@
 //! references are kept until the page is done and then written in one
 //! transaction, with the cycle's progress, where an initial cycle resumes
 //! (an inbound request's, with its records' outcomes) and the end of the
-//! page's create intents, so a page costs one commit instead of one or two
-//! per object. A crash before that commit loses the page's links, entries
+//! page's create intents (an incremental batch's, with the watermark past
+//! it), so a page costs one commit instead of one or two per object. Every
+//! page's commit is fenced by the job's lease: a run that lost the job (a
+//! paused instance whose lease passed to another) commits nothing. A crash before that commit loses the page's links, entries
 //! and references, never an account: the next cycle reconciles the
 //! intents, matching each object (deleted ones too) and linking the account
 //! it finds (`run/intents.rs`), and takes the page's objects again (its
@@ -95,33 +97,78 @@ impl Pipeline {
     /// The page is done: its kept log entries and, when given, the cycle's
     /// count of objects done, in one transaction.
     pub(super) async fn page_done(&self, objects_done: Option<u64>) -> Result<(), CycleError> {
-        self.initial_page_done(objects_done, None).await
+        self.commit_page(objects_done, PageEnd::Within).await
     }
 
     /// [`Pipeline::page_done`] for a page of an initial cycle, saving where
-    /// it resumes: after `last`, that page's last object. The page's create
-    /// intents are dropped with it: every object it created is linked.
+    /// it resumes: after `last`, that page's last object.
     pub(super) async fn initial_page_done(
         &self,
-        objects_done: Option<u64>,
+        objects_done: u64,
         last: Option<(ObjectType, &str)>,
     ) -> Result<(), CycleError> {
+        let end = match last {
+            Some((kind, after)) => PageEnd::ResumeAfter(kind, after),
+            None => PageEnd::Within,
+        };
+        self.commit_page(Some(objects_done), end).await
+    }
+
+    /// [`Pipeline::page_done`] for a batch of an incremental cycle, moving
+    /// the watermark past it in the same commit.
+    pub(super) async fn batch_done(&self, objects_done: u64, watermark: i64) -> Result<(), CycleError> {
+        self.commit_page(Some(objects_done), PageEnd::Watermark(watermark))
+            .await
+    }
+
+    /// The initial cycle is done: later cycles take the directory's changes
+    /// after `watermark` (the latest change when it began).
+    pub(super) async fn initial_done(&self, watermark: i64) -> Result<(), CycleError> {
+        self.commit_page(None, PageEnd::InitialDone(watermark)).await
+    }
+
+    /// Writes the page in one transaction fenced by the job's lease
+    /// ([`Pipeline::fence_in`]): a run that lost the job commits nothing.
+    /// The page's create intents are dropped with it: every object it
+    /// created is linked.
+    async fn commit_page(&self, objects_done: Option<u64>, end: PageEnd<'_>) -> Result<(), CycleError> {
         let intents = self.take_page_intents();
-        if !self.kept_anything() && objects_done.is_none() && last.is_none() && intents.is_empty() {
+        if !self.kept_anything() && objects_done.is_none() && matches!(end, PageEnd::Within) && intents.is_empty() {
             return Ok(());
         }
         let mut tx = self.store.writer().begin().await.map_err(ServerError::from)?;
+        self.fence_in(&mut tx).await?;
         self.write_kept_in(&mut tx).await?;
         self.state.drop_create_intents_in(&mut tx, &intents).await?;
         if let Some(done) = objects_done {
             self.state.progress_in(&mut tx, done).await?;
         }
-        if let Some((kind, after)) = last {
-            self.state.save_initial_cursor_in(&mut tx, kind, after).await?;
+        match end {
+            PageEnd::Within => {}
+            PageEnd::ResumeAfter(kind, after) => self.state.save_initial_cursor_in(&mut tx, kind, after).await?,
+            PageEnd::Watermark(to) => {
+                self.state.advance_watermark_in(&mut tx, to).await?;
+            }
+            PageEnd::InitialDone(to) => {
+                self.state.advance_watermark_in(&mut tx, to).await?;
+                self.state.mark_initial_done_in(&mut tx).await?;
+            }
         }
         tx.commit().await.map_err(ServerError::from)?;
         Ok(())
     }
+}
+
+/// Where a committed page leaves its run.
+enum PageEnd<'a> {
+    /// Nothing to record beyond the page's writes.
+    Within,
+    /// An initial cycle resumes after this object.
+    ResumeAfter(ObjectType, &'a str),
+    /// An incremental cycle handled every change up to this one.
+    Watermark(i64),
+    /// The initial cycle is done; incremental ones start after this change.
+    InitialDone(i64),
 }
 
 /// Keeps `item` for the page's write (taken, not copied: a big group's

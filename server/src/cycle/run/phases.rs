@@ -253,7 +253,7 @@ async fn initial_pass(
                 return Ok(PassEnd::Halted);
             }
             let last = after.as_deref().map(|id| (kind, id));
-            pipeline.initial_page_done(Some(tally.report.objects), last).await?;
+            pipeline.initial_page_done(tally.report.objects, last).await?;
             if options.stop_requested() {
                 return Ok(PassEnd::Stopped);
             }
@@ -270,8 +270,7 @@ async fn initial_pass(
     if pipeline.halted().is_some() {
         return Ok(PassEnd::Halted);
     }
-    pipeline.state.advance_watermark(cursor.latest_before).await?;
-    pipeline.state.mark_initial_done().await?;
+    pipeline.initial_done(cursor.latest_before).await?;
     Ok(PassEnd::Done)
 }
 
@@ -318,8 +317,7 @@ async fn incremental_pass(
                 return Ok(PassEnd::Halted);
             }
         }
-        pipeline.page_done(Some(tally.report.objects)).await?;
-        pipeline.state.advance_watermark(last).await?;
+        pipeline.batch_done(tally.report.objects, last).await?;
         watermark = last;
         if options.stop_requested() {
             end = PassEnd::Stopped;

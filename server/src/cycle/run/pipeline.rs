@@ -180,6 +180,33 @@ impl Pipeline {
         }
     }
 
+    /// A write to the target, fenced by the job's lease: every time it is
+    /// polled, the lease is checked first, so a process paused anywhere
+    /// before the request went out (and resumed after the lease passed on)
+    /// drops the request unsent instead of sending it.
+    pub(super) async fn fenced<T>(
+        &self,
+        write: impl std::future::Future<Output = Result<T, ConnectorError>>,
+    ) -> Result<Result<T, ConnectorError>, CycleError> {
+        let mut write = std::pin::pin!(write);
+        std::future::poll_fn(|cx| {
+            if let Err(lost) = self.check_lease() {
+                return std::task::Poll::Ready(Err(lost));
+            }
+            write.as_mut().poll(cx).map(Ok)
+        })
+        .await
+    }
+
+    /// Fences a commit under the job's lease: the first statement of `tx`
+    /// ([`JobLease::fence_in`]).
+    pub(super) async fn fence_in(&self, tx: &mut sqlx::AnyConnection) -> Result<(), CycleError> {
+        match &self.lease {
+            Some(lease) => Ok(lease.fence_in(tx).await?),
+            None => Err(CycleError::LeaseLost),
+        }
+    }
+
     /// An evaluation context for this run: its clock, the operating
     /// system's random source (initial passwords, GUIDs) and the stored
     /// default domain.
@@ -617,7 +644,10 @@ impl Pipeline {
         }
         let target_id = decision.target_id.clone().unwrap_or_default();
         let result: Result<(Option<String>, String), ConnectorError> = match decision.action {
-            Action::Create => match self.connector.create(target_kind, &decision.export()).await {
+            Action::Create => match self
+                .fenced(self.connector.create(target_kind, &decision.export()))
+                .await?
+            {
                 Ok(created) if self.keep_link(kind, source_id, &created.id) => {
                     self.linked_new.store(true, Ordering::Relaxed);
                     Ok((
@@ -649,9 +679,8 @@ impl Pipeline {
             },
             Action::Update => {
                 let changes = exported_changes(decision);
-                self.connector
-                    .update(target_kind, &target_id, &changes)
-                    .await
+                self.fenced(self.connector.update(target_kind, &target_id, &changes))
+                    .await?
                     .map(|()| {
                         (
                             Some(target_id.clone()),
@@ -660,11 +689,10 @@ impl Pipeline {
                     })
             }
             Action::Disable => self
-                .connector
-                .disable(target_kind, &target_id)
-                .await
+                .fenced(self.connector.disable(target_kind, &target_id))
+                .await?
                 .map(|()| (Some(target_id.clone()), "disabled the target object".into())),
-            Action::Delete => match self.connector.delete(target_kind, &target_id).await {
+            Action::Delete => match self.fenced(self.connector.delete(target_kind, &target_id)).await? {
                 Ok(()) | Err(ConnectorError::NotFound { .. }) => {
                     self.state.unlink(kind, source_id).await?;
                     self.state.drop_references(kind, source_id).await?;

@@ -139,7 +139,10 @@ impl Pipeline {
             let write = if add.is_empty() && remove.is_empty() {
                 None
             } else {
-                Some(self.write_members(&row.target_id, &add, &remove, &still_linked).await)
+                Some(
+                    self.fenced(self.write_members(&row.target_id, &add, &remove, &still_linked))
+                        .await?,
+                )
             };
             (write, wanted.clone())
         } else {
@@ -153,9 +156,11 @@ impl Pipeline {
             } else {
                 let change = reference_change(&row.path, row.exported.first(), new.as_ref());
                 let write = self
-                    .connector
-                    .update(kind, &row.target_id, std::slice::from_ref(&change))
-                    .await;
+                    .fenced(
+                        self.connector
+                            .update(kind, &row.target_id, std::slice::from_ref(&change)),
+                    )
+                    .await?;
                 (Some(write), new.into_iter().collect())
             }
         };

@@ -91,10 +91,21 @@ impl CycleState {
     /// when it is already there or beyond: it never moves backwards.
     pub async fn advance_watermark(&self, to: i64) -> Result<bool, StateError> {
         self.ensure_row().await?;
+        let mut writer = self.store.writer().acquire().await?;
+        self.advance_watermark_in(&mut writer, to).await
+    }
+
+    /// [`CycleState::advance_watermark`] in the caller's transaction (a
+    /// batch's commit), on a job whose status row exists (its cycle began).
+    pub async fn advance_watermark_in(
+        &self,
+        connection: &mut sqlx::AnyConnection,
+        to: i64,
+    ) -> Result<bool, StateError> {
         let moved = sqlx::query("UPDATE cycle_status SET watermark = $2 WHERE job_id = $1 AND watermark < $2")
             .bind(&self.job_id)
             .bind(to)
-            .execute(self.store.writer())
+            .execute(connection)
             .await?;
         Ok(moved.rows_affected() > 0)
     }
@@ -102,9 +113,23 @@ impl CycleState {
     /// Records that an initial cycle completed: later cycles are
     /// incremental, and the next initial one (after a restart) starts afresh.
     pub async fn mark_initial_done(&self) -> Result<(), StateError> {
-        self.update("UPDATE cycle_status SET initial_done = 1 WHERE job_id = $1")
-            .await?;
-        self.update(super::initial_cursor::FORGET_INITIAL_CURSOR).await
+        self.ensure_row().await?;
+        let mut tx = self.store.writer().begin().await?;
+        self.mark_initial_done_in(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// [`CycleState::mark_initial_done`] in the caller's transaction, on a
+    /// job whose status row exists.
+    pub async fn mark_initial_done_in(&self, connection: &mut sqlx::AnyConnection) -> Result<(), StateError> {
+        for sql in [
+            "UPDATE cycle_status SET initial_done = 1 WHERE job_id = $1",
+            super::initial_cursor::FORGET_INITIAL_CURSOR,
+        ] {
+            sqlx::query(sql).bind(&self.job_id).execute(&mut *connection).await?;
+        }
+        Ok(())
     }
 
     /// Sets the status as it is, leaving every other field alone.
