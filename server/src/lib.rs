@@ -37,6 +37,7 @@ mod http;
 pub mod inbound;
 pub mod jobs;
 pub mod logs;
+mod maintenance;
 pub mod random;
 mod relay;
 mod scim;

@@ -8,11 +8,14 @@
 //! The queue lives in memory: an operation only exists while a connector
 //! call awaits it, and a restarted server repeats its cycle from its
 //! watermark and escrows anyway, matching what an earlier attempt created.
+//! When the agent polls another instance sharing the database, the
+//! operation is forwarded to it through the database ([`forwarding`]).
 //! The server owns the relay (not the store); agents' last contacts are
 //! kept in the database ([`Contacts`]) so the portal can show them after a
 //! restart.
 
 mod contacts;
+pub mod forwarding;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -34,6 +37,9 @@ const MAX_BATCH: usize = 64;
 #[derive(Debug, Default)]
 pub struct Relay {
     agents: Mutex<HashMap<String, Slot>>,
+    /// How operations reach agents polling other instances (none for a
+    /// relay of its own, as in tests).
+    forwarding: Option<forwarding::Forwarding>,
     /// Set when the server shuts down: held polls answer at once.
     closing: std::sync::atomic::AtomicBool,
 }
@@ -128,9 +134,34 @@ impl Relay {
         self.agents.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// A relay that forwards operations for agents polling other instances.
+    pub fn with_forwarding(forwarding: forwarding::Forwarding) -> Relay {
+        Relay {
+            forwarding: Some(forwarding),
+            ..Relay::default()
+        }
+    }
+
     /// Queues an operation for `agent` and waits up to `timeout` for its
-    /// result. Fails at once when the agent has not polled recently.
+    /// result: here when the agent polls this instance, else through the
+    /// instance it polls. Fails at once when it has not polled recently.
     pub async fn call(
+        &self,
+        agent: &str,
+        job: &str,
+        connection: (String, Arc<AgentConnection>),
+        request: AgentRequest,
+        timeout: Duration,
+    ) -> Result<AgentOutcome, Unanswered> {
+        let here = self.slots().get(agent).is_some_and(Slot::connected);
+        match &self.forwarding {
+            Some(forwarding) if !here => forwarding.call(agent, job, connection, request, timeout).await,
+            _ => self.call_here(agent, job, connection, request, timeout).await,
+        }
+    }
+
+    /// [`Relay::call`] for an agent polling this instance.
+    pub async fn call_here(
         &self,
         agent: &str,
         job: &str,
@@ -266,6 +297,16 @@ impl Relay {
         for slot in self.slots().values() {
             slot.wake.notify_waiters();
         }
+    }
+
+    /// The agents polling this instance now (or within
+    /// [`CONNECTED_WITHIN_SECONDS`]).
+    pub fn polling_agents(&self) -> Vec<String> {
+        self.slots()
+            .iter()
+            .filter(|(_, slot)| slot.connected())
+            .map(|(name, _)| name.clone())
+            .collect()
     }
 
     /// Every agent that has polled or has operations, by name.

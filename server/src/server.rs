@@ -159,10 +159,13 @@ impl Server {
             ..crate::auth::AuthOptions::default()
         };
         let auth = crate::auth::Auth::new(store.clone(), options);
+        let instance = crate::cycle::instances::Instance::register(&store, &addr.to_string()).await?;
+        let forwarding = crate::relay::forwarding::Forwarding::new(&store, secrets.clone(), instance.id());
+        let relay = std::sync::Arc::new(crate::relay::Relay::with_forwarding(forwarding.clone()));
         let jobs = crate::jobs::Jobs::new(store.clone(), secrets)
             .with_reach(crate::jobs::Reach {
                 policy: targets,
-                relay: std::sync::Arc::new(crate::relay::Relay::new()),
+                relay: relay.clone(),
             })
             .with_purges(vec![
                 crate::inbound::requests::purge,
@@ -174,7 +177,6 @@ impl Server {
         let served_jobs = jobs.clone();
         // What running work waits for: the server's, not the store's.
         let events = crate::events::Events::new(store.directory().latest_change().await.unwrap_or(0));
-        let instance = crate::cycle::instances::Instance::register(&store, &addr.to_string()).await?;
         let state = AppState {
             inbound_queue,
             instance: Some(instance.clone()),
@@ -188,10 +190,10 @@ impl Server {
         }
         let app = http::router(state, &limits);
         // Housekeeping, stopped with the server.
-        let housekeeping = vec![
-            tokio::spawn(store.directory().purge_expired_forever()),
-            tokio::spawn(store.logs().prune_forever(log_retention.0)),
-            tokio::spawn(store.inbound().prune_forever(inbound_retention)),
+        let mut housekeeping = crate::maintenance::spawn(&store, log_retention, inbound_retention);
+        housekeeping.extend([
+            // Operations other instances forward to the agents polling this one.
+            tokio::spawn(crate::relay::forwarding::serve_forever(relay, forwarding)),
             tokio::spawn(crate::events::follow_directory(
                 store.clone(),
                 events.clone(),
@@ -205,7 +207,7 @@ impl Server {
                 instance.clone(),
                 scheduler,
             )),
-        ];
+        ]);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             http::serve(listener, app, limits, async {

@@ -498,3 +498,80 @@ async fn inbound_requests_posted_to_two_instances_are_each_processed_once() {
             .unwrap();
     assert_eq!((numbers, distinct), (REQUESTS as i64, REQUESTS as i64));
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL (cargo xtask test)"]
+async fn an_agent_polling_one_instance_serves_a_job_held_by_another() {
+    const AGENT: &str = "datacenter-1";
+    let Some(cluster) = Cluster::start(2).await else { return };
+    cluster.seed_users(30).await;
+    // Two SQL tables only the agent reaches (SQLite files in its folder).
+    sqlx::any::install_default_drivers();
+    let dir = tempfile::tempdir().unwrap();
+    let mut tables = Vec::new();
+    for name in ["a", "b"] {
+        let url = format!("sqlite://{}", dir.path().join(format!("{name}.db")).display());
+        let pool = sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&format!("{url}?mode=rwc"))
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE users (id TEXT PRIMARY KEY, user_name TEXT UNIQUE, title TEXT)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        tables.push((url, pool));
+    }
+    let token = cluster
+        .call(
+            0,
+            Method::POST,
+            "/api/v1/tokens",
+            Some(json!({"scope": "agent", "agent": AGENT})),
+        )
+        .await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let _agent = cluster::AgentProcess::start(&cluster.instances[0].url, &token, dir.path());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while cluster.call(0, Method::GET, "/api/v1/agents", None).await[0]["connected"] != true {
+        assert!(Instant::now() < deadline, "the agent did not connect");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Two jobs through the agent: the instances hold one each, so one of
+    // them runs on the instance the agent does not poll.
+    let mut jobs = Vec::new();
+    for (name, (url, _)) in ["a", "b"].iter().zip(&tables) {
+        let definition = json!({
+            "name": name,
+            "target": {"kind": "sql", "url": url, "users_table": "users", "key_column": "id", "via_agent": AGENT},
+            "scope": "all",
+            "schedule": {"interval_seconds": 3600},
+            "objects": [{"source": "user", "target": "User", "mappings": [
+                {"target": "user_name", "expression": "[userPrincipalName]", "match_precedence": 1},
+                {"target": "title", "expression": "[jobTitle]"}
+            ]}]
+        });
+        jobs.push(cluster.start_job(0, definition).await);
+    }
+    let holders = [
+        cluster.holder(&jobs[0], Duration::from_secs(20)).await,
+        cluster.holder(&jobs[1], Duration::from_secs(20)).await,
+    ];
+    assert!(
+        holders.contains(&1),
+        "a job is held by the instance the agent does not poll: {holders:?}"
+    );
+    for job in &jobs {
+        wait_initial_done(&cluster, 0, job, Duration::from_secs(60)).await;
+        assert_eq!(cluster.failures(0, job).await["total"], 0);
+    }
+    for (_, pool) in &tables {
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(rows, 30);
+    }
+}

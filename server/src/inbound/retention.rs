@@ -1,17 +1,12 @@
 //! How long processed inbound requests are kept (30 days by default, like
 //! the provisioning logs; `provisio serve --inbound-retention-days`), and
-//! the task that deletes older ones with their records once an hour.
-//! Requests with records still to process are never deleted.
-
-use std::time::Duration;
+//! the round that deletes older ones with their records, run hourly by
+//! `crate::maintenance`. Requests with records still to process are never
+//! deleted.
 
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::requests::InboundRequests;
-
-/// How often the server deletes requests past their retention.
-const EVERY: Duration = Duration::from_secs(3600);
-const FIRST_AFTER: Duration = Duration::from_secs(5);
 
 /// How long a request is kept after its last record was processed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,33 +35,13 @@ impl Default for InboundRetention {
 
 impl InboundRequests {
     /// Deletes the requests past `retention` (see [`InboundRequests::prune`])
-    /// as of `now`; one round of `InboundRequests::prune_forever`.
+    /// as of `now`.
     pub async fn prune_expired(
         &self,
         retention: InboundRetention,
         now: DateTime<Utc>,
     ) -> Result<u64, crate::ServerError> {
         self.prune(retention.cutoff(now)).await
-    }
-
-    /// Deletes, once an hour for as long as the task runs, the processed
-    /// requests past `retention`. Failures are logged and retried on the
-    /// next round.
-    pub(crate) async fn prune_forever(self, retention: InboundRetention) {
-        // The first round waits a little so that start-up has the database to itself.
-        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + FIRST_AFTER, EVERY);
-        loop {
-            ticks.tick().await;
-            match self.prune_expired(retention, Utc::now()).await {
-                Ok(0) => {}
-                Ok(pruned) => tracing::info!(
-                    pruned,
-                    days = retention.0.num_days(),
-                    "deleted processed inbound requests past their retention"
-                ),
-                Err(e) => tracing::warn!(error = %e, "could not delete old inbound requests; retrying in an hour"),
-            }
-        }
     }
 }
 

@@ -1,15 +1,8 @@
 //! How long provisioning log entries are kept (30 days by default, as
-//! Entra keeps them), and the task that prunes older ones once an hour.
+//! Entra keeps them); the server prunes older ones hourly
+//! (`crate::maintenance`).
 
-use std::time::Duration;
-
-use chrono::{TimeDelta, Utc};
-
-use super::Logs;
-
-/// How often the server prunes entries past their retention.
-const EVERY: Duration = Duration::from_secs(3600);
-const FIRST_AFTER: Duration = Duration::from_secs(5);
+use chrono::TimeDelta;
 
 /// How long entries are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,28 +21,6 @@ impl LogRetention {
 impl Default for LogRetention {
     fn default() -> Self {
         LogRetention::DEFAULT
-    }
-}
-
-impl Logs {
-    /// Deletes, once an hour for as long as the task runs, the entries
-    /// older than `retention`. Failures are logged and retried on the
-    /// next round.
-    pub(crate) async fn prune_forever(self, retention: TimeDelta) {
-        // The first round waits a little so that start-up has the database to itself.
-        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + FIRST_AFTER, EVERY);
-        loop {
-            ticks.tick().await;
-            match self.prune(Utc::now() - retention).await {
-                Ok(0) => {}
-                Ok(pruned) => tracing::info!(
-                    pruned,
-                    days = retention.num_days(),
-                    "pruned old provisioning log entries"
-                ),
-                Err(e) => tracing::warn!(error = %e, "could not prune provisioning log entries; retrying in an hour"),
-            }
-        }
     }
 }
 

@@ -1,0 +1,275 @@
+//! The relay across instances: when a job's agent polls another instance
+//! sharing the database, the instance running the job queues the operation
+//! in `relay_operations` (encrypted: it carries the target's secrets), the
+//! instance holding the agent's poll takes it ([`serve_forever`]), hands it
+//! to the agent through its own relay and writes the outcome back, and the
+//! queuing instance reads it. The guarantees stay those of the relay: an
+//! operation is settled only by the agent's result, and one nobody took or
+//! answered in time is reported so (taken or not), for the cycle to escrow.
+//! An agent counts as connected elsewhere while its stored contact
+//! ([`Contacts`]) is recent.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use provisio_api::agents::{AgentConnection, AgentOutcome, AgentRequest, CONNECTED_WITHIN_SECONDS};
+use serde::{Deserialize, Serialize};
+use sqlx::{AssertSqlSafe, Row as _};
+
+use super::{Contacts, Relay, Unanswered};
+use crate::ServerError;
+use crate::cycle::lease::database_now_ms;
+use crate::secrets::SecretBox;
+use crate::store::Store;
+
+/// How often queued operations and their outcomes are looked for.
+const LOOK_EVERY: Duration = Duration::from_millis(50);
+/// Operations taken per look, per agent.
+const TAKE_AT_ONCE: i64 = 64;
+/// What the payload's encryption is bound to.
+const CONTEXT: &[u8] = b"relay_operations";
+
+/// What one instance needs to forward operations and serve forwarded ones.
+#[derive(Debug, Clone)]
+pub struct Forwarding {
+    store: Store,
+    secrets: SecretBox,
+    /// This instance's id (who took an operation).
+    instance: String,
+}
+
+/// An operation as it travels between instances (encrypted as a whole).
+#[derive(Serialize, Deserialize)]
+struct Payload {
+    job: String,
+    key: String,
+    connection: AgentConnection,
+    request: AgentRequest,
+    timeout_ms: u64,
+}
+
+/// What the serving instance answers.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "answer", rename_all = "snake_case")]
+enum Answer {
+    Outcome { outcome: AgentOutcome },
+    NotConnected,
+    TimedOut { handed_out: bool },
+    Unsupported,
+}
+
+impl Forwarding {
+    pub fn new(store: &Store, secrets: SecretBox, instance: &str) -> Forwarding {
+        Forwarding {
+            store: store.clone(),
+            secrets,
+            instance: instance.to_owned(),
+        }
+    }
+
+    /// Queues the operation for the instance holding `agent`'s poll and
+    /// waits up to `timeout` for its outcome. `NotConnected` at once when
+    /// no instance has heard from the agent recently.
+    pub(super) async fn call(
+        &self,
+        agent: &str,
+        job: &str,
+        (key, connection): (String, Arc<AgentConnection>),
+        request: AgentRequest,
+        timeout: Duration,
+    ) -> Result<AgentOutcome, Unanswered> {
+        let last_contact = self.last_contact(agent).await;
+        let recent = last_contact.is_some_and(|at| {
+            (Utc::now() - at).to_std().unwrap_or_default() < Duration::from_secs(CONNECTED_WITHIN_SECONDS)
+        });
+        if !recent {
+            return Err(Unanswered::NotConnected {
+                last_contact_at: last_contact,
+            });
+        }
+        let requires = request.requires();
+        let payload = Payload {
+            job: job.to_owned(),
+            key,
+            connection: (*connection).clone(),
+            request,
+            timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+        };
+        let id = uuid::Uuid::now_v7().to_string();
+        if let Err(e) = self.queue(&id, agent, &payload).await {
+            tracing::warn!(agent, error = %e, "could not forward an operation to the agent's instance");
+            return Err(Unanswered::TimedOut { handed_out: false });
+        }
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            tokio::time::sleep(LOOK_EVERY).await;
+            match self.answer(&id).await {
+                Ok(Some(answer)) => {
+                    self.forget(&id).await;
+                    return match answer {
+                        Answer::Outcome { outcome } => Ok(outcome),
+                        Answer::NotConnected => Err(Unanswered::NotConnected {
+                            last_contact_at: last_contact,
+                        }),
+                        Answer::TimedOut { handed_out } => Err(Unanswered::TimedOut { handed_out }),
+                        Answer::Unsupported => Err(Unanswered::Unsupported {
+                            operation: requires.unwrap_or("this operation"),
+                        }),
+                    };
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(agent, error = %e, "could not read a forwarded operation's outcome"),
+            }
+            if tokio::time::Instant::now() >= deadline {
+                let handed_out = self.taken(&id).await;
+                self.forget(&id).await;
+                return Err(Unanswered::TimedOut { handed_out });
+            }
+        }
+    }
+
+    async fn last_contact(&self, agent: &str) -> Option<chrono::DateTime<Utc>> {
+        let contacts = Contacts::new(&self.store).all().await.ok()?;
+        contacts
+            .into_iter()
+            .find(|c| c.name == agent)
+            .map(|c| c.last_contact_at)
+    }
+
+    async fn queue(&self, id: &str, agent: &str, payload: &Payload) -> Result<(), ServerError> {
+        let json = serde_json::to_string(payload).map_err(|e| ServerError::Corrupt(e.to_string()))?;
+        let sealed = self
+            .secrets
+            .encrypt(&json, CONTEXT)
+            .map_err(|e| ServerError::Corrupt(e.to_string()))?;
+        let now = database_now_ms(self.store.backend());
+        let sql = format!(
+            "INSERT INTO relay_operations (id, agent, payload, state, created_ms) VALUES ($1, $2, $3, 'queued', {now})"
+        );
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .bind(agent)
+            .bind(sealed)
+            .execute(self.store.pool())
+            .await?;
+        Ok(())
+    }
+
+    async fn answer(&self, id: &str) -> Result<Option<Answer>, ServerError> {
+        let outcome: Option<Option<String>> =
+            sqlx::query_scalar("SELECT outcome FROM relay_operations WHERE id = $1 AND state = 'done'")
+                .bind(id)
+                .fetch_optional(self.store.pool())
+                .await?;
+        outcome
+            .flatten()
+            .map(|text| serde_json::from_str(&text).map_err(|e| ServerError::Corrupt(e.to_string())))
+            .transpose()
+    }
+
+    /// Whether another instance took the operation (and so may have handed it out).
+    async fn taken(&self, id: &str) -> bool {
+        sqlx::query_scalar::<_, String>("SELECT state FROM relay_operations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.store.pool())
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|state| state != "queued")
+    }
+
+    async fn forget(&self, id: &str) {
+        let _ = sqlx::query("DELETE FROM relay_operations WHERE id = $1")
+            .bind(id)
+            .execute(self.store.pool())
+            .await;
+    }
+
+    /// Takes up to a batch of the operations queued for `agent`; each is
+    /// taken by one instance only (a compare-and-set on its state).
+    async fn take(&self, agent: &str) -> Result<Vec<(String, Payload)>, ServerError> {
+        let rows = sqlx::query(
+            "SELECT id, payload FROM relay_operations WHERE agent = $1 AND state = 'queued' \
+             ORDER BY created_ms, id LIMIT $2",
+        )
+        .bind(agent)
+        .bind(TAKE_AT_ONCE)
+        .fetch_all(self.store.pool())
+        .await?;
+        let mut taken = Vec::new();
+        for row in rows {
+            let id: String = row.try_get("id")?;
+            let won = sqlx::query(
+                "UPDATE relay_operations SET state = 'taken', taken_by = $2 WHERE id = $1 AND state = 'queued'",
+            )
+            .bind(&id)
+            .bind(&self.instance)
+            .execute(self.store.pool())
+            .await?;
+            if won.rows_affected() != 1 {
+                continue;
+            }
+            let sealed: String = row.try_get("payload")?;
+            let payload = self
+                .secrets
+                .decrypt(&sealed, CONTEXT)
+                .map_err(|e| ServerError::Corrupt(e.to_string()))
+                .and_then(|json| serde_json::from_str(&json).map_err(|e| ServerError::Corrupt(e.to_string())));
+            match payload {
+                Ok(payload) => taken.push((id, payload)),
+                Err(e) => {
+                    tracing::warn!(agent, error = %e, "a forwarded operation could not be read; answered as timed out");
+                    self.settle(&id, &Answer::TimedOut { handed_out: false }).await;
+                }
+            }
+        }
+        Ok(taken)
+    }
+
+    async fn settle(&self, id: &str, answer: &Answer) {
+        let Ok(json) = serde_json::to_string(answer) else {
+            return;
+        };
+        let done = sqlx::query("UPDATE relay_operations SET state = 'done', outcome = $2 WHERE id = $1")
+            .bind(id)
+            .bind(json)
+            .execute(self.store.pool())
+            .await;
+        if let Err(e) = done {
+            tracing::warn!(error = %e, "could not write a forwarded operation's outcome");
+        }
+    }
+}
+
+/// Serves the operations other instances forwarded to the agents polling
+/// this one, until the task is aborted.
+pub async fn serve_forever(relay: Arc<Relay>, forwarding: Forwarding) {
+    loop {
+        for agent in relay.polling_agents() {
+            match forwarding.take(&agent).await {
+                Ok(taken) => {
+                    for (id, payload) in taken {
+                        let (relay, forwarding, agent) = (relay.clone(), forwarding.clone(), agent.clone());
+                        tokio::spawn(async move {
+                            let timeout = Duration::from_millis(payload.timeout_ms);
+                            let connection = (payload.key, Arc::new(payload.connection));
+                            let answer = match relay
+                                .call_here(&agent, &payload.job, connection, payload.request, timeout)
+                                .await
+                            {
+                                Ok(outcome) => Answer::Outcome { outcome },
+                                Err(Unanswered::NotConnected { .. }) => Answer::NotConnected,
+                                Err(Unanswered::TimedOut { handed_out }) => Answer::TimedOut { handed_out },
+                                Err(Unanswered::Unsupported { .. }) => Answer::Unsupported,
+                            };
+                            forwarding.settle(&id, &answer).await;
+                        });
+                    }
+                }
+                Err(e) => tracing::warn!(agent, error = %e, "could not take forwarded operations"),
+            }
+        }
+        tokio::time::sleep(LOOK_EVERY).await;
+    }
+}
