@@ -1,10 +1,15 @@
 //! What running work waits for, owned by the server (not by the store):
 //! the directory's latest change (realtime jobs run within half a second of
-//! it) and inbound uploads stored (the job's worker wakes). Directory
-//! changes are followed in the database itself ([`follow_directory`]), so
-//! a write from any process — this server, another instance on the same
-//! database, a command-line import — reaches the waiting jobs alike;
-//! uploads are announced by the handler that stored them.
+//! it), inbound uploads stored (the job's worker wakes) and agent
+//! operations forwarded between instances. Directory changes are followed
+//! in the database itself ([`follow_directory`]), so a write from any
+//! process — this server, another instance on the same database, a
+//! command-line import — reaches the waiting jobs alike. On PostgreSQL,
+//! every instance also listens for the announcements writers make at
+//! their commit ([`listen_forever`], `LISTEN`/`NOTIFY`), so it hears of
+//! other instances' writes, uploads and forwarded operations at once; the
+//! polling stays as the fallback (slower there: [`FOLLOW_EVERY_LISTENING`]).
+//! Uploads stored here are also announced by the handler that stored them.
 //!
 //! ```
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -23,16 +28,22 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::store::Store;
+use crate::store::{Backend, Store, notify};
 
 /// How often the directory's latest change is read from the database.
 pub const FOLLOW_EVERY: Duration = Duration::from_millis(50);
+/// The same, on PostgreSQL, where notifications bring changes at once and
+/// the reading is only the fallback for one lost with a connection.
+pub const FOLLOW_EVERY_LISTENING: Duration = Duration::from_millis(500);
+/// How long the listener waits before connecting again after an error.
+const LISTEN_AGAIN_AFTER: Duration = Duration::from_secs(1);
 
 /// The server's announcements. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Events {
     changes: Arc<watch::Sender<i64>>,
     uploads: Arc<watch::Sender<u64>>,
+    relay: Arc<watch::Sender<u64>>,
 }
 
 impl Events {
@@ -41,6 +52,7 @@ impl Events {
         Events {
             changes: Arc::new(watch::Sender::new(latest_change)),
             uploads: Arc::new(watch::Sender::new(0)),
+            relay: Arc::new(watch::Sender::new(0)),
         }
     }
 
@@ -68,6 +80,62 @@ impl Events {
     /// Sees inbound requests arrive.
     pub fn uploads(&self) -> watch::Receiver<u64> {
         self.uploads.subscribe()
+    }
+
+    /// Another instance forwarded an agent operation, or answered one.
+    pub fn relay_moved(&self) {
+        self.relay.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Sees agent operations move between instances.
+    pub fn relay(&self) -> watch::Receiver<u64> {
+        self.relay.subscribe()
+    }
+}
+
+/// Listens for the other instances' announcements on a PostgreSQL
+/// database (`database_url`), passing each on to `events`, until the task
+/// is aborted; reconnects after a lost connection (the polling covers what
+/// was announced meanwhile). Returns at once for SQLite.
+pub async fn listen_forever(database_url: String, events: Events) {
+    if !database_url.starts_with("postgres") {
+        return;
+    }
+    let channels = [
+        notify::DIRECTORY_CHANNEL,
+        notify::UPLOADS_CHANNEL,
+        notify::RELAY_CHANNEL,
+    ];
+    loop {
+        let listening = async {
+            let mut listener = sqlx::postgres::PgListener::connect(&database_url).await?;
+            listener.listen_all(channels).await?;
+            loop {
+                let notification = listener.recv().await?;
+                match notification.channel() {
+                    notify::DIRECTORY_CHANNEL => {
+                        if let Ok(seq) = notification.payload().parse() {
+                            events.directory_changed(seq);
+                        }
+                    }
+                    notify::UPLOADS_CHANNEL => events.upload_stored(),
+                    _ => events.relay_moved(),
+                }
+            }
+        };
+        let result: Result<(), sqlx::Error> = listening.await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "not listening for other instances' announcements; polling meanwhile");
+        }
+        tokio::time::sleep(LISTEN_AGAIN_AFTER).await;
+    }
+}
+
+/// How often [`follow_directory`] reads the latest change on `backend`.
+pub fn follow_every(backend: Backend) -> Duration {
+    match backend {
+        Backend::Postgres => FOLLOW_EVERY_LISTENING,
+        Backend::Sqlite => FOLLOW_EVERY,
     }
 }
 

@@ -160,7 +160,9 @@ impl Server {
         };
         let auth = crate::auth::Auth::new(store.clone(), options);
         let instance = crate::cycle::instances::Instance::register(&store, &addr.to_string()).await?;
-        let forwarding = crate::relay::forwarding::Forwarding::new(&store, secrets.clone(), instance.id());
+        // What running work waits for: the server's, not the store's.
+        let events = crate::events::Events::new(store.directory().latest_change().await.unwrap_or(0));
+        let forwarding = crate::relay::forwarding::Forwarding::new(&store, secrets.clone(), instance.id(), &events);
         let relay = std::sync::Arc::new(crate::relay::Relay::with_forwarding(forwarding.clone()));
         let jobs = crate::jobs::Jobs::new(store.clone(), secrets)
             .with_reach(crate::jobs::Reach {
@@ -175,8 +177,6 @@ impl Server {
             ]);
         let scheduler_jobs = jobs.clone();
         let served_jobs = jobs.clone();
-        // What running work waits for: the server's, not the store's.
-        let events = crate::events::Events::new(store.directory().latest_change().await.unwrap_or(0));
         let state = AppState {
             inbound_queue,
             instance: Some(instance.clone()),
@@ -197,7 +197,11 @@ impl Server {
             tokio::spawn(crate::events::follow_directory(
                 store.clone(),
                 events.clone(),
-                crate::events::FOLLOW_EVERY,
+                crate::events::follow_every(store.backend()),
+            )),
+            tokio::spawn(crate::events::listen_forever(
+                config.database_url.clone(),
+                events.clone(),
             )),
             // The provisioning cycles of the running jobs.
             tokio::spawn(crate::cycle::scheduler::run_forever(

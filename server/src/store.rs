@@ -7,6 +7,7 @@
 
 mod backfills;
 mod connect;
+pub mod notify;
 mod settings;
 mod sqlite;
 mod statements;
@@ -18,6 +19,7 @@ use sqlx::migrate::Migrator;
 
 use crate::ServerError;
 
+pub(crate) use notify::notify_in;
 pub use settings::{DEFAULT_DOMAIN, INSTANCE_ID};
 pub use sqlite::sqlite_file;
 pub(crate) use statements::{PARAMETERS_PER_STATEMENT, placeholders, rows_per_statement};

@@ -575,3 +575,60 @@ async fn an_agent_polling_one_instance_serves_a_job_held_by_another() {
         assert_eq!(rows, 30);
     }
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL (cargo xtask test)"]
+async fn instances_hear_of_each_others_writes_and_uploads_by_notification() {
+    use provisio_server::events::{Events, listen_forever};
+    let Some(database) = provisio_tests::postgres::fresh_database().await else {
+        return;
+    };
+    let store = provisio_server::store::Store::open(&database).await.unwrap();
+    // Only the listener, no polling: what reaches `events` was announced.
+    let events = Events::new(0);
+    let mut changes = events.changes();
+    let mut uploads = events.uploads();
+    let listener = tokio::spawn(listen_forever(database.clone(), events.clone()));
+    // The listener is connected once a first announcement gets through.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut n = 0;
+    loop {
+        n += 1;
+        let draft = provisio_server::directory::UserDraft {
+            attributes: json!({"userPrincipalName": format!("heard{n}@contoso.com")})
+                .as_object()
+                .unwrap()
+                .clone(),
+            scim_extra: None,
+        };
+        store.directory().create_users(vec![draft]).await.unwrap();
+        if tokio::time::timeout(Duration::from_millis(500), changes.changed())
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no directory change was announced");
+    }
+    assert_eq!(*changes.borrow(), store.directory().latest_change().await.unwrap());
+    // A write that changed nothing announces nothing.
+    store.directory().create_users(vec![]).await.unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), changes.changed())
+            .await
+            .is_err()
+    );
+    // An upload stored by another instance (its announcement, as sent).
+    use sqlx::Connection as _;
+    let mut connection = sqlx::AnyConnection::connect(&database).await.unwrap();
+    sqlx::query("SELECT pg_notify('provisio_uploads', 'job')")
+        .execute(&mut connection)
+        .await
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(2), uploads.changed())
+        .await
+        .expect("an upload announced on another connection wakes the inbound workers")
+        .unwrap();
+    listener.abort();
+    store.close().await;
+}

@@ -95,6 +95,8 @@ pub(crate) struct Write {
     reserved: i64,
     /// The extension attributes' version as this write reads it.
     pub(crate) extensions_version: i64,
+    /// Where the write goes (PostgreSQL announces its commit).
+    backend: crate::store::Backend,
 }
 
 impl Write {
@@ -160,6 +162,17 @@ impl Write {
                 .execute(&mut *self.tx)
                 .await?;
         }
+        if self.seq >= self.reserved {
+            // Other instances' realtime jobs hear of it at the commit.
+            let seq = self.seq.to_string();
+            crate::store::notify_in(
+                &mut self.tx,
+                self.backend,
+                crate::store::notify::DIRECTORY_CHANNEL,
+                &seq,
+            )
+            .await?;
+        }
         self.tx.commit().await?;
         Ok(())
     }
@@ -198,6 +211,7 @@ impl Directory {
             seq: reserved - 1,
             reserved,
             extensions_version,
+            backend: self.store.backend(),
         })
     }
 

@@ -76,6 +76,7 @@ impl InboundRequests {
         now: DateTime<Utc>,
     ) -> Result<Stored, ServerError> {
         let id = uuid::Uuid::new_v4().to_string();
+        let backend = self.store.backend();
         // The 202 promises the records are kept: this commit is on disk.
         self.store
             .durably(async |connection| {
@@ -126,6 +127,8 @@ impl InboundRequests {
                     .execute(&mut *tx)
                     .await?;
                 }
+                // The instance running the job may be another one.
+                crate::store::notify_in(&mut tx, backend, crate::store::notify::UPLOADS_CHANNEL, job_id).await?;
                 tx.commit().await?;
                 Ok(Stored::Queued(id))
             })

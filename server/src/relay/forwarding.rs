@@ -17,14 +17,20 @@ use provisio_api::agents::{AgentConnection, AgentOutcome, AgentRequest, CONNECTE
 use serde::{Deserialize, Serialize};
 use sqlx::{AssertSqlSafe, Row as _};
 
+use tokio::sync::watch;
+
 use super::{Contacts, Relay, Unanswered};
 use crate::ServerError;
 use crate::cycle::lease::database_now_ms;
+use crate::events::Events;
 use crate::secrets::SecretBox;
-use crate::store::Store;
+use crate::store::notify::RELAY_CHANNEL;
+use crate::store::{Store, notify_in};
 
-/// How often queued operations and their outcomes are looked for.
-const LOOK_EVERY: Duration = Duration::from_millis(50);
+/// How often queued operations and their outcomes are looked for without
+/// an announcement (`crate::events::listen_forever` wakes the lookers
+/// earlier on PostgreSQL).
+const LOOK_EVERY: Duration = Duration::from_millis(250);
 /// Operations taken per look, per agent.
 const TAKE_AT_ONCE: i64 = 64;
 /// What the payload's encryption is bound to.
@@ -37,6 +43,8 @@ pub struct Forwarding {
     secrets: SecretBox,
     /// This instance's id (who took an operation).
     instance: String,
+    /// Announcements of operations forwarded or answered.
+    moved: watch::Receiver<u64>,
 }
 
 /// An operation as it travels between instances (encrypted as a whole).
@@ -60,11 +68,31 @@ enum Answer {
 }
 
 impl Forwarding {
-    pub fn new(store: &Store, secrets: SecretBox, instance: &str) -> Forwarding {
+    pub fn new(store: &Store, secrets: SecretBox, instance: &str, events: &Events) -> Forwarding {
         Forwarding {
             store: store.clone(),
             secrets,
             instance: instance.to_owned(),
+            moved: events.relay(),
+        }
+    }
+
+    /// Waits for an announcement that an operation moved, or [`LOOK_EVERY`].
+    async fn next_look(moved: &mut watch::Receiver<u64>) {
+        tokio::select! {
+            _ = moved.changed() => {}
+            () = tokio::time::sleep(LOOK_EVERY) => {}
+        }
+    }
+
+    /// Tells the other instances an operation moved (`about`: its agent or id).
+    async fn announce(&self, about: &str) {
+        let announced = async {
+            let mut connection = self.store.pool().acquire().await?;
+            notify_in(&mut connection, self.store.backend(), RELAY_CHANNEL, about).await
+        };
+        if let Err(e) = announced.await {
+            tracing::debug!(error = %e, "could not announce a forwarded operation; it is found by polling");
         }
     }
 
@@ -101,9 +129,12 @@ impl Forwarding {
             tracing::warn!(agent, error = %e, "could not forward an operation to the agent's instance");
             return Err(Unanswered::TimedOut { handed_out: false });
         }
+        self.announce(agent).await;
         let deadline = tokio::time::Instant::now() + timeout;
+        let mut moved = self.moved.clone();
+        moved.borrow_and_update();
         loop {
-            tokio::time::sleep(LOOK_EVERY).await;
+            Self::next_look(&mut moved).await;
             match self.answer(&id).await {
                 Ok(Some(answer)) => {
                     self.forget(&id).await;
@@ -236,8 +267,9 @@ impl Forwarding {
             .bind(json)
             .execute(self.store.pool())
             .await;
-        if let Err(e) = done {
-            tracing::warn!(error = %e, "could not write a forwarded operation's outcome");
+        match done {
+            Ok(_) => self.announce(id).await,
+            Err(e) => tracing::warn!(error = %e, "could not write a forwarded operation's outcome"),
         }
     }
 }
@@ -245,6 +277,7 @@ impl Forwarding {
 /// Serves the operations other instances forwarded to the agents polling
 /// this one, until the task is aborted.
 pub async fn serve_forever(relay: Arc<Relay>, forwarding: Forwarding) {
+    let mut moved = forwarding.moved.clone();
     loop {
         for agent in relay.polling_agents() {
             match forwarding.take(&agent).await {
@@ -270,6 +303,6 @@ pub async fn serve_forever(relay: Arc<Relay>, forwarding: Forwarding) {
                 Err(e) => tracing::warn!(agent, error = %e, "could not take forwarded operations"),
             }
         }
-        tokio::time::sleep(LOOK_EVERY).await;
+        Forwarding::next_look(&mut moved).await;
     }
 }

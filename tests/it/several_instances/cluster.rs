@@ -67,9 +67,9 @@ impl Instance {
 impl Drop for Instance {
     fn drop(&mut self) {
         // A stopped process must be continued to die of SIGKILL promptly.
-        let _ = Command::new("kill")
-            .args(["-CONT".to_owned(), self.child.id().to_string()])
-            .status();
+        if let Ok(None) = self.child.try_wait() {
+            self.signal("CONT");
+        }
         self.kill();
     }
 }
