@@ -24,6 +24,7 @@ pub use settings::{DEFAULT_DOMAIN, INSTANCE_ID};
 pub use sqlite::sqlite_file;
 pub(crate) use statements::{PARAMETERS_PER_STATEMENT, placeholders, rows_per_statement};
 pub use time::{db_time, parse_db_time};
+pub(crate) use time::database_now_ms;
 
 /// `server/migrations/`, compiled into the binary and applied on every
 /// start; applying them again is a no-op.

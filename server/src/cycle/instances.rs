@@ -24,8 +24,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use sqlx::AssertSqlSafe;
 
 use crate::ServerError;
-use crate::cycle::lease::{TIME_TO_LIVE, database_now_ms};
-use crate::store::Store;
+use crate::cycle::lease::TIME_TO_LIVE;
+use crate::store::{Store, database_now_ms};
 
 /// Heartbeats older than this are deleted with their rows (instances that
 /// died long ago), so the table stays as small as the deployment.

@@ -35,7 +35,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::ServerError;
-use crate::store::{Backend, Store};
+use crate::store::{Store, database_now_ms};
 
 /// How long a lease lasts without renewal: also how long a job waits after
 /// its holder died (a server killed mid-cycle) before another run takes it.
@@ -70,14 +70,6 @@ fn seconds(duration: Duration) -> String {
     match duration.as_secs() {
         1 => "1 second".to_owned(),
         n => format!("{n} seconds"),
-    }
-}
-
-/// The database's clock in milliseconds since the Unix epoch, as SQL.
-pub(crate) fn database_now_ms(backend: Backend) -> &'static str {
-    match backend {
-        Backend::Sqlite => "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)",
-        Backend::Postgres => "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",
     }
 }
 

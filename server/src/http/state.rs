@@ -47,7 +47,7 @@ impl AppState {
         AppState {
             portal: super::portal::Portal::new(portal_dir),
             metrics: Metrics::new(),
-            inbound_rate: Arc::new(RateLimiter::default()),
+            inbound_rate: Arc::new(RateLimiter::new(&store)),
             inbound_queue: QueueLimit::DEFAULT,
             relay: jobs.reach().relay.clone(),
             events,

@@ -341,7 +341,7 @@ pub(crate) async fn purge_job(connection: &mut AnyConnection, job_id: &str) -> R
             .execute(&mut *connection)
             .await?;
     }
-    Ok(())
+    super::rate::purge_job(connection, job_id).await
 }
 
 fn record_result(row: &AnyRow) -> Result<RecordResult, ServerError> {

@@ -21,11 +21,10 @@ use tokio::sync::watch;
 
 use super::{Contacts, Relay, Unanswered};
 use crate::ServerError;
-use crate::cycle::lease::database_now_ms;
 use crate::events::Events;
 use crate::secrets::SecretBox;
 use crate::store::notify::RELAY_CHANNEL;
-use crate::store::{Store, notify_in};
+use crate::store::{Store, database_now_ms, notify_in};
 
 /// How often queued operations and their outcomes are looked for without
 /// an announcement (`crate::events::listen_forever` wakes the lookers

@@ -3,7 +3,6 @@
 //! and the status of the requests it accepted (that token, or an
 //! administrator). See [`crate::inbound`] for what happens to the records.
 
-use std::time::Instant;
 
 use axum::Json;
 use axum::body::Body;
@@ -110,10 +109,12 @@ async fn accept(
         .into_response());
     }
     let settings = job.definition.inbound.unwrap_or_default();
-    if let Err(wait) = state
+    let taken = state
         .inbound_rate
-        .take(&job.id, settings.requests_per_second, Instant::now())
-    {
+        .take(&job.id, settings.requests_per_second)
+        .await
+        .map_err(|e| ScimReply(ScimError::internal(e.to_string())).into_response())?;
+    if let Err(wait) = taken {
         return Err(too_many_requests(
             settings.requests_per_second,
             wait.as_secs_f64().ceil(),
