@@ -1,16 +1,19 @@
-//! `GET /healthz`: the liveness answer load balancers and tests poll.
+//! `GET /healthz`: the readiness answer load balancers and tests poll.
 
 use serde::{Deserialize, Serialize};
 
 /// Where the server answers with [`Health`].
 pub const HEALTH_PATH: &str = "/healthz";
 
-/// Whether the server is up, and which release it runs.
+/// Whether the server is ready to serve, and which release it runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
     pub status: HealthStatus,
     /// The server's release version, e.g. `0.1.0`.
     pub version: String,
+    /// Why the server is not ready (with [`HealthStatus::Unavailable`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
 }
 
 /// The server's state as `/healthz` reports it.
@@ -18,8 +21,11 @@ pub struct Health {
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum HealthStatus {
-    /// Serving requests.
+    /// Serving requests: its database answers and has its migrations.
     Ok,
+    /// Up, but not ready: its database does not answer, or was migrated
+    /// by another release (answered with HTTP 503).
+    Unavailable,
 }
 
 impl Health {
@@ -28,6 +34,16 @@ impl Health {
         Health {
             status: HealthStatus::Ok,
             version: crate::VERSION.to_owned(),
+            problem: None,
+        }
+    }
+
+    /// The answer of a server that is up but not ready, saying why.
+    pub fn unavailable(problem: impl Into<String>) -> Self {
+        Health {
+            status: HealthStatus::Unavailable,
+            version: crate::VERSION.to_owned(),
+            problem: Some(problem.into()),
         }
     }
 }

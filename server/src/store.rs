@@ -53,6 +53,9 @@ impl Backend {
     }
 }
 
+/// How long `/healthz` waits for the database.
+const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// A connection pool to a migrated database.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -167,6 +170,29 @@ impl Store {
                 .await?;
         }
         result
+    }
+
+    /// Whether the database answers (within [`READY_WITHIN`]) and holds
+    /// exactly the migrations this release brings; if not, why.
+    pub async fn ready(&self) -> Result<(), String> {
+        let latest = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+        let applied = tokio::time::timeout(
+            READY_WITHIN,
+            sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&self.pool),
+        )
+        .await;
+        match applied {
+            Err(_) => Err(format!("the database did not answer within {} s", READY_WITHIN.as_secs())),
+            Ok(Err(e)) => Err(format!("the database cannot be used: {e}")),
+            Ok(Ok(version)) if version > latest => Err(format!(
+                "the database was migrated by a newer release (migration {version}; this release knows up to {latest}): upgrade this instance"
+            )),
+            Ok(Ok(version)) if version < latest => Err(format!(
+                "the database lacks this release's migrations (it has up to {version}, this release needs {latest}): restart the instance to apply them"
+            )),
+            Ok(Ok(_)) => Ok(()),
+        }
     }
 
     /// Waits for queries in flight and closes every connection.

@@ -86,6 +86,32 @@ async fn healthz_answers_with_status_and_version() {
 }
 
 #[tokio::test]
+async fn healthz_is_503_saying_why_once_the_database_was_migrated_by_a_newer_release() {
+    let fixture = Fixture::new();
+    let server = fixture.start().await;
+    // A later release started on the same database and migrated it.
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
+         VALUES (99991231000000, 'from a newer release', CURRENT_TIMESTAMP, 1, x'00', 0)",
+    )
+    .execute(&mut fixture.database().await)
+    .await
+    .unwrap();
+    let response = reqwest::get(format!("{}{HEALTH_PATH}", server.base_url()))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let health: Health = response.json().await.unwrap();
+    assert_eq!(health.status, HealthStatus::Unavailable);
+    let problem = health.problem.unwrap_or_default();
+    assert!(
+        problem.contains("migrated by a newer release") && problem.contains("upgrade this instance"),
+        "{problem}"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn the_portal_is_served_at_the_root_and_at_its_routes() {
     let fixture = Fixture::new();
     let server = fixture.start().await;
