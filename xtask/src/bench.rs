@@ -49,6 +49,10 @@ pub fn bench(large: bool) -> Result<(), String> {
             .env(LARGE, large),
     )?;
     steps.run(
+        "native: cargo bench (4 jobs over 20,000 users by one and by three instances on one PostgreSQL)",
+        cargo().args(["bench", "-p", "provisio-tests", "--bench", "instances"]),
+    )?;
+    steps.run(
         "native: cargo bench (cycles by directory size: memory, incremental cycles)",
         cargo()
             .args(["bench", "-p", "provisio-tests", "--bench", "scale"])

@@ -1,6 +1,6 @@
 //! Soft-deleted users are purged for good 30 days after their deletion, as
 //! Entra does; until then an administrator can restore them. The server
-//! purges them hourly (`crate::maintenance`).
+//! purges them hourly (the server's `maintenance` module).
 
 use chrono::Utc;
 

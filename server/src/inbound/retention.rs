@@ -1,7 +1,7 @@
 //! How long processed inbound requests are kept (30 days by default, like
 //! the provisioning logs; `provisio serve --inbound-retention-days`), and
 //! the round that deletes older ones with their records, run hourly by
-//! `crate::maintenance`. Requests with records still to process are never
+//! the server's `maintenance` module. Requests with records still to process are never
 //! deleted.
 
 use chrono::{DateTime, TimeDelta, Utc};

@@ -1,6 +1,6 @@
 //! How long provisioning log entries are kept (30 days by default, as
 //! Entra keeps them); the server prunes older ones hourly
-//! (`crate::maintenance`).
+//! (the server's `maintenance` module).
 
 use chrono::TimeDelta;
 

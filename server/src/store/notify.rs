@@ -2,7 +2,7 @@
 //! `pg_notify` inside the announcing transaction, so listeners hear of a
 //! write only once it is committed (and never of one rolled back). SQLite
 //! serves one process: there the announcement is a no-op, and the server
-//! follows its own writes in memory and by polling (`crate::events`).
+//! follows its own writes in memory and by polling (the server's `events` module).
 
 use super::Backend;
 
