@@ -23,8 +23,8 @@ pub(crate) use notify::notify_in;
 pub use settings::{DEFAULT_DOMAIN, INSTANCE_ID};
 pub use sqlite::sqlite_file;
 pub(crate) use statements::{PARAMETERS_PER_STATEMENT, placeholders, rows_per_statement};
-pub use time::{db_time, parse_db_time};
 pub(crate) use time::database_now_ms;
+pub use time::{db_time, parse_db_time};
 
 /// `server/migrations/`, compiled into the binary and applied on every
 /// start; applying them again is a no-op.
@@ -183,7 +183,10 @@ impl Store {
         )
         .await;
         match applied {
-            Err(_) => Err(format!("the database did not answer within {} s", READY_WITHIN.as_secs())),
+            Err(_) => Err(format!(
+                "the database did not answer within {} s",
+                READY_WITHIN.as_secs()
+            )),
             Ok(Err(e)) => Err(format!("the database cannot be used: {e}")),
             Ok(Ok(version)) if version > latest => Err(format!(
                 "the database was migrated by a newer release (migration {version}; this release knows up to {latest}): upgrade this instance"

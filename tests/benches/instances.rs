@@ -150,7 +150,13 @@ async fn run(instances: usize) -> String {
     common::reset_peak_memory();
     let started = Instant::now();
     for (k, job) in jobs.iter().enumerate() {
-        call(k, reqwest::Method::POST, &format!("/api/v1/jobs/{job}/start"), Some(json!({}))).await;
+        call(
+            k,
+            reqwest::Method::POST,
+            &format!("/api/v1/jobs/{job}/start"),
+            Some(json!({})),
+        )
+        .await;
     }
     for (k, job) in jobs.iter().enumerate() {
         let path = provisio_api::jobs::status::job_status_path(job);

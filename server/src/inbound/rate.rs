@@ -46,9 +46,7 @@ impl RateLimiter {
         if taken.is_some() {
             return Ok(Ok(()));
         }
-        let sql = format!(
-            "SELECT tokens + ({now} - at_ms) * $2 / 1000.0 FROM inbound_rate_buckets WHERE job_id = $1"
-        );
+        let sql = format!("SELECT tokens + ({now} - at_ms) * $2 / 1000.0 FROM inbound_rate_buckets WHERE job_id = $1");
         let tokens: f64 = sqlx::query_scalar(AssertSqlSafe(sql))
             .bind(job_id)
             .bind(rate)

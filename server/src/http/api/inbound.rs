@@ -3,7 +3,6 @@
 //! and the status of the requests it accepted (that token, or an
 //! administrator). See [`crate::inbound`] for what happens to the records.
 
-
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
