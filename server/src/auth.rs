@@ -27,6 +27,7 @@ mod tokens;
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -79,6 +80,11 @@ pub(crate) struct AuthOptions {
     pub trusted_proxies: TrustedProxies,
     /// Where the time comes from: the system clock except in tests.
     pub clock: Clock,
+    /// How many instances share the database (kept up to date by the
+    /// scheduler): each counts sign-ins in its own memory, so each allows
+    /// its share of the limits and the deployment as a whole about the
+    /// limits themselves.
+    pub instances: Arc<AtomicUsize>,
 }
 
 impl Default for AuthOptions {
@@ -93,6 +99,7 @@ impl Default for AuthOptions {
             sign_in_counters: rate_limit::DEFAULT_CAPACITY,
             trusted_proxies: TrustedProxies::default(),
             clock: Clock::system(),
+            instances: Arc::new(AtomicUsize::new(1)),
         }
     }
 }
@@ -140,7 +147,8 @@ impl Auth {
             options.sign_in_limit,
             options.sign_in_limit_per_ip,
             options.sign_in_counters,
-        );
+        )
+        .shared_by(options.instances.clone());
         Auth(Arc::new(Inner {
             store,
             options,

@@ -153,13 +153,14 @@ impl Server {
         };
         let listener = TcpListener::bind(config.listen).await.map_err(bind_error)?;
         let addr = listener.local_addr().map_err(bind_error)?;
+        let instance = crate::cycle::instances::Instance::register(&store, &addr.to_string()).await?;
         let options = crate::auth::AuthOptions {
             secure_cookies,
             trusted_proxies,
+            instances: instance.live_count(),
             ..crate::auth::AuthOptions::default()
         };
         let auth = crate::auth::Auth::new(store.clone(), options);
-        let instance = crate::cycle::instances::Instance::register(&store, &addr.to_string()).await?;
         // What running work waits for: the server's, not the store's.
         let events = crate::events::Events::new(store.directory().latest_change().await.unwrap_or(0));
         let forwarding = crate::relay::forwarding::Forwarding::new(&store, secrets.clone(), instance.id(), &events);

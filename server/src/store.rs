@@ -172,7 +172,7 @@ impl Store {
         result
     }
 
-    /// Whether the database answers (within [`READY_WITHIN`]) and holds
+    /// Whether the database answers (within 2 seconds) and holds
     /// exactly the migrations this release brings; if not, why.
     pub async fn ready(&self) -> Result<(), String> {
         let latest = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);

@@ -632,3 +632,49 @@ async fn instances_hear_of_each_others_writes_and_uploads_by_notification() {
     listener.abort();
     store.close().await;
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL (cargo xtask test)"]
+async fn three_instances_together_allow_about_the_sign_in_limit_not_three_times_it() {
+    let Some(cluster) = Cluster::start(3).await else { return };
+    // Every instance has seen the others (a scheduler pass each).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut seen = 0;
+        for i in 0..3 {
+            let text = reqwest::Client::new()
+                .get(format!("{}/metrics", cluster.instances[i].url))
+                .bearer_auth(cluster.token())
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            seen += usize::from(text.contains("provisio_instances_live 3"));
+        }
+        if seen == 3 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the instances did not see each other");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // One name guessed from one address, round robin over the instances:
+    // 5 failures per name in all (each instance allows 2 of them).
+    let http = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for attempt in 0..9 {
+        let answer = http
+            .post(format!(
+                "{}{}",
+                cluster.instances[attempt % 3].url,
+                provisio_api::auth::SESSION_PATH
+            ))
+            .json(&json!({"name": "mallory", "password": "not the password at all"}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(answer.status().as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 401, 401, 401, 401, 429, 429, 429], "{statuses:?}");
+}

@@ -21,12 +21,15 @@
 //!
 //! The counts live in memory, in a table of bounded size: when it is full,
 //! the least recently used counter makes room, so new clients are always
-//! counted. A restart forgets them, and several server instances count
-//! separately.
+//! counted. A restart forgets them. Several server instances sharing a
+//! database count separately, each allowing its share of the limits (a
+//! limit divided by the live instances, rounded up, at least 1), so that
+//! the deployment as a whole allows about the limits themselves.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -171,6 +174,8 @@ pub(super) struct SignInLimiter {
     per_name: Limit,
     per_ip: Limit,
     table: Mutex<Table>,
+    /// The live instances counting apart (1 alone).
+    instances: Arc<AtomicUsize>,
 }
 
 impl SignInLimiter {
@@ -179,22 +184,44 @@ impl SignInLimiter {
             per_name,
             per_ip,
             table: Mutex::new(Table::new(capacity)),
+            instances: Arc::new(AtomicUsize::new(1)),
+        }
+    }
+
+    /// Counts apart from `instances` other live instances (this one
+    /// included): each allows its share of the limits.
+    pub(super) fn shared_by(mut self, instances: Arc<AtomicUsize>) -> Self {
+        self.instances = instances;
+        self
+    }
+
+    /// This instance's share of `limit` (0, off, stays off).
+    fn share(&self, limit: Limit) -> Limit {
+        let instances = u32::try_from(self.instances.load(Ordering::Relaxed).max(1)).unwrap_or(u32::MAX);
+        Limit {
+            failures: if limit.failures == 0 {
+                0
+            } else {
+                limit.failures.div_ceil(instances).max(1)
+            },
+            window: limit.window,
         }
     }
 
     /// Starts a sign-in attempt from `ip` as `name`, which is an
     /// administrator's name when `known`.
     pub(super) fn attempt(&self, ip: IpAddr, name: &str, known: bool, now: DateTime<Utc>) -> Attempt {
+        let (per_name, per_ip) = (self.share(self.per_name), self.share(self.per_ip));
         let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
         let (address, by_name, name) = keys(ip, name);
         let name_wait = table.live(&by_name, now).and_then(|c| c.wait(now));
         let address_wait = table.live(&address, now).and_then(|c| c.wait(now));
         if let Some(retry_after) = address_wait {
-            let counter = table.live_or_new(&address, self.per_ip, now);
+            let counter = table.live_or_new(&address, per_ip, now);
             let mut may_succeed = known && name_wait.is_none();
-            if may_succeed && self.per_name.failures > 0 {
+            if may_succeed && per_name.failures > 0 {
                 let failures = counter.names_over_limit.entry(name).or_insert(0);
-                may_succeed = *failures < self.per_name.failures;
+                may_succeed = *failures < per_name.failures;
                 if may_succeed {
                     *failures += 1;
                 }
@@ -207,7 +234,7 @@ impl SignInLimiter {
         if let Some(retry_after) = name_wait {
             return Attempt::Refused { retry_after };
         }
-        for (key, limit) in [(by_name, self.per_name), (address, self.per_ip)] {
+        for (key, limit) in [(by_name, per_name), (address, per_ip)] {
             if limit.failures > 0 {
                 let counter = table.live_or_new(&key, limit, now);
                 counter.failures = counter.failures.saturating_add(1);
@@ -466,6 +493,26 @@ mod tests {
         fail(&l, 1, "192.0.2.3", "c", 0);
         assert!(matches!(
             l.attempt(ip("192.0.2.1"), "admin", true, at(0)),
+            Attempt::Refused { .. }
+        ));
+    }
+
+    #[test]
+    fn instances_sharing_a_database_each_allow_their_share() {
+        let instances = Arc::new(AtomicUsize::new(3));
+        let l = limiter().shared_by(instances.clone());
+        // 3 per name shared by 3 instances: 1 here.
+        fail(&l, 1, "192.0.2.1", "admin", 0);
+        assert!(matches!(
+            l.attempt(ip("192.0.2.1"), "admin", true, at(1)),
+            Attempt::Refused { .. }
+        ));
+        // Alone again, this instance allows the whole limit.
+        instances.store(1, Ordering::Relaxed);
+        let alone = limiter().shared_by(instances);
+        fail(&alone, 3, "192.0.2.1", "admin", 0);
+        assert!(matches!(
+            alone.attempt(ip("192.0.2.1"), "admin", true, at(1)),
             Attempt::Refused { .. }
         ));
     }

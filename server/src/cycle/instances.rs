@@ -19,6 +19,7 @@
 //! # }
 //! ```
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use sqlx::AssertSqlSafe;
@@ -40,6 +41,8 @@ pub struct Instance {
     listen: String,
     /// The jobs this instance runs now, as its scheduler last decided.
     held: Arc<Mutex<Vec<String>>>,
+    /// How many instances were live at the last look (this one included).
+    live_count: Arc<AtomicUsize>,
 }
 
 impl Instance {
@@ -51,6 +54,7 @@ impl Instance {
             host: crate::agent::host_name(),
             listen: listen.to_owned(),
             held: Arc::default(),
+            live_count: Arc::new(AtomicUsize::new(1)),
         };
         instance.insert().await?;
         tracing::info!(instance = %instance.id, host = %instance.host, "instance registered");
@@ -111,10 +115,19 @@ impl Instance {
         let now = database_now_ms(self.store.backend());
         let sql = format!("SELECT id FROM instances WHERE heartbeat_ms >= {now} - $1 ORDER BY id");
         let ttl = i64::try_from(TIME_TO_LIVE.as_millis()).unwrap_or(i64::MAX);
-        Ok(sqlx::query_scalar(AssertSqlSafe(sql))
+        let live: Vec<String> = sqlx::query_scalar(AssertSqlSafe(sql))
             .bind(ttl)
             .fetch_all(self.store.pool())
-            .await?)
+            .await?;
+        self.live_count.store(live.len().max(1), Ordering::Relaxed);
+        Ok(live)
+    }
+
+    /// How many instances were live at the last look ([`Instance::live`]),
+    /// kept up to date by the scheduler's passes: what limits counted in
+    /// each instance's memory are shared by.
+    pub fn live_count(&self) -> Arc<AtomicUsize> {
+        self.live_count.clone()
     }
 
     /// Deletes this instance's row and gives up the jobs it ran, so the

@@ -1,10 +1,14 @@
 //! The scheduler: one task for the whole server that runs the cycles of
-//! every job whose stored state is `running` (and, for an inbound job, its
-//! worker instead: [`crate::cycle::inbound_worker`]).
+//! every job whose stored state is `running` and that this instance owns
+//! (and, for an inbound job, its worker instead:
+//! [`crate::cycle::inbound_worker`]). A lone server owns every job; several
+//! instances on one database spread them ([`crate::cycle::ownership`]).
 //!
 //! Every few seconds ([`SchedulerOptions::poll`], [`POLL`] unless set
-//! otherwise) it reads the jobs table and gives each
-//! running job without one a worker; a job created, changed, started or
+//! otherwise) it renews the instance's heartbeat, reads the jobs table,
+//! settles which jobs this instance owns and gives each owned running job
+//! without one a worker (a worker whose job moved to another instance ends
+//! after its cycle's current page); a job created, changed, started or
 //! restarted through the API is picked up that way, without a server
 //! restart. A worker runs one cycle at a time for its job (cycles of
 //! different jobs run concurrently):

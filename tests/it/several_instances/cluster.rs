@@ -111,6 +111,11 @@ impl Cluster {
         })
     }
 
+    /// The admin token minted on the cluster's database.
+    pub(crate) fn token(&self) -> &str {
+        &self.token
+    }
+
     /// What every instance logged so far.
     pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
