@@ -17,6 +17,9 @@
 //! assert!(proxy.counts().server_errors > 0);
 //! ```
 //!
+//! [`FaultProxy::round_robin`] makes it a round-robin load balancer in front
+//! of several servers instead (each request to the next in turn).
+//!
 //! Plain threads and `std::net`, no async runtime: it speaks just enough
 //! HTTP/1.1 for a JSON API (bodies by `Content-Length` or chunked), sends
 //! each request upstream on a fresh connection and answers each client
@@ -128,7 +131,11 @@ pub struct FaultProxy {
 
 #[derive(Debug)]
 struct Shared {
-    upstream: SocketAddr,
+    /// Where requests go: one upstream, or several taken in turn (a
+    /// round-robin load balancer, [`FaultProxy::round_robin`]).
+    upstreams: Vec<SocketAddr>,
+    /// How many requests were sent upstream, for the turns.
+    sent: std::sync::atomic::AtomicUsize,
     faults: Faults,
     enabled: AtomicBool,
     stopping: AtomicBool,
@@ -142,23 +149,40 @@ impl FaultProxy {
     /// (`http://127.0.0.1:PORT/PREFIX`, loopback only). Panics when the URL
     /// is not of that form or no port is free.
     pub fn start(upstream_base_url: &str, faults: Faults) -> FaultProxy {
-        let rest = upstream_base_url
-            .strip_prefix("http://")
-            .unwrap_or_else(|| panic!("the fault proxy forwards plain http only: {upstream_base_url}"));
-        let (authority, base_path) = match rest.find('/') {
-            Some(at) => rest.split_at(at),
-            None => (rest, ""),
-        };
-        let upstream: SocketAddr = authority
-            .parse()
-            .unwrap_or_else(|e| panic!("the fault proxy needs IP:PORT in {upstream_base_url}: {e}"));
-        assert!(upstream.ip().is_loopback(), "the fault proxy forwards to loopback only");
+        FaultProxy::start_before(&[upstream_base_url], faults)
+    }
+
+    /// A round-robin load balancer in front of several upstreams with the
+    /// same path (each request goes to the next one in turn), faults off.
+    pub fn round_robin(upstream_base_urls: &[&str]) -> FaultProxy {
+        FaultProxy::start_before(upstream_base_urls, Faults::default())
+    }
+
+    fn start_before(upstream_base_urls: &[&str], faults: Faults) -> FaultProxy {
+        let mut upstreams = Vec::new();
+        let mut base_path = String::new();
+        for upstream_base_url in upstream_base_urls {
+            let rest = upstream_base_url
+                .strip_prefix("http://")
+                .unwrap_or_else(|| panic!("the fault proxy forwards plain http only: {upstream_base_url}"));
+            let (authority, path) = match rest.find('/') {
+                Some(at) => rest.split_at(at),
+                None => (rest, ""),
+            };
+            let upstream: SocketAddr = authority
+                .parse()
+                .unwrap_or_else(|e| panic!("the fault proxy needs IP:PORT in {upstream_base_url}: {e}"));
+            assert!(upstream.ip().is_loopback(), "the fault proxy forwards to loopback only");
+            upstreams.push(upstream);
+            base_path = path.to_owned();
+        }
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap_or_else(|e| panic!("no loopback port: {e}"));
         let address = listener
             .local_addr()
             .unwrap_or_else(|e| panic!("the proxy's address: {e}"));
         let shared = Arc::new(Shared {
-            upstream,
+            upstreams,
+            sent: std::sync::atomic::AtomicUsize::new(0),
             faults,
             enabled: AtomicBool::new(true),
             stopping: AtomicBool::new(false),
@@ -318,7 +342,9 @@ impl Shared {
 
     /// Sends the request upstream on a fresh connection and reads the whole answer.
     fn forward(&self, method: &str, target: &str, request: &Message) -> std::io::Result<Message> {
-        let mut upstream = TcpStream::connect_timeout(&self.upstream, Duration::from_secs(5))?;
+        let turn = self.sent.fetch_add(1, Ordering::SeqCst) % self.upstreams.len();
+        let address = self.upstreams[turn];
+        let mut upstream = TcpStream::connect_timeout(&address, Duration::from_secs(5))?;
         upstream.set_read_timeout(Some(IO_TIMEOUT))?;
         upstream.set_write_timeout(Some(IO_TIMEOUT))?;
         let mut headers: Vec<(String, String)> = request
@@ -327,7 +353,7 @@ impl Shared {
             .filter(|(name, _)| !is_hop_by_hop(name))
             .cloned()
             .collect();
-        headers.push(("Host".into(), self.upstream.to_string()));
+        headers.push(("Host".into(), address.to_string()));
         let outgoing = Message {
             start: format!("{method} {target} HTTP/1.1"),
             headers,

@@ -32,6 +32,9 @@ pub(crate) use contacts::Contacts;
 
 /// At most this many operations go out in one poll's answer.
 const MAX_BATCH: usize = 64;
+/// With other instances sharing the database, how long an operation waits
+/// here for a poll before it is forwarded to wherever the agent polls now.
+const HANDOUT_WITHIN: Duration = Duration::from_millis(500);
 
 /// Operations waiting for, or held by, each agent.
 #[derive(Debug, Default)]
@@ -153,9 +156,36 @@ impl Relay {
         request: AgentRequest,
         timeout: Duration,
     ) -> Result<AgentOutcome, Unanswered> {
-        let here = self.slots().get(agent).is_some_and(Slot::connected);
+        let (held_here, connected_here) = self
+            .slots()
+            .get(agent)
+            .map_or((false, false), |slot| (slot.polls > 0, slot.connected()));
+        // Alone, an instance queues for an agent that polled it lately, as
+        // its next poll comes here. With other instances, only while the
+        // agent's poll is held here: its next one may reach another.
         match &self.forwarding {
-            Some(forwarding) if !here => forwarding.call(agent, job, connection, request, timeout).await,
+            Some(forwarding) if !held_here && (forwarding.several_instances() || !connected_here) => {
+                forwarding.call(agent, job, connection, request, timeout).await
+            }
+            // The poll held here may be answering already, and the agent's
+            // next one reach another instance: an operation no poll took
+            // here soon goes there instead.
+            Some(forwarding) if forwarding.several_instances() => {
+                let queued = self
+                    .queue_and_wait(
+                        agent,
+                        job,
+                        connection.clone(),
+                        request.clone(),
+                        timeout,
+                        Some(HANDOUT_WITHIN),
+                    )
+                    .await;
+                match queued {
+                    Some(answered) => answered,
+                    None => forwarding.call(agent, job, connection, request, timeout).await,
+                }
+            }
             _ => self.call_here(agent, job, connection, request, timeout).await,
         }
     }
@@ -169,20 +199,38 @@ impl Relay {
         request: AgentRequest,
         timeout: Duration,
     ) -> Result<AgentOutcome, Unanswered> {
+        let answered = self
+            .queue_and_wait(agent, job, connection, request, timeout, None)
+            .await;
+        answered.unwrap_or(Err(Unanswered::TimedOut { handed_out: false }))
+    }
+
+    /// Queues the operation here and waits for its result; `None` (and the
+    /// operation withdrawn) when `handout_within` is given and no poll
+    /// took it by then.
+    async fn queue_and_wait(
+        &self,
+        agent: &str,
+        job: &str,
+        connection: (String, Arc<AgentConnection>),
+        request: AgentRequest,
+        timeout: Duration,
+        handout_within: Option<Duration>,
+    ) -> Option<Result<AgentOutcome, Unanswered>> {
         let id = uuid::Uuid::new_v4().to_string();
-        let (reply, answer) = oneshot::channel();
+        let (reply, mut answer) = oneshot::channel();
         {
             let mut slots = self.slots();
             let slot = slots.entry(agent.to_owned()).or_default();
             if !slot.connected() {
-                return Err(Unanswered::NotConnected {
+                return Some(Err(Unanswered::NotConnected {
                     last_contact_at: slot.session.as_ref().map(|s| s.last_contact_at),
-                });
+                }));
             }
             if let Some(operation) = request.requires()
                 && !slot.session.as_ref().is_some_and(|s| s.supports(operation))
             {
-                return Err(Unanswered::Unsupported { operation });
+                return Some(Err(Unanswered::Unsupported { operation }));
             }
             let (key, connection) = connection;
             slot.next_seq += 1;
@@ -205,13 +253,41 @@ impl Relay {
             slot.queue.push_back(id.clone());
             slot.wake.notify_waiters();
         }
-        match tokio::time::timeout(timeout, answer).await {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut early = None;
+        if let Some(within) = handout_within {
+            match tokio::time::timeout(within.min(timeout), &mut answer).await {
+                Ok(answered) => early = Some(answered),
+                Err(_) if self.withdraw(agent, &id) => return None,
+                Err(_) => {}
+            }
+        }
+        let answered = match early {
+            Some(answered) => Ok(answered),
+            None => tokio::time::timeout_at(deadline, answer).await,
+        };
+        Some(match answered {
             Ok(Ok(outcome)) => Ok(outcome),
             // The sender is only dropped by `abandon`, which this call alone makes.
             Ok(Err(_)) | Err(_) => Err(Unanswered::TimedOut {
                 handed_out: self.abandon(agent, &id),
             }),
+        })
+    }
+
+    /// Takes back an operation no poll has taken yet; false when one has
+    /// (it stays, and its result is awaited).
+    fn withdraw(&self, agent: &str, id: &str) -> bool {
+        let mut slots = self.slots();
+        let Some(slot) = slots.get_mut(agent) else {
+            return false;
+        };
+        if slot.pending.get(id).is_none_or(|p| p.held_by.is_some()) {
+            return false;
         }
+        slot.queue.retain(|queued| queued != id);
+        slot.pending.remove(id);
+        true
     }
 
     /// Drops an operation nobody waits for any more; whether it had been
@@ -269,6 +345,20 @@ impl Relay {
     /// Settles operations with the agent's results; returns how many were
     /// still waiting for one (late and repeated results are ignored).
     pub fn complete(&self, agent: &str, session: &str, results: Vec<AgentResult>) -> (u32, Option<Contact>) {
+        let (accepted, contact, _) = self.settle(agent, session, results);
+        (accepted, contact)
+    }
+
+    /// [`Relay::complete`], also giving back the results of operations this
+    /// relay does not hold: late or repeated ones, or ones another instance
+    /// handed out ([`forwarding::Forwarding::pass_on`] takes them there).
+    pub fn settle(
+        &self,
+        agent: &str,
+        session: &str,
+        results: Vec<AgentResult>,
+    ) -> (u32, Option<Contact>, Vec<AgentResult>) {
+        let mut unknown = Vec::new();
         let mut slots = self.slots();
         let slot = slots.entry(agent.to_owned()).or_default();
         let contact = slot
@@ -285,9 +375,25 @@ impl Relay {
                 if pending.reply.send(result.outcome).is_ok() {
                     accepted += 1;
                 }
+            } else {
+                unknown.push(result);
             }
         }
-        (accepted, contact)
+        (accepted, contact, unknown)
+    }
+
+    /// The ids of the operations waiting here for each agent's result.
+    pub fn awaited(&self) -> Vec<(String, HashSet<String>)> {
+        self.slots()
+            .iter()
+            .filter(|(_, slot)| !slot.pending.is_empty())
+            .map(|(agent, slot)| (agent.clone(), slot.pending.keys().cloned().collect()))
+            .collect()
+    }
+
+    /// How operations reach agents polling other instances, if they can.
+    pub fn forwarding(&self) -> Option<&forwarding::Forwarding> {
+        self.forwarding.as_ref()
     }
 
     /// Answers every held poll now, and every later one at once: the
@@ -299,12 +405,11 @@ impl Relay {
         }
     }
 
-    /// The agents polling this instance now (or within
-    /// [`CONNECTED_WITHIN_SECONDS`]).
+    /// The agents whose poll this instance holds right now.
     pub fn polling_agents(&self) -> Vec<String> {
         self.slots()
             .iter()
-            .filter(|(_, slot)| slot.connected())
+            .filter(|(_, slot)| slot.polls > 0)
             .map(|(name, _)| name.clone())
             .collect()
     }

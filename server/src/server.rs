@@ -163,7 +163,13 @@ impl Server {
         let auth = crate::auth::Auth::new(store.clone(), options);
         // What running work waits for: the server's, not the store's.
         let events = crate::events::Events::new(store.directory().latest_change().await.unwrap_or(0));
-        let forwarding = crate::relay::forwarding::Forwarding::new(&store, secrets.clone(), instance.id(), &events);
+        let forwarding = crate::relay::forwarding::Forwarding::new(
+            &store,
+            secrets.clone(),
+            instance.id(),
+            instance.live_count(),
+            &events,
+        );
         let relay = std::sync::Arc::new(crate::relay::Relay::with_forwarding(forwarding.clone()));
         let jobs = crate::jobs::Jobs::new(store.clone(), secrets)
             .with_reach(crate::jobs::Reach {

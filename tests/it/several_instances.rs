@@ -499,18 +499,18 @@ async fn inbound_requests_posted_to_two_instances_are_each_processed_once() {
     assert_eq!((numbers, distinct), (REQUESTS as i64, REQUESTS as i64));
 }
 
-#[tokio::test]
-#[ignore = "needs PostgreSQL (cargo xtask test)"]
-async fn an_agent_polling_one_instance_serves_a_job_held_by_another() {
-    const AGENT: &str = "datacenter-1";
-    let Some(cluster) = Cluster::start(2).await else { return };
-    cluster.seed_users(30).await;
-    // Two SQL tables only the agent reaches (SQLite files in its folder).
+/// Two SQL tables only the agent reaches (SQLite files in `dir`), with
+/// their jobs through the agent `agent`, created and started; the jobs'
+/// ids and the tables' pools.
+async fn jobs_through_an_agent(
+    cluster: &Cluster,
+    agent: &str,
+    dir: &std::path::Path,
+) -> (Vec<String>, Vec<sqlx::AnyPool>) {
     sqlx::any::install_default_drivers();
-    let dir = tempfile::tempdir().unwrap();
-    let mut tables = Vec::new();
+    let (mut jobs, mut pools) = (Vec::new(), Vec::new());
     for name in ["a", "b"] {
-        let url = format!("sqlite://{}", dir.path().join(format!("{name}.db")).display());
+        let url = format!("sqlite://{}", dir.join(format!("{name}.db")).display());
         let pool = sqlx::any::AnyPoolOptions::new()
             .max_connections(1)
             .connect(&format!("{url}?mode=rwc"))
@@ -520,32 +520,9 @@ async fn an_agent_polling_one_instance_serves_a_job_held_by_another() {
             .execute(&pool)
             .await
             .unwrap();
-        tables.push((url, pool));
-    }
-    let token = cluster
-        .call(
-            0,
-            Method::POST,
-            "/api/v1/tokens",
-            Some(json!({"scope": "agent", "agent": AGENT})),
-        )
-        .await["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let _agent = cluster::AgentProcess::start(&cluster.instances[0].url, &token, dir.path());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while cluster.call(0, Method::GET, "/api/v1/agents", None).await[0]["connected"] != true {
-        assert!(Instant::now() < deadline, "the agent did not connect");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    // Two jobs through the agent: the instances hold one each, so one of
-    // them runs on the instance the agent does not poll.
-    let mut jobs = Vec::new();
-    for (name, (url, _)) in ["a", "b"].iter().zip(&tables) {
         let definition = json!({
             "name": name,
-            "target": {"kind": "sql", "url": url, "users_table": "users", "key_column": "id", "via_agent": AGENT},
+            "target": {"kind": "sql", "url": url, "users_table": "users", "key_column": "id", "via_agent": agent},
             "scope": "all",
             "schedule": {"interval_seconds": 3600},
             "objects": [{"source": "user", "target": "User", "mappings": [
@@ -554,7 +531,59 @@ async fn an_agent_polling_one_instance_serves_a_job_held_by_another() {
             ]}]
         });
         jobs.push(cluster.start_job(0, definition).await);
+        pools.push(pool);
     }
+    (jobs, pools)
+}
+
+/// An agent token for `agent`, and the agent started polling `server`.
+async fn start_agent(cluster: &Cluster, agent: &str, server: &str, dir: &std::path::Path) -> cluster::AgentProcess {
+    let token = cluster
+        .call(
+            0,
+            Method::POST,
+            "/api/v1/tokens",
+            Some(json!({"scope": "agent", "agent": agent})),
+        )
+        .await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let process = cluster::AgentProcess::start(server, &token, dir);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while cluster.call(0, Method::GET, "/api/v1/agents", None).await[0]["last_contact_at"].is_null() {
+        assert!(Instant::now() < deadline, "the agent did not connect");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    process
+}
+
+/// Waits for both jobs' initial cycles, without failures, and 30 rows in each table.
+async fn provisioned_through_the_agent(cluster: &Cluster, jobs: &[String], pools: &[sqlx::AnyPool], within: Duration) {
+    for job in jobs {
+        wait_initial_done(cluster, 0, job, within).await;
+        assert_eq!(cluster.failures(0, job).await["total"], 0);
+    }
+    for pool in pools {
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(rows, 30);
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL (cargo xtask test)"]
+async fn an_agent_polling_one_instance_serves_a_job_held_by_another() {
+    const AGENT: &str = "datacenter-1";
+    let Some(cluster) = Cluster::start(2).await else { return };
+    cluster.seed_users(30).await;
+    let dir = tempfile::tempdir().unwrap();
+    let _agent = start_agent(&cluster, AGENT, &cluster.instances[0].url, dir.path()).await;
+    // Two jobs through the agent: the instances hold one each, so one of
+    // them runs on the instance the agent does not poll.
+    let (jobs, pools) = jobs_through_an_agent(&cluster, AGENT, dir.path()).await;
     let holders = [
         cluster.holder(&jobs[0], Duration::from_secs(20)).await,
         cluster.holder(&jobs[1], Duration::from_secs(20)).await,
@@ -563,17 +592,25 @@ async fn an_agent_polling_one_instance_serves_a_job_held_by_another() {
         holders.contains(&1),
         "a job is held by the instance the agent does not poll: {holders:?}"
     );
-    for job in &jobs {
-        wait_initial_done(&cluster, 0, job, Duration::from_secs(60)).await;
-        assert_eq!(cluster.failures(0, job).await["total"], 0);
-    }
-    for (_, pool) in &tables {
-        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(pool)
-            .await
-            .unwrap();
-        assert_eq!(rows, 30);
-    }
+    provisioned_through_the_agent(&cluster, &jobs, &pools, Duration::from_secs(60)).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL (cargo xtask test)"]
+async fn an_agent_behind_a_round_robin_balancer_serves_both_instances_jobs_promptly() {
+    const AGENT: &str = "datacenter-2";
+    let Some(cluster) = Cluster::start(2).await else { return };
+    cluster.seed_users(30).await;
+    // Every call of the agent's goes to the next instance: its polls and
+    // its results reach different instances half the time.
+    let balancer = FaultProxy::round_robin(&[&cluster.instances[0].url, &cluster.instances[1].url]);
+    let dir = tempfile::tempdir().unwrap();
+    let _agent = start_agent(&cluster, AGENT, &balancer.base_url(), dir.path()).await;
+    let (jobs, pools) = jobs_through_an_agent(&cluster, AGENT, dir.path()).await;
+    // Results posted to the instance that did not hand the operation out
+    // are passed on to the one that did: no operation waits for a poll
+    // that happens to reach the right instance, none times out.
+    provisioned_through_the_agent(&cluster, &jobs, &pools, Duration::from_secs(30)).await;
 }
 
 #[tokio::test]

@@ -7,13 +7,16 @@
 //! operation is settled only by the agent's result, and one nobody took or
 //! answered in time is reported so (taken or not), for the cycle to escrow.
 //! An agent counts as connected elsewhere while its stored contact
-//! ([`Contacts`]) is recent.
+//! ([`Contacts`]) is recent. Results the agent posts to an instance that
+//! did not hand the operation out (its calls go through a load balancer)
+//! are passed on the same way (`relay_results`) to the instance that did.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
-use provisio_api::agents::{AgentConnection, AgentOutcome, AgentRequest, CONNECTED_WITHIN_SECONDS};
+use provisio_api::agents::{AgentConnection, AgentOutcome, AgentRequest, AgentResult, CONNECTED_WITHIN_SECONDS};
 use serde::{Deserialize, Serialize};
 use sqlx::{AssertSqlSafe, Row as _};
 
@@ -34,6 +37,10 @@ const LOOK_EVERY: Duration = Duration::from_millis(250);
 const TAKE_AT_ONCE: i64 = 64;
 /// What the payload's encryption is bound to.
 const CONTEXT: &[u8] = b"relay_operations";
+/// What a passed-on result's encryption is bound to.
+const RESULT_CONTEXT: &[u8] = b"relay_results";
+/// Results nobody settled are deleted after this long.
+const FORGET_RESULTS_AFTER_MS: i64 = 10 * 60 * 1000;
 
 /// What one instance needs to forward operations and serve forwarded ones.
 #[derive(Debug, Clone)]
@@ -44,6 +51,11 @@ pub struct Forwarding {
     instance: String,
     /// Announcements of operations forwarded or answered.
     moved: watch::Receiver<u64>,
+    /// Where this instance announces them to its own waiters (SQLite has
+    /// no `NOTIFY`; on PostgreSQL it saves waiting for the round trip).
+    events: Events,
+    /// How many instances are live (kept by the scheduler).
+    instances: Arc<AtomicUsize>,
 }
 
 /// An operation as it travels between instances (encrypted as a whole).
@@ -67,13 +79,28 @@ enum Answer {
 }
 
 impl Forwarding {
-    pub fn new(store: &Store, secrets: SecretBox, instance: &str, events: &Events) -> Forwarding {
+    /// Forwarding for the instance `instance` (its id), `instances` the
+    /// number of live instances as its scheduler last saw it.
+    pub fn new(
+        store: &Store,
+        secrets: SecretBox,
+        instance: &str,
+        instances: Arc<AtomicUsize>,
+        events: &Events,
+    ) -> Forwarding {
         Forwarding {
             store: store.clone(),
             secrets,
             instance: instance.to_owned(),
             moved: events.relay(),
+            events: events.clone(),
+            instances,
         }
+    }
+
+    /// Whether other instances share the database (at the last look).
+    pub(super) fn several_instances(&self) -> bool {
+        self.instances.load(Ordering::Relaxed) > 1
     }
 
     /// Waits for an announcement that an operation moved, or [`LOOK_EVERY`].
@@ -84,8 +111,10 @@ impl Forwarding {
         }
     }
 
-    /// Tells the other instances an operation moved (`about`: its agent or id).
+    /// Tells this and the other instances an operation moved (`about`: its
+    /// agent or id).
     async fn announce(&self, about: &str) {
+        self.events.relay_moved();
         let announced = async {
             let mut connection = self.store.pool().acquire().await?;
             notify_in(&mut connection, self.store.backend(), RELAY_CHANNEL, about).await
@@ -257,6 +286,21 @@ impl Forwarding {
         Ok(taken)
     }
 
+    /// Queues a taken operation again, for whichever instance holds the
+    /// agent's poll next.
+    async fn put_back(&self, id: &str, agent: &str) {
+        let put = sqlx::query(
+            "UPDATE relay_operations SET state = 'queued', taken_by = NULL WHERE id = $1 AND state = 'taken'",
+        )
+        .bind(id)
+        .execute(self.store.pool())
+        .await;
+        match put {
+            Ok(_) => self.announce(agent).await,
+            Err(e) => tracing::warn!(agent, error = %e, "could not queue a forwarded operation again; it times out"),
+        }
+    }
+
     async fn settle(&self, id: &str, answer: &Answer) {
         let Ok(json) = serde_json::to_string(answer) else {
             return;
@@ -273,33 +317,146 @@ impl Forwarding {
     }
 }
 
+impl Forwarding {
+    /// Keeps results of operations this instance did not hand out for the
+    /// instance that did ([`serve_forever`] settles them there).
+    pub async fn pass_on(&self, agent: &str, results: Vec<AgentResult>) {
+        for result in results {
+            let kept = async {
+                let json = serde_json::to_string(&result.outcome).map_err(|e| ServerError::Corrupt(e.to_string()))?;
+                let sealed = self
+                    .secrets
+                    .encrypt(&json, RESULT_CONTEXT)
+                    .map_err(|e| ServerError::Corrupt(e.to_string()))?;
+                let now = database_now_ms(self.store.backend());
+                let sql = format!(
+                    "INSERT INTO relay_results (id, agent, outcome, created_ms) VALUES ($1, $2, $3, {now}) \
+                     ON CONFLICT (id) DO NOTHING"
+                );
+                sqlx::query(AssertSqlSafe(sql))
+                    .bind(&result.id)
+                    .bind(agent)
+                    .bind(sealed)
+                    .execute(self.store.pool())
+                    .await?;
+                Ok::<_, ServerError>(())
+            };
+            if let Err(e) = kept.await {
+                tracing::warn!(agent, error = %e, "could not pass an agent's result on; the operation is handed out again");
+            }
+        }
+        self.announce(agent).await;
+    }
+
+    /// Settles, in `relay`, the operations it awaits whose results reached
+    /// another instance.
+    async fn settle_passed_on(&self, relay: &Relay) -> Result<(), ServerError> {
+        for (agent, awaited) in relay.awaited() {
+            let rows = sqlx::query("SELECT id, outcome FROM relay_results WHERE agent = $1")
+                .bind(&agent)
+                .fetch_all(self.store.pool())
+                .await?;
+            for row in rows {
+                let id: String = row.try_get("id")?;
+                if !awaited.contains(&id) {
+                    continue;
+                }
+                let sealed: String = row.try_get("outcome")?;
+                let outcome = self
+                    .secrets
+                    .decrypt(&sealed, RESULT_CONTEXT)
+                    .map_err(|e| ServerError::Corrupt(e.to_string()))
+                    .and_then(|json| serde_json::from_str(&json).map_err(|e| ServerError::Corrupt(e.to_string())));
+                match outcome {
+                    Ok(outcome) => {
+                        relay.complete(
+                            &agent,
+                            "",
+                            vec![AgentResult {
+                                id: id.clone(),
+                                outcome,
+                            }],
+                        );
+                    }
+                    Err(e) => tracing::warn!(agent, error = %e, "a passed-on result could not be read"),
+                }
+                sqlx::query("DELETE FROM relay_results WHERE id = $1")
+                    .bind(&id)
+                    .execute(self.store.pool())
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes the passed-on results nobody settled in time (late or
+    /// repeated ones, or their instance stopped).
+    async fn forget_old_results(&self) -> Result<(), ServerError> {
+        let now = database_now_ms(self.store.backend());
+        let sql = format!("DELETE FROM relay_results WHERE created_ms < {now} - $1");
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(FORGET_RESULTS_AFTER_MS)
+            .execute(self.store.pool())
+            .await?;
+        Ok(())
+    }
+}
+
+/// Takes the operations queued for `agent` and hands them to `relay`, whose
+/// poll from the agent is starting or held: each answered in
+/// `relay_operations` when the agent's result comes.
+pub async fn serve_queued(relay: &Arc<Relay>, forwarding: &Forwarding, agent: &str) {
+    match forwarding.take(agent).await {
+        Ok(taken) => {
+            for (id, payload) in taken {
+                let (relay, forwarding, agent) = (relay.clone(), forwarding.clone(), agent.to_owned());
+                tokio::spawn(async move {
+                    let timeout = Duration::from_millis(payload.timeout_ms);
+                    let connection = (payload.key, Arc::new(payload.connection));
+                    // The poll may be answering already: an operation no
+                    // poll took here soon goes back for the next one, wherever.
+                    let queued = relay
+                        .queue_and_wait(
+                            &agent,
+                            &payload.job,
+                            connection,
+                            payload.request,
+                            timeout,
+                            Some(super::HANDOUT_WITHIN),
+                        )
+                        .await;
+                    let answer = match queued {
+                        None => return forwarding.put_back(&id, &agent).await,
+                        Some(Ok(outcome)) => Answer::Outcome { outcome },
+                        Some(Err(Unanswered::NotConnected { .. })) => Answer::NotConnected,
+                        Some(Err(Unanswered::TimedOut { handed_out })) => Answer::TimedOut { handed_out },
+                        Some(Err(Unanswered::Unsupported { .. })) => Answer::Unsupported,
+                    };
+                    forwarding.settle(&id, &answer).await;
+                });
+            }
+        }
+        Err(e) => tracing::warn!(agent, error = %e, "could not take forwarded operations"),
+    }
+}
+
 /// Serves the operations other instances forwarded to the agents polling
-/// this one, until the task is aborted.
+/// this one, and settles the operations handed out here whose results
+/// reached another instance, until the task is aborted.
 pub async fn serve_forever(relay: Arc<Relay>, forwarding: Forwarding) {
     let mut moved = forwarding.moved.clone();
+    let mut forgotten = tokio::time::Instant::now();
     loop {
         for agent in relay.polling_agents() {
-            match forwarding.take(&agent).await {
-                Ok(taken) => {
-                    for (id, payload) in taken {
-                        let (relay, forwarding, agent) = (relay.clone(), forwarding.clone(), agent.clone());
-                        tokio::spawn(async move {
-                            let timeout = Duration::from_millis(payload.timeout_ms);
-                            let connection = (payload.key, Arc::new(payload.connection));
-                            let answer = match relay
-                                .call_here(&agent, &payload.job, connection, payload.request, timeout)
-                                .await
-                            {
-                                Ok(outcome) => Answer::Outcome { outcome },
-                                Err(Unanswered::NotConnected { .. }) => Answer::NotConnected,
-                                Err(Unanswered::TimedOut { handed_out }) => Answer::TimedOut { handed_out },
-                                Err(Unanswered::Unsupported { .. }) => Answer::Unsupported,
-                            };
-                            forwarding.settle(&id, &answer).await;
-                        });
-                    }
-                }
-                Err(e) => tracing::warn!(agent, error = %e, "could not take forwarded operations"),
+            serve_queued(&relay, &forwarding, &agent).await;
+        }
+        if let Err(e) = forwarding.settle_passed_on(&relay).await {
+            tracing::warn!(error = %e, "could not settle results passed on by other instances");
+        }
+        if forgotten.elapsed() >= Duration::from_secs(60) {
+            forgotten = tokio::time::Instant::now();
+            if let Err(e) = forwarding.forget_old_results().await {
+                tracing::warn!(error = %e, "could not delete old passed-on results");
             }
         }
         Forwarding::next_look(&mut moved).await;

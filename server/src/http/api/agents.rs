@@ -64,6 +64,10 @@ pub(crate) async fn poll(
         return Err(Failure::invalid("session: name the agent process's session"));
     }
     let hold = Duration::from_secs(POLL_HOLD_SECONDS);
+    // What other instances queued for the agent while its poll was elsewhere.
+    if let Some(forwarding) = state.relay.forwarding() {
+        crate::relay::forwarding::serve_queued(&state.relay, forwarding, &caller.agent).await;
+    }
     let (work, contact) = state
         .relay
         .poll(&caller.agent, &poll, hold)
@@ -97,7 +101,14 @@ pub(crate) async fn results(
     State(state): State<AppState>,
     Body(results): Body<AgentResults>,
 ) -> Result<Json<ResultsAccepted>, Failure> {
-    let (accepted, contact) = state.relay.complete(&caller.agent, &results.session, results.results);
+    let (accepted, contact, unknown) = state.relay.settle(&caller.agent, &results.session, results.results);
+    // Operations another instance handed out (the agent's calls go through
+    // a load balancer): that instance settles them.
+    if !unknown.is_empty()
+        && let Some(forwarding) = state.relay.forwarding()
+    {
+        forwarding.pass_on(&caller.agent, unknown).await;
+    }
     record(&state, contact).await;
     Ok(Json(ResultsAccepted { accepted }))
 }
