@@ -33,3 +33,20 @@ pub fn wait_listening(child: &mut Child, port: u16) -> Result<(), String> {
     }
     Err(format!("it did not listen on port {port} within {READY_WITHIN:?}"))
 }
+
+/// The address a `provisio serve` child says it listens on: the
+/// `http://127.0.0.1:PORT` of the first line of its standard output (piped),
+/// without a trailing slash. Panics, quoting the line, when there is none.
+pub fn served_url(child: &mut Child) -> String {
+    use std::io::BufRead as _;
+    let mut line = String::new();
+    let stdout = child.stdout.take().expect("the child's standard output is piped");
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the child's first line");
+    line.split_whitespace()
+        .find(|word| word.starts_with("http://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .trim_end_matches('/')
+        .to_owned()
+}

@@ -66,7 +66,6 @@ struct Instance {
 
 impl Instance {
     fn start(binary: &std::path::Path, database: &str, key_file: &std::path::Path) -> Instance {
-        use std::io::BufRead as _;
         let mut child = Command::new(binary)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .env("PROVISIO_DATABASE", database)
@@ -78,16 +77,7 @@ impl Instance {
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .split_whitespace()
-            .find(|word| word.starts_with("http://127.0.0.1:"))
-            .unwrap_or_else(|| panic!("no URL in {line:?}"))
-            .trim_end_matches('/')
-            .to_owned();
+        let url = provisio_tests::server_process::served_url(&mut child);
         Instance { child, url }
     }
 }

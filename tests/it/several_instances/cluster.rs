@@ -22,7 +22,6 @@ pub(crate) struct Instance {
 
 impl Instance {
     fn start(database: &str, key_file: &std::path::Path, log: &std::path::Path) -> Instance {
-        use std::io::BufRead as _;
         let log = std::fs::File::options().create(true).append(true).open(log).unwrap();
         let mut child = Command::new(provisio_binary())
             .args(["serve", "--listen", "127.0.0.1:0"])
@@ -35,16 +34,7 @@ impl Instance {
             .stderr(Stdio::from(log))
             .spawn()
             .unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .split_whitespace()
-            .find(|word| word.starts_with("http://127.0.0.1:"))
-            .unwrap_or_else(|| panic!("no URL in {line:?}"))
-            .trim_end_matches('/')
-            .to_owned();
+        let url = provisio_tests::server_process::served_url(&mut child);
         Instance { child, url }
     }
 
