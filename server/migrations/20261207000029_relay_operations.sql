@@ -2,9 +2,10 @@
 -- instance running a job queues an operation here when the job's agent
 -- polls another instance; that instance takes it (state 'taken'), hands it
 -- to the agent and writes the outcome back (state 'done'); the queuing
--- instance reads the outcome and deletes the row. `payload` is encrypted
--- with the deployment's secret key (it holds the target's secrets). Times
--- are milliseconds by the database's clock. Portable SQL.
+-- instance reads the outcome and deletes the row. `payload` and `outcome`
+-- are encrypted with the deployment's secret key (they hold the target's
+-- secrets and data). Times are milliseconds by the database's clock.
+-- Portable SQL.
 
 CREATE TABLE relay_operations (
     id         TEXT PRIMARY KEY NOT NULL,

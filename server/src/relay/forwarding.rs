@@ -17,9 +17,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 use provisio_api::agents::{AgentConnection, AgentOutcome, AgentRequest, AgentResult, CONNECTED_WITHIN_SECONDS};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sqlx::{AssertSqlSafe, Row as _};
-
 use tokio::sync::watch;
 
 use super::{Contacts, Relay, Unanswered};
@@ -35,10 +35,11 @@ use crate::store::{Store, database_now_ms, notify_in};
 const LOOK_EVERY: Duration = Duration::from_millis(250);
 /// Operations taken per look, per agent.
 const TAKE_AT_ONCE: i64 = 64;
-/// What the payload's encryption is bound to.
-const CONTEXT: &[u8] = b"relay_operations";
-/// What a passed-on result's encryption is bound to.
-const RESULT_CONTEXT: &[u8] = b"relay_results";
+/// What each sealed value's encryption is bound to: an operation's payload,
+/// its answer, and a passed-on result.
+const PAYLOAD: &[u8] = b"relay_operations.payload";
+const ANSWER: &[u8] = b"relay_operations.outcome";
+const RESULT: &[u8] = b"relay_results.outcome";
 /// Results nobody settled are deleted after this long.
 const FORGET_RESULTS_AFTER_MS: i64 = 10 * 60 * 1000;
 
@@ -101,6 +102,24 @@ impl Forwarding {
     /// Whether other instances share the database (at the last look).
     pub(super) fn several_instances(&self) -> bool {
         self.instances.load(Ordering::Relaxed) > 1
+    }
+
+    /// `value` as JSON encrypted with the deployment's key (operations carry
+    /// the target's secrets, answers and results the target's data).
+    fn seal(&self, value: &impl Serialize, context: &[u8]) -> Result<String, ServerError> {
+        let json = serde_json::to_string(value).map_err(|e| ServerError::Corrupt(e.to_string()))?;
+        self.secrets
+            .encrypt(&json, context)
+            .map_err(|e| ServerError::Corrupt(e.to_string()))
+    }
+
+    /// What [`Forwarding::seal`] sealed.
+    fn open<T: DeserializeOwned>(&self, sealed: &str, context: &[u8]) -> Result<T, ServerError> {
+        let json = self
+            .secrets
+            .decrypt(sealed, context)
+            .map_err(|e| ServerError::Corrupt(e.to_string()))?;
+        serde_json::from_str(&json).map_err(|e| ServerError::Corrupt(e.to_string()))
     }
 
     /// Waits for an announcement that an operation moved, or [`LOOK_EVERY`].
@@ -197,11 +216,7 @@ impl Forwarding {
     }
 
     async fn queue(&self, id: &str, agent: &str, payload: &Payload) -> Result<(), ServerError> {
-        let json = serde_json::to_string(payload).map_err(|e| ServerError::Corrupt(e.to_string()))?;
-        let sealed = self
-            .secrets
-            .encrypt(&json, CONTEXT)
-            .map_err(|e| ServerError::Corrupt(e.to_string()))?;
+        let sealed = self.seal(payload, PAYLOAD)?;
         let now = database_now_ms(self.store.backend());
         let sql = format!(
             "INSERT INTO relay_operations (id, agent, payload, state, created_ms) VALUES ($1, $2, $3, 'queued', {now})"
@@ -221,10 +236,7 @@ impl Forwarding {
                 .bind(id)
                 .fetch_optional(self.store.pool())
                 .await?;
-        outcome
-            .flatten()
-            .map(|text| serde_json::from_str(&text).map_err(|e| ServerError::Corrupt(e.to_string())))
-            .transpose()
+        outcome.flatten().map(|sealed| self.open(&sealed, ANSWER)).transpose()
     }
 
     /// Whether another instance took the operation (and so may have handed it out).
@@ -270,12 +282,7 @@ impl Forwarding {
                 continue;
             }
             let sealed: String = row.try_get("payload")?;
-            let payload = self
-                .secrets
-                .decrypt(&sealed, CONTEXT)
-                .map_err(|e| ServerError::Corrupt(e.to_string()))
-                .and_then(|json| serde_json::from_str(&json).map_err(|e| ServerError::Corrupt(e.to_string())));
-            match payload {
+            match self.open(&sealed, PAYLOAD) {
                 Ok(payload) => taken.push((id, payload)),
                 Err(e) => {
                     tracing::warn!(agent, error = %e, "a forwarded operation could not be read; answered as timed out");
@@ -302,32 +309,27 @@ impl Forwarding {
     }
 
     async fn settle(&self, id: &str, answer: &Answer) {
-        let Ok(json) = serde_json::to_string(answer) else {
-            return;
+        let done = async {
+            let sealed = self.seal(answer, ANSWER)?;
+            sqlx::query("UPDATE relay_operations SET state = 'done', outcome = $2 WHERE id = $1")
+                .bind(id)
+                .bind(sealed)
+                .execute(self.store.pool())
+                .await?;
+            Ok::<_, ServerError>(())
         };
-        let done = sqlx::query("UPDATE relay_operations SET state = 'done', outcome = $2 WHERE id = $1")
-            .bind(id)
-            .bind(json)
-            .execute(self.store.pool())
-            .await;
-        match done {
+        match done.await {
             Ok(_) => self.announce(id).await,
             Err(e) => tracing::warn!(error = %e, "could not write a forwarded operation's outcome"),
         }
     }
-}
 
-impl Forwarding {
     /// Keeps results of operations this instance did not hand out for the
     /// instance that did ([`serve_forever`] settles them there).
     pub async fn pass_on(&self, agent: &str, results: Vec<AgentResult>) {
         for result in results {
             let kept = async {
-                let json = serde_json::to_string(&result.outcome).map_err(|e| ServerError::Corrupt(e.to_string()))?;
-                let sealed = self
-                    .secrets
-                    .encrypt(&json, RESULT_CONTEXT)
-                    .map_err(|e| ServerError::Corrupt(e.to_string()))?;
+                let sealed = self.seal(&result.outcome, RESULT)?;
                 let now = database_now_ms(self.store.backend());
                 let sql = format!(
                     "INSERT INTO relay_results (id, agent, outcome, created_ms) VALUES ($1, $2, $3, {now}) \
@@ -362,12 +364,7 @@ impl Forwarding {
                     continue;
                 }
                 let sealed: String = row.try_get("outcome")?;
-                let outcome = self
-                    .secrets
-                    .decrypt(&sealed, RESULT_CONTEXT)
-                    .map_err(|e| ServerError::Corrupt(e.to_string()))
-                    .and_then(|json| serde_json::from_str(&json).map_err(|e| ServerError::Corrupt(e.to_string())));
-                match outcome {
+                match self.open(&sealed, RESULT) {
                     Ok(outcome) => {
                         relay.complete(
                             &agent,
