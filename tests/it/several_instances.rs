@@ -168,6 +168,11 @@ async fn six_jobs_on_three_instances_each_run_by_one_and_every_account_made_once
     }
     for job in &jobs {
         assert_eq!(holders.get(job).map(Vec::len), Some(1), "{job}: {holders:?}");
+        // The job's status names the same instance, through any instance.
+        let holder = holders[job][0];
+        let status = cluster.status((holder + 1) % 3, job).await;
+        let listen = cluster.instances[holder].url.trim_start_matches("http://");
+        assert_eq!(status["held_by"]["listen"], json!(listen), "{status}");
     }
     assert!(
         loads.iter().filter(|n| **n > 0).count() >= 2,

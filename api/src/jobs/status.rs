@@ -64,6 +64,23 @@ pub struct JobStatus {
     /// not failures and would otherwise go unseen. Empty when there are none.
     #[serde(default)]
     pub unmatched: Vec<Unmatched>,
+    /// The server instance that runs the job's cycles, when a live one
+    /// holds it (with several instances on one database, which one; absent
+    /// while the job is stopped, or between owners).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_by: Option<JobHolder>,
+}
+
+/// The server instance running a job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JobHolder {
+    /// The instance's id (in `/metrics` as `provisio_instance{instance}`).
+    pub instance: String,
+    /// The machine it runs on.
+    pub host: String,
+    /// The address it listens on.
+    pub listen: String,
 }
 
 /// Source objects of one type that could not be matched for want of a value.
@@ -296,6 +313,7 @@ mod tests {
             staged_deletes: 0,
             failures_last_24h: 2,
             unmatched: vec![Unmatched::new("user", vec!["mailNickname".into()], 12)],
+            held_by: None,
         };
         let value = serde_json::to_value(&status).unwrap();
         assert_eq!(value["run_status"], "running");

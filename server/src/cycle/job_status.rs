@@ -1,7 +1,7 @@
 //! A job's status as the admin API answers it ([`JobStatus`]), read from
 //! the job, its cycle state (run record, escrows, staged deletes, objects
-//! that could not be matched) and its
-//! provisioning logs. Read-only; shared by `GET /api/v1/jobs/{id}/status`
+//! that could not be matched), its provisioning logs and which instance
+//! runs it. Read-only; shared by `GET /api/v1/jobs/{id}/status`
 //! and `provisio job status`, so both say the same.
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -33,6 +33,7 @@ pub async fn job_status(store: &Store, jobs: &Jobs, id_or_name: &str) -> Result<
             ..LogFilter::default()
         })
         .await?;
+    let held_by = super::ownership::holder(store, &job.id).await?;
     Ok(JobStatus {
         id: job.id,
         name: job.definition.name,
@@ -51,6 +52,7 @@ pub async fn job_status(store: &Store, jobs: &Jobs, id_or_name: &str) -> Result<
             .into_iter()
             .map(|group| Unmatched::new(group.object_type.as_str(), group.attributes, group.count))
             .collect(),
+        held_by,
     })
 }
 

@@ -11,10 +11,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sqlx::Row as _;
+use provisio_api::jobs::status::JobHolder;
+use sqlx::{AssertSqlSafe, Row as _};
 
 use crate::ServerError;
-use crate::store::Store;
+use crate::cycle::lease::TIME_TO_LIVE;
+use crate::store::{Store, database_now_ms};
 
 /// What one instance does with ownership on a pass.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -119,6 +121,28 @@ pub async fn apply(store: &Store, me: &str, moves: Moves) -> Result<Vec<String>,
         }
     }
     Ok(owned)
+}
+
+/// The live instance that owns `job_id`, if one does.
+pub async fn holder(store: &Store, job_id: &str) -> Result<Option<JobHolder>, ServerError> {
+    let now = database_now_ms(store.backend());
+    let sql = format!(
+        "SELECT i.id, i.host, i.listen FROM job_owners o JOIN instances i ON i.id = o.instance_id \
+         WHERE o.job_id = $1 AND i.heartbeat_ms >= {now} - $2"
+    );
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(job_id)
+        .bind(i64::try_from(TIME_TO_LIVE.as_millis()).unwrap_or(i64::MAX))
+        .fetch_optional(store.pool())
+        .await?;
+    row.map(|row| {
+        Ok(JobHolder {
+            instance: row.try_get("id")?,
+            host: row.try_get("host")?,
+            listen: row.try_get("listen")?,
+        })
+    })
+    .transpose()
 }
 
 /// Forgets the owner of a job (deleted with it, in its transaction).

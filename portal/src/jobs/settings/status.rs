@@ -92,6 +92,12 @@ fn StatusView(status: JobStatus) -> impl IntoView {
                     <a href=format!("/logs?job={}&status=failure", api::encode(&status.id))>"see the logs"</a>
                 })}
             </dd>
+            {status.held_by.map(|holder| view! {
+                <dt>"Runs on"</dt>
+                <dd class="status-holder" title=format!("instance {}", holder.instance)>
+                    {format!("{} ({})", holder.host, holder.listen)}
+                </dd>
+            })}
         </dl>
         <UnmatchedNote job_id=status.id.clone() unmatched=status.unmatched />
         {status.quarantine.map(|q| view! {

@@ -130,6 +130,13 @@ fn render(status: &JobStatus) -> String {
         "  failures:      {} in the last 24 hours",
         status.failures_last_24h
     );
+    if let Some(holder) = &status.held_by {
+        let _ = writeln!(
+            out,
+            "  runs on:       {} ({}), instance {}",
+            holder.host, holder.listen, holder.instance
+        );
+    }
     for unmatched in &status.unmatched {
         let _ = writeln!(out, "  unmatched:     {}", unmatched.message);
     }
@@ -235,6 +242,7 @@ mod tests {
             staged_deletes: 0,
             failures_last_24h: 2,
             unmatched: Vec::new(),
+            held_by: None,
         }
     }
 
@@ -251,6 +259,22 @@ mod tests {
              \x20 failures:      2 in the last 24 hours\n\
              what to do: see the failures with `provisio logs --job \"Acme SCIM\" --status failure`\n"
         );
+    }
+
+    #[test]
+    fn the_instance_running_the_job_is_named() {
+        let mut held = status();
+        held.held_by = Some(provisio_api::jobs::status::JobHolder {
+            instance: "01a25273".into(),
+            host: "app-2".into(),
+            listen: "10.0.1.12:8080".into(),
+        });
+        assert!(
+            render(&held).contains("\n  runs on:       app-2 (10.0.1.12:8080), instance 01a25273\n"),
+            "{}",
+            render(&held)
+        );
+        assert!(!render(&status()).contains("runs on"));
     }
 
     #[test]
