@@ -40,12 +40,12 @@ async fn new_token(api: &Api, request: Value) -> String {
 }
 
 /// A running `provisio agent`, killed when dropped.
-struct AgentProcess {
+pub(crate) struct AgentProcess {
     child: Child,
 }
 
 impl AgentProcess {
-    fn start(server: &str, token: &str, log: &Path) -> AgentProcess {
+    pub(crate) fn start(server: &str, token: &str, log: &Path) -> AgentProcess {
         let log = File::options().create(true).append(true).open(log).unwrap();
         let child = Command::new(provisio_binary())
             .args(["agent", "--server", server, "--concurrency", "1"])

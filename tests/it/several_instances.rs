@@ -15,12 +15,13 @@ mod cluster;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use provisio_api::auth::{TokenCreateRequest, TokenScope};
+use provisio_api::auth::TokenScope;
 use provisio_tests::fault_proxy::{Event, FaultProxy, Faults};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::admin_api::Api;
+use crate::admin_api::{Api, create_token};
+use crate::agent::AgentProcess;
 use crate::backends::Backend;
 use cluster::{Cluster, job};
 
@@ -36,19 +37,7 @@ impl Target {
     async fn start() -> Target {
         let backend = Backend::sqlite();
         let api = Api::start(&backend).await;
-        let token = provisio_server::auth::Tokens::new(api.server.store())
-            .create(&TokenCreateRequest {
-                name: None,
-                scope: TokenScope::Scim,
-                job: None,
-                agent: None,
-                expires_in: None,
-            })
-            .await
-            .unwrap()
-            .token
-            .expose()
-            .to_owned();
+        let token = create_token(&api.server, TokenScope::Scim).await;
         Target {
             api,
             token,
@@ -94,6 +83,20 @@ impl Target {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+}
+
+/// A proxy in front of the target delaying every request by up to
+/// `max_delay`, so that a cycle lasts long enough to be interrupted; it
+/// counts the requests too.
+fn slowed(target: &Target, max_delay: Duration) -> FaultProxy {
+    FaultProxy::start(
+        &target.scim_url(),
+        Faults {
+            delay: 1.0,
+            max_delay,
+            ..Faults::default()
+        },
+    )
 }
 
 /// Creates sent (`POST …/Users`) and the userNames asked for by matching
@@ -201,14 +204,7 @@ async fn a_killed_instances_job_is_resumed_by_another_from_its_saved_cursor() {
     };
     let target = Target::start().await;
     // Slowed a little, so that the kill lands in the middle of the cycle.
-    let proxy = FaultProxy::start(
-        &target.scim_url(),
-        Faults {
-            delay: 1.0,
-            max_delay: Duration::from_millis(4),
-            ..Faults::default()
-        },
-    );
+    let proxy = slowed(&target, Duration::from_millis(4));
     cluster.seed_users(USERS).await;
     let job_id = cluster
         .start_job(0, job("failover", &proxy.base_url(), &target.token, "f.", false))
@@ -276,14 +272,7 @@ async fn a_paused_instance_writes_nothing_after_its_lease_passed_on() {
     const USERS: usize = 3_000;
     let Some(cluster) = Cluster::start(2).await else { return };
     let target = Target::start().await;
-    let proxy = FaultProxy::start(
-        &target.scim_url(),
-        Faults {
-            delay: 1.0,
-            max_delay: Duration::from_millis(6),
-            ..Faults::default()
-        },
-    );
+    let proxy = slowed(&target, Duration::from_millis(6));
     cluster.seed_users(USERS).await;
     let job_id = cluster
         .start_job(0, job("fenced", &proxy.base_url(), &target.token, "p.", false))
@@ -542,7 +531,7 @@ async fn jobs_through_an_agent(
 }
 
 /// An agent token for `agent`, and the agent started polling `server`.
-async fn start_agent(cluster: &Cluster, agent: &str, server: &str, dir: &std::path::Path) -> cluster::AgentProcess {
+async fn start_agent(cluster: &Cluster, agent: &str, server: &str, dir: &std::path::Path) -> AgentProcess {
     let token = cluster
         .call(
             0,
@@ -554,7 +543,7 @@ async fn start_agent(cluster: &Cluster, agent: &str, server: &str, dir: &std::pa
         .as_str()
         .unwrap()
         .to_owned();
-    let process = cluster::AgentProcess::start(server, &token, dir);
+    let process = AgentProcess::start(server, &token, &dir.join("agent.log"));
     let deadline = Instant::now() + Duration::from_secs(20);
     while cluster.call(0, Method::GET, "/api/v1/agents", None).await[0]["last_contact_at"].is_null() {
         assert!(Instant::now() < deadline, "the agent did not connect");

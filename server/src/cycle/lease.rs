@@ -367,6 +367,18 @@ mod tests {
         Store::open(&url).await.unwrap()
     }
 
+    /// A lease on `j` whose heartbeat never runs again, as in a holder
+    /// paused (SIGSTOP) or cut off from the database.
+    async fn unrenewed(store: &Store, ttl: Duration) -> JobLease {
+        let lease = JobLease::acquire_for(store, "j", "a cycle", Duration::ZERO, ttl)
+            .await
+            .unwrap();
+        if let Some(heartbeat) = &lease.heartbeat {
+            heartbeat.abort();
+        }
+        lease
+    }
+
     #[tokio::test]
     async fn one_holder_at_a_time_and_each_new_holder_a_larger_epoch() {
         let store = store().await;
@@ -410,13 +422,8 @@ mod tests {
     async fn an_expired_lease_is_taken_over_and_its_holder_learns_it_lost() {
         let store = store().await;
         let ttl = Duration::from_millis(300);
-        let first = JobLease::acquire_for(&store, "j", "a cycle", Duration::ZERO, ttl)
-            .await
-            .unwrap();
         // A holder that stops renewing (paused, cut off) loses the lease.
-        if let Some(heartbeat) = &first.heartbeat {
-            heartbeat.abort();
-        }
+        let first = unrenewed(&store, ttl).await;
         tokio::time::sleep(ttl * 2).await;
         let second = JobLease::acquire_for(&store, "j", "a cycle elsewhere", Duration::ZERO, ttl)
             .await
@@ -452,14 +459,9 @@ mod tests {
     async fn a_paused_holder_counts_its_lease_lost_by_the_clock_alone() {
         let store = store().await;
         let ttl = Duration::from_millis(600);
-        let lease = JobLease::acquire_for(&store, "j", "a cycle", Duration::ZERO, ttl)
-            .await
-            .unwrap();
-        // The heartbeat never runs again, as in a process paused (SIGSTOP)
-        // and resumed: the holder learns from its clock, not from it.
-        if let Some(heartbeat) = &lease.heartbeat {
-            heartbeat.abort();
-        }
+        // Resumed after a pause, the holder learns from its clock, not
+        // from its heartbeat.
+        let lease = unrenewed(&store, ttl).await;
         assert!(!lease.is_lost());
         tokio::time::sleep(stop_after(ttl)).await;
         assert!(lease.is_lost());
@@ -469,15 +471,10 @@ mod tests {
     async fn a_commit_is_fenced_by_the_lease_it_was_made_under() {
         let store = store().await;
         let ttl = Duration::from_millis(300);
-        let first = JobLease::acquire_for(&store, "j", "a cycle", Duration::ZERO, ttl)
-            .await
-            .unwrap();
+        let first = unrenewed(&store, ttl).await;
         let mut tx = store.writer().begin().await.unwrap();
         first.fence_in(&mut tx).await.unwrap();
         tx.commit().await.unwrap();
-        if let Some(heartbeat) = &first.heartbeat {
-            heartbeat.abort();
-        }
         tokio::time::sleep(ttl * 2).await;
         let second = JobLease::acquire_for(&store, "j", "a cycle elsewhere", Duration::ZERO, ttl)
             .await

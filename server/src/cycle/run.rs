@@ -107,6 +107,7 @@ use crate::store::Store;
 use provisio_connectors::{Connector, ConnectorError};
 
 mod approval;
+mod fencing;
 mod inbound;
 mod incoming;
 mod intents;

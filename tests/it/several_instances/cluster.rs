@@ -227,37 +227,3 @@ pub(crate) fn job(name: &str, base_url: &str, token: &str, prefix: &str, realtim
         ]
     })
 }
-
-/// A running `provisio agent`, killed when dropped.
-pub(crate) struct AgentProcess {
-    child: Child,
-}
-
-impl AgentProcess {
-    /// An agent polling `server`, whose SQLite targets (and log) are in `dir`.
-    pub(crate) fn start(server: &str, token: &str, dir: &std::path::Path) -> AgentProcess {
-        let log = std::fs::File::options()
-            .create(true)
-            .append(true)
-            .open(dir.join("agent.log"))
-            .unwrap();
-        let child = Command::new(provisio_binary())
-            .args(["agent", "--server", server, "--sqlite-target-dir"])
-            .arg(dir)
-            .env("PROVISIO_AGENT_TOKEN", token)
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(log))
-            .spawn()
-            .unwrap();
-        AgentProcess { child }
-    }
-}
-
-impl Drop for AgentProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
