@@ -99,6 +99,21 @@ fn slowed(target: &Target, max_delay: Duration) -> FaultProxy {
     )
 }
 
+/// Asserts that the target holds `users` accounts and that the proxy in
+/// front of it saw exactly one create for each, none refused as existing;
+/// every request the proxy saw.
+async fn each_created_once(target: &Target, proxy: &FaultProxy, users: usize) -> Vec<Event> {
+    assert_eq!(target.user_count().await, users);
+    let events = proxy.events();
+    let (creates, _) = creates_and_matched(&events);
+    assert_eq!(creates, users, "one create per user, none repeated");
+    assert!(
+        events.iter().all(|e| e.status != 409),
+        "no create met an existing account"
+    );
+    events
+}
+
 /// Creates sent (`POST …/Users`) and the userNames asked for by matching
 /// queries (a filter in the URL or a `/.search` body), among `events`.
 fn creates_and_matched(events: &[Event]) -> (usize, usize) {
@@ -246,14 +261,7 @@ async fn a_killed_instances_job_is_resumed_by_another_from_its_saved_cursor() {
 
     // Exactly the directory's users, each created once: the page in flight
     // was matched (or its create intents reconciled), not created again.
-    assert_eq!(target.user_count().await, USERS);
-    let events = proxy.events();
-    let (creates, _) = creates_and_matched(&events);
-    assert_eq!(creates, USERS, "one create per user, none repeated");
-    assert!(
-        events.iter().all(|e| e.status != 409),
-        "no create met an existing account"
-    );
+    let events = each_created_once(&target, &proxy, USERS).await;
     // Resumed from the cursor, not from zero: after the kill, the new
     // holder asked the target about the users not yet provisioned (and a
     // page or two around the cursor), not about all of them again.
@@ -302,14 +310,7 @@ async fn a_paused_instance_writes_nothing_after_its_lease_passed_on() {
     // commits nothing; the new holder finishes.
     cluster.instances[holder].signal("CONT");
     wait_initial_done(&cluster, other, &job_id, Duration::from_secs(180)).await;
-    assert_eq!(target.user_count().await, USERS);
-    let events = proxy.events();
-    let (creates, _) = creates_and_matched(&events);
-    assert_eq!(creates, USERS, "one create per user, none repeated");
-    assert!(
-        events.iter().all(|e| e.status != 409),
-        "no create met an existing account"
-    );
+    each_created_once(&target, &proxy, USERS).await;
     assert_eq!(cluster.failures(other, &job_id).await["total"], 0);
     let log = cluster.log();
     assert!(
