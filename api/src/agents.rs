@@ -331,6 +331,9 @@ pub struct WireChange {
     pub path: String,
     pub old: WireValue,
     pub new: WireValue,
+    /// See [`AttributeChange::add_only`].
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub add_only: bool,
 }
 
 /// An attribute [`Value`] with its type written out, so it comes back as
@@ -419,6 +422,7 @@ impl From<&AttributeChange> for WireChange {
             path: change.path.to_string(),
             old: (&change.old).into(),
             new: (&change.new).into(),
+            add_only: change.add_only,
         }
     }
 }
@@ -429,6 +433,7 @@ impl From<WireChange> for AttributeChange {
             path: Arc::from(change.path),
             old: change.old.into(),
             new: change.new.into(),
+            add_only: change.add_only,
         }
     }
 }

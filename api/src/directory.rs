@@ -44,10 +44,7 @@ pub const ATTRIBUTES_PATH: &str = "/api/v1/directory/attributes";
 /// `DELETE` removes an extension attribute and its values from every user.
 pub const ATTRIBUTE_PATH: &str = "/api/v1/directory/attributes/{name}";
 
-/// Listings answer this many objects unless asked for another number.
-pub const DEFAULT_LIMIT: usize = 50;
-/// The most objects one page may hold.
-pub const MAX_LIMIT: usize = 500;
+pub use crate::paging::{DEFAULT_LIMIT, MAX_LIMIT};
 
 /// [`USER_PATH`] for one user id.
 pub fn user_path(id: &str) -> String {
@@ -82,11 +79,7 @@ pub struct DirectoryQuery {
 impl DirectoryQuery {
     /// The page size asked for, or why it is out of range.
     pub fn limit(&self) -> Result<usize, String> {
-        match self.limit {
-            None => Ok(DEFAULT_LIMIT),
-            Some(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
-            Some(limit) => Err(format!("`limit` must be between 1 and {MAX_LIMIT}, not {limit}")),
-        }
+        crate::paging::checked_limit(self.limit)
     }
 }
 

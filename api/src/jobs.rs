@@ -24,9 +24,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::job::{Direction, JobDefinition, JobProblem};
 
+pub mod app_roles;
 pub mod approval;
 pub mod connection;
 pub mod on_demand;
+pub mod preview;
+pub mod reset;
 pub mod status;
 
 pub use on_demand::{
@@ -255,19 +258,42 @@ pub struct Assignment {
     pub id: String,
     #[serde(rename = "type")]
     pub kind: PrincipalType,
+    /// The app role's value (one of the job's `app_roles`); absent for
+    /// Default Access. Someone can be assigned with several roles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
     /// The user's or group's `displayName` (answers only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
 }
 
 impl Assignment {
+    /// An assignment with Default Access.
     pub fn new(id: impl Into<String>, kind: PrincipalType) -> Self {
         Assignment {
             id: id.into(),
             kind,
+            role: None,
             display_name: None,
         }
     }
+
+    /// The same assignment with the app role whose value is `role`.
+    pub fn with_role(mut self, role: impl Into<String>) -> Self {
+        self.role = Some(role.into());
+        self
+    }
+}
+
+/// The query of `DELETE /api/v1/jobs/{id}/assignments/{principal_id}`:
+/// without `role`, every assignment of the principal goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct UnassignQuery {
+    /// Remove only the assignment with this app role (`Default Access`
+    /// names the assignment without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
 }
 
 /// The body of a `400` answer to a job definition that has errors: the

@@ -16,12 +16,15 @@
 //! ```
 
 pub mod agents;
+pub mod audit;
 pub mod auth;
 pub mod directory;
 pub mod health;
 pub mod inbound;
 pub mod jobs;
 pub mod logs;
+pub mod notifications;
+pub mod paging;
 pub mod settings;
 
 /// The body of every admin API error (`{"error": CODE, "message": SENTENCE}`).

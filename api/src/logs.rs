@@ -25,10 +25,7 @@ pub const LOG_PATH: &str = "/api/v1/logs/{id}";
 /// [`MAX_EXPORT_ROWS`]) as JSON or CSV ([`ExportFormat`]).
 pub const LOGS_EXPORT_PATH: &str = "/api/v1/logs/export";
 
-/// The page size of a listing without `limit`.
-pub const DEFAULT_LIMIT: usize = 50;
-/// The largest page a listing answers.
-pub const MAX_LIMIT: usize = 500;
+pub use crate::paging::{DEFAULT_LIMIT, MAX_LIMIT};
 /// The most entries one export holds; narrow the filters for more.
 pub const MAX_EXPORT_ROWS: usize = 100_000;
 
@@ -189,6 +186,40 @@ pub struct LogEntry {
     /// What an administrator can do about it, in plain words.
     pub recommended_action: Option<String>,
     pub duration_ms: u64,
+    /// Who or what started the run (Entra's `initiatedBy`): the system for
+    /// scheduled cycles and inbound processing, the administrator or token
+    /// for an on-demand run or an approval.
+    #[serde(default)]
+    pub initiated_by: Initiator,
+    /// The system the object came from (Entra's `sourceSystem`): the
+    /// directory for outbound jobs, the pushing system (the inbound job)
+    /// for inbound ones.
+    #[serde(default)]
+    pub source_system: Identity,
+    /// The system written to (Entra's `targetSystem`): the application
+    /// (the job, with its target's kind) or the directory.
+    #[serde(default)]
+    pub target_system: Identity,
+}
+
+/// Who or what started a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Initiator {
+    /// `system` (the scheduler, inbound processing), `administrator`,
+    /// `token` or `cli`.
+    pub kind: String,
+    /// `Provisio` for the system, else the administrator's or token's name.
+    pub name: String,
+}
+
+impl Default for Initiator {
+    fn default() -> Self {
+        Initiator {
+            kind: "system".to_owned(),
+            name: "Provisio".to_owned(),
+        }
+    }
 }
 
 /// The filters of `GET /api/v1/logs` and its export. Filters combine with AND.
@@ -232,11 +263,7 @@ pub struct LogQuery {
 impl LogQuery {
     /// The page size asked for, or why it is out of range.
     pub fn limit(&self) -> Result<usize, String> {
-        match self.limit {
-            None => Ok(DEFAULT_LIMIT),
-            Some(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
-            Some(limit) => Err(format!("`limit` must be between 1 and {MAX_LIMIT}, not {limit}")),
-        }
+        crate::paging::checked_limit(self.limit)
     }
 }
 
@@ -248,8 +275,31 @@ pub enum ExportFormat {
     /// A JSON array of [`LogEntry`].
     #[default]
     Json,
+    /// JSON lines: one [`LogEntry`] (steps included) per line.
+    Jsonl,
     /// A header row, then one row per entry.
     Csv,
+    /// The entries' steps, one row per step (Entra's "steps" file),
+    /// joined to the entries' CSV on `id`.
+    #[serde(rename = "csv-steps")]
+    CsvSteps,
+    /// The entries' modified attributes, one row per attribute (Entra's
+    /// "modified properties" file), joined to the entries' CSV on `id`.
+    #[serde(rename = "csv-modified")]
+    CsvModified,
+}
+
+impl ExportFormat {
+    /// The name the query spells (`format=…`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::Json => "json",
+            ExportFormat::Jsonl => "jsonl",
+            ExportFormat::Csv => "csv",
+            ExportFormat::CsvSteps => "csv-steps",
+            ExportFormat::CsvModified => "csv-modified",
+        }
+    }
 }
 
 /// The query of `GET /api/v1/logs/export` besides the [`LogQuery`] filters.
@@ -257,9 +307,45 @@ pub enum ExportFormat {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ExportQuery {
-    /// `json` (default) or `csv`.
+    /// `json` (default), `jsonl`, `csv`, `csv-steps` or `csv-modified`.
     #[serde(default)]
     pub format: ExportFormat,
+}
+
+/// `GET`: log entries counted per hour and status ([`LogActivity`]), for
+/// the overview's chart in one request.
+pub const LOGS_ACTIVITY_PATH: &str = "/api/v1/logs/activity";
+
+/// The longest window [`LOGS_ACTIVITY_PATH`] counts, in hours (31 days).
+pub const MAX_ACTIVITY_HOURS: i64 = 744;
+
+/// The query of [`LOGS_ACTIVITY_PATH`]: `since` (inclusive) and `until`
+/// (exclusive), RFC 3339, at most 31 days apart; `job` narrows to one job.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct ActivityQuery {
+    pub since: String,
+    pub until: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
+}
+
+/// One hour's entries by status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActivityHour {
+    /// The hour's start, RFC 3339 (`2026-12-08T01:00:00Z`).
+    pub start: String,
+    pub total: u64,
+    pub by_status: BTreeMap<LogStatus, u64>,
+}
+
+/// Every whole hour of the window, oldest first, empty hours included.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LogActivity {
+    pub hours: Vec<ActivityHour>,
 }
 
 /// How many entries a job (or one of its cycles) has, per action and per status.

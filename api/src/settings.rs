@@ -1,6 +1,7 @@
-//! `/api/v1/settings`: the instance-wide settings an administrator sets,
-//! today the organisation's default domain (what `DefaultDomain()` returns in
-//! every server-side evaluation and in the portal's previews).
+//! `/api/v1/settings`: the instance-wide settings an administrator sets:
+//! the organisation's default domain (what `DefaultDomain()` returns in
+//! every server-side evaluation and in the portal's previews) and how long
+//! the audit trail keeps its events.
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +18,10 @@ pub struct Settings {
     /// fails the mapping that calls it).
     #[serde(default)]
     pub default_domain: Option<String>,
+    /// How many days the audit trail keeps its events (1 to 3650); `null`
+    /// for the default, 730.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_retention_days: Option<u32>,
 }
 
 #[cfg(test)]
@@ -29,7 +34,8 @@ mod tests {
         assert_eq!(settings.default_domain, None);
         assert_eq!(
             serde_json::to_value(Settings {
-                default_domain: Some("contoso.com".into())
+                default_domain: Some("contoso.com".into()),
+                audit_retention_days: None,
             })
             .unwrap(),
             serde_json::json!({"default_domain": "contoso.com"})

@@ -247,6 +247,7 @@ impl RestConnector {
             path: MEMBERS.into(),
             old: Value::Multi(before.into_iter().map(Value::Str).collect()),
             new: Value::Multi(after.into_iter().map(Value::Str).collect()),
+            add_only: false,
         };
         self.update_object(SourceKind::Group, group_id, std::slice::from_ref(&change))
             .await

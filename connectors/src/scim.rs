@@ -11,6 +11,7 @@
 mod batch;
 mod errors;
 mod request;
+mod roles;
 
 use provisio_engine::Value;
 use provisio_engine::job::{Secret, SourceKind, Target};

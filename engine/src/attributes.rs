@@ -121,13 +121,17 @@ pub const IS_SOFT_DELETED: &str = "IsSoftDeleted";
 /// (what `IS MEMBER OF` tests); looked up when a job names it.
 pub const MEMBER_OF: &str = "memberOf";
 
+/// The roles an object holds in the job reading it: its own assignments'
+/// and, for a user, those of the groups it belongs to directly.
+pub const APP_ROLE_ASSIGNMENTS: &str = "appRoleAssignments";
+
 /// What every directory user read as a source carries besides its
 /// attributes.
-const USER_COMPUTED: &[&str] = &["id", IS_SOFT_DELETED, MEMBER_OF];
+const USER_COMPUTED: &[&str] = &["id", IS_SOFT_DELETED, MEMBER_OF, APP_ROLE_ASSIGNMENTS];
 
 /// What every directory group read as a source carries besides its
 /// attributes: also its direct members' ids.
-const GROUP_COMPUTED: &[&str] = &["id", IS_SOFT_DELETED, "members", MEMBER_OF];
+const GROUP_COMPUTED: &[&str] = &["id", IS_SOFT_DELETED, "members", MEMBER_OF, APP_ROLE_ASSIGNMENTS];
 
 /// The source attributes of the directory: the built-in ones and the
 /// extension attributes (user attributes an administrator defined).

@@ -138,6 +138,14 @@ impl Program {
         }
     }
 
+    /// The function the whole expression is a call of, if it is one.
+    pub fn root_call(&self) -> Option<&str> {
+        match &self.expr.kind {
+            ExprKind::Call { name, .. } => Some(&name.text),
+            _ => None,
+        }
+    }
+
     pub fn expr(&self) -> &Expr {
         &self.expr
     }

@@ -2,6 +2,7 @@
 //! administrator keeps in version control and the portal edits, and its
 //! validation, which reports every problem with its place in the document.
 
+mod app_roles;
 mod load;
 mod secret;
 mod source_attributes;
@@ -17,6 +18,7 @@ use crate::scope::ScopingFilter;
 /// What a job reads: the directory's users or groups (owned by the
 /// attribute catalogue, which knows what each carries).
 pub use crate::attributes::SourceKind;
+pub use app_roles::{AppRole, DEFAULT_ACCESS, holds_a_role};
 pub use load::{Format, load, load_json, load_yaml, parse, parse_json, parse_yaml};
 pub use secret::{SECRET_FILE, Secret};
 pub use targets::{
@@ -47,6 +49,10 @@ pub struct JobDefinition {
     /// What an inbound job accepts from the systems that push records to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound: Option<InboundSettings>,
+    /// The roles the application offers; assignments name one of them or
+    /// none (Default Access).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub app_roles: Vec<AppRole>,
     pub objects: Vec<ObjectMapping>,
 }
 

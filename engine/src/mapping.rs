@@ -24,6 +24,10 @@ pub struct CompiledMapping {
     /// The canonical path text, the key of target attributes.
     pub key: Arc<str>,
     pub program: Program,
+    /// Updates add the value's elements and never remove any: the mapping
+    /// is `AppRoleAssignmentsComplex(…)` (Entra sends such roles with PATCH
+    /// `Add`; its assertive form replaces them).
+    pub add_only: bool,
 }
 
 impl CompiledMapping {
@@ -34,6 +38,9 @@ impl CompiledMapping {
         let program =
             expr::compile(&spec.expression).map_err(|d| d.first().map_or_else(String::new, |d| d.message.clone()))?;
         Ok(CompiledMapping {
+            add_only: program
+                .root_call()
+                .is_some_and(|name| name.eq_ignore_ascii_case("AppRoleAssignmentsComplex")),
             key: Arc::from(path.canonical()),
             path,
             program,
@@ -121,11 +128,14 @@ pub fn changes(
             Ok(None) => {}
             Ok(Some(value)) => out.take(mapping, value, |_, value| {
                 let old = current.get(&*mapping.key).unwrap_or(&Value::Null);
-                if !same(&value, old, case_exact(&mapping.key)) {
+                if mapping.add_only {
+                    changes.extend(AttributeChange::adding(mapping.key.clone(), old, &value));
+                } else if !same(&value, old, case_exact(&mapping.key)) {
                     changes.push(AttributeChange {
                         path: mapping.key.clone(),
                         old: old.clone(),
                         new: value.into_owned(),
+                        add_only: false,
                     });
                 }
             }),
@@ -152,6 +162,7 @@ pub fn creation(
                     path: mapping.key.clone(),
                     old: Value::Null,
                     new: value.into_owned(),
+                    add_only: false,
                 });
             }),
         }

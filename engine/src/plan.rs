@@ -7,6 +7,7 @@
 mod compiled;
 mod cycle;
 mod decide;
+mod entitlements;
 mod source;
 mod steps;
 
@@ -20,6 +21,7 @@ use crate::value::Value;
 pub use compiled::{CompiledJob, CompiledObject};
 pub use cycle::{Counts, CycleOptions, CyclePlan, plan_cycle};
 pub use decide::decide;
+pub use entitlements::{Entitled, Entitlements, RoleAssignment};
 pub use source::{Lifecycle, SourceRecord};
 pub use steps::{Step, StepDetails, StepKind, StepStatus};
 

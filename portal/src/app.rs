@@ -14,6 +14,7 @@ use crate::logs::{LogEntryPage, LogsPage};
 use crate::overview::Overview;
 use crate::playground::Playground;
 use crate::session::{Protected, SignIn, provide_session, sign_out, use_session};
+use crate::settings::NotificationsPage;
 
 /// The whole portal.
 #[component]
@@ -39,6 +40,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/logs") view=|| view! { <Protected><LogsPage /></Protected> } />
                     <Route path=path!("/logs/:id") view=|| view! { <Protected><LogEntryPage /></Protected> } />
                     <Route path=path!("/agents") view=|| view! { <Protected><AgentsPage /></Protected> } />
+                    <Route path=path!("/settings") view=|| view! { <Protected><NotificationsPage /></Protected> } />
+                    <Route path=path!("/settings/notifications") view=|| view! { <Protected><NotificationsPage /></Protected> } />
                 </Routes>
             </main>
         </Router>
@@ -62,6 +65,8 @@ fn Header() -> impl IntoView {
                     <li><A href="/jobs">"Applications"</A></li>
                     <li><A href="/logs">"Provisioning logs"</A></li>
                     <li><A href="/agents">"Agents"</A></li>
+                    <li><a href="/settings/notifications"
+                        aria-current=move || location.pathname.get().starts_with("/settings").then_some("page")>"Settings"</a></li>
                     <li><A href="/playground">"Expression playground"</A></li>
                 </ul>
             </nav>

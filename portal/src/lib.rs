@@ -15,6 +15,7 @@ pub mod logs;
 pub mod overview;
 pub mod playground;
 pub mod session;
+pub mod settings;
 pub mod tokens;
 pub mod ui;
 

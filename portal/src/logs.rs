@@ -21,10 +21,7 @@ pub fn LogsPage() -> impl IntoView {
     let current = Memo::new(move |_| map.with(query::from_map));
     let export = move |format: ExportFormat| {
         let filters = query::to_string(&query::filters_only(&current.get()));
-        let format = match format {
-            ExportFormat::Json => "json",
-            ExportFormat::Csv => "csv",
-        };
+        let format = format.as_str();
         // The filters' `?` becomes `&` after the format.
         let rest = filters.strip_prefix('?').map(|f| format!("&{f}")).unwrap_or_default();
         format!("{LOGS_EXPORT_PATH}?format={format}{rest}")
@@ -38,6 +35,12 @@ pub fn LogsPage() -> impl IntoView {
                     <a href=move || export(ExportFormat::Csv) download="provisioning-logs.csv">"CSV"</a>
                     " · "
                     <a href=move || export(ExportFormat::Json) download="provisioning-logs.json">"JSON"</a>
+                    " · with their steps: "
+                    <a href=move || export(ExportFormat::CsvSteps) download="provisioning-log-steps.csv">"steps CSV"</a>
+                    " · "
+                    <a href=move || export(ExportFormat::CsvModified) download="provisioning-log-modified.csv">"modified properties CSV"</a>
+                    " · "
+                    <a href=move || export(ExportFormat::Jsonl) download="provisioning-logs.jsonl">"JSON lines"</a>
                 </p>
             </header>
             <Filters current=current />

@@ -9,10 +9,13 @@
 
 pub mod inbound_worker;
 pub mod instances;
+pub mod job_metrics;
 pub mod job_status;
 pub mod lease;
 pub mod ownership;
 pub mod policy;
+pub mod preview_state;
+pub mod reset;
 pub mod run;
 pub mod scheduler;
 pub mod state;

@@ -25,6 +25,7 @@ use crate::store::Store;
 
 pub use attributes::{AttributeSpec, AttributeType, IS_SOFT_DELETED};
 pub use batch::{GROUP, GroupCommit, UserWrite, UserWritten};
+pub(crate) use changes::Write;
 pub use changes::{Change, ChangeKind, ObjectType};
 pub use group_members::MemberChange;
 pub use groups::{GroupLookup, GroupQuery, group_source_attributes};

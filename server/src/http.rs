@@ -7,6 +7,7 @@ mod access_log;
 mod api;
 mod credentials_first;
 mod health;
+mod job_metrics;
 mod limits;
 mod metrics;
 mod openapi;
@@ -40,6 +41,7 @@ pub(crate) fn router(state: AppState, limits: &HttpLimits) -> Router {
         .merge(api::router())
         .merge(crate::scim::routes::routes::<AppState>())
         .fallback(portal::serve)
+        .layer(axum::middleware::from_fn(audit_scope))
         .layer(track)
         .with_state(state)
         .layer(credentials_first)
@@ -54,4 +56,12 @@ pub(crate) fn router(state: AppState, limits: &HttpLimits) -> Router {
     // slash: their paths are made canonical before routing, which a layer
     // on `routes` (run after routing) could not do.
     Router::new().fallback_service(routes.map_request(crate::scim::endpoint::canonical_request))
+}
+
+/// Runs each request with an empty audit slot, which the admin caller's
+/// extractor fills: the store's audited writes then know who acts.
+async fn audit_scope(mut request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let slot = crate::audit::Slot::default();
+    request.extensions_mut().insert(slot.clone());
+    crate::audit::scope(slot, next.run(request)).await
 }

@@ -39,6 +39,7 @@ use provisio_engine::job::{self, JobDefinition, JobProblem};
 use sqlx::Row as _;
 
 use crate::ServerError;
+use crate::audit;
 use crate::directory::{DirectoryError, timestamp};
 use crate::secrets::{SecretBox, SecretError};
 use crate::store::Store;
@@ -94,9 +95,16 @@ pub enum JobError {
     /// An assignment names a user or group the directory does not have.
     #[error("no live {kind} has the id `{id}`")]
     UnknownPrincipal { kind: &'static str, id: String },
-    /// Unassigning someone who is not assigned.
-    #[error("`{principal}` is not assigned to the job `{job}`")]
-    NotAssigned { job: String, principal: String },
+    /// An assignment names a role the job does not define.
+    #[error("the job has no app role `{role}`; its roles are Default Access{}", .known.iter().map(|r| format!(", {r}")).collect::<String>())]
+    UnknownRole { role: String, known: Vec<String> },
+    /// Unassigning someone who is not assigned (with that role).
+    #[error("`{principal}` is not assigned to the job `{job}`{}", .role.as_ref().map(|r| format!(" with the role `{r}`")).unwrap_or_default())]
+    NotAssigned {
+        job: String,
+        principal: String,
+        role: Option<String>,
+    },
     #[error(transparent)]
     Secret(#[from] SecretError),
     #[error(transparent)]
@@ -184,6 +192,16 @@ impl Jobs {
         &self.reach.policy
     }
 
+    /// The notifications the jobs' runs raise: settings in this store,
+    /// secrets under this key, webhooks kept out of the denied networks.
+    pub fn alerts(&self) -> crate::alerts::Alerts {
+        crate::alerts::Alerts::new(
+            self.store.clone(),
+            self.secrets.clone(),
+            self.reach.policy.networks.clone(),
+        )
+    }
+
     /// Every job, by name.
     pub async fn list(&self) -> Result<Vec<JobSummary>, JobError> {
         let rows =
@@ -257,6 +275,7 @@ impl Jobs {
             definition,
             warnings,
         };
+        let mut tx = self.store.writer().begin().await?;
         sqlx::query(
             "INSERT INTO jobs (id, name, name_key, direction, target_kind, definition, secrets, state, \
              state_changed_at, restart_requested_at, version, created_at, modified_at) \
@@ -273,9 +292,19 @@ impl Jobs {
         .bind(&detail.state_changed_at)
         .bind(&detail.created_at)
         .bind(&detail.modified_at)
-        .execute(self.store.writer())
+        .execute(&mut *tx)
         .await
         .map_err(|e| name_taken_or(e, &detail.definition.name))?;
+        let definition_json = serde_json::to_value(&detail.definition).unwrap_or_default();
+        audit::record_in(
+            &mut tx,
+            job_event("job.create", &detail.id, &detail.definition.name).details(serde_json::json!({
+                "definition": definition_json,
+                "secrets_set": values.keys().collect::<Vec<_>>(),
+            })),
+        )
+        .await?;
+        tx.commit().await?;
         tracing::info!(job = %detail.id, name = %detail.definition.name, "job created");
         Ok(detail)
     }
@@ -339,6 +368,7 @@ impl Jobs {
             let restart = needs_restart(&current.detail.definition, &definition).then_some(now.as_str());
             let reconnected =
                 connection_changed(&current.detail.definition, &definition, values != stored).then_some(now.as_str());
+            let mut tx = self.store.writer().begin().await?;
             let updated = sqlx::query(
                 "UPDATE jobs SET name = $1, name_key = $2, direction = $3, target_kind = $4, definition = $5, \
                  secrets = $6, version = version + 1, modified_at = $7, \
@@ -356,10 +386,18 @@ impl Jobs {
             .bind(current.detail.version)
             .bind(restart)
             .bind(reconnected)
-            .execute(self.store.writer())
+            .execute(&mut *tx)
             .await
             .map_err(|e| name_taken_or(e, &definition.name))?;
             if updated.rows_affected() == 1 {
+                let event = job_event("job.update", &id, &definition.name).changes(definition_changes(
+                    &current.detail.definition,
+                    &definition,
+                    &stored,
+                    &values,
+                ));
+                audit::record_in(&mut tx, event).await?;
+                tx.commit().await?;
                 tracing::info!(job = %id, name = %definition.name, restart = restart.is_some(), "job replaced");
                 let restart_requested_at = match restart {
                     Some(_) => Some(now.clone()),
@@ -434,6 +472,7 @@ impl Jobs {
         for purge in self.purges.iter() {
             purge(&mut tx, &current.id).await?;
         }
+        audit::record_in(&mut tx, job_event("job.delete", &current.id, &current.definition.name)).await?;
         tx.commit().await?;
         tracing::info!(job = %current.id, name = %current.definition.name, "job deleted");
         Ok(())
@@ -443,13 +482,15 @@ impl Jobs {
     /// provisioning service (starting a running job changes nothing but a
     /// restart always records its time).
     pub async fn change_state(&self, id_or_name: &str, change: StateChange) -> Result<JobDetail, JobError> {
-        let id = self.find(id_or_name).await?.detail.id;
+        let job = self.find(id_or_name).await?.detail;
+        let id = job.id;
         let now = timestamp(Utc::now());
         let state = match change {
             StateChange::Start | StateChange::Restart => JobState::Running,
             StateChange::Stop => JobState::Stopped,
         };
         let restart = (change == StateChange::Restart).then_some(now.as_str());
+        let mut tx = self.store.writer().begin().await?;
         sqlx::query(
             "UPDATE jobs SET state_changed_at = CASE WHEN state = $1 THEN state_changed_at ELSE $2 END, \
              state = $1, restart_requested_at = COALESCE($3, restart_requested_at) WHERE id = $4",
@@ -458,8 +499,15 @@ impl Jobs {
         .bind(&now)
         .bind(restart)
         .bind(&id)
-        .execute(self.store.writer())
+        .execute(&mut *tx)
         .await?;
+        let action = match change {
+            StateChange::Start => "job.start",
+            StateChange::Stop => "job.stop",
+            StateChange::Restart => "job.restart",
+        };
+        audit::record_in(&mut tx, job_event(action, &id, &job.definition.name)).await?;
+        tx.commit().await?;
         tracing::info!(job = %id, state = %state, ?change, "job state changed");
         self.get(&id).await
     }
@@ -593,4 +641,35 @@ fn name_taken_or(error: sqlx::Error, name: &str) -> JobError {
         sqlx::Error::Database(e) if e.is_unique_violation() => JobError::NameTaken { name: name.to_owned() },
         _ => error.into(),
     }
+}
+
+/// An audit event about the job `id`, named `name`.
+fn job_event(action: &str, id: &str, name: &str) -> audit::Event {
+    audit::Event::new(action, "job")
+        .target(id, Some(name.to_owned()))
+        .job(id)
+}
+
+/// What a replacement changed: the definition path by path (secrets read
+/// `"********"` in both), and each secret set, replaced or cleared, by its
+/// place with masks only.
+fn definition_changes(
+    before: &JobDefinition,
+    after: &JobDefinition,
+    stored: &secret_fields::SecretValues,
+    values: &secret_fields::SecretValues,
+) -> Vec<provisio_api::audit::AuditChange> {
+    let json = |d: &JobDefinition| serde_json::to_value(d).unwrap_or_default();
+    let mut changes = audit::changes(&json(before), &json(after));
+    let mask = |present: bool| present.then(|| serde_json::Value::from(provisio_api::jobs::MASK));
+    for name in stored.keys().chain(values.keys()) {
+        if stored.get(name) != values.get(name) && !changes.iter().any(|c| &c.path == name) {
+            changes.push(provisio_api::audit::AuditChange {
+                path: name.clone(),
+                before: mask(stored.contains_key(name)),
+                after: mask(values.contains_key(name)),
+            });
+        }
+    }
+    changes
 }

@@ -22,6 +22,8 @@
 //! ```
 
 pub mod agent;
+pub mod alerts;
+pub mod audit;
 pub mod auth;
 mod config;
 pub mod cycle;

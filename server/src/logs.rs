@@ -40,10 +40,12 @@ use chrono::Utc;
 use provisio_engine::plan::{Action, Decision, Status};
 
 pub use filter::LogFilter;
-pub use provisio_api::logs::{Identity, LogAction, LogCounts, LogEntry, LogStatus, ModifiedAttribute, RunKind};
+pub use provisio_api::logs::{
+    Identity, Initiator, LogAction, LogCounts, LogEntry, LogStatus, ModifiedAttribute, RunKind,
+};
 pub use recommend::recommended_action;
 pub use retention::LogRetention;
-pub use storage::Logs;
+pub use storage::{ActionCount, Logs};
 
 use crate::directory::timestamp;
 
@@ -55,6 +57,10 @@ pub struct RunInfo {
     pub kind: RunKind,
     /// The cycle's id, or the on-demand run's.
     pub cycle_id: String,
+    /// Who or what started the run, and the systems its entries go between.
+    pub initiated_by: Initiator,
+    pub source_system: Identity,
+    pub target_system: Identity,
 }
 
 impl RunInfo {
@@ -64,7 +70,18 @@ impl RunInfo {
             job_name: job_name.into(),
             kind: RunKind::Cycle,
             cycle_id: cycle_id.into(),
+            initiated_by: Initiator::default(),
+            source_system: Identity::default(),
+            target_system: Identity::default(),
         }
+    }
+
+    /// The run, started by `initiated_by`, between these systems.
+    pub fn with_origin(mut self, initiated_by: Initiator, source_system: Identity, target_system: Identity) -> RunInfo {
+        self.initiated_by = initiated_by;
+        self.source_system = source_system;
+        self.target_system = target_system;
+        self
     }
 
     pub fn on_demand(job_id: impl Into<String>, job_name: impl Into<String>, run_id: impl Into<String>) -> RunInfo {
@@ -102,6 +119,10 @@ pub trait EntryBuilder: Sized {
     /// decision): status failure, `code` (a stable code such as
     /// `TooManyRequests`), the reason and the code's recommended action.
     fn failed(self, code: &str, reason: impl Into<String>) -> Self;
+
+    /// The same entry as a warning: done, but not all of it (`code` says
+    /// what is missing, as Entra's warnings do).
+    fn warned(self, code: &str, reason: impl Into<String>) -> Self;
 
     /// The same entry, naming the directory change or inbound record behind it.
     fn with_change(self, change_id: impl Into<String>) -> Self;
@@ -149,11 +170,22 @@ impl EntryBuilder for LogEntry {
             error_code,
             reason: decision.reason.as_ref().map(|reason| reason.message.clone()),
             duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
+            initiated_by: run.initiated_by.clone(),
+            source_system: run.source_system.clone(),
+            target_system: run.target_system.clone(),
         }
     }
 
     fn failed(mut self, code: &str, reason: impl Into<String>) -> LogEntry {
         self.status = LogStatus::Failure;
+        self.error_code = Some(code.to_owned());
+        self.reason = Some(reason.into());
+        self.recommended_action = recommended_action(code).map(str::to_owned);
+        self
+    }
+
+    fn warned(mut self, code: &str, reason: impl Into<String>) -> LogEntry {
+        self.status = LogStatus::Warning;
         self.error_code = Some(code.to_owned());
         self.reason = Some(reason.into());
         self.recommended_action = recommended_action(code).map(str::to_owned);
@@ -263,6 +295,7 @@ mod tests {
             path: Arc::from(path),
             old,
             new,
+            add_only: false,
         }
     }
 

@@ -1,9 +1,12 @@
 //! The server's hourly maintenance: purging users deleted past their
-//! retention, pruning old provisioning log entries and processed inbound
-//! requests. Each round runs under a lease of its own (the job leases'
+//! retention, pruning old provisioning log entries, audit events past the
+//! audit retention, and processed inbound requests. Each round runs under a lease of its own (the job leases'
 //! table, ids `maintenance:…`), so instances sharing a database never run
 //! the same round at once; an instance that finds it held skips that round.
-//! Failures are logged and retried on the next round.
+//! Failures are logged and retried on the next round. The agents are
+//! watched for silence every minute, the same way (`maintenance/agent_watch.rs`).
+
+mod agent_watch;
 
 use std::future::Future;
 use std::time::Duration;
@@ -22,11 +25,14 @@ const EVERY: Duration = Duration::from_secs(3600);
 /// `provisio token create` run right after it) has the database to itself.
 const FIRST_AFTER: Duration = Duration::from_secs(5);
 
+pub(crate) use agent_watch::spawn as watch_agents;
+
 /// Starts the maintenance tasks; they run until aborted.
 pub(crate) fn spawn(store: &Store, logs: LogRetention, inbound: InboundRetention) -> Vec<JoinHandle<()>> {
     let directory = store.directory();
     let log_store = store.logs();
     let inbound_store = store.inbound();
+    let audit = crate::audit::AuditLog::new(store.clone());
     vec![
         tokio::spawn(hourly(store.clone(), "purging deleted users", move || {
             let directory = directory.clone();
@@ -41,6 +47,10 @@ pub(crate) fn spawn(store: &Store, logs: LogRetention, inbound: InboundRetention
                     .map(count)
                     .map_err(|e| e.to_string())
             }
+        })),
+        tokio::spawn(hourly(store.clone(), "pruning the audit trail", move || {
+            let audit = audit.clone();
+            async move { audit.prune(Utc::now()).await.map_err(|e| e.to_string()) }
         })),
         tokio::spawn(hourly(store.clone(), "pruning inbound requests", move || {
             let inbound_store = inbound_store.clone();

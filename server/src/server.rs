@@ -182,6 +182,7 @@ impl Server {
                 crate::cycle::state::purge,
                 crate::cycle::ownership::purge,
             ]);
+        let alerts = jobs.alerts();
         let scheduler_jobs = jobs.clone();
         let served_jobs = jobs.clone();
         let state = AppState {
@@ -199,6 +200,8 @@ impl Server {
         // Housekeeping, stopped with the server.
         let mut housekeeping = crate::maintenance::spawn(&store, log_retention, inbound_retention);
         housekeeping.extend([
+            // Agents silent past the threshold (Settings → Notifications).
+            crate::maintenance::watch_agents(&store, alerts),
             // Operations other instances forward to the agents polling this one.
             tokio::spawn(crate::relay::forwarding::serve_forever(relay, forwarding)),
             tokio::spawn(crate::events::follow_directory(

@@ -26,6 +26,7 @@ fn change(path: &str, new: Value) -> AttributeChange {
         path: Arc::from(path),
         old: Value::Null,
         new,
+        add_only: false,
     }
 }
 

@@ -572,6 +572,7 @@ fn change(path: &str, old: EngineValue, new: EngineValue) -> AttributeChange {
         path: path.into(),
         old,
         new,
+        add_only: false,
     }
 }
 

@@ -410,3 +410,38 @@ async fn apply_works_through_the_server_as_on_the_database() {
     );
     api.stop().await;
 }
+
+backend_test!(jobs_are_reset_by_scope_both_ways, with_api, async |api: &Api| {
+    api.post(JOBS_PATH, hr_job()).await.expect(201);
+    for way in WAYS {
+        let run = provisio(api, way, &["job", "reset", "HR feed", "--scope", "quarantine"]).await;
+        assert_eq!(
+            run.ok(),
+            "reset job HR feed (quarantine): the job was not quarantined: nothing changed\n",
+            "{way:?}"
+        );
+        let run = provisio(api, way, &["job", "reset", "HR feed", "--scope", "escrows"]).await;
+        assert!(
+            run.ok().contains("0 escrowed objects are retried"),
+            "{way:?}: {}",
+            run.stdout
+        );
+        let run = provisio(api, way, &["job", "reset", "HR feed", "--scope", "full"]).await;
+        assert!(
+            run.ok().contains("links forgotten; the job is started"),
+            "{way:?}: {}",
+            run.stdout
+        );
+        assert_eq!(state(api).await, "running", "{way:?}");
+        let missing = provisio(api, way, &["job", "reset", "nope", "--scope", "full"]).await;
+        assert!(missing.fails(2).contains("nope"), "{way:?}: {}", missing.stderr);
+    }
+    let audit = api.get("/api/v1/audit?action=job.reset").await;
+    let actors: Vec<String> = audit.expect(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["actor"]["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(actors, ["cli", "cli", "cli", "token", "token", "token"]);
+});

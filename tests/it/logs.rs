@@ -45,6 +45,9 @@ fn entry(id: &str, job: &str, cycle: &str, action: LogAction, status: LogStatus,
         reason: None,
         recommended_action: None,
         duration_ms: 12,
+        initiated_by: Default::default(),
+        source_system: Default::default(),
+        target_system: Default::default(),
     }
 }
 
@@ -223,3 +226,54 @@ backend_test!(exports_download_json_and_csv, with_api, async |api: &Api| {
     assert!(lines[2].starts_with("2026-01-10T08:00:00.000Z,j1 app,create,success,ada@example.org (user-e1)"));
     assert_eq!(lines[3], "");
 });
+
+backend_test!(
+    activity_counts_every_hour_by_status_in_one_request,
+    with_api,
+    async |api: &Api| {
+        seed(api).await;
+        let body = api
+            .get("/api/v1/logs/activity?since=2026-01-10T07:30:00Z&until=2026-01-10T10:00:00Z")
+            .await
+            .expect(200)
+            .clone();
+        let hours: Vec<(String, u64, Value)> = body["hours"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| {
+                (
+                    h["start"].as_str().unwrap().to_owned(),
+                    h["total"].as_u64().unwrap(),
+                    h["by_status"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            hours,
+            [
+                ("2026-01-10T07:00:00Z".to_owned(), 0, serde_json::json!({})),
+                ("2026-01-10T08:00:00Z".to_owned(), 1, serde_json::json!({"success": 1})),
+                ("2026-01-10T09:00:00Z".to_owned(), 1, serde_json::json!({"failure": 1})),
+            ]
+        );
+        let one_job = api
+            .get("/api/v1/logs/activity?since=2026-01-12T00:00:00Z&until=2026-01-13T00:00:00Z&job=j2")
+            .await;
+        let hours = one_job.expect(200)["hours"].as_array().unwrap().clone();
+        assert_eq!(hours.len(), 24);
+        assert_eq!(
+            hours.iter().map(|h| h["total"].as_u64().unwrap()).sum::<u64>(),
+            1,
+            "j2's one entry"
+        );
+        for bad in [
+            "since=yesterday&until=2026-01-10T10:00:00Z",
+            "since=2026-01-10T10:00:00Z&until=2026-01-10T09:00:00Z",
+            "since=2026-01-01T00:00:00Z&until=2026-03-01T00:00:00Z",
+        ] {
+            let answer = api.get(&format!("/api/v1/logs/activity?{bad}")).await;
+            assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{bad}: {}", answer.text);
+        }
+    }
+);

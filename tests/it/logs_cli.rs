@@ -34,6 +34,9 @@ fn entry(id: &str, job: &str, status: LogStatus, upn: &str, time: &str) -> LogEn
         reason: None,
         recommended_action: None,
         duration_ms: 3,
+        initiated_by: Default::default(),
+        source_system: Default::default(),
+        target_system: Default::default(),
     }
 }
 

@@ -220,6 +220,9 @@ async fn log_entry(portal: &Portal) -> TestResult<String> {
         reason: Some("the application answered 429".into()),
         recommended_action: Some("Wait; the next cycle retries it.".into()),
         duration_ms: 42,
+        initiated_by: Default::default(),
+        source_system: Default::default(),
+        target_system: Default::default(),
     };
     let id = entry.id.clone();
     portal.server().store().logs().append(&[entry]).await?;
@@ -330,6 +333,13 @@ async fn axe_finds_nothing_above_minor_on_any_page() -> TestResult {
     portal.wait_for("tr[data-agent='datacenter-1']").await?;
     portal.wait_for(".agent-tokens .tokens-table").await?;
     audit.current(&portal, "/agents (an agent registered)").await?;
+    audit
+        .page(
+            &portal,
+            "/settings/notifications",
+            "form.notifications-form:not([hidden])",
+        )
+        .await?;
     audit.page(&portal, "/playground", "#result-value").await?;
     // A mistake: the diagnostics and the underline have colours of their own.
     portal.find("#expression").await?.send_keys("(").await?;

@@ -35,6 +35,9 @@ fn entry(id: &str, upn: &str, action: LogAction, status: LogStatus, time: &str) 
         reason: (status == LogStatus::Failure).then(|| "the application answered 429".into()),
         recommended_action: (status == LogStatus::Failure).then(|| "Wait; the next cycle retries it.".into()),
         duration_ms: 42,
+        initiated_by: Default::default(),
+        source_system: Default::default(),
+        target_system: Default::default(),
     }
 }
 

@@ -51,6 +51,7 @@ fn change(path: &str, old: Value, new: Value) -> AttributeChange {
         path: Arc::from(path),
         old,
         new,
+        add_only: false,
     }
 }
 

@@ -573,6 +573,7 @@ backend_test!(
             path: "age".into(),
             old: V::Int(36),
             new: V::Null,
+            add_only: false,
         }];
         sql.update(SourceKind::User, "1", &changes).await.unwrap();
         let read = sql.read(SourceKind::User, "1").await.unwrap().unwrap();

@@ -191,7 +191,8 @@ fn preseed_slapd() -> Result<(), String> {
 }
 
 /// A virtualenv with exactly the packages of
-/// `xtask/tools/requirements-scim.txt`. A copy of that file inside the
+/// `xtask/tools/requirements-scim.txt` (scim2-server and scim2-tester, and
+/// aiosmtpd for the alert tests' SMTP server). A copy of that file inside the
 /// virtualenv records what it holds: made again only when it is missing,
 /// broken, or the pins changed.
 fn scim2_venv() -> Result<(), String> {
@@ -201,8 +202,10 @@ fn scim2_venv() -> Result<(), String> {
     let venv = scim2_venv_dir();
     let stamp = venv.join(SCIM2_REQUIREMENTS);
     let python = scim2_python();
-    let imports =
-        || probe(Command::new(&python).args(["-c", "import scim2_tester, scim2_client.engines.httpx2"])).is_some();
+    let imports = || {
+        probe(Command::new(&python).args(["-c", "import scim2_tester, scim2_client.engines.httpx2, aiosmtpd"]))
+            .is_some()
+    };
     if std::fs::read_to_string(&stamp).is_ok_and(|installed| installed == requirements) && imports() {
         return Ok(());
     }

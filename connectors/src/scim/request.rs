@@ -81,6 +81,11 @@ pub(super) fn update_body(dialect: Dialect, changes: &[AttributeChange]) -> Json
             operations.push(json!({ "op": dialect.op(Op::Remove), "path": path_text }));
             continue;
         }
+        if change.add_only && !change.old.is_null_or_empty() {
+            let added = patch_value(dialect, path.as_ref(), &Value::Multi(change.added()));
+            operations.push(json!({ "op": dialect.op(Op::Add), "path": path_text, "value": added }));
+            continue;
+        }
         let value = patch_value(dialect, path.as_ref(), &change.new);
         if !change.old.is_null_or_empty() {
             operations.push(json!({ "op": dialect.op(Op::Replace), "path": path_text, "value": value }));
@@ -324,6 +329,7 @@ mod tests {
             path: Arc::from(path),
             old,
             new,
+            add_only: false,
         }
     }
 
@@ -394,6 +400,28 @@ mod tests {
                 {"op": "replace", "path": "emails[type eq \"work\"].value", "value": "b@x"},
             ])
         );
+    }
+
+    #[test]
+    fn added_roles_are_sent_with_add_and_asserted_ones_with_replace() {
+        let role = |name: &str| {
+            Value::Complex(BTreeMap::from([
+                ("primary".to_owned(), Value::Bool(false)),
+                ("value".to_owned(), Value::str(name)),
+            ]))
+        };
+        let held = Value::Multi(vec![role("User")]);
+        let added = AttributeChange::adding("roles".into(), &held, &Value::Multi(vec![role("Admin")])).unwrap();
+        assert_eq!(added.new, Value::Multi(vec![role("User"), role("Admin")]));
+        let asserted = change("roles", held.clone(), Value::Multi(vec![role("Admin")]));
+        assert_eq!(
+            update_body(Dialect::Rfc7644, &[added, asserted])["Operations"],
+            json!([
+                {"op": "add", "path": "roles", "value": [{"primary": false, "value": "Admin"}]},
+                {"op": "replace", "path": "roles", "value": [{"primary": false, "value": "Admin"}]},
+            ])
+        );
+        assert!(AttributeChange::adding("roles".into(), &held, &Value::Multi(vec![role("User")])).is_none());
     }
 
     #[test]

@@ -83,6 +83,7 @@ pub fn inbound(name: &str) -> JobDefinition {
         deletion_threshold: None,
         skip_out_of_scope_deletions: true,
         inbound: Some(InboundSettings::default()),
+        app_roles: Vec::new(),
         objects: vec![ObjectMapping {
             source: SourceKind::User,
             target: "User".to_owned(),
@@ -276,6 +277,7 @@ fn outbound(name: &str, target: Target, objects: Vec<ObjectMapping>) -> JobDefin
         deletion_threshold: Some(DEFAULT_DELETION_THRESHOLD),
         skip_out_of_scope_deletions: false,
         inbound: None,
+        app_roles: Vec::new(),
         objects,
     }
 }

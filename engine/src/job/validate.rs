@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::source_attributes::{self, Sources};
 use super::{
-    Apply, Direction, JobDefinition, LdapDisable, LdapTarget, MAX_BULK_OPERATIONS, ObjectMapping, RestTarget,
-    SourceKind, SqlDisable, SqlTarget, Target,
+    AppRole, Apply, DEFAULT_ACCESS, Direction, JobDefinition, LdapDisable, LdapTarget, MAX_BULK_OPERATIONS,
+    ObjectMapping, RestTarget, SourceKind, SqlDisable, SqlTarget, Target,
 };
 use crate::attributes::Catalogue;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -164,6 +164,7 @@ fn validate_sources(job: &JobDefinition, catalogue: Option<&Catalogue>) -> Vec<J
             "a deletion threshold of 0 would stage every deletion; use null to turn the guard off",
         ));
     }
+    check_app_roles(&job.app_roles, &root.field("app_roles"), &mut problems);
     let objects = root.field("objects");
     if job.objects.is_empty() {
         problems.push(JobProblem::error(
@@ -186,6 +187,31 @@ fn validate_sources(job: &JobDefinition, catalogue: Option<&Catalogue>) -> Vec<J
         check_object(object, &at, sources.as_ref(), &mut problems);
     }
     problems
+}
+
+/// Every role needs a value, unique without regard to case (targets compare
+/// role values so), and none may take the name of the implicit Default Access.
+fn check_app_roles(roles: &[AppRole], at: &Location, problems: &mut Vec<JobProblem>) {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, role) in roles.iter().enumerate() {
+        let value = role.value.trim();
+        let place = at.index(i).field("value");
+        if value.is_empty() {
+            problems.push(JobProblem::error(place, "the app role has no value"));
+        } else if value.eq_ignore_ascii_case(DEFAULT_ACCESS) {
+            problems.push(JobProblem::error(
+                place,
+                format!("`{DEFAULT_ACCESS}` is the role every assignment has without one; it cannot be defined"),
+            ));
+        } else if let Some(first) = seen.get(&value.to_lowercase()) {
+            problems.push(JobProblem::error(
+                place,
+                format!("the value `{value}` is already the value of app_roles[{first}]"),
+            ));
+        } else {
+            seen.insert(value.to_lowercase(), i);
+        }
+    }
 }
 
 fn source_kind_name(kind: SourceKind) -> &'static str {

@@ -1,8 +1,9 @@
 //! `decide`: the action for one source object — create, update, disable,
 //! delete or skip — with the changes, references, reason and steps.
 
+use crate::attributes::APP_ROLE_ASSIGNMENTS;
 use crate::expr::EvalContext;
-use crate::job::{ObjectAction, ScopeMode};
+use crate::job::{ObjectAction, ScopeMode, holds_a_role};
 use crate::mapping::{self, Mapped, MappingFailure};
 use crate::matching::{self, MatchOutcome, Queries, TargetObject};
 use crate::object::Attributes;
@@ -46,7 +47,13 @@ pub fn decide(job: &CompiledJob, source: &SourceRecord, target: &TargetState, ct
     }
 
     // Scoping, then the computed IsSoftDeleted that mappings read.
-    let assigned = job.definition.scope == ScopeMode::All || source.assigned;
+    // As in Entra, an app that defines roles is not provisioned for someone
+    // assigned only with Default Access.
+    let default_access_only = job.definition.scope == ScopeMode::Assigned
+        && source.assigned
+        && !job.definition.app_roles.is_empty()
+        && !holds_a_role(source.attributes.attribute(APP_ROLE_ASSIGNMENTS));
+    let assigned = job.definition.scope == ScopeMode::All || (source.assigned && !default_access_only);
     let scope = object
         .scope
         .evaluate(source.attributes.as_ref(), &ScopeContext { now: ctx.now });
@@ -68,6 +75,7 @@ pub fn decide(job: &CompiledJob, source: &SourceRecord, target: &TargetState, ct
         StepDetails::Scoping {
             scope: job.definition.scope,
             assigned,
+            default_access_only,
             active_in_source: active,
             passed_scoping_filters: scope.in_scope,
             filters: scope.filters,
@@ -455,6 +463,7 @@ impl Draft {
                         path: c.path.clone(),
                         old: hide(&c.old),
                         new: hide(&c.new),
+                        add_only: c.add_only,
                     };
                     secrets.insert(c.path.to_string(), c.new);
                     shown

@@ -54,6 +54,10 @@ pub enum StepDetails {
     Scoping {
         scope: ScopeMode,
         assigned: bool,
+        /// Assigned, but only with Default Access to an app that defines
+        /// roles: not provisioned, as in Entra.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        default_access_only: bool,
         active_in_source: bool,
         passed_scoping_filters: bool,
         filters: Vec<FilterOutcome>,
@@ -98,6 +102,7 @@ struct DetailsWire {
     // Scoping.
     scope: Option<ScopeMode>,
     assigned: Option<bool>,
+    default_access_only: bool,
     active_in_source: Option<bool>,
     passed_scoping_filters: Option<bool>,
     filters: Option<Vec<FilterOutcome>>,
@@ -126,6 +131,7 @@ impl DetailsWire {
             StepKind::Scoping => StepDetails::Scoping {
                 scope: needs(self.scope, "scope")?,
                 assigned: needs(self.assigned, "assigned")?,
+                default_access_only: self.default_access_only,
                 active_in_source: needs(self.active_in_source, "active_in_source")?,
                 passed_scoping_filters: needs(self.passed_scoping_filters, "passed_scoping_filters")?,
                 filters: needs(self.filters, "filters")?,
@@ -153,6 +159,39 @@ impl<'de> Deserialize<'de> for Step {
             description: wire.description,
             details: wire.details.of(wire.kind)?,
         })
+    }
+}
+
+impl StepDetails {
+    /// A scoping step's verdicts in words (`scope assigned; assigned: yes;
+    /// …`), as the CLI and the portal show them; `None` for other steps.
+    pub fn scoping_summary(&self) -> Option<String> {
+        let StepDetails::Scoping {
+            scope,
+            assigned,
+            default_access_only,
+            active_in_source,
+            passed_scoping_filters,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let yes = |flag: bool| if flag { "yes" } else { "no" };
+        let scope = match scope {
+            ScopeMode::All => "all",
+            ScopeMode::Assigned => "assigned",
+        };
+        let mut summary = format!(
+            "scope {scope}; assigned: {}; active in the source: {}; passed the scoping filters: {}",
+            yes(*assigned),
+            yes(*active_in_source),
+            yes(*passed_scoping_filters)
+        );
+        if *default_access_only {
+            summary.push_str("; assigned only with Default Access, and the app defines roles");
+        }
+        Some(summary)
     }
 }
 

@@ -18,6 +18,56 @@ pub struct AttributeChange {
     pub path: Arc<str>,
     pub old: Value,
     pub new: Value,
+    /// `new` is `old` with elements added and none removed
+    /// (`AppRoleAssignmentsComplex`): a target that takes PATCH is sent only
+    /// the added elements with `add`, the others write `new` whole.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub add_only: bool,
+}
+
+impl AttributeChange {
+    /// The elements of `new` that `old` lacks (every element of `new` when
+    /// it is not multi-valued or `old` is empty).
+    pub fn added(&self) -> Vec<Value> {
+        let have: &[Value] = match &self.old {
+            Value::Multi(items) => items,
+            Value::Null => &[],
+            single => std::slice::from_ref(single),
+        };
+        let wanted: &[Value] = match &self.new {
+            Value::Multi(items) => items,
+            Value::Null => &[],
+            single => std::slice::from_ref(single),
+        };
+        wanted
+            .iter()
+            .filter(|w| !have.iter().any(|h| same(w, h, false)))
+            .cloned()
+            .collect()
+    }
+
+    /// The change that adds `wanted`'s elements to `current` and removes
+    /// none, or `None` when `current` already holds them all.
+    pub fn adding(path: Arc<str>, current: &Value, wanted: &Value) -> Option<AttributeChange> {
+        let mut probe = AttributeChange {
+            path,
+            old: current.clone(),
+            new: wanted.clone(),
+            add_only: true,
+        };
+        let added = probe.added();
+        if added.is_empty() {
+            return None;
+        }
+        let mut merged = match current {
+            Value::Multi(items) => items.clone(),
+            Value::Null => Vec::new(),
+            single => vec![single.clone()],
+        };
+        merged.extend(added);
+        probe.new = Value::Multi(merged);
+        Some(probe)
+    }
 }
 
 /// One change per desired path whose value differs from the current one,
@@ -52,6 +102,7 @@ pub fn diff(
                 path: Arc::from(path.as_str()),
                 old: old.clone(),
                 new: new.clone(),
+                add_only: false,
             })
         })
         .collect()

@@ -23,18 +23,21 @@ fn append() {
 
 #[test]
 fn app_role_assignments_complex() {
+    // RFC 7643's `display`, as Entra's assertive example writes it; its
+    // non-assertive example writes `displayName`, which is no sub-attribute
+    // of `roles` and which strict SCIM servers (scim2-server) refuse.
     let roles = r#"{"appRoleAssignments": ["Admin", "User"]}"#;
     eval_ok(
         "AppRoleAssignmentsComplex([appRoleAssignments])",
         roles,
-        r#"[{"primary":false,"type":"WindowsAzureActiveDirectoryRole","displayName":"Admin","value":"Admin"},
-            {"primary":false,"type":"WindowsAzureActiveDirectoryRole","displayName":"User","value":"User"}]"#,
+        r#"[{"primary":false,"type":"WindowsAzureActiveDirectoryRole","display":"Admin","value":"Admin"},
+            {"primary":false,"type":"WindowsAzureActiveDirectoryRole","display":"User","value":"User"}]"#,
     );
     eval_ok(
         "AssertiveAppRoleAssignmentsComplex([appRoleAssignments])",
         r#"{"appRoleAssignments": ["User", "Test"]}"#,
-        r#"[{"primary":false,"type":"WindowsAzureActiveDirectoryRole","displayName":"User","value":"User"},
-            {"primary":false,"type":"WindowsAzureActiveDirectoryRole","displayName":"Test","value":"Test"}]"#,
+        r#"[{"primary":false,"type":"WindowsAzureActiveDirectoryRole","display":"User","value":"User"},
+            {"primary":false,"type":"WindowsAzureActiveDirectoryRole","display":"Test","value":"Test"}]"#,
     );
     eval_str(
         "SingleAppRoleAssignment([appRoleAssignments])",

@@ -561,7 +561,8 @@ fn text_compares_case_insensitively_unless_exact() {
         vec![AttributeChange {
             path: "userName".into(),
             old: Value::str("zoe"),
-            new: Value::str("Zoe")
+            new: Value::str("Zoe"),
+            add_only: false,
         }]
     );
     // Exactness is per path.
@@ -677,7 +678,8 @@ fn nulls_clear_present_values_only() {
         vec![AttributeChange {
             path: "a".into(),
             old: Value::Null,
-            new: Value::str("x")
+            new: Value::str("x"),
+            add_only: false,
         }]
     );
 }

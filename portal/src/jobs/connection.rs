@@ -26,7 +26,7 @@ const TOKEN_FIELD: &str = "target.auth.bearer_token";
 /// other text replaces it. A [`Secret`] never serialises its value, so the
 /// new token is written into the document itself.
 pub(super) fn document_with_token(definition: &JobDefinition, token: Option<&str>) -> Value {
-    let mut document = serde_json::to_value(definition).unwrap_or(Value::Null);
+    let mut document = crate::jobs::state::definition_document(definition);
     if let (Some(token), Some(Value::Object(auth))) = (token, document.pointer_mut("/target/auth")) {
         auth.insert("bearer_token".to_owned(), Value::String(token.to_owned()));
     }

@@ -13,7 +13,7 @@ use provisio_api::directory::{
 };
 use provisio_engine::job::SourceKind;
 use provisio_engine::object::SourceObject;
-use provisio_engine::plan::SourceRecord;
+use provisio_engine::plan::{Entitlements, SourceRecord};
 use serde_json::{Map, Value};
 
 use crate::api::{self, Failure};
@@ -26,6 +26,9 @@ pub struct SourceEntry {
     pub name: String,
     pub attributes: Map<String, Value>,
     pub object: SourceObject,
+    /// The groups a user belongs to directly (through which assignments
+    /// reach it); empty for groups.
+    pub groups: Vec<String>,
 }
 
 /// Every object of one kind, once fetched, or why it could not be.
@@ -77,6 +80,7 @@ impl SourceEntry {
             name,
             attributes,
             object,
+            groups: Vec::new(),
         }
     }
 
@@ -101,6 +105,22 @@ impl SourceEntry {
     pub fn record(&self, kind: SourceKind) -> SourceRecord {
         SourceRecord::from_attributes(kind, self.object.clone())
     }
+
+    /// The object as a cycle of a job with these assignments reads it: with
+    /// its `appRoleAssignments` and whether it is assigned.
+    pub fn entitled_record(&self, kind: SourceKind, entitlements: &Entitlements) -> SourceRecord {
+        if !entitlements.matters() {
+            return self.record(kind);
+        }
+        let mut attributes = self.attributes.clone();
+        let groups = self.groups.iter().map(String::as_str);
+        let assigned = entitlements.fill(kind, &self.id, groups, &mut attributes);
+        let object = serde_json::from_value(Value::Object(attributes)).unwrap_or_default();
+        SourceRecord {
+            assigned,
+            ..SourceRecord::from_attributes(kind, object)
+        }
+    }
 }
 
 /// Every live user of the directory, in pages of the API's largest size,
@@ -109,9 +129,18 @@ pub async fn all_users() -> Result<Vec<SourceEntry>, Failure> {
     let users = all::<DirectoryUser>(USERS_PATH).await?;
     let groups = all::<DirectoryGroup>(GROUPS_PATH).await?;
     let member_of = memberships(&groups);
+    let mut direct: HashMap<&str, Vec<String>> = HashMap::new();
+    for group in &groups {
+        for member in &group.members {
+            direct.entry(member.id.as_str()).or_default().push(group.id.clone());
+        }
+    }
     Ok(users
         .iter()
-        .map(|user| SourceEntry::from_user(user).with_member_of(member_of.get(&user.id)))
+        .map(|user| SourceEntry {
+            groups: direct.remove(user.id.as_str()).unwrap_or_default(),
+            ..SourceEntry::from_user(user).with_member_of(member_of.get(&user.id))
+        })
         .collect())
 }
 

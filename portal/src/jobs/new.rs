@@ -128,7 +128,7 @@ fn Inbound() -> impl IntoView {
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let definition = templates::inbound(name.get_untracked().trim());
-        let document = serde_json::to_value(&definition).unwrap_or(Value::Null);
+        let document = crate::jobs::state::definition_document(&definition);
         create(document, "inbound", busy, problems, failure, navigate.clone());
     };
     view! {

@@ -1,6 +1,9 @@
 //! A job's page: its name and state, and the tabs (`/jobs/{id}/{tab}`),
 //! each a link so it can be bookmarked, keyboard-reachable as a tab list.
 
+// Here rather than in `jobs.rs`, beside the tab list that opens it.
+mod assignments;
+
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -12,9 +15,10 @@ use crate::api::Failure;
 use crate::ui::{ErrorNote, Loading};
 
 /// The tabs: path segment and label.
-const TABS: [(&str, &str); 8] = [
+const TABS: [(&str, &str); 9] = [
     ("inbound", "Provisioning API"),
     ("connection", "Connection"),
+    ("assignments", "Assignments"),
     ("mappings", "Mappings"),
     ("scoping", "Scoping"),
     ("preview", "Preview"),
@@ -24,8 +28,8 @@ const TABS: [(&str, &str); 8] = [
 ];
 
 /// Tabs that only outbound jobs have: an inbound job has no connection of
-/// its own and no directory objects to preview or provision on demand.
-const OUTBOUND_ONLY: [&str; 3] = ["connection", "preview", "on-demand"];
+/// its own, no directory objects to assign, preview or provision on demand.
+const OUTBOUND_ONLY: [&str; 4] = ["connection", "assignments", "preview", "on-demand"];
 
 /// Whether `segment` is a tab of a job going in `inbound`'s direction.
 fn applies(segment: &str, inbound: bool) -> bool {
@@ -91,6 +95,7 @@ fn JobView(job: JobSignal, tab: Signal<Option<String>>) -> impl IntoView {
         </nav>
         <section class="tab-panel" role="tabpanel" aria-labelledby=move || format!("tab-{}", tab.get())>
             {move || match tab.get().as_str() {
+                "assignments" => view! { <assignments::AssignmentsTab job=job /> }.into_any(),
                 "mappings" => view! { <mappings::MappingsTab job=job /> }.into_any(),
                 "scoping" => view! { <scoping::ScopingTab job=job /> }.into_any(),
                 "preview" => view! { <preview::PreviewTab job=job /> }.into_any(),

@@ -31,3 +31,13 @@ pub async fn reload(job: JobSignal) -> Result<(), Failure> {
     job.set(load(&id).await?);
     Ok(())
 }
+
+/// The definition as a JSON document to edit before sending. Through its
+/// text rather than `serde_json::to_value`: the portal then carries one
+/// serialiser of the definition, not two (wasm size).
+pub fn definition_document(definition: &JobDefinition) -> serde_json::Value {
+    serde_json::to_string(definition)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(serde_json::Value::Null)
+}

@@ -1,13 +1,12 @@
 //! The provisioning activity chart: log entries per hour over the last 24
-//! hours (all, and failures), counted by the logs API itself (`limit=1`
-//! answers the matching `total`), drawn as inline SVG with a table as its
-//! text alternative.
+//! hours (all, and failures), counted by the server in one request
+//! (`/api/v1/logs/activity`), drawn as inline SVG with a table as its text
+//! alternative.
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use provisio_api::directory::Page;
-use provisio_api::logs::{LOGS_PATH, LogEntry};
+use provisio_api::logs::{LOGS_ACTIVITY_PATH, LogActivity, LogStatus};
 
 use super::time::{now, rfc3339};
 use crate::api::{self, Failure, encode};
@@ -25,37 +24,27 @@ struct Hour {
     failures: usize,
 }
 
-/// How many entries match `since ≤ time < until` (and `status`, when given).
-async fn count(since: DateTime<Utc>, until: DateTime<Utc>, status: Option<&str>) -> Result<usize, Failure> {
-    let mut path = format!(
-        "{LOGS_PATH}?limit=1&since={}&until={}",
+/// The last 24 hours, whole hours, the current one last: one request.
+async fn load() -> Result<Vec<Hour>, Failure> {
+    let this_hour = now().duration_trunc(Duration::hours(1)).unwrap_or_else(|_| now());
+    let since = this_hour - Duration::hours(HOURS as i64 - 1);
+    let until = this_hour + Duration::hours(1);
+    let path = format!(
+        "{LOGS_ACTIVITY_PATH}?since={}&until={}",
         encode(&rfc3339(since)),
         encode(&rfc3339(until))
     );
-    if let Some(status) = status {
-        path.push_str(&format!("&status={status}"));
-    }
-    let page: Page<LogEntry> = api::get(&path).await?;
-    Ok(page.total)
-}
-
-/// The last 24 hours, whole hours, the current one last.
-async fn load() -> Result<Vec<Hour>, Failure> {
-    let this_hour = now().duration_trunc(Duration::hours(1)).unwrap_or_else(|_| now());
-    let mut hours = Vec::with_capacity(HOURS);
-    for back in (0..HOURS as i64).rev() {
-        let start = this_hour - Duration::hours(back);
-        let end = start + Duration::hours(1);
-        let total = count(start, end, None).await?;
-        // Most hours have nothing to count; skip the second request then.
-        let failures = if total == 0 {
-            0
-        } else {
-            count(start, end, Some("failure")).await?
-        };
-        hours.push(Hour { start, total, failures });
-    }
-    Ok(hours)
+    let activity: LogActivity = api::get(&path).await?;
+    Ok(activity
+        .hours
+        .into_iter()
+        .map(|hour| Hour {
+            start: DateTime::parse_from_rfc3339(&hour.start).map_or(since, |t| t.with_timezone(&Utc)),
+            total: usize::try_from(hour.total).unwrap_or(usize::MAX),
+            failures: usize::try_from(hour.by_status.get(&LogStatus::Failure).copied().unwrap_or_default())
+                .unwrap_or(usize::MAX),
+        })
+        .collect())
 }
 
 /// The chart; reloads whenever `refreshed` changes.

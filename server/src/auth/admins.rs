@@ -52,17 +52,23 @@ impl Admins {
     pub async fn create(&self, name: &str, password: &Secret) -> Result<Option<AdminSummary>, ServerError> {
         let hash = password::hash(password.clone()).await?;
         let now = db_time(Utc::now());
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut tx = self.store.pool().begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO admins (id, name, password_hash, created_at, password_changed_at) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING",
         )
-        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(&id)
         .bind(name)
         .bind(hash)
         .bind(&now)
         .bind(&now)
-        .execute(self.store.pool())
+        .execute(&mut *tx)
         .await?;
+        if inserted.rows_affected() == 1 {
+            crate::audit::record_in(&mut tx, admin_event("administrator.create", &id, name)).await?;
+        }
+        tx.commit().await?;
         Ok((inserted.rows_affected() == 1).then(|| AdminSummary {
             name: name.to_owned(),
             created_at: now,
@@ -117,6 +123,7 @@ impl Admins {
             .execute(&mut *tx)
             .await?;
         end_sessions(&mut tx, &id).await?;
+        crate::audit::record_in(&mut tx, admin_event("administrator.password", &id, name)).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -143,6 +150,7 @@ impl Admins {
         if deleted.rows_affected() != 1 {
             return Ok(false);
         }
+        crate::audit::record_in(&mut tx, admin_event("administrator.delete", &id, name)).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -188,6 +196,11 @@ async fn end_sessions(tx: &mut sqlx::AnyConnection, admin_id: &str) -> Result<()
         .execute(tx)
         .await?;
     Ok(())
+}
+
+/// An audit event about the administrator `name` (whose id is `id`).
+fn admin_event(action: &str, id: &str, name: &str) -> crate::audit::Event {
+    crate::audit::Event::new(action, "administrator").target(id, Some(name.to_owned()))
 }
 
 #[cfg(test)]

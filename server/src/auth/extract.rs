@@ -46,6 +46,20 @@ pub(crate) struct AdminCaller {
 }
 
 impl AdminCaller {
+    /// The caller as the audit trail names it.
+    fn actor(&self, address: IpAddr) -> crate::audit::Actor {
+        let (kind, id) = match &self.via {
+            Via::Session { .. } => (crate::audit::ActorKind::Administrator, None),
+            Via::Token { token_id } => (crate::audit::ActorKind::Token, Some(token_id.clone())),
+        };
+        crate::audit::Actor {
+            kind,
+            name: self.admin.clone(),
+            id,
+            address: Some(address.to_string()),
+        }
+    }
+
     /// Whether this is the administrator `name` signed in with a password
     /// (a token whose name happens to be `name` is not).
     pub(crate) fn is_admin(&self, name: &str) -> bool {
@@ -149,28 +163,34 @@ where
     type Rejection = Failure;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        if bearer(&parts.headers).is_none() {
+        let caller = if bearer(&parts.headers).is_none() {
             let caller = SessionCaller::from_request_parts(parts, state).await?;
-            return Ok(AdminCaller {
+            AdminCaller {
                 admin: caller.session.admin,
                 via: Via::Session {
                     csrf_verified: caller.csrf_verified,
                 },
-            });
+            }
+        } else {
+            token_caller::<_, Failure>(
+                &Auth::from_ref(state),
+                &parts.headers,
+                "an admin",
+                |token| match token.scope {
+                    TokenScope::Admin => Ok(AdminCaller {
+                        admin: token.name,
+                        via: Via::Token { token_id: token.id },
+                    }),
+                    scope => Err(format!("a {scope} token cannot call the admin API: use an admin token")),
+                },
+            )
+            .await?
+        };
+        if let Some(slot) = parts.extensions.get::<crate::audit::Slot>().cloned() {
+            let Ok(ClientIp(address)) = ClientIp::from_request_parts(parts, state).await;
+            slot.fill(caller.actor(address));
         }
-        token_caller(
-            &Auth::from_ref(state),
-            &parts.headers,
-            "an admin",
-            |token| match token.scope {
-                TokenScope::Admin => Ok(AdminCaller {
-                    admin: token.name,
-                    via: Via::Token { token_id: token.id },
-                }),
-                scope => Err(format!("a {scope} token cannot call the admin API: use an admin token")),
-            },
-        )
-        .await
+        Ok(caller)
     }
 }
 

@@ -106,6 +106,7 @@ impl Tokens {
             Some((id, _)) => Some(id.as_str()),
             None => request.job.as_deref(),
         };
+        let mut tx = self.store.pool().begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO api_tokens (id, name, scope, job, agent, token_hash, created_at, expires_at) \
              SELECT $1, $2, $3, $4, $5, $6, $7, $8 \
@@ -119,11 +120,22 @@ impl Tokens {
         .bind(token::hash(secret.expose()))
         .bind(&summary.created_at)
         .bind(summary.expires_at.as_deref())
-        .execute(self.store.pool())
+        .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() == 0 {
             return Err(TokenCreateError::UnknownJob(request.job.clone().unwrap_or_default()));
         }
+        let mut event = token_event("token.create", &summary).details(serde_json::json!({
+            "scope": summary.scope.as_str(),
+            "job": summary.job,
+            "agent": summary.agent,
+            "expires_at": summary.expires_at,
+        }));
+        if let Some((job_id, _)) = &job {
+            event = event.job(job_id.clone());
+        }
+        crate::audit::record_in(&mut tx, event).await?;
+        tx.commit().await?;
         Ok(TokenCreated { summary, token: secret })
     }
 
@@ -160,16 +172,22 @@ impl Tokens {
     /// Revokes the token (again, harmlessly, when it already is); `None`
     /// when there is no token with that id.
     pub async fn revoke(&self, id: &str) -> Result<Option<TokenSummary>, ServerError> {
-        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        let mut tx = self.store.pool().begin().await?;
+        let revoked = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(db_time(Utc::now()))
             .bind(id)
-            .execute(self.store.pool())
+            .execute(&mut *tx)
             .await?;
         let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SUMMARY} WHERE t.id = $1")))
             .bind(id)
-            .fetch_optional(self.store.pool())
+            .fetch_optional(&mut *tx)
             .await?;
-        row.as_ref().map(summary).transpose()
+        let found = row.as_ref().map(summary).transpose()?;
+        if let Some(summary) = found.as_ref().filter(|_| revoked.rows_affected() == 1) {
+            crate::audit::record_in(&mut tx, token_event("token.revoke", summary)).await?;
+        }
+        tx.commit().await?;
+        Ok(found)
     }
 
     /// The unrevoked token whose hash is `token_hash`, expired or not
@@ -218,6 +236,11 @@ pub(crate) fn purge<'c>(
         tracing::info!(job = %job_id, tokens = deleted, "the deleted job's inbound tokens deleted");
         Ok(())
     })
+}
+
+/// An audit event about a token (never its secret).
+fn token_event(action: &str, token: &TokenSummary) -> crate::audit::Event {
+    crate::audit::Event::new(action, "token").target(token.id.clone(), Some(token.name.clone()))
 }
 
 /// Deletes the inbound tokens of a job; how many went.

@@ -80,9 +80,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use provisio_api::jobs::PrincipalType;
 use provisio_engine::expr::EvalContext;
-use provisio_engine::job::{ScopeMode, SourceKind};
+use provisio_engine::job::SourceKind;
 use provisio_engine::matching::{self, MatchAttempt, Queries};
 use provisio_engine::object::SourceObject;
 use provisio_engine::plan::{
@@ -106,7 +105,9 @@ use crate::logs::{EntryBuilder, Identity, LogEntry, RunInfo};
 use crate::store::Store;
 use provisio_connectors::{Connector, ConnectorError};
 
+mod alerting;
 mod approval;
+mod entitlements;
 mod fencing;
 mod inbound;
 mod incoming;
@@ -114,6 +115,7 @@ mod intents;
 mod lookups;
 mod objects;
 mod on_demand;
+mod origin;
 mod outcome;
 mod page_writes;
 mod phases;

@@ -29,6 +29,7 @@
 //! # }
 //! ```
 
+pub mod durations;
 pub mod escrows;
 pub mod initial_cursor;
 pub mod intents;

@@ -97,6 +97,12 @@ pub(crate) struct Write {
     pub(crate) extensions_version: i64,
     /// Where the write goes (PostgreSQL announces its commit).
     backend: crate::store::Backend,
+    /// The first object logged and how many were: what the audit trail
+    /// records when the write names no event of its own.
+    first: Option<(ObjectType, String, ChangeKind)>,
+    logged: usize,
+    /// The audit event the write names itself ([`Write::audit`]).
+    audit: Option<crate::audit::Event>,
 }
 
 impl Write {
@@ -107,6 +113,7 @@ impl Write {
         id: &str,
         change: ChangeKind,
     ) -> Result<(), DirectoryError> {
+        self.noted(object_type, id, change, 1);
         self.seq += 1;
         sqlx::query(
             "INSERT INTO directory_changes (seq, object_type, object_id, change, at) VALUES ($1, $2, $3, $4, $5)",
@@ -128,6 +135,9 @@ impl Write {
         ids: &[&str],
         change: ChangeKind,
     ) -> Result<(), DirectoryError> {
+        if let Some(first) = ids.first() {
+            self.noted(object_type, first, change, ids.len());
+        }
         for chunk in ids.chunks(crate::store::rows_per_statement(5)) {
             let values: Vec<String> = (0..chunk.len())
                 .map(|i| format!("({})", super::rows::placeholders(i * 5 + 1, 5)))
@@ -155,7 +165,66 @@ impl Write {
     /// `events` module sees the new latest sequence number in the
     /// database). The counter ends at the last entry logged: a write that
     /// logged none gives back the number it took, so numbers have no gaps.
+    /// Names the audit event this write records (instead of the first
+    /// object it logged).
+    pub(crate) fn audit(&mut self, event: crate::audit::Event) {
+        self.audit = Some(event);
+    }
+
+    fn noted(&mut self, object_type: ObjectType, id: &str, change: ChangeKind, count: usize) {
+        if self.first.is_none() {
+            self.first = Some((object_type, id.to_owned(), change));
+        }
+        self.logged += count;
+    }
+
+    /// The audit event of the write: its own, or the first object it
+    /// logged (named as the directory names it), with how many it logged.
+    async fn audit_event(&mut self) -> Result<Option<crate::audit::Event>, DirectoryError> {
+        if let Some(event) = self.audit.take() {
+            return Ok(Some(event));
+        }
+        let Some((object_type, id, change)) = self.first.take() else {
+            return Ok(None);
+        };
+        let (table, names) = match object_type {
+            ObjectType::User => ("directory_users", ["userPrincipalName", "displayName"]),
+            ObjectType::Group => ("directory_groups", ["displayName", "mailNickname"]),
+        };
+        let attributes: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT attributes FROM {table} WHERE id = $1"
+        )))
+        .bind(&id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let name = attributes
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+            .and_then(|a| {
+                names
+                    .iter()
+                    .find_map(|n| a.get(*n).and_then(|v| v.as_str()).map(str::to_owned))
+            });
+        let verb = match change {
+            ChangeKind::Created => "create",
+            ChangeKind::Updated => "update",
+            ChangeKind::Deleted => "delete",
+            ChangeKind::Restored => "restore",
+            ChangeKind::Purged => "purge",
+        };
+        let mut event =
+            crate::audit::Event::new(format!("{object_type}.{verb}"), object_type.as_str()).target(id, name);
+        if self.logged > 1 {
+            event = event.details(serde_json::json!({ "objects_changed": self.logged }));
+        }
+        Ok(Some(event))
+    }
+
     pub(crate) async fn commit(mut self) -> Result<(), DirectoryError> {
+        if crate::audit::acting().is_some()
+            && let Some(event) = self.audit_event().await?
+        {
+            crate::audit::record_in(&mut self.tx, event).await?;
+        }
         if self.seq != self.reserved {
             sqlx::query("UPDATE directory_sequence SET value = $1 WHERE name = 'changes'")
                 .bind(self.seq)
@@ -212,6 +281,9 @@ impl Directory {
             reserved,
             extensions_version,
             backend: self.store.backend(),
+            first: None,
+            logged: 0,
+            audit: None,
         })
     }
 

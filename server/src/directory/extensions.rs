@@ -41,6 +41,11 @@ impl Directory {
         .execute(&mut *write.tx)
         .await?;
         bump_version(&mut write).await?;
+        write.audit(
+            crate::audit::Event::new("attribute.create", "attribute")
+                .target(spec.name.clone(), Some(spec.name.clone()))
+                .details(serde_json::json!({"type": spec.kind.as_str(), "multi_valued": spec.multi_valued})),
+        );
         write.commit().await?;
         Ok(spec)
     }
@@ -58,6 +63,7 @@ impl Directory {
         }
         self.strip_attribute(&mut write, name).await?;
         bump_version(&mut write).await?;
+        write.audit(crate::audit::Event::new("attribute.delete", "attribute").target(name, Some(name.to_owned())));
         write.commit().await
     }
 }

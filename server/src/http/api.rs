@@ -9,15 +9,21 @@
 //! `{"error": CODE, "message": SENTENCE}`.
 
 mod agents;
+mod app_roles;
 mod approval;
+mod audit;
 mod directory;
 mod error;
 mod extract;
 mod inbound;
 mod job_status;
 mod jobs;
+mod log_activity;
 mod logs;
+mod notifications;
 mod on_demand;
+mod preview_state;
+mod reset;
 mod settings;
 mod test_connection;
 
@@ -54,13 +60,19 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(jobs::routes())
         .merge(directory::routes())
         .merge(logs::routes())
+        .merge(log_activity::routes())
         .merge(on_demand::routes())
         .merge(job_status::routes())
         .merge(approval::routes())
+        .merge(reset::routes())
+        .merge(preview_state::routes())
         .merge(test_connection::routes())
+        .merge(app_roles::routes())
         .merge(inbound::routes())
         .merge(agents::routes())
         .merge(settings::routes())
+        .merge(notifications::routes())
+        .merge(audit::routes())
         .routes(routes!(super::openapi::openapi_json))
         .routes(routes!(super::metrics::scrape))
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))

@@ -2,7 +2,8 @@
 //! route, method and status with their durations (recorded by [`track`],
 //! a middleware over every route), and, measured on each scrape, the
 //! directory's users and groups, the jobs in each state, the instances
-//! sharing the database and which jobs this one runs.
+//! sharing the database and which jobs this one runs; then each job's own
+//! figures (`http/job_metrics.rs`).
 //!
 //! Each server has its own recorder (no global one is installed), so many
 //! servers run side by side in one process, as the tests do. Scraping needs
@@ -260,12 +261,17 @@ pub(crate) async fn scrape(_caller: AdminCaller, State(state): State<AppState>) 
             gauge!(JOBS, "state" => job_state.as_str()).set(count as f64);
         }
     });
+    let jobs = crate::cycle::job_metrics::read(&state.store)
+        .await
+        .map_err(|e| Failure::internal(&e))?;
+    let mut text = state.metrics.render();
+    text.push_str(&super::job_metrics::render(&jobs));
     Ok((
         [
             (CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"),
             (CACHE_CONTROL, "no-store"),
         ],
-        state.metrics.render(),
+        text,
     )
         .into_response())
 }

@@ -50,7 +50,8 @@ pub(crate) const OPENAPI_PATH: &str = "/api/v1/openapi.json";
         (name = "directory", description = "The built-in directory: users, groups, members, attributes."),
         (name = "inbound", description = "Inbound provisioning: SCIM bulk uploads from systems of record, and their status."),
         (name = "agents", description = "On-premises agents: their long poll, their results, and the agents administrators see."),
-        (name = "settings", description = "Instance-wide settings: the organisation's default domain."),
+        (name = "settings", description = "Instance-wide settings: the organisation's default domain, the audit trail's retention."),
+        (name = "audit", description = "The audit trail: every administrative action, who took it, from where, and what changed."),
         (name = "meta", description = "This document and the Prometheus metrics."),
     ),
 )]

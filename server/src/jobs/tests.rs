@@ -353,9 +353,9 @@ async fn assignments_name_live_users_and_groups_and_go_with_the_job() {
     );
     assert_eq!(jobs.assignments(&id).await.unwrap().len(), 2, "nothing changed");
 
-    jobs.remove_assignment(&id, &ada.id).await.unwrap();
+    jobs.remove_assignment(&id, &ada.id, None).await.unwrap();
     assert!(matches!(
-        jobs.remove_assignment(&id, &ada.id).await,
+        jobs.remove_assignment(&id, &ada.id, None).await,
         Err(JobError::NotAssigned { .. })
     ));
     assert_eq!(jobs.add_assignment(&id, &user).await.unwrap().len(), 2);
@@ -373,4 +373,54 @@ async fn assignments_name_live_users_and_groups_and_go_with_the_job() {
         .await
         .unwrap();
     assert_eq!(left, 0);
+}
+
+#[tokio::test]
+async fn assignments_carry_roles_of_the_job_and_are_directory_changes() {
+    let jobs = jobs().await;
+    let directory = jobs.store.directory();
+    let ada = directory
+        .create_user(UserDraft {
+            attributes: json!({"userPrincipalName": "ada@contoso.com"})
+                .as_object()
+                .unwrap()
+                .clone(),
+            scim_extra: None,
+        })
+        .await
+        .unwrap();
+    let mut with_roles = definition("Roles", None);
+    with_roles.app_roles = serde_json::from_value(json!([{"value": "Admin"}, {"value": "Reader"}])).unwrap();
+    let id = jobs.create(with_roles).await.unwrap().id;
+    let before = directory.latest_change().await.unwrap();
+
+    let admin = Assignment::new(&ada.id, PrincipalType::User).with_role("admin");
+    let reader = Assignment::new(&ada.id, PrincipalType::User).with_role("Reader");
+    jobs.add_assignment(&id, &admin).await.unwrap();
+    let listed = jobs.add_assignment(&id, &reader).await.unwrap();
+    let roles: Vec<_> = listed.iter().map(|a| a.role.as_deref()).collect();
+    assert_eq!(roles, [Some("Admin"), Some("Reader")], "spelt as the job spells them");
+    let changes = directory.changes_since(before, 10).await.unwrap();
+    assert_eq!(changes.len(), 2, "each assignment logs the user: {changes:?}");
+    assert!(changes.iter().all(|c| c.object_id == ada.id));
+
+    let unknown = Assignment::new(&ada.id, PrincipalType::User).with_role("Owner");
+    let err = jobs.add_assignment(&id, &unknown).await.unwrap_err();
+    assert!(err.to_string().contains("Default Access, Admin, Reader"), "{err}");
+
+    jobs.remove_assignment(&id, &ada.id, Some("ADMIN")).await.unwrap();
+    let err = jobs.remove_assignment(&id, &ada.id, Some("Admin")).await.unwrap_err();
+    assert!(err.to_string().contains("with the role `Admin`"), "{err}");
+    let left: Vec<_> = jobs
+        .assignments(&id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.role)
+        .collect();
+    assert_eq!(left, [Some("Reader".to_owned())]);
+    let default_access = Assignment::new(&ada.id, PrincipalType::User).with_role("Default Access");
+    let listed = jobs.add_assignment(&id, &default_access).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0].role, None, "Default Access is stored as no role");
 }

@@ -22,6 +22,43 @@ pub const HEADER: &[&str] = &[
     "id",
 ];
 
+/// The steps file's header row (Entra's "steps" download).
+pub const STEPS_HEADER: &[&str] = &["id", "step", "kind", "status", "description", "details"];
+
+/// The modified properties file's header row.
+pub const MODIFIED_HEADER: &[&str] = &["id", "attribute", "old value", "new value"];
+
+/// Appends one row per step of the entry, each naming the entry's id.
+pub fn write_steps(out: &mut String, entry: &LogEntry) {
+    for (n, step) in entry.steps.as_array().into_iter().flatten().enumerate() {
+        let text = |key: &str| step.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+        let details = step.get("details").map(ToString::to_string).unwrap_or_default();
+        let number = (n + 1).to_string();
+        let fields = [
+            entry.id.clone(),
+            number,
+            text("kind"),
+            text("status"),
+            text("description"),
+            details,
+        ];
+        row(out, fields.iter().map(String::as_str));
+    }
+}
+
+/// Appends one row per modified attribute of the entry.
+pub fn write_modified(out: &mut String, entry: &LogEntry) {
+    for modified in &entry.modified {
+        let fields = [
+            entry.id.clone(),
+            modified.name.clone(),
+            value(&modified.old),
+            value(&modified.new),
+        ];
+        row(out, fields.iter().map(String::as_str));
+    }
+}
+
 /// The header row, ending in CRLF.
 pub fn header() -> String {
     let mut line = String::new();
@@ -54,7 +91,8 @@ pub fn write_entry(out: &mut String, entry: &LogEntry) {
     row(out, fields.iter().map(String::as_str));
 }
 
-fn row<'a>(out: &mut String, fields: impl Iterator<Item = &'a str>) {
+/// Appends one row of fields, ending in CRLF.
+pub fn row<'a>(out: &mut String, fields: impl Iterator<Item = &'a str>) {
     for (n, text) in fields.enumerate() {
         if n > 0 {
             out.push(',');
@@ -165,6 +203,9 @@ mod tests {
             reason: Some("the target said \"slow down\"".into()),
             recommended_action: None,
             duration_ms: 3,
+            initiated_by: Default::default(),
+            source_system: Default::default(),
+            target_system: Default::default(),
         };
         let mut out = header();
         write_entry(&mut out, &entry);

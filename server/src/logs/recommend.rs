@@ -9,6 +9,10 @@ const RECOMMENDATIONS: &[(&str, &str)] = &[
         "Nothing to do when the account is already in sync, or the object should not be provisioned; otherwise assign it to the job or adjust the scoping filters",
     ),
     (
+        "ReferenceNotYetProvisioned",
+        "Nothing to do if the referenced users or groups are on their way: the reference is written once they exist in the application; otherwise assign them to the job or widen its scoping filters",
+    ),
+    (
         "ImportSkipped",
         "Give the object a value for the matching attribute in the directory, or match on an attribute every object has",
     ),

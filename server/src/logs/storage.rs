@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use provisio_api::directory::Page;
-use provisio_api::logs::{Identity, LogAction, LogCounts, LogEntry, LogStatus, RunKind};
+use provisio_api::logs::{Identity, Initiator, LogAction, LogCounts, LogEntry, LogStatus, RunKind};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row as _};
 
@@ -15,9 +15,9 @@ use crate::store::Store;
 
 const COLUMNS: &str = "id, at, job_id, job_name, run_kind, cycle_id, change_id, action, status, source_id, \
      source_display, target_id, target_display, search_key, modified, steps, error_code, reason, \
-     recommended_action, duration_ms";
-const COLUMN_COUNT: usize = 20;
-/// Rows per `INSERT`, 20 parameters each.
+     recommended_action, duration_ms, origin";
+const COLUMN_COUNT: usize = 21;
+/// Rows per `INSERT`, 21 parameters each.
 const ROWS_PER_INSERT: usize = crate::store::rows_per_statement(COLUMN_COUNT);
 
 /// The provisioning log of a store. Cheap to clone.
@@ -92,11 +92,60 @@ impl Logs {
                     .bind(entry.error_code.clone())
                     .bind(entry.reason.clone())
                     .bind(entry.recommended_action.clone())
-                    .bind(i64::try_from(entry.duration_ms).unwrap_or(i64::MAX));
+                    .bind(i64::try_from(entry.duration_ms).unwrap_or(i64::MAX))
+                    .bind(serde_json::to_string(&Origin::of(entry)).map_err(corrupt)?);
             }
             query.execute(&mut *connection).await?;
         }
-        Ok(())
+        count_in(connection, entries).await
+    }
+
+    /// Entries counted per hour (`YYYY-MM-DDTHH`, as stored times begin)
+    /// and status, `since ≤ at < until`, optionally of one job (its id or
+    /// name, any case, as the listing's filter reads it).
+    pub async fn hourly(
+        &self,
+        since: &str,
+        until: &str,
+        job_id: Option<&str>,
+    ) -> Result<Vec<(String, String, u64)>, ServerError> {
+        let rows = sqlx::query(
+            "SELECT SUBSTR(at, 1, 13) AS hour, status, COUNT(*) AS n FROM provisioning_logs \
+             WHERE at >= $1 AND at < $2 AND ($3 IS NULL OR job_id = $3 OR LOWER(job_name) = LOWER($3)) \
+             GROUP BY SUBSTR(at, 1, 13), status",
+        )
+        .bind(since)
+        .bind(until)
+        .bind(job_id)
+        .fetch_all(self.store.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("hour")?,
+                    row.try_get("status")?,
+                    u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or_default(),
+                ))
+            })
+            .collect()
+    }
+
+    /// Every job's log entries written so far, by action and status (what
+    /// `provisio_job_actions_total` reports; pruning the log keeps them).
+    pub async fn action_counts(&self) -> Result<Vec<ActionCount>, ServerError> {
+        let rows = sqlx::query("SELECT job_id, action, status, count FROM job_action_counts")
+            .fetch_all(self.store.pool())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ActionCount {
+                    job_id: row.try_get("job_id")?,
+                    action: row.try_get("action")?,
+                    status: row.try_get("status")?,
+                    count: u64::try_from(row.try_get::<i64, _>("count")?).unwrap_or_default(),
+                })
+            })
+            .collect()
     }
 
     /// The page of entries `filter` asks for, newest first, and how many match.
@@ -224,6 +273,10 @@ fn search_key(entry: &LogEntry) -> String {
 fn entry(row: &AnyRow) -> Result<LogEntry, ServerError> {
     let text = |column: &str| row.try_get::<String, _>(column);
     let optional = |column: &str| row.try_get::<Option<String>, _>(column);
+    // Entries written before origins were kept read as the system's.
+    let origin: Origin = optional("origin")?
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default();
     Ok(LogEntry {
         id: text("id")?,
         time: text("at")?,
@@ -248,7 +301,29 @@ fn entry(row: &AnyRow) -> Result<LogEntry, ServerError> {
         reason: optional("reason")?,
         recommended_action: optional("recommended_action")?,
         duration_ms: u64::try_from(row.try_get::<i64, _>("duration_ms")?).unwrap_or_default(),
+        initiated_by: origin.initiated_by,
+        source_system: origin.source_system,
+        target_system: origin.target_system,
     })
+}
+
+/// An entry's `origin` column: who started its run and the systems it
+/// went between.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Origin {
+    initiated_by: Initiator,
+    source_system: Identity,
+    target_system: Identity,
+}
+
+impl Origin {
+    fn of(entry: &LogEntry) -> Origin {
+        Origin {
+            initiated_by: entry.initiated_by.clone(),
+            source_system: entry.source_system.clone(),
+            target_system: entry.target_system.clone(),
+        }
+    }
 }
 
 fn parse<T>(name: &str, parse: fn(&str) -> Option<T>) -> Result<T, ServerError> {
@@ -261,6 +336,39 @@ fn corrupt(e: serde_json::Error) -> ServerError {
 
 fn to_i64(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// How many log entries of one job had this action and status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionCount {
+    pub job_id: String,
+    pub action: String,
+    pub status: String,
+    pub count: u64,
+}
+
+/// Adds the entries to the per-job counts by action and status, in the
+/// transaction that writes them.
+async fn count_in(connection: &mut sqlx::AnyConnection, entries: &[LogEntry]) -> Result<(), ServerError> {
+    let mut tally: std::collections::BTreeMap<(&str, &str, &str), i64> = std::collections::BTreeMap::new();
+    for entry in entries {
+        *tally
+            .entry((entry.job_id.as_str(), entry.action.as_str(), entry.status.as_str()))
+            .or_default() += 1;
+    }
+    for ((job_id, action, status), count) in tally {
+        sqlx::query(
+            "INSERT INTO job_action_counts (job_id, action, status, count) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (job_id, action, status) DO UPDATE SET count = job_action_counts.count + excluded.count",
+        )
+        .bind(job_id)
+        .bind(action)
+        .bind(status)
+        .bind(count)
+        .execute(&mut *connection)
+        .await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -307,6 +415,9 @@ mod tests {
             reason: None,
             recommended_action: None,
             duration_ms: 5,
+            initiated_by: Default::default(),
+            source_system: Default::default(),
+            target_system: Default::default(),
         }
     }
 

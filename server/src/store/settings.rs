@@ -31,6 +31,34 @@ impl Store {
         Ok(())
     }
 
+    /// Sets (`Some`) or clears (`None`) the setting on `connection` (the
+    /// caller's transaction).
+    pub async fn put_setting_in(
+        connection: &mut sqlx::AnyConnection,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<(), ServerError> {
+        match value {
+            Some(value) => {
+                sqlx::query(
+                    "INSERT INTO settings (key, value) VALUES ($1, $2) \
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )
+                .bind(key)
+                .bind(value)
+                .execute(connection)
+                .await?
+            }
+            None => {
+                sqlx::query("DELETE FROM settings WHERE key = $1")
+                    .bind(key)
+                    .execute(connection)
+                    .await?
+            }
+        };
+        Ok(())
+    }
+
     /// Removes the setting's value (reading it then gives `None`).
     pub async fn clear_setting(&self, key: &str) -> Result<(), ServerError> {
         sqlx::query("DELETE FROM settings WHERE key = $1")

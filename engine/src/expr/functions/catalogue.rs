@@ -61,23 +61,23 @@ pub static FUNCTIONS: &[FunctionInfo] = &[
         AppRoleAssignmentsComplex,
         [req("appRoleAssignments", T::MultiValued)],
         "Multi-valued roles",
-        "Every app role the user holds, as SCIM role objects with primary=false. Updates add roles and never remove them; prefer AssertiveAppRoleAssignmentsComplex.",
+        "Every app role the user holds, as SCIM role objects (value, display, type, primary=false). Updates add roles and never remove them; prefer AssertiveAppRoleAssignmentsComplex.",
         "Null gives null (no roles are sent).",
         "AppRoleAssignmentsComplex([appRoleAssignments])",
         r#"{"appRoleAssignments": ["Admin", "User"]}"#,
         Some(
-            r#"[{"displayName":"Admin","primary":false,"type":"WindowsAzureActiveDirectoryRole","value":"Admin"},{"displayName":"User","primary":false,"type":"WindowsAzureActiveDirectoryRole","value":"User"}]"#
+            r#"[{"display":"Admin","primary":false,"type":"WindowsAzureActiveDirectoryRole","value":"Admin"},{"display":"User","primary":false,"type":"WindowsAzureActiveDirectoryRole","value":"User"}]"#
         )
     ),
     f!(
         AssertiveAppRoleAssignmentsComplex,
         [req("appRoleAssignments", T::MultiValued)],
         "Multi-valued roles",
-        "Every app role the user holds, as SCIM role objects with primary=false. Updates replace the target's roles, so roles removed at the source are removed from the target.",
+        "Every app role the user holds, as SCIM role objects (value, display, type, primary=false). Updates replace the target's roles, so roles removed at the source are removed from the target.",
         "Null gives an empty list, which clears the target's roles.",
         "AssertiveAppRoleAssignmentsComplex([appRoleAssignments])",
         r#"{"appRoleAssignments": ["User"]}"#,
-        Some(r#"[{"displayName":"User","primary":false,"type":"WindowsAzureActiveDirectoryRole","value":"User"}]"#)
+        Some(r#"[{"display":"User","primary":false,"type":"WindowsAzureActiveDirectoryRole","value":"User"}]"#)
     ),
     f!(
         BitAnd,

@@ -123,8 +123,10 @@ pub(crate) fn app_role_objects(value: &Value, assertive: bool) -> Value {
         roles
             .into_iter()
             .map(|(role_value, display)| {
+                // RFC 7643's `display`: Entra's non-assertive form writes
+                // `displayName`, which strict SCIM servers refuse.
                 Value::Complex(BTreeMap::from([
-                    ("displayName".to_owned(), Value::Str(display)),
+                    ("display".to_owned(), Value::Str(display)),
                     ("primary".to_owned(), Value::Bool(false)),
                     ("type".to_owned(), Value::str("WindowsAzureActiveDirectoryRole")),
                     ("value".to_owned(), Value::Str(role_value)),
@@ -217,8 +219,8 @@ mod tests {
         assert_eq!(
             out,
             serde_json::json!([
-                {"displayName": "Admin", "primary": false, "type": "WindowsAzureActiveDirectoryRole", "value": "Admin"},
-                {"displayName": "Standard user", "primary": false, "type": "WindowsAzureActiveDirectoryRole", "value": "User"}
+                {"display": "Admin", "primary": false, "type": "WindowsAzureActiveDirectoryRole", "value": "Admin"},
+                {"display": "Standard user", "primary": false, "type": "WindowsAzureActiveDirectoryRole", "value": "User"}
             ])
         );
         assert_eq!(app_role_objects(&Value::Null, false), Value::Null);

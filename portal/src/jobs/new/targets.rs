@@ -25,7 +25,7 @@ fn document(mut definition: JobDefinition, agent: &str, field: &str, secret: &st
         Target::Rest(rest) => rest.via_agent = agent,
         Target::Scim { .. } | Target::Directory => {}
     }
-    let mut document = serde_json::to_value(&definition).unwrap_or(Value::Null);
+    let mut document = crate::jobs::state::definition_document(&definition);
     if let (false, Some(Value::Object(target))) = (secret.is_empty(), document.get_mut("target")) {
         target.insert(field.to_owned(), Value::String(secret.to_owned()));
     }

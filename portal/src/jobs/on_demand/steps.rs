@@ -29,10 +29,6 @@ fn name_of(value: &impl Serialize) -> String {
         .unwrap_or_default()
 }
 
-fn yes(flag: bool) -> &'static str {
-    if flag { "yes" } else { "no" }
-}
-
 fn title(word: &str) -> String {
     let mut chars = word.chars();
     chars
@@ -71,21 +67,9 @@ fn StepView(step: Step, decision: Decision) -> impl IntoView {
             serde_json::to_string_pretty(&*attributes).ok(),
         )
         .into_any(),
-        StepDetails::Scoping {
-            scope,
-            assigned,
-            active_in_source,
-            passed_scoping_filters,
-            filters,
-        } => {
-            let summary = format!(
-                "Scope {}; assigned: {}; active in the source: {}; passed the scoping filters: {}",
-                name_of(&scope),
-                yes(assigned),
-                yes(active_in_source),
-                yes(passed_scoping_filters),
-            );
-            scoping(summary, filters).into_any()
+        StepDetails::Scoping { ref filters, .. } => {
+            let summary = title(&step.details.scoping_summary().unwrap_or_default());
+            scoping(summary, filters.clone()).into_any()
         }
         StepDetails::Matching {
             linked,

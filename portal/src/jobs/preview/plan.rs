@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use provisio_engine::expr::EvalContext;
 use provisio_engine::job::SourceKind;
-use provisio_engine::plan::{CompiledJob, CycleOptions, CyclePlan, SourceRecord, TargetState, plan_cycle};
+use provisio_engine::plan::{
+    CompiledJob, CycleOptions, CyclePlan, Entitlements, SourceRecord, TargetState, plan_cycle,
+};
 use provisio_engine::random::SeededRandom;
 
 use crate::jobs::directory_source::SourceEntry;
@@ -22,11 +24,12 @@ pub fn plan_kind(
     job: &CompiledJob,
     kind: SourceKind,
     entries: &[SourceEntry],
+    entitlements: &Entitlements,
     default_domain: Option<&str>,
 ) -> KindPlan {
     let objects: Vec<(SourceRecord, TargetState)> = entries
         .iter()
-        .map(|e| (e.record(kind), TargetState::Unlinked(Vec::new())))
+        .map(|e| (e.entitled_record(kind, entitlements), TargetState::Unlinked(Vec::new())))
         .collect();
     let now = crate::playground::browser_now();
     #[allow(clippy::cast_sign_loss)] // any 64 bits make a seed

@@ -22,13 +22,16 @@
 //! `provisio job provision --job NAME --user UPN`: provision on demand
 //! ([`provision`]). `provisio job start|stop|restart|status NAME`: a job's
 //! lifecycle, through a running server or on the database ([`lifecycle`],
-//! [`status`]).
+//! [`status`]). `provisio job assign JOB [--user U] [--group G] [--role R]
+//! [--remove]`: who a job provisions, and with which app role ([`assign`]).
 
 mod apply_remote;
+mod assign;
 mod catalogue;
 mod lifecycle;
 mod provision;
 mod quarantine_note;
+mod reset;
 mod secrets;
 mod status;
 
@@ -104,6 +107,12 @@ pub enum JobCommand {
     /// Provision one user now with a job, as provision on demand does, and
     /// print the steps.
     Provision(provision::ProvisionArgs),
+    /// List a job's assignments, or assign (--remove: unassign) users and groups, with an app role
+    /// (--role; default Default Access). Works through --server or on --database.
+    Assign(assign::AssignArgs),
+    /// Reset a job as Entra's reset scopes do: retry its escrowed objects, lift its quarantine, or
+    /// restart it forgetting its links (works through --server or on --database).
+    Reset(reset::ResetArgs),
 }
 
 /// The job a lifecycle command acts on, and where it works.
@@ -150,6 +159,8 @@ pub fn run(command: JobCommand) -> ExitCode {
             }
         }
         JobCommand::Provision(args) => provision::run(args),
+        JobCommand::Reset(args) => reset::run(args),
+        JobCommand::Assign(args) => assign::run(args),
         JobCommand::Apply {
             file,
             via,

@@ -265,6 +265,9 @@ mod tests {
             reason: Some("userName\nis required".to_owned()),
             recommended_action: None,
             duration_ms: 12,
+            initiated_by: Default::default(),
+            source_system: Default::default(),
+            target_system: Default::default(),
         }
     }
 

@@ -72,6 +72,17 @@ impl Remote {
         self.call(Method::POST, path, Some(body)).await
     }
 
+    /// `DELETE`, answered with no body (`204`).
+    pub async fn delete(&self, path: &str) -> Result<(), Stop> {
+        let response = self.send(Method::DELETE, path, None::<&()>).await?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let text = response.text().await.unwrap_or_default();
+        Err(refusal(&self.server, status, &text))
+    }
+
     /// The server's address, as given.
     pub fn server(&self) -> &str {
         &self.server

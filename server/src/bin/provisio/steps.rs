@@ -33,21 +33,8 @@ pub fn write_step(out: &mut String, n: usize, step: &Step, decision: &Decision) 
                 json_name(lifecycle).replace('_', " ")
             );
         }
-        StepDetails::Scoping {
-            scope,
-            assigned,
-            active_in_source,
-            passed_scoping_filters,
-            filters,
-        } => {
-            let _ = writeln!(
-                out,
-                "   scope {}; assigned: {}; active in the source: {}; passed the scoping filters: {}",
-                json_name(scope),
-                yes(*assigned),
-                yes(*active_in_source),
-                yes(*passed_scoping_filters)
-            );
+        StepDetails::Scoping { filters, .. } => {
+            let _ = writeln!(out, "   {}", step.details.scoping_summary().unwrap_or_default());
             for filter in filters {
                 let verdict = if filter.matched { "matched" } else { "did not match" };
                 let _ = writeln!(out, "   filter \"{}\": {verdict}", filter.name);
@@ -141,10 +128,6 @@ fn title(name: &str) -> String {
         .next()
         .map(|first| first.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
-}
-
-fn yes(flag: bool) -> &'static str {
-    if flag { "yes" } else { "no" }
 }
 
 /// A value as JSON (text in quotes), or `(none)`.

@@ -119,7 +119,11 @@ where
         .and_then(|runtime| {
             runtime.block_on(async {
                 let backend = via.connect().await?;
-                let outcome = work(backend.clone()).await;
+                // On the database, the command line is the actor the audit
+                // trail names; through a server, the server names the token.
+                let slot = provisio_server::audit::Slot::default();
+                slot.fill(provisio_server::audit::Actor::cli());
+                let outcome = provisio_server::audit::scope(slot, work(backend.clone())).await;
                 if let Backend::Database(store) = backend {
                     store.close().await;
                 }

@@ -27,9 +27,27 @@ pub struct AllowedDeletes {
 /// Carries out the job's held disables and deletes (see the module docs).
 pub async fn allow_deletes(store: &Store, jobs: &Jobs, job_id: &str) -> Result<AllowedDeletes, CycleError> {
     let mut pipeline = Pipeline::open(store, jobs, job_id, PipelineRun::Cycle).await?;
-    let allowed = allow_in(&mut pipeline, store).await;
+    // The approval itself is what an administrator answers for: recorded
+    // before the held deletions run (their log entries say what each did).
+    let allowed = match record_approval(&pipeline, store).await {
+        Ok(()) => allow_in(&mut pipeline, store).await,
+        Err(error) => Err(error),
+    };
     pipeline.close().await;
     allowed
+}
+
+/// The approval is what an administrator answers for: recorded before the
+/// held deletions run (their log entries say what each did).
+async fn record_approval(pipeline: &Pipeline, store: &Store) -> Result<(), CycleError> {
+    let held = pipeline.state.staged_count().await?;
+    let event = crate::audit::Event::new("job.allow_deletes", "job")
+        .target(pipeline.job_id.clone(), Some(pipeline.job.definition.name.clone()))
+        .job(pipeline.job_id.clone())
+        .details(serde_json::json!({ "held": held }));
+    let mut connection = store.writer().acquire().await.map_err(crate::ServerError::from)?;
+    crate::audit::record_in(&mut connection, event).await?;
+    Ok(())
 }
 
 async fn allow_in(pipeline: &mut Pipeline, store: &Store) -> Result<AllowedDeletes, CycleError> {

@@ -46,6 +46,9 @@ pub async fn process_inbound_request(
     )
     .await?;
     let report = process_pending(&mut pipeline, request_id).await;
+    if let Ok(report) = &report {
+        super::alerting::after_inbound(&pipeline, request_id, report);
+    }
     pipeline.close().await;
     report
 }

@@ -129,6 +129,7 @@ pub(super) async fn cycle(
         duration_ms: Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)),
     };
     state.finish_cycle(&counts, finished_at).await?;
+    super::alerting::after_cycle(pipeline, &status, &tally.report).await;
     Ok(tally.report)
 }
 

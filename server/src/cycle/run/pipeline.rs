@@ -16,6 +16,7 @@ use super::outcome::{bare_decision, code_name, connector_code, exported_changes,
 use super::prefetch::{ObjectPrefetch, Prefetched};
 use super::*;
 use crate::cycle::lease::JobLease;
+use provisio_engine::plan::Entitlements;
 
 /// How long a run waits for another run of its job to end before it gives
 /// up (an on-demand call then answers 409).
@@ -32,8 +33,8 @@ pub struct Pipeline {
     pub(super) connector: Arc<dyn Connector>,
     pub(super) state: CycleState,
     pub(super) run: RunInfo,
-    /// The ids of assigned users and groups, for jobs whose scope is `assigned`.
-    pub(super) assigned: Option<HashSet<(PrincipalType, String)>>,
+    /// The job's assignments, for jobs scoped to them or reading app roles.
+    entitlements: Entitlements,
     /// Whether disables and deletes are held as staged deletes until the
     /// cycle's count is final (cycles of a job with a deletion threshold).
     pub(super) hold_deletes: bool,
@@ -53,6 +54,8 @@ pub struct Pipeline {
     pub(super) lease: Option<JobLease>,
     /// What `DefaultDomain()` returns: the stored setting.
     default_domain: Option<String>,
+    /// Where the run's notable outcomes go (`run/alerting.rs`).
+    pub(super) alerts: crate::alerts::Alerts,
     /// Whether the job reads `memberOf` (a scoping clause, a mapping) of
     /// directory objects: only then is it looked up, object by object.
     reads_member_of: bool,
@@ -110,12 +113,7 @@ impl Pipeline {
             _ => {}
         }
         let connector = crate::targets::connect(store, &definition, jobs.reach()).await?;
-        let assigned = if definition.scope == ScopeMode::All {
-            None
-        } else {
-            let assignments = jobs.assignments(&detail.id).await?;
-            Some(assignments.into_iter().map(|a| (a.kind, a.id)).collect())
-        };
+        let entitlements = super::entitlements::load(jobs, &detail.id, &definition).await?;
         let hold_deletes = !on_demand && definition.deletion_threshold.is_some();
         let job = CompiledJob::compile(definition).map_err(|problems| {
             CycleError::Invalid(problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
@@ -139,6 +137,7 @@ impl Pipeline {
             PipelineRun::Cycle => RunInfo::cycle(&detail.id, &job.definition.name, run_id),
             PipelineRun::Inbound { request_id } => RunInfo::inbound(&detail.id, &job.definition.name, request_id),
         };
+        let run = super::origin::of_run(run, &job.definition);
         Ok(Pipeline {
             store: store.clone(),
             state,
@@ -146,7 +145,7 @@ impl Pipeline {
             job,
             connector,
             run,
-            assigned,
+            entitlements,
             hold_deletes,
             clock: None,
             halt: std::sync::Mutex::new(None),
@@ -154,6 +153,7 @@ impl Pipeline {
             may_have_unmatched,
             lease: Some(lease),
             default_domain,
+            alerts: jobs.alerts(),
             reads_member_of,
             connection_changed_at,
             prefetched: std::sync::Mutex::new(Prefetched::default()),
@@ -442,12 +442,18 @@ impl Pipeline {
     /// The source record of an object (or of a purged one, by its id alone).
     pub(super) async fn record(&self, incoming: &Incoming) -> Result<SourceRecord, CycleError> {
         let kind = source_kind(incoming.kind);
+        let mut assigned = None;
         let mut record = match &incoming.attributes {
             Some(attributes) => {
                 let mut attributes = attributes.clone();
                 if self.reads_member_of {
                     let groups = self.store.directory().member_of(&incoming.id).await?;
                     attributes.insert(MEMBER_OF.to_owned(), member_of_value(groups));
+                }
+                if self.entitlements.matters() {
+                    let filled =
+                        super::entitlements::fill(&self.entitlements, &self.store, kind, &incoming.id, &mut attributes);
+                    assigned = Some(filled.await?);
                 }
                 SourceRecord::from_json(kind, serde_json::Value::Object(attributes)).map_err(CycleError::Invalid)?
             }
@@ -458,19 +464,8 @@ impl Pipeline {
                 record
             }
         };
-        if let (Some(assigned), Some(_)) = (&self.assigned, &incoming.attributes) {
-            record.assigned = match incoming.kind {
-                // Groups are in scope when assigned themselves, as in Entra.
-                ObjectType::Group => assigned.contains(&(PrincipalType::Group, incoming.id.clone())),
-                ObjectType::User => {
-                    assigned.contains(&(PrincipalType::User, incoming.id.clone())) || {
-                        let groups = self.store.directory().groups_of(&incoming.id).await?;
-                        groups
-                            .into_iter()
-                            .any(|(id, _)| assigned.contains(&(PrincipalType::Group, id)))
-                    }
-                }
-            };
+        if let Some(assigned) = assigned {
+            record.assigned = assigned;
         }
         Ok(record)
     }

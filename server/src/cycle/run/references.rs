@@ -213,6 +213,7 @@ impl Pipeline {
             path: row.path.as_str().into(),
             old: labels_value(&old, &names),
             new: labels_value(&exported, &names),
+            add_only: false,
         }];
         decision.steps = steps;
         let mut entry = LogEntry::from_decision(
@@ -233,6 +234,16 @@ impl Pipeline {
             Ok(()) => {
                 row.exported = exported;
                 row.pending = if unresolved {
+                    // Entra's warning: written, but not all of it yet.
+                    entry = entry.warned(
+                        "ReferenceNotYetProvisioned",
+                        format!(
+                            "{} of the objects `{}` names {} not in the application yet: written once provisioned",
+                            waiting.len(),
+                            row.path,
+                            if waiting.len() == 1 { "is" } else { "are" },
+                        ),
+                    );
                     Pending::Unresolved
                 } else {
                     Pending::Settled
@@ -337,6 +348,7 @@ fn reference_change(path: &str, old: Option<&String>, new: Option<&String>) -> A
         path: path.into(),
         old: reference(old),
         new: reference(new),
+        add_only: false,
     }
 }
 

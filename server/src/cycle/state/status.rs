@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row as _;
 
 use super::{CycleState, StateError, corrupt, count, optional_time, text};
+use provisio_api::jobs::status::QuarantineChange;
 
 pub use provisio_api::jobs::status::{CycleCounts, RunStatus};
 
@@ -185,19 +186,35 @@ impl CycleState {
     /// The running cycle is over, with these figures. A running job
     /// becomes idle; one the cycle quarantined or left waiting for approval
     /// stays so.
+    /// A cycle that was not stopped and did not leave the job quarantined
+    /// or disabled counts as successful (`last_success_at`); its duration
+    /// goes into the job's duration histogram.
     pub async fn finish_cycle(&self, counts: &CycleCounts, now: DateTime<Utc>) -> Result<(), StateError> {
         self.ensure_row().await?;
+        let succeeded = counts.stopped.is_none()
+            && !matches!(
+                counts.quarantine,
+                Some(QuarantineChange::Quarantined | QuarantineChange::StillQuarantined | QuarantineChange::Disabled)
+            );
+        let duration_ms = counts.duration_ms;
         let counts =
             serde_json::to_string(counts).map_err(|e| corrupt(format!("counts that do not serialise ({e})")))?;
+        let mut tx = self.store.writer().begin().await?;
         sqlx::query(
             "UPDATE cycle_status SET last_cycle_finished_at = $2, last_cycle_counts = $3, \
+             last_success_at = CASE WHEN $4 = 1 THEN $2 ELSE last_success_at END, \
              status = CASE WHEN status = 'running' THEN 'idle' ELSE status END WHERE job_id = $1",
         )
         .bind(&self.job_id)
         .bind(text(now))
         .bind(counts)
-        .execute(self.store.writer())
+        .bind(i64::from(succeeded))
+        .execute(&mut *tx)
         .await?;
+        if let Some(ms) = duration_ms {
+            super::durations::record_in(&mut tx, &self.job_id, ms).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

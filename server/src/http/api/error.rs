@@ -25,7 +25,7 @@ impl From<JobError> for Failure {
             JobError::NotFound { .. } | JobError::NotAssigned { .. } => Failure::not_found(error.to_string()),
             JobError::NameTaken { .. } => Failure::conflict(error.to_string()),
             JobError::VersionMismatch { .. } => Failure::precondition_failed(error.to_string()),
-            JobError::UnknownPrincipal { .. } => Failure::invalid(error.to_string()),
+            JobError::UnknownPrincipal { .. } | JobError::UnknownRole { .. } => Failure::invalid(error.to_string()),
             JobError::Secret(e) => Failure::internal(&e),
             JobError::Storage(e) => Failure::internal(&e),
         }

@@ -10,14 +10,14 @@ use axum::response::Response;
 use provisio_api::ApiError;
 use provisio_api::jobs::{
     Assignment, JOB_ASSIGNMENT_PATH, JOB_ASSIGNMENTS_PATH, JOB_PATH, JOB_RESTART_PATH, JOB_START_PATH, JOB_STOP_PATH,
-    JOBS_PATH, JobDetail, JobInvalid, JobSummary, job_path,
+    JOBS_PATH, JobDetail, JobInvalid, JobSummary, UnassignQuery, job_path,
 };
 use provisio_engine::job::{self, Format, JobDefinition};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::Failure;
-use super::extract::{Body, IfMatch, RawBody, Segments, tagged};
+use super::extract::{Body, IfMatch, Params, RawBody, Segments, tagged};
 use super::{AdminErrors, AppState};
 use crate::auth::extract::AdminCaller;
 use crate::jobs::StateChange;
@@ -256,8 +256,9 @@ pub(crate) async fn list_assignments(
     Ok(Json(state.jobs.assignments(&id).await?))
 }
 
-/// Replaces every assignment of a job. Each `{id, type}` must name a live
-/// user or group of the directory.
+/// Replaces every assignment of a job. Each `{id, type, role}` must name a
+/// live user or group of the directory and one of the job's app roles
+/// (none, or `Default Access`, for Default Access).
 #[utoipa::path(
     put,
     path = JOB_ASSIGNMENTS_PATH,
@@ -266,7 +267,7 @@ pub(crate) async fn list_assignments(
     request_body = [Assignment],
     responses(
         (status = 200, description = "The assignments now.", body = [Assignment]),
-        (status = 400, description = "An id names no live user or group (the message names it).", body = ApiError),
+        (status = 400, description = "An id names no live user or group, or a role no app role of the job (the message names it).", body = ApiError),
         (status = 404, description = "No job has that id or name.", body = ApiError),
         AdminErrors,
     ),
@@ -281,7 +282,8 @@ pub(crate) async fn replace_assignments(
     Ok(Json(state.jobs.replace_assignments(&id, &assignments).await?))
 }
 
-/// Assigns one user or group to a job (again: no change).
+/// Assigns one user or group to a job with a role (again with the same
+/// role: no change; with another role: a second assignment).
 #[utoipa::path(
     post,
     path = JOB_ASSIGNMENTS_PATH,
@@ -290,7 +292,7 @@ pub(crate) async fn replace_assignments(
     request_body = Assignment,
     responses(
         (status = 200, description = "The assignments now.", body = [Assignment]),
-        (status = 400, description = "The id names no live user or group.", body = ApiError),
+        (status = 400, description = "The id names no live user or group, or the role no app role of the job.", body = ApiError),
         (status = 404, description = "No job has that id or name.", body = ApiError),
         AdminErrors,
     ),
@@ -313,10 +315,11 @@ pub(crate) async fn add_assignment(
     params(
         ("id" = String, Path, description = "The job's id, or its name."),
         ("principal_id" = String, Path, description = "The user's or group's id."),
+        UnassignQuery,
     ),
     responses(
         (status = 204, description = "Unassigned."),
-        (status = 404, description = "No such job, or the user or group is not assigned to it.", body = ApiError),
+        (status = 404, description = "No such job, or the user or group is not assigned to it (with that role).", body = ApiError),
         AdminErrors,
     ),
     security(("session_cookie" = [], "csrf_header" = []), ("bearer" = [])),
@@ -325,8 +328,12 @@ pub(crate) async fn remove_assignment(
     _caller: AdminCaller,
     State(state): State<AppState>,
     Segments((id, principal)): Segments<(String, String)>,
+    Params(query): Params<UnassignQuery>,
 ) -> Result<StatusCode, Failure> {
-    state.jobs.remove_assignment(&id, &principal).await?;
+    state
+        .jobs
+        .remove_assignment(&id, &principal, query.role.as_deref())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

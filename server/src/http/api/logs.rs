@@ -98,7 +98,7 @@ pub(crate) async fn get_log(
         (status = 200, description = "The entries, as an attachment.",
             content((Vec<LogEntry> = "application/json"), (String = "text/csv")),
             headers(
-                ("content-disposition" = String, description = "attachment; filename=\"provisioning-logs.csv\" (or .json)"),
+                ("content-disposition" = String, description = "attachment; filename=\"provisioning-logs.csv\" (or .json, .jsonl, .steps.csv, .modified.csv)"),
                 ("x-provisio-export-truncated" = String, description = "Set when more than 100,000 entries match: how many were left out."),
             )),
         (status = 400, description = "A query parameter is not valid (the message names it).", body = ApiError),
@@ -122,7 +122,10 @@ pub(crate) async fn export_logs(
     let matching = logs.count(&filter).await?;
     let (content_type, extension) = match export.format {
         ExportFormat::Json => ("application/json", "json"),
+        ExportFormat::Jsonl => ("application/x-ndjson", "jsonl"),
         ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
+        ExportFormat::CsvSteps => ("text/csv; charset=utf-8", "steps.csv"),
+        ExportFormat::CsvModified => ("text/csv; charset=utf-8", "modified.csv"),
     };
     let body = Body::from_stream(export_stream(logs, filter, export.format));
     let mut response = (StatusCode::OK, body).into_response();
@@ -169,7 +172,10 @@ fn export_stream(
                 Export::Start => {
                     let opening = match format {
                         ExportFormat::Json => "[".to_owned(),
+                        ExportFormat::Jsonl => String::new(),
                         ExportFormat::Csv => csv::header(),
+                        ExportFormat::CsvSteps => header_of(csv::STEPS_HEADER),
+                        ExportFormat::CsvModified => header_of(csv::MODIFIED_HEADER),
                     };
                     let rows = Export::Rows {
                         cursor: None,
@@ -195,7 +201,13 @@ fn export_stream(
                                 }
                                 text.push_str(&serde_json::to_string(entry).unwrap_or_else(|_| "null".to_owned()));
                             }
+                            ExportFormat::Jsonl => {
+                                text.push_str(&serde_json::to_string(entry).unwrap_or_else(|_| "null".to_owned()));
+                                text.push('\n');
+                            }
                             ExportFormat::Csv => csv::write_entry(&mut text, entry),
+                            ExportFormat::CsvSteps => csv::write_steps(&mut text, entry),
+                            ExportFormat::CsvModified => csv::write_modified(&mut text, entry),
                         }
                     }
                     let left = left.saturating_sub(batch.len());
@@ -212,7 +224,10 @@ fn export_stream(
                 Export::End => {
                     let closing = match format {
                         ExportFormat::Json => "]".to_owned(),
-                        ExportFormat::Csv => String::new(),
+                        ExportFormat::Jsonl
+                        | ExportFormat::Csv
+                        | ExportFormat::CsvSteps
+                        | ExportFormat::CsvModified => String::new(),
                     };
                     Some((closing, Export::Done))
                 }
@@ -221,4 +236,11 @@ fn export_stream(
             Ok::<_, ServerError>(next)
         }
     })
+}
+
+/// A CSV header row.
+fn header_of(columns: &[&str]) -> String {
+    let mut line = String::new();
+    csv::row(&mut line, columns.iter().copied());
+    line
 }

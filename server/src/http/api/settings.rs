@@ -1,7 +1,8 @@
 //! `/api/v1/settings`: the instance-wide settings an administrator reads and
 //! sets — the organisation's default domain, which every server-side
 //! evaluation (cycles, on-demand, inbound) and the portal's previews give
-//! `DefaultDomain()`.
+//! `DefaultDomain()`, and the audit trail's retention. A change is audited
+//! with its before and after.
 
 use axum::Json;
 use axum::extract::State;
@@ -13,8 +14,10 @@ use utoipa_axum::routes;
 use super::error::Failure;
 use super::extract::Body;
 use super::{AdminErrors, AppState};
+use crate::ServerError;
+use crate::audit::{self, DEFAULT_RETENTION_DAYS, RETENTION_SETTING};
 use crate::auth::extract::AdminCaller;
-use crate::store::DEFAULT_DOMAIN;
+use crate::store::{DEFAULT_DOMAIN, Store};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(read_settings, write_settings))
@@ -32,9 +35,14 @@ pub(crate) async fn read_settings(
     _caller: AdminCaller,
     State(state): State<AppState>,
 ) -> Result<Json<Settings>, Failure> {
-    Ok(Json(Settings {
-        default_domain: state.store.setting(DEFAULT_DOMAIN).await?,
-    }))
+    Ok(Json(stored(&state.store).await?))
+}
+
+async fn stored(store: &Store) -> Result<Settings, Failure> {
+    Ok(Settings {
+        default_domain: store.setting(DEFAULT_DOMAIN).await?,
+        audit_retention_days: store.setting(RETENTION_SETTING).await?.and_then(|d| d.parse().ok()),
+    })
 }
 
 /// Replaces the settings: a setting left out, `null` or empty is cleared.
@@ -62,12 +70,28 @@ pub(crate) async fn write_settings(
         .filter(|d| !d.is_empty())
         .map(checked_domain)
         .transpose()?;
-    match &domain {
-        Some(domain) => state.store.set_setting(DEFAULT_DOMAIN, domain).await?,
-        None => state.store.clear_setting(DEFAULT_DOMAIN).await?,
+    if let Some(days) = settings.audit_retention_days
+        && !(1..=3650).contains(&days)
+    {
+        return Err(Failure::invalid(format!(
+            "audit_retention_days: {days} is out of range: keep the audit trail 1 to 3650 days (null for the default, {DEFAULT_RETENTION_DAYS})"
+        )));
     }
-    tracing::info!(default_domain = ?domain, "settings changed");
-    Ok(Json(Settings { default_domain: domain }))
+    let before = stored(&state.store).await?;
+    let after = Settings {
+        default_domain: domain,
+        audit_retention_days: settings.audit_retention_days,
+    };
+    let json = |s: &Settings| serde_json::to_value(s).unwrap_or_default();
+    let mut tx = state.store.writer().begin().await.map_err(ServerError::from)?;
+    Store::put_setting_in(&mut tx, DEFAULT_DOMAIN, after.default_domain.as_deref()).await?;
+    let days = after.audit_retention_days.map(|d| d.to_string());
+    Store::put_setting_in(&mut tx, RETENTION_SETTING, days.as_deref()).await?;
+    let event = audit::Event::new("settings.update", "settings").changes(audit::changes(&json(&before), &json(&after)));
+    audit::record_in(&mut tx, event).await?;
+    tx.commit().await.map_err(ServerError::from)?;
+    tracing::info!(default_domain = ?after.default_domain, audit_retention_days = ?after.audit_retention_days, "settings changed");
+    Ok(Json(after))
 }
 
 /// A domain name as DNS spells it (lower-cased): dot-separated labels of

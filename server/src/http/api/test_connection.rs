@@ -47,18 +47,7 @@ pub(crate) async fn test_connection(
     let definition = state.jobs.definition_with_secrets(&id).await?;
     let (outcome, address, answered) = match &definition.target {
         Target::Scim { base_url, .. } => {
-            // An administrator waits for this answer: one attempt, not the
-            // cycle's retries with back-off, so an unreachable target is
-            // reported at once.
-            let options = ScimOptions {
-                http: HttpOptions {
-                    max_attempts: 1,
-                    network: state.jobs.target_policy().networks.clone(),
-                    ..HttpOptions::default()
-                },
-                ..ScimOptions::default()
-            };
-            let outcome = match ScimConnector::from_target(&definition.target, options) {
+            let outcome = match interactive_scim(&state, &definition.target) {
                 Ok(connector) => connector.test_connection().await,
                 Err(error) => Err(error),
             };
@@ -102,6 +91,24 @@ pub(crate) async fn test_connection(
         message,
         base_url: address,
     }))
+}
+
+/// The SCIM connector for a request an administrator waits for: one
+/// attempt, not the cycle's retries with back-off, so an unreachable target
+/// is reported at once.
+pub(super) fn interactive_scim(
+    state: &AppState,
+    target: &Target,
+) -> Result<ScimConnector, provisio_connectors::ConnectorError> {
+    let options = ScimOptions {
+        http: HttpOptions {
+            max_attempts: 1,
+            network: state.jobs.target_policy().networks.clone(),
+            ..HttpOptions::default()
+        },
+        ..ScimOptions::default()
+    };
+    ScimConnector::from_target(target, options)
 }
 
 async fn connect_and_test(
